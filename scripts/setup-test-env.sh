@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Prepares this machine for gen-circle's tests: installs what is missing (Debian, as root), starts a
+# Docker engine and two local registries (one plain, one with basic auth), and makes the base
+# images the tests build FROM (no image can be pulled here, so they are made with `docker import`).
+# Idempotent: an engine or registry that already answers is used as it is.
+set -euo pipefail
+
+state=${GEN_CIRCLE_TEST_STATE:-/var/tmp/gen-circle-test}
+mkdir -p "$state"
+log() { printf 'setup-test-env: %s\n' "$*" >&2; }
+
+need_pkgs=()
+command -v dockerd >/dev/null || need_pkgs+=(docker.io)
+[ -x /usr/bin/docker ] || need_pkgs+=(docker.io)
+command -v docker-registry >/dev/null || need_pkgs+=(docker-registry)
+command -v shellcheck >/dev/null || need_pkgs+=(shellcheck)
+[ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || need_pkgs+=(busybox-static)
+command -v htpasswd >/dev/null || need_pkgs+=(apache2-utils)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    log "missing ${need_pkgs[*]}: run this script as root, or: apt-get install -y ${need_pkgs[*]}"
+    exit 1
+  fi
+  log "installing ${need_pkgs[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >"$state/apt.log" 2>&1
+  apt-get install -y -qq "${need_pkgs[@]}" >>"$state/apt.log" 2>&1 || { cat "$state/apt.log" >&2; exit 1; }
+fi
+
+# Debian's client: it builds with the classic builder, or with BuildKit when DOCKER_BUILDKIT=1,
+# without buildx. /usr/local/bin/docker on these machines needs buildx for BuildKit.
+DOCKER=/usr/bin/docker
+[ -x "$DOCKER" ] || DOCKER=$(command -v docker)
+
+if ! timeout 10 "$DOCKER" info >/dev/null 2>&1; then
+  log "starting dockerd (log: $state/dockerd.log)"
+  # A dockerd killed with an earlier session leaves its pid file and socket behind.
+  if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+    rm -f /var/run/docker.pid /var/run/docker.sock
+  fi
+  rm -f /var/run/docker/containerd/containerd.pid 2>/dev/null || true
+  setsid dockerd </dev/null >"$state/dockerd.log" 2>&1 &
+  for _ in $(seq 1 60); do
+    timeout 5 "$DOCKER" info >/dev/null 2>&1 && break
+    sleep 1
+  done
+  if ! timeout 10 "$DOCKER" info >/dev/null 2>&1; then
+    log "dockerd did not answer within 60 s; its log:"
+    tail -n 40 "$state/dockerd.log" >&2 || true
+    exit 1
+  fi
+fi
+
+start_registry() { # name port [htpasswd]
+  local name=$1 port=$2 auth=${3:-}
+  if curl -fsS -o /dev/null "http://127.0.0.1:$port/v2/" 2>/dev/null ||
+    curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" 2>/dev/null | grep -q 401; then
+    return 0
+  fi
+  local dir="$state/$name"
+  mkdir -p "$dir/data"
+  {
+    echo "version: 0.1"
+    echo "log: {level: warn}"
+    echo "storage: {filesystem: {rootdirectory: $dir/data}, delete: {enabled: true}}"
+    echo "http: {addr: 127.0.0.1:$port}"
+    if [ -n "$auth" ]; then
+      echo "auth: {htpasswd: {realm: gen-circle-test, path: $auth}}"
+    fi
+  } >"$dir/config.yml"
+  log "starting $name registry on 127.0.0.1:$port"
+  setsid docker-registry serve "$dir/config.yml" </dev/null >"$dir/registry.log" 2>&1 &
+  for _ in $(seq 1 30); do
+    code=$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" 2>/dev/null || true)
+    case "$code" in 200 | 401) return 0 ;; esac
+    sleep 0.5
+  done
+  log "registry $name did not start; its log:"
+  cat "$dir/registry.log" >&2
+  exit 1
+}
+
+start_registry registry 5000
+# The login tests use this one: user "ci", password from the test itself (bcrypt htpasswd).
+mkdir -p "$state/registry-auth"
+[ -f "$state/registry-auth/htpasswd" ] || htpasswd -Bbn ci gen-circle-secret-pw >"$state/registry-auth/htpasswd"
+start_registry registry-auth 5001 "$state/registry-auth/htpasswd"
+
+# Base image: a busybox root file system, imported (nothing can be pulled here).
+if ! "$DOCKER" image inspect gen-circle-test/busybox:latest >/dev/null 2>&1; then
+  log "importing gen-circle-test/busybox:latest"
+  root=$(mktemp -d)
+  mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/root" "$root/www"
+  chmod 1777 "$root/tmp"
+  bb=$(command -v busybox)
+  cp "$bb" "$root/bin/busybox"
+  for applet in $("$root/bin/busybox" --list); do
+    [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$root/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+  tar -C "$root" -c . | "$DOCKER" import -c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' - gen-circle-test/busybox:latest >/dev/null
+  rm -rf "$root"
+fi
+log "ready: $("$DOCKER" version --format '{{.Server.Version}}') engine, registries on 127.0.0.1:5000 and :5001"

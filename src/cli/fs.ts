@@ -1,0 +1,129 @@
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { Codes, type Diagnostic } from "../diagnostics.js";
+import { ExitError, ExitStatus } from "./exit.js";
+
+export interface SpecInput {
+  /** Repository root: the folder that holds the spec. */
+  root: string;
+  /** Spec path as the user sees it (for diagnostics). */
+  display: string;
+  text: string;
+}
+
+export function readSpec(dir: string | undefined, spec: string | undefined): SpecInput {
+  const root = resolve(dir ?? ".");
+  const path = resolve(root, spec ?? "gen-circle.yml");
+  const display = relative(process.cwd(), path) || path;
+  if (!existsSync(path)) {
+    throw new ExitError(
+      `${display}:1:1 error ${Codes.fileUnreadable}: no spec here. Run 'gen-circle init' to write one, or pass --spec FILE.`,
+      ExitStatus.InvalidInput,
+    );
+  }
+  return { root, display, text: readFileSync(path, "utf8") };
+}
+
+/**
+ * Regular files below `base` (relative to `root`, '/'-separated), as the hash script sees them:
+ * symlinks and .git folders are left out.
+ */
+export function walkFiles(root: string, base = "."): string[] {
+  const out: string[] = [];
+  const start = join(root, base);
+  let st;
+  try {
+    st = lstatSync(start);
+  } catch {
+    return out;
+  }
+  if (st.isFile()) return [base];
+  if (!st.isDirectory()) return out;
+  const stack = [base === "." ? "" : base.replace(/\/+$/, "")];
+  while (stack.length) {
+    const rel = stack.pop()!;
+    let entries;
+    try {
+      entries = readdirSync(join(root, rel), { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      if (e.name === ".git") continue;
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) stack.push(p);
+      else if (e.isFile()) out.push(p);
+    }
+  }
+  return out;
+}
+
+/** The folder a glob can match under: the part before its first glob character. */
+export function staticBase(pattern: string): string {
+  const parts = pattern.split("/");
+  const fixed: string[] = [];
+  for (const p of parts) {
+    if (/[*?[\]]/.test(p)) break;
+    fixed.push(p);
+  }
+  if (fixed.length === parts.length) return pattern; // no glob: the file or folder itself
+  return fixed.length ? fixed.join("/") : ".";
+}
+
+export interface PlannedWrite {
+  path: string;
+  content?: string;
+  executable?: boolean;
+  remove?: boolean;
+}
+
+/**
+ * Applies writes all or nothing as far as a file system allows: every new file is written to a
+ * temporary sibling first, then all are renamed into place, then removals happen.
+ */
+export function applyWrites(root: string, writes: PlannedWrite[]): void {
+  const staged: [string, string][] = [];
+  try {
+    for (const w of writes) {
+      if (w.remove) continue;
+      const target = join(root, w.path);
+      mkdirSync(dirname(target), { recursive: true });
+      const tmp = `${target}.gen-circle-tmp-${process.pid}`;
+      writeFileSync(tmp, w.content ?? "", { mode: w.executable ? 0o755 : 0o644 });
+      chmodSync(tmp, w.executable ? 0o755 : 0o644);
+      staged.push([tmp, target]);
+    }
+  } catch (e) {
+    for (const [tmp] of staged) rmQuiet(tmp);
+    throw e;
+  }
+  for (const [tmp, target] of staged) renameSync(tmp, target);
+  for (const w of writes) if (w.remove) rmQuiet(join(root, w.path));
+}
+
+function rmQuiet(p: string) {
+  try {
+    unlinkSync(p);
+  } catch {
+    /* already gone */
+  }
+}
+
+export function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+export function isExecutable(path: string): boolean {
+  try {
+    return (statSync(path).mode & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+export type { Diagnostic };

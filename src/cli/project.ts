@@ -1,0 +1,50 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { compileSpec, generate, type GenerateResult } from "../generate.js";
+import { imageHash, hashSalt, selectInputs } from "../hash/manifest.js";
+import { globMatchesAny } from "../spec/normalize.js";
+import type { Image, Spec } from "../spec/types.js";
+import { ExitError, ExitStatus } from "./exit.js";
+import { readSpec, staticBase, walkFiles, type SpecInput } from "./fs.js";
+import { printDiagnostics } from "./render.js";
+
+export interface CommonArgs {
+  spec?: string;
+  dir?: string;
+  json?: boolean;
+}
+
+/** How the core sees the repository: only through this question, asked by the CLI. */
+export function specOptions(input: SpecInput) {
+  return {
+    fileName: input.display,
+    matchesFiles: (pattern: string) => globMatchesAny(pattern, walkFiles(input.root, staticBase(pattern))),
+  };
+}
+
+/** Reads the spec and generates in memory; invalid input ends with exit 2 and nothing written. */
+export async function generateProject(args: CommonArgs): Promise<{ input: SpecInput; result: GenerateResult }> {
+  const input = readSpec(args.dir, args.spec);
+  const result = await generate(input.text, specOptions(input));
+  if (result.diagnostics.length) printDiagnostics(result.diagnostics, !!args.json);
+  if (!result.spec) throw new ExitError("", ExitStatus.InvalidInput);
+  return { input, result };
+}
+
+/** Reads and validates the spec only. */
+export function compileProject(args: CommonArgs): { input: SpecInput; spec: Spec } {
+  const input = readSpec(args.dir, args.spec);
+  const { spec, diagnostics } = compileSpec(input.text, specOptions(input));
+  if (diagnostics.length) printDiagnostics(diagnostics, !!args.json);
+  if (!spec) throw new ExitError("", ExitStatus.InvalidInput);
+  return { input, spec };
+}
+
+/** The image hash as hash.sh computes it, from the files on disk. */
+export function hashImage(root: string, img: Image): { hash: string; inputs: string[] } {
+  const files = [...new Set(img.hash.flatMap((p) => walkFiles(root, staticBase(p))))];
+  const inputs = selectInputs(img.hash, files);
+  const hashed = inputs.map((path) => ({ path, sha256: createHash("sha256").update(readFileSync(join(root, path))).digest("hex") }));
+  return { hash: imageHash(hashSalt(img), hashed), inputs };
+}

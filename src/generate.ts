@@ -1,0 +1,65 @@
+import { Codes, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import { configYaml, formatYaml } from "./emit/config.js";
+import { withHeader } from "./emit/header.js";
+import { renderScript, SCRIPT_NAMES } from "./emit/scripts.js";
+import { ARTIFACTS_DIR, plan, RESULTS_DIR, SCRIPTS_DIR } from "./model/plan.js";
+import { load } from "./spec/load.js";
+import { normalize, type NormalizeOptions } from "./spec/normalize.js";
+import type { ProjectSpec, Spec } from "./spec/types.js";
+import { validateShape } from "./spec/validate.js";
+
+export interface GenerateOptions extends NormalizeOptions {
+  /** Name of the spec file as shown in diagnostics and headers (default gen-circle.yml). */
+  fileName?: string;
+}
+
+export interface GeneratedFile {
+  path: string;
+  content: string;
+  executable: boolean;
+}
+
+export interface GenerateResult {
+  files: GeneratedFile[];
+  diagnostics: Diagnostic[];
+  spec?: Spec;
+}
+
+/** Spec text → diagnostics, or the normalized spec. Pure. */
+export function compileSpec(text: string, options: GenerateOptions = {}): { spec?: Spec; diagnostics: Diagnostic[] } {
+  const file = options.fileName ?? "gen-circle.yml";
+  const { source, diagnostics } = load(text, file);
+  if (!source) return { diagnostics: sortDiagnostics(diagnostics) };
+  if (source.value === null || source.value === undefined) {
+    return {
+      diagnostics: [
+        { code: Codes.emptySpec, severity: "error", file, line: 1, column: 1, path: "", message: "The spec is empty. Start with 'image: myorg/myapp' and 'test: npm test' (or run 'gen-circle init')." },
+      ],
+    };
+  }
+  const shape = validateShape(source);
+  if (hasErrors(shape)) return { diagnostics: sortDiagnostics(shape) };
+  const n = normalize(source.value as ProjectSpec, source, options);
+  return { spec: n.spec, diagnostics: sortDiagnostics(n.diagnostics) };
+}
+
+/**
+ * gen-circle.yml text → the files of the pipeline: `.circleci/config.yml` and the helper
+ * scripts. Pure: no disk, clock or environment; the same text always gives the same bytes.
+ */
+export async function generate(text: string, options: GenerateOptions = {}): Promise<GenerateResult> {
+  const file = options.fileName ?? "gen-circle.yml";
+  const { spec, diagnostics } = compileSpec(text, options);
+  if (!spec || hasErrors(diagnostics)) return { files: [], diagnostics };
+  const pipeline = plan(spec);
+  const config = await formatYaml(configYaml(pipeline.config));
+  const files: GeneratedFile[] = [{ path: ".circleci/config.yml", content: withHeader(config, file), executable: false }];
+  const view = { ...pipeline.view, resultsDir: RESULTS_DIR, artifactsDir: ARTIFACTS_DIR };
+  for (const name of SCRIPT_NAMES) {
+    if (name === "deploy.sh" && view.deploys.length === 0) continue;
+    const body = renderScript(name, view);
+    const shebang = name === "lib.sh" ? undefined : "#!/usr/bin/env bash";
+    files.push({ path: `${SCRIPTS_DIR}/${name}`, content: withHeader(body, file, shebang), executable: name !== "lib.sh" });
+  }
+  return { files, diagnostics, spec };
+}

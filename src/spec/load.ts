@@ -1,0 +1,90 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { Codes, type Diagnostic } from "../diagnostics.js";
+
+/** A parsed YAML file that can turn a JSON pointer back into line:column. */
+export interface SourceDoc {
+  file: string;
+  doc: Document.Parsed;
+  value: unknown;
+  position(path: readonly (string | number)[], at?: "key" | "value"): { line: number; column: number };
+}
+
+export function pointer(path: readonly (string | number)[]): string {
+  return path.map((p) => "/" + String(p).replace(/~/g, "~0").replace(/\//g, "~1")).join("");
+}
+
+export function parsePointer(p: string): string[] {
+  if (p === "") return [];
+  return p
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+/** Parses YAML keeping source positions; syntax errors become diagnostics (all of them). */
+export function load(text: string, file: string): { source?: SourceDoc; diagnostics: Diagnostic[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
+  const diagnostics: Diagnostic[] = [];
+  for (const e of doc.errors) {
+    const { line, col } = lineCounter.linePos(e.pos[0]);
+    const duplicate = e.code === "DUPLICATE_KEY";
+    diagnostics.push({
+      code: duplicate ? Codes.duplicateKey : Codes.yamlSyntax,
+      severity: "error",
+      message: duplicate
+        ? "This key appears twice in the same mapping. Keep one of them."
+        : `Invalid YAML: ${firstLine(e.message)}. Fix the syntax at this position.`,
+      file,
+      line,
+      column: col,
+      path: "",
+    });
+  }
+  if (diagnostics.length) return { diagnostics };
+
+  const position: SourceDoc["position"] = (path, at = "value") => {
+    const offset = locate(doc.contents, path, at) ?? 0;
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  return { source: { file, doc, value: doc.toJS({ maxAliasCount: 1000 }), position }, diagnostics };
+}
+
+function firstLine(s: string): string {
+  return s.split("\n")[0]!.replace(/\.$/, "").replace(/ at line \d+, column \d+:?$/, "");
+}
+
+/** Offset of the node at `path` (or of its key), falling back to the deepest node that exists. */
+function locate(root: Node | null, path: readonly (string | number)[], at: "key" | "value"): number | undefined {
+  let node: unknown = root;
+  let best = rangeStart(root);
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i]!;
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && keyString(p.key) === String(seg));
+      if (!pair) return best;
+      if (last && at === "key") return rangeStart(pair.key as Node) ?? best;
+      node = pair.value;
+      best = rangeStart(pair.value as Node) ?? rangeStart(pair.key as Node) ?? best;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(seg)];
+      if (item === undefined) return best;
+      node = item;
+      best = rangeStart(item as Node) ?? best;
+    } else {
+      return best;
+    }
+  }
+  return best;
+}
+
+function keyString(k: unknown): string | undefined {
+  if (isScalar(k)) return String(k.value);
+  return typeof k === "string" ? k : undefined;
+}
+
+function rangeStart(n: Node | null | undefined): number | undefined {
+  return n && n.range ? n.range[0] : undefined;
+}

@@ -1,0 +1,335 @@
+import picomatch from "picomatch";
+import { Codes, type Code, type Diagnostic } from "../diagnostics.js";
+import { isDockerTag, isRegistryHost, parseReference } from "./docker-ref.js";
+import type { SourceDoc } from "./load.js";
+import { didYouMean } from "./suggest.js";
+import type {
+  DeployRule,
+  Image,
+  Matcher,
+  ProjectImage,
+  ProjectLogin,
+  ProjectService,
+  ProjectSpec,
+  ProjectTest,
+  Registry,
+  Scalar,
+  Service,
+  Spec,
+  Test,
+} from "./types.js";
+
+export interface NormalizeOptions {
+  /**
+   * Whether a hash pattern matches a file of the repository. When given, hash inputs that
+   * match nothing are reported; the core never reads the disk itself.
+   */
+  matchesFiles?: (pattern: string) => boolean;
+}
+
+const DEFAULT_MACHINE = "ubuntu-2404:current";
+const DEFAULT_DOCKER = "cimg/base:current";
+const PLACEHOLDERS = ["sha", "short_sha", "branch", "tag", "build", "hash"] as const;
+
+/** Fills in every default and checks what the schema cannot: references, regexes, globs, names. */
+export function normalize(
+  raw: ProjectSpec,
+  src: SourceDoc,
+  options: NormalizeOptions = {},
+): { spec?: Spec; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const report = (code: Code, path: (string | number)[], message: string, at: "key" | "value" = "value") => {
+    diagnostics.push({ code, severity: "error", message, file: src.file, ...src.position(path, at), path: "/" + path.join("/") });
+  };
+
+  if (raw === null || raw === undefined || typeof raw !== "object") {
+    report(Codes.emptySpec, [], "The spec is empty. Start with 'image: myorg/myapp' and 'test: npm test' (or run 'gen-circle init').");
+    return { diagnostics };
+  }
+
+  // ---- registries ----
+  const registries = new Map<string, Registry>();
+  for (const [name, r] of Object.entries(raw.registries ?? {})) {
+    if (!isRegistryHost(r.url) && r.url !== "docker.io") {
+      report(Codes.invalidValue, ["registries", name, "url"], `Registry url ${JSON.stringify(r.url)} is not a host name. Use a host such as 'docker.io', 'ghcr.io' or 'localhost:5000'.`);
+    }
+    registries.set(name, { name, host: r.url, login: r.login });
+  }
+  const resolveRegistry = (ref: string | undefined, path: (string | number)[], login?: ProjectLogin): Registry | undefined => {
+    if (ref === undefined) return { name: "docker.io", host: "docker.io", login };
+    const named = registries.get(ref);
+    if (named) return named;
+    if (isRegistryHost(ref) || ref === "docker.io") return { name: ref, host: ref, login };
+    const hint = didYouMean(ref, [...registries.keys()]);
+    report(
+      Codes.undefinedRegistry,
+      path,
+      `Registry '${ref}' is not defined. ` +
+        (hint ? `Did you mean '${hint}'? ` : "") +
+        (registries.size ? `Defined registries: ${[...registries.keys()].join(", ")}. ` : "") +
+        "Name one from 'registries:' or give a host such as 'docker.io' or 'localhost:5000'.",
+    );
+    return undefined;
+  };
+
+  // ---- images ----
+  if (raw.image !== undefined && raw.images !== undefined) {
+    report(Codes.imageMissing, ["images"], "Use either 'image:' (one image) or 'images:' (several), not both.", "key");
+  }
+  if (raw.image === undefined && raw.images === undefined) {
+    report(Codes.imageMissing, [], "The spec needs 'image:' (e.g. 'image: myorg/myapp') or 'images:' for several images.");
+  }
+  const imageEntries: { raw: ProjectImage; path: (string | number)[]; single: boolean }[] = [];
+  if (raw.images) raw.images.forEach((img, i) => imageEntries.push({ raw: img, path: ["images", i], single: false }));
+  else if (raw.image !== undefined) {
+    const img = typeof raw.image === "string" ? { name: raw.image } : raw.image;
+    imageEntries.push({ raw: img, path: typeof raw.image === "string" ? [] : ["image"], single: true });
+  }
+
+  const images: Image[] = [];
+  const ids = new Map<string, string>();
+  const names = new Set<string>();
+  for (const { raw: ri, path, single } of imageEntries) {
+    const namePath = single && typeof raw.image === "string" ? ["image"] : [...path, "name"];
+    const ref = parseReference(ri.name);
+    if (!ref) {
+      report(Codes.invalidImageRef, namePath, `${JSON.stringify(ri.name)} is not a valid docker repository name. Use lowercase letters, digits and separators ('.', '_', '-', '/'), e.g. 'myorg/myapp'.`);
+    } else if (ref.tag || ref.digest) {
+      report(Codes.imageNameWithTag, namePath, `Image name ${JSON.stringify(ri.name)} has a ${ref.digest ? "digest" : "tag"}; gen-circle tags the image itself (by hash, commit and deploy rules). Drop the ':${ref.tag ?? ""}${ref.digest ? "@" + ref.digest : ""}' part.`);
+    }
+    if (names.has(ri.name)) report(Codes.duplicateName, namePath, `Image ${JSON.stringify(ri.name)} is listed twice. Each image needs its own entry once.`);
+    names.add(ri.name);
+    const id = ri.id ?? deriveId(ri.name);
+    const prior = ids.get(id);
+    if (prior !== undefined) {
+      report(Codes.duplicateName, ri.id ? [...path, "id"] : namePath, `Images ${JSON.stringify(prior)} and ${JSON.stringify(ri.name)} both get the job name '${id}'. Give one of them a distinct 'id:'.`);
+    }
+    ids.set(id, ri.name);
+
+    const context = cleanPath(ri.context ?? ".", [...path, "context"]);
+    const dockerfile = cleanPath(ri.dockerfile ?? (context === "." ? "Dockerfile" : `${context}/Dockerfile`), [...path, "dockerfile"]);
+    const hashPatterns = ri.hash ?? [dockerfile, joinPath(context, ".dockerignore")];
+    ri.hash?.forEach((h, i) => {
+      const clean = cleanPath(h, [...path, "hash", i]);
+      if (options.matchesFiles && !options.matchesFiles(clean)) {
+        report(Codes.hashMatchesNothing, [...path, "hash", i], `Hash input ${JSON.stringify(h)} matches no file in the repository. Fix the path or glob (globs: '*', '?', '**', '[...]'), or remove it.`);
+      }
+    });
+
+    const testRaw = single ? raw.test : ri.test ?? raw.test;
+    const testPath = single || ri.test === undefined ? ["test"] : [...path, "test"];
+    const servicesRaw = single ? raw.services : ri.services ?? raw.services;
+    const servicesPath = single || ri.services === undefined ? ["services"] : [...path, "services"];
+    images.push({
+      id,
+      name: ri.name,
+      dockerfile,
+      context,
+      target: ri.target,
+      buildArgs: entries(ri.build_args),
+      hash: hashPatterns.map((h) => h.replace(/^\.\//, "")),
+      test: testRaw === undefined ? undefined : normalizeTest(testRaw, testPath),
+      services: normalizeServices(servicesRaw ?? {}, servicesPath),
+      selfTest: (single ? raw.self_test : ri.self_test ?? raw.self_test) ?? [],
+      deploy: ri.deploy ?? true,
+    });
+  }
+
+  function cleanPath(p: string, path: (string | number)[]): string {
+    const parts = p.replace(/\\/g, "/").split("/");
+    if (p.startsWith("/") || parts.includes("..")) {
+      report(Codes.pathEscapes, path, `Path ${JSON.stringify(p)} must stay inside the repository: use a relative path without '..'.`);
+    }
+    const out = parts.filter((s, i) => s !== "" && !(s === "." && parts.length > 1 && i < parts.length)).join("/");
+    return out === "" ? "." : out;
+  }
+
+  function normalizeTest(t: ProjectTest, path: (string | number)[]): Test {
+    if (typeof t === "string") return { command: { shell: t }, environment: [], passEnv: [], parallelism: 1 };
+    for (const key of ["results", "artifacts", "workdir"] as const) {
+      const v = t[key];
+      if (v !== undefined && !v.startsWith("/")) {
+        report(Codes.containerPath, [...path, key], `'${key}' is a folder inside the container and must be absolute, e.g. '/results'; got ${JSON.stringify(v)}.`);
+      }
+    }
+    return {
+      command: Array.isArray(t.command) ? { exec: t.command } : { shell: t.command },
+      environment: entries(t.environment),
+      passEnv: t.pass_env ?? [],
+      results: t.results,
+      artifacts: t.artifacts,
+      parallelism: t.parallelism ?? 1,
+      workdir: t.workdir,
+      user: t.user,
+    };
+  }
+
+  function normalizeServices(map: Record<string, ProjectService>, path: (string | number)[]): Service[] {
+    return Object.keys(map)
+      .sort()
+      .map((name) => {
+        const s = map[name]!;
+        const o = typeof s === "string" ? { image: s } : s;
+        const imgPath = typeof s === "string" ? [...path, name] : [...path, name, "image"];
+        if (!parseReference(o.image)) {
+          report(Codes.invalidImageRef, imgPath, `${JSON.stringify(o.image)} is not a valid docker image reference. Use e.g. 'postgres:15' or 'redis:7-alpine'.`);
+        }
+        const ready = o.ready === undefined ? undefined : typeof o.ready === "string" ? { command: o.ready } : o.ready;
+        return {
+          name,
+          image: o.image,
+          environment: entries(o.environment),
+          command: o.command ?? [],
+          ready: ready && { command: ready.command, timeout: ready.timeout ?? 60, interval: ready.interval ?? 1 },
+          setup: o.setup === undefined ? [] : Array.isArray(o.setup) ? o.setup : [o.setup],
+          cache: o.cache ?? false,
+        };
+      });
+  }
+
+  // ---- deploy ----
+  const deployRules: DeployRule[] = [];
+  const deploy = raw.deploy;
+  if (deploy) {
+    const defaultRegistry = resolveRegistry(deploy.registry, ["deploy", "registry"], deploy.login);
+    deploy.rules.forEach((r, i) => {
+      const path = ["deploy", "rules", i];
+      if ((r.branch === undefined) === (r.tag === undefined)) {
+        report(Codes.ruleBranchOrTag, path, "A deploy rule needs exactly one of 'branch:' (a name or /regex/) or 'tag:' (a git tag or /regex/).");
+      }
+      const branches = matchers(r.branch, [...path, "branch"]);
+      const tags = matchers(r.tag, [...path, "tag"]);
+      r.tags.forEach((t, j) => checkTagTemplate(t, [...path, "tags", j], r.tag !== undefined));
+      const registry = r.registry !== undefined ? resolveRegistry(r.registry, [...path, "registry"], deploy.login) : defaultRegistry;
+      if (registry) deployRules.push({ index: i + 1, branches, tags, imageTags: r.tags, registry });
+    });
+  }
+
+  function matchers(v: string | string[] | undefined, path: (string | number)[]): Matcher[] {
+    if (v === undefined) return [];
+    const list = Array.isArray(v) ? v : [v];
+    return list.map((m, i) => {
+      const p = Array.isArray(v) ? [...path, i] : path;
+      if (m.length >= 2 && m.startsWith("/") && m.endsWith("/")) {
+        const body = m.slice(1, -1);
+        try {
+          new RegExp(body, "u");
+        } catch (e) {
+          report(Codes.invalidRegex, p, `Invalid regular expression ${m}: ${(e as Error).message.replace(/^Invalid regular expression: /, "")}. Fix it, or write the name without slashes for an exact match.`);
+        }
+        if (/\(\?<?[=!]|\\[1-9]/.test(body)) {
+          report(Codes.unsupportedRegex, p, `${m} uses a lookaround or back-reference, which CircleCI's regular expressions (Go RE2) do not support. Rewrite it without them.`);
+        }
+        return { regex: body };
+      }
+      return { exact: m };
+    });
+  }
+
+  function checkTagTemplate(t: string, path: (string | number)[], tagRule: boolean) {
+    const unknown = [...t.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]!).filter((p) => !(PLACEHOLDERS as readonly string[]).includes(p));
+    if (unknown.length) {
+      report(Codes.invalidTagTemplate, path, `Unknown placeholder {${unknown[0]}} in tag ${JSON.stringify(t)}. Use ${PLACEHOLDERS.map((p) => `{${p}}`).join(", ")}.`);
+      return;
+    }
+    if (tagRule && t.includes("{branch}")) {
+      report(Codes.invalidTagTemplate, path, `{branch} is empty when a git tag is built; use {tag} in a tag rule.`);
+    }
+    if (!tagRule && t.includes("{tag}")) {
+      report(Codes.invalidTagTemplate, path, `{tag} is empty when a branch is built; use it in a rule with 'tag:'.`);
+    }
+    const sample = t.replace(/\{[^}]*\}/g, "x0");
+    if (!isDockerTag(sample)) {
+      report(Codes.invalidTagTemplate, path, `Tag ${JSON.stringify(t)} is not a valid docker tag: use letters, digits, '_', '.' and '-' (at most 128, not starting with '.' or '-').`);
+    }
+  }
+
+  // ---- cache ----
+  const c = typeof raw.cache === "string" || raw.cache === undefined ? { strategy: raw.cache ?? "save-load" } : raw.cache;
+  const cache: Spec["cache"] = {
+    strategy: c.strategy,
+    version: ("version" in c && c.version) || 1,
+    defaultBranch: ("default_branch" in c && c.default_branch) || "main",
+  };
+  if (c.strategy === "registry") {
+    const ref = "registry" in c ? c.registry : undefined;
+    const registry =
+      ref !== undefined
+        ? resolveRegistry(ref, ["cache", "registry"])
+        : deploy
+          ? resolveRegistry(deploy.registry, ["deploy", "registry"], deploy.login)
+          : undefined;
+    const repository = "repository" in c ? c.repository : undefined;
+    if (!registry && ref === undefined && !repository) {
+      report(Codes.registryCacheNeedsRegistry, ["cache"], "The registry cache needs a registry: set 'cache.registry' (a name from 'registries:' or a host) or define 'deploy.registry'.");
+    }
+    if (repository !== undefined) {
+      const pr = parseReference(repository);
+      if (!pr || pr.tag || pr.digest) {
+        report(Codes.invalidImageRef, ["cache", "repository"], `${JSON.stringify(repository)} is not a repository name (no tag), e.g. 'localhost:5000/myapp-cache'.`);
+      }
+    }
+    cache.registry = registry;
+    for (const img of images) {
+      img.cacheRepository = repository
+        ? images.length > 1
+          ? `${repository}/${img.id}`
+          : repository
+        : registry
+          ? qualify(registry.host, img.name)
+          : undefined;
+    }
+  }
+
+  // ---- executor ----
+  const e = typeof raw.executor === "string" || raw.executor === undefined ? { type: raw.executor ?? "machine" } : raw.executor;
+  const executor: Spec["executor"] = {
+    type: e.type,
+    image: ("image" in e && e.image) || (e.type === "docker" ? DEFAULT_DOCKER : DEFAULT_MACHINE),
+    resourceClass: "resource_class" in e ? e.resource_class : undefined,
+  };
+
+  if (diagnostics.length) return { diagnostics };
+  return { spec: { images, cache, deployRules, executor }, diagnostics };
+}
+
+/** Job-name id from an image name: its last path part. */
+function deriveId(name: string): string {
+  const last = name.split("/").pop() ?? name;
+  const id = last.toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^[^a-z]+/, "");
+  return id || "image";
+}
+
+function entries(rec: Record<string, Scalar> | undefined): [string, string][] {
+  return Object.keys(rec ?? {})
+    .sort()
+    .map((k) => [k, String(rec![k])]);
+}
+
+function joinPath(dir: string, file: string): string {
+  return dir === "." ? file : `${dir}/${file}`;
+}
+
+/** `registry/name` as docker addresses it; Docker Hub names stay short. */
+export function qualify(host: string, name: string): string {
+  const first = name.split("/")[0]!;
+  if (name.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost")) return name;
+  return host === "docker.io" ? name : `${host}/${name}`;
+}
+
+/** The glob semantics of the hash script (bash: globstar, dotglob, nullglob); a folder counts as everything below it. */
+export function globMatcher(pattern: string): (path: string) => boolean {
+  const isMatch = picomatch(pattern, { dot: true, noextglob: true, nobrace: true });
+  return (p: string) => isMatch(p);
+}
+
+export function globMatchesAny(pattern: string, files: readonly string[]): boolean {
+  const m = globMatcher(pattern);
+  const prefix = pattern.replace(/\/+$/, "") + "/";
+  return files.some((f) => m(f) || f.startsWith(prefix) || dirsOf(f).some(m));
+}
+
+function dirsOf(f: string): string[] {
+  const parts = f.split("/");
+  return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join("/"));
+}

@@ -1,0 +1,210 @@
+import schema from "../../schemas/gen-circle.schema.json" with { type: "json" };
+import { Codes, type Diagnostic } from "../diagnostics.js";
+import validateSchema from "./generated/validate-spec.js";
+import { parsePointer, type SourceDoc } from "./load.js";
+import { didYouMean } from "./suggest.js";
+
+interface AjvError {
+  instancePath: string;
+  schemaPath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string;
+  propertyName?: string;
+}
+
+/** What each named pattern means, for people. */
+const patternHelp: Record<string, string> = {
+  identifier: "a name of lowercase letters, digits, '-' and '_', starting with a letter (at most 63 characters)",
+  envName: "an environment variable name (letters, digits and '_', not starting with a digit)",
+  safeString: "a single line of text without control characters",
+  relPath: "a path without control characters",
+  text: "text without NUL characters",
+};
+
+/** Validates the document against schemas/gen-circle.schema.json (precompiled: no compile at run time). */
+export function validateShape(src: SourceDoc): Diagnostic[] {
+  if (validateSchema(src.value)) return [];
+  const errors = prune((validateSchema.errors ?? []) as AjvError[]);
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    const d = toDiagnostic(src, e);
+    const key = `${d.line}:${d.column}:${d.code}:${d.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(d);
+    }
+  }
+  return out;
+}
+
+/**
+ * ajv reports every failed branch of a `oneOf`; keep the errors of the branch the value was meant
+ * for (the one whose type matched) and merge pure type mismatches into one message.
+ */
+function prune(errors: AjvError[]): AjvError[] {
+  const informative = (e: AjvError) => !["type", "oneOf", "anyOf", "enum", "const", "if"].includes(e.keyword);
+  const kept = errors.filter((e) => {
+    if (e.keyword === "oneOf" || e.keyword === "anyOf") {
+      return !errors.some((f) => f !== e && f.instancePath.startsWith(e.instancePath));
+    }
+    if (e.keyword === "type" || e.keyword === "enum" || e.keyword === "const") {
+      return !errors.some(
+        (f) => informative(f) && (f.instancePath === e.instancePath || f.instancePath.startsWith(e.instancePath + "/")),
+      );
+    }
+    return true;
+  });
+  // Several type/enum errors at one path (one per oneOf branch) become one.
+  const byPath = new Map<string, AjvError[]>();
+  for (const e of kept) {
+    if (e.keyword === "type" || e.keyword === "enum" || e.keyword === "const" || e.keyword === "oneOf") {
+      const list = byPath.get(e.instancePath) ?? [];
+      list.push(e);
+      byPath.set(e.instancePath, list);
+    }
+  }
+  return kept.filter((e) => {
+    const group = byPath.get(e.instancePath);
+    if (!group || group.length < 2 || group[0] !== e) return !group || group.length < 2;
+    const expected = new Set<string>();
+    for (const g of group) {
+      if (g.keyword === "type") String(g.params.type).split(",").forEach((t) => expected.add(t));
+      if (g.keyword === "enum") (g.params.allowedValues as unknown[]).forEach((v) => expected.add(JSON.stringify(v)));
+      if (g.keyword === "const") expected.add(JSON.stringify(g.params.allowedValue));
+    }
+    e.keyword = "type";
+    e.params = { type: [...expected].join(",") };
+    return true;
+  });
+}
+
+function toDiagnostic(src: SourceDoc, e: AjvError): Diagnostic {
+  const path = parsePointer(e.instancePath);
+  const value = getIn(src.value, path);
+  const base = { severity: "error" as const, file: src.file };
+  const at = (p: (string | number)[], where: "key" | "value" = "value") => ({
+    ...src.position(p, where),
+    path: "/" + p.join("/"),
+  });
+  const where = path.length ? `'${path.join(".")}'` : "The spec";
+  switch (e.keyword) {
+    case "additionalProperties": {
+      const key = String(e.params.additionalProperty);
+      const allowed = allowedKeys(e.schemaPath);
+      const hint = didYouMean(key, allowed);
+      return {
+        ...base,
+        code: Codes.unknownKey,
+        message:
+          `Unknown key '${key}'${path.length ? ` in '${path.join(".")}'` : ""}.` +
+          (hint ? ` Did you mean '${hint}'?` : "") +
+          ` Expected one of: ${allowed.join(", ")}.`,
+        ...at([...path, key], "key"),
+      };
+    }
+    case "required": {
+      const key = String(e.params.missingProperty);
+      return {
+        ...base,
+        code: Codes.missingKey,
+        message: `${where} needs the key '${key}'. Add it, e.g. '${key}: ${exampleFor(key)}'.`,
+        ...at(path),
+      };
+    }
+    case "type":
+      return {
+        ...base,
+        code: Codes.wrongType,
+        message: `${where} must be ${listTypes(String(e.params.type))}, got ${describe(value)}.`,
+        ...at(path),
+      };
+    case "enum":
+    case "const": {
+      const allowed = (e.params.allowedValues as unknown[] | undefined) ?? [e.params.allowedValue];
+      const hint = typeof value === "string" ? didYouMean(value, allowed.map(String)) : undefined;
+      return {
+        ...base,
+        code: Codes.notAllowed,
+        message:
+          `${where} must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}, got ${describe(value)}.` +
+          (hint ? ` Did you mean '${hint}'?` : ""),
+        ...at(path),
+      };
+    }
+    case "pattern":
+    case "propertyNames": {
+      const def = /#\/definitions\/(\w+)\/pattern$/.exec(e.schemaPath)?.[1];
+      const isName = e.keyword === "propertyNames" || e.propertyName !== undefined;
+      const name = e.propertyName ?? (e.params.propertyName as string | undefined);
+      if (isName && name !== undefined) {
+        const nameDef = /#\/definitions\/(\w+)/.exec(e.schemaPath)?.[1];
+        return {
+          ...base,
+          code: Codes.invalidValue,
+          message: `Key '${name}' in ${where} must be ${patternHelp[nameDef ?? ""] ?? "a valid name"}.`,
+          ...at([...path, name], "key"),
+        };
+      }
+      const unsafe = def === "safeString" || def === "relPath" || def === "text";
+      return {
+        ...base,
+        code: unsafe ? Codes.unsafeText : Codes.invalidValue,
+        message: `${where} must be ${patternHelp[def ?? ""] ?? `text matching ${String(e.params.pattern)}`}, got ${describe(value)}.`,
+        ...at(path),
+      };
+    }
+    default:
+      return {
+        ...base,
+        code: Codes.invalidValue,
+        message: `${where} ${e.message ?? "is invalid"}, got ${describe(value)}.`,
+        ...at(path),
+      };
+  }
+}
+
+/** Keys the schema allows where an `additionalProperties: false` failed. */
+function allowedKeys(schemaPath: string): string[] {
+  const parts = parsePointer(schemaPath.replace(/^#/, "")).slice(0, -1);
+  let node: unknown = schema;
+  for (const p of parts) node = (node as Record<string, unknown>)?.[p];
+  const props = (node as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
+  return Object.keys(props);
+}
+
+function getIn(v: unknown, path: string[]): unknown {
+  let cur = v;
+  for (const p of path) cur = (cur as Record<string, unknown> | undefined)?.[p];
+  return cur;
+}
+
+function listTypes(t: string): string {
+  const names = t.split(",").map((x) => (x.startsWith('"') ? x : x === "object" ? "a mapping" : x === "array" ? "a list" : `a ${x}`));
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}` : names[0]!;
+}
+
+export function describe(v: unknown): string {
+  if (v === null || v === undefined) return "nothing (null)";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a mapping";
+  if (typeof v === "string") return JSON.stringify(v.length > 60 ? v.slice(0, 57) + "..." : v);
+  return `${typeof v} ${String(v)}`;
+}
+
+function exampleFor(key: string): string {
+  const examples: Record<string, string> = {
+    name: "myorg/myapp",
+    image: "postgres:15",
+    command: "npm test",
+    rules: "[{branch: main, tags: [latest]}]",
+    tags: "[latest]",
+    username: "DOCKER_LOGIN",
+    password: "DOCKER_PASSWORD",
+    url: "docker.io",
+    strategy: "save-load",
+    type: "machine",
+  };
+  return examples[key] ?? "...";
+}
