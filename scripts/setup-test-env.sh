@@ -102,4 +102,14 @@ if ! "$DOCKER" image inspect gen-circle-test/busybox:latest >/dev/null 2>&1; the
   tar -C "$root" -c . | "$DOCKER" import -c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' - gen-circle-test/busybox:latest >/dev/null
   rm -rf "$root"
 fi
+# A service stand-in that really listens: busybox httpd on port 8080 serving /www.
+if ! "$DOCKER" image inspect gen-circle-test/httpd:latest >/dev/null 2>&1; then
+  log "building gen-circle-test/httpd:latest"
+  ctx=$(mktemp -d)
+  mkdir -p "$ctx/www"
+  echo "hello from kv" >"$ctx/www/hello"
+  printf 'FROM gen-circle-test/busybox:latest\nCOPY www /www\nEXPOSE 8080\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n' >"$ctx/Dockerfile"
+  DOCKER_BUILDKIT=0 "$DOCKER" build -q -t gen-circle-test/httpd:latest "$ctx" >/dev/null
+  rm -rf "$ctx"
+fi
 log "ready: $("$DOCKER" version --format '{{.Server.Version}}') engine, registries on 127.0.0.1:5000 and :5001"
