@@ -38,7 +38,18 @@ export function compileSpec(text: string, options: GenerateOptions = {}): { spec
     };
   }
   const shape = validateShape(source);
-  if (hasErrors(shape)) return { diagnostics: sortDiagnostics(shape) };
+  if (hasErrors(shape)) {
+    // Report the other problems too (all at once), where the shape allows checking them.
+    let more: Diagnostic[] = [];
+    try {
+      more = normalize(source.value as ProjectSpec, source, options).diagnostics;
+    } catch {
+      // A value of the wrong type stopped the deeper checks: the shape errors come first.
+    }
+    const near = (a: string, b: string) => a === b || a.startsWith(b + "/") || b.startsWith(a + "/");
+    more = more.filter((d) => !shape.some((s) => near(s.path, d.path)));
+    return { diagnostics: sortDiagnostics([...shape, ...more]) };
+  }
   const n = normalize(source.value as ProjectSpec, source, options);
   return { spec: n.spec, diagnostics: sortDiagnostics(n.diagnostics) };
 }

@@ -1,9 +1,8 @@
 /**
  * Quotes a value for bash so that it is always one literal word: single quotes, with each
  * embedded quote closed, escaped and reopened. Newlines stay literal inside single quotes.
+ * Always quoted, even when plain: an unquoted `x=test` reads to shellcheck like a command.
  */
 export function shq(value: string | number | boolean): string {
-  const s = String(value);
-  if (s !== "" && /^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
-  return "'" + s.replace(/'/g, `'\\''`) + "'";
+  return "'" + String(value).replace(/'/g, `'\\''`) + "'";
 }

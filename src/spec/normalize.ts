@@ -108,8 +108,8 @@ export function normalize(
 
     const context = cleanPath(ri.context ?? ".", [...path, "context"]);
     const dockerfile = cleanPath(ri.dockerfile ?? (context === "." ? "Dockerfile" : `${context}/Dockerfile`), [...path, "dockerfile"]);
-    const hashPatterns = ri.hash ?? [dockerfile, joinPath(context, ".dockerignore")];
-    ri.hash?.forEach((h, i) => {
+    const hashPatterns = Array.isArray(ri.hash) ? ri.hash : [dockerfile, joinPath(context, ".dockerignore")];
+    (Array.isArray(ri.hash) ? ri.hash : []).forEach((h, i) => {
       const clean = cleanPath(h, [...path, "hash", i]);
       if (options.matchesFiles && !options.matchesFiles(clean)) {
         report(Codes.hashMatchesNothing, [...path, "hash", i], `Hash input ${JSON.stringify(h)} matches no file in the repository. Fix the path or glob (globs: '*', '?', '**', '[...]'), or remove it.`);
@@ -215,7 +215,7 @@ export function normalize(
         try {
           new RegExp(body, "u");
         } catch (e) {
-          report(Codes.invalidRegex, p, `Invalid regular expression ${m}: ${(e as Error).message.replace(/^Invalid regular expression: /, "")}. Fix it, or write the name without slashes for an exact match.`);
+          report(Codes.invalidRegex, p, `Invalid regular expression ${m}: ${(e as Error).message.replace(/^Invalid regular expression: \/.*\/\w*: /, "")}. Fix it, or write the name without slashes for an exact match.`);
         }
         if (/\(\?<?[=!]|\\[1-9]/.test(body)) {
           report(Codes.unsupportedRegex, p, `${m} uses a lookaround or back-reference, which CircleCI's regular expressions (Go RE2) do not support. Rewrite it without them.`);

@@ -1,4 +1,3 @@
-import schema from "../../schemas/gen-circle.schema.json" with { type: "json" };
 import { Codes, type Diagnostic } from "../diagnostics.js";
 import validateSchema from "./generated/validate-spec.js";
 import { parsePointer, type SourceDoc } from "./load.js";
@@ -11,6 +10,7 @@ interface AjvError {
   params: Record<string, unknown>;
   message?: string;
   propertyName?: string;
+  parentSchema?: { properties?: Record<string, unknown> };
 }
 
 /** What each named pattern means, for people. */
@@ -45,14 +45,16 @@ export function validateShape(src: SourceDoc): Diagnostic[] {
  */
 function prune(errors: AjvError[]): AjvError[] {
   const informative = (e: AjvError) => !["type", "oneOf", "anyOf", "enum", "const", "if"].includes(e.keyword);
+  const deeper = (f: AjvError, e: AjvError) => f.instancePath.startsWith(e.instancePath + "/");
   const kept = errors.filter((e) => {
+    // The nested errors of propertyNames name the key; the summary adds nothing.
+    if (e.keyword === "propertyNames") return false;
     if (e.keyword === "oneOf" || e.keyword === "anyOf") {
-      return !errors.some((f) => f !== e && f.instancePath.startsWith(e.instancePath));
+      return !errors.some((f) => f !== e && f.keyword !== e.keyword && (f.instancePath === e.instancePath || deeper(f, e)));
     }
     if (e.keyword === "type" || e.keyword === "enum" || e.keyword === "const") {
-      return !errors.some(
-        (f) => informative(f) && (f.instancePath === e.instancePath || f.instancePath.startsWith(e.instancePath + "/")),
-      );
+      // A branch that failed deeper down was the one meant: its errors say more.
+      return !errors.some((f) => deeper(f, e) || (informative(f) && f.instancePath === e.instancePath));
     }
     return true;
   });
@@ -92,7 +94,7 @@ function toDiagnostic(src: SourceDoc, e: AjvError): Diagnostic {
   switch (e.keyword) {
     case "additionalProperties": {
       const key = String(e.params.additionalProperty);
-      const allowed = allowedKeys(e.schemaPath);
+      const allowed = Object.keys(e.parentSchema?.properties ?? {});
       const hint = didYouMean(key, allowed);
       return {
         ...base,
@@ -113,13 +115,17 @@ function toDiagnostic(src: SourceDoc, e: AjvError): Diagnostic {
         ...at(path),
       };
     }
-    case "type":
+    case "type": {
+      const options = String(e.params.type).split(",");
+      const words = options.filter((o) => o.startsWith('"')).map((o) => JSON.parse(o) as string);
+      const hint = typeof value === "string" ? didYouMean(value, words) : undefined;
       return {
         ...base,
         code: Codes.wrongType,
-        message: `${where} must be ${listTypes(String(e.params.type))}, got ${describe(value)}.`,
+        message: `${where} must be ${listTypes(String(e.params.type))}, got ${describe(value)}.` + (hint ? ` Did you mean '${hint}'?` : ""),
         ...at(path),
       };
+    }
     case "enum":
     case "const": {
       const allowed = (e.params.allowedValues as unknown[] | undefined) ?? [e.params.allowedValue];
@@ -165,15 +171,6 @@ function toDiagnostic(src: SourceDoc, e: AjvError): Diagnostic {
   }
 }
 
-/** Keys the schema allows where an `additionalProperties: false` failed. */
-function allowedKeys(schemaPath: string): string[] {
-  const parts = parsePointer(schemaPath.replace(/^#/, "")).slice(0, -1);
-  let node: unknown = schema;
-  for (const p of parts) node = (node as Record<string, unknown>)?.[p];
-  const props = (node as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
-  return Object.keys(props);
-}
-
 function getIn(v: unknown, path: string[]): unknown {
   let cur = v;
   for (const p of path) cur = (cur as Record<string, unknown> | undefined)?.[p];
@@ -181,7 +178,7 @@ function getIn(v: unknown, path: string[]): unknown {
 }
 
 function listTypes(t: string): string {
-  const names = t.split(",").map((x) => (x.startsWith('"') ? x : x === "object" ? "a mapping" : x === "array" ? "a list" : `a ${x}`));
+  const names = t.split(",").map((x) => (x.startsWith('"') ? x : x === "object" ? "a mapping" : x === "array" ? "a list" : x === "integer" ? "an integer" : `a ${x}`));
   return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}` : names[0]!;
 }
 

@@ -1,4 +1,31 @@
-import { ExitStatus } from "../exit.js";
-export function runInit(_a: { dir?: string; force?: boolean }): ExitStatus {
-  return ExitStatus.Failed;
+import { existsSync, readFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { detect } from "../../init/detect.js";
+import { ExitError, ExitStatus } from "../exit.js";
+import { applyWrites, walkFiles } from "../fs.js";
+
+export function runInit(args: { dir?: string; force?: boolean }): ExitStatus {
+  const root = resolve(args.dir ?? ".");
+  const target = join(root, "gen-circle.yml");
+  if (existsSync(target) && !args.force) {
+    throw new ExitError(`${target} already exists; not overwritten. Edit it, or run 'gen-circle init --force' to start over.`, ExitStatus.InvalidInput);
+  }
+  const files = walkFiles(root).filter((f) => !f.startsWith("node_modules/"));
+  const result = detect({
+    name: basename(root),
+    files,
+    read: (p) => {
+      try {
+        return readFileSync(join(root, p), "utf8");
+      } catch {
+        return undefined;
+      }
+    },
+  });
+  applyWrites(root, [{ path: "gen-circle.yml", content: result.spec }]);
+  const out = [`wrote ${target}`, "found:", ...result.found.map((f) => `  - ${f}`)];
+  if (result.guessed.length) out.push("guessed (check these):", ...result.guessed.map((g) => `  - ${g}`));
+  out.push("next: review it, then run 'npx gen-circle generate'");
+  process.stderr.write(out.join("\n") + "\n");
+  return ExitStatus.Ok;
 }

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# gen-circle: generated from gen-circle.yml; do not edit by hand.
+# Regenerate with: npx gen-circle generate
+# gen-circle-checksum: sha256:b2c953012abcabfef2c002df8051fc926b62c4851b7c7aabce312bbb810ab4c5
+# shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
+set -euo pipefail
+# Builds, caches and hands over the image. Cache strategy: none.
+# Usage: image.sh warm IMAGE          make sure the cache holds the image for this hash
+#        image.sh ready IMAGE         build this commit's image (tagged $GC_COMMIT_REF)
+#        image.sh export IMAGE DIR    save this commit's image to DIR/IMAGE.tar
+#        image.sh import IMAGE DIR    load it back (deploy job)
+# A cache that is missing, corrupt or unreachable is a warning and a rebuild, never a failure.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+[ $# -ge 2 ] || { echo "usage: image.sh warm|ready|export|import IMAGE [DIR]" >&2; exit 2; }
+cmd=$1
+gc_image "$2"
+
+
+# shellcheck disable=SC2120 # without a cache there is nothing to reuse
+
+build() { # build this commit's image; arguments: images to reuse layers from
+  local -a args=(build --file "$GC_ROOT/$GC_DOCKERFILE" --tag "$GC_COMMIT_REF")
+  # BuildKit reuses a --cache-from image's layers only when it carries inline cache metadata.
+  args+=(--build-arg BUILDKIT_INLINE_CACHE=1 "${GC_BUILD_ARGS[@]}")
+  [ -z "$GC_TARGET" ] || args+=(--target "$GC_TARGET")
+  local from
+  for from in "$@"; do args+=(--cache-from "$from"); done
+  local start
+  start=$(gc_now)
+  gc_log "building $GC_COMMIT_REF${1:+ (reusing layers of $*)}"
+  docker "${args[@]}" "$GC_ROOT/$GC_CONTEXT"
+  gc_log "built in $(awk -v a="$start" -v b="$(gc_now)" 'BEGIN { printf "%.1f s", b - a }')"
+}
+
+case "$cmd" in
+  warm)
+    gc_log "cache strategy none: nothing to warm"
+    ;;
+  ready)
+    # shellcheck disable=SC2119
+    build
+    ;;
+  export)
+    dir=${3:?usage: image.sh export IMAGE DIR}
+    mkdir -p "$dir"
+    docker save "$GC_COMMIT_REF" -o "$dir/$GC_ID.tar.partial"
+    mv "$dir/$GC_ID.tar.partial" "$dir/$GC_ID.tar"
+    gc_log "exported $GC_COMMIT_REF to $dir/$GC_ID.tar"
+    ;;
+  import)
+    dir=${3:?usage: image.sh import IMAGE DIR}
+    [ -s "$dir/$GC_ID.tar" ] || gc_die "$dir/$GC_ID.tar is missing: the test job exports it only on branches and tags that deploy"
+    docker load -q -i "$dir/$GC_ID.tar" >/dev/null
+    docker image inspect "$GC_COMMIT_REF" >/dev/null 2>&1 || gc_die "$dir/$GC_ID.tar does not hold $GC_COMMIT_REF (was it built from another commit?)"
+    gc_log "loaded $GC_COMMIT_REF"
+    ;;
+  *)
+    echo "image.sh: unknown command '$cmd' (warm, ready, export, import)" >&2
+    exit 2
+    ;;
+esac

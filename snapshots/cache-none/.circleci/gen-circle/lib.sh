@@ -1,0 +1,78 @@
+# gen-circle: generated from gen-circle.yml; do not edit by hand.
+# Regenerate with: npx gen-circle generate
+# gen-circle-checksum: sha256:2092b09d5f6ab2dde01af8183d5a51ecc07dbc8e4195d3f0f68ae4b151bf6159
+# shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
+# Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
+# Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
+
+GC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+GC_SCRIPTS="$GC_ROOT/.circleci/gen-circle"
+GC_STATE=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
+GC_IMAGES='tiny'
+export GC_ROOT GC_SCRIPTS GC_STATE
+
+gc_log() { printf 'gen-circle: %s\n' "$*" >&2; }
+gc_warn() { printf 'gen-circle: warning: %s\n' "$*" >&2; }
+gc_die() {
+  printf 'gen-circle: error: %s\n' "$*" >&2
+  exit 1
+}
+
+# Seconds since the epoch, with a fraction where date has one (for step timings in logs).
+gc_now() { date +%s.%N 2>/dev/null || date +%s; }
+
+gc_sha() {
+  if [ -n "${CIRCLE_SHA1:-}" ]; then
+    printf '%s\n' "$CIRCLE_SHA1"
+  else
+    git -C "$GC_ROOT" rev-parse HEAD 2>/dev/null || printf 'local\n'
+  fi
+}
+
+gc_branch() {
+  if [ -n "${CIRCLE_TAG:-}" ]; then
+    printf '\n'
+  elif [ -n "${CIRCLE_BRANCH:-}" ]; then
+    printf '%s\n' "$CIRCLE_BRANCH"
+  else
+    git -C "$GC_ROOT" symbolic-ref --short -q HEAD 2>/dev/null || printf '\n'
+  fi
+}
+
+# A branch or tag name as a docker tag: [A-Za-z0-9_.-], not starting with '.' or '-', <= 128.
+gc_tag_slug() {
+  local s=$1
+  s=${s//[^A-Za-z0-9_.-]/-}
+  while [[ $s == [.-]* ]]; do s=${s:1}; done
+  printf '%s\n' "${s:0:128}"
+}
+
+# Sets the GC_* settings of one image (read by the scripts that source this file).
+# shellcheck disable=SC2034
+gc_image() {
+  GC_ID=$1
+  GC_BUILD_ARGS=()
+  GC_TARGET=
+  case "$GC_ID" in
+    'tiny')
+      GC_NAME='myorg/tiny'
+      GC_DOCKERFILE='Dockerfile'
+      GC_CONTEXT='.'
+      GC_TARGET='test'
+      GC_CACHE_REPO=''
+      ;;
+    *) gc_die "unknown image '$GC_ID' (known: $GC_IMAGES)" ;;
+  esac
+  GC_COMMIT_REF="$GC_NAME:ci-$(gc_sha)"
+  export GC_ID GC_NAME GC_DOCKERFILE GC_CONTEXT GC_TARGET GC_CACHE_REPO GC_COMMIT_REF
+}
+
+# docker login with the password on stdin, from the environment variables it names.
+gc_login() {
+  local host=$1 user_var=$2 pass_var=$3
+  if [ -z "${!user_var:-}" ] || [ -z "${!pass_var:-}" ]; then
+    gc_warn "not logging in to $host: set $user_var and $pass_var (e.g. in a CircleCI context)"
+    return 1
+  fi
+  printf '%s' "${!pass_var}" | docker login --username "${!user_var}" --password-stdin "$host" >/dev/null
+}

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# gen-circle: generated from gen-circle.yml; do not edit by hand.
+# Regenerate with: npx gen-circle generate
+# gen-circle-checksum: sha256:43202b6d3a275458fa09211fd7c5969f3c320b8a21a5d0a8e1943f84b118117c
+# shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
+set -euo pipefail
+# Builds, caches and hands over the image. Cache strategy: save-load.
+# Usage: image.sh warm IMAGE          make sure the cache holds the image for this hash
+#        image.sh ready IMAGE         build this commit's image (tagged $GC_COMMIT_REF)
+#        image.sh export IMAGE DIR    save this commit's image to DIR/IMAGE.tar
+#        image.sh import IMAGE DIR    load it back (deploy job)
+# A cache that is missing, corrupt or unreachable is a warning and a rebuild, never a failure.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+[ $# -ge 2 ] || { echo "usage: image.sh warm|ready|export|import IMAGE [DIR]" >&2; exit 2; }
+cmd=$1
+gc_image "$2"
+
+
+build() { # build this commit's image; arguments: images to reuse layers from
+  local -a args=(build --file "$GC_ROOT/$GC_DOCKERFILE" --tag "$GC_COMMIT_REF")
+  # BuildKit reuses a --cache-from image's layers only when it carries inline cache metadata.
+  args+=(--build-arg BUILDKIT_INLINE_CACHE=1 "${GC_BUILD_ARGS[@]}")
+  [ -z "$GC_TARGET" ] || args+=(--target "$GC_TARGET")
+  local from
+  for from in "$@"; do args+=(--cache-from "$from"); done
+  local start
+  start=$(gc_now)
+  gc_log "building $GC_COMMIT_REF${1:+ (reusing layers of $*)}"
+  docker "${args[@]}" "$GC_ROOT/$GC_CONTEXT"
+  gc_log "built in $(awk -v a="$start" -v b="$(gc_now)" 'BEGIN { printf "%.1f s", b - a }')"
+}
+
+hash=$("$GC_SCRIPTS/hash.sh" "$GC_ID")
+cache_ref="$GC_NAME:cache-$hash"
+cache_dir="$GC_STATE/cache/$GC_ID"
+archive="$cache_dir/$hash.tar.gz"
+
+unpack() { # decompress an archive to stdout (pigz when the machine has it)
+  if command -v pigz >/dev/null; then pigz -dc "$1"; else gzip -dc "$1"; fi
+}
+
+load_archive() { # file: load it; a broken archive is a warning, and it is removed
+  local file=$1
+  if unpack "$file" | docker load -q >/dev/null; then
+    return 0
+  fi
+  gc_warn "cached archive $file is corrupt or truncated: ignoring it and rebuilding"
+  rm -f "$file"
+  return 1
+}
+
+ref_of() { # the cache tag an archive holds
+  local base=${1##*/}
+  printf '%s\n' "$GC_NAME:cache-${base%.tar.gz}"
+}
+
+save_archive() { # compressed, atomically: a save killed half-way leaves only a *.partial file
+  local tmp="$archive.partial.$$"
+  trap 'rm -f "$tmp"' EXIT
+  local start
+  start=$(gc_now)
+  if command -v pigz >/dev/null; then
+    docker save "$cache_ref" | pigz -1 >"$tmp"
+  else
+    docker save "$cache_ref" | gzip -1 >"$tmp"
+  fi
+  mv "$tmp" "$archive"
+  trap - EXIT
+  gc_log "saved $archive ($(du -h "$archive" | cut -f1)) in $(awk -v a="$start" -v b="$(gc_now)" 'BEGIN { printf "%.1f s", b - a }')"
+}
+
+prepare_cache_dir() {
+  mkdir -p "$cache_dir"
+  rm -f "$cache_dir"/*.partial.* # left by a killed save: never trusted
+}
+
+case "$cmd" in
+  warm)
+    prepare_cache_dir
+    if [ -s "$archive" ]; then
+      gc_log "cache hit: $archive holds the image for hash $hash; nothing to build or save"
+      exit 0
+    fi
+    reuse=()
+    for old in "$cache_dir"/*.tar.gz; do
+      [ -e "$old" ] || continue
+      if load_archive "$old"; then reuse+=("$(ref_of "$old")"); fi
+    done
+    [ ${#reuse[@]} -gt 0 ] || gc_log "cache miss for hash $hash: building from scratch"
+    build "${reuse[@]}"
+    docker tag "$GC_COMMIT_REF" "$cache_ref"
+    save_archive
+    for old in "$cache_dir"/*.tar.gz; do
+      [ "$old" = "$archive" ] || rm -f "$old"
+    done
+    ;;
+  ready)
+    prepare_cache_dir
+    reuse=()
+    if docker image inspect "$cache_ref" >/dev/null 2>&1; then
+      reuse=("$cache_ref") # already in this engine (a local run): no load needed
+    elif [ -s "$archive" ]; then
+      start=$(gc_now)
+      if load_archive "$archive"; then
+        reuse=("$cache_ref")
+        gc_log "loaded $cache_ref in $(awk -v a="$start" -v b="$(gc_now)" 'BEGIN { printf "%.1f s", b - a }')"
+      fi
+    else
+      for old in "$cache_dir"/*.tar.gz; do
+        [ -e "$old" ] || continue
+        if load_archive "$old"; then reuse+=("$(ref_of "$old")"); fi
+      done
+      gc_warn "no cached image for hash $hash (did the build job run?): building${reuse[*]:+ with layers of ${reuse[*]}}"
+    fi
+    build "${reuse[@]}"
+    ;;
+  export)
+    dir=${3:?usage: image.sh export IMAGE DIR}
+    mkdir -p "$dir"
+    docker save "$GC_COMMIT_REF" -o "$dir/$GC_ID.tar.partial"
+    mv "$dir/$GC_ID.tar.partial" "$dir/$GC_ID.tar"
+    gc_log "exported $GC_COMMIT_REF to $dir/$GC_ID.tar"
+    ;;
+  import)
+    dir=${3:?usage: image.sh import IMAGE DIR}
+    [ -s "$dir/$GC_ID.tar" ] || gc_die "$dir/$GC_ID.tar is missing: the test job exports it only on branches and tags that deploy"
+    docker load -q -i "$dir/$GC_ID.tar" >/dev/null
+    docker image inspect "$GC_COMMIT_REF" >/dev/null 2>&1 || gc_die "$dir/$GC_ID.tar does not hold $GC_COMMIT_REF (was it built from another commit?)"
+    gc_log "loaded $GC_COMMIT_REF"
+    ;;
+  *)
+    echo "image.sh: unknown command '$cmd' (warm, ready, export, import)" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,60 @@
+import { spawnSync, type SpawnSyncOptions } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const CLI = join(ROOT, "bin/gen-circle.js");
+export const FIXTURES = join(ROOT, "test/fixtures");
+export const SHARED = join(ROOT, "../shared");
+
+export interface Run {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): Run {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, ...opts });
+  if (r.error) throw r.error;
+  return { status: r.status ?? (r.signal ? 128 : 1), stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+export function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Run {
+  return run(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env } });
+}
+
+/** A temporary folder holding `files` (path → content; a trailing '*' in the key makes it executable). */
+export function tmpTree(files: Record<string, string> = {}, prefix = "gen-circle-test-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  writeTree(dir, files);
+  return dir;
+}
+
+export function writeTree(dir: string, files: Record<string, string>): void {
+  for (const [key, content] of Object.entries(files)) {
+    const exec = key.endsWith("*");
+    const path = join(dir, exec ? key.slice(0, -1) : key);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
+    if (exec) chmodSync(path, 0o755);
+  }
+}
+
+export function readTree(dir: string, base = ""): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(join(dir, base), { withFileTypes: true })) {
+    const rel = base ? `${base}/${e.name}` : e.name;
+    if (e.isDirectory()) Object.assign(out, readTree(dir, rel));
+    else out[rel] = readFileSync(join(dir, rel), "utf8");
+  }
+  return out;
+}
+
+export function fixtureCases(): { name: string; dir: string; spec: string }[] {
+  return readdirSync(FIXTURES, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name !== "migrate")
+    .map((e) => ({ name: e.name, dir: join(FIXTURES, e.name), spec: readFileSync(join(FIXTURES, e.name, "gen-circle.yml"), "utf8") }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
