@@ -28,8 +28,8 @@ export interface GenerateResult {
 /** Spec text → diagnostics, or the normalized spec. Pure. */
 export function compileSpec(text: string, options: GenerateOptions = {}): { spec?: Spec; diagnostics: Diagnostic[] } {
   const file = options.fileName ?? "gen-circle.yml";
-  const { source, diagnostics } = load(text, file);
-  if (!source) return { diagnostics: sortDiagnostics(diagnostics) };
+  const { source, diagnostics: syntax } = load(text, file);
+  if (!source) return { diagnostics: sortDiagnostics(syntax) };
   if (source.value === null || source.value === undefined) {
     return {
       diagnostics: [
@@ -48,9 +48,10 @@ export function compileSpec(text: string, options: GenerateOptions = {}): { spec
     }
     const near = (a: string, b: string) => a === b || a.startsWith(b + "/") || b.startsWith(a + "/");
     more = more.filter((d) => !shape.some((s) => near(s.path, d.path)));
-    return { diagnostics: sortDiagnostics([...shape, ...more]) };
+    return { diagnostics: sortDiagnostics([...syntax, ...shape, ...more]) };
   }
   const n = normalize(source.value as ProjectSpec, source, options);
+  if (syntax.length) return { diagnostics: sortDiagnostics([...syntax, ...n.diagnostics]) };
   return { spec: n.spec, diagnostics: sortDiagnostics(n.diagnostics) };
 }
 

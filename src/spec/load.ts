@@ -41,7 +41,8 @@ export function load(text: string, file: string): { source?: SourceDoc; diagnost
       path: "",
     });
   }
-  if (diagnostics.length) return { diagnostics };
+  // A duplicate key is reported, but the rest of the file can still be checked.
+  if (diagnostics.some((d) => d.code !== Codes.duplicateKey)) return { diagnostics };
 
   const position: SourceDoc["position"] = (path, at = "value") => {
     const offset = locate(doc.contents, path, at) ?? 0;

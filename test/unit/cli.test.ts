@@ -1,0 +1,173 @@
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { cli, readTree, tmpTree } from "../helpers.js";
+
+const SPEC = "image: myorg/app\ntest: npm test\n";
+const WITH_DEPLOY = SPEC + "deploy:\n  rules:\n    - branch: main\n      tags: [latest]\n";
+const dirs: string[] = [];
+const repo = (files: Record<string, string>) => {
+  const d = tmpTree({ Dockerfile: "FROM scratch\n", ...files });
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe("generate", () => {
+  it("writes the config and executable scripts, then nothing when up to date", () => {
+    const d = repo({ "gen-circle.yml": SPEC });
+    const r = cli(["generate"], d);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain("created .circleci/config.yml");
+    const config = join(d, ".circleci/config.yml");
+    expect(readFileSync(config, "utf8")).toMatch(/^# gen-circle: generated from gen-circle.yml/);
+    expect(statSync(join(d, ".circleci/gen-circle/test.sh")).mode & 0o111).not.toBe(0);
+    const before = statSync(config).mtimeMs;
+    const again = cli(["generate"], d);
+    expect(again.status).toBe(0);
+    expect(again.stderr).toContain("up to date");
+    expect(statSync(config).mtimeMs).toBe(before);
+  });
+
+  it("refuses to overwrite a hand-edited file without --force, and writes nothing", () => {
+    const d = repo({ "gen-circle.yml": SPEC });
+    cli(["generate"], d);
+    const script = join(d, ".circleci/gen-circle/test.sh");
+    writeFileSync(script, readFileSync(script, "utf8") + "echo my tweak\n");
+    writeFileSync(join(d, "gen-circle.yml"), SPEC.replace("npm test", "make test"));
+    const configBefore = readFileSync(join(d, ".circleci/config.yml"), "utf8");
+    const r = cli(["generate"], d);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(".circleci/gen-circle/test.sh: edited by hand");
+    expect(readFileSync(script, "utf8")).toContain("echo my tweak");
+    expect(readFileSync(join(d, ".circleci/config.yml"), "utf8")).toBe(configBefore);
+    const forced = cli(["generate", "--force"], d);
+    expect(forced.status).toBe(0);
+    expect(readFileSync(script, "utf8")).not.toContain("echo my tweak");
+  });
+
+  it("refuses to replace a config it did not write", () => {
+    const d = repo({ "gen-circle.yml": SPEC, ".circleci/config.yml": "version: 2.1\n" });
+    const r = cli(["generate"], d);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("not written by gen-circle");
+    expect(readFileSync(join(d, ".circleci/config.yml"), "utf8")).toBe("version: 2.1\n");
+  });
+
+  it("removes scripts the spec no longer generates", () => {
+    const d = repo({ "gen-circle.yml": WITH_DEPLOY });
+    cli(["generate"], d);
+    expect(existsSync(join(d, ".circleci/gen-circle/deploy.sh"))).toBe(true);
+    writeFileSync(join(d, "gen-circle.yml"), SPEC);
+    const check = cli(["check"], d);
+    expect(check.status).toBe(1);
+    expect(check.stderr).toContain("deploy.sh: orphan");
+    const r = cli(["generate"], d);
+    expect(r.stderr).toContain("removed .circleci/gen-circle/deploy.sh");
+    expect(existsSync(join(d, ".circleci/gen-circle/deploy.sh"))).toBe(false);
+  });
+
+  it("--dry-run prints the diff and writes nothing", () => {
+    const d = repo({ "gen-circle.yml": SPEC });
+    const r = cli(["generate", "--dry-run"], d);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("+++ b/.circleci/config.yml");
+    expect(existsSync(join(d, ".circleci"))).toBe(false);
+  });
+
+  it("invalid spec: exit 2, file:line:col diagnostics, nothing written", () => {
+    const d = repo({ "gen-circle.yml": "image: myorg/app\ntest:\n  comand: x\n" });
+    const r = cli(["generate"], d);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^gen-circle.yml:3:3 error GC1002: Unknown key 'comand' in 'test'. Did you mean 'command'\?/m);
+    expect(existsSync(join(d, ".circleci"))).toBe(false);
+  });
+
+  it("--json prints the diagnostics as JSON", () => {
+    const d = repo({ "gen-circle.yml": "image: Bad Name\n" });
+    const r = cli(["validate", "--json"], d);
+    expect(r.status).toBe(2);
+    const out = JSON.parse(r.stdout) as { diagnostics: { code: string; line: number; column: number; file: string }[] };
+    expect(out.diagnostics[0]).toMatchObject({ code: "GC1010", line: 1, column: 8, file: "gen-circle.yml" });
+  });
+
+  it("a hash input that matches nothing on disk is an error", () => {
+    const d = repo({ "gen-circle.yml": "image:\n  name: a/b\n  hash: [Dockerfile, 'requirements/*.txt']\n" });
+    const r = cli(["validate"], d);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("gen-circle.yml:3:22 error GC1014");
+  });
+});
+
+describe("check", () => {
+  it("passes when in sync; fails with a diff on drift, hand edits and missing files", () => {
+    const d = repo({ "gen-circle.yml": SPEC });
+    cli(["generate"], d);
+    expect(cli(["check"], d).status).toBe(0);
+
+    writeFileSync(join(d, "gen-circle.yml"), SPEC.replace("npm test", "make test"));
+    const drift = cli(["check"], d);
+    expect(drift.status).toBe(1);
+    expect(drift.stderr).toContain("out of date with the spec");
+    expect(drift.stdout).toMatch(/^\+.*make test/m);
+    writeFileSync(join(d, "gen-circle.yml"), SPEC);
+
+    const lib = join(d, ".circleci/gen-circle/lib.sh");
+    writeFileSync(lib, readFileSync(lib, "utf8").replace("gc_log()", "gc_log2()"));
+    const edited = cli(["check"], d);
+    expect(edited.status).toBe(1);
+    expect(edited.stderr).toContain("lib.sh: edited by hand");
+
+    rmSync(lib);
+    const missing = cli(["check"], d);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain("lib.sh: missing");
+    expect(readTree(d)["gen-circle.yml"]).toBe(SPEC); // check writes nothing
+  });
+
+  it("exit 2 on an invalid spec", () => {
+    const d = repo({ "gen-circle.yml": "image: [\n" });
+    expect(cli(["check"], d).status).toBe(2);
+  });
+});
+
+describe("command line", () => {
+  it.each(["init", "generate", "check", "validate", "hash"])("%s --help shows examples", (cmd) => {
+    const r = cli([cmd, "--help"], ".");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("Examples:");
+  });
+
+  it("usage errors exit 2", () => {
+    expect(cli(["frobnicate"], ".").status).toBe(2);
+    expect(cli([], ".").status).toBe(2);
+    expect(cli(["generate", "--bogus"], ".").status).toBe(2);
+  });
+
+  it("no spec: exit 2 with what to do", () => {
+    const d = repo({});
+    const r = cli(["generate"], d);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("gen-circle init");
+  });
+});
+
+describe("determinism", () => {
+  it("same spec, and the same spec with keys in another order, give identical bytes", () => {
+    const a = repo({
+      "gen-circle.yml": "image:\n  name: myorg/app\n  hash: [Dockerfile]\nservices:\n  db: {image: postgres:15, environment: {B: 2, A: 1}}\n  cache: redis:7\ntest: {command: x, environment: {Z: 1, Y: 2}}\n",
+    });
+    const b = repo({
+      "gen-circle.yml": "test: {environment: {Y: 2, Z: 1}, command: x}\nservices:\n  cache: redis:7\n  db: {environment: {A: 1, B: 2}, image: postgres:15}\nimage:\n  hash: [Dockerfile]\n  name: myorg/app\n",
+    });
+    cli(["generate"], a);
+    const first = readTree(join(a, ".circleci"));
+    rmSync(join(a, ".circleci"), { recursive: true });
+    cli(["generate"], a);
+    expect(readTree(join(a, ".circleci"))).toEqual(first);
+    cli(["generate"], b);
+    expect(readTree(join(b, ".circleci"))).toEqual(first);
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { compileSpec } from "../../src/index.js";
+
+// One row per rule: the spec, then the code and the line:column it must be reported at.
+const cases: { name: string; spec: string; code: string; at: string; says?: RegExp; files?: string[] }[] = [
+  { name: "yaml syntax", spec: "image: a/b\ntest: [x\n", code: "GC1001", at: "3:1" },
+  { name: "duplicate key", spec: "image: a/b\nimage: c/d\n", code: "GC1021", at: "2:1" },
+  { name: "unknown top-level key with a suggestion", spec: "image: a/b\ntset: x\n", code: "GC1002", at: "2:1", says: /Did you mean 'test'/ },
+  { name: "unknown nested key", spec: "image:\n  name: a/b\n  contxt: .\n", code: "GC1002", at: "3:3", says: /Did you mean 'context'/ },
+  { name: "wrong type", spec: "image: a/b\ntest:\n  command: x\n  parallelism: two\n", code: "GC1003", at: "4:16", says: /must be an integer/ },
+  { name: "missing key", spec: "image: a/b\ndeploy:\n  registry: docker.io\n", code: "GC1004", at: "3:3", says: /needs the key 'rules'/ },
+  { name: "enum with suggestion", spec: "image: a/b\ncache: registy\n", code: "GC1003", at: "2:8", says: /Did you mean 'registry'/ },
+  { name: "version", spec: "version: 2\nimage: a/b\n", code: "GC1005", at: "1:10" },
+  { name: "invalid image name", spec: "image: My_App\n", code: "GC1010", at: "1:8" },
+  { name: "image name with a tag", spec: "image: myorg/app:1.0\n", code: "GC1011", at: "1:8", says: /Drop the ':1.0'/ },
+  { name: "invalid service image", spec: "image: a/b\nservices:\n  db: 'postgres 15'\n", code: "GC1010", at: "3:7" },
+  { name: "invalid regex", spec: "image: a/b\ndeploy:\n  rules:\n    - branch: /a[/\n      tags: [x]\n", code: "GC1012", at: "4:15" },
+  { name: "lookaround regex", spec: "image: a/b\ndeploy:\n  rules:\n    - tag: /(?!x)v1/\n      tags: [x]\n", code: "GC1019", at: "4:12" },
+  { name: "duplicate image ids", spec: "images:\n  - name: a/app\n  - name: b/app\n", code: "GC1013", at: "3:11" },
+  { name: "hash glob matches nothing", spec: "image:\n  name: a/b\n  hash: [Dockerfile, 'reqs/*.txt']\n", code: "GC1014", at: "3:22", files: ["Dockerfile"] },
+  { name: "undefined registry", spec: "image: a/b\ndeploy:\n  rules:\n    - branch: main\n      tags: [x]\n      registry: ecr\n", code: "GC1015", at: "6:17" },
+  { name: "control characters", spec: 'image: a/b\ntest:\n  command: x\n  results: "/r\\nx"\n', code: "GC1017", at: "4:12" },
+  { name: "unknown placeholder", spec: "image: a/b\ndeploy:\n  rules:\n    - branch: main\n      tags: ['{commit}']\n", code: "GC1018", at: "5:14" },
+  { name: "tag placeholder in a branch rule", spec: "image: a/b\ndeploy:\n  rules:\n    - branch: main\n      tags: ['{tag}']\n", code: "GC1018", at: "5:14" },
+  { name: "invalid docker tag", spec: "image: a/b\ndeploy:\n  rules:\n    - branch: main\n      tags: ['-bad']\n", code: "GC1018", at: "5:14" },
+  { name: "no image", spec: "test: make test\n", code: "GC1020", at: "1:1" },
+  { name: "image and images", spec: "image: a/b\nimages:\n  - name: c/d\n", code: "GC1020", at: "2:1" },
+  { name: "registry cache without a registry", spec: "image: a/b\ncache: registry\n", code: "GC1023", at: "2:8" },
+  { name: "rule with branch and tag", spec: "image: a/b\ndeploy:\n  rules:\n    - branch: main\n      tag: v1\n      tags: [x]\n", code: "GC1024", at: "4:7" },
+  { name: "path outside the repository", spec: "image:\n  name: a/b\n  dockerfile: ../Dockerfile\n", code: "GC1025", at: "3:15" },
+  { name: "relative container path", spec: "image: a/b\ntest:\n  command: x\n  results: out\n", code: "GC1026", at: "4:12" },
+  { name: "empty spec", spec: "# nothing yet\n", code: "GC1027", at: "1:1" },
+  { name: "environment name", spec: "image: a/b\ntest:\n  command: x\n  environment:\n    1X: y\n", code: "GC1006", at: "5:5" },
+];
+
+describe("validation rules", () => {
+  it.each(cases)("$name → $code at $at", ({ spec, code, at, says, files }) => {
+    const { spec: ok, diagnostics } = compileSpec(spec, {
+      fileName: "gen-circle.yml",
+      matchesFiles: files ? (p) => files.some((f) => f === p || new RegExp("^" + p.replace(/\./g, "\\.").replace(/\*/g, "[^/]*") + "$").test(f)) : undefined,
+    });
+    expect(ok).toBeUndefined();
+    const d = diagnostics.find((x) => x.code === code);
+    expect(d, JSON.stringify(diagnostics, null, 1)).toBeDefined();
+    expect(`${d!.line}:${d!.column}`).toBe(at);
+    expect(d!.file).toBe("gen-circle.yml");
+    if (says) expect(d!.message).toMatch(says);
+  });
+
+  it("every code in the table is exercised", () => {
+    const codes = new Set(cases.map((c) => c.code));
+    for (const code of ["GC1001", "GC1002", "GC1003", "GC1004", "GC1010", "GC1011", "GC1012", "GC1013", "GC1014", "GC1015", "GC1017", "GC1018", "GC1019", "GC1020", "GC1021", "GC1023", "GC1024", "GC1025", "GC1026"]) {
+      expect(codes.has(code), code).toBe(true);
+    }
+  });
+
+  it("a two-line spec is enough", () => {
+    const { spec, diagnostics } = compileSpec("image: myorg/app\ntest: npm test\n");
+    expect(diagnostics).toEqual([]);
+    expect(spec!.images[0]).toMatchObject({ id: "app", dockerfile: "Dockerfile", context: ".", hash: ["Dockerfile", ".dockerignore"] });
+    expect(spec!.cache.strategy).toBe("save-load");
+    expect(spec!.executor).toEqual({ type: "machine", image: "ubuntu-2404:current", resourceClass: undefined });
+  });
+
+  it("accepts registry hosts, digests and nested names", () => {
+    const { diagnostics } = compileSpec(
+      "image: registry.example.com:5000/team/sub/app\nservices:\n  db: postgres@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n  r: localhost:5000/redis:7\n",
+    );
+    expect(diagnostics).toEqual([]);
+  });
+});
