@@ -136,7 +136,7 @@ export function normalize(
   }
 
   function cleanPath(p: string, path: (string | number)[]): string {
-    const parts = p.replace(/\\/g, "/").split("/");
+    const parts = p.split("/");
     if (p.startsWith("/") || parts.includes("..")) {
       report(Codes.pathEscapes, path, `Path ${JSON.stringify(p)} must stay inside the repository: use a relative path without '..'.`);
     }

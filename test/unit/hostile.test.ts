@@ -1,0 +1,145 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { compileSpec, generate } from "../../src/index.js";
+import { run, writeTree } from "../helpers.js";
+
+// Every string of the spec reaches bash quoted, or the schema rejects it. Shown by running the
+// rendered scripts with a recording `docker` first on PATH: each hostile value must arrive as one
+// literal argument, and nothing in it may run on the host (the marker file must not appear).
+const work = mkdtempSync(join(tmpdir(), "gc-hostile-"));
+const MARK = join(work, "PWNED");
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const payloads = [
+  `$(touch ${MARK})`,
+  "`touch " + MARK + "`",
+  `'; touch ${MARK}; '`,
+  `"; touch ${MARK}; "`,
+  `x; touch ${MARK} #`,
+  `\\$(touch ${MARK})\\`,
+  `\${IFS}touch\${IFS}${MARK}`,
+  `{{shq x}} && touch ${MARK}`,
+  `a|touch ${MARK}&`,
+];
+const multiline = `first\ntouch ${MARK}\n`;
+
+const fakeDocker = `#!/usr/bin/env bash
+# Records each call, one line of base64 arguments; answers like a docker that has everything.
+line=
+for a in "$@"; do line+="$(printf '%s' "$a" | base64 -w0) "; done
+printf '%s\\n' "$line" >>"$DOCKER_LOG"
+case "$1" in
+  inspect) echo true ;;
+  load) cat >/dev/null ;;
+esac
+exit 0
+`;
+
+function calls(log: string): string[][] {
+  if (!existsSync(log)) return [];
+  return readFileSync(log, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.trim().split(" ").filter(Boolean).map((b) => Buffer.from(b, "base64").toString("utf8")));
+}
+
+function specWith(h: string, text: string) {
+  return {
+    version: 1,
+    image: { name: "myorg/app", dockerfile: `dir/${h}`, context: h, target: h, build_args: { ARG: h }, hash: [h] },
+    cache: { strategy: "save-load" },
+    services: {
+      db: { image: "postgres:15", environment: { PASS: h, MULTI: text }, command: [h, text], ready: { command: h, timeout: 1 }, setup: [h, text] },
+    },
+    test: { command: text, environment: { VALUE: h, MULTI: text }, results: `/r/${h}`, artifacts: `/a/${h}`, workdir: `/w/${h}`, user: h },
+    deploy: { registry: "localhost:5000", rules: [{ branch: h, tags: ["{branch}", "{sha}"] }] },
+  };
+}
+
+describe("hostile values", () => {
+  it.each(payloads)("%s reaches docker literally and runs nothing", async (h) => {
+    const text = `${h}\n${multiline}`;
+    const result = await generate(stringify(specWith(h, text)));
+    expect(result.diagnostics).toEqual([]);
+    const dir = mkdtempSync(join(work, "repo-"));
+    writeTree(dir, Object.fromEntries(result.files.map((f) => [f.path + (f.executable ? "*" : ""), f.content])));
+    writeTree(dir, { "bin/docker*": fakeDocker });
+    const log = join(dir, "docker.log");
+    const env = { ...process.env, PATH: `${join(dir, "bin")}:${process.env.PATH}`, DOCKER_LOG: log, GEN_CIRCLE_STATE: join(dir, ".state"), CIRCLE_SHA1: "abc1234def", CIRCLE_BRANCH: h };
+    const scripts = join(dir, ".circleci/gen-circle");
+    const runs = [
+      run("bash", [join(scripts, "hash.sh"), "app"], { env }),
+      run("bash", [join(scripts, "image.sh"), "ready", "app"], { env }),
+      run("bash", [join(scripts, "test.sh"), "run", "app"], { env }),
+      run("bash", [join(scripts, "deploy.sh"), "app", "1"], { env }),
+    ];
+    for (const r of runs) expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(MARK)).toBe(false);
+
+    const argv = calls(log);
+    const args = argv.flat();
+    const build = argv.find((c) => c[0] === "build")!;
+    expect(build).toContain(`${dir}/dir/${h}`);
+    expect(build).toContain(h); // --target
+    expect(build).toContain(`ARG=${h}`);
+    expect(build[build.length - 1]).toBe(`${dir}/${h}`);
+    const service = argv.find((c) => c[0] === "run" && c.includes("postgres:15"))!;
+    expect(service).toContain(`PASS=${h}`);
+    expect(service).toContain(`MULTI=${text}`);
+    expect(service.slice(-2)).toEqual([h, text]);
+    expect(args).toContain(h); // ready probe and setup, as one `sh -c` argument each
+    const execs = argv.filter((c) => c[0] === "exec").map((c) => c[c.length - 1]);
+    expect(execs).toEqual(expect.arrayContaining([h, text]));
+    const create = argv.find((c) => c[0] === "create")!;
+    expect(create).toContain(`VALUE=${h}`);
+    expect(create).toContain(`MULTI=${text}`);
+    expect(create.slice(-3)).toEqual(["sh", "-c", text]);
+    expect(create[create.indexOf("--workdir") + 1]).toBe(`/w/${h}`);
+    expect(create[create.indexOf("--user") + 1]).toBe(h);
+    expect(args.some((a) => a.endsWith(`-test:/r/${h}/.`)), "docker cp of the results").toBe(true);
+    // The branch matched the rule literally (exact match, not a pattern) and was pushed slugged.
+    const pushes = argv.filter((c) => c[0] === "push").map((c) => c[1]);
+    expect(pushes).toHaveLength(2);
+    for (const p of pushes) expect(p).toMatch(/^localhost:5000\/myorg\/app:[A-Za-z0-9_][A-Za-z0-9_.-]*$/);
+  });
+
+  it("a branch regex with shell syntax is only ever a regex", async () => {
+    const h = `$(touch ${MARK})`;
+    const spec = { image: "myorg/app", test: "true", deploy: { registry: "localhost:5000", rules: [{ branch: `/${h}|main/`, tags: ["latest"] }] } };
+    const result = await generate(stringify(spec));
+    expect(result.diagnostics).toEqual([]);
+    const dir = mkdtempSync(join(work, "repo-"));
+    writeTree(dir, Object.fromEntries(result.files.map((f) => [f.path + (f.executable ? "*" : ""), f.content])));
+    writeTree(dir, { "bin/docker*": fakeDocker });
+    const log = join(dir, "docker.log");
+    const base = { ...process.env, PATH: `${join(dir, "bin")}:${process.env.PATH}`, DOCKER_LOG: log, GEN_CIRCLE_STATE: join(dir, ".state"), CIRCLE_SHA1: "abc" };
+    const other = run("bash", [join(dir, ".circleci/gen-circle/deploy.sh"), "app", "1"], { env: { ...base, CIRCLE_BRANCH: "feature" } });
+    expect(other.status).toBe(0);
+    expect(other.stderr).toContain("nothing pushed");
+    expect(calls(log).filter((c) => c[0] === "push")).toEqual([]);
+    const main = run("bash", [join(dir, ".circleci/gen-circle/deploy.sh"), "app", "1"], { env: { ...base, CIRCLE_BRANCH: "main" } });
+    expect(main.status).toBe(0);
+    expect(calls(log).filter((c) => c[0] === "push")).toHaveLength(1);
+    expect(existsSync(MARK)).toBe(false);
+  });
+
+  it.each([
+    ["image name", { image: "$(touch x)/app" }, "GC1010"],
+    ["image id", { image: { name: "a/b", id: "x;y" } }, "GC1006"],
+    ["service name", { image: "a/b", services: { "db;rm": "postgres" } }, "GC1006"],
+    ["service image", { image: "a/b", services: { db: "postgres:$(x)" } }, "GC1010"],
+    ["environment name", { image: "a/b", test: { command: "x", environment: { "A;B": "1" } } }, "GC1006"],
+    ["pass_env name", { image: "a/b", test: { command: "x", pass_env: ["$(x)"] } }, "GC1006"],
+    ["login variable", { image: "a/b", deploy: { login: { username: "U", password: "$(cat /etc/shadow)" }, rules: [{ branch: "main", tags: ["x"] }] } }, "GC1006"],
+    ["deploy tag", { image: "a/b", deploy: { rules: [{ branch: "main", tags: ["$(x)"] }] } }, "GC1018"],
+    ["registry host", { image: "a/b", deploy: { registry: "reg;touch x", rules: [{ branch: "main", tags: ["x"] }] } }, "GC1015"],
+    ["newline in a path", { image: { name: "a/b", dockerfile: "a\nb" } }, "GC1017"],
+    ["newline in a branch", { image: "a/b", deploy: { rules: [{ branch: "a\nb", tags: ["x"] }] } }, "GC1017"],
+  ])("%s is rejected", (_n, spec, code) => {
+    const { diagnostics } = compileSpec(stringify(spec));
+    expect(diagnostics.map((d) => d.code)).toContain(code);
+  });
+});
