@@ -2,7 +2,7 @@
 // standalone code, the script templates with Handlebars.precompile), then bundle the CLI and the
 // library with esbuild (one file each: fewer module loads, a fast cold start), then declarations.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Ajv from "ajv";
@@ -40,7 +40,8 @@ write("src/emit/generated/templates.d.ts", "export declare const templates: Reco
 
 if (process.argv.includes("--codegen-only")) process.exit(0);
 
-// 3. Bundles.
+// 3. Bundles (from a clean dist: stale chunks would ship in the package).
+rmSync(join(root, "dist"), { recursive: true, force: true });
 const common = { bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "warning", legalComments: "none",
   banner: { js: "import { createRequire as __gcCreateRequire } from 'node:module'; const require = __gcCreateRequire(import.meta.url);" } };
 await esbuild.build({ ...common, entryPoints: { cli: "src/cli/main.ts" }, outdir: "dist", splitting: true, chunkNames: "chunks/[name]-[hash]", absWorkingDir: root });

@@ -1,79 +1,73 @@
-import yargs, { type Argv } from "yargs";
-import { hideBin } from "yargs/helpers";
 import { ExitError, ExitStatus } from "./exit.js";
+import { fastParse, type CommandName } from "./options.js";
 
 /**
- * The command line: yargs only. Each command's module is imported when it runs, so that start-up
- * loads no more than the command needs.
+ * The command line. Each command's module is imported when it runs; yargs itself only when the
+ * invocation needs it (help, usage errors, unusual forms): see options.ts.
  */
-const common = (y: Argv) =>
-  y
-    .option("spec", { type: "string", describe: "Spec file (default: gen-circle.yml in --dir)" })
-    .option("dir", { type: "string", describe: "Repository root (default: the current folder)" })
-    .option("json", { type: "boolean", default: false, describe: "Print diagnostics as JSON" });
+const commands: Record<CommandName, { describe: string; examples: [string, string][]; run: (a: Record<string, unknown>) => Promise<ExitStatus> }> = {
+  init: {
+    describe: "Inspect the repository and write a starter gen-circle.yml",
+    examples: [
+      ["$0 init", "detect the Dockerfile, hash inputs, services and test command"],
+      ["$0 init --dir ../api", "write ../api/gen-circle.yml"],
+    ],
+    run: async (a) => (await import("./commands/init.js")).runInit(a),
+  },
+  generate: {
+    describe: "Write .circleci/config.yml and the helper scripts (only files that changed)",
+    examples: [
+      ["$0 generate", "write the pipeline for ./gen-circle.yml"],
+      ["$0 generate --dry-run", "show what would change, as a diff"],
+      ["$0 generate --force", "also replace generated files edited by hand"],
+    ],
+    run: async (a) => (await import("./commands/generate.js")).runGenerate(a),
+  },
+  check: {
+    describe: "Exit 1 with a diff when generated files drifted from the spec or were edited (writes nothing)",
+    examples: [["$0 check", "in CI or a pre-commit hook: fails when someone forgot to regenerate"]],
+    run: async (a) => (await import("./commands/generate.js")).runCheck(a),
+  },
+  validate: {
+    describe: "Check the spec only",
+    examples: [
+      ["$0 validate", "report every problem with file:line:col"],
+      ["$0 validate --json", "machine-readable diagnostics"],
+    ],
+    run: async (a) => (await import("./commands/validate.js")).runValidate(a),
+  },
+  hash: {
+    describe: "Print the image hash exactly as the generated hash.sh computes it",
+    examples: [
+      ["$0 hash", "the hash that keys the image cache"],
+      ["$0 hash --image api --list", "which files decide the api image's hash"],
+    ],
+    run: async (a) => (await import("./commands/hash.js")).runHash(a),
+  },
+};
 
-async function main(argv: string[]): Promise<ExitStatus> {
+async function withYargs(argv: string[]): Promise<ExitStatus> {
+  const [{ default: yargs }, { commandOptions }] = await Promise.all([import("yargs"), import("./options.js")]);
   let status: ExitStatus = ExitStatus.Ok;
-  const set = (s: ExitStatus | Promise<ExitStatus>) => Promise.resolve(s).then((v) => (status = v));
-  const cli = yargs(argv)
+  let cli = yargs(argv)
     .scriptName("gen-circle")
-    .usage("$0 <command> [options]\n\nCompile gen-circle.yml into a CircleCI pipeline for a project tested inside its own Docker image.")
-    .command(
-      "init",
-      "Inspect the repository and write a starter gen-circle.yml",
-      (y) =>
-        y
-          .option("dir", { type: "string", describe: "Repository root (default: the current folder)" })
-          .option("force", { type: "boolean", default: false, describe: "Overwrite an existing gen-circle.yml" })
-          .example("$0 init", "detect the Dockerfile, hash inputs, services and test command")
-          .example("$0 init --dir ../api", "write ../api/gen-circle.yml"),
-      async (a) => {
-        await set(import("./commands/init.js").then((m) => m.runInit(a)));
+    .usage("$0 <command> [options]\n\nCompile gen-circle.yml into a CircleCI pipeline for a project tested inside its own Docker image.");
+  for (const [name, c] of Object.entries(commands)) {
+    cli = cli.command(
+      name,
+      c.describe,
+      (y) => {
+        let b = y.options(commandOptions[name as CommandName]);
+        for (const [cmd, what] of c.examples) b = b.example(cmd, what);
+        return b;
       },
-    )
-    .command(
-      "generate",
-      "Write .circleci/config.yml and the helper scripts (only files that changed)",
-      (y) =>
-        common(y)
-          .option("dry-run", { type: "boolean", default: false, describe: "Print the changes as a diff; write nothing" })
-          .option("force", { type: "boolean", default: false, describe: "Overwrite generated files edited by hand" })
-          .example("$0 generate", "write the pipeline for ./gen-circle.yml")
-          .example("$0 generate --dry-run", "show what would change"),
       async (a) => {
-        await set(import("./commands/generate.js").then((m) => m.runGenerate(a)));
+        status = await c.run(a as Record<string, unknown>);
       },
-    )
-    .command(
-      "check",
-      "Exit 1 with a diff when generated files drifted from the spec or were edited (writes nothing)",
-      (y) => common(y).example("$0 check", "in CI or a pre-commit hook"),
-      async (a) => {
-        await set(import("./commands/generate.js").then((m) => m.runCheck(a)));
-      },
-    )
-    .command(
-      "validate",
-      "Check the spec only",
-      (y) => common(y).example("$0 validate --json", "machine-readable diagnostics"),
-      async (a) => {
-        await set(import("./commands/validate.js").then((m) => m.runValidate(a)));
-      },
-    )
-    .command(
-      "hash",
-      "Print the image hash exactly as the generated hash.sh computes it",
-      (y) =>
-        common(y)
-          .option("image", { type: "string", describe: "Image id (default: every image)" })
-          .option("list", { type: "boolean", default: false, describe: "List the input files instead" })
-          .example("$0 hash", "the hash that keys the image cache")
-          .example("$0 hash --image api --list", "which files decide the api image's hash"),
-      async (a) => {
-        await set(import("./commands/hash.js").then((m) => m.runHash(a)));
-      },
-    )
-    .demandCommand(1, "Name a command: init, generate, check, validate or hash.")
+    );
+  }
+  await cli
+    .demandCommand(1, `Name a command: ${Object.keys(commands).join(", ")}.`)
     .strict()
     .recommendCommands()
     .help()
@@ -83,12 +77,17 @@ async function main(argv: string[]): Promise<ExitStatus> {
     .fail((msg, err) => {
       if (err) throw err;
       throw new ExitError(`${msg}\nRun 'gen-circle --help' for usage.`, ExitStatus.InvalidInput);
-    });
-  await cli.parseAsync();
+    })
+    .parseAsync();
   return status;
 }
 
-main(hideBin(process.argv)).then(
+async function main(argv: string[]): Promise<ExitStatus> {
+  const fast = fastParse(argv);
+  return fast ? commands[fast.command].run(fast.args) : withYargs(argv);
+}
+
+main(process.argv.slice(2)).then(
   (status) => process.exit(status),
   (e: unknown) => {
     if (e instanceof ExitError) {

@@ -129,7 +129,7 @@ export function plan(spec: Spec): Pipeline {
     };
   }
   commands["gen-circle-build-image"] = {
-    description: "Build this commit's image, reusing the cached dependency layers (--cache-from): the tested image always holds this commit's code.",
+    description: "Build the image of this commit, reusing the cached dependency layers (--cache-from): the tested image always holds the code of this commit.",
     parameters: imageParam,
     steps: [{ run: { name: "Build << parameters.image >> image for this commit", command: script("image.sh", "ready << parameters.image >>") } }],
   };
@@ -195,7 +195,7 @@ export function plan(spec: Spec): Pipeline {
 
     for (const r of rules) {
       commands["gen-circle-push"] ??= {
-        description: "Load the tested image from the workspace, log in with the named variables (--password-stdin) and push the rule's tags.",
+        description: "Load the tested image from the workspace, log in with the named variables (--password-stdin) and push the tags of the rule.",
         parameters: { ...imageParam, rule: { type: "integer", description: "Deploy rule number (1-based) in gen-circle.yml" } },
         steps: [
           { attach_workspace: { at: WORKSPACE } },

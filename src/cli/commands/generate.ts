@@ -1,4 +1,3 @@
-import { createTwoFilesPatch } from "diff";
 import { join } from "node:path";
 import { readHeader } from "../../emit/header.js";
 import { SCRIPTS_DIR } from "../../model/plan.js";
@@ -54,7 +53,9 @@ async function diffProject(args: CommonArgs): Promise<{ root: string; changes: C
   return { root, changes };
 }
 
-function patch(c: Change): string {
+/** Unified diff of a change; the diff library loads only when there is something to show. */
+async function patch(c: Change): Promise<string> {
+  const { createTwoFilesPatch } = await import("diff");
   return createTwoFilesPatch(`a/${c.path}`, `b/${c.path}`, c.before ?? "", c.after ?? "", undefined, undefined, { context: 3 });
 }
 
@@ -69,7 +70,7 @@ export async function runGenerate(args: GenerateArgs): Promise<ExitStatus> {
     );
   }
   if (args.dryRun) {
-    for (const c of changes) process.stdout.write(c.kind === "mode" ? `chmod +x ${c.path}\n` : patch(c));
+    for (const c of changes) process.stdout.write(c.kind === "mode" ? `chmod +x ${c.path}\n` : await patch(c));
     process.stderr.write(changes.length ? `${changes.length} file(s) would change (dry run: nothing written)\n` : "up to date\n");
     return ExitStatus.Ok;
   }
@@ -100,7 +101,7 @@ export async function runCheck(args: CommonArgs): Promise<ExitStatus> {
                 ? "not written by gen-circle"
                 : "out of date with the spec";
     process.stderr.write(`${c.path}: ${why}\n`);
-    if (c.kind !== "mode") process.stdout.write(patch(c));
+    if (c.kind !== "mode") process.stdout.write(await patch(c));
   }
   process.stderr.write(`${changes.length} generated file(s) differ: run 'gen-circle generate' and commit the result.\n`);
   return ExitStatus.Failed;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:033e874d83629e1cb29cb24817f0750524d285716b6ce2c4232dc6e828532220
+# gen-circle-checksum: sha256:ce8a552f8a74da8cffb275d46f53d7bf584b87bd83e1db28e118d7cc17dcb240
+# shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Tags this commit's image by a deploy rule of gen-circle.yml and pushes it.
 # Usage: deploy.sh IMAGE RULE
@@ -25,21 +26,21 @@ branch_regex=()
 tag_exact=()
 tag_regex=()
 case "$GC_ID:$rule" in
-  app:1)
-    repository=localhost:5000/gen-circle-demo/app
-    host=localhost:5000
-    tags=(latest '{sha}' 'build-{build}')
-    branch_exact=(main)
+  'app:1')
+    repository='localhost:5000/gen-circle-demo/app'
+    host='localhost:5000'
+    tags=('latest' '{sha}' 'build-{build}')
+    branch_exact=('main')
     ;;
-  app:2)
-    repository=localhost:5000/gen-circle-demo/app
-    host=localhost:5000
+  'app:2')
+    repository='localhost:5000/gen-circle-demo/app'
+    host='localhost:5000'
     tags=('{branch}')
     branch_regex=('release-.*')
     ;;
-  app:3)
-    repository=localhost:5000/gen-circle-demo/app
-    host=localhost:5000
+  'app:3')
+    repository='localhost:5000/gen-circle-demo/app'
+    host='localhost:5000'
     tags=('{tag}')
     tag_regex=('v[0-9]+(\.[0-9]+)*')
     ;;

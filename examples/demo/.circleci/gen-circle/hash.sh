@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:cc14cddc51f16883326c17c33b968d8329cb864cf09273c9f80c5e6864fde918
+# gen-circle-checksum: sha256:803ad8a7f1c979623f361e3ef760cf946a8611f31e467ad1b5e3e6039ad86c50
+# shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # The image hash: which inputs decide when the dependency image must be rebuilt.
 # Usage: hash.sh IMAGE [--write] [--list]
@@ -18,9 +19,9 @@ state=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
 image=$1
 mode=${2:-}
 case "$image" in
-  app)
+  'app')
     salt='build context=. dockerfile=Dockerfile target='
-    patterns=(Dockerfile requirements.txt)
+    patterns=('Dockerfile' 'requirements.txt')
     ;;
   *)
     echo "hash.sh: unknown image '$image' (known: app)" >&2

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:609249be8f95effca0db30858d0a43875c7b86efdfdb28b272113c12b2f49048
+# gen-circle-checksum: sha256:43202b6d3a275458fa09211fd7c5969f3c320b8a21a5d0a8e1943f84b118117c
+# shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: save-load.
 # Usage: image.sh warm IMAGE          make sure the cache holds the image for this hash
@@ -15,10 +16,7 @@ set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: image.sh warm|ready|export|import IMAGE [DIR]" >&2; exit 2; }
 cmd=$1
 gc_image "$2"
-hash=$("$GC_SCRIPTS/hash.sh" "$GC_ID")
-cache_ref="$GC_NAME:cache-$hash"
-cache_dir="$GC_STATE/cache/$GC_ID"
-archive="$cache_dir/$hash.tar.gz"
+
 
 build() { # build this commit's image; arguments: images to reuse layers from
   local -a args=(build --file "$GC_ROOT/$GC_DOCKERFILE" --tag "$GC_COMMIT_REF")
@@ -33,6 +31,11 @@ build() { # build this commit's image; arguments: images to reuse layers from
   docker "${args[@]}" "$GC_ROOT/$GC_CONTEXT"
   gc_log "built in $(awk -v a="$start" -v b="$(gc_now)" 'BEGIN { printf "%.1f s", b - a }')"
 }
+
+hash=$("$GC_SCRIPTS/hash.sh" "$GC_ID")
+cache_ref="$GC_NAME:cache-$hash"
+cache_dir="$GC_STATE/cache/$GC_ID"
+archive="$cache_dir/$hash.tar.gz"
 
 unpack() { # decompress an archive to stdout (pigz when the machine has it)
   if command -v pigz >/dev/null; then pigz -dc "$1"; else gzip -dc "$1"; fi

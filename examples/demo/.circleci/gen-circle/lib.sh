@@ -1,14 +1,14 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:db29b30056447b50eea34ed7638ea4af7be507c92a7cdb45403cb160b61f185d
-# shellcheck shell=bash
+# gen-circle-checksum: sha256:5b1a0a0d15cee8b91836324dc7d5cebc2c27f64477ad634ec9ddc4650e39f688
+# shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
 
 GC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 GC_SCRIPTS="$GC_ROOT/.circleci/gen-circle"
 GC_STATE=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
-GC_IMAGES=app
+GC_IMAGES='app'
 export GC_ROOT GC_SCRIPTS GC_STATE
 
 gc_log() { printf 'gen-circle: %s\n' "$*" >&2; }
@@ -54,10 +54,10 @@ gc_image() {
   GC_BUILD_ARGS=()
   GC_TARGET=
   case "$GC_ID" in
-    app)
-      GC_NAME=localhost:5000/gen-circle-demo/app
-      GC_DOCKERFILE=Dockerfile
-      GC_CONTEXT=.
+    'app')
+      GC_NAME='localhost:5000/gen-circle-demo/app'
+      GC_DOCKERFILE='Dockerfile'
+      GC_CONTEXT='.'
       GC_CACHE_REPO=''
       ;;
     *) gc_die "unknown image '$GC_ID' (known: $GC_IMAGES)" ;;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:2b16c7f90e301e3222ee6a7b49d15be93dd36f01944c2af4d8339208375cca68
+# gen-circle-checksum: sha256:02a58d331e8fd45e260c521f7a86db3e2501044d8d68a4fbc71d01d95182ef9d
+# shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
 # Usage: test.sh run IMAGE     services + tests in the container; results copied out
@@ -28,13 +29,13 @@ configure() {
   workdir=
   user=
   case "$GC_ID" in
-    app)
+    'app')
       test_shell='sh /app/tests/run.sh'
-      test_env+=(-e DATABASE_URL=http://db:8080)
-      test_env+=(-e RESULTS=/results)
-      test_env+=(-e EXPECTED_MARKER)
-      test_env+=(-e BREAK_TEST)
-      results=/results
+      test_env+=(-e 'DATABASE_URL=http://db:8080')
+      test_env+=(-e 'RESULTS=/results')
+      test_env+=(-e 'EXPECTED_MARKER')
+      test_env+=(-e 'BREAK_TEST')
+      results='/results'
       artifacts=''
       workdir=''
       user=''
@@ -42,12 +43,17 @@ configure() {
   esac
 }
 
+self_test_one() { # command: run on this host, in the repository, with $IMAGE set
+  gc_log "self-test: $1"
+  bash -euo pipefail -c "$1"
+}
+
 self_test() {
   IMAGE=$GC_COMMIT_REF
   export IMAGE
   cd "$GC_ROOT"
   case "$GC_ID" in
-    app)
+    'app')
       ;;
   esac
 }
@@ -121,12 +127,12 @@ setup_service() { # name command
 
 services() {
   case "$GC_ID" in
-    app)
-      start_service db gen-circle-test/httpd:latest '' --
-      start_service kv gen-circle-test/httpd:latest '' --
-      wait_ready db 30 1 'wget -q -O /dev/null http://127.0.0.1:8080/hello'
-      wait_ready kv 60 1 'wget -q -O /dev/null http://127.0.0.1:8080/hello'
-      setup_service kv 'echo seeded > /www/seeded'
+    'app')
+      start_service 'db' 'gen-circle-test/httpd:latest' '' --
+      start_service 'kv' 'gen-circle-test/httpd:latest' '' --
+      wait_ready 'db' 30 1 'wget -q -O /dev/null http://127.0.0.1:8080/hello'
+      wait_ready 'kv' 60 1 'wget -q -O /dev/null http://127.0.0.1:8080/hello'
+      setup_service 'kv' 'echo seeded > /www/seeded'
       ;;
   esac
 }

@@ -1,0 +1,76 @@
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { detect } from "../../src/init/detect.js";
+import { cli, tmpTree } from "../helpers.js";
+
+const repoView = (files: Record<string, string>, name = "shop") => ({ name, files: Object.keys(files), read: (p: string) => files[p] });
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe("init detection", () => {
+  it("takes the manifests the Dockerfile copies before installing as hash inputs", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: "FROM node:20\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nCMD [\"node\", \"server.js\"]\n",
+        ".dockerignore": "node_modules\n",
+        "package.json": '{"scripts": {"test": "vitest run"}}',
+        "package-lock.json": "{}",
+        "server.js": "",
+      }),
+    );
+    expect(d.spec).toContain("hash: [Dockerfile, .dockerignore, package.json, package-lock.json]");
+    expect(d.spec).toContain('command: "npm test"');
+    expect(d.spec).toContain("name: myorg/shop");
+  });
+
+  it("seed 000's Dockerfile (code copied before the install): root manifests, and a hint", () => {
+    const d = detect(repoView({ Dockerfile: "FROM python:3.5\nADD . /code\nWORKDIR /code\nRUN pip install -r requirements.txt\n", "requirements.txt": "flask\n", "pytest.ini": "" }));
+    expect(d.spec).toContain("hash: [Dockerfile, requirements.txt]");
+    expect(d.spec).toContain("command: pytest");
+    expect(d.guessed.join("\n")).toMatch(/copies the whole context before installing/);
+  });
+
+  it("services and the test command from a compose file", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: "FROM ruby:3\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\nCOPY . .\n",
+        Gemfile: "",
+        "Gemfile.lock": "",
+        "docker-compose.yml": "services:\n  app:\n    build: .\n    image: acme/shop:dev\n  db:\n    image: postgres:15\n    environment:\n      - POSTGRES_PASSWORD=secret\n  cache:\n    image: redis:7\n  sut:\n    build: .\n    command: [bundle, exec, rspec]\n",
+      }),
+    );
+    expect(d.spec).toContain("name: acme/shop");
+    expect(d.spec).toContain("hash: [Dockerfile, Gemfile, Gemfile.lock]");
+    expect(d.spec).toMatch(/services:\n  cache:\n    image: redis:7\n  db:\n    image: postgres:15\n    environment:\n      POSTGRES_PASSWORD: secret/);
+    expect(d.spec).toContain("command: [bundle, exec, rspec]");
+  });
+
+  it("make test, and the image's CMD as a last resort", () => {
+    expect(detect(repoView({ Dockerfile: "FROM x\n", Makefile: "build:\n\ttrue\ntest:\n\tgo test ./...\n" })).spec).toContain('command: "make test"');
+    const d = detect(repoView({ Dockerfile: 'FROM x\nCMD ["./run-tests", "--ci"]\n' }));
+    expect(d.spec).toContain('command: [./run-tests, "--ci"]');
+    expect(d.guessed.join("\n")).toContain("the image's own CMD");
+  });
+});
+
+describe("gen-circle init", () => {
+  it("writes a spec that generates a working pipeline, and refuses to overwrite it", () => {
+    const d = tmpTree({ Dockerfile: "FROM python:3.12\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n", "requirements.txt": "", "tox.ini": "" }, "My Repo-");
+    dirs.push(d);
+    const r = cli(["init"], d);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain("found:");
+    expect(r.stderr).toContain("hash inputs: Dockerfile, requirements.txt");
+    const spec = readFileSync(join(d, "gen-circle.yml"), "utf8");
+    expect(spec).toMatch(/name: myorg\/my-repo-/);
+    expect(cli(["generate"], d).status).toBe(0);
+    expect(cli(["check"], d).status).toBe(0);
+    const again = cli(["init"], d);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toContain("already exists");
+    expect(readFileSync(join(d, "gen-circle.yml"), "utf8")).toBe(spec);
+  });
+});
