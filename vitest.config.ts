@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config";
 // one engine and a 2-core machine), after the global setup has started the engine and registries.
 export default defineConfig({
   test: {
+    reporters: ["default", "./test/summary-reporter.ts"],
     projects: [
       {
         test: {

@@ -1,0 +1,163 @@
+import { readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli } from "../helpers.js";
+import { gzipOk, leftovers, Project } from "./project.js";
+
+// DESIGN promises 1-5 on a real engine, by running the generated scripts as CircleCI's jobs do:
+// build job = hash.sh --write, image.sh warm; test job = image.sh ready, test.sh run.
+// The dependency step's own output (not its command line, which the classic builder echoes).
+const INSTALL = /(^|\s)demo: installing dependencies$/m;
+let p: Project;
+beforeAll(() => {
+  p = new Project({ name: "cache" });
+});
+afterAll(() => p.cleanup());
+
+const buildJob = () => {
+  const h = p.script("hash.sh", ["app", "--write"]);
+  expect(h.status, h.stderr).toBe(0);
+  const w = p.script("image.sh", ["warm", "app"]);
+  expect(w.status, w.stdout + w.stderr).toBe(0);
+  return w;
+};
+const testJob = (env: Record<string, string> = {}) => {
+  const ready = p.script("image.sh", ["ready", "app"]);
+  expect(ready.status, ready.stdout + ready.stderr).toBe(0);
+  const t = p.script("test.sh", ["run", "app"], env);
+  return { ready, t };
+};
+
+describe("save-load cache on a real engine", () => {
+  it("1. hash: the CLI and hash.sh agree; inputs change it, other files do not", () => {
+    const cliHash = () => cli(["hash"], p.dir).stdout.trim();
+    const scriptHash = () => p.script("hash.sh", ["app"]).stdout.trim();
+    const h1 = cliHash();
+    expect(scriptHash()).toBe(h1);
+    p.write("src/app.sh", readFileSync(join(p.dir, "src/app.sh"), "utf8") + "# code change\n");
+    expect(cliHash()).toBe(h1);
+    expect(scriptHash()).toBe(h1);
+    const req = readFileSync(join(p.dir, "requirements.txt"), "utf8");
+    p.write("requirements.txt", req + "extra 1\n");
+    expect(cliHash()).not.toBe(h1);
+    expect(scriptHash()).toBe(cliHash());
+    p.write("requirements.txt", req);
+    expect(cliHash()).toBe(h1);
+  });
+
+  it("2. cold: builds, tests pass, saves one compressed archive atomically", () => {
+    const w = buildJob();
+    expect(w.stdout + w.stderr).toMatch(INSTALL);
+    const hash = readFileSync(join(p.state, "hash/app"), "utf8").trim();
+    expect(p.cacheFiles()).toEqual([`${hash}.tar.gz`]);
+    expect(gzipOk(join(p.state, "cache/app", `${hash}.tar.gz`))).toBe(true);
+    const { t } = testJob();
+    expect(t.status, t.stdout + t.stderr).toBe(0);
+    expect(readFileSync(join(p.dir, "test-results/app/junit.xml"), "utf8")).toMatch(/tests="7" failures="0"/);
+  });
+
+  it("3. warm, on a fresh engine: loads, rebuilds no dependency layer, saves nothing", () => {
+    const archive = join(p.state, "cache/app", p.cacheFiles()[0]!);
+    const before = statSync(archive).mtimeMs;
+    p.freshEngine();
+    p.newCommit();
+    const w = buildJob();
+    expect(w.stderr).toContain("cache hit");
+    expect(w.stdout + w.stderr).not.toMatch(INSTALL);
+    const { ready, t } = testJob();
+    expect(ready.stderr).toMatch(/loaded .*:cache-/);
+    expect(ready.stdout + ready.stderr).not.toMatch(INSTALL);
+    expect(t.status, t.stdout + t.stderr).toBe(0);
+    expect(statSync(archive).mtimeMs).toBe(before);
+    expect(p.cacheFiles()).toHaveLength(1);
+  });
+
+  it("4. code-only change: cached dependency layers, and the tests see the new code", () => {
+    p.freshEngine();
+    p.newCommit();
+    p.write("src/marker", "release-2\n");
+    const w = buildJob();
+    expect(w.stderr).toContain("cache hit");
+    const { ready, t } = testJob({ EXPECTED_MARKER: "release-2" });
+    expect(ready.stdout + ready.stderr).not.toMatch(INSTALL);
+    expect(t.status, t.stdout + t.stderr).toBe(0);
+    expect(t.stdout).toContain("ok   code-is-current");
+  });
+
+  it("5. dependency change: new hash, rebuild, new archive replaces the old", () => {
+    const old = p.cacheFiles();
+    p.newCommit();
+    p.write("requirements.txt", "webframework 6\norm 4\nnewlib 1\n");
+    const w = buildJob();
+    expect(w.stdout + w.stderr).toMatch(INSTALL);
+    const files = p.cacheFiles();
+    expect(files).toHaveLength(1);
+    expect(files).not.toEqual(old);
+    const { t } = testJob({ EXPECTED_MARKER: "release-2" });
+    expect(t.status, t.stdout + t.stderr).toBe(0);
+  });
+
+  describe("6. faults degrade to a rebuild, never a red build", () => {
+    const archive = () => join(p.state, "cache/app", p.cacheFiles().find((f) => f.endsWith(".tar.gz"))!);
+
+    it("corrupt archive", () => {
+      p.freshEngine();
+      writeFileSync(archive(), "this is not a gzip archive\n".repeat(100));
+      const { ready, t } = testJob({ EXPECTED_MARKER: "release-2" });
+      expect(ready.stderr).toMatch(/warning: cached archive .* is corrupt or truncated/);
+      expect(t.status, t.stdout + t.stderr).toBe(0);
+    });
+
+    it("truncated archive", () => {
+      p.freshEngine();
+      buildJob(); // the corrupt one was removed: rebuild and save a good one
+      expect(gzipOk(archive())).toBe(true);
+      p.freshEngine();
+      truncateSync(archive(), Math.floor(statSync(archive()).size / 2));
+      const { ready, t } = testJob({ EXPECTED_MARKER: "release-2" });
+      expect(ready.stderr).toMatch(/corrupt or truncated/);
+      expect(t.status, t.stdout + t.stderr).toBe(0);
+    });
+
+    it("missing cache folder", () => {
+      p.freshEngine();
+      const r = p.script("image.sh", ["ready", "app"], { GEN_CIRCLE_STATE: join(p.dir, "no-such-state") });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toContain("warning: no cached image for hash");
+    });
+
+    it("docker save killed half-way leaves no archive a later job would trust", async () => {
+      p.freshEngine();
+      for (const f of p.cacheFiles()) writeFileSync(join(p.state, "cache/app", f), ""); // force a save
+      const child = p.spawnScript("image.sh", ["warm", "app"]);
+      let stderr = "";
+      child.stderr.on("data", (d) => (stderr += d));
+      const partial = await new Promise<boolean>((resolve) => {
+        const started = Date.now();
+        const poll = setInterval(() => {
+          if (p.cacheFiles().some((f) => f.includes(".partial."))) {
+            clearInterval(poll);
+            process.kill(-child.pid!, "SIGKILL");
+            resolve(true);
+          } else if (Date.now() - started > 120_000) {
+            clearInterval(poll);
+            resolve(false);
+          }
+        }, 20);
+      });
+      expect(partial, stderr).toBe(true);
+      await new Promise((r) => child.on("exit", r));
+      const hash = readFileSync(join(p.state, "hash/app"), "utf8").trim();
+      expect(p.cacheFiles().filter((f) => f === `${hash}.tar.gz` && statSync(join(p.state, "cache/app", f)).size > 0)).toEqual([]);
+      // The next job does not trust the partial file: it rebuilds and saves a whole archive.
+      const w = p.script("image.sh", ["warm", "app"]);
+      expect(w.status, w.stderr).toBe(0);
+      expect(p.cacheFiles()).toEqual([`${hash}.tar.gz`]);
+      expect(gzipOk(join(p.state, "cache/app", `${hash}.tar.gz`))).toBe(true);
+    });
+  });
+
+  it("leaves no containers or networks behind", () => {
+    expect(leftovers("gc-app-")).toEqual({ containers: [], networks: [] });
+  });
+});
