@@ -10,6 +10,8 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+          // shellcheck and friends: the same idempotent setup as the Docker tests.
+          globalSetup: ["test/docker/global-setup.ts"],
           testTimeout: 60_000,
         },
       },

@@ -9,6 +9,10 @@ state=${GEN_CIRCLE_TEST_STATE:-/var/tmp/gen-circle-test}
 mkdir -p "$state"
 log() { printf 'setup-test-env: %s\n' "$*" >&2; }
 
+# One setup at a time (the test projects may call it together): the second finds all running.
+exec 9>"$state/setup.lock"
+flock 9
+
 need_pkgs=()
 command -v dockerd >/dev/null || need_pkgs+=(docker.io)
 [ -x /usr/bin/docker ] || need_pkgs+=(docker.io)

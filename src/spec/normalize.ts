@@ -310,11 +310,15 @@ function joinPath(dir: string, file: string): string {
   return dir === "." ? file : `${dir}/${file}`;
 }
 
-/** `registry/name` as docker addresses it; Docker Hub names stay short. */
+/**
+ * The image's repository on a registry: the registry of the rule decides the host, the image
+ * name the path (`registry.example.com/team/app` pushed to ghcr.io is `ghcr.io/team/app`).
+ * Docker Hub names stay short.
+ */
 export function qualify(host: string, name: string): string {
-  const first = name.split("/")[0]!;
-  if (name.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost")) return name;
-  return host === "docker.io" ? name : `${host}/${name}`;
+  const ref = parseReference(name);
+  const path = ref ? ref.path : name;
+  return host === "docker.io" ? path : `${host}/${path}`;
 }
 
 /** The glob semantics of the hash script (bash: globstar, dotglob, nullglob); a folder counts as everything below it. */

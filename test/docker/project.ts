@@ -5,12 +5,14 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { cli, ROOT, run, type Run } from "../helpers.js";
 
+const RUN = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+
 /** Debian's client: builds with the classic builder, or BuildKit when DOCKER_BUILDKIT=1. */
 export const DOCKER = "/usr/bin/docker";
 export const docker = (...args: string[]) => run(DOCKER, args);
 
 export interface ProjectOptions {
-  /** unique per test: the image lives at localhost:5000/gc-it/<name>/app (job id: app) */
+  /** unique per test: the image lives at localhost:5000/gc-it/<name>-<run>/app (job id: app) */
   name: string;
   spec?: (base: Record<string, unknown>) => Record<string, unknown>;
   /** smaller, faster dependency step than the example's default */
@@ -33,8 +35,11 @@ export class Project {
     this.dir = mkdtempSync(join(tmpdir(), `gc-it-${opts.name}-`));
     this.state = join(this.dir, ".ci-state");
     cpSync(join(ROOT, "examples/demo"), this.dir, { recursive: true, filter: (src) => !src.includes("/.circleci") });
-    writeFileSync(join(this.dir, "requirements.txt"), opts.requirements ?? "webframework 6\norm 4\n");
-    this.image = `localhost:5000/gc-it/${opts.name}/app`;
+    // The comment makes this project's dependency layers its own: no other test's build can
+    // serve them from the engine's cache.
+    writeFileSync(join(this.dir, "requirements.txt"), (opts.requirements ?? "webframework 6\norm 4\n") + `# ${opts.name}-${RUN}\n`);
+    // Unique per run: the registries keep their data between runs, and a test must start cold.
+    this.image = `localhost:5000/gc-it/${opts.name}-${RUN}/app`;
     const base: Record<string, unknown> = {
       version: 1,
       image: { name: this.image, hash: ["Dockerfile", "requirements.txt"], build_args: { INSTALL_SECONDS: "1" } },

@@ -1,0 +1,258 @@
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { docker, leftovers, Project } from "./project.js";
+
+const INSTALL = /(^|\s)demo: installing dependencies$/m;
+const projects: Project[] = [];
+const project = (o: ConstructorParameters<typeof Project>[0]) => {
+  const p = new Project(o);
+  projects.push(p);
+  return p;
+};
+afterAll(() => projects.forEach((p) => p.cleanup()));
+const ok = (r: { status: number; stdout: string; stderr: string }) => expect(r.status, r.stdout + r.stderr).toBe(0);
+
+describe("8. services and tests in the container", () => {
+  const p = project({ name: "services" });
+  const prefix = "gc-app-";
+
+  it("services on a private network, readiness, setup, environment, JUnit out with docker cp", () => {
+    ok(p.script("image.sh", ["ready", "app"]));
+    const t = p.script("test.sh", ["run", "app"]);
+    ok(t);
+    expect(t.stderr).toContain("service db is ready");
+    expect(t.stderr).toContain("service kv is ready");
+    expect(t.stdout).toContain("ok   kv-setup-ran");
+    expect(t.stdout).toContain("ok   db-url-mapped");
+    expect(readFileSync(join(p.dir, "test-results/app/junit.xml"), "utf8")).toMatch(/<testsuite name="demo" tests="7" failures="0">/);
+    expect(leftovers(prefix)).toEqual({ containers: [], networks: [] });
+  });
+
+  it("a failing test: exit non-zero, the failure counted in JUnit, everything removed", () => {
+    const t = p.script("test.sh", ["run", "app"], { BREAK_TEST: "1" });
+    expect(t.status).not.toBe(0);
+    expect(readFileSync(join(p.dir, "test-results/app/junit.xml"), "utf8")).toMatch(/failures="1"/);
+    expect(leftovers(prefix)).toEqual({ containers: [], networks: [] });
+  });
+
+  it("a service that never becomes ready fails after its timeout, with its logs", () => {
+    const spec = parse(readFileSync(join(p.dir, "gen-circle.yml"), "utf8"));
+    spec.services.slow = { image: "gen-circle-test/busybox:latest", command: ["sh", "-c", "echo slow-service-says-hello; sleep 300"], ready: { command: "false", timeout: 3 } };
+    p.writeSpec(spec);
+    const t0 = Date.now();
+    const t = p.script("test.sh", ["run", "app"]);
+    expect(t.status).not.toBe(0);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(3000);
+    expect(t.stderr).toContain("service slow was not ready after 3s");
+    expect(t.stderr).toContain("slow-service-says-hello");
+    expect(leftovers(prefix)).toEqual({ containers: [], networks: [] });
+    delete spec.services.slow;
+    p.writeSpec(spec);
+  });
+
+  it("Ctrl-C during the tests: exit 130, containers and network removed", async () => {
+    const spec = parse(readFileSync(join(p.dir, "gen-circle.yml"), "utf8"));
+    spec.test.command = "echo started; sleep 120";
+    p.writeSpec(spec);
+    const child = p.spawnScript("test.sh", ["run", "app"]);
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    await new Promise<void>((resolve, reject) => {
+      const t0 = Date.now();
+      const poll = setInterval(() => {
+        if (out.includes("started")) {
+          clearInterval(poll);
+          resolve();
+        } else if (Date.now() - t0 > 60_000) {
+          clearInterval(poll);
+          reject(new Error(out));
+        }
+      }, 50);
+    });
+    expect(leftovers(prefix).containers.length).toBeGreaterThan(0);
+    process.kill(child.pid!, "SIGINT");
+    const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+    expect(code).toBe(130);
+    expect(leftovers(prefix)).toEqual({ containers: [], networks: [] });
+  });
+});
+
+describe("9. remote docker (executor: docker)", () => {
+  it("the whole pipeline runs with no bind mount and no published port", () => {
+    const p = project({ name: "remote", spec: (s) => ({ ...s, executor: "docker" }) });
+    const config = parse(readFileSync(join(p.dir, ".circleci/config.yml"), "utf8"));
+    expect(config.executors["gen-circle"].docker[0].image).toBe("cimg/base:current");
+    expect(JSON.stringify(config.jobs["test-app"].steps)).toContain("setup_remote_docker");
+    // A docker client that refuses what a remote engine cannot do: mount this machine's files
+    // or publish ports to it.
+    const bin = join(p.dir, "guard-bin");
+    mkdirSync(bin);
+    writeFileSync(
+      join(bin, "docker"),
+      `#!/usr/bin/env bash\nfor a in "$@"; do case "$a" in -v|--volume|--volume=*|--mount|--mount=*|-p|--publish|--publish=*|-P|--publish-all) echo "guard: $a is not possible with remote docker" >&2; exit 99;; esac; done\nexec /usr/bin/docker "$@"\n`,
+    );
+    chmodSync(join(bin, "docker"), 0o755);
+    const env = { PATH: `${bin}:/usr/bin:${process.env.PATH}` };
+    ok(p.script("hash.sh", ["app", "--write"], env));
+    ok(p.script("image.sh", ["warm", "app"], env));
+    ok(p.script("image.sh", ["ready", "app"], env));
+    const t = p.script("test.sh", ["run", "app"], env);
+    ok(t);
+    expect(readFileSync(join(p.dir, "test-results/app/junit.xml"), "utf8")).toMatch(/failures="0"/);
+  });
+});
+
+describe("10. deploy with login to a registry that requires it", () => {
+  const PASSWORD = "gen-circle-secret-pw";
+  const p = project({
+    name: "deploy",
+    spec: (s) => ({
+      ...s,
+      deploy: {
+        registry: "127.0.0.1:5001",
+        login: { username: "REG_USER", password: "REG_PASS" },
+        rules: [
+          { branch: "main", tags: ["latest", "{sha}", "build-{build}"] },
+          { tag: "/v[0-9]+(\\.[0-9]+)*/", tags: ["{tag}"] },
+        ],
+      },
+    }),
+    env: { REG_USER: "ci", REG_PASS: PASSWORD, CIRCLE_BUILD_NUM: "42" },
+  });
+  const repo = () => p.image.replace(/^localhost:5000\//, "127.0.0.1:5001/");
+  const tags = async () => {
+    const res = await fetch(`http://127.0.0.1:5001/v2/${repo().replace(/^127.0.0.1:5001\//, "")}/tags/list`, { headers: { authorization: "Basic " + Buffer.from(`ci:${PASSWORD}`).toString("base64") } });
+    if (res.status === 404) return [];
+    return ((await res.json()) as { tags: string[] | null }).tags ?? [];
+  };
+  const workspace = () => join(p.dir, "workspace");
+
+  it("test job exports the tested image; the deploy job logs in with --password-stdin and pushes the rule's tags", async () => {
+    ok(p.script("image.sh", ["ready", "app"]));
+    ok(p.script("test.sh", ["run", "app"]));
+    ok(p.script("image.sh", ["export", "app", workspace()]));
+    p.freshEngine(); // the deploy job runs on another machine
+    ok(p.script("image.sh", ["import", "app", workspace()]));
+
+    const seen: string[] = [];
+    const child = p.spawnScript("deploy.sh", ["app", "1"]);
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    const poll = setInterval(() => {
+      try {
+        seen.push(execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }));
+      } catch {
+        /* ps raced a process exit */
+      }
+    }, 5);
+    const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+    clearInterval(poll);
+    expect(code, out).toBe(0);
+    expect(out).not.toContain(PASSWORD);
+    expect(seen.length).toBeGreaterThan(3);
+    expect(seen.join("\n")).not.toContain(PASSWORD);
+    expect((await tags()).sort()).toEqual(["build-42", "latest", p.env.CIRCLE_SHA1].sort());
+
+    // The pushed image is the tested one, and can be pulled back.
+    docker("rmi", "-f", `${repo()}:latest`);
+    ok(docker("pull", `${repo()}:latest`));
+    const marker = docker("run", "--rm", `${repo()}:latest`, "cat", "/app/src/marker");
+    expect(marker.stdout.trim()).toBe("release-1");
+  });
+
+  it("a branch no rule names pushes nothing", async () => {
+    const before = await tags();
+    const r = p.script("deploy.sh", ["app", "1"], { CIRCLE_BRANCH: "feature/x" });
+    ok(r);
+    expect(r.stderr).toContain("nothing pushed");
+    expect(await tags()).toEqual(before);
+  });
+
+  it("a git tag deploys the tag rule's tags", async () => {
+    const r = p.script("deploy.sh", ["app", "2"], { CIRCLE_TAG: "v1.2.3", CIRCLE_BRANCH: "" });
+    ok(r);
+    expect(await tags()).toContain("v1.2.3");
+    expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+  });
+
+  it("wrong credentials fail the deploy, without printing the password", () => {
+    const r = p.script("deploy.sh", ["app", "1"], { REG_PASS: "wrong-" + PASSWORD });
+    expect(r.status).not.toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+  });
+});
+
+describe("7. registry cache strategy", () => {
+  const p = project({
+    name: "regcache",
+    spec: (s) => ({ ...s, cache: { strategy: "registry", registry: "127.0.0.1:5000", default_branch: "main" } }),
+  });
+  const warm = (env: Record<string, string> = {}) => {
+    ok(p.script("hash.sh", ["app", "--write"], env));
+    const w = p.script("image.sh", ["warm", "app"], env);
+    ok(w);
+    return w;
+  };
+
+  it("a miss builds and pushes the hash tag and the branch tag; a hit skips the build", () => {
+    const cold = warm();
+    expect(cold.stdout + cold.stderr).toMatch(INSTALL);
+    p.freshEngine();
+    const hit = warm();
+    expect(hit.stderr).toContain("cache hit");
+    expect(hit.stdout + hit.stderr).not.toContain("building");
+    p.freshEngine();
+    const ready = p.script("image.sh", ["ready", "app"]);
+    ok(ready);
+    expect(ready.stdout + ready.stderr).not.toMatch(INSTALL);
+    ok(p.script("test.sh", ["run", "app"]));
+  });
+
+  it("a new hash on a new branch builds from the default branch's cache tag", () => {
+    p.freshEngine();
+    p.write("Dockerfile", readFileSync(join(p.dir, "Dockerfile"), "utf8").replace('CMD ["sh", "/app/tests/run.sh"]', 'CMD ["sh", "-c", "sh /app/tests/run.sh"]'));
+    const w = warm({ CIRCLE_BRANCH: "feature/new-cmd" });
+    expect(w.stderr).toMatch(/could not pull .*:cache-feature-new-cmd/);
+    expect(w.stderr).toMatch(/reusing layers of .*:cache-main/);
+    expect(w.stdout + w.stderr).not.toMatch(INSTALL);
+  });
+
+  it("registry down: warnings, a rebuild, and a green pipeline", () => {
+    p.freshEngine();
+    p.writeSpec({ ...parse(readFileSync(join(p.dir, "gen-circle.yml"), "utf8")), cache: { strategy: "registry", registry: "127.0.0.1:5999" } });
+    const w = warm();
+    expect(w.stderr).toMatch(/warning: could not pull/);
+    expect(w.stderr).toMatch(/warning: could not push/);
+    const ready = p.script("image.sh", ["ready", "app"]);
+    ok(ready);
+    ok(p.script("test.sh", ["run", "app"]));
+  });
+});
+
+describe("11. both builders", () => {
+  it("BuildKit (DOCKER_BUILDKIT=1): cold, then warm on a fresh engine without rebuilding dependencies", () => {
+    const p = project({ name: "buildkit", env: { DOCKER_BUILDKIT: "1" } });
+    ok(p.script("hash.sh", ["app", "--write"]));
+    const cold = p.script("image.sh", ["warm", "app"]);
+    ok(cold);
+    expect(cold.stdout + cold.stderr).toMatch(INSTALL);
+    p.freshEngine();
+    const ready = p.script("image.sh", ["ready", "app"]);
+    ok(ready);
+    expect(ready.stdout + ready.stderr).toMatch(/CACHED/);
+    expect(ready.stdout + ready.stderr).not.toMatch(INSTALL);
+    ok(p.script("test.sh", ["run", "app"]));
+  });
+  // The classic builder runs every other test in this folder (DOCKER_BUILDKIT unset with
+  // Debian's docker 20.10 client).
+  it("the classic builder is the one the other tests use", () => {
+    const v = docker("version", "--format", "{{.Client.Version}}");
+    expect(v.stdout.trim()).toMatch(/^20\./);
+    expect(process.env.DOCKER_BUILDKIT ?? "").not.toBe("1");
+  });
+});
