@@ -33,7 +33,8 @@ export class Project {
 
   constructor(readonly opts: ProjectOptions) {
     this.dir = mkdtempSync(join(tmpdir(), `gc-it-${opts.name}-`));
-    this.state = join(this.dir, ".ci-state");
+    // Outside the build context, like /tmp/gen-circle on CircleCI.
+    this.state = mkdtempSync(join(tmpdir(), `gc-it-state-${opts.name}-`));
     cpSync(join(ROOT, "examples/demo"), this.dir, { recursive: true, filter: (src) => !src.includes("/.circleci") });
     // The comment makes this project's dependency layers its own: no other test's build can
     // serve them from the engine's cache.
@@ -107,6 +108,7 @@ export class Project {
   cleanup(): void {
     this.freshEngine();
     rmSync(this.dir, { recursive: true, force: true });
+    rmSync(this.state, { recursive: true, force: true });
   }
 }
 
@@ -116,6 +118,10 @@ export function leftovers(prefix: string): { containers: string[]; networks: str
   return { containers, networks };
 }
 
-export function gzipOk(file: string): boolean {
-  return spawnSync("gzip", ["-t", file]).status === 0;
+/** The archive format the scripts pick on this machine: zstd where it is installed. */
+export const EXT = spawnSync("bash", ["-c", "command -v zstd"]).status === 0 ? "tar.zst" : "tar.gz";
+
+/** A whole, readable archive. */
+export function archiveOk(file: string): boolean {
+  return spawnSync(file.endsWith(".zst") ? "zstd" : "gzip", ["-t", "-q", file]).status === 0;
 }
