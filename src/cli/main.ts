@@ -46,6 +46,26 @@ const commands: Record<CommandName, { describe: string; examples: [string, strin
   },
 };
 
+const runCommand = {
+  command: "run [workflow]",
+  describe: "Run the CircleCI pipeline here, on this machine's Docker engine: jobs in requires order, filters, caches, workspaces",
+  builder: (y: import("yargs").Argv) =>
+    y
+      .positional("workflow", { type: "string", describe: "Workflow to run (default: the only one)" })
+      .option("job", { type: "string", describe: "Run only this job" })
+      .option("branch", { type: "string", describe: "Branch the filters see (default: the current git branch)" })
+      .option("tag", { type: "string", describe: "Run as for this git tag" })
+      .option("config", { type: "string", describe: "Config file (default .circleci/config.yml)" })
+      .option("cache-dir", { type: "string", describe: "Where save_cache keeps caches (default ~/.cache/gen-circle/<repo>/cache)" })
+      .option("output", { type: "string", describe: "Job folders, workspace and artifacts (default ~/.cache/gen-circle/<repo>/run)" })
+      .option("env", { alias: "e", type: "string", array: true, describe: "KEY=VALUE for the jobs (secrets)" })
+      .option("dirty", { type: "boolean", default: false, describe: "Include uncommitted changes in the checkout" })
+      .option("dir", { type: "string", describe: "Repository (default: the current folder)" })
+      .example("$0 run --branch main", "the workflow as a push to main runs it")
+      .example("$0 run --tag v1.2.3 -e DOCKER_PASSWORD=...", "as for a release tag, with a secret")
+      .example("$0 run --job test-app --dirty", "one job, with uncommitted changes"),
+};
+
 async function withYargs(argv: string[]): Promise<ExitStatus> {
   const [{ default: yargs }, { commandOptions }] = await Promise.all([import("yargs"), import("./options.js")]);
   let status: ExitStatus = ExitStatus.Ok;
@@ -66,8 +86,11 @@ async function withYargs(argv: string[]): Promise<ExitStatus> {
       },
     );
   }
+  cli = cli.command(runCommand.command, runCommand.describe, runCommand.builder, async (a) => {
+    status = await (await import("./commands/run.js")).runRun(a as never);
+  });
   await cli
-    .demandCommand(1, `Name a command: ${Object.keys(commands).join(", ")}.`)
+    .demandCommand(1, `Name a command: ${[...Object.keys(commands), "run"].join(", ")}.`)
     .strict()
     .recommendCommands()
     .help()

@@ -1,4 +1,5 @@
 import { parse } from "yaml";
+import { parseReference } from "../spec/docker-ref.js";
 
 /**
  * `gen-circle init`: what a repository tells about its pipeline. Pure: it sees the repository
@@ -96,7 +97,10 @@ export function detect(repo: RepoView): Detection {
   // Image name
   let name: string | undefined;
   for (const s of Object.values(composeServices)) {
-    if (s && s.build !== undefined && typeof s.image === "string") name = s.image.replace(/[:@].*$/, "");
+    if (s && s.build !== undefined && typeof s.image === "string") {
+      const ref = parseReference(s.image);
+      if (ref) name = ref.domain ? `${ref.domain}/${ref.path}` : ref.path;
+    }
   }
   if (name) found.push(`image name from ${composeFile}: ${name}`);
   else {
@@ -134,20 +138,22 @@ export function detect(repo: RepoView): Detection {
 
   // Services from compose: images that are not built here and not the test runner
   const testNames = ["sut", "test", "tests"];
-  const services: { name: string; image: string; environment: Record<string, string> }[] = [];
+  const services: { name: string; image: string; environment: Record<string, string>; ready?: string }[] = [];
   for (const [svcName, s] of Object.entries(composeServices).sort(([a], [b]) => a.localeCompare(b))) {
     if (!s || testNames.includes(svcName) || s.build !== undefined || typeof s.image !== "string") continue;
     const id = svcName.toLowerCase().replace(/[^a-z0-9_-]+/g, "-");
     if (!/^[a-z][a-z0-9_-]{0,62}$/.test(id)) continue;
-    services.push({ name: id, image: s.image, environment: composeEnv(s.environment) });
+    services.push({ name: id, image: s.image, environment: composeEnv(s.environment), ready: healthcheck(s.healthcheck) });
   }
   if (services.length) found.push(`services: ${services.map((s) => `${s.name} (${s.image})`).join(", ")}`);
 
   // Test command
   let test: string | string[] | undefined;
+  let testEnv: Record<string, string> = {};
   const sut = testNames.map((n) => composeServices[n]).find((s) => s && s.command !== undefined);
   if (sut) {
     test = Array.isArray(sut.command) ? (sut.command as unknown[]).map(String) : String(sut.command);
+    testEnv = composeEnv(sut.environment);
     found.push(`test command from the compose test service: ${Array.isArray(test) ? test.join(" ") : test}`);
   } else if (hasTestScript(repo.read(inContext("package.json")))) {
     test = "npm test";
@@ -187,6 +193,7 @@ export function detect(repo: RepoView): Detection {
     lines.push("services:");
     for (const s of services) {
       lines.push(`  ${s.name}:`, `    image: ${q(s.image)}`);
+      if (s.ready) lines.push(`    ready: ${q(s.ready)}`);
       const env = Object.entries(s.environment);
       if (env.length) {
         lines.push("    environment:");
@@ -195,7 +202,22 @@ export function detect(repo: RepoView): Detection {
     }
   }
   lines.push("test:", `  command: ${Array.isArray(test) ? `[${test.map(q).join(", ")}]` : q(test)}`);
+  if (Object.keys(testEnv).length) {
+    lines.push("  environment:");
+    for (const [k, v] of Object.entries(testEnv)) lines.push(`    ${k}: ${q(v)}`);
+  }
   return { spec: lines.join("\n") + "\n", found, guessed };
+}
+
+/** A compose healthcheck's test as a readiness probe (run with sh -c in the service). */
+function healthcheck(h: unknown): string | undefined {
+  const t = (h as { test?: unknown } | undefined)?.test;
+  if (typeof t === "string") return t;
+  if (!Array.isArray(t) || !t.length) return undefined;
+  const [kind, ...rest] = t.map(String);
+  if (kind === "CMD-SHELL") return rest.join(" ");
+  if (kind === "CMD") return rest.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
+  return undefined;
 }
 
 function hasTestScript(pkg: string | undefined): boolean {

@@ -180,7 +180,7 @@ export function plan(spec: Spec): Pipeline {
         description: "Hand the tested image to the deploy job through the workspace (only on branches and tags that deploy).",
         parameters: imageParam,
         steps: [
-          { run: { name: "Export << parameters.image >> image", command: script("image.sh", `export << parameters.image >> ${WORKSPACE}`) } },
+          { run: { name: "Export << parameters.image >> image", command: script("image.sh", "export << parameters.image >>") } },
           { persist_to_workspace: { root: WORKSPACE, paths: ["<< parameters.image >>.tar"] } },
         ],
       };
@@ -199,7 +199,7 @@ export function plan(spec: Spec): Pipeline {
         parameters: { ...imageParam, rule: { type: "integer", description: "Deploy rule number (1-based) in gen-circle.yml" } },
         steps: [
           { attach_workspace: { at: WORKSPACE } },
-          { run: { name: "Load << parameters.image >> image", command: script("image.sh", `import << parameters.image >> ${WORKSPACE}`) } },
+          { run: { name: "Load << parameters.image >> image", command: script("image.sh", "import << parameters.image >>") } },
           { run: { name: "Push << parameters.image >> image", command: script("deploy.sh", "<< parameters.image >> << parameters.rule >>") } },
         ],
       };

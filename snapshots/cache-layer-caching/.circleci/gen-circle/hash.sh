@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:1833bf3ebc21bfb2175b9f16b0109fcee356bca9c4ec8e1c56dbb391a04623a3
+# gen-circle-checksum: sha256:c09ab20f28c20a9400e31c21cfc12acb687796a4f39f7536b189789826a12907
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # The image hash: which inputs decide when the dependency image must be rebuilt.
@@ -13,7 +13,7 @@ set -euo pipefail
 # symlinks and .git are left out.
 shopt -s globstar dotglob nullglob
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-state=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
+state=${GEN_CIRCLE_STATE:-${TMPDIR:-/tmp}/gen-circle}
 
 [ $# -ge 1 ] || { echo "usage: hash.sh IMAGE [--write] [--list]" >&2; exit 2; }
 image=$1

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:a6aa7ede34fe4da720b44cd2bbb9d9dee61c447f35dc079b3bd5252c1014f797
+# gen-circle-checksum: sha256:7ebd8aee2cc75e6a83e08f1f549f6045537df77372b5c9cfe199e2ce50a84bac
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: layer-caching.
 # Usage: image.sh warm IMAGE          make sure the cache holds the image for this hash
 #        image.sh ready IMAGE         build this commit's image (tagged $GC_COMMIT_REF)
-#        image.sh export IMAGE DIR    save this commit's image to DIR/IMAGE.tar
-#        image.sh import IMAGE DIR    load it back (deploy job)
+#        image.sh export IMAGE [DIR]  save this commit's image to DIR/IMAGE.tar
+#        image.sh import IMAGE [DIR]  load it back (deploy job)
+#   DIR defaults to $GEN_CIRCLE_STATE/workspace (/tmp/gen-circle/workspace: the workspace root).
 # A cache that is missing, corrupt or unreachable is a warning and a rebuild, never a failure.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -43,14 +44,14 @@ case "$cmd" in
     build
     ;;
   export)
-    dir=${3:?usage: image.sh export IMAGE DIR}
+    dir=${3:-$GC_STATE/workspace}
     mkdir -p "$dir"
     docker save "$GC_COMMIT_REF" -o "$dir/$GC_ID.tar.partial"
     mv "$dir/$GC_ID.tar.partial" "$dir/$GC_ID.tar"
     gc_log "exported $GC_COMMIT_REF to $dir/$GC_ID.tar"
     ;;
   import)
-    dir=${3:?usage: image.sh import IMAGE DIR}
+    dir=${3:-$GC_STATE/workspace}
     [ -s "$dir/$GC_ID.tar" ] || gc_die "$dir/$GC_ID.tar is missing: the test job exports it only on branches and tags that deploy"
     docker load -q -i "$dir/$GC_ID.tar" >/dev/null
     docker image inspect "$GC_COMMIT_REF" >/dev/null 2>&1 || gc_die "$dir/$GC_ID.tar does not hold $GC_COMMIT_REF (was it built from another commit?)"

@@ -1,13 +1,13 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:92fd09efbcca870b58ebe1dac80eed6952026d5ffdb28fa4c5d9d6465d71312d
+# gen-circle-checksum: sha256:2aaff413d62b253c077693055c7d168ace9a204f10c3cbb948c9f93d7ad0bde4
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
 
 GC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 GC_SCRIPTS="$GC_ROOT/.circleci/gen-circle"
-GC_STATE=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
+GC_STATE=${GEN_CIRCLE_STATE:-${TMPDIR:-/tmp}/gen-circle}
 GC_IMAGES='big'
 export GC_ROOT GC_SCRIPTS GC_STATE
 

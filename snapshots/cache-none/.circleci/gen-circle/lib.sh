@@ -1,13 +1,13 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:2092b09d5f6ab2dde01af8183d5a51ecc07dbc8e4195d3f0f68ae4b151bf6159
+# gen-circle-checksum: sha256:eee619ac7c717578d7ba43097ed91fe178897c878fde372e7ee5d6f6b85402be
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
 
 GC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 GC_SCRIPTS="$GC_ROOT/.circleci/gen-circle"
-GC_STATE=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
+GC_STATE=${GEN_CIRCLE_STATE:-${TMPDIR:-/tmp}/gen-circle}
 GC_IMAGES='tiny'
 export GC_ROOT GC_SCRIPTS GC_STATE
 

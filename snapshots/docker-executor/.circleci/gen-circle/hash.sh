@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:17cfb27e4b1141e61d25e42ed9d4beb903d8edb2277763f57e99121b3f46e52c
+# gen-circle-checksum: sha256:cd277550e9009d809ce18e4267814319885d16519f912228ac8b714fa77bd504
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # The image hash: which inputs decide when the dependency image must be rebuilt.
@@ -13,7 +13,7 @@ set -euo pipefail
 # symlinks and .git are left out.
 shopt -s globstar dotglob nullglob
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-state=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
+state=${GEN_CIRCLE_STATE:-${TMPDIR:-/tmp}/gen-circle}
 
 [ $# -ge 1 ] || { echo "usage: hash.sh IMAGE [--write] [--list]" >&2; exit 2; }
 image=$1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:e0b3247ab5495aef4cef2e69e9753a84377c586b1836bb9ebce8e42e5072aa3d
+# gen-circle-checksum: sha256:cb69fbb8f4d3b9fc0b182669c7929c02bab76bef98684d590efcff66678ae3be
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # The image hash: which inputs decide when the dependency image must be rebuilt.
@@ -13,7 +13,7 @@ set -euo pipefail
 # symlinks and .git are left out.
 shopt -s globstar dotglob nullglob
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-state=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
+state=${GEN_CIRCLE_STATE:-${TMPDIR:-/tmp}/gen-circle}
 
 [ $# -ge 1 ] || { echo "usage: hash.sh IMAGE [--write] [--list]" >&2; exit 2; }
 image=$1

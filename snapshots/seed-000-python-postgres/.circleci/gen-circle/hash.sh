@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:8c51b03cd12a0994866e8358a97d9928661ed9e7122e630cd5d565ff6592b945
+# gen-circle-checksum: sha256:546c1331bfc024f3f3e40c3151fe159d591d482be29046b350a871ab8812eb7b
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # The image hash: which inputs decide when the dependency image must be rebuilt.
@@ -13,7 +13,7 @@ set -euo pipefail
 # symlinks and .git are left out.
 shopt -s globstar dotglob nullglob
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-state=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
+state=${GEN_CIRCLE_STATE:-${TMPDIR:-/tmp}/gen-circle}
 
 [ $# -ge 1 ] || { echo "usage: hash.sh IMAGE [--write] [--list]" >&2; exit 2; }
 image=$1

@@ -1,13 +1,13 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:7fb43edfa93f98967649ab6117f8ca8cf17cf0f289cde31bd3e28cdc81224b0e
+# gen-circle-checksum: sha256:a972fa05e034dadb5dbf79e3d47baf3eaee5b3a0071fa81c4adc4bdfe5704d34
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
 
 GC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 GC_SCRIPTS="$GC_ROOT/.circleci/gen-circle"
-GC_STATE=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
+GC_STATE=${GEN_CIRCLE_STATE:-${TMPDIR:-/tmp}/gen-circle}
 GC_IMAGES='dynamodb'
 export GC_ROOT GC_SCRIPTS GC_STATE
 

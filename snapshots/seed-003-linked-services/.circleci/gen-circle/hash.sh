@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:de812cee3198225c347d265794675992091326c4b639b5831eb6eb38200a7faf
+# gen-circle-checksum: sha256:9bc8bca4453383e80ef6915c6b60bfb0823f6de3a5cd6882182e6b53f997d743
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # The image hash: which inputs decide when the dependency image must be rebuilt.
@@ -13,7 +13,7 @@ set -euo pipefail
 # symlinks and .git are left out.
 shopt -s globstar dotglob nullglob
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-state=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
+state=${GEN_CIRCLE_STATE:-${TMPDIR:-/tmp}/gen-circle}
 
 [ $# -ge 1 ] || { echo "usage: hash.sh IMAGE [--write] [--list]" >&2; exit 2; }
 image=$1

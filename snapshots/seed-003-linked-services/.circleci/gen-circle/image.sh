@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:585463ae255c03bb3655d357b441910c4b16a5109086fa58c9761cc7be2777df
+# gen-circle-checksum: sha256:64347c5b35c840f8a8ce92271a22c9756b68a672fe261db59508e51ff06d703c
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: save-load.
 # Usage: image.sh warm IMAGE          make sure the cache holds the image for this hash
 #        image.sh ready IMAGE         build this commit's image (tagged $GC_COMMIT_REF)
-#        image.sh export IMAGE DIR    save this commit's image to DIR/IMAGE.tar
-#        image.sh import IMAGE DIR    load it back (deploy job)
+#        image.sh export IMAGE [DIR]  save this commit's image to DIR/IMAGE.tar
+#        image.sh import IMAGE [DIR]  load it back (deploy job)
+#   DIR defaults to $GEN_CIRCLE_STATE/workspace (/tmp/gen-circle/workspace: the workspace root).
 # A cache that is missing, corrupt or unreachable is a warning and a rebuild, never a failure.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -142,14 +143,14 @@ case "$cmd" in
     build "${reuse[@]}"
     ;;
   export)
-    dir=${3:?usage: image.sh export IMAGE DIR}
+    dir=${3:-$GC_STATE/workspace}
     mkdir -p "$dir"
     docker save "$GC_COMMIT_REF" -o "$dir/$GC_ID.tar.partial"
     mv "$dir/$GC_ID.tar.partial" "$dir/$GC_ID.tar"
     gc_log "exported $GC_COMMIT_REF to $dir/$GC_ID.tar"
     ;;
   import)
-    dir=${3:?usage: image.sh import IMAGE DIR}
+    dir=${3:-$GC_STATE/workspace}
     [ -s "$dir/$GC_ID.tar" ] || gc_die "$dir/$GC_ID.tar is missing: the test job exports it only on branches and tags that deploy"
     docker load -q -i "$dir/$GC_ID.tar" >/dev/null
     docker image inspect "$GC_COMMIT_REF" >/dev/null 2>&1 || gc_die "$dir/$GC_ID.tar does not hold $GC_COMMIT_REF (was it built from another commit?)"

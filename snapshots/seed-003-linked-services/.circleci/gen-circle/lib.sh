@@ -1,13 +1,13 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:2eab476869e5710030658f0e4e55747615a6312e187db80c99db7b83b68b0afa
+# gen-circle-checksum: sha256:07f1fcc73119a8f883d8561a6c38a2bf4b5eed15147bba8eb6a587ece7ae0957
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
 
 GC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 GC_SCRIPTS="$GC_ROOT/.circleci/gen-circle"
-GC_STATE=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
+GC_STATE=${GEN_CIRCLE_STATE:-${TMPDIR:-/tmp}/gen-circle}
 GC_IMAGES='api'
 export GC_ROOT GC_SCRIPTS GC_STATE
 

@@ -1,13 +1,13 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:d1695dcba646ae8d335d3ed796f86ddd931ce88293065f99a7e031fd9c16363a
+# gen-circle-checksum: sha256:778eaa827b0da516d61a088cbeed813df10e722b60e9d08c69946d1d9cded7ea
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
 
 GC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 GC_SCRIPTS="$GC_ROOT/.circleci/gen-circle"
-GC_STATE=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
+GC_STATE=${GEN_CIRCLE_STATE:-${TMPDIR:-/tmp}/gen-circle}
 GC_IMAGES='lib'
 export GC_ROOT GC_SCRIPTS GC_STATE
 

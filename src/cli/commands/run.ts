@@ -1,0 +1,91 @@
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { basename, join, relative, resolve } from "node:path";
+import { Codes } from "../../diagnostics.js";
+import { ConfigError, expandWorkflow, listWorkflows } from "../../run/expand.js";
+import { load } from "../../spec/load.js";
+import { ExitError, ExitStatus } from "../exit.js";
+import { printDiagnostics } from "../render.js";
+import { interrupt, killTree, runWorkflow, summary } from "../run/runner.js";
+
+export interface RunArgs {
+  workflow?: string;
+  job?: string;
+  branch?: string;
+  tag?: string;
+  config?: string;
+  cacheDir?: string;
+  output?: string;
+  env?: string[];
+  dirty?: boolean;
+  dir?: string;
+}
+
+export async function runRun(args: RunArgs): Promise<ExitStatus> {
+  const start = resolve(args.dir ?? ".");
+  const git = (a: string[]) => spawnSync("git", a, { cwd: start, encoding: "utf8" });
+  const top = git(["rev-parse", "--show-toplevel"]);
+  if (top.status !== 0) throw new ExitError(`${start} is not in a git repository: gen-circle run checks out the commit under test.`, ExitStatus.InvalidInput);
+  const root = top.stdout.trim();
+  const configPath = resolve(root, args.config ?? ".circleci/config.yml");
+  const display = relative(process.cwd(), configPath) || configPath;
+  if (!existsSync(configPath)) throw new ExitError(`${display}:1:1 error ${Codes.runConfig}: no config here. Run 'gen-circle generate' first, or pass --config.`, ExitStatus.InvalidInput);
+  const revision = git(["rev-parse", "HEAD"]).stdout.trim();
+  if (!revision) throw new ExitError("The repository has no commit yet: commit, then run.", ExitStatus.InvalidInput);
+  const tag = args.tag ?? "";
+  const branch = tag ? "" : (args.branch ?? (git(["symbolic-ref", "--short", "-q", "HEAD"]).stdout.trim() || "main"));
+
+  const env: Record<string, string> = {};
+  for (const e of args.env ?? []) {
+    const i = e.indexOf("=");
+    if (i <= 0) throw new ExitError(`-e takes KEY=VALUE, got '${e}'.`, ExitStatus.InvalidInput);
+    env[e.slice(0, i)] = e.slice(i + 1);
+  }
+
+  const { source, diagnostics } = load(readFileSync(configPath, "utf8"), display);
+  if (!source) {
+    printDiagnostics(diagnostics, false);
+    return ExitStatus.InvalidInput;
+  }
+  const base = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "gen-circle", `${basename(root)}-${createHash("sha256").update(root).digest("hex").slice(0, 8)}`);
+  const cacheDir = resolve(args.cacheDir ?? join(base, "cache"));
+  const output = resolve(args.output ?? join(base, "run"));
+  mkdirSync(cacheDir, { recursive: true });
+  const counter = join(cacheDir, "build-num");
+  const buildNum = (existsSync(counter) ? Number(readFileSync(counter, "utf8")) || 0 : 0) + 1;
+  writeFileSync(counter, String(buildNum));
+
+  let jobs;
+  try {
+    const workflows = listWorkflows(source.value as Record<string, unknown>);
+    const workflow = args.workflow ?? (workflows.length === 1 ? workflows[0] : undefined);
+    if (!workflow) throw new ExitError(`Name a workflow: ${workflows.join(", ")}.`, ExitStatus.InvalidInput);
+    jobs = expandWorkflow(source, workflow, { branch, tag, revision, number: buildNum });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      throw new ExitError(`${display}:${e.line}:${e.column} error ${Codes.runConfig}: ${e.message}`, ExitStatus.InvalidInput);
+    }
+    throw e;
+  }
+  if (args.job) {
+    const only = jobs.find((j) => j.name === args.job);
+    if (!only) throw new ExitError(`No job '${args.job}' in the workflow. Jobs: ${jobs.map((j) => j.name).join(", ")}.`, ExitStatus.InvalidInput);
+    jobs = [{ ...only, requires: [], filters: { branches: undefined, tags: { only: ["/.*/"] } } }];
+  }
+
+  process.stdout.write(`gen-circle run: ${tag ? `tag ${tag}` : `branch ${branch}`} at ${revision.slice(0, 12)}, build ${buildNum}\n  cache: ${cacheDir}\n  output: ${output}\n`);
+  const onInt = () => {
+    if (interrupt.requested) process.exit(130);
+    interrupt.requested = true;
+    process.stdout.write("\ninterrupted: stopping the running step; 'when: always' steps still run (Ctrl-C again to quit now)\n");
+    if (interrupt.current) killTree(interrupt.current);
+  };
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onInt);
+  const results = await runWorkflow(jobs, { root, branch, tag, revision, buildNum, cacheDir, output, env, dirty: !!args.dirty, write: (t) => process.stdout.write(t) });
+  process.stdout.write(summary(results));
+  if (interrupt.requested) return ExitStatus.Failed;
+  return results.some((r) => r.status === "failed") ? ExitStatus.Failed : ExitStatus.Ok;
+}

@@ -1,0 +1,434 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { arch as osArch, platform } from "node:os";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import type { Job, Step } from "../../run/expand.js";
+import { jobRuns } from "../../run/filters.js";
+import { countJUnit } from "../../run/junit.js";
+import { pickCache, renderKey } from "../../run/keys.js";
+import { CacheStore, human, sizeOf } from "./cache-store.js";
+
+export interface RunContext {
+  /** the repository */
+  root: string;
+  branch: string;
+  tag: string;
+  revision: string;
+  buildNum: number;
+  cacheDir: string;
+  output: string;
+  env: Record<string, string>;
+  /** copy uncommitted changes of the working tree into each checkout */
+  dirty: boolean;
+  write: (text: string) => void;
+}
+
+interface StepResult {
+  name: string;
+  status: "passed" | "failed" | "skipped";
+  ms: number;
+}
+export interface JobResult {
+  name: string;
+  status: "passed" | "failed" | "skipped" | "not run";
+  ms: number;
+  steps: StepResult[];
+  cache: { key: string; hit: boolean; bytes: number; op: "restore" | "save" }[];
+  tests: { passed: number; failed: number; failedNames: string[] };
+}
+
+/** Set by Ctrl-C: the running step is stopped, `when: always` steps still run, no new job starts. */
+export const interrupt = { requested: false, current: undefined as ChildProcess | undefined };
+
+/** Runs the workflow's jobs in `requires` order; jobs without mutual dependencies run in parallel (two at a time). */
+export async function runWorkflow(jobs: Job[], ctx: RunContext): Promise<JobResult[]> {
+  const ref = ctx.tag ? { tag: ctx.tag } : { branch: ctx.branch };
+  const results = new Map<string, JobResult>();
+  const selected = new Map<string, boolean>();
+  const decide = (j: Job): boolean => {
+    if (selected.has(j.name)) return selected.get(j.name)!;
+    const ok = jobRuns(j.filters, ref) && j.requires.every((r) => decide(jobs.find((x) => x.name === r)!));
+    selected.set(j.name, ok);
+    return ok;
+  };
+  jobs.forEach(decide);
+  for (const j of jobs) if (!selected.get(j.name)) results.set(j.name, empty(j.name, "not run"));
+
+  const pending = jobs.filter((j) => selected.get(j.name));
+  const running = new Map<string, Promise<void>>();
+  const prefix = pending.length > 1;
+  while (pending.length || running.size) {
+    for (const j of [...pending]) {
+      if (running.size >= 2) break;
+      const deps = j.requires.map((r) => results.get(r));
+      if (deps.some((d) => !d)) continue;
+      pending.splice(pending.indexOf(j), 1);
+      if (interrupt.requested || deps.some((d) => d!.status !== "passed")) {
+        results.set(j.name, empty(j.name, "skipped"));
+        continue;
+      }
+      const p = runJob(j, ctx, prefix).then((r) => {
+        results.set(j.name, r);
+        running.delete(j.name);
+      });
+      running.set(j.name, p);
+    }
+    if (running.size) await Promise.race(running.values());
+    else if (pending.length && !running.size) {
+      // Everything left waits on a job that will not run.
+      for (const j of pending.splice(0)) results.set(j.name, empty(j.name, "skipped"));
+    }
+  }
+  return jobs.map((j) => results.get(j.name)!);
+}
+
+function empty(name: string, status: JobResult["status"]): JobResult {
+  return { name, status, ms: 0, steps: [], cache: [], tests: { passed: 0, failed: 0, failedNames: [] } };
+}
+
+async function runJob(job: Job, ctx: RunContext, prefix: boolean): Promise<JobResult> {
+  const out = (line: string) => ctx.write((prefix ? `[${job.name}] ` : "") + line + "\n");
+  const jobDir = join(ctx.output, "jobs", job.name);
+  rmSync(jobDir, { recursive: true, force: true });
+  const tmp = join(jobDir, "tmp");
+  const home = join(jobDir, "home");
+  mkdirSync(tmp, { recursive: true });
+  mkdirSync(home, { recursive: true });
+  // Each CircleCI job has a machine of its own: here, a /tmp of its own; paths the config names
+  // under /tmp or ~ land in the job's folder.
+  const mapPath = (p: string, cwd: string) => {
+    if (p === "~" || p.startsWith("~/")) return join(home, p.slice(1));
+    if (p === "/tmp" || p.startsWith("/tmp/")) return join(tmp, p.slice(4));
+    return isAbsolute(p) ? p : resolve(cwd, p);
+  };
+  const workdir = mapPath(job.workingDirectory ?? "~/project", home);
+  mkdirSync(workdir, { recursive: true });
+  const bashEnv = join(jobDir, "bash_env");
+  writeFileSync(bashEnv, "");
+  const ciEnv: Record<string, string> = {
+    CI: "true",
+    CIRCLECI: "true",
+    CIRCLE_SHA1: ctx.revision,
+    CIRCLE_BRANCH: ctx.branch,
+    ...(ctx.tag ? { CIRCLE_TAG: ctx.tag } : {}),
+    CIRCLE_BUILD_NUM: String(ctx.buildNum),
+    CIRCLE_JOB: job.name,
+    CIRCLE_WORKING_DIRECTORY: workdir,
+    CIRCLE_PROJECT_REPONAME: basename(ctx.root),
+    CIRCLE_PROJECT_USERNAME: "local",
+    CIRCLE_NODE_INDEX: "0",
+    CIRCLE_NODE_TOTAL: "1",
+    CIRCLE_WORKFLOW_ID: `local-${ctx.buildNum}`,
+    BASH_ENV: bashEnv,
+    TMPDIR: tmp,
+    ...job.environment,
+    ...ctx.env,
+  };
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), ...ciEnv };
+  if (!ctx.tag) delete env.CIRCLE_TAG;
+  const result = empty(job.name, "passed");
+  const t0 = Date.now();
+  const store = new CacheStore(ctx.cacheDir);
+  const background: ChildProcess[] = [];
+  let failed = false;
+  let container: string | undefined;
+  out(`job ${job.name} (${job.executor.type}: ${job.executor.image})`);
+
+  if (job.executor.type === "docker") {
+    const image = job.executor.image;
+    if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0) {
+      out(`✗ the docker executor's image ${image} is not in the local engine: 'docker pull ${image}' (or build it), then run again`);
+      result.status = "failed";
+      return result;
+    }
+    container = `gc-run-${job.name.replace(/[^a-zA-Z0-9_.-]/g, "-")}-${process.pid}`;
+    const remote = job.steps.some((s) => s.kind === "setup_remote_docker");
+    const args = ["run", "-d", "--name", container, "-v", `${jobDir}:${jobDir}`, "-w", workdir, "--entrypoint", "sh"];
+    if (remote) args.push("-v", "/var/run/docker.sock:/var/run/docker.sock");
+    args.push(image, "-c", "sleep 2147483647");
+    const r = spawnSync("docker", args, { encoding: "utf8" });
+    if (r.status !== 0) {
+      out(`✗ could not start ${image}: ${r.stderr.trim()}`);
+      result.status = "failed";
+      return result;
+    }
+  }
+
+  try {
+    for (const step of job.steps) {
+      const when = "when" in step ? step.when : step.kind === "store_test_results" || step.kind === "store_artifacts" ? "always" : "on_success";
+      const name = stepName(step);
+      if ((when === "on_success" && (failed || interrupt.requested)) || (when === "on_fail" && !failed)) {
+        result.steps.push({ name, status: "skipped", ms: 0 });
+        continue;
+      }
+      const s0 = Date.now();
+      let ok = true;
+      let note = "";
+      try {
+        switch (step.kind) {
+          case "checkout":
+            checkout(ctx, workdir);
+            break;
+          case "run": {
+            const cwd = step.workingDirectory ? mapPath(step.workingDirectory, workdir) : workdir;
+            const code = await runCommand(step, { ...env, ...step.environment }, { ...ciEnv, ...step.environment }, cwd, jobDir, container, out, background);
+            ok = code === 0;
+            if (!ok) note = code === null ? "stopped" : `exit ${code}`;
+            break;
+          }
+          case "restore_cache": {
+            const stored = store.list();
+            const keys: string[] = [];
+            for (const k of step.keys) {
+              try {
+                keys.push(keyOf(k, ctx, env, workdir, mapPath));
+              } catch (e) {
+                note = (e as Error).message;
+              }
+            }
+            const hit = pickCache(keys, stored);
+            if (hit) {
+              const bytes = store.restore(hit.key, (n) => mapPath(n, workdir));
+              result.cache.push({ key: hit.key, hit: true, bytes, op: "restore" });
+              note = `restored ${hit.key} (${human(bytes)})`;
+            } else {
+              result.cache.push({ key: keys[0] ?? "", hit: false, bytes: 0, op: "restore" });
+              note = "no cache found";
+            }
+            break;
+          }
+          case "save_cache": {
+            const key = keyOf(step.key, ctx, env, workdir, mapPath);
+            const r = store.save(key, step.paths.map((p) => ({ name: p, physical: mapPath(p, workdir) })), Date.now());
+            result.cache.push({ key, hit: !r.saved, bytes: r.bytes, op: "save" });
+            note = r.saved ? `saved ${key} (${human(r.bytes)})` : `skipped: ${key} exists (caches are never overwritten)`;
+            break;
+          }
+          case "persist_to_workspace": {
+            const rootDir = mapPath(step.root, workdir);
+            for (const p of step.paths) {
+              const from = join(rootDir, p);
+              if (!existsSync(from)) throw new Error(`${p} does not exist under ${step.root}`);
+              cpSync(from, join(ctx.output, "workspace", p), { recursive: true, force: true });
+            }
+            note = step.paths.join(", ");
+            break;
+          }
+          case "attach_workspace": {
+            const ws = join(ctx.output, "workspace");
+            mkdirSync(ws, { recursive: true });
+            cpSync(ws, mapPath(step.at, workdir), { recursive: true, force: true });
+            note = `at ${step.at}`;
+            break;
+          }
+          case "store_test_results": {
+            const counts = junitUnder(mapPath(step.path, workdir));
+            result.tests.passed += counts.tests - counts.failures - counts.skipped;
+            result.tests.failed += counts.failures;
+            result.tests.failedNames.push(...counts.failed);
+            note = `${counts.tests} tests, ${counts.failures} failed`;
+            break;
+          }
+          case "store_artifacts": {
+            const from = mapPath(step.path, workdir);
+            if (existsSync(from)) {
+              const to = join(ctx.output, "artifacts", job.name, step.destination ?? basename(from));
+              cpSync(from, to, { recursive: true, force: true });
+              note = `${human(sizeOf(from))} → ${relative(process.cwd(), to)}`;
+            } else note = "nothing there";
+            break;
+          }
+          case "setup_remote_docker":
+            note = "uses this machine's engine";
+            break;
+        }
+      } catch (e) {
+        ok = false;
+        note = (e as Error).message;
+      }
+      const ms = Date.now() - s0;
+      result.steps.push({ name, status: ok ? "passed" : "failed", ms });
+      out(`${ok ? "✓" : "✗"} ${name} (${secs(ms)})${note ? `: ${note}` : ""}`);
+      if (!ok) failed = true;
+    }
+  } finally {
+    for (const b of background) killTree(b);
+    if (container) spawnSync("docker", ["rm", "-f", container], { stdio: "ignore" });
+  }
+  result.status = failed || interrupt.requested ? "failed" : "passed";
+  result.ms = Date.now() - t0;
+  out(`${result.status === "passed" ? "✓" : "✗"} job ${job.name} ${result.status} in ${secs(result.ms)}`);
+  return result;
+}
+
+function stepName(s: Step): string {
+  switch (s.kind) {
+    case "run":
+    case "save_cache":
+    case "restore_cache":
+      return s.name;
+    case "checkout":
+      return "Checkout code";
+    case "persist_to_workspace":
+      return "Persisting to workspace";
+    case "attach_workspace":
+      return "Attaching workspace";
+    case "store_test_results":
+      return `Storing test results (${s.path})`;
+    case "store_artifacts":
+      return `Storing artifacts (${s.path})`;
+    case "setup_remote_docker":
+      return "Setting up remote docker";
+  }
+}
+
+function keyOf(template: string, ctx: RunContext, env: Record<string, string>, workdir: string, mapPath: (p: string, cwd: string) => string): string {
+  return renderKey(template, {
+    branch: ctx.branch,
+    revision: ctx.revision,
+    buildNum: String(ctx.buildNum),
+    environment: env,
+    epoch: Math.floor(Date.now() / 1000),
+    arch: `${platform()}-${osArch()}`,
+    checksum: (p) => {
+      const file = mapPath(p, workdir);
+      if (!existsSync(file)) throw new Error(`checksum: ${p} does not exist`);
+      return createHash("sha256").update(readFileSync(file)).digest("base64url");
+    },
+  });
+}
+
+/** A clean copy of the repository at the commit under test (plus uncommitted changes with --dirty). */
+function checkout(ctx: RunContext, workdir: string): void {
+  rmSync(workdir, { recursive: true, force: true });
+  const git = (args: string[], cwd?: string) => {
+    const r = spawnSync("git", args, { cwd, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr.trim()}`);
+    return r.stdout;
+  };
+  git(["clone", "-q", "--no-checkout", "--no-hardlinks", ctx.root, workdir]);
+  git(["checkout", "-q", "--detach", ctx.revision], workdir);
+  if (ctx.dirty) {
+    for (const f of git(["ls-files", "-m", "-o", "--exclude-standard", "-z"], ctx.root).split("\0").filter(Boolean)) {
+      const from = join(ctx.root, f);
+      if (existsSync(from)) {
+        mkdirSync(dirname(join(workdir, f)), { recursive: true });
+        cpSync(from, join(workdir, f));
+      }
+    }
+    for (const f of git(["ls-files", "-d", "-z"], ctx.root).split("\0").filter(Boolean)) rmSync(join(workdir, f), { force: true });
+  }
+}
+
+function runCommand(
+  step: Extract<Step, { kind: "run" }>,
+  env: Record<string, string>,
+  containerEnv: Record<string, string>,
+  cwd: string,
+  jobDir: string,
+  container: string | undefined,
+  out: (line: string) => void,
+  background: ChildProcess[],
+): Promise<number | null> {
+  const script = join(jobDir, `step-${Date.now()}-${Math.random().toString(36).slice(2)}.sh`);
+  writeFileSync(script, step.command + "\n");
+  const shell = (step.shell ?? "/bin/bash -eo pipefail").split(/\s+/);
+  let cmd: string;
+  let args: string[];
+  if (container) {
+    cmd = "docker";
+    // The variables go by name (-e NAME): their values stay out of the process list.
+    args = ["exec", "-w", cwd, ...Object.keys(containerEnv).flatMap((k) => ["-e", k]), container, ...(step.shell ? shell : ["sh", "-e"]), script];
+  } else {
+    cmd = shell[0]!;
+    args = [...shell.slice(1), script];
+  }
+  mkdirSync(cwd, { recursive: true });
+  const child = spawn(cmd, args, { cwd: container ? undefined : cwd, env: container ? { ...env, ...containerEnv } : env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const relay = (stream: NodeJS.ReadableStream) => {
+    let buf = "";
+    stream.on("data", (d: Buffer) => {
+      last = Date.now();
+      buf += d.toString();
+      const lines = buf.split("\n");
+      buf = lines.pop()!;
+      for (const l of lines) out(`  ${l}`);
+    });
+    stream.on("end", () => buf && out(`  ${buf}`));
+  };
+  let last = Date.now();
+  relay(child.stdout!);
+  relay(child.stderr!);
+  if (step.background) {
+    background.push(child);
+    return Promise.resolve(0);
+  }
+  interrupt.current = child;
+  const limit = (step.noOutputTimeout ?? 600) * 1000;
+  const timer = setInterval(() => {
+    if (Date.now() - last > limit) {
+      out(`  no output for ${step.noOutputTimeout ?? 600} s: stopping the step`);
+      killTree(child);
+    }
+  }, 1000);
+  return new Promise((resolvePromise) => {
+    child.on("close", (code, signal) => {
+      clearInterval(timer);
+      interrupt.current = undefined;
+      resolvePromise(signal ? null : code);
+    });
+  });
+}
+
+export function killTree(child: ChildProcess): void {
+  try {
+    if (child.pid) process.kill(-child.pid, "SIGINT");
+  } catch {
+    /* gone */
+  }
+  setTimeout(() => {
+    try {
+      if (child.pid && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  }, 5000).unref();
+}
+
+function junitUnder(path: string): { tests: number; failures: number; skipped: number; failed: string[] } {
+  const total = { tests: 0, failures: 0, skipped: 0, failed: [] as string[] };
+  if (!existsSync(path)) return total;
+  const files = statSync(path).isDirectory() ? walk(path).filter((f) => f.endsWith(".xml")) : [path];
+  for (const f of files) {
+    const c = countJUnit(readFileSync(f, "utf8"));
+    total.tests += c.tests;
+    total.failures += c.failures;
+    total.skipped += c.skipped;
+    total.failed.push(...c.failed);
+  }
+  return total;
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+export function summary(results: JobResult[]): string {
+  const lines = ["", "summary:"];
+  for (const r of results) lines.push(`  ${r.status === "passed" ? "✓" : r.status === "failed" ? "✗" : "-"} ${r.name.padEnd(28)} ${r.status.padEnd(8)} ${r.ms ? secs(r.ms) : ""}`);
+  const caches = results.flatMap((r) => r.cache);
+  const hits = caches.filter((c) => c.op === "restore" && c.hit);
+  const misses = caches.filter((c) => c.op === "restore" && !c.hit);
+  const saved = caches.filter((c) => c.op === "save" && !c.hit);
+  lines.push(
+    `  caches: ${hits.length} restored (${human(hits.reduce((n, c) => n + c.bytes, 0))}), ${misses.length} missed, ${saved.length} saved (${human(saved.reduce((n, c) => n + c.bytes, 0))})`,
+  );
+  const passed = results.reduce((n, r) => n + r.tests.passed, 0);
+  const failed = results.reduce((n, r) => n + r.tests.failed, 0);
+  lines.push(`  tests: ${passed} passed, ${failed} failed${failed ? ` (${results.flatMap((r) => r.tests.failedNames).join(", ")})` : ""}`);
+  return lines.join("\n") + "\n";
+}
