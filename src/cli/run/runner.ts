@@ -91,15 +91,12 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean): Promise<JobRe
   const out = (line: string) => ctx.write((prefix ? `[${job.name}] ` : "") + line + "\n");
   const jobDir = join(ctx.output, "jobs", job.name);
   rmSync(jobDir, { recursive: true, force: true });
-  const tmp = join(jobDir, "tmp");
   const home = join(jobDir, "home");
-  mkdirSync(tmp, { recursive: true });
   mkdirSync(home, { recursive: true });
-  // Each CircleCI job has a machine of its own: here, a /tmp of its own; paths the config names
-  // under /tmp or ~ land in the job's folder.
+  // Each CircleCI job has a machine of its own: here, a home of its own (HOME, and ~ in paths).
+  // Jobs share this machine's /tmp, which CircleCI's do not.
   const mapPath = (p: string, cwd: string) => {
     if (p === "~" || p.startsWith("~/")) return join(home, p.slice(1));
-    if (p === "/tmp" || p.startsWith("/tmp/")) return join(tmp, p.slice(4));
     return isAbsolute(p) ? p : resolve(cwd, p);
   };
   const workdir = mapPath(job.workingDirectory ?? "~/project", home);
@@ -121,7 +118,7 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean): Promise<JobRe
     CIRCLE_NODE_TOTAL: "1",
     CIRCLE_WORKFLOW_ID: `local-${ctx.buildNum}`,
     BASH_ENV: bashEnv,
-    TMPDIR: tmp,
+    HOME: home,
     ...job.environment,
     ...ctx.env,
   };

@@ -1,0 +1,118 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli, ROOT, run } from "../helpers.js";
+import { docker } from "./project.js";
+
+// `gen-circle run` end to end: init + generate on the example, then the emitted config (not just
+// its scripts) runs here, on the real engine and the registry with login.
+const RUN = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+const INSTALL = /(^|\s)demo: installing dependencies$/m;
+const image = `localhost:5000/gc-it/run-${RUN}/app`;
+const repo = `127.0.0.1:5001/gc-it/run-${RUN}/app`;
+const dir = mkdtempSync(join(tmpdir(), "gc-it-run-"));
+const out = mkdtempSync(join(tmpdir(), "gc-it-run-out-"));
+const git = (...a: string[]) => run("git", ["-c", "user.email=ci@example.com", "-c", "user.name=ci", ...a], { cwd: dir });
+const env = { PATH: `/usr/bin:${process.env.PATH}` };
+const gcRun = (...a: string[]) => cli(["run", "--cache-dir", join(out, "cache"), "--output", join(out, "run"), "-e", "REG_USER=ci", "-e", "REG_PASS=gen-circle-secret-pw", ...a], dir, env);
+const freshEngine = () => {
+  const list = docker("images", "--format", "{{.Repository}}:{{.Tag}}").stdout.split("\n").filter((l) => l.startsWith(image + ":") || l.startsWith(repo + ":"));
+  if (list.length) docker("rmi", "-f", ...list);
+  docker("builder", "prune", "-af");
+};
+const tags = async () => {
+  const res = await fetch(`http://127.0.0.1:5001/v2/gc-it/run-${RUN}/app/tags/list`, { headers: { authorization: "Basic " + Buffer.from("ci:gen-circle-secret-pw").toString("base64") } });
+  return res.status === 404 ? [] : (((await res.json()) as { tags: string[] | null }).tags ?? []);
+};
+
+beforeAll(() => {
+  cpSync(join(ROOT, "examples/demo"), dir, { recursive: true, filter: (s) => !/\/(\.circleci|gen-circle\.yml|test-results)$/.test(s) });
+  writeFileSync(join(dir, "requirements.txt"), `webframework 6\norm 4\n# run-${RUN}\n`);
+  writeFileSync(join(dir, "docker-compose.yml"), readFileSync(join(dir, "docker-compose.yml"), "utf8").replace("localhost:5000/gen-circle-demo/app", image));
+  const init = cli(["init"], dir);
+  expect(init.status, init.stderr).toBe(0);
+  // What a user adds after init: a setup command for a service, deploy rules with the registry
+  // login from -e secrets (and a faster dependency step for the test).
+  const spec = readFileSync(join(dir, "gen-circle.yml"), "utf8")
+    .replace("hash: [Dockerfile, .dockerignore, requirements.txt]", 'hash: [Dockerfile, .dockerignore, requirements.txt]\n  build_args: { INSTALL_SECONDS: "1" }')
+    .replace(/(  kv:\n    image: .*\n    ready: .*\n)/, "$1    setup: echo seeded > /www/seeded\n");
+  expect(spec).toContain("setup: echo seeded");
+  writeFileSync(
+    join(dir, "gen-circle.yml"),
+    spec +
+      `  results: /results\ndeploy:\n  registry: 127.0.0.1:5001\n  login: { username: REG_USER, password: REG_PASS }\n  rules:\n    - branch: main\n      tags: [latest, "{sha}"]\n    - tag: /v[0-9]+(\\.[0-9]+)*/\n      tags: ["{tag}"]\n`,
+  );
+  const gen = cli(["generate"], dir);
+  expect(gen.status, gen.stderr).toBe(0);
+  git("init", "-q");
+  git("add", "-A");
+  git("commit", "-q", "-m", "pipeline");
+});
+afterAll(() => {
+  freshEngine();
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(out, { recursive: true, force: true });
+});
+
+describe("gen-circle run", () => {
+  it("first run on main: builds, tests, saves the cache, pushes", async () => {
+    const r = gcRun("--branch", "main");
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(INSTALL);
+    expect(r.stdout).toMatch(/✓ build-app +passed/);
+    expect(r.stdout).toMatch(/✓ test-app +passed/);
+    expect(r.stdout).toMatch(/✓ deploy-app-1 +passed/);
+    expect(r.stdout).toMatch(/- deploy-app-2 +not run/);
+    expect(r.stdout).toMatch(/caches: .*, 1 saved \(\d/);
+    expect(r.stdout).toContain("tests: 7 passed, 0 failed");
+    expect(r.stdout).not.toContain("gen-circle-secret-pw");
+    const sha = git("rev-parse", "HEAD").stdout.trim();
+    expect((await tags()).sort()).toEqual([sha, "latest"].sort());
+  });
+
+  it("second run, on a fresh engine: restores the cache, no rebuild, no new save", () => {
+    freshEngine();
+    const r = gcRun("--branch", "main");
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(INSTALL);
+    expect(r.stdout).toContain("cache hit");
+    expect(r.stdout).toMatch(/caches: 2 restored \(\d.*\), 0 missed, 0 saved/);
+    expect(r.stdout).toMatch(/Save app image archive .*: skipped: .* exists/);
+  });
+
+  it("a feature branch builds and tests, and does not deploy", () => {
+    const r = gcRun("--branch", "feature/x");
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/✓ test-app +passed/);
+    expect(r.stdout).toMatch(/- deploy-app-1 +not run/);
+    expect(r.stdout).not.toContain("Export app image");
+  });
+
+  it("a release tag deploys the tag rule's tags", async () => {
+    const r = gcRun("--tag", "v1.2.3");
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/✓ deploy-app-2 +passed/);
+    expect(r.stdout).toMatch(/- deploy-app-1 +not run/);
+    expect(await tags()).toContain("v1.2.3");
+  });
+
+  it("a broken test: exit 1, the failing test counted, results stored and containers cleaned up", () => {
+    writeFileSync(join(dir, "src/app.sh"), readFileSync(join(dir, "src/app.sh"), "utf8").replace("hello %s", "bye %s"));
+    const r = gcRun("--branch", "main", "--dirty");
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("tests: 6 passed, 1 failed (demo.greets)");
+    expect(r.stdout).toMatch(/✓ Storing test results \(test-results\/app\).*: 7 tests, 1 failed/);
+    expect(r.stdout).toMatch(/✗ test-app +failed/);
+    expect(r.stdout).toMatch(/- deploy-app-1 +skipped/);
+    expect(docker("ps", "-a", "--format", "{{.Names}}").stdout).not.toMatch(/^gc-app-/m);
+    expect(docker("network", "ls", "--format", "{{.Name}}").stdout).not.toMatch(/^gc-app-/m);
+  });
+
+  it("an unsupported key is an error with its line", () => {
+    writeFileSync(join(dir, "bad.yml"), "version: 2.1\norbs:\n  node: circleci/node@5\nworkflows: { w: { jobs: [] } }\n");
+    const r = cli(["run", "--config", "bad.yml"], dir, env);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/bad\.yml:2:1 error GC3001: .*orbs/);
+  });
+});

@@ -1,0 +1,258 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ConfigError, expandWorkflow, type Job } from "../../src/run/expand.js";
+import { jobRuns } from "../../src/run/filters.js";
+import { countJUnit } from "../../src/run/junit.js";
+import { pickCache, renderKey } from "../../src/run/keys.js";
+import { load } from "../../src/spec/load.js";
+import { runWorkflow } from "../../src/cli/run/runner.js";
+import { run, tmpTree } from "../helpers.js";
+
+const pipeline = { branch: "main", tag: "", revision: "abc123", number: 7 };
+const expand = (yaml: string, p = pipeline, wf = "w") => expandWorkflow(load(yaml, "config.yml").source!, wf, p);
+
+describe("cache key templates", () => {
+  const ctx = {
+    branch: "feature/x",
+    revision: "abc",
+    buildNum: "12",
+    environment: { NODE: "20" } as Record<string, string | undefined>,
+    epoch: 1700000000,
+    arch: "linux-x64",
+    checksum: (p: string) => `sum(${p})`,
+  };
+  it.each([
+    ['v1-{{ checksum "package-lock.json" }}', "v1-sum(package-lock.json)"],
+    ["v1-{{ .Branch }}-{{ .Revision }}-{{ .BuildNum }}", "v1-feature/x-abc-12"],
+    ["node-{{ .Environment.NODE }}-{{ .Environment.NOPE }}", "node-20-<no value>"],
+    ["e-{{ epoch }}-{{arch}}", "e-1700000000-linux-x64"],
+  ])("%s", (t, want) => expect(renderKey(t, ctx)).toBe(want));
+  it("rejects what it does not know", () => expect(() => renderKey("{{ .Nope }}", ctx)).toThrow(/unsupported/));
+});
+
+describe("restore order", () => {
+  const stored = [
+    { key: "deps-a", created: 1 },
+    { key: "deps-b", created: 3 },
+    { key: "deps-c", created: 2 },
+    { key: "other-z", created: 9 },
+  ];
+  it("exact key first", () => expect(pickCache(["deps-c", "deps-"], stored)?.key).toBe("deps-c"));
+  it("then the newest with the prefix", () => expect(pickCache(["deps-x", "deps-"], stored)?.key).toBe("deps-b"));
+  it("keys in order", () => expect(pickCache(["other-", "deps-"], stored)?.key).toBe("other-z"));
+  it("nothing", () => expect(pickCache(["none"], stored)).toBeUndefined());
+});
+
+describe("workflow filters", () => {
+  it.each([
+    [{}, { branch: "main" }, true],
+    [{}, { tag: "v1" }, false],
+    [{ branches: { only: ["main"] } }, { branch: "dev" }, false],
+    [{ branches: { only: ["main", "/release-.*/"] } }, { branch: "release-2" }, true],
+    [{ branches: { only: ["/rel/"] } }, { branch: "release" }, false],
+    [{ branches: { ignore: ["/.*/"] }, tags: { only: ["/v[0-9.]+/"] } }, { tag: "v1.2" }, true],
+    [{ branches: { ignore: ["/.*/"] }, tags: { only: ["/v[0-9.]+/"] } }, { branch: "main" }, false],
+    [{ tags: { only: ["/.*/"], ignore: ["nightly"] } }, { tag: "nightly" }, false],
+  ])("%j with %j → %s", (filters, ref, want) => expect(jobRuns(filters, ref)).toBe(want));
+});
+
+describe("2.1 expansion", () => {
+  const config = `version: 2.1
+executors:
+  box:
+    parameters: { img: { type: string, default: "ubuntu-2404:current" } }
+    machine: { image: << parameters.img >> }
+commands:
+  greet:
+    parameters:
+      who: { type: string, default: world }
+      loud: { type: boolean, default: false }
+    steps:
+      - run: echo hello << parameters.who >>
+      - when:
+          condition: << parameters.loud >>
+          steps: [{ run: echo LOUD }]
+      - unless:
+          condition: { equal: [main, << pipeline.git.branch >>] }
+          steps: [{ run: echo not main }]
+jobs:
+  build:
+    parameters: { target: { type: string } }
+    executor: { name: box, img: custom:1 }
+    environment: { A: "1" }
+    steps:
+      - checkout
+      - greet: { who: << parameters.target >>, loud: true }
+      - greet
+      - when:
+          condition:
+            or:
+              - matches: { pattern: "^v.*$", value: << pipeline.git.tag >> }
+              - and: [true, { not: false }]
+          steps: [{ run: { name: tagged, command: "echo << pipeline.number >>" } }]
+workflows:
+  w:
+    jobs:
+      - build: { name: build-x, target: x }
+      - build: { name: build-y, target: y, requires: [build-x], filters: { branches: { only: main } } }
+`;
+  it("commands with parameters and defaults, executors, job parameters, when/unless, pipeline values", () => {
+    const jobs = expand(config);
+    expect(jobs.map((j) => [j.name, j.requires, j.executor.image])).toEqual([
+      ["build-x", [], "custom:1"],
+      ["build-y", ["build-x"], "custom:1"],
+    ]);
+    const cmds = (j: Job) => j.steps.map((s) => (s.kind === "run" ? s.command : s.kind));
+    expect(cmds(jobs[0]!)).toEqual(["checkout", "echo hello x", "echo LOUD", "echo hello world", "echo 7"]);
+    expect(jobs[1]!.filters).toEqual({ branches: { only: ["main"], ignore: undefined }, tags: undefined });
+    expect(jobs[0]!.environment).toEqual({ A: "1" });
+    const onDev = expand(config, { ...pipeline, branch: "dev" });
+    expect(cmds(onDev[0]!)).toContain("echo not main");
+  });
+
+  it.each([
+    ["version: 2\njobs: {}\nworkflows: {}\n", /version 2/, 1],
+    ["version: 2.1\norbs:\n  node: circleci/node@5\nworkflows: {w: {jobs: []}}\n", /orbs/, 2],
+    ["version: 2.1\njobs:\n  a:\n    machine: {image: x}\n    steps:\n      - unknown_step: {}\nworkflows: {w: {jobs: [a]}}\n", /unknown_step/, 6],
+    ["version: 2.1\njobs:\n  a:\n    machine: {image: x}\n    steps:\n      - run: {command: x, shell_opts: y}\nworkflows: {w: {jobs: [a]}}\n", /run.shell_opts/, 6],
+    ["version: 2.1\njobs:\n  a:\n    machine: {image: x}\n    steps: [checkout]\nworkflows: {w: {jobs: [{a: {requires: [b]}}]}}\n", /requires 'b'/, 6],
+  ])("clear error with a line: %#", (yaml, message, line) => {
+    try {
+      expand(yaml);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as Error).message).toMatch(message);
+      expect((e as ConfigError).line).toBe(line);
+    }
+  });
+});
+
+describe("JUnit counts", () => {
+  it("counts tests, failures, errors and skips", () => {
+    const c = countJUnit(`<testsuites><testsuite><testcase classname="a" name="ok"/><testcase classname="a" name="bad"><failure>x</failure></testcase><testcase name="err"><error/></testcase><testcase name="s"><skipped/></testcase></testsuite></testsuites>`);
+    expect(c).toEqual({ tests: 4, failures: 2, skipped: 1, failed: ["a.bad", "err"] });
+  });
+});
+
+describe("running jobs on the host", () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const repo = () => {
+    const d = tmpTree({ "README.md": "hi\n" });
+    dirs.push(d);
+    run("git", ["init", "-q"], { cwd: d });
+    run("git", ["add", "-A"], { cwd: d });
+    run("git", ["-c", "user.email=a@b", "-c", "user.name=t", "commit", "-q", "-m", "x"], { cwd: d });
+    return d;
+  };
+  const ctx = (root: string) => {
+    const lines: string[] = [];
+    const out = mkdtempSync(join(tmpdir(), "gc-run-out-"));
+    dirs.push(out);
+    return { lines, c: { root, branch: "main", tag: "", revision: run("git", ["rev-parse", "HEAD"], { cwd: root }).stdout.trim(), buildNum: 1, cacheDir: join(out, "cache"), output: join(out, "run"), env: { SECRET: "s3" }, dirty: false, write: (t: string) => lines.push(t) } };
+  };
+
+  it("BASH_ENV carries variables between steps; when: always and on_fail; -e reaches steps", async () => {
+    const root = repo();
+    const jobs = expand(`version: 2.1
+jobs:
+  a:
+    machine: { image: x }
+    steps:
+      - checkout
+      - run: echo 'export GREETING=hello' >> "$BASH_ENV"
+      - run: test "$GREETING" = hello && test "$SECRET" = s3 && test "$CIRCLE_BRANCH" = main && test -f README.md
+      - run: { name: breaks, command: "false" }
+      - run: { name: skipped, command: "echo should not run" }
+      - run: { name: cleanup, command: "echo cleaning up", when: always }
+      - run: { name: on-fail, command: "echo it failed", when: on_fail }
+workflows: { w: { jobs: [a] } }
+`);
+    const { lines, c } = ctx(root);
+    const [r] = await runWorkflow(jobs, c);
+    expect(r!.status).toBe("failed");
+    expect(r!.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      "Checkout code:passed",
+      `echo 'export GREETING=hello' >> "$BASH_ENV":passed`,
+      expect.stringMatching(/:passed$/),
+      "breaks:failed",
+      "skipped:skipped",
+      "cleanup:passed",
+      "on-fail:passed",
+    ]);
+    expect(lines.join("")).toContain("cleaning up");
+    expect(lines.join("")).not.toContain("should not run");
+  });
+
+  it("save_cache never overwrites a key; restore_cache falls back by prefix; workspaces flow downstream", async () => {
+    const root = repo();
+    const jobs = expand(`version: 2.1
+jobs:
+  a:
+    machine: { image: x }
+    steps:
+      - run: mkdir -p ~/c && echo one > ~/c/f && mkdir -p ws && echo w > ws/file
+      - save_cache: { key: "k-{{ .Branch }}-1", paths: [~/c] }
+      - run: echo two > ~/c/f
+      - save_cache: { key: "k-{{ .Branch }}-1", paths: [~/c] }
+      - persist_to_workspace: { root: ws, paths: [file] }
+  b:
+    machine: { image: x }
+    steps:
+      - restore_cache: { keys: ["k-main-2", "k-main-"] }
+      - attach_workspace: { at: w }
+      - run: test "$(cat ~/c/f)" = one && test "$(cat w/file)" = w
+workflows: { w: { jobs: [a, { b: { requires: [a] } }] } }
+`);
+    const { c } = ctx(root);
+    const [a, b] = await runWorkflow(jobs, c);
+    expect(a!.status, JSON.stringify(a!.steps)).toBe("passed");
+    expect(a!.cache.map((x) => [x.op, x.hit])).toEqual([
+      ["save", false],
+      ["save", true],
+    ]);
+    expect(b!.status).toBe("passed");
+    expect(b!.cache).toMatchObject([{ op: "restore", hit: true, key: "k-main-1" }]);
+  });
+
+  it("a failed job stops what requires it; filtered jobs do not run", async () => {
+    const root = repo();
+    const jobs = expand(`version: 2.1
+jobs:
+  bad: { machine: { image: x }, steps: [{ run: "exit 3" }] }
+  after: { machine: { image: x }, steps: [{ run: "true" }] }
+  other: { machine: { image: x }, steps: [{ run: "true" }] }
+workflows:
+  w:
+    jobs:
+      - bad
+      - after: { requires: [bad] }
+      - other: { filters: { branches: { only: [release] } } }
+`);
+    const { c } = ctx(root);
+    const results = await runWorkflow(jobs, c);
+    expect(results.map((r) => `${r.name}:${r.status}`)).toEqual(["bad:failed", "after:skipped", "other:not run"]);
+  });
+
+  it("checkout is a clean copy at HEAD; --dirty adds the working tree's changes", async () => {
+    const root = repo();
+    const jobs = expand(`version: 2.1
+jobs:
+  a: { machine: { image: x }, steps: [checkout, { run: "cat README.md; test ! -e new.txt || cat new.txt" }] }
+workflows: { w: { jobs: [a] } }
+`);
+    run("sh", ["-c", "echo changed > README.md && echo fresh > new.txt"], { cwd: root });
+    const clean = ctx(root);
+    await runWorkflow(jobs, clean.c);
+    expect(clean.lines.join("")).toContain("hi");
+    expect(clean.lines.join("")).not.toContain("fresh");
+    const dirty = ctx(root);
+    await runWorkflow(jobs, { ...dirty.c, dirty: true });
+    expect(dirty.lines.join("")).toContain("changed");
+    expect(dirty.lines.join("")).toContain("fresh");
+    expect(readFileSync(join(root, "README.md"), "utf8")).toBe("changed\n");
+  });
+});
