@@ -116,3 +116,68 @@ describe("gen-circle run", () => {
     expect(r.stderr).toMatch(/bad\.yml:2:1 error GC3001: .*orbs/);
   });
 });
+
+describe("gen-circle run: executors and Ctrl-C", () => {
+  const write = (name: string, yaml: string) => writeFileSync(join(dir, name), yaml);
+
+  it("a docker job runs its steps inside the primary image; a missing image is a clear error", () => {
+    write(
+      "docker-job.yml",
+      `version: 2.1
+jobs:
+  inside:
+    docker: [{ image: gen-circle-test/busybox:latest }]
+    steps:
+      - checkout
+      - run: test -f /bin/busybox && test -f Dockerfile && echo "inside as $CIRCLE_JOB"
+  missing:
+    docker: [{ image: gen-circle-test/no-such-image:1 }]
+    steps: [{ run: "true" }]
+workflows: { w: { jobs: [inside, missing] } }
+`,
+    );
+    git("add", "-A");
+    git("commit", "-q", "-m", "docker job");
+    const r = cli(["run", "--config", "docker-job.yml", "--output", join(out, "docker")], dir, env);
+    expect(r.stdout).toContain("inside as inside");
+    expect(r.stdout).toMatch(/✓ inside +passed/);
+    expect(r.stdout).toMatch(/gen-circle-test\/no-such-image:1 is not in the local engine: 'docker pull/);
+    expect(r.status).toBe(1);
+  });
+
+  it("Ctrl-C stops the running step, still runs the when: always steps, and exits 1", async () => {
+    write(
+      "slow.yml",
+      `version: 2.1
+jobs:
+  slow:
+    machine: { image: x }
+    steps:
+      - run: { name: long, command: "echo started; sleep 60" }
+      - run: { name: next, command: "echo never" }
+      - run: { name: cleanup, command: "echo cleaned up", when: always }
+workflows: { w: { jobs: [slow] } }
+`,
+    );
+    const { spawn } = await import("node:child_process");
+    const child = spawn(process.execPath, [join(ROOT, "bin/gen-circle.js"), "run", "--config", "slow.yml", "--dirty", "--output", join(out, "slow")], { cwd: dir, env: { ...process.env, ...env } });
+    let text = "";
+    child.stdout.on("data", (d) => (text += d));
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (text.includes("started")) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 50);
+    });
+    const t0 = Date.now();
+    child.kill("SIGINT");
+    const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(code).toBe(1);
+    expect(text).toContain("cleaned up");
+    expect(text).not.toContain("never");
+    expect(text).toMatch(/✗ long/);
+  });
+});
