@@ -4,3 +4,4 @@ export { formatDiagnostic, Codes, type Diagnostic } from "./diagnostics.js";
 export { hashSalt, imageHash, selectInputs, manifest } from "./hash/manifest.js";
 export { readHeader } from "./emit/header.js";
 export type { Spec, ProjectSpec } from "./spec/types.js";
+export { migrate, type MigrateResult } from "./migrate/migrate.js";

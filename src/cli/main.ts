@@ -86,11 +86,29 @@ async function withYargs(argv: string[]): Promise<ExitStatus> {
       },
     );
   }
+  cli = cli.command(
+    "migrate [file]",
+    "Turn a CircleCI 1.0 circle.yml into a 2.1 config (and a gen-circle.yml when it builds docker images)",
+    (y) =>
+      y
+        .positional("file", { type: "string", describe: "The 1.0 config (default circle.yml)" })
+        .option("out", { type: "string", describe: "Where to write .circleci/config.yml (default: the file's folder)" })
+        .option("spec", { type: "boolean", default: false, describe: "Also write gen-circle.yml when the file builds docker images" })
+        .option("dry-run", { type: "boolean", default: false, describe: "Print the result; write nothing" })
+        .option("force", { type: "boolean", default: false, describe: "Overwrite an existing config" })
+        .option("report", { type: "string", describe: "Write the migration report (Markdown) to this file" })
+        .option("json", { type: "boolean", default: false, describe: "Print diagnostics as JSON" })
+        .example("$0 migrate", "circle.yml → .circleci/config.yml, with a report on stdout")
+        .example("$0 migrate --spec --report MIGRATION.md", "also gen-circle.yml, and the report as Markdown"),
+    async (a) => {
+      status = await (await import("./commands/migrate.js")).runMigrate(a as never);
+    },
+  );
   cli = cli.command(runCommand.command, runCommand.describe, runCommand.builder, async (a) => {
     status = await (await import("./commands/run.js")).runRun(a as never);
   });
   await cli
-    .demandCommand(1, `Name a command: ${[...Object.keys(commands), "run"].join(", ")}.`)
+    .demandCommand(1, `Name a command: ${[...Object.keys(commands), "run", "migrate"].join(", ")}.`)
     .strict()
     .recommendCommands()
     .help()
