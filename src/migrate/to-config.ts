@@ -197,7 +197,7 @@ export function toConfig(c: V1Config): { config: Record<string, unknown>; mapped
     workflow.push({ [name]: { requires: ["build"], ...(Object.keys(filters).length ? { filters } : {}) } });
     mapped.push({ at: d.at, what: `deployment ${d.name}`, to: `jobs.${name}, workflow filters ${d.tags.length ? `tags ${d.tags.join(", ")}` : `branches ${d.branches.join(", ") || "(all)"}`}` });
     if (d.branches.length && d.tags.length) notes.push({ at: d.at, what: `deployment ${d.name}`, why: "It has both branch and tag: migrated for the tags only; add a second job for the branches." });
-    if (/\bdocker (push|tag)\b/.test(d.commands.map((x) => x.command).join("\n"))) {
+    if (usesDocker) {
       notes.push({ at: d.at, what: `deployment ${d.name}: docker push`, why: "The deploy job runs on a new machine: images built in the build job are not there. Rebuild or load them first (or run 'gen-circle migrate --spec', whose pipeline hands the tested image over)." });
     }
   }
