@@ -134,7 +134,7 @@ describe("check", () => {
 });
 
 describe("command line", () => {
-  it.each(["init", "generate", "check", "validate", "hash"])("%s --help shows examples", (cmd) => {
+  it.each(["init", "generate", "check", "validate", "hash", "run", "migrate"])("%s --help shows examples", (cmd) => {
     const r = cli([cmd, "--help"], ".");
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("Examples:");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:7ebd8aee2cc75e6a83e08f1f549f6045537df77372b5c9cfe199e2ce50a84bac
+# gen-circle-checksum: sha256:9ef02861f3296ce72f5e4ac1e97882fe1d80ec3f6665b1e00ce3ab5b0732fd51
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: layer-caching.
@@ -32,7 +32,7 @@ build() { # build this commit's image; arguments: images to reuse layers from
   start=$(gc_now)
   gc_log "building $GC_COMMIT_REF${1:+ (reusing layers of $*)}"
   docker "${args[@]}" "$GC_ROOT/$GC_CONTEXT"
-  gc_log "built in $(awk -v a="$start" -v b="$(gc_now)" 'BEGIN { printf "%.1f s", b - a }')"
+  gc_log "built in $(gc_since "$start")"
 }
 
 case "$cmd" in

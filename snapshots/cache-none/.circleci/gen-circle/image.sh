@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:e2b2836f36bf9610e10e5ca45f7d3b69bc3baac0464a17795e3de451085a4dc9
+# gen-circle-checksum: sha256:364aa49d09e273a44a9b52acce2f4bdb92b77ada52944c75ff2546d13cd599bb
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: none.
@@ -32,7 +32,7 @@ build() { # build this commit's image; arguments: images to reuse layers from
   start=$(gc_now)
   gc_log "building $GC_COMMIT_REF${1:+ (reusing layers of $*)}"
   docker "${args[@]}" "$GC_ROOT/$GC_CONTEXT"
-  gc_log "built in $(awk -v a="$start" -v b="$(gc_now)" 'BEGIN { printf "%.1f s", b - a }')"
+  gc_log "built in $(gc_since "$start")"
 }
 
 case "$cmd" in

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:64347c5b35c840f8a8ce92271a22c9756b68a672fe261db59508e51ff06d703c
+# gen-circle-checksum: sha256:d0f38174bdbb58682be2fedff8778c9335f289e6b0ce03cfa478eb9aa26ceeea
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: save-load.
@@ -30,7 +30,7 @@ build() { # build this commit's image; arguments: images to reuse layers from
   start=$(gc_now)
   gc_log "building $GC_COMMIT_REF${1:+ (reusing layers of $*)}"
   docker "${args[@]}" "$GC_ROOT/$GC_CONTEXT"
-  gc_log "built in $(awk -v a="$start" -v b="$(gc_now)" 'BEGIN { printf "%.1f s", b - a }')"
+  gc_log "built in $(gc_since "$start")"
 }
 
 hash=$("$GC_SCRIPTS/hash.sh" "$GC_ID")
@@ -94,7 +94,7 @@ save_archive() { # compressed, atomically: a save killed half-way leaves only a 
   docker save "$cache_ref" | pack >"$tmp"
   mv "$tmp" "$archive"
   trap - EXIT
-  gc_log "saved $archive ($(du -h "$archive" | cut -f1)) in $(awk -v a="$start" -v b="$(gc_now)" 'BEGIN { printf "%.1f s", b - a }')"
+  gc_log "saved $archive ($(du -h "$archive" | cut -f1)) in $(gc_since "$start")"
 }
 
 prepare_cache_dir() {
@@ -131,7 +131,7 @@ case "$cmd" in
       start=$(gc_now)
       if load_archive "$found"; then
         reuse=("$cache_ref")
-        gc_log "loaded $cache_ref in $(awk -v a="$start" -v b="$(gc_now)" 'BEGIN { printf "%.1f s", b - a }')"
+        gc_log "loaded $cache_ref in $(gc_since "$start")"
       fi
     else
       for old in "$cache_dir"/*.tar.*; do

@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:d86e9a3b3dc1c2fada1962000df65c4cd321398adfd7e341b38660b6a2460f6f
+# gen-circle-checksum: sha256:dce968af58e60634e6bde79ef485722edd5769a6718e78ee276e256855abeeff
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -20,6 +20,8 @@ gc_die() {
 
 # Seconds since the epoch, with a fraction where date has one (for step timings in logs).
 gc_now() { date +%s.%N 2>/dev/null || date +%s; }
+# "1.2 s" since a gc_now reading.
+gc_since() { awk -v a="$1" -v b="$(gc_now)" 'BEGIN { printf "%.1f s", b - a }'; }
 
 gc_sha() {
   if [ -n "${CIRCLE_SHA1:-}" ]; then

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:ab8efbf9aca93488af195da4298b56bb34121e97e5b7355a764aa2b0ed7ce7aa
+# gen-circle-checksum: sha256:8b03b4e3fda35951a24868bddfdc3e196a90898721a740dc337112e3761cc2ae
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: registry.
@@ -30,7 +30,7 @@ build() { # build this commit's image; arguments: images to reuse layers from
   start=$(gc_now)
   gc_log "building $GC_COMMIT_REF${1:+ (reusing layers of $*)}"
   docker "${args[@]}" "$GC_ROOT/$GC_CONTEXT"
-  gc_log "built in $(awk -v a="$start" -v b="$(gc_now)" 'BEGIN { printf "%.1f s", b - a }')"
+  gc_log "built in $(gc_since "$start")"
 }
 
 hash=$("$GC_SCRIPTS/hash.sh" "$GC_ID")

@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:74f107a6735f2ac21b21b3ae7500954628d643ec443deb817e1f76fde66aa993
+# gen-circle-checksum: sha256:a600de86724ee56cf655b99d53f6a3d0b5d4303cb6702f6bd42ef3da120ab990
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -20,6 +20,8 @@ gc_die() {
 
 # Seconds since the epoch, with a fraction where date has one (for step timings in logs).
 gc_now() { date +%s.%N 2>/dev/null || date +%s; }
+# "1.2 s" since a gc_now reading.
+gc_since() { awk -v a="$1" -v b="$(gc_now)" 'BEGIN { printf "%.1f s", b - a }'; }
 
 gc_sha() {
   if [ -n "${CIRCLE_SHA1:-}" ]; then

@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:07f1fcc73119a8f883d8561a6c38a2bf4b5eed15147bba8eb6a587ece7ae0957
+# gen-circle-checksum: sha256:afc6a1821631a6db76266d6b9833d358447fc899cf28544a4e259a4239136089
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -20,6 +20,8 @@ gc_die() {
 
 # Seconds since the epoch, with a fraction where date has one (for step timings in logs).
 gc_now() { date +%s.%N 2>/dev/null || date +%s; }
+# "1.2 s" since a gc_now reading.
+gc_since() { awk -v a="$1" -v b="$(gc_now)" 'BEGIN { printf "%.1f s", b - a }'; }
 
 gc_sha() {
   if [ -n "${CIRCLE_SHA1:-}" ]; then

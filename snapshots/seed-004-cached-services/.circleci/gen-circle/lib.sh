@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:d6eec0deda1af4b73fcc2d53354684e3716308bf9932d8f3120bac11dfa50479
+# gen-circle-checksum: sha256:cd18917b3c406fd528814b0127f871a7e1a65d64f2d2d53cb872ab32a9f71480
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -20,6 +20,8 @@ gc_die() {
 
 # Seconds since the epoch, with a fraction where date has one (for step timings in logs).
 gc_now() { date +%s.%N 2>/dev/null || date +%s; }
+# "1.2 s" since a gc_now reading.
+gc_since() { awk -v a="$1" -v b="$(gc_now)" 'BEGIN { printf "%.1f s", b - a }'; }
 
 gc_sha() {
   if [ -n "${CIRCLE_SHA1:-}" ]; then

@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:778eaa827b0da516d61a088cbeed813df10e722b60e9d08c69946d1d9cded7ea
+# gen-circle-checksum: sha256:c98f0a12a41a76ca75157cfcb093b0613058ccdff527637fdcbbfdee3bd255d9
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -20,6 +20,8 @@ gc_die() {
 
 # Seconds since the epoch, with a fraction where date has one (for step timings in logs).
 gc_now() { date +%s.%N 2>/dev/null || date +%s; }
+# "1.2 s" since a gc_now reading.
+gc_since() { awk -v a="$1" -v b="$(gc_now)" 'BEGIN { printf "%.1f s", b - a }'; }
 
 gc_sha() {
   if [ -n "${CIRCLE_SHA1:-}" ]; then
