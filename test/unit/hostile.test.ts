@@ -106,6 +106,35 @@ describe("hostile values", () => {
     for (const p of pushes) expect(p).toMatch(/^localhost:5000\/myorg\/app:[A-Za-z0-9_][A-Za-z0-9_.-]*$/);
   });
 
+  it.each(payloads)("registry cache settings (%s) reach docker literally", async (h) => {
+    const spec = { image: "myorg/app", test: "true", cache: { strategy: "registry", registry: "localhost:5000", default_branch: h } };
+    const result = await generate(stringify(spec));
+    expect(result.diagnostics).toEqual([]);
+    const dir = mkdtempSync(join(work, "repo-"));
+    writeTree(dir, Object.fromEntries(result.files.map((f) => [f.path + (f.executable ? "*" : ""), f.content])));
+    writeTree(dir, { "bin/docker*": fakeDocker.replace("exit 0", '[ "$1" = pull ] && exit 1; exit 0') });
+    const log = join(dir, "docker.log");
+    const r = run("bash", [join(dir, ".circleci/gen-circle/image.sh"), "warm", "app"], {
+      env: { ...process.env, PATH: `${join(dir, "bin")}:${process.env.PATH}`, DOCKER_LOG: log, GEN_CIRCLE_STATE: join(dir, ".state"), CIRCLE_SHA1: "abc", CIRCLE_BRANCH: h },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(MARK)).toBe(false);
+    const pulls = calls(log).filter((c) => c[0] === "pull").map((c) => c[c.length - 1]!);
+    expect(pulls.length).toBeGreaterThanOrEqual(2);
+    for (const p of pulls) expect(p).toMatch(/^localhost:5000\/myorg\/app:cache-[A-Za-z0-9_][A-Za-z0-9_.-]*$/);
+  });
+
+  it("self-test commands reach bash -c exactly as written", async () => {
+    const command = `printf '%s|' "$IMAGE" "it's" 'a "quoted" $(word)' > self.out`;
+    const result = await generate(stringify({ image: "myorg/app", self_test: [command] }));
+    const dir = mkdtempSync(join(work, "repo-"));
+    writeTree(dir, Object.fromEntries(result.files.map((f) => [f.path + (f.executable ? "*" : ""), f.content])));
+    const r = run("bash", [join(dir, ".circleci/gen-circle/test.sh"), "self", "app"], { env: { ...process.env, CIRCLE_SHA1: "abc", GEN_CIRCLE_STATE: join(dir, ".state") } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`self-test: ${command}`);
+    expect(readFileSync(join(dir, "self.out"), "utf8")).toBe(`myorg/app:ci-abc|it's|a "quoted" $(word)|`);
+  });
+
   it("a branch regex with shell syntax is only ever a regex", async () => {
     const h = `$(touch ${MARK})`;
     const spec = { image: "myorg/app", test: "true", deploy: { registry: "localhost:5000", rules: [{ branch: `/${h}|main/`, tags: ["latest"] }] } };
