@@ -1,7 +1,6 @@
-import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { mkdirSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { Codes, type Diagnostic } from "../diagnostics.js";
+import { Codes } from "../diagnostics.js";
 import { ExitError, ExitStatus } from "./exit.js";
 
 export interface SpecInput {
@@ -125,5 +124,3 @@ export function isExecutable(path: string): boolean {
     return false;
   }
 }
-
-export type { Diagnostic };

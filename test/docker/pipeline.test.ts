@@ -220,6 +220,12 @@ describe("7. registry cache strategy", () => {
     expect(w.stderr).toMatch(/could not pull .*:cache-feature-new-cmd/);
     expect(w.stderr).toMatch(/reusing layers of .*:cache-main/);
     expect(w.stdout + w.stderr).not.toMatch(INSTALL);
+    // The branch has a cache tag of its own now: the next new hash on it builds from that.
+    p.freshEngine();
+    p.write("Dockerfile", readFileSync(join(p.dir, "Dockerfile"), "utf8") + "LABEL stage=two\n");
+    const again = warm({ CIRCLE_BRANCH: "feature/new-cmd" });
+    expect(again.stderr).toMatch(/reusing layers of .*:cache-feature-new-cmd/);
+    expect(again.stdout + again.stderr).not.toMatch(INSTALL);
   });
 
   it("registry down: warnings, a rebuild, and a green pipeline", () => {
