@@ -1,4 +1,4 @@
-import { readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli } from "../helpers.js";
@@ -129,7 +129,14 @@ describe("save-load cache on a real engine", () => {
     it("docker save killed half-way leaves no archive a later job would trust", async () => {
       p.freshEngine();
       for (const f of p.cacheFiles()) writeFileSync(join(p.state, "cache/app", f), ""); // force a save
-      const child = p.spawnScript("image.sh", ["warm", "app"]);
+      // A compressor that starts half a second late (then is the real one): the save is surely
+      // under way when the job is killed, however fast this machine is.
+      const slow = join(p.state, "slow-bin");
+      mkdirSync(slow, { recursive: true });
+      for (const tool of ["zstd", "gzip", "pigz"].filter((t) => existsSync(`/usr/bin/${t}`))) {
+        writeFileSync(join(slow, tool), `#!/bin/sh\nsleep 0.5\nexec /usr/bin/${tool} "$@"\n`, { mode: 0o755 });
+      }
+      const child = p.spawnScript("image.sh", ["warm", "app"], { PATH: `${slow}:/usr/bin:${process.env.PATH}` });
       let stderr = "";
       child.stderr.on("data", (d) => (stderr += d));
       const partial = await new Promise<boolean>((resolve) => {
