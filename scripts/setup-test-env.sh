@@ -39,11 +39,15 @@ DOCKER=/usr/bin/docker
 
 if ! timeout 10 "$DOCKER" info >/dev/null 2>&1; then
   log "starting dockerd (log: $state/dockerd.log)"
-  # A dockerd killed with an earlier session leaves its pid file and socket behind.
-  if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
-    rm -f /var/run/docker.pid /var/run/docker.sock
-  fi
-  rm -f /var/run/docker/containerd/containerd.pid 2>/dev/null || true
+  # The engine does not answer, so a pid file is stale: a dockerd killed with an earlier session
+  # (maybe a zombie nobody reaps, which `kill -0` still sees) leaves it and its socket behind.
+  for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+    if [ -f "$pidfile" ]; then
+      kill -9 "$(cat "$pidfile")" 2>/dev/null || true
+      rm -f "$pidfile"
+    fi
+  done
+  rm -f /var/run/docker.sock
   setsid dockerd </dev/null >"$state/dockerd.log" 2>&1 &
   for _ in $(seq 1 60); do
     timeout 5 "$DOCKER" info >/dev/null 2>&1 && break

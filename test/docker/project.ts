@@ -100,7 +100,9 @@ export class Project {
 
   /** A new CI machine: none of this project's images in the engine, no build cache. */
   freshEngine(): void {
-    const list = docker("images", "--format", "{{.Repository}}:{{.Tag}}").stdout.split("\n").filter((l) => l.startsWith(this.image + ":"));
+    // This project's images under any registry name (the cache and deploy repositories too).
+    const path = this.image.replace(/^[^/]+\//, "/");
+    const list = docker("images", "--format", "{{.Repository}}:{{.Tag}}").stdout.split("\n").filter((l) => l.includes(path + ":"));
     if (list.length) docker("rmi", "-f", ...list);
     docker("builder", "prune", "-af");
   }
