@@ -48,7 +48,8 @@ if ! timeout 10 "$DOCKER" info >/dev/null 2>&1; then
     fi
   done
   rm -f /var/run/docker.sock
-  setsid dockerd </dev/null >"$state/dockerd.log" 2>&1 &
+  # 9>&-: the daemon must not inherit the setup lock (it would hold it for as long as it runs).
+  setsid dockerd </dev/null >"$state/dockerd.log" 2>&1 9>&- &
   for _ in $(seq 1 60); do
     timeout 5 "$DOCKER" info >/dev/null 2>&1 && break
     sleep 1
@@ -78,7 +79,7 @@ start_registry() { # name port [htpasswd]
     fi
   } >"$dir/config.yml"
   log "starting $name registry on 127.0.0.1:$port"
-  setsid docker-registry serve "$dir/config.yml" </dev/null >"$dir/registry.log" 2>&1 &
+  setsid docker-registry serve "$dir/config.yml" </dev/null >"$dir/registry.log" 2>&1 9>&- &
   for _ in $(seq 1 30); do
     code=$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" 2>/dev/null || true)
     case "$code" in 200 | 401) return 0 ;; esac
