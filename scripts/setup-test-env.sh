@@ -21,6 +21,8 @@ command -v shellcheck >/dev/null || need_pkgs+=(shellcheck)
 [ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || need_pkgs+=(busybox-static)
 command -v htpasswd >/dev/null || need_pkgs+=(apache2-utils)
 command -v zstd >/dev/null || need_pkgs+=(zstd)
+command -v curl >/dev/null || need_pkgs+=(curl)
+command -v git >/dev/null || need_pkgs+=(git)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     log "missing ${need_pkgs[*]}: run this script as root, or: apt-get install -y ${need_pkgs[*]}"
