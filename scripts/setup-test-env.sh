@@ -18,7 +18,7 @@ command -v dockerd >/dev/null || need_pkgs+=(docker.io)
 [ -x /usr/bin/docker ] || need_pkgs+=(docker.io)
 command -v docker-registry >/dev/null || need_pkgs+=(docker-registry)
 command -v shellcheck >/dev/null || need_pkgs+=(shellcheck)
-[ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || need_pkgs+=(busybox-static)
+dpkg -s busybox-static >/dev/null 2>&1 || need_pkgs+=(busybox-static) # static: copied into a scratch image
 command -v htpasswd >/dev/null || need_pkgs+=(apache2-utils)
 command -v zstd >/dev/null || need_pkgs+=(zstd)
 command -v curl >/dev/null || need_pkgs+=(curl)
@@ -104,7 +104,7 @@ if ! "$DOCKER" image inspect gen-circle-test/busybox:latest >/dev/null 2>&1; the
   root=$(mktemp -d)
   mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/root" "$root/www"
   chmod 1777 "$root/tmp"
-  bb=$(command -v busybox)
+  bb=/bin/busybox # from busybox-static
   cp "$bb" "$root/bin/busybox"
   for applet in $("$root/bin/busybox" --list); do
     [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
