@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Image } from "../spec/types.js";
-import { globMatcher } from "../spec/normalize.js";
+import { inputMatcher } from "./glob.js";
 
 /**
  * The image hash, defined once here and mirrored by templates/scripts/hash.sh.hbs:
@@ -20,16 +20,8 @@ export function hashSalt(img: Image): string {
 
 /** The input files of an image among `files` (the repository's regular files, '/'-separated). */
 export function selectInputs(patterns: readonly string[], files: readonly string[]): string[] {
-  const chosen = new Set<string>();
-  for (const pattern of patterns) {
-    const m = globMatcher(pattern);
-    const prefix = pattern === "." ? "" : pattern + "/";
-    for (const f of files) {
-      if (`/${f}/`.includes("/.git/")) continue;
-      if (m(f) || (prefix && f.startsWith(prefix)) || pattern === "." || ancestors(f).some((d) => m(d))) chosen.add(f);
-    }
-  }
-  return [...chosen].sort(compareBytes);
+  const matchers = patterns.map(inputMatcher);
+  return files.filter((f) => matchers.some((m) => m(f))).sort(compareBytes);
 }
 
 export function manifest(salt: string, inputs: readonly { path: string; sha256: string }[]): string {
@@ -48,9 +40,4 @@ export function imageHash(salt: string, inputs: readonly { path: string; sha256:
 
 export function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
-}
-
-function ancestors(f: string): string[] {
-  const parts = f.split("/");
-  return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join("/"));
 }

@@ -1,4 +1,4 @@
-import picomatch from "picomatch";
+import { inputMatcher } from "../hash/glob.js";
 import { Codes, type Code, type Diagnostic } from "../diagnostics.js";
 import { isDockerTag, isRegistryHost, parseReference } from "./docker-ref.js";
 import type { SourceDoc } from "./load.js";
@@ -321,19 +321,6 @@ export function qualify(host: string, name: string): string {
   return host === "docker.io" ? path : `${host}/${path}`;
 }
 
-/** The glob semantics of the hash script (bash: globstar, dotglob, nullglob); a folder counts as everything below it. */
-export function globMatcher(pattern: string): (path: string) => boolean {
-  const isMatch = picomatch(pattern, { dot: true, noextglob: true, nobrace: true });
-  return (p: string) => isMatch(p);
-}
-
 export function globMatchesAny(pattern: string, files: readonly string[]): boolean {
-  const m = globMatcher(pattern);
-  const prefix = pattern.replace(/\/+$/, "") + "/";
-  return files.some((f) => m(f) || f.startsWith(prefix) || dirsOf(f).some(m));
-}
-
-function dirsOf(f: string): string[] {
-  const parts = f.split("/");
-  return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join("/"));
+  return files.some(inputMatcher(pattern));
 }

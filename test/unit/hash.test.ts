@@ -104,3 +104,20 @@ describe("image hash", () => {
     expect(after.bash).toBe(after.node);
   });
 });
+
+describe("'.' as a hash input", () => {
+  it("is the whole repository (but .git), in the CLI's check, its hash and hash.sh", () => {
+    const d = tmpTree({ "gen-circle.yml": "image:\n  name: myorg/app\n  hash: ['.']\n", Dockerfile: "FROM x\n", "src/a b.txt": "a\n", ".git/HEAD": "ref\n" });
+    try {
+      expect(cli(["validate"], d).status).toBe(0);
+      expect(cli(["generate"], d).status).toBe(0);
+      const list = cli(["hash", "--list"], d).stdout;
+      expect(list).toContain("src/a b.txt\n");
+      expect(list).not.toContain(".git");
+      expect(run("bash", [join(d, ".circleci/gen-circle/hash.sh"), "app", "--list"]).stdout).toBe(list);
+      expect(run("bash", [join(d, ".circleci/gen-circle/hash.sh"), "app"]).stdout).toBe(cli(["hash"], d).stdout);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
