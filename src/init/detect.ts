@@ -1,5 +1,5 @@
 import { parse } from "yaml";
-import { parseReference } from "../spec/docker-ref.js";
+import { parseReference, repositoryOf } from "../spec/docker-ref.js";
 
 /**
  * `gen-circle init`: what a repository tells about its pipeline. Pure: it sees the repository
@@ -99,7 +99,7 @@ export function detect(repo: RepoView): Detection {
   for (const s of Object.values(composeServices)) {
     if (s && s.build !== undefined && typeof s.image === "string") {
       const ref = parseReference(s.image);
-      if (ref) name = ref.domain ? `${ref.domain}/${ref.path}` : ref.path;
+      if (ref) name = repositoryOf(ref);
     }
   }
   if (name) found.push(`image name from ${composeFile}: ${name}`);

@@ -1,3 +1,4 @@
+import { shq } from "../emit/shq.js";
 import type { Command, Note, Phases, Pos, V1Config } from "./v1.js";
 
 /**
@@ -89,7 +90,7 @@ export function toConfig(c: V1Config): { config: Record<string, unknown>; mapped
   const bashEnv: string[] = [];
   for (const e of c.machine.environment) {
     if (/\$/.test(e.value)) {
-      bashEnv.push(`echo ${shellQuote(`export ${e.key}="${e.value.replace(/"/g, '\\"')}"`)} >> "$BASH_ENV"`);
+      bashEnv.push(`echo ${shq(`export ${e.key}="${e.value.replace(/"/g, '\\"')}"`)} >> "$BASH_ENV"`);
       mapped.push({ at: e.at, what: `environment ${e.key}`, to: "a step that appends it to $BASH_ENV (it refers to other variables)" });
     } else {
       environment[e.key] = e.value;
@@ -128,7 +129,7 @@ export function toConfig(c: V1Config): { config: Record<string, unknown>; mapped
   // ---- build job, in 1.0 order
   if (bashEnv.length) push("build", { run: { name: "Environment (from machine.environment)", command: bashEnv.join("\n") } }, undefined, "");
   if (c.machine.hosts.length) {
-    push("build", { run: { name: "Hosts (from machine.hosts)", command: c.machine.hosts.map((h) => `echo ${shellQuote(`${h.ip} ${h.host}`)} | sudo tee -a /etc/hosts`).join("\n") } }, undefined, "");
+    push("build", { run: { name: "Hosts (from machine.hosts)", command: c.machine.hosts.map((h) => `echo ${shq(`${h.ip} ${h.host}`)} | sudo tee -a /etc/hosts`).join("\n") } }, undefined, "");
     for (const h of c.machine.hosts) mapped.push({ at: h.at, what: `hosts ${h.host}`, to: `jobs.build.steps[${steps.length - 1}] (/etc/hosts)` });
   }
   if (usesReports || usesArtifacts) push("build", { run: { name: "Folders for test reports and artifacts", command: `mkdir -p${usesReports ? ` ${TEST_REPORTS}` : ""}${usesArtifacts ? ` ${ARTIFACTS}` : ""}` } }, undefined, "");
@@ -240,8 +241,4 @@ function slug(s: string): string {
 function short(s: string): string {
   const one = s.replace(/\s+/g, " ").trim();
   return one.length > 60 ? one.slice(0, 57) + "..." : one;
-}
-
-export function shellQuote(s: string): string {
-  return "'" + s.replace(/'/g, `'\\''`) + "'";
 }

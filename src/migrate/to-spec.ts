@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import { compileSpec } from "../generate.js";
-import { parseReference } from "../spec/docker-ref.js";
+import { parseReference, repositoryOf } from "../spec/docker-ref.js";
 import type { Note, Pos, V1Config } from "./v1.js";
 import { allCommands } from "./v1.js";
 
@@ -27,7 +27,7 @@ export function toSpec(c: V1Config, fileName: string): { spec?: string; notes: N
     notes.push({ at, what: "--spec: image name", why: `'${tag}' is not a docker image name gen-circle can use.` });
     return { notes };
   }
-  const name = ref.domain ? `${ref.domain}/${ref.path}` : ref.path;
+  const name = repositoryOf(ref);
   const cleanContext = context.replace(/^\.\/?$/, ".").replace(/^\.\//, "").replace(/\/$/, "") || ".";
   const image: Record<string, unknown> = { name };
   if (cleanContext !== ".") image.context = cleanContext;

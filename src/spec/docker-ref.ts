@@ -45,5 +45,8 @@ export function parseReference(ref: string): ParsedRef | undefined {
   return { domain: hasDomain ? first : undefined, path, tag: tg, digest: dig };
 }
 
+/** The repository of a reference: domain and path, without tag or digest. */
+export const repositoryOf = (ref: ParsedRef): string => (ref.domain ? `${ref.domain}/${ref.path}` : ref.path);
+
 export const isDockerTag = (s: string): boolean => tagRe.test(s);
 export const isRegistryHost = (s: string): boolean => hostRe.test(s) && (s.includes(".") || s.includes(":") || s === "localhost");
