@@ -70,6 +70,20 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
     const p = src.position(path, at);
     throw new ConfigError(message, p.line, p.column);
   };
+  /** A required string, or an error at the step's key. */
+  const text = (body: Obj, key: string, path: (string | number)[]): string => {
+    const v = body[key];
+    if (typeof v !== "string" && typeof v !== "number") return fail(path, `'${String(path[path.length - 1])}' needs '${key}' (a string).`);
+    return String(v);
+  };
+  /** A required list of strings, or an error at the step's key. */
+  const texts = (body: Obj, key: string, path: (string | number)[]): string[] => {
+    const v = body[key];
+    if (!Array.isArray(v) || !v.length || v.some((x) => typeof x !== "string" && typeof x !== "number")) {
+      return fail(path, `'${String(path[path.length - 1])}' needs '${key}' (a list of strings).`);
+    }
+    return v.map(String);
+  };
   if (config.version !== 2.1) fail(["version"], `gen-circle run reads CircleCI 2.1 configs; this one has version ${String(config.version)}.`, "value");
   for (const key of Object.keys(config)) {
     if (!["version", "executors", "commands", "jobs", "workflows", "parameters"].includes(key)) {
@@ -137,18 +151,27 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
     const [op, arg] = Object.entries(c)[0] ?? [];
     switch (op) {
       case "and":
-        return (arg as unknown[]).every((x, i) => evalCondition(x, [...path, "and", i]));
-      case "or":
-        return (arg as unknown[]).some((x, i) => evalCondition(x, [...path, "or", i]));
+      case "or": {
+        if (!Array.isArray(arg)) return fail([...path, op], `'${op}' takes a list of conditions.`);
+        const each = (x: unknown, i: number) => evalCondition(x, [...path, op, i]);
+        return op === "and" ? arg.every(each) : arg.some(each);
+      }
       case "not":
         return !evalCondition(arg, [...path, "not"]);
       case "equal": {
-        const xs = (arg as unknown[]).map((x) => String(x));
+        if (!Array.isArray(arg)) return fail([...path, op], "'equal' takes a list of values.");
+        const xs = arg.map((x) => String(x));
         return xs.every((x) => x === xs[0]);
       }
       case "matches": {
-        const m = arg as { pattern: string; value: string };
-        return new RegExp(m.pattern).test(String(m.value));
+        if (!isObj(arg) || typeof arg.pattern !== "string") return fail([...path, op], "'matches' takes a pattern and a value.");
+        let re: RegExp;
+        try {
+          re = new RegExp(arg.pattern);
+        } catch (e) {
+          return fail([...path, op], `Invalid pattern: ${(e as Error).message}.`);
+        }
+        return re.test(String(arg.value ?? ""));
       }
       default:
         return fail([...path], `gen-circle run does not support the condition '${op}'.`);
@@ -177,7 +200,7 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
         case "run": {
           const r = typeof body0 === "string" ? { command: body0 } : body;
           for (const k of Object.keys(r)) if (!["name", "command", "shell", "environment", "working_directory", "background", "when", "no_output_timeout"].includes(k)) fail([...bp, k], `gen-circle run does not support 'run.${k}'.`);
-          const command = String(r.command ?? "");
+          const command = text(r, "command", bp);
           out.push({
             kind: "run",
             name: typeof r.name === "string" ? r.name : command.split("\n")[0]!.slice(0, 80),
@@ -192,22 +215,22 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
           return;
         }
         case "save_cache":
-          out.push({ kind: "save_cache", name: String(body.name ?? "Saving cache"), key: String(body.key), paths: (body.paths as string[]) ?? [], when: when(body.when) });
+          out.push({ kind: "save_cache", name: String(body.name ?? "Saving cache"), key: text(body, "key", bp), paths: texts(body, "paths", bp), when: when(body.when) });
           return;
         case "restore_cache":
-          out.push({ kind: "restore_cache", name: String(body.name ?? "Restoring cache"), keys: body.keys ? (body.keys as string[]).map(String) : [String(body.key)] });
+          out.push({ kind: "restore_cache", name: String(body.name ?? "Restoring cache"), keys: "keys" in body ? texts(body, "keys", bp) : [text(body, "key", bp)] });
           return;
         case "persist_to_workspace":
-          out.push({ kind: "persist_to_workspace", root: String(body.root), paths: (body.paths as string[]).map(String) });
+          out.push({ kind: "persist_to_workspace", root: text(body, "root", bp), paths: texts(body, "paths", bp) });
           return;
         case "attach_workspace":
-          out.push({ kind: "attach_workspace", at: String(body.at) });
+          out.push({ kind: "attach_workspace", at: text(body, "at", bp) });
           return;
         case "store_test_results":
-          out.push({ kind: "store_test_results", path: String(body.path) });
+          out.push({ kind: "store_test_results", path: text(body, "path", bp) });
           return;
         case "store_artifacts":
-          out.push({ kind: "store_artifacts", path: String(body.path), destination: body.destination === undefined ? undefined : String(body.destination) });
+          out.push({ kind: "store_artifacts", path: text(body, "path", bp), destination: body.destination === undefined ? undefined : String(body.destination) });
           return;
         case "setup_remote_docker":
           out.push({ kind: "setup_remote_docker" });
@@ -247,8 +270,10 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
     if (isObj(e.machine) || e.machine === true) {
       return { executor: { type: "machine", image: String((e.machine as Obj)?.image ?? "default") }, environment, workingDirectory };
     }
-    if (Array.isArray(e.docker)) {
-      return { executor: { type: "docker", image: String((e.docker[0] as Obj).image) }, environment, workingDirectory };
+    if (e.docker !== undefined) {
+      const first = Array.isArray(e.docker) ? e.docker[0] : undefined;
+      if (!isObj(first) || typeof first.image !== "string") return fail([...path, "docker"], "'docker' takes a list of images: docker: [{ image: NAME }].");
+      return { executor: { type: "docker", image: first.image }, environment, workingDirectory };
     }
     if (e.macos || e.windows) fail(path, "gen-circle run runs machine and docker executors only.");
     return fail(path, "The job has no executor (machine or docker).");

@@ -118,6 +118,17 @@ workflows:
     ["version: 2.1\njobs:\n  a:\n    machine: {image: x}\n    steps:\n      - unknown_step: {}\nworkflows: {w: {jobs: [a]}}\n", /unknown_step/, 6],
     ["version: 2.1\njobs:\n  a:\n    machine: {image: x}\n    steps:\n      - run: {command: x, shell_opts: y}\nworkflows: {w: {jobs: [a]}}\n", /run.shell_opts/, 6],
     ["version: 2.1\njobs:\n  a:\n    machine: {image: x}\n    steps: [checkout]\nworkflows: {w: {jobs: [{a: {requires: [b]}}]}}\n", /requires 'b'/, 6],
+    ...(
+      [
+        ["{persist_to_workspace: {root: .}}", /'persist_to_workspace' needs 'paths'/],
+        ["{save_cache: {paths: [x]}}", /'save_cache' needs 'key'/],
+        ["{restore_cache: {}}", /'restore_cache' needs 'key'/],
+        ["{run: {name: x}}", /'run' needs 'command'/],
+        ["{when: {condition: {or: 3}, steps: []}}", /'or' takes a list/],
+        ["{when: {condition: {matches: {pattern: '(', value: x}}, steps: []}}", /Invalid pattern/],
+      ] as const
+    ).map(([step, message]) => [`version: 2.1\njobs:\n  a:\n    machine: {image: x}\n    steps:\n      - ${step}\nworkflows: {w: {jobs: [a]}}\n`, message, 6] as const),
+    ["version: 2.1\njobs:\n  a:\n    docker: {image: x}\n    steps: [checkout]\nworkflows: {w: {jobs: [a]}}\n", /docker: \[\{ image: NAME \}\]/, 4],
   ])("clear error with a line: %#", (yaml, message, line) => {
     try {
       expand(yaml);
