@@ -166,15 +166,31 @@ export function readV1(src: SourceDoc): { config?: V1Config; diagnostics: Diagno
 
   // machine
   const m = phases("machine", ["environment", "timezone", "hosts", "services", ...LANGUAGES]);
+  /** A mapping where one is needed; anything else is said, never dropped quietly. */
+  const mapping = (v: unknown, path: string[], what: string): Obj => {
+    if (v === undefined || v === null) return {};
+    if (isObj(v)) return v;
+    diag("warning", Codes.misnestedSection, path, `'${path.join(".")}' should be a mapping of ${what}: not migrated.`);
+    return {};
+  };
   const environment: V1Config["machine"]["environment"] = [];
-  if (isObj(m.rest.environment)) {
-    for (const [k, val] of Object.entries(m.rest.environment)) {
+  const envRaw = m.rest.environment;
+  if (Array.isArray(envRaw) && envRaw.every((e) => typeof e === "string" && /^\w+=/.test(e))) {
+    // `- NAME=value` entries: one meaning, repaired.
+    diag("warning", Codes.misnestedSection, ["machine", "environment"], "'machine.environment' is a list of NAME=value: read as a mapping.");
+    envRaw.forEach((e: string, i) => {
+      const at = pos(["machine", "environment", i], "value");
+      lines.add(at.line);
+      environment.push({ key: e.slice(0, e.indexOf("=")), value: e.slice(e.indexOf("=") + 1), at });
+    });
+  } else {
+    for (const [k, val] of Object.entries(mapping(envRaw, ["machine", "environment"], "NAME: value"))) {
       lines.add(pos(["machine", "environment", k]).line);
       environment.push({ key: k, value: str(val), at: pos(["machine", "environment", k]) });
     }
   }
   const hosts: V1Config["machine"]["hosts"] = [];
-  if (isObj(m.rest.hosts)) for (const [h, ip] of Object.entries(m.rest.hosts)) {
+  for (const [h, ip] of Object.entries(mapping(m.rest.hosts, ["machine", "hosts"], "host: address"))) {
     lines.add(pos(["machine", "hosts", h]).line);
     hosts.push({ host: h, ip: str(ip), at: pos(["machine", "hosts", h]) });
   }
@@ -189,7 +205,8 @@ export function readV1(src: SourceDoc): { config?: V1Config; diagnostics: Diagno
     const l = m.rest[lang];
     if (l === undefined) continue;
     lines.add(pos(["machine", lang]).line);
-    const version = isObj(l) ? str(l.version) : "";
+    // `python: {version: 3.6}`, or the short `python: 3.6`.
+    const version = isObj(l) ? str(l.version) : str(l);
     if (isObj(l)) for (const k of Object.keys(l)) lines.add(pos(["machine", lang, k]).line);
     languages.push({ name: lang, version, at: pos(["machine", lang]) });
   }
@@ -254,20 +271,21 @@ export function readV1(src: SourceDoc): { config?: V1Config; diagnostics: Diagno
 
   // general
   const general: V1Config["general"] = { branchesOnly: [], branchesIgnore: [], artifacts: [] };
-  const g = root.general;
-  if (isObj(g)) {
+  const g = mapping(root.general, ["general"], "branches, build_dir and artifacts");
+  if (Object.keys(g).length) {
     for (const k of Object.keys(g)) {
       lines.add(pos(["general", k]).line);
       if (!["branches", "build_dir", "artifacts"].includes(k)) diag("warning", Codes.unknownV1Key, ["general", k], `Unknown key '${k}' in 'general:': not migrated.`);
     }
-    if (isObj(g.branches)) {
+    const branches = mapping(g.branches, ["general", "branches"], "only and ignore lists");
+    if (Object.keys(branches).length) {
       const list = (v: unknown, k: string) =>
         (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).map((x, i) => {
           lines.add(pos(["general", "branches", k, i], "value").line);
           return str(x);
         });
-      general.branchesOnly = list(g.branches.only, "only");
-      general.branchesIgnore = list(g.branches.ignore, "ignore");
+      general.branchesOnly = list(branches.only, "only");
+      general.branchesIgnore = list(branches.ignore, "ignore");
     }
     if (g.build_dir !== undefined) general.buildDir = str(g.build_dir);
     const a = g.artifacts;

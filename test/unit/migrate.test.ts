@@ -128,6 +128,14 @@ describe("migrate: the mappings that matter", () => {
     expect(s.deploy).toEqual({ login: { username: "DOCKER_USER", password: "DOCKER_PASS" }, rules: [{ tags: ["{sha}", "latest"], branch: "master" }] });
   });
 
+  it("shapes of the wrong kind are repaired or said, never dropped quietly", async () => {
+    const r = await m("odd-shapes");
+    expect(r.c.executors.default.docker[0].image).toBe("cimg/python:3.6");
+    expect(r.c.executors.default.environment).toEqual({ FOO: "bar" });
+    expect(r.diagnostics.map((d) => `${d.line}:${d.column} ${d.code}`)).toEqual(["3:3 GC2002", "5:3 GC2002", "7:1 GC2002"]);
+    expect(r.report).toMatch(/'machine.hosts' should be a mapping/);
+  });
+
   it("a wrongly nested section with one meaning is repaired, with a warning in the report", async () => {
     const r = await m("repaired");
     expect(r.diagnostics.map((d) => `${d.line}:${d.column} ${d.severity} ${d.code}`)).toEqual(["2:1 warning GC2002", "5:13 warning GC2002"]);
