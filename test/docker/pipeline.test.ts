@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { docker, leftovers, Project } from "./project.js";
+import { AUTH_PASSWORD, authRegistryTags, docker, leftovers, Project } from "./project.js";
 
 const INSTALL = /(^|\s)demo: installing dependencies$/m;
 const projects: Project[] = [];
@@ -107,7 +107,7 @@ describe("9. remote docker (executor: docker)", () => {
 });
 
 describe("10. deploy with login to a registry that requires it", () => {
-  const PASSWORD = "gen-circle-secret-pw";
+  const PASSWORD = AUTH_PASSWORD;
   const p = project({
     name: "deploy",
     spec: (s) => ({
@@ -124,11 +124,7 @@ describe("10. deploy with login to a registry that requires it", () => {
     env: { REG_USER: "ci", REG_PASS: PASSWORD, CIRCLE_BUILD_NUM: "42" },
   });
   const repo = () => p.image.replace(/^localhost:5000\//, "127.0.0.1:5001/");
-  const tags = async () => {
-    const res = await fetch(`http://127.0.0.1:5001/v2/${repo().replace(/^127.0.0.1:5001\//, "")}/tags/list`, { headers: { authorization: "Basic " + Buffer.from(`ci:${PASSWORD}`).toString("base64") } });
-    if (res.status === 404) return [];
-    return ((await res.json()) as { tags: string[] | null }).tags ?? [];
-  };
+  const tags = () => authRegistryTags(repo().replace(/^127.0.0.1:5001\//, ""));
   const workspace = () => join(p.dir, "workspace");
 
   it("test job exports the tested image; the deploy job logs in with --password-stdin and pushes the rule's tags", async () => {

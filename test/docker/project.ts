@@ -100,11 +100,7 @@ export class Project {
 
   /** A new CI machine: none of this project's images in the engine, no build cache. */
   freshEngine(): void {
-    // This project's images under any registry name (the cache and deploy repositories too).
-    const path = this.image.replace(/^[^/]+\//, "/");
-    const list = docker("images", "--format", "{{.Repository}}:{{.Tag}}").stdout.split("\n").filter((l) => l.includes(path + ":"));
-    if (list.length) docker("rmi", "-f", ...list);
-    docker("builder", "prune", "-af");
+    removeImages(this.image);
   }
 
   cleanup(): void {
@@ -112,6 +108,27 @@ export class Project {
     rmSync(this.dir, { recursive: true, force: true });
     rmSync(this.state, { recursive: true, force: true });
   }
+}
+
+/**
+ * A new CI machine: no image of this repository under any registry name (its cache and deploy
+ * repositories too), and no build cache.
+ */
+export function removeImages(image: string): void {
+  const path = image.replace(/^[^/]+\//, "/");
+  const list = docker("images", "--format", "{{.Repository}}:{{.Tag}}").stdout.split("\n").filter((l) => l.includes(path + ":"));
+  if (list.length) docker("rmi", "-f", ...list);
+  docker("builder", "prune", "-af");
+}
+
+/** The password of the test registry with login (scripts/setup-test-env.sh writes its htpasswd). */
+export const AUTH_PASSWORD = "gen-circle-secret-pw";
+
+/** The tags of a repository on the registry with login at 127.0.0.1:5001 (path without host). */
+export async function authRegistryTags(path: string): Promise<string[]> {
+  const res = await fetch(`http://127.0.0.1:5001/v2/${path}/tags/list`, { headers: { authorization: "Basic " + Buffer.from(`ci:${AUTH_PASSWORD}`).toString("base64") } });
+  if (res.status === 404) return [];
+  return ((await res.json()) as { tags: string[] | null }).tags ?? [];
 }
 
 export function leftovers(prefix: string): { containers: string[]; networks: string[] } {

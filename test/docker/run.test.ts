@@ -3,28 +3,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, ROOT, run } from "../helpers.js";
-import { docker } from "./project.js";
+import { AUTH_PASSWORD, authRegistryTags, docker, removeImages } from "./project.js";
 
 // `gen-circle run` end to end: init + generate on the example, then the emitted config (not just
 // its scripts) runs here, on the real engine and the registry with login.
 const RUN = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 const INSTALL = /(^|\s)demo: installing dependencies$/m;
 const image = `localhost:5000/gc-it/run-${RUN}/app`;
-const repo = `127.0.0.1:5001/gc-it/run-${RUN}/app`;
 const dir = mkdtempSync(join(tmpdir(), "gc-it-run-"));
 const out = mkdtempSync(join(tmpdir(), "gc-it-run-out-"));
 const git = (...a: string[]) => run("git", ["-c", "user.email=ci@example.com", "-c", "user.name=ci", ...a], { cwd: dir });
 const env = { PATH: `/usr/bin:${process.env.PATH}` };
-const gcRun = (...a: string[]) => cli(["run", "--cache-dir", join(out, "cache"), "--output", join(out, "run"), "-e", "REG_USER=ci", "-e", "REG_PASS=gen-circle-secret-pw", ...a], dir, env);
-const freshEngine = () => {
-  const list = docker("images", "--format", "{{.Repository}}:{{.Tag}}").stdout.split("\n").filter((l) => l.startsWith(image + ":") || l.startsWith(repo + ":"));
-  if (list.length) docker("rmi", "-f", ...list);
-  docker("builder", "prune", "-af");
-};
-const tags = async () => {
-  const res = await fetch(`http://127.0.0.1:5001/v2/gc-it/run-${RUN}/app/tags/list`, { headers: { authorization: "Basic " + Buffer.from("ci:gen-circle-secret-pw").toString("base64") } });
-  return res.status === 404 ? [] : (((await res.json()) as { tags: string[] | null }).tags ?? []);
-};
+const gcRun = (...a: string[]) => cli(["run", "--cache-dir", join(out, "cache"), "--output", join(out, "run"), "-e", "REG_USER=ci", "-e", `REG_PASS=${AUTH_PASSWORD}`, ...a], dir, env);
+const freshEngine = () => removeImages(image);
+const tags = () => authRegistryTags(`gc-it/run-${RUN}/app`);
 
 beforeAll(() => {
   cpSync(join(ROOT, "examples/demo"), dir, { recursive: true, filter: (s) => !/\/(\.circleci|gen-circle\.yml|test-results)$/.test(s) });
@@ -66,7 +58,7 @@ describe("gen-circle run", () => {
     expect(r.stdout).toMatch(/- deploy-app-2 +not run/);
     expect(r.stdout).toMatch(/caches: .*, 1 saved \(\d/);
     expect(r.stdout).toContain("tests: 7 passed, 0 failed");
-    expect(r.stdout).not.toContain("gen-circle-secret-pw");
+    expect(r.stdout).not.toContain(AUTH_PASSWORD);
     const sha = git("rev-parse", "HEAD").stdout.trim();
     expect((await tags()).sort()).toEqual([sha, "latest"].sort());
   });
