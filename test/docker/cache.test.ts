@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { cli } from "../helpers.js";
 import { archiveOk, EXT, leftovers, Project } from "./project.js";
 
@@ -162,6 +163,19 @@ describe("save-load cache on a real engine", () => {
       expect(p.cacheFiles()).toEqual([`${hash}.${EXT}`]);
       expect(archiveOk(join(p.state, "cache/app", `${hash}.${EXT}`))).toBe(true);
     });
+  });
+
+  it("a renamed image: the archive under its old name still serves as the cache", () => {
+    p.freshEngine();
+    const spec = parse(readFileSync(join(p.dir, "gen-circle.yml"), "utf8"));
+    spec.image.name = p.image.replace(/^localhost:5000\//, "127.0.0.1:5000/");
+    p.writeSpec(spec);
+    p.newCommit();
+    const { ready, t } = testJob({ EXPECTED_MARKER: "release-2" });
+    expect(ready.stderr).toMatch(new RegExp(`loaded ${p.image.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:cache-`));
+    expect(ready.stderr).toMatch(/reusing layers of localhost:5000\//);
+    expect(ready.stdout + ready.stderr).not.toMatch(INSTALL);
+    expect(t.status, t.stdout + t.stderr).toBe(0);
   });
 
   it("leaves no containers or networks behind", () => {

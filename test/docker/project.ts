@@ -116,8 +116,16 @@ export class Project {
  */
 export function removeImages(image: string): void {
   const path = image.replace(/^[^/]+\//, "/");
-  const list = docker("images", "--format", "{{.Repository}}:{{.Tag}}").stdout.split("\n").filter((l) => l.includes(path + ":"));
-  if (list.length) docker("rmi", "-f", ...list);
+  // By id: an image whose tag moved to a newer pull is left as <none>, which no name reaches.
+  // In passes: docker will not remove a parent before its children, even with -f.
+  for (let pass = 0; pass < 4; pass++) {
+    const ids = docker("images", "--format", "{{.Repository}}: {{.ID}}")
+      .stdout.split("\n")
+      .filter((l) => l.includes(path + ":"))
+      .map((l) => l.split(" ")[1]!);
+    if (!ids.length) break;
+    docker("rmi", "-f", ...new Set(ids));
+  }
   docker("builder", "prune", "-af");
 }
 

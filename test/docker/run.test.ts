@@ -19,6 +19,8 @@ const freshEngine = () => removeImages(image);
 const tags = () => authRegistryTags(`gc-it/run-${RUN}/app`);
 
 beforeAll(() => {
+  // A fresh CI machine: no state from earlier local runs in the scripts' default /tmp/gen-circle.
+  rmSync("/tmp/gen-circle", { recursive: true, force: true });
   cpSync(join(ROOT, "examples/demo"), dir, { recursive: true, filter: (s) => !/\/(\.circleci|gen-circle\.yml|test-results)$/.test(s) });
   writeFileSync(join(dir, "requirements.txt"), `webframework 6\norm 4\n# run-${RUN}\n`);
   writeFileSync(join(dir, "docker-compose.yml"), readFileSync(join(dir, "docker-compose.yml"), "utf8").replace("localhost:5000/gen-circle-demo/app", image));

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:d0f38174bdbb58682be2fedff8778c9335f289e6b0ce03cfa478eb9aa26ceeea
+# gen-circle-checksum: sha256:99dc418ea53fda8b4cd65626d4532b12f2c7549e28a658ce9b52eb6d5b3d87ef
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: save-load.
@@ -71,19 +71,20 @@ pack() { # stdin to a compressed stdout, as the archive's name says
   esac
 }
 
-load_archive() { # file: load it; a broken archive is a warning, and it is removed
-  local file=$1
-  if unpack "$file" | docker load -q >/dev/null; then
-    return 0
+load_archive() { # file: load it, setting $loaded_ref; a broken archive is a warning, and it is removed
+  local file=$1 out line
+  loaded_ref=
+  if out=$(unpack "$file" | docker load -q); then
+    # The tag as loaded, not as the file name suggests: an archive restored by key prefix may
+    # hold the image under an earlier name. Any loaded image is a sound --cache-from source.
+    while IFS= read -r line; do
+      case "$line" in "Loaded image: "*) loaded_ref=${line#Loaded image: } ;; esac
+    done <<<"$out"
+    [ -n "$loaded_ref" ] && return 0
   fi
   gc_warn "cached archive $file is corrupt, truncated or unreadable here: ignoring it and rebuilding"
   rm -f "$file"
   return 1
-}
-
-ref_of() { # the cache tag an archive holds
-  local base=${1##*/}
-  printf '%s\n' "$GC_NAME:cache-${base%%.*}"
 }
 
 save_archive() { # compressed, atomically: a save killed half-way leaves only a *.partial file
@@ -112,7 +113,7 @@ case "$cmd" in
     reuse=()
     for old in "$cache_dir"/*.tar.*; do
       [ -e "$old" ] || continue
-      if load_archive "$old"; then reuse+=("$(ref_of "$old")"); fi
+      if load_archive "$old"; then reuse+=("$loaded_ref"); fi
     done
     [ ${#reuse[@]} -gt 0 ] || gc_log "cache miss for hash $hash: building from scratch"
     build "${reuse[@]}"
@@ -130,13 +131,13 @@ case "$cmd" in
     elif found=$(archive_for "$hash"); then
       start=$(gc_now)
       if load_archive "$found"; then
-        reuse=("$cache_ref")
-        gc_log "loaded $cache_ref in $(gc_since "$start")"
+        reuse=("$loaded_ref")
+        gc_log "loaded $loaded_ref in $(gc_since "$start")"
       fi
     else
       for old in "$cache_dir"/*.tar.*; do
         [ -e "$old" ] || continue
-        if load_archive "$old"; then reuse+=("$(ref_of "$old")"); fi
+        if load_archive "$old"; then reuse+=("$loaded_ref"); fi
       done
       gc_warn "no cached image for hash $hash (did the build job run?): building${reuse[*]:+ with layers of ${reuse[*]}}"
     fi
