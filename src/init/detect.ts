@@ -188,7 +188,7 @@ export function detect(repo: RepoView): Detection {
   ];
   if (dockerfile && dockerfile !== "Dockerfile") lines.push(`  dockerfile: ${q(dockerfile)}`);
   if (context !== ".") lines.push(`  context: ${q(context)}`);
-  lines.push(`  hash: [${hash.map(q).join(", ")}]`);
+  if (hash.length) lines.push(`  hash: [${hash.map(q).join(", ")}]`);
   if (services.length) {
     lines.push("services:");
     for (const s of services) {

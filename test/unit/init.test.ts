@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { detect } from "../../src/init/detect.js";
@@ -57,6 +57,22 @@ describe("init detection", () => {
 });
 
 describe("gen-circle init", () => {
+  it("a folder that does not exist: exit 2, nothing created", () => {
+    const missing = join(tmpTree(), "no-such-folder");
+    const r = cli(["init", "--dir", missing], ".");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("is not a folder");
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it("no Dockerfile yet: still a valid spec (the guesses say what to add)", () => {
+    const d = tmpTree({ "package.json": '{"scripts": {"test": "jest"}}' });
+    dirs.push(d);
+    expect(cli(["init"], d).status).toBe(0);
+    const v = cli(["validate"], d);
+    expect(v.status, v.stderr).toBe(0);
+  });
+
   it("writes a spec that generates a working pipeline, and refuses to overwrite it", () => {
     const d = tmpTree({ Dockerfile: "FROM python:3.12\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n", "requirements.txt": "", "tox.ini": "" }, "My Repo-");
     dirs.push(d);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { detect } from "../../init/detect.js";
 import { ExitError, ExitStatus } from "../exit.js";
@@ -6,6 +6,9 @@ import { applyWrites, walkFiles } from "../fs.js";
 
 export function runInit(args: { dir?: string; force?: boolean }): ExitStatus {
   const root = resolve(args.dir ?? ".");
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new ExitError(`${root} is not a folder: pass the repository's folder with --dir.`, ExitStatus.InvalidInput);
+  }
   const target = join(root, "gen-circle.yml");
   if (existsSync(target) && !args.force) {
     throw new ExitError(`${target} already exists; not overwritten. Edit it, or run 'gen-circle init --force' to start over.`, ExitStatus.InvalidInput);
