@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { Codes } from "../diagnostics.js";
 import { ExitError, ExitStatus } from "./exit.js";
@@ -11,17 +11,26 @@ export interface SpecInput {
   text: string;
 }
 
+/**
+ * An input file's text, or exit 2 with `file:1:1 error GC1028` and what to do: the one way the
+ * CLI reads the files it is given (a spec, a config to run, a circle.yml to migrate).
+ */
+export function readInput(path: string, display: string, hint: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "this is a folder, not a file" : `cannot be read (${code ?? (e as Error).message})`;
+    throw new ExitError(`${display}:1:1 error ${Codes.fileUnreadable}: ${why}. ${hint}`, ExitStatus.InvalidInput);
+  }
+}
+
 export function readSpec(dir: string | undefined, spec: string | undefined): SpecInput {
   const root = resolve(dir ?? ".");
   const path = resolve(root, spec ?? "gen-circle.yml");
   const display = relative(process.cwd(), path) || path;
-  if (!existsSync(path)) {
-    throw new ExitError(
-      `${display}:1:1 error ${Codes.fileUnreadable}: no spec here. Run 'gen-circle init' to write one, or pass --spec FILE.`,
-      ExitStatus.InvalidInput,
-    );
-  }
-  return { root, display, text: readFileSync(path, "utf8") };
+  const text = readInput(path, display, "Run 'gen-circle init' to write one, or pass --spec FILE.");
+  return { root, display, text };
 }
 
 /**

@@ -146,6 +146,18 @@ describe("command line", () => {
     expect(cli(["generate", "--bogus"], ".").status).toBe(2);
   });
 
+  it.each([
+    [["generate", "--spec", "folder"], /folder:1:1 error GC1028: this is a folder, not a file/],
+    [["migrate", "folder"], /folder:1:1 error GC1028: this is a folder, not a file/],
+    [["migrate", "nope.yml"], /nope.yml:1:1 error GC1028: no such file/],
+  ])("%j: exit 2 with file:line:col", (args, message) => {
+    const d = repo({ "folder/x": "" });
+    const r = cli(args, d);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(existsSync(join(d, ".circleci"))).toBe(false);
+  });
+
   it("no spec: exit 2 with what to do", () => {
     const d = repo({});
     const r = cli(["generate"], d);

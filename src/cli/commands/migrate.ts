@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { formatDiagnostic } from "../../diagnostics.js";
 import { migrate } from "../../migrate/migrate.js";
 import { ExitError, ExitStatus } from "../exit.js";
-import { applyWrites, type PlannedWrite } from "../fs.js";
+import { applyWrites, readInput, type PlannedWrite } from "../fs.js";
 import { printDiagnostics } from "../render.js";
 
 export interface MigrateArgs {
@@ -19,8 +19,8 @@ export interface MigrateArgs {
 export async function runMigrate(args: MigrateArgs): Promise<ExitStatus> {
   const path = resolve(args.file ?? "circle.yml");
   const display = relative(process.cwd(), path) || path;
-  if (!existsSync(path)) throw new ExitError(`${display}: no such file. Name the CircleCI 1.0 config to migrate: gen-circle migrate path/to/circle.yml`, ExitStatus.InvalidInput);
-  const r = await migrate(readFileSync(path, "utf8"), { fileName: display, spec: args.spec });
+  const text = readInput(path, display, "Name the CircleCI 1.0 config to migrate: gen-circle migrate path/to/circle.yml");
+  const r = await migrate(text, { fileName: display, spec: args.spec });
   const errors = r.diagnostics.filter((d) => d.severity === "error");
   if (errors.length || !r.config) {
     printDiagnostics(r.diagnostics, !!args.json);

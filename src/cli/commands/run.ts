@@ -7,6 +7,7 @@ import { Codes } from "../../diagnostics.js";
 import { ConfigError, expandWorkflow, listWorkflows } from "../../run/expand.js";
 import { load } from "../../spec/load.js";
 import { ExitError, ExitStatus } from "../exit.js";
+import { readInput } from "../fs.js";
 import { printDiagnostics } from "../render.js";
 import { interrupt, killTree, runWorkflow, summary } from "../run/runner.js";
 
@@ -31,7 +32,7 @@ export async function runRun(args: RunArgs): Promise<ExitStatus> {
   const root = top.stdout.trim();
   const configPath = resolve(root, args.config ?? ".circleci/config.yml");
   const display = relative(process.cwd(), configPath) || configPath;
-  if (!existsSync(configPath)) throw new ExitError(`${display}:1:1 error ${Codes.runConfig}: no config here. Run 'gen-circle generate' first, or pass --config.`, ExitStatus.InvalidInput);
+  const configText = readInput(configPath, display, "Run 'gen-circle generate' first, or pass --config.");
   const revision = git(["rev-parse", "HEAD"]).stdout.trim();
   if (!revision) throw new ExitError("The repository has no commit yet: commit, then run.", ExitStatus.InvalidInput);
   const tag = args.tag ?? "";
@@ -44,7 +45,7 @@ export async function runRun(args: RunArgs): Promise<ExitStatus> {
     env[e.slice(0, i)] = e.slice(i + 1);
   }
 
-  const { source, diagnostics } = load(readFileSync(configPath, "utf8"), display);
+  const { source, diagnostics } = load(configText, display);
   if (!source) {
     printDiagnostics(diagnostics, false);
     return ExitStatus.InvalidInput;
