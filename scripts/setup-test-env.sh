@@ -6,6 +6,7 @@
 set -euo pipefail
 
 state=${GEN_CIRCLE_TEST_STATE:-/var/tmp/gen-circle-test}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mkdir -p "$state"
 log() { printf 'setup-test-env: %s\n' "$*" >&2; }
 
@@ -13,16 +14,20 @@ log() { printf 'setup-test-env: %s\n' "$*" >&2; }
 exec 9>"$state/setup.lock"
 flock 9
 
+# --tools: only what the unit tests need (shellcheck, zstd, git); no engine, no registry.
+case " $* " in *" --tools "*) tools_only=true ;; *) tools_only=false ;; esac
 need_pkgs=()
-command -v dockerd >/dev/null || need_pkgs+=(docker.io)
-[ -x /usr/bin/docker ] || need_pkgs+=(docker.io)
-command -v docker-registry >/dev/null || need_pkgs+=(docker-registry)
 command -v shellcheck >/dev/null || need_pkgs+=(shellcheck)
-dpkg -s busybox-static >/dev/null 2>&1 || need_pkgs+=(busybox-static) # static: copied into a scratch image
-command -v htpasswd >/dev/null || need_pkgs+=(apache2-utils)
 command -v zstd >/dev/null || need_pkgs+=(zstd)
-command -v curl >/dev/null || need_pkgs+=(curl)
 command -v git >/dev/null || need_pkgs+=(git)
+if ! $tools_only; then
+  { command -v dockerd >/dev/null && [ -x /usr/bin/docker ]; } || need_pkgs+=(docker.io)
+  command -v docker-registry >/dev/null || need_pkgs+=(docker-registry)
+  dpkg -s busybox-static >/dev/null 2>&1 || need_pkgs+=(busybox-static) # static: copied into base images
+  command -v htpasswd >/dev/null || need_pkgs+=(apache2-utils)
+  command -v curl >/dev/null || need_pkgs+=(curl)
+  command -v debootstrap >/dev/null || need_pkgs+=(debootstrap) # the Docker 28 engines' root
+fi
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     log "missing ${need_pkgs[*]}: run this script as root, or: apt-get install -y ${need_pkgs[*]}"
@@ -34,34 +39,62 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   apt-get install -y -qq "${need_pkgs[@]}" >>"$state/apt.log" 2>&1 || { cat "$state/apt.log" >&2; exit 1; }
 fi
 
-# Debian's client: it builds with the classic builder, or with BuildKit when DOCKER_BUILDKIT=1,
-# without buildx. /usr/local/bin/docker on these machines needs buildx for BuildKit.
-DOCKER=/usr/bin/docker
-[ -x "$DOCKER" ] || DOCKER=$(command -v docker)
+# The engines under test. Each gets a folder $state/engines/NAME/bin holding its `docker` client:
+# the scripts and the tests' helpers both find docker through that folder on PATH, never by a
+# pinned path.
+#   debian-20.10          Debian bookworm's docker.io 20.10 (classic builder; BuildKit without buildx)
+#   docker-28-overlay2    Debian forky's docker.io 28.5 + buildx 0.29, overlay2 store (scripts/modern-engine.sh)
+#   docker-28-containerd  the same with the containerd image store (Docker 29's and Desktop's default)
+ALL_ENGINES="debian-20.10 docker-28-overlay2 docker-28-containerd"
+engines=()
+for a in "$@"; do
+  case "$a" in
+    --tools) ;;
+    all) read -r -a engines <<<"$ALL_ENGINES" ;;
+    debian-20.10 | docker-28-overlay2 | docker-28-containerd) engines+=("$a") ;;
+    *) log "unknown engine '$a' (one of: $ALL_ENGINES, all; or --tools)"; exit 2 ;;
+  esac
+done
+[ ${#engines[@]} -gt 0 ] || $tools_only || read -r -a engines <<<"${GEN_CIRCLE_TEST_ENGINES:-$ALL_ENGINES}"
+$tools_only && exit 0
 
-if ! timeout 10 "$DOCKER" info >/dev/null 2>&1; then
-  log "starting dockerd (log: $state/dockerd.log)"
-  # The engine does not answer, so a pid file is stale: a dockerd killed with an earlier session
-  # (maybe a zombie nobody reaps, which `kill -0` still sees) leaves it and its socket behind.
-  for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
-    if [ -f "$pidfile" ]; then
-      kill -9 "$(cat "$pidfile")" 2>/dev/null || true
-      rm -f "$pidfile"
+start_debian_engine() {
+  local docker=/usr/bin/docker
+  if ! timeout 10 "$docker" info >/dev/null 2>&1; then
+    log "starting dockerd 20.10 (log: $state/dockerd.log)"
+    # The engine does not answer, so a pid file is stale: a dockerd killed with an earlier session
+    # (maybe a zombie nobody reaps, which `kill -0` still sees) leaves it and its socket behind.
+    for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+      if [ -f "$pidfile" ]; then
+        kill -9 "$(cat "$pidfile")" 2>/dev/null || true
+        rm -f "$pidfile"
+      fi
+    done
+    rm -f /var/run/docker.sock
+    # 9>&-: the daemon must not inherit the setup lock (it would hold it for as long as it runs).
+    setsid dockerd </dev/null >"$state/dockerd.log" 2>&1 9>&- &
+    for _ in $(seq 1 60); do
+      timeout 5 "$docker" info >/dev/null 2>&1 && break
+      sleep 1
+    done
+    if ! timeout 10 "$docker" info >/dev/null 2>&1; then
+      log "dockerd did not answer within 60 s; its log:"
+      tail -n 40 "$state/dockerd.log" >&2 || true
+      exit 1
     fi
-  done
-  rm -f /var/run/docker.sock
-  # 9>&-: the daemon must not inherit the setup lock (it would hold it for as long as it runs).
-  setsid dockerd </dev/null >"$state/dockerd.log" 2>&1 9>&- &
-  for _ in $(seq 1 60); do
-    timeout 5 "$DOCKER" info >/dev/null 2>&1 && break
-    sleep 1
-  done
-  if ! timeout 10 "$DOCKER" info >/dev/null 2>&1; then
-    log "dockerd did not answer within 60 s; its log:"
-    tail -n 40 "$state/dockerd.log" >&2 || true
-    exit 1
   fi
-fi
+  ln -sfn "$docker" "$1/docker"
+}
+
+start_engine() { # name: start it, link its client into $state/engines/NAME/bin
+  local bin="$state/engines/$1/bin" client
+  mkdir -p "$bin"
+  case "$1" in
+    debian-20.10) start_debian_engine "$bin" ;;
+    docker-28-overlay2) client=$(bash "$here/modern-engine.sh" start classic 9>&-) && ln -sfn "$client/docker" "$bin/docker" ;;
+    docker-28-containerd) client=$(bash "$here/modern-engine.sh" start containerd 9>&-) && ln -sfn "$client/docker" "$bin/docker" ;;
+  esac
+}
 
 start_registry() { # name port [htpasswd]
   local name=$1 port=$2 auth=${3:-}
@@ -98,30 +131,34 @@ mkdir -p "$state/registry-auth"
 [ -f "$state/registry-auth/htpasswd" ] || htpasswd -Bbn ci gen-circle-secret-pw >"$state/registry-auth/htpasswd"
 start_registry registry-auth 5001 "$state/registry-auth/htpasswd"
 
-# Base image: a busybox root file system, imported (nothing can be pulled here).
-if ! "$DOCKER" image inspect gen-circle-test/busybox:latest >/dev/null 2>&1; then
-  log "importing gen-circle-test/busybox:latest"
-  root=$(mktemp -d)
-  mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/root" "$root/www"
-  chmod 1777 "$root/tmp"
-  bb=/bin/busybox # from busybox-static
-  cp "$bb" "$root/bin/busybox"
-  for applet in $("$root/bin/busybox" --list); do
-    [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
-  done
-  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$root/etc/passwd"
-  printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
-  tar -C "$root" -c . | "$DOCKER" import -c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' - gen-circle-test/busybox:latest >/dev/null
-  rm -rf "$root"
-fi
-# A service stand-in that really listens: busybox httpd on port 8080 serving /www.
-if ! "$DOCKER" image inspect gen-circle-test/httpd:latest >/dev/null 2>&1; then
-  log "building gen-circle-test/httpd:latest"
-  ctx=$(mktemp -d)
-  mkdir -p "$ctx/www"
-  echo "hello from kv" >"$ctx/www/hello"
-  printf 'FROM gen-circle-test/busybox:latest\nCOPY www /www\nEXPOSE 8080\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n' >"$ctx/Dockerfile"
-  DOCKER_BUILDKIT=0 "$DOCKER" build -q -t gen-circle-test/httpd:latest "$ctx" >/dev/null
-  rm -rf "$ctx"
-fi
-log "ready: $("$DOCKER" version --format '{{.Server.Version}}') engine, registries on 127.0.0.1:5000 and :5001"
+# Base images, per engine: a busybox root file system, imported (nothing can be pulled here), and a
+# service stand-in that really listens (busybox httpd on 8080 serving /www). Both are imported, so
+# no builder is needed: the same on every engine and store.
+base_images() { # docker client
+  local docker=$1 root
+  if ! "$docker" image inspect gen-circle-test/busybox:latest >/dev/null 2>&1 ||
+    ! "$docker" image inspect gen-circle-test/httpd:latest >/dev/null 2>&1; then
+    log "importing gen-circle-test/busybox and gen-circle-test/httpd into $("$docker" version --format '{{.Server.Version}}')"
+    root=$(mktemp -d /tmp/gen-circle-test-root.XXXXXX) # under /tmp: the chroot clients see only /tmp
+    mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/root" "$root/www"
+    chmod 1777 "$root/tmp"
+    cp /bin/busybox "$root/bin/busybox" # from busybox-static
+    for applet in $("$root/bin/busybox" --list); do
+      [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+    done
+    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$root/etc/passwd"
+    printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+    tar -C "$root" --exclude=./www -c . | "$docker" import -c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' - gen-circle-test/busybox:latest >/dev/null
+    echo "hello from kv" >"$root/www/hello"
+    tar -C "$root" -c . | "$docker" import -c 'ENV PATH=/bin' -c 'EXPOSE 8080' \
+      -c 'CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]' - gen-circle-test/httpd:latest >/dev/null
+    rm -rf "$root"
+  fi
+}
+
+for e in "${engines[@]}"; do
+  start_engine "$e"
+  base_images "$state/engines/$e/bin/docker"
+  log "ready: $e ($("$state/engines/$e/bin/docker" version --format '{{.Server.Version}}'))"
+done
+log "registries on 127.0.0.1:5000 and :5001"

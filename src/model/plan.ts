@@ -20,6 +20,8 @@ export interface Pipeline {
 export interface ScriptsView {
   images: ImageView[];
   strategy: Spec["cache"]["strategy"];
+  /** save-load or registry: a build may reuse a cache restored for its hash */
+  reusesCache: boolean;
   defaultBranch: string;
   cacheLogin: LoginView | null;
   deploys: DeployView[];
@@ -94,7 +96,8 @@ export function plan(spec: Spec): Pipeline {
       description: "Hash the image inputs and restore the cached image archive: this hash first, else the newest for any hash (a --cache-from source).",
       parameters: imageParam,
       steps: [
-        { run: { name: "Hash << parameters.image >> image inputs", command: script("hash.sh", "<< parameters.image >> --write") } },
+        // The key file holds the hash and the engine's cache transport (image.sh key).
+        { run: { name: "Hash << parameters.image >> image inputs", command: script("image.sh", "key << parameters.image >>") } },
         {
           restore_cache: {
             name: "Restore << parameters.image >> image archive",
@@ -230,6 +233,7 @@ export function plan(spec: Spec): Pipeline {
     view: {
       images: spec.images.map(imageView),
       strategy,
+      reusesCache: hasBuildJob,
       defaultBranch: spec.cache.defaultBranch,
       cacheLogin: cacheReg?.login ? { host: cacheReg.host, ...cacheReg.login } : null,
       deploys,

@@ -1,15 +1,13 @@
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { cli, ROOT, run, type Run } from "../helpers.js";
+import { docker, ENGINE_PATH, TEST_TMP } from "./engine.js";
+
+export { DOCKER, docker, ENGINE, TRANSPORT } from "./engine.js";
 
 const RUN = `${process.pid.toString(36)}${Date.now().toString(36)}`;
-
-/** Debian's client: builds with the classic builder, or BuildKit when DOCKER_BUILDKIT=1. */
-export const DOCKER = "/usr/bin/docker";
-export const docker = (...args: string[]) => run(DOCKER, args);
 
 export interface ProjectOptions {
   /** unique per test: the image lives at localhost:5000/gc-it/<name>-<run>/app (job id: app) */
@@ -32,9 +30,9 @@ export class Project {
   private commit = 0;
 
   constructor(readonly opts: ProjectOptions) {
-    this.dir = mkdtempSync(join(tmpdir(), `gc-it-${opts.name}-`));
+    this.dir = mkdtempSync(join(TEST_TMP, `gc-it-${opts.name}-`));
     // Outside the build context, like /tmp/gen-circle on CircleCI.
-    this.state = mkdtempSync(join(tmpdir(), `gc-it-state-${opts.name}-`));
+    this.state = mkdtempSync(join(TEST_TMP, `gc-it-state-${opts.name}-`));
     cpSync(join(ROOT, "examples/demo"), this.dir, { recursive: true, filter: (src) => !src.includes("/.circleci") });
     // The comment makes this project's dependency layers its own: no other test's build can
     // serve them from the engine's cache.
@@ -52,7 +50,7 @@ export class Project {
     };
     this.writeSpec(opts.spec ? opts.spec(base) : base);
     this.env = {
-      PATH: `/usr/bin:${process.env.PATH}`,
+      PATH: ENGINE_PATH, // the engine under test's client, for the scripts as for the helpers
       GEN_CIRCLE_STATE: this.state,
       CIRCLE_BRANCH: "main",
       CIRCLE_BUILD_NUM: "1",

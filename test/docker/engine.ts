@@ -1,0 +1,35 @@
+import { join } from "node:path";
+import { run } from "../helpers.js";
+
+/**
+ * The engines of the test matrix (scripts/setup-test-env.sh starts them). vitest.config.ts runs the
+ * Docker tests once per engine, with GEN_CIRCLE_TEST_ENGINE naming it.
+ */
+export const ENGINES = ["debian-20.10", "docker-28-overlay2", "docker-28-containerd"] as const;
+export type EngineName = (typeof ENGINES)[number];
+
+/** Where scripts/setup-test-env.sh keeps its state (engines' client folders, registries). */
+export const TEST_STATE = process.env.GEN_CIRCLE_TEST_STATE ?? "/var/tmp/gen-circle-test";
+
+/**
+ * Test projects and their state live below /tmp: the Docker 28 clients run in a chroot that sees
+ * the host's /tmp at the same path, and nothing else of it.
+ */
+export const TEST_TMP = "/tmp";
+
+function current(): EngineName {
+  const name = process.env.GEN_CIRCLE_TEST_ENGINE ?? "debian-20.10";
+  if (!(ENGINES as readonly string[]).includes(name)) throw new Error(`GEN_CIRCLE_TEST_ENGINE: unknown engine '${name}' (one of ${ENGINES.join(", ")})`);
+  return name as EngineName;
+}
+
+export const ENGINE: EngineName = current();
+/** The folder holding the engine's `docker`: first on PATH for the scripts and the helpers alike. */
+export const ENGINE_BIN = join(TEST_STATE, "engines", ENGINE, "bin");
+/** The engine under test's client. */
+export const DOCKER = join(ENGINE_BIN, "docker");
+export const docker = (...args: string[]) => run(DOCKER, args);
+/** PATH with the engine's client first. */
+export const ENGINE_PATH = `${ENGINE_BIN}:${process.env.PATH}`;
+/** The transport the scripts should pick on this engine (image.sh's gc_engine). */
+export const TRANSPORT = ENGINE === "docker-28-containerd" ? "buildkit" : "image";
