@@ -18,7 +18,10 @@
 #   sees the host's root file system. The root is a mount point of its own (bound onto itself)
 #   for pivot_root; /sys is bound with --rbind (cgroup v1 keeps its per-controller mounts below
 #   /sys/fs/cgroup).
-# - the host's dockerd owns docker0 and iptables: these daemons get their own bridges, no iptables.
+# - the host's dockerd owns docker0 and iptables: these daemons get their own bridges and address
+#   pools, and no iptables. The host's br_netfilter still sends bridged traffic through FORWARD,
+#   whose policy the host's dockerd sets to DROP: one ACCEPT rule per daemon lets its containers
+#   reach each other (within its own bridge and pool only; nothing leaves the machine).
 # - forky's docker.io does not pull docker-cli: it is installed by name.
 # - the client runs in the chroot too (forky's libc), so only paths bound into the root are the same
 #   for it: /tmp, where the tests keep their projects and state.
@@ -30,8 +33,8 @@ log() { printf 'modern-engine: %s\n' "$*" >&2; }
 
 store_settings() { # store → variables of that daemon
   case "$1" in
-    classic) tag=gc28 snapshotter=false bridge=gc28br0 cidr=10.123.0.1/24 ;;
-    containerd) tag=gc28c snapshotter=true bridge=gc28cbr0 cidr=10.124.0.1/24 ;;
+    classic) tag=gc28 snapshotter=false bridge=gc28br0 cidr=10.123.0.1/24 pool=10.210.0.0/16 ;;
+    containerd) tag=gc28c snapshotter=true bridge=gc28cbr0 cidr=10.124.0.1/24 pool=10.211.0.0/16 ;;
     *) log "unknown store '$1' (classic or containerd)"; exit 2 ;;
   esac
   run=/run/$tag
@@ -117,7 +120,12 @@ start() {
   fi
   rm -f "$R$run/docker.sock"
   mkdir -p "$R/etc/$tag" "$R$run"
-  printf '{"features":{"containerd-snapshotter":%s}}\n' "$snapshotter" >"$R/etc/$tag/daemon.json"
+  printf '{"features":{"containerd-snapshotter":%s},"default-address-pools":[{"base":"%s","size":24}]}\n' \
+    "$snapshotter" "$pool" >"$R/etc/$tag/daemon.json"
+  local net
+  for net in "$pool" "${cidr%.*}.0/24"; do
+    iptables -C FORWARD -s "$net" -d "$net" -j ACCEPT 2>/dev/null || iptables -I FORWARD -s "$net" -d "$net" -j ACCEPT
+  done
   ip link show "$bridge" >/dev/null 2>&1 || {
     ip link add "$bridge" type bridge && ip addr add "$cidr" dev "$bridge" && ip link set "$bridge" up
   }
@@ -125,6 +133,7 @@ start() {
   # In a mount namespace of its own with the forky root pivoted in (not merely a chroot: runc
   # cannot pivot_root a container's root in a chroot, and `docker exec` then lands in the host's
   # root file system). 9>&-: the daemon must not inherit the setup lock.
+  # shellcheck disable=SC2016 # the inner script's $1 and $@ are its own
   setsid unshare --mount --propagation private -- /bin/sh -c 'set -e; cd "$1"; mkdir -p .host
     pivot_root . .host; cd /; umount -l /.host; shift; exec "$@"' sh "$R" /usr/sbin/dockerd --config-file "/etc/$tag/daemon.json" \
     --host "unix://$run/docker.sock" --exec-root "$run/exec" --pidfile "$run/docker.pid" \

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { AUTH_PASSWORD, authRegistryTags, docker, leftovers, Project } from "./project.js";
+import { AUTH_PASSWORD, authRegistryTags, DOCKER, docker, ENGINE, leftovers, Project } from "./project.js";
 
 const INSTALL = /(^|\s)demo: installing dependencies$/m;
 const projects: Project[] = [];
@@ -93,11 +93,11 @@ describe("9. remote docker (executor: docker)", () => {
     mkdirSync(bin);
     writeFileSync(
       join(bin, "docker"),
-      `#!/usr/bin/env bash\nfor a in "$@"; do case "$a" in -v|--volume|--volume=*|--mount|--mount=*|-p|--publish|--publish=*|-P|--publish-all) echo "guard: $a is not possible with remote docker" >&2; exit 99;; esac; done\nexec /usr/bin/docker "$@"\n`,
+      `#!/usr/bin/env bash\nfor a in "$@"; do case "$a" in -v|--volume|--volume=*|--mount|--mount=*|-p|--publish|--publish=*|-P|--publish-all) echo "guard: $a is not possible with remote docker" >&2; exit 99;; esac; done\nexec ${DOCKER} "$@"\n`,
     );
     chmodSync(join(bin, "docker"), 0o755);
-    const env = { PATH: `${bin}:/usr/bin:${process.env.PATH}` };
-    ok(p.script("hash.sh", ["app", "--write"], env));
+    const env = { PATH: `${bin}:${p.env.PATH}` };
+    ok(p.script("image.sh", ["key", "app"], env));
     ok(p.script("image.sh", ["warm", "app"], env));
     ok(p.script("image.sh", ["ready", "app"], env));
     const t = p.script("test.sh", ["run", "app"], env);
@@ -189,7 +189,6 @@ describe("7. registry cache strategy", () => {
     spec: (s) => ({ ...s, cache: { strategy: "registry", registry: "127.0.0.1:5000", default_branch: "main" } }),
   });
   const warm = (env: Record<string, string> = {}) => {
-    ok(p.script("hash.sh", ["app", "--write"], env));
     const w = p.script("image.sh", ["warm", "app"], env);
     ok(w);
     return w;
@@ -236,25 +235,44 @@ describe("7. registry cache strategy", () => {
   });
 });
 
-describe("11. both builders", () => {
-  it("BuildKit (DOCKER_BUILDKIT=1): cold, then warm on a fresh engine without rebuilding dependencies", () => {
-    const p = project({ name: "buildkit", env: { DOCKER_BUILDKIT: "1" } });
-    ok(p.script("hash.sh", ["app", "--write"]));
-    const cold = p.script("image.sh", ["warm", "app"]);
-    ok(cold);
-    expect(cold.stdout + cold.stderr).toMatch(INSTALL);
-    p.freshEngine();
-    const ready = p.script("image.sh", ["ready", "app"]);
-    ok(ready);
-    expect(ready.stdout + ready.stderr).toMatch(/CACHED/);
-    expect(ready.stdout + ready.stderr).not.toMatch(INSTALL);
-    ok(p.script("test.sh", ["run", "app"]));
-  });
-  // The classic builder runs every other test in this folder (DOCKER_BUILDKIT unset with
-  // Debian's docker 20.10 client).
-  it("the classic builder is the one the other tests use", () => {
+describe(`11. the other builder of ${ENGINE}`, () => {
+  // The default builder runs every other test in this folder: the classic builder with Debian's
+  // 20.10 client, BuildKit (buildx) with Docker 28. This one runs the other.
+  it("the default builder is the one the other tests use", () => {
     const v = docker("version", "--format", "{{.Client.Version}}");
-    expect(v.stdout.trim()).toMatch(/^20\./);
-    expect(process.env.DOCKER_BUILDKIT ?? "").not.toBe("1");
+    expect(v.stdout.trim()).toMatch(ENGINE === "debian-20.10" ? /^20\./ : /^28\./);
+    expect(docker("buildx", "version").status === 0).toBe(ENGINE !== "debian-20.10");
+    expect(process.env.DOCKER_BUILDKIT ?? "").toBe("");
   });
+
+  if (ENGINE === "docker-28-containerd") {
+    it("the legacy builder (DOCKER_BUILDKIT=0) cannot use a cache on the containerd store: said in the log, built without one", () => {
+      const p = project({ name: "legacy", env: { DOCKER_BUILDKIT: "0" } });
+      ok(p.script("image.sh", ["key", "app"]));
+      const cold = p.script("image.sh", ["warm", "app"]);
+      ok(cold);
+      expect(cold.stderr).toMatch(/warning: this engine \(Docker 28[^)]*containerd image store[^)]*DOCKER_BUILDKIT=0\) cannot reuse a cached image/);
+      const ready = p.script("image.sh", ["ready", "app"]);
+      ok(ready);
+      expect(ready.stderr).toContain("cannot reuse a cached image");
+      ok(p.script("test.sh", ["run", "app"]));
+    });
+  } else {
+    const other = ENGINE === "debian-20.10" ? { name: "BuildKit", env: "1", cached: /CACHED/ } : { name: "the legacy builder", env: "0", cached: /Using cache/ };
+    it(`${other.name} (DOCKER_BUILDKIT=${other.env}): cold, then warm on a fresh engine without rebuilding dependencies`, () => {
+      const p = project({ name: "builder", env: { DOCKER_BUILDKIT: other.env } });
+      ok(p.script("image.sh", ["key", "app"]));
+      const cold = p.script("image.sh", ["warm", "app"]);
+      ok(cold);
+      expect(cold.stdout + cold.stderr).toMatch(INSTALL);
+      p.freshEngine();
+      ok(p.script("image.sh", ["key", "app"]));
+      const ready = p.script("image.sh", ["ready", "app"]);
+      ok(ready);
+      expect(ready.stdout + ready.stderr).toMatch(other.cached);
+      expect(ready.stdout + ready.stderr).not.toMatch(INSTALL);
+      expect(ready.stderr).not.toContain("warning:");
+      ok(p.script("test.sh", ["run", "app"]));
+    });
+  }
 });

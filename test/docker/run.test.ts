@@ -1,8 +1,8 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, ROOT, run } from "../helpers.js";
+import { ENGINE_PATH, TEST_TMP } from "./engine.js";
 import { AUTH_PASSWORD, authRegistryTags, docker, removeImages } from "./project.js";
 
 // `gen-circle run` end to end: init + generate on the example, then the emitted config (not just
@@ -10,10 +10,10 @@ import { AUTH_PASSWORD, authRegistryTags, docker, removeImages } from "./project
 const RUN = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 const INSTALL = /(^|\s)demo: installing dependencies$/m;
 const image = `localhost:5000/gc-it/run-${RUN}/app`;
-const dir = mkdtempSync(join(tmpdir(), "gc-it-run-"));
-const out = mkdtempSync(join(tmpdir(), "gc-it-run-out-"));
+const dir = mkdtempSync(join(TEST_TMP, "gc-it-run-"));
+const out = mkdtempSync(join(TEST_TMP, "gc-it-run-out-"));
 const git = (...a: string[]) => run("git", ["-c", "user.email=ci@example.com", "-c", "user.name=ci", ...a], { cwd: dir });
-const env = { PATH: `/usr/bin:${process.env.PATH}` };
+const env = { PATH: ENGINE_PATH }; // the engine under test's client
 const gcRun = (...a: string[]) => cli(["run", "--cache-dir", join(out, "cache"), "--output", join(out, "run"), "-e", "REG_USER=ci", "-e", `REG_PASS=${AUTH_PASSWORD}`, ...a], dir, env);
 const freshEngine = () => removeImages(image);
 const tags = () => authRegistryTags(`gc-it/run-${RUN}/app`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:b075068777dc5d48f3a2e2067ccd5e368db667bd785dfd0640f0d6cc4c5a8867
+# gen-circle-checksum: sha256:ac23171108b670b6fde388030012f01b7a57a616271b8b4ec644e020e2c896c9
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: save-load.
@@ -192,7 +192,7 @@ prepare_cache_dir() {
 }
 
 no_transport() {
-  gc_warn "this engine ($GC_ENGINE) cannot reuse a cached image: with the containerd image store, --cache-from IMAGE names a registry reference, and BuildKit's cache export needs buildx. Building without a cache; install docker-buildx, or use cache: registry"
+  gc_warn "this engine ($GC_ENGINE) cannot reuse a cached image: with the containerd image store, --cache-from IMAGE names a registry reference, and BuildKit's cache export needs buildx (and BuildKit: not DOCKER_BUILDKIT=0). Building without a cache; install docker-buildx, or use cache: registry"
 }
 
 case "$cmd" in

@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:2024d6f744c2ecd6125bc09b4250a155b2bb4e304012533669afd180fe34130f
+# gen-circle-checksum: sha256:bf6698f4a718bd554f85c423fee7452c38f6ac3cdc55f1eec40107cefa12d8fb
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -74,7 +74,8 @@ gc_image() {
 #   buildkit  BuildKit's cache exported to a local folder (--cache-to/--cache-from type=local): the
 #             containerd image store (Docker 29's default on fresh installs, Docker Desktop's), where
 #             --cache-from IMAGE names a registry reference and ignores the image store
-#   none      the containerd image store without buildx: no transport works there
+#   none      the containerd image store without buildx, or with the legacy builder
+#             (DOCKER_BUILDKIT=0, which fails on a --cache-from image there): nothing works there
 # GEN_CIRCLE_CACHE_TRANSPORT overrides it (e.g. buildkit for a docker-container builder).
 gc_engine() {
   [ -z "${GC_TRANSPORT:-}" ] || return 0
@@ -87,7 +88,11 @@ gc_engine() {
     *) GC_STORE=overlay2 ;;
   esac
   GC_BUILDX=no
-  if docker buildx version >/dev/null 2>&1; then GC_BUILDX=yes; fi
+  if [ "${DOCKER_BUILDKIT:-}" = 0 ]; then
+    GC_BUILDX="no (DOCKER_BUILDKIT=0)"
+  elif docker buildx version >/dev/null 2>&1; then
+    GC_BUILDX=yes
+  fi
   case "${GEN_CIRCLE_CACHE_TRANSPORT:-}" in
     image | buildkit | none) GC_TRANSPORT=$GEN_CIRCLE_CACHE_TRANSPORT ;;
     "")
