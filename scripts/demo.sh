@@ -3,12 +3,16 @@
 # registries, generate the pipeline of examples/demo, then run its jobs here the way CircleCI
 # would: the build job (hash, warm the cache), the test job (build this commit, services, tests),
 # twice, so that the second run shows the warm path.
+#   bash scripts/demo.sh [ENGINE]   ENGINE: debian-20.10 (default), docker-28-overlay2 or
+#                                   docker-28-containerd (Docker 28 + buildx, containerd image store)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
 npm run -s build
-bash scripts/setup-test-env.sh
-export PATH="/usr/bin:$PATH" # Debian's docker client (classic builder, or BuildKit with DOCKER_BUILDKIT=1)
+engine=${1:-debian-20.10}
+bash scripts/setup-test-env.sh "$engine"
+# That engine's docker client, first on PATH (as the tests do).
+export PATH="${GEN_CIRCLE_TEST_STATE:-/var/tmp/gen-circle-test}/engines/$engine/bin:$PATH"
 cd examples/demo
 node ../../bin/gen-circle.js generate
 export GEN_CIRCLE_STATE=${GEN_CIRCLE_STATE:-/tmp/gen-circle-demo}
@@ -18,9 +22,10 @@ for run in 1 2; do
   export CIRCLE_SHA1="demo$run" CIRCLE_BRANCH=main CIRCLE_BUILD_NUM=$run EXPECTED_MARKER=release-1
   start=$(date +%s)
   echo "--- build job"
-  .circleci/gen-circle/hash.sh app --write
+  .circleci/gen-circle/image.sh key app
   .circleci/gen-circle/image.sh warm app
   echo "--- test job"
+  .circleci/gen-circle/image.sh key app 2>/dev/null
   .circleci/gen-circle/image.sh ready app 2>&1 | grep -E '^gen-circle:' || true
   .circleci/gen-circle/test.sh run app
   echo "--- run $run took $(($(date +%s) - start)) s; JUnit: examples/demo/test-results/app/junit.xml"

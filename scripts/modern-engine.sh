@@ -129,6 +129,10 @@ start() {
   ip link show "$bridge" >/dev/null 2>&1 || {
     ip link add "$bridge" type bridge && ip addr add "$cidr" dev "$bridge" && ip link set "$bridge" up
   }
+  # Docker 28 removes a docker0 bridge it finds when it starts, even with --bridge set: the host's
+  # engine then fails to start any container. Note its address, and put it back below.
+  local host_bridge
+  host_bridge=$(ip -o -4 addr show dev docker0 2>/dev/null | awk '{ print $4; exit }')
   log "starting Docker 28 ($1 store; log: $base/$tag/dockerd.log)"
   # In a mount namespace of its own with the forky root pivoted in (not merely a chroot: runc
   # cannot pivot_root a container's root in a chroot, and `docker exec` then lands in the host's
@@ -145,6 +149,10 @@ start() {
     tail -n 30 "$base/$tag/dockerd.log" >&2
     exit 1
   }
+  if [ -n "$host_bridge" ] && ! ip link show docker0 >/dev/null 2>&1; then
+    log "restoring the host engine's docker0 ($host_bridge), removed by Docker 28's start"
+    ip link add docker0 type bridge && ip addr add "$host_bridge" dev docker0 && ip link set docker0 up
+  fi
   echo "$bin"
 }
 

@@ -60,6 +60,13 @@ $tools_only && exit 0
 
 start_debian_engine() {
   local docker=/usr/bin/docker
+  # Without docker0 (a Docker 28 start removes it; modern-engine.sh puts it back) it starts no
+  # container: restart it, which makes the bridge anew.
+  if ! ip link show docker0 >/dev/null 2>&1 && [ -f /var/run/docker.pid ]; then
+    log "docker0 is missing: restarting dockerd 20.10"
+    kill "$(cat /var/run/docker.pid)" 2>/dev/null || true
+    sleep 2
+  fi
   if ! timeout 10 "$docker" info >/dev/null 2>&1; then
     log "starting dockerd 20.10 (log: $state/dockerd.log)"
     # The engine does not answer, so a pid file is stale: a dockerd killed with an earlier session

@@ -88,13 +88,6 @@ describe("image hash", () => {
     expect(after.bash).toBe(after.node);
   });
 
-  it("--write stores the hash file the cache key's checksum reads", () => {
-    const state = join(dir, ".state2");
-    const r = run("bash", [join(dir, ".circleci/gen-circle/hash.sh"), "app", "--write"], { env: { ...process.env, GEN_CIRCLE_STATE: state } });
-    expect(r.status).toBe(0);
-    expect(run("cat", [join(state, "hash/app")]).stdout).toBe(r.stdout);
-  });
-
   it("build settings count: another build arg gives another hash", () => {
     const before = both().node;
     writeFileSync(join(dir, "gen-circle.yml"), spec.replace('"1.2"', '"1.3"'));

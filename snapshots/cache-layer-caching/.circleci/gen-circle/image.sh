@@ -1,39 +1,46 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:9ef02861f3296ce72f5e4ac1e97882fe1d80ec3f6665b1e00ce3ab5b0732fd51
+# gen-circle-checksum: sha256:fc451a87839839b062ed39c0233db0b5fe2941229eb21905e257b9064e7b97ce
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: layer-caching.
-# Usage: image.sh warm IMAGE          make sure the cache holds the image for this hash
+# Usage: image.sh key IMAGE           hash the inputs; write the cache key file (save-load)
+#        image.sh warm IMAGE          make sure the cache holds the image for this hash
 #        image.sh ready IMAGE         build this commit's image (tagged $GC_COMMIT_REF)
 #        image.sh export IMAGE [DIR]  save this commit's image to DIR/IMAGE.tar
 #        image.sh import IMAGE [DIR]  load it back (deploy job)
 #   DIR defaults to $GEN_CIRCLE_STATE/workspace (/tmp/gen-circle/workspace: the workspace root).
-# A cache that is missing, corrupt or unreachable is a warning and a rebuild, never a failure.
+# A cache that is missing, corrupt or unreachable is a warning and a rebuild, never a failure; a
+# cache that was restored and still not used by the build is a warning too.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-[ $# -ge 2 ] || { echo "usage: image.sh warm|ready|export|import IMAGE [DIR]" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: image.sh key|warm|ready|export|import IMAGE [DIR]" >&2; exit 2; }
 cmd=$1
 gc_image "$2"
+build_log="$GC_STATE/build/$GC_ID.log"
 
-
+# build [CACHE-FROM...]: build this commit's image, reusing layers of the given --cache-from
+# sources (images, registry references or type=local folders). Extra build options in build_opts.
+build_opts=()
 # shellcheck disable=SC2120 # without a cache there is nothing to reuse
-
-build() { # build this commit's image; arguments: images to reuse layers from
+build() {
   local -a args=(build --file "$GC_ROOT/$GC_DOCKERFILE" --tag "$GC_COMMIT_REF")
   # BuildKit reuses a --cache-from image's layers only when it carries inline cache metadata.
-  args+=(--build-arg BUILDKIT_INLINE_CACHE=1 "${GC_BUILD_ARGS[@]}")
+  args+=(--build-arg BUILDKIT_INLINE_CACHE=1 "${GC_BUILD_ARGS[@]}" "${build_opts[@]}")
   [ -z "$GC_TARGET" ] || args+=(--target "$GC_TARGET")
   local from
   for from in "$@"; do args+=(--cache-from "$from"); done
   local start
   start=$(gc_now)
   gc_log "building $GC_COMMIT_REF${1:+ (reusing layers of $*)}"
-  docker "${args[@]}" "$GC_ROOT/$GC_CONTEXT"
+  mkdir -p "${build_log%/*}"
+  # Plain progress: each step says whether it came from the cache (read by check_reuse).
+  BUILDKIT_PROGRESS=plain docker "${args[@]}" "$GC_ROOT/$GC_CONTEXT" 2>&1 | tee "$build_log"
   gc_log "built in $(gc_since "$start")"
 }
+
 
 case "$cmd" in
   warm)
@@ -58,7 +65,7 @@ case "$cmd" in
     gc_log "loaded $GC_COMMIT_REF"
     ;;
   *)
-    echo "image.sh: unknown command '$cmd' (warm, ready, export, import)" >&2
+    echo "image.sh: unknown command '$cmd' (key, warm, ready, export, import)" >&2
     exit 2
     ;;
 esac

@@ -1,21 +1,20 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:cd277550e9009d809ce18e4267814319885d16519f912228ac8b714fa77bd504
+# gen-circle-checksum: sha256:77b6bf66cb85ef11aa0f8ddcb3915425448bd64446785ab8314337914c99a669
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # The image hash: which inputs decide when the dependency image must be rebuilt.
-# Usage: hash.sh IMAGE [--write] [--list]
-#   prints 16 hex digits; --write also stores it in $GEN_CIRCLE_STATE/hash/IMAGE (the file the
-#   cache key's {{ checksum }} reads); --list prints the input files instead.
+# Usage: hash.sh IMAGE [--list]
+#   prints 16 hex digits; --list prints the input files instead. (`image.sh key IMAGE` writes
+#   the file the cache key's {{ checksum }} reads: this hash and the engine's cache transport.)
 # Same definition as `gen-circle hash`: sha256 over a manifest of "sha256  path" lines, paths
 # sorted bytewise; globs with globstar and dotglob; a folder counts as every file below it;
 # symlinks and .git are left out.
 shopt -s globstar dotglob nullglob
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-state=${GEN_CIRCLE_STATE:-${TMPDIR:-/tmp}/gen-circle}
 
-[ $# -ge 1 ] || { echo "usage: hash.sh IMAGE [--write] [--list]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: hash.sh IMAGE [--list]" >&2; exit 2; }
 image=$1
 mode=${2:-}
 case "$image" in
@@ -73,9 +72,4 @@ if [ "$mode" = --list ]; then
 fi
 sum=$(manifest | sha)
 hash=${sum:0:16}
-if [ "$mode" = --write ]; then
-  mkdir -p "$state/hash"
-  printf '%s\n' "$hash" >"$state/hash/$image.tmp"
-  mv "$state/hash/$image.tmp" "$state/hash/$image"
-fi
 printf '%s\n' "$hash"

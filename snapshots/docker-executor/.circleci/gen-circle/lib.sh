@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:dce968af58e60634e6bde79ef485722edd5769a6718e78ee276e256855abeeff
+# gen-circle-checksum: sha256:96a83e04ccf2b77929960ceb7d4240e64e27603dad7c088163cdcb5c76820ab2
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -66,6 +66,48 @@ gc_image() {
   esac
   GC_COMMIT_REF="$GC_NAME:ci-$(gc_sha)"
   export GC_ID GC_NAME GC_DOCKERFILE GC_CONTEXT GC_TARGET GC_CACHE_REPO GC_COMMIT_REF
+}
+
+# What reuses cached layers on this engine (GC_TRANSPORT), found out once per script:
+#   image     docker save/load, then --cache-from IMAGE: the overlay2 image store, with the classic
+#             builder or BuildKit (which needs the image's inline cache metadata)
+#   buildkit  BuildKit's cache exported to a local folder (--cache-to/--cache-from type=local): the
+#             containerd image store (Docker 29's default on fresh installs, Docker Desktop's), where
+#             --cache-from IMAGE names a registry reference and ignores the image store
+#   none      the containerd image store without buildx, or with the legacy builder
+#             (DOCKER_BUILDKIT=0, which fails on a --cache-from image there): nothing works there
+# GEN_CIRCLE_CACHE_TRANSPORT overrides it (e.g. buildkit for a docker-container builder).
+# shellcheck disable=SC2034 # read by the scripts that source this file
+gc_engine() {
+  [ -z "${GC_TRANSPORT:-}" ] || return 0
+  local status
+  status=$(docker info --format '{{.ServerVersion}} {{json .DriverStatus}}' 2>/dev/null) ||
+    gc_die "the Docker engine does not answer (docker info failed)"
+  GC_ENGINE_VERSION=${status%% *}
+  case "$status" in
+    *io.containerd.snapshotter*) GC_STORE=containerd ;;
+    *) GC_STORE=overlay2 ;;
+  esac
+  GC_BUILDX=no
+  if [ "${DOCKER_BUILDKIT:-}" = 0 ]; then
+    GC_BUILDX="no (DOCKER_BUILDKIT=0)"
+  elif docker buildx version >/dev/null 2>&1; then
+    GC_BUILDX=yes
+  fi
+  case "${GEN_CIRCLE_CACHE_TRANSPORT:-}" in
+    image | buildkit | none) GC_TRANSPORT=$GEN_CIRCLE_CACHE_TRANSPORT ;;
+    "")
+      if [ "$GC_STORE" = overlay2 ]; then
+        GC_TRANSPORT=image
+      elif [ "$GC_BUILDX" = yes ]; then
+        GC_TRANSPORT=buildkit
+      else
+        GC_TRANSPORT=none
+      fi
+      ;;
+    *) gc_die "GEN_CIRCLE_CACHE_TRANSPORT must be image, buildkit or none, got '$GEN_CIRCLE_CACHE_TRANSPORT'" ;;
+  esac
+  GC_ENGINE="Docker $GC_ENGINE_VERSION, $GC_STORE image store, buildx: $GC_BUILDX"
 }
 
 # docker login with the password on stdin, from the environment variables it names.

@@ -1,21 +1,20 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:cb69fbb8f4d3b9fc0b182669c7929c02bab76bef98684d590efcff66678ae3be
+# gen-circle-checksum: sha256:7b6d684de16d352081d1195c90364204645e985e6b4157f83f0444cd4deb6ec7
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # The image hash: which inputs decide when the dependency image must be rebuilt.
-# Usage: hash.sh IMAGE [--write] [--list]
-#   prints 16 hex digits; --write also stores it in $GEN_CIRCLE_STATE/hash/IMAGE (the file the
-#   cache key's {{ checksum }} reads); --list prints the input files instead.
+# Usage: hash.sh IMAGE [--list]
+#   prints 16 hex digits; --list prints the input files instead. (`image.sh key IMAGE` writes
+#   the file the cache key's {{ checksum }} reads: this hash and the engine's cache transport.)
 # Same definition as `gen-circle hash`: sha256 over a manifest of "sha256  path" lines, paths
 # sorted bytewise; globs with globstar and dotglob; a folder counts as every file below it;
 # symlinks and .git are left out.
 shopt -s globstar dotglob nullglob
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-state=${GEN_CIRCLE_STATE:-${TMPDIR:-/tmp}/gen-circle}
 
-[ $# -ge 1 ] || { echo "usage: hash.sh IMAGE [--write] [--list]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: hash.sh IMAGE [--list]" >&2; exit 2; }
 image=$1
 mode=${2:-}
 case "$image" in
@@ -73,9 +72,4 @@ if [ "$mode" = --list ]; then
 fi
 sum=$(manifest | sha)
 hash=${sum:0:16}
-if [ "$mode" = --write ]; then
-  mkdir -p "$state/hash"
-  printf '%s\n' "$hash" >"$state/hash/$image.tmp"
-  mv "$state/hash/$image.tmp" "$state/hash/$image"
-fi
 printf '%s\n' "$hash"

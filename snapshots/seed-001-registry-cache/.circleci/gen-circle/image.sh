@@ -1,41 +1,88 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:8b03b4e3fda35951a24868bddfdc3e196a90898721a740dc337112e3761cc2ae
+# gen-circle-checksum: sha256:de1feafc675ee0035d6fe8e6e9348ad5ad8b86f0796355e556d690e047fc29e7
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: registry.
-# Usage: image.sh warm IMAGE          make sure the cache holds the image for this hash
+# Usage: image.sh key IMAGE           hash the inputs; write the cache key file (save-load)
+#        image.sh warm IMAGE          make sure the cache holds the image for this hash
 #        image.sh ready IMAGE         build this commit's image (tagged $GC_COMMIT_REF)
 #        image.sh export IMAGE [DIR]  save this commit's image to DIR/IMAGE.tar
 #        image.sh import IMAGE [DIR]  load it back (deploy job)
 #   DIR defaults to $GEN_CIRCLE_STATE/workspace (/tmp/gen-circle/workspace: the workspace root).
-# A cache that is missing, corrupt or unreachable is a warning and a rebuild, never a failure.
+# A cache that is missing, corrupt or unreachable is a warning and a rebuild, never a failure; a
+# cache that was restored and still not used by the build is a warning too.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-[ $# -ge 2 ] || { echo "usage: image.sh warm|ready|export|import IMAGE [DIR]" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: image.sh key|warm|ready|export|import IMAGE [DIR]" >&2; exit 2; }
 cmd=$1
 gc_image "$2"
+build_log="$GC_STATE/build/$GC_ID.log"
 
-
-build() { # build this commit's image; arguments: images to reuse layers from
+# build [CACHE-FROM...]: build this commit's image, reusing layers of the given --cache-from
+# sources (images, registry references or type=local folders). Extra build options in build_opts.
+build_opts=()
+build() {
   local -a args=(build --file "$GC_ROOT/$GC_DOCKERFILE" --tag "$GC_COMMIT_REF")
   # BuildKit reuses a --cache-from image's layers only when it carries inline cache metadata.
-  args+=(--build-arg BUILDKIT_INLINE_CACHE=1 "${GC_BUILD_ARGS[@]}")
+  args+=(--build-arg BUILDKIT_INLINE_CACHE=1 "${GC_BUILD_ARGS[@]}" "${build_opts[@]}")
   [ -z "$GC_TARGET" ] || args+=(--target "$GC_TARGET")
   local from
   for from in "$@"; do args+=(--cache-from "$from"); done
   local start
   start=$(gc_now)
   gc_log "building $GC_COMMIT_REF${1:+ (reusing layers of $*)}"
-  docker "${args[@]}" "$GC_ROOT/$GC_CONTEXT"
+  mkdir -p "${build_log%/*}"
+  # Plain progress: each step says whether it came from the cache (read by check_reuse).
+  BUILDKIT_PROGRESS=plain docker "${args[@]}" "$GC_ROOT/$GC_CONTEXT" 2>&1 | tee "$build_log"
   gc_log "built in $(gc_since "$start")"
+}
+
+
+# After a build that had the cache of this very hash at hand: every step before the first changed
+# COPY/ADD must have come from the cache. A step that ran anyway means the engine did not use the
+# restored cache (a silent full rebuild is the failure this guards against), so say so.
+check_reuse() { # what was restored, for the message
+  local report cached rerun
+  report=$(awk '
+    function add(stage, i, instr, id) { if (!(stage in seen)) { seen[stage] = 1; order[++ns] = stage }
+      key = stage SUBSEP i; what[key] = instr; ids[key] = id; if (i > max[stage]) max[stage] = i }
+    # The classic builder: "Step 3/8 : RUN ...", then " ---> Using cache" when cached.
+    /^Step [0-9]+\/[0-9]+ : / { instr = substr($0, index($0, " : ") + 3); split(instr, w, " ")
+      if (toupper(w[1]) == "FROM") { cstage++; ci = 0; next }
+      ci++; add("classic" cstage, ci, instr, "c" cstage "." ci); last = "c" cstage "." ci; next }
+    /^ ---> Using cache$/ { if (last != "") done[last] = "cached"; next }
+    # BuildKit (plain progress): "#7 [stage 2/6] RUN ...", then "#7 CACHED" or "#7 DONE 1.2s".
+    /^#[0-9]+ \[[^]]*[0-9]+\/[0-9]+\] / { hdr = substr($0, index($0, "[") + 1); hdr = substr(hdr, 1, index(hdr, "]") - 1)
+      instr = substr($0, index($0, "] ") + 2); split(instr, w, " ")
+      if (toupper(w[1]) == "FROM" || hdr ~ /^internal/) next
+      n = split(hdr, h, " "); split(h[n], pos, "/"); stage = (n > 1 ? h[1] : "")
+      add("bk" stage, pos[1] + 0, instr, $1); next }
+    /^#[0-9]+ CACHED$/ { done[$1] = "cached"; next }
+    END {
+      for (s = 1; s <= ns; s++) { stage = order[s]; changed = 0
+        for (i = 1; i <= max[stage]; i++) { key = stage SUBSEP i; if (!(key in what)) continue
+          split(what[key], w, " "); kind = toupper(w[1])
+          if (done[ids[key]] == "cached") { cached++; continue }
+          if (kind == "COPY" || kind == "ADD") changed = 1
+          else if (kind == "RUN" && !changed && rerun == "") rerun = what[key] } }
+      printf "%d\t%s\n", cached, substr(rerun, 1, 100) }' "$build_log")
+  cached=${report%%$'\t'*}
+  rerun=${report#*$'\t'}
+  if [ "$cached" = 0 ]; then
+    gc_warn "the cache for hash $hash was restored ($1), but the build used none of it: every step ran again on this engine ($GC_ENGINE)"
+  elif [ -n "$rerun" ]; then
+    gc_warn "the cache for hash $hash was restored ($1), but this step ran again before anything it copies changed: $rerun"
+  fi
 }
 
 hash=$("$GC_SCRIPTS/hash.sh" "$GC_ID")
 # Cache tags in $GC_CACHE_REPO: cache-HASH (the image for these inputs) and cache-BRANCH (the
-# newest build of a branch, for --cache-from when the hash is new).
+# newest build of a branch, for --cache-from when the hash is new). Inline cache metadata makes
+# them a cache source on every engine: BuildKit reads it from the registry (on the containerd
+# image store --cache-from names a registry reference), the classic builder from the pulled image.
 branch_ref="$GC_CACHE_REPO:cache-$(gc_tag_slug "$(gc_branch)")"
 default_ref="$GC_CACHE_REPO:cache-$(gc_tag_slug 'master')"
 hash_ref="$GC_CACHE_REPO:cache-$hash"
@@ -72,9 +119,11 @@ case "$cmd" in
     push "$branch_ref"
     ;;
   ready)
+    gc_engine
     reuse=()
     if docker image inspect "$hash_ref" >/dev/null 2>&1 || pull "$hash_ref"; then reuse=("$hash_ref"); fi
     build "${reuse[@]}"
+    [ ${#reuse[@]} -eq 0 ] || check_reuse "$hash_ref"
     ;;
   export)
     dir=${3:-$GC_STATE/workspace}
@@ -91,7 +140,7 @@ case "$cmd" in
     gc_log "loaded $GC_COMMIT_REF"
     ;;
   *)
-    echo "image.sh: unknown command '$cmd' (warm, ready, export, import)" >&2
+    echo "image.sh: unknown command '$cmd' (key, warm, ready, export, import)" >&2
     exit 2
     ;;
 esac

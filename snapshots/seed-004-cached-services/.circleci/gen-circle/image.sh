@@ -1,60 +1,118 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:99dc418ea53fda8b4cd65626d4532b12f2c7549e28a658ce9b52eb6d5b3d87ef
+# gen-circle-checksum: sha256:ac23171108b670b6fde388030012f01b7a57a616271b8b4ec644e020e2c896c9
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: save-load.
-# Usage: image.sh warm IMAGE          make sure the cache holds the image for this hash
+# Usage: image.sh key IMAGE           hash the inputs; write the cache key file (save-load)
+#        image.sh warm IMAGE          make sure the cache holds the image for this hash
 #        image.sh ready IMAGE         build this commit's image (tagged $GC_COMMIT_REF)
 #        image.sh export IMAGE [DIR]  save this commit's image to DIR/IMAGE.tar
 #        image.sh import IMAGE [DIR]  load it back (deploy job)
 #   DIR defaults to $GEN_CIRCLE_STATE/workspace (/tmp/gen-circle/workspace: the workspace root).
-# A cache that is missing, corrupt or unreachable is a warning and a rebuild, never a failure.
+# A cache that is missing, corrupt or unreachable is a warning and a rebuild, never a failure; a
+# cache that was restored and still not used by the build is a warning too.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-[ $# -ge 2 ] || { echo "usage: image.sh warm|ready|export|import IMAGE [DIR]" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: image.sh key|warm|ready|export|import IMAGE [DIR]" >&2; exit 2; }
 cmd=$1
 gc_image "$2"
+build_log="$GC_STATE/build/$GC_ID.log"
 
-
-build() { # build this commit's image; arguments: images to reuse layers from
+# build [CACHE-FROM...]: build this commit's image, reusing layers of the given --cache-from
+# sources (images, registry references or type=local folders). Extra build options in build_opts.
+build_opts=()
+build() {
   local -a args=(build --file "$GC_ROOT/$GC_DOCKERFILE" --tag "$GC_COMMIT_REF")
   # BuildKit reuses a --cache-from image's layers only when it carries inline cache metadata.
-  args+=(--build-arg BUILDKIT_INLINE_CACHE=1 "${GC_BUILD_ARGS[@]}")
+  args+=(--build-arg BUILDKIT_INLINE_CACHE=1 "${GC_BUILD_ARGS[@]}" "${build_opts[@]}")
   [ -z "$GC_TARGET" ] || args+=(--target "$GC_TARGET")
   local from
   for from in "$@"; do args+=(--cache-from "$from"); done
   local start
   start=$(gc_now)
   gc_log "building $GC_COMMIT_REF${1:+ (reusing layers of $*)}"
-  docker "${args[@]}" "$GC_ROOT/$GC_CONTEXT"
+  mkdir -p "${build_log%/*}"
+  # Plain progress: each step says whether it came from the cache (read by check_reuse).
+  BUILDKIT_PROGRESS=plain docker "${args[@]}" "$GC_ROOT/$GC_CONTEXT" 2>&1 | tee "$build_log"
   gc_log "built in $(gc_since "$start")"
 }
 
+
+# After a build that had the cache of this very hash at hand: every step before the first changed
+# COPY/ADD must have come from the cache. A step that ran anyway means the engine did not use the
+# restored cache (a silent full rebuild is the failure this guards against), so say so.
+check_reuse() { # what was restored, for the message
+  local report cached rerun
+  report=$(awk '
+    function add(stage, i, instr, id) { if (!(stage in seen)) { seen[stage] = 1; order[++ns] = stage }
+      key = stage SUBSEP i; what[key] = instr; ids[key] = id; if (i > max[stage]) max[stage] = i }
+    # The classic builder: "Step 3/8 : RUN ...", then " ---> Using cache" when cached.
+    /^Step [0-9]+\/[0-9]+ : / { instr = substr($0, index($0, " : ") + 3); split(instr, w, " ")
+      if (toupper(w[1]) == "FROM") { cstage++; ci = 0; next }
+      ci++; add("classic" cstage, ci, instr, "c" cstage "." ci); last = "c" cstage "." ci; next }
+    /^ ---> Using cache$/ { if (last != "") done[last] = "cached"; next }
+    # BuildKit (plain progress): "#7 [stage 2/6] RUN ...", then "#7 CACHED" or "#7 DONE 1.2s".
+    /^#[0-9]+ \[[^]]*[0-9]+\/[0-9]+\] / { hdr = substr($0, index($0, "[") + 1); hdr = substr(hdr, 1, index(hdr, "]") - 1)
+      instr = substr($0, index($0, "] ") + 2); split(instr, w, " ")
+      if (toupper(w[1]) == "FROM" || hdr ~ /^internal/) next
+      n = split(hdr, h, " "); split(h[n], pos, "/"); stage = (n > 1 ? h[1] : "")
+      add("bk" stage, pos[1] + 0, instr, $1); next }
+    /^#[0-9]+ CACHED$/ { done[$1] = "cached"; next }
+    END {
+      for (s = 1; s <= ns; s++) { stage = order[s]; changed = 0
+        for (i = 1; i <= max[stage]; i++) { key = stage SUBSEP i; if (!(key in what)) continue
+          split(what[key], w, " "); kind = toupper(w[1])
+          if (done[ids[key]] == "cached") { cached++; continue }
+          if (kind == "COPY" || kind == "ADD") changed = 1
+          else if (kind == "RUN" && !changed && rerun == "") rerun = what[key] } }
+      printf "%d\t%s\n", cached, substr(rerun, 1, 100) }' "$build_log")
+  cached=${report%%$'\t'*}
+  rerun=${report#*$'\t'}
+  if [ "$cached" = 0 ]; then
+    gc_warn "the cache for hash $hash was restored ($1), but the build used none of it: every step ran again on this engine ($GC_ENGINE)"
+  elif [ -n "$rerun" ]; then
+    gc_warn "the cache for hash $hash was restored ($1), but this step ran again before anything it copies changed: $rerun"
+  fi
+}
+
 hash=$("$GC_SCRIPTS/hash.sh" "$GC_ID")
+gc_engine
 cache_ref="$GC_NAME:cache-$hash"
 cache_dir="$GC_STATE/cache/$GC_ID"
+key_file="$GC_STATE/hash/$GC_ID"
+unpacked="$GC_STATE/buildkit/$GC_ID"
 
 # Archives are zstd where the machine has it (measured: about half gzip's save and load time at
-# the same size; see the README), else gzip. The file name says which, so a job loads any.
+# the same size; see the README), else gzip. An archive is named HASH.KIND.tar.EXT: KIND is the
+# transport that made it (image: docker save; buildkit: BuildKit's cache folder), so a job skips
+# an archive its engine cannot use (one restored by key prefix from another engine).
 if command -v zstd >/dev/null; then
   ext=tar.zst
 else
   ext=tar.gz
 fi
-archive="$cache_dir/$hash.$ext"
+archive="$cache_dir/$hash.$GC_TRANSPORT.$ext"
 
-archive_for() { # hash: the archive of that hash, whichever compression it has
+archive_for() { # hash: the archive of that hash and this engine's transport, whatever compression
   local f
-  for f in "$cache_dir/$1.tar.zst" "$cache_dir/$1.tar.gz"; do
+  for f in "$cache_dir/$1.$GC_TRANSPORT.tar.zst" "$cache_dir/$1.$GC_TRANSPORT.tar.gz"; do
     if [ -s "$f" ]; then
       printf '%s\n' "$f"
       return 0
     fi
   done
   return 1
+}
+
+older_archives() { # the archives of other hashes this engine can use (--cache-from sources)
+  local f
+  for f in "$cache_dir"/*."$GC_TRANSPORT".tar.*; do
+    [ -e "$f" ] && [ "$f" != "$archive" ] && printf '%s\n' "$f"
+  done
+  return 0
 }
 
 unpack() { # an archive to stdout
@@ -71,31 +129,61 @@ pack() { # stdin to a compressed stdout, as the archive's name says
   esac
 }
 
-load_archive() { # file: load it, setting $loaded_ref; a broken archive is a warning, and it is removed
-  local file=$1 out line
-  loaded_ref=
-  if out=$(unpack "$file" | docker load -q); then
-    # The tag as loaded, not as the file name suggests: an archive restored by key prefix may
-    # hold the image under an earlier name. Any loaded image is a sound --cache-from source.
-    while IFS= read -r line; do
-      case "$line" in "Loaded image: "*) loaded_ref=${line#Loaded image: } ;; esac
-    done <<<"$out"
-    [ -n "$loaded_ref" ] && return 0
-  fi
-  gc_warn "cached archive $file is corrupt, truncated or unreadable here: ignoring it and rebuilding"
-  rm -f "$file"
+broken() { # file: a restored archive this engine cannot read is a warning, and it is removed
+  gc_warn "cached archive $1 is corrupt, truncated or unreadable here: ignoring it and rebuilding"
+  rm -f "$1"
   return 1
 }
 
-save_archive() { # compressed, atomically: a save killed half-way leaves only a *.partial file
-  local tmp="$archive.partial.$$"
+# open FILE: make an archive usable as a cache source, setting $source (the --cache-from value).
+open_archive() {
+  local file=$1 out line dir
+  source=
+  case "$GC_TRANSPORT" in
+    image)
+      out=$(unpack "$file" | docker load -q) || broken "$file" || return 1
+      # The tag as loaded, not as the file name suggests: an archive restored by key prefix may
+      # hold the image under an earlier name. Any loaded image is a sound --cache-from source.
+      while IFS= read -r line; do
+        case "$line" in "Loaded image: "*) source=${line#Loaded image: } ;; esac
+      done <<<"$out"
+      [ -n "$source" ] || broken "$file" || return 1
+      ;;
+    buildkit)
+      dir="$unpacked/$(basename "$file")"
+      rm -rf "$dir"
+      mkdir -p "$dir"
+      # zstd and gzip check their own checksums: a truncated or corrupt archive fails here.
+      if ! unpack "$file" | tar -x -C "$dir" || [ ! -s "$dir/index.json" ]; then
+        rm -rf "$dir"
+        broken "$file" || return 1
+      fi
+      source="type=local,src=$dir"
+      ;;
+  esac
+}
+
+# save: the cache of this hash into $archive, compressed and atomically (a save killed half-way
+# leaves only a *.partial file, never loaded); then only that archive stays in the cache folder.
+save_archive() {
+  local tmp="$archive.partial.$$" start
   trap 'rm -f "$tmp"' EXIT
-  local start
   start=$(gc_now)
-  docker save "$cache_ref" | pack >"$tmp"
+  case "$GC_TRANSPORT" in
+    image)
+      docker tag "$GC_COMMIT_REF" "$cache_ref"
+      docker save "$cache_ref" | pack >"$tmp"
+      ;;
+    buildkit) tar -C "$unpacked/export" -c . | pack >"$tmp" ;;
+  esac
   mv "$tmp" "$archive"
   trap - EXIT
+  rm -rf "$unpacked/export"
   gc_log "saved $archive ($(du -h "$archive" | cut -f1)) in $(gc_since "$start")"
+  local old
+  for old in "$cache_dir"/*.tar.*; do
+    [ "$old" = "$archive" ] || rm -f "$old"
+  done
 }
 
 prepare_cache_dir() {
@@ -103,45 +191,66 @@ prepare_cache_dir() {
   rm -f "$cache_dir"/*.partial.* # left by a killed save: never trusted
 }
 
+no_transport() {
+  gc_warn "this engine ($GC_ENGINE) cannot reuse a cached image: with the containerd image store, --cache-from IMAGE names a registry reference, and BuildKit's cache export needs buildx (and BuildKit: not DOCKER_BUILDKIT=0). Building without a cache; install docker-buildx, or use cache: registry"
+}
+
 case "$cmd" in
+  key)
+    # The cache key's file: the hash and the transport, so that an engine never restores under
+    # its exact key an archive that only another engine can use.
+    mkdir -p "${key_file%/*}"
+    printf 'hash %s\ntransport %s\n' "$hash" "$GC_TRANSPORT" >"$key_file.tmp"
+    mv "$key_file.tmp" "$key_file"
+    gc_log "hash $hash; cache transport on this engine: $GC_TRANSPORT ($GC_ENGINE)"
+    ;;
   warm)
     prepare_cache_dir
+    if [ "$GC_TRANSPORT" = none ]; then
+      no_transport
+      exit 0
+    fi
     if found=$(archive_for "$hash"); then
-      gc_log "cache hit: $found holds the image for hash $hash; nothing to build or save"
+      gc_log "cache hit: $found holds the cache for hash $hash; nothing to build or save"
       exit 0
     fi
     reuse=()
-    for old in "$cache_dir"/*.tar.*; do
-      [ -e "$old" ] || continue
-      if load_archive "$old"; then reuse+=("$loaded_ref"); fi
-    done
+    while IFS= read -r old; do
+      if open_archive "$old"; then reuse+=("$source"); fi
+    done < <(older_archives)
     [ ${#reuse[@]} -gt 0 ] || gc_log "cache miss for hash $hash: building from scratch"
+    if [ "$GC_TRANSPORT" = buildkit ]; then
+      rm -rf "$unpacked/export"
+      build_opts=(--cache-to "type=local,dest=$unpacked/export,mode=max,compression=uncompressed")
+    fi
     build "${reuse[@]}"
-    docker tag "$GC_COMMIT_REF" "$cache_ref"
     save_archive
-    for old in "$cache_dir"/*.tar.*; do
-      [ "$old" = "$archive" ] || rm -f "$old"
-    done
     ;;
   ready)
     prepare_cache_dir
     reuse=()
-    if docker image inspect "$cache_ref" >/dev/null 2>&1; then
+    restored=
+    if [ "$GC_TRANSPORT" = none ]; then
+      no_transport
+    elif [ "$GC_TRANSPORT" = image ] && docker image inspect "$cache_ref" >/dev/null 2>&1; then
       reuse=("$cache_ref") # already in this engine (a local run): no load needed
+      restored="$cache_ref, already in the engine"
     elif found=$(archive_for "$hash"); then
       start=$(gc_now)
-      if load_archive "$found"; then
-        reuse=("$loaded_ref")
-        gc_log "loaded $loaded_ref in $(gc_since "$start")"
+      if open_archive "$found"; then
+        reuse=("$source")
+        restored=$found
+        gc_log "restored $found as $source in $(gc_since "$start")"
       fi
     else
-      for old in "$cache_dir"/*.tar.*; do
-        [ -e "$old" ] || continue
-        if load_archive "$old"; then reuse+=("$loaded_ref"); fi
-      done
+      while IFS= read -r old; do
+        if open_archive "$old"; then reuse+=("$source"); fi
+      done < <(older_archives)
       gc_warn "no cached image for hash $hash (did the build job run?): building${reuse[*]:+ with layers of ${reuse[*]}}"
     fi
     build "${reuse[@]}"
+    [ -z "$restored" ] || check_reuse "$restored"
+    rm -rf "$unpacked"
     ;;
   export)
     dir=${3:-$GC_STATE/workspace}
@@ -158,7 +267,7 @@ case "$cmd" in
     gc_log "loaded $GC_COMMIT_REF"
     ;;
   *)
-    echo "image.sh: unknown command '$cmd' (warm, ready, export, import)" >&2
+    echo "image.sh: unknown command '$cmd' (key, warm, ready, export, import)" >&2
     exit 2
     ;;
 esac
