@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:ac23171108b670b6fde388030012f01b7a57a616271b8b4ec644e020e2c896c9
+# gen-circle-checksum: sha256:3e939148d0cb39f1d1496feca3773762e9f995a8289bf6cd7fa6deb8c08b3e26
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: save-load.
@@ -79,11 +79,22 @@ check_reuse() { # what was restored, for the message
 }
 
 hash=$("$GC_SCRIPTS/hash.sh" "$GC_ID")
-gc_engine
 cache_ref="$GC_NAME:cache-$hash"
 cache_dir="$GC_STATE/cache/$GC_ID"
 key_file="$GC_STATE/hash/$GC_ID"
 unpacked="$GC_STATE/buildkit/$GC_ID"
+# The engine is asked once per job, by `key` (each docker call costs); the later steps of the job
+# read its answer from the key file, as long as that is for this hash.
+if [ "$cmd" != key ] && [ -s "$key_file" ]; then
+  while read -r field value; do
+    case "$field" in
+      hash) [ "$value" = "$hash" ] || break ;;
+      transport) GC_TRANSPORT=$value ;;
+    esac
+  done <"$key_file"
+  GC_ENGINE=$(cat "$key_file.engine" 2>/dev/null || echo "engine not recorded")
+fi
+gc_engine
 
 # Archives are zstd where the machine has it (measured: about half gzip's save and load time at
 # the same size; see the README), else gzip. An archive is named HASH.KIND.tar.EXT: KIND is the
@@ -202,6 +213,8 @@ case "$cmd" in
     mkdir -p "${key_file%/*}"
     printf 'hash %s\ntransport %s\n' "$hash" "$GC_TRANSPORT" >"$key_file.tmp"
     mv "$key_file.tmp" "$key_file"
+    # Beside it, not in it: an engine upgrade must not change the key.
+    printf '%s\n' "$GC_ENGINE" >"$key_file.engine"
     gc_log "hash $hash; cache transport on this engine: $GC_TRANSPORT ($GC_ENGINE)"
     ;;
   warm)

@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:1010589f68c814d823f22edc12a369f51ad0d375f25fb2f25c2830bf041b298b
+# gen-circle-checksum: sha256:45a0bb03ef1b7c12083a7896ffb32b7d746ed7e417ce918ee538762e05892210
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -83,31 +83,31 @@ gc_engine() {
   local status
   status=$(docker info --format '{{.ServerVersion}} {{json .DriverStatus}}' 2>/dev/null) ||
     gc_die "the Docker engine does not answer (docker info failed)"
-  GC_ENGINE_VERSION=${status%% *}
+  GC_ENGINE="Docker ${status%% *}"
   case "$status" in
-    *io.containerd.snapshotter*) GC_STORE=containerd ;;
-    *) GC_STORE=overlay2 ;;
-  esac
-  GC_BUILDX=no
-  if [ "${DOCKER_BUILDKIT:-}" = 0 ]; then
-    GC_BUILDX="no (DOCKER_BUILDKIT=0)"
-  elif docker buildx version >/dev/null 2>&1; then
-    GC_BUILDX=yes
-  fi
-  case "${GEN_CIRCLE_CACHE_TRANSPORT:-}" in
-    image | buildkit | none) GC_TRANSPORT=$GEN_CIRCLE_CACHE_TRANSPORT ;;
-    "")
-      if [ "$GC_STORE" = overlay2 ]; then
-        GC_TRANSPORT=image
-      elif [ "$GC_BUILDX" = yes ]; then
+    *io.containerd.snapshotter*)
+      GC_ENGINE+=", containerd image store"
+      if [ "${DOCKER_BUILDKIT:-}" = 0 ]; then
+        GC_ENGINE+=", legacy builder (DOCKER_BUILDKIT=0)"
+        GC_TRANSPORT=none
+      elif docker buildx version >/dev/null 2>&1; then
+        GC_ENGINE+=", buildx"
         GC_TRANSPORT=buildkit
       else
+        GC_ENGINE+=", no buildx"
         GC_TRANSPORT=none
       fi
       ;;
+    *)
+      GC_ENGINE+=", overlay2 image store"
+      GC_TRANSPORT=image
+      ;;
+  esac
+  case "${GEN_CIRCLE_CACHE_TRANSPORT:-}" in
+    "") ;;
+    image | buildkit | none) GC_TRANSPORT=$GEN_CIRCLE_CACHE_TRANSPORT ;;
     *) gc_die "GEN_CIRCLE_CACHE_TRANSPORT must be image, buildkit or none, got '$GEN_CIRCLE_CACHE_TRANSPORT'" ;;
   esac
-  GC_ENGINE="Docker $GC_ENGINE_VERSION, $GC_STORE image store, buildx: $GC_BUILDX"
 }
 
 # docker login with the password on stdin, from the environment variables it names.
