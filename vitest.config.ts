@@ -1,12 +1,28 @@
 import { defineConfig } from "vitest/config";
 import { ENGINES } from "./test/docker/engine.js";
 
-// The unit tests in parallel; the Docker tests once per engine of the matrix (see
-// test/docker/engine.ts), one file at a time (they share an engine and a 2-core machine), one
-// engine after the other (groupOrder). Run one engine only with --project docker@NAME.
+// The unit tests in parallel; the Docker tests once per engine of the matrix (test/docker/engine.ts),
+// each engine's files one at a time. The engines are separate daemons, so their cache and pipeline
+// tests run side by side (group 0, with the unit tests); the `gen-circle run` tests use the
+// scripts' fixed state folder /tmp/gen-circle, as CircleCI's machines do, so they run one engine
+// after the other (groups 1..3). One engine only: --project 'docker*@docker-28-containerd'.
+const docker = (name: string, engine: string, include: string[], groupOrder: number) => ({
+  test: {
+    name: `${name}@${engine}`,
+    include,
+    globalSetup: ["test/docker/global-setup.ts"],
+    env: { GEN_CIRCLE_TEST_ENGINE: engine },
+    sequence: { groupOrder },
+    fileParallelism: false,
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
+  },
+});
+
 export default defineConfig({
   test: {
     reporters: ["default", "./test/summary-reporter.ts"],
+    maxWorkers: 4,
     projects: [
       {
         test: {
@@ -17,18 +33,8 @@ export default defineConfig({
           testTimeout: 60_000,
         },
       },
-      ...ENGINES.map((engine, i) => ({
-        test: {
-          name: `docker@${engine}`,
-          include: ["test/docker/**/*.test.ts"],
-          globalSetup: ["test/docker/global-setup.ts"],
-          env: { GEN_CIRCLE_TEST_ENGINE: engine },
-          sequence: { groupOrder: i },
-          fileParallelism: false,
-          testTimeout: 300_000,
-          hookTimeout: 300_000,
-        },
-      })),
+      ...ENGINES.map((e) => docker("docker", e, ["test/docker/cache.test.ts", "test/docker/pipeline.test.ts"], 0)),
+      ...ENGINES.map((e, i) => docker("docker-run", e, ["test/docker/run.test.ts"], i + 1)),
     ],
   },
 });

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:3e939148d0cb39f1d1496feca3773762e9f995a8289bf6cd7fa6deb8c08b3e26
+# gen-circle-checksum: sha256:b2816f444f7fcb8bf462651c33852062cc86c1073444aac9eb13af741a997b81
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: save-load.
@@ -238,6 +238,7 @@ case "$cmd" in
     fi
     build "${reuse[@]}"
     save_archive
+    rm -rf "$unpacked"
     ;;
   ready)
     prepare_cache_dir
