@@ -2,10 +2,11 @@ import { defineConfig } from "vitest/config";
 import { ENGINES } from "./test/docker/engine.js";
 
 // The unit tests in parallel; the Docker tests once per engine of the matrix (test/docker/engine.ts),
-// each engine's files one at a time. The engines are separate daemons, so their cache and pipeline
-// tests run side by side (group 0, with the unit tests); the `gen-circle run` tests use the
-// scripts' fixed state folder /tmp/gen-circle, as CircleCI's machines do, so they run one engine
-// after the other (groups 1..3). One engine only: --project 'docker*@docker-28-containerd'.
+// one file at a time. `npm test` (scripts/test.mjs) runs each engine's projects in a vitest process
+// of its own, side by side, as the engines are separate daemons; the `gen-circle run` tests
+// (docker-run@ENGINE) take turns, as they share the scripts' fixed state folder /tmp/gen-circle.
+// A plain `vitest run` runs the same projects one after the other (groupOrder).
+// One engine only: --project 'docker*@docker-28-containerd'.
 const docker = (name: string, engine: string, include: string[], groupOrder: number) => ({
   test: {
     name: `${name}@${engine}`,
@@ -22,7 +23,6 @@ const docker = (name: string, engine: string, include: string[], groupOrder: num
 export default defineConfig({
   test: {
     reporters: ["default", "./test/summary-reporter.ts"],
-    maxWorkers: 4,
     projects: [
       {
         test: {

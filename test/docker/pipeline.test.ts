@@ -251,7 +251,7 @@ describe(`11. the other builder of ${ENGINE}`, () => {
       ok(p.script("image.sh", ["key", "app"]));
       const cold = p.script("image.sh", ["warm", "app"]);
       ok(cold);
-      expect(cold.stderr).toMatch(/warning: this engine \(Docker 28\S*, containerd image store, buildx: no \(DOCKER_BUILDKIT=0\)\) cannot reuse a cached image/);
+      expect(cold.stderr).toMatch(/warning: this engine \(Docker 28\S*, containerd image store, legacy builder \(DOCKER_BUILDKIT=0\)\) cannot reuse a cached image/);
       const ready = p.script("image.sh", ["ready", "app"]);
       ok(ready);
       expect(ready.stderr).toContain("cannot reuse a cached image");
