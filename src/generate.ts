@@ -9,8 +9,13 @@ import type { ProjectSpec, Spec } from "./spec/types.js";
 import { validateShape } from "./spec/validate.js";
 
 export interface GenerateOptions extends NormalizeOptions {
-  /** Name of the spec file as shown in diagnostics and headers (default gen-circle.yml). */
+  /** Name of the spec file as shown in diagnostics (default gen-circle.yml). */
   fileName?: string;
+  /**
+   * The spec's path relative to the project root, named in the generated headers (default:
+   * fileName). Not the path as typed: the output must not depend on the current folder.
+   */
+  specPath?: string;
 }
 
 export interface GeneratedFile {
@@ -60,7 +65,7 @@ export function compileSpec(text: string, options: GenerateOptions = {}): { spec
  * scripts. Pure: no disk, clock or environment; the same text always gives the same bytes.
  */
 export async function generate(text: string, options: GenerateOptions = {}): Promise<GenerateResult> {
-  const file = options.fileName ?? "gen-circle.yml";
+  const file = options.specPath ?? options.fileName ?? "gen-circle.yml";
   const { spec, diagnostics } = compileSpec(text, options);
   if (!spec || hasErrors(diagnostics)) return { files: [], diagnostics };
   const pipeline = plan(spec);

@@ -1,5 +1,5 @@
 import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { Codes } from "../diagnostics.js";
 import { ExitError, ExitStatus } from "./exit.js";
 
@@ -8,6 +8,8 @@ export interface SpecInput {
   root: string;
   /** Spec path as the user sees it (for diagnostics). */
   display: string;
+  /** Spec path relative to the root, '/'-separated (for generated headers: the same from any folder). */
+  fromRoot: string;
   text: string;
 }
 
@@ -30,7 +32,7 @@ export function readSpec(dir: string | undefined, spec: string | undefined): Spe
   const path = resolve(root, spec ?? "gen-circle.yml");
   const display = relative(process.cwd(), path) || path;
   const text = readInput(path, display, "Run 'gen-circle init' to write one, or pass --spec FILE.");
-  return { root, display, text };
+  return { root, display, fromRoot: relative(root, path).split(sep).join("/"), text };
 }
 
 /**

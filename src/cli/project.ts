@@ -19,6 +19,7 @@ export interface CommonArgs {
 export function specOptions(input: SpecInput) {
   return {
     fileName: input.display,
+    specPath: input.fromRoot,
     matchesFiles: (pattern: string) => globMatchesAny(pattern, walkFiles(input.root, staticBase(pattern))),
   };
 }

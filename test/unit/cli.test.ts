@@ -131,6 +131,22 @@ describe("check", () => {
     const d = repo({ "gen-circle.yml": "image: [\n" });
     expect(cli(["check"], d).status).toBe(2);
   });
+
+  it("the output does not depend on the folder it runs from: headers name the spec from the project root", () => {
+    const d = repo({ "app/gen-circle.yml": SPEC, "app/Dockerfile": "FROM scratch\n", "app/sub/x": "" });
+    const gen = cli(["generate", "--dir", "app"], d);
+    expect(gen.status, gen.stderr).toBe(0);
+    expect(readFileSync(join(d, "app/.circleci/config.yml"), "utf8")).toMatch(/^# gen-circle: generated from gen-circle\.yml;/);
+    for (const [cwd, args] of [
+      [d, ["check", "--dir", "app"]],
+      [join(d, "app"), ["check"]],
+      [join(d, "app/sub"), ["check", "--dir", ".."]],
+      [join(d, "app/sub"), ["check", "--dir", "..", "--spec", "gen-circle.yml"]],
+    ] as const) {
+      const r = cli([...args], cwd);
+      expect(r.status, `${cwd} ${args.join(" ")}: ${r.stdout}${r.stderr}`).toBe(0);
+    }
+  });
 });
 
 describe("command line", () => {
