@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Prepares this machine for gen-circle's tests: installs what is missing (Debian, as root), starts a
-# Docker engine and two local registries (one plain, one with basic auth), and makes the base
-# images the tests build FROM (no image can be pulled here, so they are made with `docker import`).
-# Idempotent: an engine or registry that already answers is used as it is.
+# Prepares this machine for gen-circle's tests: installs what is missing (Debian, as root), starts
+# the engines of the test matrix named on the command line (default: all three; see below), two
+# local registries (one plain, one with basic auth), and imports into each engine the base images
+# the tests build FROM (no image can be pulled here). `--tools` installs only what the unit tests
+# need. Idempotent: an engine or registry that already answers is used as it is.
+#   setup-test-env.sh [--tools] [all | debian-20.10 | docker-28-overlay2 | docker-28-containerd ...]
 set -euo pipefail
 
 state=${GEN_CIRCLE_TEST_STATE:-/var/tmp/gen-circle-test}
