@@ -6,7 +6,11 @@ export interface SourceDoc {
   file: string;
   doc: Document.Parsed;
   value: unknown;
-  position(path: readonly (string | number)[], at?: "key" | "value"): { line: number; column: number };
+  /**
+   * Line and column of the value at `path` (or its key). With `within`, of a spot inside a scalar
+   * value: `text` as it appears in the source, `offset` into it (e.g. one character of a regex).
+   */
+  position(path: readonly (string | number)[], at?: "key" | "value", within?: { text: string; offset: number }): { line: number; column: number };
 }
 
 export function pointer(path: readonly (string | number)[]): string {
@@ -44,8 +48,15 @@ export function load(text: string, file: string): { source?: SourceDoc; diagnost
   // A duplicate key is reported, but the rest of the file can still be checked.
   if (diagnostics.some((d) => d.code !== Codes.duplicateKey)) return { diagnostics };
 
-  const position: SourceDoc["position"] = (path, at = "value") => {
-    const offset = locate(doc.contents, path, at) ?? 0;
+  const position: SourceDoc["position"] = (path, at = "value", within) => {
+    let offset = locate(doc.contents, path, at) ?? 0;
+    if (within) {
+      // Found in the source only when written as is (plain or quoted without escapes): else the
+      // value's own start is as close as the source allows.
+      const found = text.indexOf(within.text, offset);
+      const lineEnd = text.indexOf("\n", offset);
+      if (found >= 0 && (lineEnd < 0 || found + within.text.length <= lineEnd)) offset = found + within.offset;
+    }
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };

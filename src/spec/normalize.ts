@@ -2,6 +2,7 @@ import { inputMatcher } from "../hash/glob.js";
 import { Codes, type Code, type Diagnostic } from "../diagnostics.js";
 import { isDockerTag, isRegistryHost, parseReference } from "./docker-ref.js";
 import type { SourceDoc } from "./load.js";
+import { portableRegexProblem } from "./regex.js";
 import { didYouMean } from "./suggest.js";
 import type {
   DeployRule,
@@ -38,8 +39,8 @@ export function normalize(
   options: NormalizeOptions = {},
 ): { spec?: Spec; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const report = (code: Code, path: (string | number)[], message: string, at: "key" | "value" = "value") => {
-    diagnostics.push({ code, severity: "error", message, file: src.file, ...src.position(path, at), path: "/" + path.join("/") });
+  const report = (code: Code, path: (string | number)[], message: string, at: "key" | "value" = "value", within?: { text: string; offset: number }) => {
+    diagnostics.push({ code, severity: "error", message, file: src.file, ...src.position(path, at, within), path: "/" + path.join("/") });
   };
 
   if (raw === null || raw === undefined || typeof raw !== "object") {
@@ -216,9 +217,12 @@ export function normalize(
           new RegExp(body, "u");
         } catch (e) {
           report(Codes.invalidRegex, p, `Invalid regular expression ${m}: ${(e as Error).message.replace(/^Invalid regular expression: \/.*\/\w*: /, "")}. Fix it, or write the name without slashes for an exact match.`);
+          return { regex: body };
         }
-        if (/\(\?<?[=!]|\\[1-9]/.test(body)) {
-          report(Codes.unsupportedRegex, p, `${m} uses a lookaround or back-reference, which CircleCI's regular expressions (Go RE2) do not support. Rewrite it without them.`);
+        const problem = portableRegexProblem(body);
+        if (problem) {
+          // Pointed at the construct itself: the column of the character inside the regex.
+          report(Codes.unsupportedRegex, p, `${m} ${problem.message}. A deploy regex must mean the same to CircleCI (Java) and to deploy.sh (bash, POSIX ERE).`, "value", { text: m, offset: 1 + problem.at });
         }
         return { regex: body };
       }

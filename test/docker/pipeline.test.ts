@@ -161,10 +161,10 @@ describe("10. deploy with login to a registry that requires it", () => {
     expect(marker.stdout.trim()).toBe("release-1");
   });
 
-  it("a branch no rule names pushes nothing", async () => {
+  it("a branch no rule names pushes nothing, and the job fails", async () => {
     const before = await tags();
     const r = p.script("deploy.sh", ["app", "1"], { CIRCLE_BRANCH: "feature/x" });
-    ok(r);
+    expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toContain("nothing pushed");
     expect(await tags()).toEqual(before);
   });

@@ -146,7 +146,7 @@ describe("hostile values", () => {
     const log = join(dir, "docker.log");
     const base = { ...process.env, PATH: `${join(dir, "bin")}:${process.env.PATH}`, DOCKER_LOG: log, GEN_CIRCLE_STATE: join(dir, ".state"), CIRCLE_SHA1: "abc" };
     const other = run("bash", [join(dir, ".circleci/gen-circle/deploy.sh"), "app", "1"], { env: { ...base, CIRCLE_BRANCH: "feature" } });
-    expect(other.status).toBe(0);
+    expect(other.status).toBe(1);
     expect(other.stderr).toContain("nothing pushed");
     expect(calls(log).filter((c) => c[0] === "push")).toEqual([]);
     const main = run("bash", [join(dir, ".circleci/gen-circle/deploy.sh"), "app", "1"], { env: { ...base, CIRCLE_BRANCH: "main" } });

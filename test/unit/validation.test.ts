@@ -15,7 +15,7 @@ const cases: { name: string; spec: string; code: string; at: string; says?: RegE
   { name: "image name with a tag", spec: "image: myorg/app:1.0\n", code: "GC1011", at: "1:8", says: /Drop the ':1.0'/ },
   { name: "invalid service image", spec: "image: a/b\nservices:\n  db: 'postgres 15'\n", code: "GC1010", at: "3:7" },
   { name: "invalid regex", spec: "image: a/b\ndeploy:\n  rules:\n    - branch: /a[/\n      tags: [x]\n", code: "GC1012", at: "4:15" },
-  { name: "lookaround regex", spec: "image: a/b\ndeploy:\n  rules:\n    - tag: /(?!x)v1/\n      tags: [x]\n", code: "GC1019", at: "4:12" },
+  { name: "lookaround regex", spec: "image: a/b\ndeploy:\n  rules:\n    - tag: /(?!x)v1/\n      tags: [x]\n", code: "GC1019", at: "4:13" },
   { name: "duplicate image ids", spec: "images:\n  - name: a/app\n  - name: b/app\n", code: "GC1013", at: "3:11" },
   { name: "hash glob matches nothing", spec: "image:\n  name: a/b\n  hash: [Dockerfile, 'reqs/*.txt']\n", code: "GC1014", at: "3:22", files: ["Dockerfile"] },
   { name: "undefined registry", spec: "image: a/b\ndeploy:\n  rules:\n    - branch: main\n      tags: [x]\n      registry: ecr\n", code: "GC1015", at: "6:17" },
