@@ -101,8 +101,13 @@ start_engine() { # name: start it, link its client into $state/engines/NAME/bin
   mkdir -p "$bin"
   case "$1" in
     debian-20.10) start_debian_engine "$bin" ;;
-    docker-28-overlay2) client=$(bash "$here/modern-engine.sh" start classic 9>&-) && ln -sfn "$client/docker" "$bin/docker" ;;
-    docker-28-containerd) client=$(bash "$here/modern-engine.sh" start containerd 9>&-) && ln -sfn "$client/docker" "$bin/docker" ;;
+    docker-28-overlay2 | docker-28-containerd)
+      local store=classic
+      [ "$1" = docker-28-overlay2 ] || store=containerd
+      # Never a silent stop: say which engine failed (modern-engine.sh prints its own cause above).
+      client=$(bash "$here/modern-engine.sh" start "$store" 9>&-) || { log "starting $1 failed (logs in /var/tmp/gen-circle-engines)"; return 1; }
+      ln -sfn "$client/docker" "$bin/docker"
+      ;;
   esac
 }
 
