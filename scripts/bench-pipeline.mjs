@@ -1,13 +1,17 @@
 // Benchmark of the generated pipeline on real engines (a script, not a timed test). For each engine
 // of the test matrix (scripts/setup-test-env.sh starts them), builds the example image
 // (examples/demo: a 4 s, 220 MB dependency step) and prints, measured in this run, side by side:
-//  - cold, warm and code-change times of the generated pipeline's image steps (build job:
-//    image.sh key + warm; test job: image.sh key + ready) on a fresh engine (none of the
-//    project's images, an empty build cache), with the transport the scripts picked there;
+//  - cold, warm and code-change times of the generated pipeline's image steps (the one job of
+//    parallelism 1: image.sh key + ready + save) on a fresh engine (none of the project's images,
+//    an empty build cache), with the transport the scripts picked there;
 //  - the floor: restoring the same bytes into that engine (decompress + docker load of the image);
 //  - cold's parts: a bare build, and the cache save of that engine's transport;
 //  - seed 000's recipe (load the archive or build, then always save) for comparison;
-// and, on the first engine, the archive compression options (which chose zstd -3 -T0).
+// and, on the first engine, the archive compression options (which chose zstd -3 -T0);
+//  - the pipeline's shape, with `gen-circle run` on the example with parallelism 1 and 4: on a warm
+//    run, the machine starts and the bytes restored (what CircleCI charges for), per job and in all.
+//    Each run starts from a fresh engine and an empty /tmp/gen-circle (the scripts' state on CI),
+//    as on new CircleCI machines: the bench clears that folder.
 // Usage: npm run bench:pipeline [-- ENGINE...]   (default: every engine; BENCH_RUNS=5)
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -56,7 +60,7 @@ function bench(engine, first) {
   };
   const pipeline = () => {
     const e = { ...penv, CIRCLE_SHA1: `bench${++commit}` };
-    return sh(`${S}/image.sh key app 2>/dev/null && ${S}/image.sh warm app >/dev/null 2>&1`, e) + sh(`${S}/image.sh key app 2>/dev/null && ${S}/image.sh ready app >/dev/null 2>&1`, e);
+    return sh(`${S}/image.sh key app 2>/dev/null && ${S}/image.sh ready app >/dev/null 2>&1 && ${S}/image.sh save app >/dev/null 2>&1`, e);
   };
 
   fresh();
@@ -123,7 +127,37 @@ function bench(engine, first) {
   return { engine, version, transport, imageMb, archiveMb, cold, warm, codeChange, floor, buildOnly, saveOnly, seedWarm, comp };
 }
 
+// Warm `gen-circle run` of the example with the given parallelism: the summary's cost lines.
+function shape(engine, parallelism) {
+  const env = { ...process.env, PATH: `${join(TEST_STATE, "engines", engine, "bin")}:${process.env.PATH}` };
+  const sh = (cmd) => {
+    const r = spawnSync("bash", ["-c", cmd], { env, encoding: "utf8", maxBuffer: 1 << 26 });
+    if (r.status !== 0) throw new Error(`${engine}: ${cmd}\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+  };
+  const dir = mkdtempSync("/tmp/gc-bench-shape-");
+  cpSync(join(root, "examples/demo"), dir, { recursive: true, filter: (s) => !s.includes("/.circleci") });
+  const name = "localhost:5000/gc-bench/shape";
+  const spec = readFileSync(join(dir, "gen-circle.yml"), "utf8").replace(/name: .*/, `name: ${name}`).replace(/^test:\n/m, `test:\n  parallelism: ${parallelism}\n`);
+  writeFileSync(join(dir, "gen-circle.yml"), spec);
+  writeFileSync(join(dir, "requirements.txt"), readFileSync(join(dir, "requirements.txt"), "utf8") + `# bench ${Date.now()}\n`);
+  const cache = mkdtempSync("/tmp/gc-bench-runcache-");
+  sh(`cd ${dir} && git init -q -b bench && node ${root}/bin/gen-circle.js generate >/dev/null && git add -A && git -c user.email=b@b -c user.name=bench commit -qm bench`);
+  const fresh = () => sh(`docker images --format '{{.Repository}}:{{.Tag}}' | grep '^${name}:' | xargs -r docker rmi -f >/dev/null; docker builder prune -af >/dev/null; rm -rf /tmp/gen-circle`);
+  const runOnce = () => (fresh(), sh(`cd ${dir} && node ${root}/bin/gen-circle.js run --cache-dir ${cache}/cache --output ${cache}/run`));
+  runOnce(); // cold: fills the cache
+  const out = runOnce();
+  const lines = out.split("\n");
+  const jobs = lines.slice(lines.indexOf("summary:") + 1).filter((l) => /^ {2}[✓✗-] /.test(l) && !/not run/.test(l));
+  const total = lines.find((l) => l.includes("on CircleCI:")) ?? "";
+  fresh();
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(cache, { recursive: true, force: true });
+  return { parallelism, jobs, total: total.trim() };
+}
+
 const results = engines.map((e, i) => bench(e, i === 0));
+const shapes = engines.map((e) => ({ engine: e, runs: [1, 4].map((p) => shape(e, p)) }));
 const s = (x) => `${x.toFixed(2)} s`;
 const cols = results.map((r) => r.engine);
 const row = (label, cells) => console.log(`| ${label.padEnd(42)} | ${cells.map((c, i) => c.padEnd(Math.max(cols[i].length, 24))).join(" | ")} |`);
@@ -150,4 +184,12 @@ if (comp.length) {
     console.log(`| ${c.label.padEnd(14)} | ${c.save.toFixed(2).padStart(5)} s | ${(c.size / 1048576).toFixed(1).padStart(5)} MB | ${c.load.toFixed(2).padStart(5)} s | ${(c.save + c.load).toFixed(2).padStart(7)} s |`);
   }
 }
+console.log("\npipeline shape: a warm `gen-circle run` of the example (branch bench: no deploy jobs)\n");
+for (const { engine, runs } of shapes) {
+  for (const r of runs) {
+    console.log(`${engine}, parallelism ${r.parallelism}: ${r.total}`);
+    for (const j of r.jobs) console.log(`  ${j.trim()}`);
+  }
+}
+console.log("target for parallelism 1: one machine start per image before the tests end, and the archive restored once");
 if (!results.every((r) => warmOk(r) && coldOk(r))) process.exitCode = 1;

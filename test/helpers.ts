@@ -1,5 +1,5 @@
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,4 +57,27 @@ export function fixtureCases(): { name: string; dir: string; spec: string }[] {
     .filter((e) => e.isDirectory() && e.name !== "migrate")
     .map((e) => ({ name: e.name, dir: join(FIXTURES, e.name), spec: readFileSync(join(FIXTURES, e.name, "gen-circle.yml"), "utf8") }))
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** A `docker` for PATH that records each call (DOCKER_LOG) and answers like one that has everything. */
+export const fakeDocker = `#!/usr/bin/env bash
+# Records each call, one line of base64 arguments; answers like a docker that has everything.
+line=
+for a in "$@"; do line+="$(printf '%s' "$a" | base64 -w0) "; done
+printf '%s\\n' "$line" >>"$DOCKER_LOG"
+case "$1" in
+  inspect) echo true ;;
+  load) cat >/dev/null ;;
+  save) while [ $# -gt 0 ]; do if [ "$1" = -o ]; then : >"$2"; fi; shift; done ;;
+esac
+exit 0
+`;
+
+/** The calls a fakeDocker recorded, as argument vectors. */
+export function calls(log: string): string[][] {
+  if (!existsSync(log)) return [];
+  return readFileSync(log, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.trim().split(" ").filter(Boolean).map((b) => Buffer.from(b, "base64").toString("utf8")));
 }

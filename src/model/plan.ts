@@ -52,6 +52,9 @@ export interface ImageView {
     artifacts: string;
     workdir: string;
     user: string;
+    /** test.split: globs (relative to the context) and the --split-by mode, or no globs */
+    splitGlobs: string[];
+    splitBy: string;
   };
   services: {
     name: string;
@@ -79,67 +82,85 @@ export interface DeployView {
   tagRegex: string[];
 }
 
-const imageKey = (spec: Spec, id: string) => `gen-circle-v${spec.cache.version}-${id}-{{ arch }}-`;
+// Cache keys carry no {{ arch }}: on CircleCI it includes the CPU model, so two jobs of one workflow
+// on different hosts get different keys. The machine file (`uname -s -m`, written by image.sh key)
+// keeps archives of one architecture together. Ids are [a-z][a-z0-9_-]*, so the "." after the
+// version keeps the marker and service keys from ever starting with an image's key prefix.
+const MACHINE = `{{ checksum "${STATE}/hash/machine" }}`;
+const hashSum = (id: string) => `{{ checksum "${STATE}/hash/${id}" }}`;
+const imageKeyPrefix = (spec: Spec, id: string) => `gen-circle-v${spec.cache.version}-${id}-${MACHINE}-`;
+const imageKey = (spec: Spec, id: string) => `${imageKeyPrefix(spec, id)}${hashSum(id)}`;
+const builtKey = (spec: Spec, id: string) => `gen-circle-v${spec.cache.version}.built-${id}-${MACHINE}-${hashSum(id)}`;
 const serviceCacheDir = (image: string) => `${STATE}/services/${hashOf(image).slice(0, 12)}`;
 
 /** Spec → CircleCI config model + the view the scripts are rendered from. Pure. */
 export function plan(spec: Spec): Pipeline {
   const strategy = spec.cache.strategy;
   const saveLoad = strategy === "save-load";
-  const hasBuildJob = saveLoad || strategy === "registry";
+  const reusesCache = saveLoad || strategy === "registry";
   const commands: Record<string, CommandShape> = {};
   const imageParam = { image: { type: "string" as const, description: "Image id from gen-circle.yml" } };
   const script = (name: string, args: string) => `${SCRIPTS_DIR}/${name} ${args}`;
+  const P = "<< parameters.image >>";
+  const hashStep: StepShape = { run: { name: `Hash ${P} image inputs`, command: script("image.sh", `key ${P}`) } };
+  const restoreArchive: StepShape = {
+    restore_cache: { name: `Restore ${P} image archive`, keys: [imageKey(spec, P), imageKeyPrefix(spec, P)] },
+  };
+  const saveArchive: StepShape = { save_cache: { name: `Save ${P} image archive`, key: imageKey(spec, P), paths: [`${STATE}/cache/${P}`] } };
 
   if (saveLoad) {
     commands["gen-circle-restore-image"] = {
-      description: "Hash the image inputs and restore the cached image archive: this hash first, else the newest for any hash (a --cache-from source).",
+      description: "Hash the image inputs and restore the cached image archive: this hash first, else the newest of this machine architecture (a --cache-from source).",
       parameters: imageParam,
-      steps: [
-        // The key file holds the hash and the engine's cache transport (image.sh key).
-        { run: { name: "Hash << parameters.image >> image inputs", command: script("image.sh", "key << parameters.image >>") } },
-        {
-          restore_cache: {
-            name: "Restore << parameters.image >> image archive",
-            keys: [
-              `${imageKey(spec, "<< parameters.image >>")}{{ checksum "${STATE}/hash/<< parameters.image >>" }}`,
-              imageKey(spec, "<< parameters.image >>"),
-            ],
-          },
-        },
-      ],
-    };
-  }
-  if (hasBuildJob) {
-    const steps: StepShape[] = [
-      { run: { name: "Build << parameters.image >> image unless the cache has it", command: script("image.sh", "warm << parameters.image >>") } },
-    ];
-    if (saveLoad) {
-      steps.push({
-        save_cache: {
-          name: "Save << parameters.image >> image archive",
-          key: `${imageKey(spec, "<< parameters.image >>")}{{ checksum "${STATE}/hash/<< parameters.image >>" }}`,
-          paths: [`${STATE}/cache/<< parameters.image >>`],
-        },
-      });
-    }
-    commands["gen-circle-warm-image"] = {
-      description: saveLoad
-        ? "Make sure the cache holds the image for this hash: skip when it does; else build with --cache-from the newest archive and save a compressed archive atomically."
-        : "Make sure the registry holds the image for this hash: skip when it does; else build with --cache-from the branch's and the default branch's cache tags and push.",
-      parameters: imageParam,
-      steps,
+      // The key file holds the hash and the engine's cache transport (image.sh key).
+      steps: [hashStep, restoreArchive],
     };
   }
   commands["gen-circle-build-image"] = {
     description: "Build the image of this commit, reusing the cached dependency layers (--cache-from): the tested image always holds the code of this commit.",
     parameters: imageParam,
-    steps: [{ run: { name: "Build << parameters.image >> image for this commit", command: script("image.sh", "ready << parameters.image >>") } }],
+    steps: [{ run: { name: `Build ${P} image for this commit`, command: script("image.sh", `ready ${P}`) } }],
+  };
+  const saveCommand = (): void => {
+    commands["gen-circle-save-image"] ??= {
+      description: saveLoad
+        ? "On a cache miss, save the image's layers as a compressed archive (atomically) under this hash; on a hit there is nothing to save."
+        : "On a cache miss, push the image as the cache tags of this hash and branch; on a hit there is nothing to push.",
+      parameters: imageParam,
+      steps: [{ run: { name: `Save ${P} image cache`, command: script("image.sh", `save ${P}`) } }, ...(saveLoad ? [saveArchive] : [])],
+    };
+  };
+  const warmCommand = (): void => {
+    if (commands["gen-circle-warm-image"]) return;
+    // A hit costs a marker of a few bytes, not the archive: the job ends before downloading it.
+    const steps: StepShape[] = saveLoad
+      ? [
+          hashStep,
+          { restore_cache: { name: `Look up the ${P} cache marker`, keys: [builtKey(spec, P)] } },
+          {
+            run: {
+              name: `Stop here when the cache holds ${P} for this hash`,
+              command: `if ${script("image.sh", `built ${P}`)}; then circleci-agent step halt; fi`,
+            },
+          },
+          restoreArchive,
+          { run: { name: `Build ${P} image unless the cache has it`, command: script("image.sh", `warm ${P}`) } },
+          saveArchive,
+          { save_cache: { name: `Save ${P} cache marker`, key: builtKey(spec, P), paths: [`${STATE}/built/${P}`] } },
+        ]
+      : [{ run: { name: `Build ${P} image unless the cache has it`, command: script("image.sh", `warm ${P}`) } }];
+    commands["gen-circle-warm-image"] = {
+      description: saveLoad
+        ? "Make sure the cache holds the image for this hash: stop early when its marker says so; else build with --cache-from the newest archive, save the archive, then the marker."
+        : "Make sure the registry holds the image for this hash: skip when it does; else build with --cache-from the branch's and the default branch's cache tags and push.",
+      parameters: imageParam,
+      steps,
+    };
   };
   commands["gen-circle-test"] = {
     description: "Start the services on a private network, wait until they are ready, run the tests in the image and copy the results out.",
     parameters: imageParam,
-    steps: [{ run: { name: "Test << parameters.image >> in its container", command: script("test.sh", "run << parameters.image >>") } }],
+    steps: [{ run: { name: `Test ${P} in its container`, command: script("test.sh", `run ${P}`) } }],
   };
 
   const jobs: Record<string, JobShape> = {};
@@ -153,20 +174,27 @@ export function plan(spec: Spec): Pipeline {
   for (const img of spec.images) {
     const p = { image: img.id };
     const rules = img.deploy ? spec.deployRules : [];
+    const parallelism = img.test?.parallelism ?? 1;
+    // One job per image unless several test nodes share one image: then a build job fills the
+    // cache once and each node restores it (see the README, "Pipeline shape").
+    const buildJob = reusesCache && parallelism > 1;
     let upstream: string | undefined;
-    if (hasBuildJob) {
+    if (buildJob) {
+      warmCommand();
       const name = `build-${img.id}`;
-      jobs[name] = {
-        executor: "gen-circle",
-        steps: ["checkout", ...remote, ...(saveLoad ? [{ "gen-circle-restore-image": p }] : []), { "gen-circle-warm-image": p }],
-      };
+      jobs[name] = { executor: "gen-circle", steps: ["checkout", ...remote, { "gen-circle-warm-image": p }] };
       workflow.push(wfJob(name, undefined, upstreamFilters));
       upstream = name;
     }
-    const testName = `test-${img.id}`;
+    const testName = img.test ? `test-${img.id}` : `build-${img.id}`;
     const steps: StepShape[] = ["checkout", ...remote];
     if (saveLoad) steps.push({ "gen-circle-restore-image": p });
     steps.push({ "gen-circle-build-image": p });
+    if (reusesCache && !buildJob) {
+      // Before the tests: the cache is saved even when they fail.
+      saveCommand();
+      steps.push({ "gen-circle-save-image": p });
+    }
     if (img.selfTest.length) {
       steps.push({ run: { name: `Self-test ${img.id} image`, command: script("test.sh", `self ${img.id}`) } });
     }
@@ -180,20 +208,19 @@ export function plan(spec: Spec): Pipeline {
     }
     if (rules.length) {
       commands["gen-circle-export-image"] ??= {
-        description: "Hand the tested image to the deploy job through the workspace (only on branches and tags that deploy).",
+        description:
+          "Hand the tested image to the deploy job through the workspace (only on branches and tags that deploy; with parallelism, node 0 exports and the other nodes end here).",
         parameters: imageParam,
         steps: [
-          { run: { name: "Export << parameters.image >> image", command: script("image.sh", "export << parameters.image >>") } },
-          { persist_to_workspace: { root: WORKSPACE, paths: ["<< parameters.image >>.tar"] } },
+          { run: { name: `Export ${P} image`, command: script("image.sh", `export ${P}`) } },
+          { persist_to_workspace: { root: WORKSPACE, paths: [`${P}.tar`] } },
         ],
       };
+      // Last: on nodes other than 0, image.sh export ends the job (circleci-agent step halt), so
+      // that one node persists the tar (CircleCI refuses one file name persisted concurrently).
       steps.push({ when: { condition: deployCondition(rules), steps: [{ "gen-circle-export-image": p }] } });
     }
-    jobs[testName] = {
-      executor: "gen-circle",
-      ...(img.test && img.test.parallelism > 1 ? { parallelism: img.test.parallelism } : {}),
-      steps,
-    };
+    jobs[testName] = { executor: "gen-circle", ...(parallelism > 1 ? { parallelism } : {}), steps };
     workflow.push(wfJob(testName, upstream, upstreamFilters));
 
     for (const r of rules) {
@@ -233,7 +260,7 @@ export function plan(spec: Spec): Pipeline {
     view: {
       images: spec.images.map(imageView),
       strategy,
-      reusesCache: hasBuildJob,
+      reusesCache,
       defaultBranch: spec.cache.defaultBranch,
       cacheLogin: cacheReg?.login ? { host: cacheReg.host, ...cacheReg.login } : null,
       deploys,
@@ -292,6 +319,8 @@ function imageView(img: Image): ImageView {
       artifacts: t?.artifacts ?? "",
       workdir: t?.workdir ?? "",
       user: t?.user ?? "",
+      splitGlobs: t?.split?.globs ?? [],
+      splitBy: t?.split?.by ?? "",
     },
     services: img.services.map((s) => ({
       name: s.name,
@@ -336,7 +365,7 @@ function serviceCaches(spec: Spec, images: Image[]): { image: string; key: strin
   for (const img of images)
     for (const s of img.services)
       if (s.cache) {
-        const key = `gen-circle-v${spec.cache.version}-service-{{ arch }}-${hashOf(s.image).slice(0, 12)}`;
+        const key = `gen-circle-v${spec.cache.version}.service-${MACHINE}-${hashOf(s.image).slice(0, 12)}`;
         out.set(key, { image: s.image, key, dir: serviceCacheDir(s.image) });
       }
   return [...out.values()];

@@ -12,6 +12,7 @@ import type {
   ProjectLogin,
   ProjectService,
   ProjectSpec,
+  ProjectSplit,
   ProjectTest,
   Registry,
   Scalar,
@@ -160,9 +161,19 @@ export function normalize(
       results: t.results,
       artifacts: t.artifacts,
       parallelism: t.parallelism ?? 1,
+      split: normalizeSplit(t.split, [...path, "split"]),
       workdir: t.workdir,
       user: t.user,
     };
+  }
+
+  function normalizeSplit(s: ProjectSplit | undefined, path: (string | number)[]): Test["split"] {
+    if (s === undefined) return undefined;
+    const o = typeof s === "string" ? { glob: s } : s;
+    const list = Array.isArray(o.glob) ? o.glob : [o.glob];
+    const globPath = typeof s === "string" ? path : [...path, "glob"];
+    const globs = list.map((g, i) => cleanPath(g, Array.isArray(o.glob) ? [...globPath, i] : globPath));
+    return { globs, by: o.by ?? "timings" };
   }
 
   function normalizeServices(map: Record<string, ProjectService>, path: (string | number)[]): Service[] {

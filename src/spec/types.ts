@@ -27,9 +27,13 @@ export type ProjectTest =
       results?: string;
       artifacts?: string;
       parallelism?: number;
+      split?: ProjectSplit;
       workdir?: string;
       user?: string;
     };
+/** How `circleci tests split` shares the files: by earlier run times, by name, by file size. */
+export type SplitBy = "timings" | "name" | "filesize";
+export type ProjectSplit = string | { glob: string | string[]; by?: SplitBy };
 export type ProjectService =
   | string
   | {
@@ -93,6 +97,8 @@ export interface Test {
   results?: string;
   artifacts?: string;
   parallelism: number;
+  /** Test files shared out among the parallel nodes (TEST_FILES in the container). */
+  split?: { globs: string[]; by: SplitBy };
   workdir?: string;
   user?: string;
 }

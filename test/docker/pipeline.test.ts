@@ -15,6 +15,41 @@ const project = (o: ConstructorParameters<typeof Project>[0]) => {
 afterAll(() => projects.forEach((p) => p.cleanup()));
 const ok = (r: { status: number; stdout: string; stderr: string }) => expect(r.status, r.stdout + r.stderr).toBe(0);
 
+describe("test splitting: four nodes, disjoint shares, all of the files, one image tar", () => {
+  const p = project({
+    name: "split",
+    spec: (base) => ({
+      ...base,
+      services: {},
+      test: {
+        // Each node proves its files are in the image at the paths TEST_FILES names.
+        command: 'for f in $TEST_FILES; do test -f "/app/$f" && echo "ran $f"; done',
+        parallelism: 4,
+        split: { glob: ["src/*", "tests/**/*.sh", "requirements.txt"], by: "name" },
+      },
+      deploy: { registry: "localhost:5000", rules: [{ branch: "main", tags: ["latest"] }] },
+    }),
+  });
+
+  it("each node runs its share in the container; node 0 alone exports the image", () => {
+    ok(p.script("image.sh", ["ready", "app"]));
+    const ran: string[][] = [];
+    const ws = join(p.dir, "ws");
+    for (let node = 0; node < 4; node++) {
+      const nodeEnv = { CIRCLE_NODE_INDEX: String(node), CIRCLE_NODE_TOTAL: "4" };
+      const t = p.script("test.sh", ["run", "app"], nodeEnv);
+      ok(t);
+      ran.push([...t.stdout.matchAll(/^ran (.*)$/gm)].map((m) => m[1]!));
+      ok(p.script("image.sh", ["export", "app", ws], nodeEnv));
+    }
+    const all = ran.flat();
+    expect(new Set(all).size).toBe(all.length);
+    expect(all.sort()).toEqual(["requirements.txt", "src/app.sh", "src/marker", "tests/run.sh"]);
+    expect(ran.filter((r) => r.length > 0)).toHaveLength(4);
+    expect(execFileSync("ls", [ws], { encoding: "utf8" }).trim().split("\n")).toEqual(["app.tar"]);
+  });
+});
+
 describe("8. services and tests in the container", () => {
   const p = project({ name: "services" });
   const prefix = "gc-app-";

@@ -54,7 +54,7 @@ describe("gen-circle run", () => {
     const r = gcRun("--branch", "main");
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(INSTALL);
-    expect(r.stdout).toMatch(/✓ build-app +passed/);
+    expect(r.stdout).not.toContain("build-app"); // one test node: one job builds, saves and tests
     expect(r.stdout).toMatch(/✓ test-app +passed/);
     expect(r.stdout).toMatch(/✓ deploy-app-1 +passed/);
     expect(r.stdout).toMatch(/- deploy-app-2 +not run/);
@@ -71,8 +71,31 @@ describe("gen-circle run", () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).not.toMatch(INSTALL);
     expect(r.stdout).toContain("cache hit");
-    expect(r.stdout).toMatch(/caches: 2 restored \(\d.*\), 0 missed, 0 saved/);
+    // The archive is restored once, by the one job that builds and tests (issue 9).
+    expect(r.stdout).toMatch(/caches: 1 restored \(\d.*\), 0 missed, 0 saved/);
     expect(r.stdout).toMatch(/Save app image archive .*: skipped: .* exists/);
+    expect(r.stdout).toMatch(/on CircleCI: 2 machine starts/); // test-app, deploy-app-1
+    expect(r.stdout).not.toContain("{{ arch }}");
+  });
+
+  it("with parallelism 2: the build job ends on the marker before restoring the archive", () => {
+    writeFileSync(join(dir, "gen-circle.yml"), readFileSync(join(dir, "gen-circle.yml"), "utf8").replace(/^test:\n/m, "test:\n  parallelism: 2\n"));
+    expect(cli(["generate"], dir).status).toBe(0);
+    git("commit", "-qam", "two test nodes");
+    const first = gcRun("--branch", "feature/p2");
+    expect(first.status, first.stdout + first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/\[build-app\] ✓ Save app cache marker/);
+    freshEngine();
+    const r = gcRun("--branch", "feature/p2");
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\[build-app\] ✓ Stop here when the cache holds app for this hash .*: circleci-agent step halt/);
+    expect(r.stdout).not.toMatch(/\[build-app\] ✓ Restore app image archive/);
+    expect(r.stdout).not.toMatch(INSTALL);
+    expect(r.stdout).toMatch(/✓ build-app +passed .*restored \d+(\.\d+)? B,/); // the marker: bytes, not megabytes
+    expect(r.stdout).toMatch(/✓ test-app +passed .*\(per node; 2 nodes\)/);
+    expect(r.stdout).toMatch(/on CircleCI: 3 machine starts/);
+    git("revert", "--no-edit", "HEAD");
+    expect(cli(["generate"], dir).status).toBe(0);
   });
 
   it("a feature branch builds and tests, and does not deploy", () => {
@@ -113,6 +136,35 @@ describe("gen-circle run", () => {
 
 describe("gen-circle run: executors and Ctrl-C", () => {
   const write = (name: string, yaml: string) => writeFileSync(join(dir, name), yaml);
+
+  it("circleci-agent step halt ends the job green; no later step runs", () => {
+    write(
+      "halt.yml",
+      `version: 2.1
+jobs:
+  early:
+    machine: { image: ubuntu-2404:current }
+    steps:
+      - run: echo before
+      - run: circleci-agent step halt
+      - run: echo after-the-halt
+      - run: { command: echo always-after, when: always }
+  next:
+    machine: { image: ubuntu-2404:current }
+    steps: [{ run: echo next-ran }]
+workflows: { w: { jobs: [early, { next: { requires: [early] } }] } }
+`,
+    );
+    git("add", "-A");
+    git("commit", "-q", "-m", "halt job");
+    const r = cli(["run", "--config", "halt.yml", "--output", join(out, "halt")], dir, env);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("before");
+    expect(r.stdout).not.toContain("after-the-halt");
+    expect(r.stdout).not.toContain("always-after");
+    expect(r.stdout).toMatch(/✓ early +passed/);
+    expect(r.stdout).toContain("next-ran");
+  });
 
   it("a docker job runs its steps inside the primary image; a missing image is a clear error", () => {
     write(

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { compileSpec, generate } from "../../src/index.js";
-import { run, writeTree } from "../helpers.js";
+import { calls, fakeDocker, run, writeTree } from "../helpers.js";
 
 // Every string of the spec reaches bash quoted, or the schema rejects it. Shown by running the
 // rendered scripts with a recording `docker` first on PATH: each hostile value must arrive as one
@@ -25,26 +25,6 @@ const payloads = [
   `a|touch ${MARK}&`,
 ];
 const multiline = `first\ntouch ${MARK}\n`;
-
-const fakeDocker = `#!/usr/bin/env bash
-# Records each call, one line of base64 arguments; answers like a docker that has everything.
-line=
-for a in "$@"; do line+="$(printf '%s' "$a" | base64 -w0) "; done
-printf '%s\\n' "$line" >>"$DOCKER_LOG"
-case "$1" in
-  inspect) echo true ;;
-  load) cat >/dev/null ;;
-esac
-exit 0
-`;
-
-function calls(log: string): string[][] {
-  if (!existsSync(log)) return [];
-  return readFileSync(log, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => l.trim().split(" ").filter(Boolean).map((b) => Buffer.from(b, "base64").toString("utf8")));
-}
 
 function specWith(h: string, text: string) {
   return {

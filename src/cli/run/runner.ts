@@ -33,6 +33,8 @@ export interface JobResult {
   name: string;
   status: "passed" | "failed" | "skipped" | "not run";
   ms: number;
+  /** CircleCI's machines for this job: its parallelism (this run runs node 0 only) */
+  nodes: number;
   steps: StepResult[];
   cache: { key: string; hit: boolean; bytes: number; op: "restore" | "save" }[];
   tests: { passed: number; failed: number; failedNames: string[] };
@@ -53,7 +55,7 @@ export async function runWorkflow(jobs: Job[], ctx: RunContext): Promise<JobResu
     return ok;
   };
   jobs.forEach(decide);
-  for (const j of jobs) if (!selected.get(j.name)) results.set(j.name, empty(j.name, "not run"));
+  for (const j of jobs) if (!selected.get(j.name)) results.set(j.name, empty(j.name, "not run", j.parallelism));
 
   const pending = jobs.filter((j) => selected.get(j.name));
   const running = new Map<string, Promise<void>>();
@@ -65,7 +67,7 @@ export async function runWorkflow(jobs: Job[], ctx: RunContext): Promise<JobResu
       if (deps.some((d) => !d)) continue;
       pending.splice(pending.indexOf(j), 1);
       if (interrupt.requested || deps.some((d) => d!.status !== "passed")) {
-        results.set(j.name, empty(j.name, "skipped"));
+        results.set(j.name, empty(j.name, "skipped", j.parallelism));
         continue;
       }
       const p = runJob(j, ctx, prefix).then((r) => {
@@ -77,14 +79,14 @@ export async function runWorkflow(jobs: Job[], ctx: RunContext): Promise<JobResu
     if (running.size) await Promise.race(running.values());
     else if (pending.length && !running.size) {
       // Everything left waits on a job that will not run.
-      for (const j of pending.splice(0)) results.set(j.name, empty(j.name, "skipped"));
+      for (const j of pending.splice(0)) results.set(j.name, empty(j.name, "skipped", j.parallelism));
     }
   }
   return jobs.map((j) => results.get(j.name)!);
 }
 
-function empty(name: string, status: JobResult["status"]): JobResult {
-  return { name, status, ms: 0, steps: [], cache: [], tests: { passed: 0, failed: 0, failedNames: [] } };
+function empty(name: string, status: JobResult["status"], nodes: number): JobResult {
+  return { name, status, ms: 0, nodes, steps: [], cache: [], tests: { passed: 0, failed: 0, failedNames: [] } };
 }
 
 async function runJob(job: Job, ctx: RunContext, prefix: boolean): Promise<JobResult> {
@@ -103,6 +105,7 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean): Promise<JobRe
   mkdirSync(workdir, { recursive: true });
   const bashEnv = join(jobDir, "bash_env");
   writeFileSync(bashEnv, "");
+  const halt = agentShim(jobDir);
   const ciEnv: Record<string, string> = {
     CI: "true",
     CIRCLECI: "true",
@@ -123,12 +126,14 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean): Promise<JobRe
     ...ctx.env,
   };
   const env: Record<string, string> = { ...(process.env as Record<string, string>), ...ciEnv };
+  env.PATH = `${join(jobDir, "bin")}:${env.PATH ?? "/usr/bin:/bin"}`;
   if (!ctx.tag) delete env.CIRCLE_TAG;
-  const result = empty(job.name, "passed");
+  const result = empty(job.name, "passed", job.parallelism);
   const t0 = Date.now();
   const store = new CacheStore(ctx.cacheDir);
   const background: ChildProcess[] = [];
   let failed = false;
+  let halted = false;
   let container: string | undefined;
   out(`job ${job.name} (${job.executor.type}: ${job.executor.image})`);
 
@@ -156,6 +161,11 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean): Promise<JobRe
     for (const step of job.steps) {
       const when = "when" in step ? step.when : step.kind === "store_test_results" || step.kind === "store_artifacts" ? "always" : "on_success";
       const name = stepName(step);
+      if (halted) {
+        // circleci-agent step halt ends the job there, green: no later step runs, whatever its when.
+        result.steps.push({ name, status: "skipped", ms: 0 });
+        continue;
+      }
       if ((when === "on_success" && (failed || interrupt.requested)) || (when === "on_fail" && !failed)) {
         result.steps.push({ name, status: "skipped", ms: 0 });
         continue;
@@ -170,9 +180,14 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean): Promise<JobRe
             break;
           case "run": {
             const cwd = step.workingDirectory ? mapPath(step.workingDirectory, workdir) : workdir;
-            const code = await runCommand(step, { ...env, ...step.environment }, { ...ciEnv, ...step.environment }, cwd, jobDir, container, out, background);
+            const inContainer = { ...ciEnv, PATH: `${join(jobDir, "bin")}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, ...step.environment };
+            const code = await runCommand(step, { ...env, ...step.environment }, container ? inContainer : { ...ciEnv, ...step.environment }, cwd, jobDir, container, out, background);
             ok = code === 0;
             if (!ok) note = code === null ? "stopped" : `exit ${code}`;
+            if (ok && existsSync(halt)) {
+              halted = true;
+              note = "circleci-agent step halt: the job ends here";
+            }
             break;
           }
           case "restore_cache": {
@@ -260,6 +275,21 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean): Promise<JobRe
   return result;
 }
 
+/** CircleCI's agent as far as steps use it (`circleci-agent step halt`); returns the halt file. */
+function agentShim(jobDir: string): string {
+  const halt = join(jobDir, "halted");
+  mkdirSync(join(jobDir, "bin"), { recursive: true });
+  const shim = join(jobDir, "bin", "circleci-agent");
+  writeFileSync(
+    shim,
+    `#!/bin/sh\n# gen-circle run: CircleCI's agent, as far as job steps use it.\n` +
+      `if [ "$#" = 2 ] && [ "$1" = step ] && [ "$2" = halt ]; then : >'${halt.replace(/'/g, "'\\''")}'; exit 0; fi\n` +
+      `echo "circleci-agent $*: gen-circle run knows only 'circleci-agent step halt'" >&2\nexit 1\n`,
+    { mode: 0o755 },
+  );
+  return halt;
+}
+
 function stepName(s: Step): string {
   switch (s.kind) {
     case "run":
@@ -337,13 +367,16 @@ function runCommand(
   if (container) {
     cmd = "docker";
     // The variables go by name (-e NAME): their values stay out of the process list.
-    args = ["exec", "-w", cwd, ...Object.keys(containerEnv).flatMap((k) => ["-e", k]), container, ...(step.shell ? shell : ["sh", "-e"]), script];
+    // PATH by value: the docker client itself must keep this machine's PATH (its engine's client).
+    const names = Object.keys(containerEnv).filter((k) => k !== "PATH");
+    const path = containerEnv.PATH ? ["-e", `PATH=${containerEnv.PATH}`] : [];
+    args = ["exec", "-w", cwd, ...names.flatMap((k) => ["-e", k]), ...path, container, ...(step.shell ? shell : ["sh", "-e"]), script];
   } else {
     cmd = shell[0]!;
     args = [...shell.slice(1), script];
   }
   mkdirSync(cwd, { recursive: true });
-  const child = spawn(cmd, args, { cwd: container ? undefined : cwd, env: container ? { ...env, ...containerEnv } : env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(cmd, args, { cwd: container ? undefined : cwd, env: container ? { ...env, ...containerEnv, PATH: env.PATH! } : env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const relay = (stream: NodeJS.ReadableStream) => {
     let buf = "";
     stream.on("data", (d: Buffer) => {
@@ -416,7 +449,17 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 export function summary(results: JobResult[]): string {
   const lines = ["", "summary:"];
-  for (const r of results) lines.push(`  ${r.status === "passed" ? "✓" : r.status === "failed" ? "✗" : "-"} ${r.name.padEnd(28)} ${r.status.padEnd(8)} ${r.ms ? secs(r.ms) : ""}`);
+  const bytes = (r: JobResult, op: "restore" | "save") => r.cache.filter((c) => c.op === op && (op === "restore" ? c.hit : !c.hit)).reduce((n, c) => n + c.bytes, 0);
+  for (const r of results) {
+    const ran = r.status === "passed" || r.status === "failed";
+    // What CircleCI charges for, per job: each node is a machine that restores what node 0 did.
+    const cost = ran ? `  restored ${human(bytes(r, "restore"))}, saved ${human(bytes(r, "save"))}${r.nodes > 1 ? ` (per node; ${r.nodes} nodes)` : ""}` : "";
+    lines.push(`  ${r.status === "passed" ? "✓" : r.status === "failed" ? "✗" : "-"} ${r.name.padEnd(28)} ${r.status.padEnd(8)} ${r.ms ? secs(r.ms).padEnd(7) : ""}${cost}`.trimEnd());
+  }
+  const started = results.filter((r) => r.status === "passed" || r.status === "failed");
+  const machines = started.reduce((n, r) => n + r.nodes, 0);
+  const restoredAll = started.reduce((n, r) => n + r.nodes * bytes(r, "restore"), 0);
+  lines.push(`  on CircleCI: ${machines} machine start${machines === 1 ? "" : "s"}, ${human(restoredAll)} restored in all`);
   const caches = results.flatMap((r) => r.cache);
   const hits = caches.filter((c) => c.op === "restore" && c.hit);
   const misses = caches.filter((c) => c.op === "restore" && !c.hit);

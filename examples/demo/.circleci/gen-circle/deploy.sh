@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:ce8a552f8a74da8cffb275d46f53d7bf584b87bd83e1db28e118d7cc17dcb240
+# gen-circle-checksum: sha256:9d6b322960cacc2fc60fd534087dd767af9b3971c009af0f6ab9594a4316a9f1
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Tags this commit's image by a deploy rule of gen-circle.yml and pushes it.
 # Usage: deploy.sh IMAGE RULE
 # The workflow's filters already run a rule's job only on its branches or tags; this script checks
-# again, so that nothing is pushed from a branch or tag that no rule names, even by hand.
+# again, so that nothing is pushed from a branch or tag that no rule names, even by hand, and fails
+# when it disagrees with them.
 # The password is read from the variable the spec names and reaches docker on stdin only.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -66,14 +67,14 @@ matches() { # value, then exact names, then --, then regexes (whole match)
   return 1
 }
 
+# A job started for this rule whose branch or tag the rule does not match here is a failure, never
+# a green job that pushed nothing: CircleCI (Java regexes) and this check (POSIX ERE) disagree.
 if [ ${#tag_exact[@]} -gt 0 ] || [ ${#tag_regex[@]} -gt 0 ]; then
   if [ -z "$git_tag" ] || ! matches "$git_tag" "${tag_exact[@]}" -- "${tag_regex[@]}"; then
-    gc_log "git tag '${git_tag}' is not one that rule $rule deploys: nothing pushed"
-    exit 0
+    gc_die "git tag '${git_tag}' is not one that rule $rule deploys: nothing pushed (the rule's filters and this check disagree, or the script was run by hand on another tag)"
   fi
 elif [ -z "$branch" ] || ! matches "$branch" "${branch_exact[@]}" -- "${branch_regex[@]}"; then
-  gc_log "branch '${branch}' is not one that rule $rule deploys: nothing pushed"
-  exit 0
+  gc_die "branch '${branch}' is not one that rule $rule deploys: nothing pushed (the rule's filters and this check disagree, or the script was run by hand on another branch)"
 fi
 
 if [ -n "$login_user" ]; then

@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:b2816f444f7fcb8bf462651c33852062cc86c1073444aac9eb13af741a997b81
+# gen-circle-checksum: sha256:2b6f99071c697d618b80ade21c0be7818e803460e5a3bdcbe202e219315b23cd
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: save-load.
-# Usage: image.sh key IMAGE           hash the inputs; write the cache key file (save-load)
+# Usage: image.sh key IMAGE           hash the inputs; write the cache key files (save-load)
+#        image.sh built IMAGE         exit 0 when the cache marker says the cache has this hash
 #        image.sh warm IMAGE          make sure the cache holds the image for this hash
 #        image.sh ready IMAGE         build this commit's image (tagged $GC_COMMIT_REF)
+#        image.sh save IMAGE          after ready, on a cache miss: save the image's cache
 #        image.sh export IMAGE [DIR]  save this commit's image to DIR/IMAGE.tar
 #        image.sh import IMAGE [DIR]  load it back (deploy job)
-#   DIR defaults to $GEN_CIRCLE_STATE/workspace (/tmp/gen-circle/workspace: the workspace root).
+#   DIR defaults to the workspace root, $GC_STATE/workspace. GC_STATE is /tmp/gen-circle, the
+#   folder the config's cache keys and paths name (GEN_CIRCLE_STATE overrides it for runs by hand).
 # A cache that is missing, corrupt or unreachable is a warning and a rebuild, never a failure; a
 # cache that was restored and still not used by the build is a warning too.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-[ $# -ge 2 ] || { echo "usage: image.sh key|warm|ready|export|import IMAGE [DIR]" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: image.sh key|built|warm|ready|save|export|import IMAGE [DIR]" >&2; exit 2; }
 cmd=$1
 gc_image "$2"
 build_log="$GC_STATE/build/$GC_ID.log"
@@ -83,6 +86,7 @@ cache_ref="$GC_NAME:cache-$hash"
 cache_dir="$GC_STATE/cache/$GC_ID"
 key_file="$GC_STATE/hash/$GC_ID"
 unpacked="$GC_STATE/buildkit/$GC_ID"
+marker="$GC_STATE/built/$GC_ID"
 # The engine is asked once per job, by `key` (each docker call costs); the later steps of the job
 # read its answer from the key file, as long as that is for this hash.
 if [ "$cmd" != key ] && [ -s "$key_file" ]; then
@@ -197,6 +201,12 @@ save_archive() {
   done
 }
 
+write_marker() { # after the archive: a marker never promises an archive that was not saved
+  mkdir -p "${marker%/*}"
+  cp "$key_file" "$marker.tmp"
+  mv "$marker.tmp" "$marker"
+}
+
 prepare_cache_dir() {
   mkdir -p "$cache_dir"
   rm -f "$cache_dir"/*.partial.* # left by a killed save: never trusted
@@ -215,7 +225,19 @@ case "$cmd" in
     mv "$key_file.tmp" "$key_file"
     # Beside it, not in it: an engine upgrade must not change the key.
     printf '%s\n' "$GC_ENGINE" >"$key_file.engine"
-    gc_log "hash $hash; cache transport on this engine: $GC_TRANSPORT ($GC_ENGINE)"
+    # The machine's architecture, in every cache key instead of CircleCI's {{ arch }} (which has
+    # the CPU model: two hosts of one architecture would not share a cache).
+    uname -s -m >"${key_file%/*}/machine"
+    gc_log "hash $hash; cache transport on this engine: $GC_TRANSPORT ($GC_ENGINE); machine $(uname -s -m)"
+    ;;
+  built)
+    # The marker (saved after the archive, under the same hash and transport) says the cache
+    # holds this hash, so the build job ends without downloading the archive.
+    if [ -s "$marker" ] && cmp -s "$marker" "$key_file"; then
+      gc_log "cache hit: the marker for hash $hash ($GC_TRANSPORT) is in the cache; nothing to build or save"
+      exit 0
+    fi
+    exit 1
     ;;
   warm)
     prepare_cache_dir
@@ -225,6 +247,7 @@ case "$cmd" in
     fi
     if found=$(archive_for "$hash"); then
       gc_log "cache hit: $found holds the cache for hash $hash; nothing to build or save"
+      write_marker
       exit 0
     fi
     reuse=()
@@ -239,6 +262,7 @@ case "$cmd" in
     build "${reuse[@]}"
     save_archive
     rm -rf "$unpacked"
+    write_marker
     ;;
   ready)
     prepare_cache_dir
@@ -260,13 +284,39 @@ case "$cmd" in
       while IFS= read -r old; do
         if open_archive "$old"; then reuse+=("$source"); fi
       done < <(older_archives)
-      gc_warn "no cached image for hash $hash (did the build job run?): building${reuse[*]:+ with layers of ${reuse[*]}}"
+      gc_log "cache miss for hash $hash: building${reuse[*]:+ with layers of ${reuse[*]}}"
+      if [ "$GC_TRANSPORT" = buildkit ]; then
+        # Kept for image.sh save: BuildKit's cache can only be exported by the build itself.
+        rm -rf "$unpacked/export"
+        build_opts=(--cache-to "type=local,dest=$unpacked/export,mode=max,compression=uncompressed")
+      fi
     fi
     build "${reuse[@]}"
     [ -z "$restored" ] || check_reuse "$restored"
+    find "$unpacked" -mindepth 1 -maxdepth 1 ! -name export -exec rm -rf {} + 2>/dev/null || true
+    ;;
+  save)
+    prepare_cache_dir
+    if [ "$GC_TRANSPORT" = none ]; then
+      no_transport
+    elif found=$(archive_for "$hash"); then
+      gc_log "cache hit: $found holds the cache for hash $hash; nothing to save"
+    elif [ "$GC_TRANSPORT" = buildkit ] && [ ! -s "$unpacked/export/index.json" ]; then
+      gc_warn "no BuildKit cache export for hash $hash (run image.sh ready first): nothing saved"
+    else
+      docker image inspect "$GC_COMMIT_REF" >/dev/null 2>&1 || gc_die "$GC_COMMIT_REF is not built: run image.sh ready first"
+      save_archive
+    fi
     rm -rf "$unpacked"
     ;;
   export)
+    if [ "${CIRCLE_NODE_TOTAL:-1}" -gt 1 ] && [ "${CIRCLE_NODE_INDEX:-0}" != 0 ]; then
+      # One node persists the tar (CircleCI refuses one file name persisted by concurrent jobs):
+      # the others end their job here, green, before persist_to_workspace.
+      gc_log "node $CIRCLE_NODE_INDEX of $CIRCLE_NODE_TOTAL: node 0 exports the image; this node ends here"
+      if command -v circleci-agent >/dev/null; then circleci-agent step halt; fi
+      exit 0
+    fi
     dir=${3:-$GC_STATE/workspace}
     mkdir -p "$dir"
     docker save "$GC_COMMIT_REF" -o "$dir/$GC_ID.tar.partial"
@@ -281,7 +331,7 @@ case "$cmd" in
     gc_log "loaded $GC_COMMIT_REF"
     ;;
   *)
-    echo "image.sh: unknown command '$cmd' (key, warm, ready, export, import)" >&2
+    echo "image.sh: unknown command '$cmd' (key, built, warm, ready, save, export, import)" >&2
     exit 2
     ;;
 esac

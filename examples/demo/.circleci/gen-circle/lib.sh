@@ -1,13 +1,14 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:b15c6e792b7b66618e89fcad076bd9698e44f768651d45e672447067654ad3c3
+# gen-circle-checksum: sha256:53e2fcbe515c3f882ac7920798776a2a103efd93b7b9ae035ae5ea2b0cbe0de5
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
 
 GC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 GC_SCRIPTS="$GC_ROOT/.circleci/gen-circle"
-GC_STATE=${GEN_CIRCLE_STATE:-${TMPDIR:-/tmp}/gen-circle}
+# One state folder whatever TMPDIR says: the config's cache keys and paths name /tmp/gen-circle.
+GC_STATE=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
 GC_IMAGES='app'
 export GC_ROOT GC_SCRIPTS GC_STATE
 

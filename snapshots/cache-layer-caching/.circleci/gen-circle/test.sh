@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:02e86b4888716ce52fb63992ad7157721e0bbcdba463e69451f963356839a600
+# gen-circle-checksum: sha256:40c4c111e8b1a3d5ee8c051b40fe489a8d59cea897fd1ab76c038a0b2d5322a5
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -28,6 +28,8 @@ configure() {
   artifacts=
   workdir=
   user=
+  split_globs=()
+  split_by=
   case "$GC_ID" in
     'big')
       test_shell='make test'
@@ -128,6 +130,56 @@ services() {
   esac
 }
 
+# split_tests: this node's share of the test files (test.split), in $test_files, space-separated.
+# CircleCI's own `circleci tests glob | circleci tests split` where the CLI is on PATH (timings come
+# from earlier runs' stored JUnit results); elsewhere the same shares by name or file size, here.
+split_tests() {
+  local index=${CIRCLE_NODE_INDEX:-0} total=${CIRCLE_NODE_TOTAL:-1} all share f
+  all=$(
+    cd "$GC_ROOT/$GC_CONTEXT"
+    shopt -s globstar nullglob
+    local g
+    for g in "${split_globs[@]}"; do
+      # shellcheck disable=SC2206 # the glob is expanded here on purpose
+      local -a m=($g)
+      for f in "${m[@]}"; do [ -f "$f" ] && printf '%s\n' "$f"; done
+    done | LC_ALL=C sort -u
+  )
+  [ -n "$all" ] || gc_die "test.split matched no files under $GC_CONTEXT (globs: ${split_globs[*]})"
+  while IFS= read -r f; do
+    case "$f" in *[[:space:]]*) gc_die "test file '$f' has a space in its name: TEST_FILES is space-separated" ;; esac
+  done <<<"$all"
+  if command -v circleci >/dev/null 2>&1; then
+    share=$(cd "$GC_ROOT/$GC_CONTEXT" && printf '%s\n' "$all" | circleci tests split --split-by="$split_by")
+  else
+    if [ "$split_by" = timings ]; then
+      gc_log "no circleci CLI here: splitting by file size instead of timings"
+      split_by=filesize
+    fi
+    share=$(
+      cd "$GC_ROOT/$GC_CONTEXT"
+      while IFS= read -r f; do
+        if [ "$split_by" = filesize ]; then printf '%s %s\n' "$(wc -c <"$f")" "$f"; else printf '0 %s\n' "$f"; fi
+      done <<<"$all" | awk -v n="$total" -v me="$index" '
+        { size[NR] = $1; name[NR] = substr($0, index($0, " ") + 1) }
+        END {
+          # name: round robin in name order; filesize: largest first, each to the lightest node
+          for (i = 1; i <= NR; i++) order[i] = i
+          if (size[1] != "") for (i = 2; i <= NR; i++) for (j = i; j > 1 && size[order[j]] + 0 > size[order[j-1]] + 0; j--) { t = order[j]; order[j] = order[j-1]; order[j-1] = t }
+          for (i = 1; i <= NR; i++) {
+            k = order[i]; best = 0
+            for (b = 1; b < n; b++) if (load[b] < load[best] || (load[b] == load[best] && count[b] < count[best])) best = b
+            load[best] += size[k]; count[best]++
+            if (best == me) print name[k]
+          }
+        }' | LC_ALL=C sort
+    )
+  fi
+  test_files=$(printf '%s\n' "$share" | awk 'NF' | tr '\n' ' ')
+  test_files=${test_files% }
+  gc_log "node $index of $total: $(awk 'NF' <<<"$share" | wc -l | tr -d ' ') of $(wc -l <<<"$all" | tr -d ' ') test files ($split_by)"
+}
+
 copy_out() { # container-path host-dir: a folder's contents, or a warning
   local from=$1 to=$2
   rm -rf "$to"
@@ -137,6 +189,14 @@ copy_out() { # container-path host-dir: a folder's contents, or a warning
 
 run_tests() {
   configure
+  if [ ${#split_globs[@]} -gt 0 ]; then
+    split_tests
+    if [ -z "$test_files" ]; then
+      # An empty TEST_FILES would make most runners run everything.
+      gc_log "node ${CIRCLE_NODE_INDEX:-0} has no test files to run (more nodes than files)"
+      return 0
+    fi
+  fi
   trap cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
@@ -144,6 +204,7 @@ run_tests() {
   docker network create "$network" >/dev/null
   services
   local -a args=(create --name "$run_id-test" --network "$network" "${test_env[@]}")
+  [ ${#split_globs[@]} -eq 0 ] || args+=(-e "TEST_FILES=$test_files")
   args+=(-e "CI=${CI:-}" -e "CIRCLE_NODE_INDEX=${CIRCLE_NODE_INDEX:-0}" -e "CIRCLE_NODE_TOTAL=${CIRCLE_NODE_TOTAL:-1}")
   [ -z "$workdir" ] || args+=(--workdir "$workdir")
   [ -z "$user" ] || args+=(--user "$user")

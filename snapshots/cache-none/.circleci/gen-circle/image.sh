@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:c9b633f3389f1376cdcd4be0910f4d2a719479ea96e25280c0ea3655783cd435
+# gen-circle-checksum: sha256:78e3703ee02b6c330ca3f2e28cc4310bee1cc2f9816b858e37e7e204660b73a4
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: none.
-# Usage: image.sh key IMAGE           hash the inputs; write the cache key file (save-load)
+# Usage: image.sh key IMAGE           hash the inputs; write the cache key files (save-load)
+#        image.sh built IMAGE         exit 0 when the cache marker says the cache has this hash
 #        image.sh warm IMAGE          make sure the cache holds the image for this hash
 #        image.sh ready IMAGE         build this commit's image (tagged $GC_COMMIT_REF)
+#        image.sh save IMAGE          after ready, on a cache miss: save the image's cache
 #        image.sh export IMAGE [DIR]  save this commit's image to DIR/IMAGE.tar
 #        image.sh import IMAGE [DIR]  load it back (deploy job)
-#   DIR defaults to $GEN_CIRCLE_STATE/workspace (/tmp/gen-circle/workspace: the workspace root).
+#   DIR defaults to the workspace root, $GC_STATE/workspace. GC_STATE is /tmp/gen-circle, the
+#   folder the config's cache keys and paths name (GEN_CIRCLE_STATE overrides it for runs by hand).
 # A cache that is missing, corrupt or unreachable is a warning and a rebuild, never a failure; a
 # cache that was restored and still not used by the build is a warning too.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-[ $# -ge 2 ] || { echo "usage: image.sh key|warm|ready|export|import IMAGE [DIR]" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: image.sh key|built|warm|ready|save|export|import IMAGE [DIR]" >&2; exit 2; }
 cmd=$1
 gc_image "$2"
 build_log="$GC_STATE/build/$GC_ID.log"
@@ -50,7 +53,17 @@ case "$cmd" in
     # shellcheck disable=SC2119
     build
     ;;
+  save)
+    gc_log "cache strategy none: nothing to save"
+    ;;
   export)
+    if [ "${CIRCLE_NODE_TOTAL:-1}" -gt 1 ] && [ "${CIRCLE_NODE_INDEX:-0}" != 0 ]; then
+      # One node persists the tar (CircleCI refuses one file name persisted by concurrent jobs):
+      # the others end their job here, green, before persist_to_workspace.
+      gc_log "node $CIRCLE_NODE_INDEX of $CIRCLE_NODE_TOTAL: node 0 exports the image; this node ends here"
+      if command -v circleci-agent >/dev/null; then circleci-agent step halt; fi
+      exit 0
+    fi
     dir=${3:-$GC_STATE/workspace}
     mkdir -p "$dir"
     docker save "$GC_COMMIT_REF" -o "$dir/$GC_ID.tar.partial"
@@ -65,7 +78,7 @@ case "$cmd" in
     gc_log "loaded $GC_COMMIT_REF"
     ;;
   *)
-    echo "image.sh: unknown command '$cmd' (key, warm, ready, export, import)" >&2
+    echo "image.sh: unknown command '$cmd' (key, built, warm, ready, save, export, import)" >&2
     exit 2
     ;;
 esac

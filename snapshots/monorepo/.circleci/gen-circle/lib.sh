@@ -1,13 +1,14 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:9fd9a5809cc8a32b0e820af1d529bc2d83edb86b8a4a010d6e87737ac3ff6395
+# gen-circle-checksum: sha256:453bf07217a8a990d4f81f59dd5cc2290332b0a8b977b73bdc77d3289dd7cc11
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
 
 GC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 GC_SCRIPTS="$GC_ROOT/.circleci/gen-circle"
-GC_STATE=${GEN_CIRCLE_STATE:-${TMPDIR:-/tmp}/gen-circle}
+# One state folder whatever TMPDIR says: the config's cache keys and paths name /tmp/gen-circle.
+GC_STATE=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
 GC_IMAGES='api, frontend, migrations'
 export GC_ROOT GC_SCRIPTS GC_STATE
 

@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:de1feafc675ee0035d6fe8e6e9348ad5ad8b86f0796355e556d690e047fc29e7
+# gen-circle-checksum: sha256:b69bf4d2077a485ad011cdb587280df352e04fd3b0f583bad416373d3627e546
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: registry.
-# Usage: image.sh key IMAGE           hash the inputs; write the cache key file (save-load)
+# Usage: image.sh key IMAGE           hash the inputs; write the cache key files (save-load)
+#        image.sh built IMAGE         exit 0 when the cache marker says the cache has this hash
 #        image.sh warm IMAGE          make sure the cache holds the image for this hash
 #        image.sh ready IMAGE         build this commit's image (tagged $GC_COMMIT_REF)
+#        image.sh save IMAGE          after ready, on a cache miss: save the image's cache
 #        image.sh export IMAGE [DIR]  save this commit's image to DIR/IMAGE.tar
 #        image.sh import IMAGE [DIR]  load it back (deploy job)
-#   DIR defaults to $GEN_CIRCLE_STATE/workspace (/tmp/gen-circle/workspace: the workspace root).
+#   DIR defaults to the workspace root, $GC_STATE/workspace. GC_STATE is /tmp/gen-circle, the
+#   folder the config's cache keys and paths name (GEN_CIRCLE_STATE overrides it for runs by hand).
 # A cache that is missing, corrupt or unreachable is a warning and a rebuild, never a failure; a
 # cache that was restored and still not used by the build is a warning too.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-[ $# -ge 2 ] || { echo "usage: image.sh key|warm|ready|export|import IMAGE [DIR]" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: image.sh key|built|warm|ready|save|export|import IMAGE [DIR]" >&2; exit 2; }
 cmd=$1
 gc_image "$2"
 build_log="$GC_STATE/build/$GC_ID.log"
@@ -86,6 +89,7 @@ hash=$("$GC_SCRIPTS/hash.sh" "$GC_ID")
 branch_ref="$GC_CACHE_REPO:cache-$(gc_tag_slug "$(gc_branch)")"
 default_ref="$GC_CACHE_REPO:cache-$(gc_tag_slug 'master')"
 hash_ref="$GC_CACHE_REPO:cache-$hash"
+hit_file="$GC_STATE/build/$GC_ID.hit" # written by ready when it found hash_ref
 gc_login 'docker.io' 'DOCKER_LOGIN' 'DOCKER_PASSWORD' || gc_warn "continuing without registry login"
 
 pull() { # a failed pull (missing tag, registry down) is a warning
@@ -121,11 +125,39 @@ case "$cmd" in
   ready)
     gc_engine
     reuse=()
-    if docker image inspect "$hash_ref" >/dev/null 2>&1 || pull "$hash_ref"; then reuse=("$hash_ref"); fi
+    mkdir -p "$GC_STATE/build"
+    rm -f "$hit_file"
+    if docker image inspect "$hash_ref" >/dev/null 2>&1 || pull "$hash_ref"; then
+      reuse=("$hash_ref")
+      printf '%s\n' "$hash" >"$hit_file"
+    else
+      for ref in "$branch_ref" "$default_ref"; do
+        if pull "$ref"; then
+          reuse=("$ref")
+          break
+        fi
+      done
+    fi
     build "${reuse[@]}"
-    [ ${#reuse[@]} -eq 0 ] || check_reuse "$hash_ref"
+    [ ! -s "$hit_file" ] || check_reuse "$hash_ref"
+    ;;
+  save)
+    if [ "$(cat "$hit_file" 2>/dev/null)" = "$hash" ]; then
+      gc_log "cache hit: $hash_ref was there; nothing to push"
+      exit 0
+    fi
+    docker image inspect "$GC_COMMIT_REF" >/dev/null 2>&1 || gc_die "$GC_COMMIT_REF is not built: run image.sh ready first"
+    push "$hash_ref"
+    push "$branch_ref"
     ;;
   export)
+    if [ "${CIRCLE_NODE_TOTAL:-1}" -gt 1 ] && [ "${CIRCLE_NODE_INDEX:-0}" != 0 ]; then
+      # One node persists the tar (CircleCI refuses one file name persisted by concurrent jobs):
+      # the others end their job here, green, before persist_to_workspace.
+      gc_log "node $CIRCLE_NODE_INDEX of $CIRCLE_NODE_TOTAL: node 0 exports the image; this node ends here"
+      if command -v circleci-agent >/dev/null; then circleci-agent step halt; fi
+      exit 0
+    fi
     dir=${3:-$GC_STATE/workspace}
     mkdir -p "$dir"
     docker save "$GC_COMMIT_REF" -o "$dir/$GC_ID.tar.partial"
@@ -140,7 +172,7 @@ case "$cmd" in
     gc_log "loaded $GC_COMMIT_REF"
     ;;
   *)
-    echo "image.sh: unknown command '$cmd' (key, warm, ready, export, import)" >&2
+    echo "image.sh: unknown command '$cmd' (key, built, warm, ready, save, export, import)" >&2
     exit 2
     ;;
 esac

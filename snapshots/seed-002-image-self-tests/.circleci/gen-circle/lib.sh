@@ -1,13 +1,14 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:fa214a74b8da9b621b6da5d0e1001835d54791ad1c523c0c37ccf8ddbc7e698f
+# gen-circle-checksum: sha256:48d4660c39dbca56b3bdb7dcb49ce9e1c7e7e6f40f045821290a418f086aed0d
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
 
 GC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 GC_SCRIPTS="$GC_ROOT/.circleci/gen-circle"
-GC_STATE=${GEN_CIRCLE_STATE:-${TMPDIR:-/tmp}/gen-circle}
+# One state folder whatever TMPDIR says: the config's cache keys and paths name /tmp/gen-circle.
+GC_STATE=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
 GC_IMAGES='dynamodb'
 export GC_ROOT GC_SCRIPTS GC_STATE
 

@@ -1,13 +1,14 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:71b369ed357283c24fc45e48c02eab8dbc3a8f5dda2f0b6c54d61fcfa43dd104
+# gen-circle-checksum: sha256:53785b5ff132b5b4a6e9aeea6dca6bbb8c536379fa244053d3407dd134235ec6
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
 
 GC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 GC_SCRIPTS="$GC_ROOT/.circleci/gen-circle"
-GC_STATE=${GEN_CIRCLE_STATE:-${TMPDIR:-/tmp}/gen-circle}
+# One state folder whatever TMPDIR says: the config's cache keys and paths name /tmp/gen-circle.
+GC_STATE=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
 GC_IMAGES='api'
 export GC_ROOT GC_SCRIPTS GC_STATE
 

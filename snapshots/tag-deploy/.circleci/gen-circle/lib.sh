@@ -1,13 +1,14 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:45a0bb03ef1b7c12083a7896ffb32b7d746ed7e417ce918ee538762e05892210
+# gen-circle-checksum: sha256:08748e4ed3c5ffda85e62a7b735fba4af97a8a5c5a8784f42a0599547d791785
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
 
 GC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 GC_SCRIPTS="$GC_ROOT/.circleci/gen-circle"
-GC_STATE=${GEN_CIRCLE_STATE:-${TMPDIR:-/tmp}/gen-circle}
+# One state folder whatever TMPDIR says: the config's cache keys and paths name /tmp/gen-circle.
+GC_STATE=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
 GC_IMAGES='lib'
 export GC_ROOT GC_SCRIPTS GC_STATE
 

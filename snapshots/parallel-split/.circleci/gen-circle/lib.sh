@@ -1,0 +1,122 @@
+# gen-circle: generated from gen-circle.yml; do not edit by hand.
+# Regenerate with: npx gen-circle generate
+# gen-circle-checksum: sha256:7480b9e727cd684e309d8622ba57d589569de40e8d6252a6fb7b4fbab24fca7b
+# shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
+# Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
+# Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
+
+GC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+GC_SCRIPTS="$GC_ROOT/.circleci/gen-circle"
+# One state folder whatever TMPDIR says: the config's cache keys and paths name /tmp/gen-circle.
+GC_STATE=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
+GC_IMAGES='api'
+export GC_ROOT GC_SCRIPTS GC_STATE
+
+gc_log() { printf 'gen-circle: %s\n' "$*" >&2; }
+gc_warn() { printf 'gen-circle: warning: %s\n' "$*" >&2; }
+gc_die() {
+  printf 'gen-circle: error: %s\n' "$*" >&2
+  exit 1
+}
+
+# Seconds since the epoch, with a fraction where date has one (for step timings in logs).
+gc_now() { date +%s.%N 2>/dev/null || date +%s; }
+# "1.2 s" since a gc_now reading.
+gc_since() { awk -v a="$1" -v b="$(gc_now)" 'BEGIN { printf "%.1f s", b - a }'; }
+
+gc_sha() {
+  if [ -n "${CIRCLE_SHA1:-}" ]; then
+    printf '%s\n' "$CIRCLE_SHA1"
+  else
+    git -C "$GC_ROOT" rev-parse HEAD 2>/dev/null || printf 'local\n'
+  fi
+}
+
+gc_branch() {
+  if [ -n "${CIRCLE_TAG:-}" ]; then
+    printf '\n'
+  elif [ -n "${CIRCLE_BRANCH:-}" ]; then
+    printf '%s\n' "$CIRCLE_BRANCH"
+  else
+    git -C "$GC_ROOT" symbolic-ref --short -q HEAD 2>/dev/null || printf '\n'
+  fi
+}
+
+# A branch or tag name as a docker tag: [A-Za-z0-9_.-], not starting with '.' or '-', <= 128.
+gc_tag_slug() {
+  local s=$1
+  s=${s//[^A-Za-z0-9_.-]/-}
+  while [[ $s == [.-]* ]]; do s=${s:1}; done
+  printf '%s\n' "${s:0:128}"
+}
+
+# Sets the GC_* settings of one image (read by the scripts that source this file).
+# shellcheck disable=SC2034
+gc_image() {
+  GC_ID=$1
+  GC_BUILD_ARGS=()
+  GC_TARGET=
+  case "$GC_ID" in
+    'api')
+      GC_NAME='registry.example.com/shop/api'
+      GC_DOCKERFILE='Dockerfile'
+      GC_CONTEXT='.'
+      GC_CACHE_REPO=''
+      ;;
+    *) gc_die "unknown image '$GC_ID' (known: $GC_IMAGES)" ;;
+  esac
+  GC_COMMIT_REF="$GC_NAME:ci-$(gc_sha)"
+  export GC_ID GC_NAME GC_DOCKERFILE GC_CONTEXT GC_TARGET GC_CACHE_REPO GC_COMMIT_REF
+}
+
+# What reuses cached layers on this engine (GC_TRANSPORT), found out once per script:
+#   image     docker save/load, then --cache-from IMAGE: the overlay2 image store, with the classic
+#             builder or BuildKit (which needs the image's inline cache metadata)
+#   buildkit  BuildKit's cache exported to a local folder (--cache-to/--cache-from type=local): the
+#             containerd image store (Docker 29's default on fresh installs, Docker Desktop's), where
+#             --cache-from IMAGE names a registry reference and ignores the image store
+#   none      the containerd image store without buildx, or with the legacy builder
+#             (DOCKER_BUILDKIT=0, which fails on a --cache-from image there): nothing works there
+# GEN_CIRCLE_CACHE_TRANSPORT overrides it (e.g. buildkit for a docker-container builder).
+# shellcheck disable=SC2034 # read by the scripts that source this file
+gc_engine() {
+  [ -z "${GC_TRANSPORT:-}" ] || return 0
+  local status
+  status=$(docker info --format '{{.ServerVersion}} {{json .DriverStatus}}' 2>/dev/null) ||
+    gc_die "the Docker engine does not answer (docker info failed)"
+  GC_ENGINE="Docker ${status%% *}"
+  case "$status" in
+    *io.containerd.snapshotter*)
+      GC_ENGINE+=", containerd image store"
+      if [ "${DOCKER_BUILDKIT:-}" = 0 ]; then
+        GC_ENGINE+=", legacy builder (DOCKER_BUILDKIT=0)"
+        GC_TRANSPORT=none
+      elif docker buildx version >/dev/null 2>&1; then
+        GC_ENGINE+=", buildx"
+        GC_TRANSPORT=buildkit
+      else
+        GC_ENGINE+=", no buildx"
+        GC_TRANSPORT=none
+      fi
+      ;;
+    *)
+      GC_ENGINE+=", overlay2 image store"
+      GC_TRANSPORT=image
+      ;;
+  esac
+  case "${GEN_CIRCLE_CACHE_TRANSPORT:-}" in
+    "") ;;
+    image | buildkit | none) GC_TRANSPORT=$GEN_CIRCLE_CACHE_TRANSPORT ;;
+    *) gc_die "GEN_CIRCLE_CACHE_TRANSPORT must be image, buildkit or none, got '$GEN_CIRCLE_CACHE_TRANSPORT'" ;;
+  esac
+}
+
+# docker login with the password on stdin, from the environment variables it names.
+gc_login() {
+  local host=$1 user_var=$2 pass_var=$3
+  if [ -z "${!user_var:-}" ] || [ -z "${!pass_var:-}" ]; then
+    gc_warn "not logging in to $host: set $user_var and $pass_var (e.g. in a CircleCI context)"
+    return 1
+  fi
+  printf '%s' "${!pass_var}" | docker login --username "${!user_var}" --password-stdin "$host" >/dev/null
+}

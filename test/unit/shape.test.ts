@@ -1,0 +1,228 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { generate } from "../../src/index.js";
+import { calls, fakeDocker, fixtureCases, run, writeTree } from "../helpers.js";
+
+// The pipeline's shape (issue 9): what CircleCI charges for is machine starts and bytes restored,
+// so a warm pipeline with one test node restores the archive once, in one job; a build job exists
+// only for several test nodes, and ends before downloading the archive when the cache has it.
+const work = mkdtempSync(join(tmpdir(), "gc-shape-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+type Step = string | Record<string, unknown>;
+interface Config {
+  commands: Record<string, { steps: Step[] }>;
+  jobs: Record<string, { parallelism?: number; steps: Step[] }>;
+  workflows: Record<string, { jobs: (string | Record<string, { requires?: string[] }>)[] }>;
+}
+
+async function configOf(spec: object | string): Promise<Config> {
+  const r = await generate(typeof spec === "string" ? spec : stringify(spec));
+  expect(r.diagnostics).toEqual([]);
+  return parse(r.files.find((f) => f.path === ".circleci/config.yml")!.content) as Config;
+}
+
+/** A job's steps with the config's commands expanded and their parameters filled in. */
+function expand(c: Config, steps: Step[]): Step[] {
+  return steps.flatMap((s) => {
+    if (typeof s === "string") return [s];
+    const [name, body] = Object.entries(s)[0]!;
+    if (c.commands[name]) {
+      let text = JSON.stringify(c.commands[name].steps);
+      for (const [k, v] of Object.entries(body as Record<string, unknown>)) text = text.replaceAll(`<< parameters.${k} >>`, String(v));
+      return expand(c, JSON.parse(text) as Step[]);
+    }
+    if (name === "when") return expand(c, (body as { steps: Step[] }).steps);
+    return [s];
+  });
+}
+const kind = (s: Step) => (typeof s === "string" ? s : Object.keys(s)[0]!);
+const runCommand = (s: Step) => (typeof s === "object" && "run" in s ? (s.run as { command: string }).command : "");
+const keysOf = (s: Step): string[] => {
+  if (typeof s !== "object") return [];
+  if ("restore_cache" in s) return (s.restore_cache as { keys: string[] }).keys;
+  if ("save_cache" in s) return [(s.save_cache as { key: string }).key];
+  return [];
+};
+
+const base = { version: 1, image: { name: "acme/app", hash: ["Dockerfile"] }, test: { command: "make test", results: "/r" } };
+
+describe("cache keys", () => {
+  it("no emitted key uses {{ arch }}; each names the machine file instead", async () => {
+    for (const c of fixtureCases().filter((f) => !f.name.startsWith("invalid-"))) {
+      const config = await configOf(c.spec);
+      const keys = Object.values(config.jobs).flatMap((j) => expand(config, j.steps).flatMap(keysOf));
+      expect(JSON.stringify(config), c.name).not.toContain("{{ arch }}");
+      for (const k of keys) expect(k, c.name).toContain('{{ checksum "/tmp/gen-circle/hash/machine" }}');
+    }
+  });
+
+  it("no marker or service key starts with an image archive's key prefix, whatever the image ids", async () => {
+    const ids = ["built", "built-x", "service", "a", "a-b"];
+    const spec = {
+      version: 1,
+      images: ids.map((id) => ({ id, name: `acme/${id}`, hash: ["Dockerfile"], test: { command: "t", parallelism: 2 } })),
+      services: { db: { image: "postgres:15", cache: true } },
+    };
+    const config = await configOf(spec);
+    const keys = Object.values(config.jobs).flatMap((j) => expand(config, j.steps).flatMap(keysOf));
+    const archivePrefixes = keys.filter((k) => /^gen-circle-v1-.*-$/.test(k));
+    expect(archivePrefixes.length).toBeGreaterThan(0);
+    for (const p of archivePrefixes) {
+      const wrong = keys.filter((k) => k !== p && k.startsWith(p) && !k.startsWith(p + '{{ checksum "/tmp/gen-circle/hash/'));
+      expect(wrong, p).toEqual([]);
+    }
+  });
+});
+
+describe("pipeline shape", () => {
+  it("parallelism 1: one job per image restores, builds, saves before the tests, tests and exports", async () => {
+    const config = await configOf({ ...base, deploy: { registry: "r.example.com", rules: [{ branch: "main", tags: ["latest"] }] } });
+    expect(Object.keys(config.jobs)).toEqual(["test-app", "deploy-app"]);
+    const steps = expand(config, config.jobs["test-app"]!.steps);
+    const order = steps.map((s) => runCommand(s).replace(/^\.circleci\/gen-circle\//, "") || kind(s));
+    expect(order).toEqual([
+      "checkout",
+      "image.sh key app",
+      "restore_cache",
+      "image.sh ready app",
+      "image.sh save app",
+      "save_cache",
+      "test.sh run app",
+      "store_test_results",
+      "image.sh export app",
+      "persist_to_workspace",
+    ]);
+    expect(steps.filter((s) => kind(s) === "restore_cache")).toHaveLength(1);
+  });
+
+  it("an image without tests still gets its cache saved and its image exported, in one job", async () => {
+    const config = await configOf({ version: 1, image: { name: "acme/app", hash: ["Dockerfile"] }, deploy: { registry: "r.example.com", rules: [{ branch: "main", tags: ["latest"] }] } });
+    expect(Object.keys(config.jobs)).toEqual(["build-app", "deploy-app"]);
+    const kinds = expand(config, config.jobs["build-app"]!.steps).map((s) => runCommand(s).split(" ")[1] ?? kind(s));
+    expect(kinds).toEqual(expect.arrayContaining(["key", "ready", "save", "export"]));
+  });
+
+  it("parallelism 4: a build job that stops on the marker before restoring the archive, then four test nodes", async () => {
+    const config = await configOf({ ...base, test: { ...base.test, parallelism: 4 } });
+    expect(Object.keys(config.jobs)).toEqual(["build-app", "test-app"]);
+    expect(config.jobs["test-app"]!.parallelism).toBe(4);
+    const wf = config.workflows["gen-circle"]!.jobs;
+    expect(wf).toContainEqual({ "test-app": { requires: ["build-app"] } });
+    const build = expand(config, config.jobs["build-app"]!.steps);
+    const halt = build.findIndex((s) => runCommand(s).includes("circleci-agent step halt"));
+    const marker = build.findIndex((s) => keysOf(s).some((k) => k.startsWith("gen-circle-v1.built-")));
+    const archive = build.findIndex((s) => kind(s) === "restore_cache" && keysOf(s).some((k) => k.startsWith("gen-circle-v1-app-")));
+    expect(marker).toBeGreaterThan(0);
+    expect(halt).toBeGreaterThan(marker);
+    expect(archive).toBeGreaterThan(halt);
+    // The marker is saved after the archive: it never promises an archive that is not there.
+    const saves = build.filter((s) => kind(s) === "save_cache").map((s) => keysOf(s)[0]!);
+    expect(saves[0]).toMatch(/^gen-circle-v1-app-/);
+    expect(saves[1]).toMatch(/^gen-circle-v1\.built-app-/);
+    // Test nodes do not save the image's cache (the build job did).
+    const test = expand(config, config.jobs["test-app"]!.steps);
+    expect(test.some((s) => runCommand(s).includes("image.sh save"))).toBe(false);
+  });
+
+  it("layer-caching and none: one job, nothing to save", async () => {
+    for (const strategy of ["none", "layer-caching"]) {
+      const config = await configOf({ ...base, cache: { strategy }, test: { ...base.test, parallelism: 3 } });
+      expect(Object.keys(config.jobs)).toEqual(["test-app"]);
+    }
+  });
+});
+
+/** The generated scripts of a spec in a fresh folder, with a recording docker on PATH. */
+async function project(spec: object, files: Record<string, string> = {}) {
+  const r = await generate(stringify(spec));
+  expect(r.diagnostics).toEqual([]);
+  const dir = mkdtempSync(join(work, "repo-"));
+  writeTree(dir, Object.fromEntries(r.files.map((f) => [f.path + (f.executable ? "*" : ""), f.content])));
+  writeTree(dir, { "bin/docker*": fakeDocker, ...files });
+  const log = join(dir, "docker.log");
+  const state = join(dir, ".state");
+  const script = (name: string, args: string[], env: Record<string, string> = {}) =>
+    run("bash", [join(dir, ".circleci/gen-circle", name), ...args], {
+      env: { ...process.env, PATH: `${join(dir, "bin")}:${process.env.PATH}`, DOCKER_LOG: log, GEN_CIRCLE_STATE: state, CIRCLE_SHA1: "abc", ...env },
+    });
+  return { dir, log, state, script };
+}
+
+describe("scripts", () => {
+  it("image.sh key writes the machine file the keys checksum; built trusts only a marker of this hash", async () => {
+    const p = await project(base, { Dockerfile: "FROM scratch\n" });
+    expect(p.script("image.sh", ["key", "app"]).status).toBe(0);
+    expect(readFileSync(join(p.state, "hash/machine"), "utf8")).toBe(run("uname", ["-s", "-m"]).stdout);
+    expect(p.script("image.sh", ["built", "app"]).status).toBe(1);
+    writeTree(p.state, { "built/app": readFileSync(join(p.state, "hash/app"), "utf8") });
+    expect(p.script("image.sh", ["built", "app"]).status).toBe(0);
+    writeFileSync(join(p.dir, "Dockerfile"), "FROM scratch\nRUN true\n");
+    expect(p.script("image.sh", ["key", "app"]).status).toBe(0);
+    expect(p.script("image.sh", ["built", "app"]).status).toBe(1);
+  });
+
+  it("the state folder is GEN_CIRCLE_STATE, else /tmp/gen-circle: TMPDIR does not move it", async () => {
+    const p = await project(base, { Dockerfile: "FROM scratch\n" });
+    const r = run("bash", ["-c", '. "$1"; printf %s "$GC_STATE"', "_", join(p.dir, ".circleci/gen-circle/lib.sh")], { env: { ...process.env, TMPDIR: "/var/tmp", GEN_CIRCLE_STATE: "" } });
+    expect(r.stdout).toBe("/tmp/gen-circle");
+  });
+
+  it("with test.split, four nodes run disjoint shares of the test files that together are all of them", async () => {
+    const tests: Record<string, string> = {};
+    for (let i = 0; i < 9; i++) tests[`tests/unit/test_${i}.py`] = "x".repeat(100 * (i + 1));
+    tests["tests/README.md"] = "not a test";
+    for (const by of ["name", "filesize", "timings"]) {
+      const spec = { ...base, test: { ...base.test, parallelism: 4, split: { glob: "tests/**/test_*.py", by } } };
+      const p = await project(spec, { Dockerfile: "FROM scratch\n", ...tests });
+      const shares: string[][] = [];
+      for (let node = 0; node < 4; node++) {
+        rmSync(p.log, { force: true });
+        const r = p.script("test.sh", ["run", "app"], { CIRCLE_NODE_INDEX: String(node), CIRCLE_NODE_TOTAL: "4" });
+        expect(r.status, r.stderr).toBe(0);
+        const create = calls(p.log).find((c) => c[0] === "create")!;
+        const env = create.find((a) => a.startsWith("TEST_FILES="))!;
+        shares.push(env.slice("TEST_FILES=".length).split(" ").filter(Boolean));
+      }
+      const all = shares.flat();
+      expect(new Set(all).size, by).toBe(all.length);
+      expect(all.sort(), by).toEqual(Object.keys(tests).filter((f) => f.endsWith(".py")).sort());
+      for (const s of shares) expect(s.length, by).toBeGreaterThan(0);
+    }
+  });
+
+  it("a node with no share runs nothing (an empty TEST_FILES would run every test)", async () => {
+    const spec = { ...base, test: { ...base.test, parallelism: 4, split: { glob: "tests/*.py", by: "name" } } };
+    const p = await project(spec, { Dockerfile: "FROM scratch\n", "tests/a.py": "", "tests/b.py": "" });
+    const r = p.script("test.sh", ["run", "app"], { CIRCLE_NODE_INDEX: "3", CIRCLE_NODE_TOTAL: "4" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("no test files");
+    expect(calls(p.log).some((c) => c[0] === "create")).toBe(false);
+  });
+
+  it("a split glob that matches nothing fails the node, saying so", async () => {
+    const spec = { ...base, test: { ...base.test, parallelism: 2, split: "spec/**/*_spec.rb" } };
+    const p = await project(spec, { Dockerfile: "FROM scratch\n" });
+    const r = p.script("test.sh", ["run", "app"], { CIRCLE_NODE_INDEX: "0", CIRCLE_NODE_TOTAL: "2" });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("test.split matched no files");
+  });
+
+  it("on nodes other than 0, export writes no tar and halts the job (one tar in the workspace)", async () => {
+    const p = await project({ ...base, test: { ...base.test, parallelism: 3 } }, { Dockerfile: "FROM scratch\n" });
+    const halted = join(p.dir, "halted");
+    writeTree(p.dir, { "bin/circleci-agent*": `#!/bin/sh\necho "$*" >>'${halted}'\n` });
+    const ws = join(p.dir, "ws");
+    for (let node = 0; node < 3; node++) {
+      const r = p.script("image.sh", ["export", "app", ws], { CIRCLE_NODE_INDEX: String(node), CIRCLE_NODE_TOTAL: "3" });
+      expect(r.status, r.stderr).toBe(0);
+    }
+    const saves = calls(p.log).filter((c) => c[0] === "save");
+    expect(saves).toHaveLength(1);
+    expect(readFileSync(halted, "utf8")).toBe("step halt\nstep halt\n");
+    expect(existsSync(join(ws, "app.tar"))).toBe(true);
+  });
+});
