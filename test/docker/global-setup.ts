@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { ensureFreshBuild } from "../build-fresh.js";
 import { ROOT } from "../helpers.js";
 
 /**
@@ -9,6 +10,7 @@ import { ROOT } from "../helpers.js";
  * skip for want of an engine.
  */
 export default function setup(project: TestProject): void {
+  ensureFreshBuild();
   const engine = project.config.env.GEN_CIRCLE_TEST_ENGINE;
   if (!engine) throw new Error(`project ${project.name}: GEN_CIRCLE_TEST_ENGINE is not set (vitest.config.ts sets it per engine)`);
   const r = spawnSync("bash", [join(ROOT, "scripts/setup-test-env.sh"), engine], { encoding: "utf8", stdio: ["ignore", "inherit", "pipe"], timeout: 900_000 });
