@@ -3,8 +3,8 @@ import { ENGINES } from "./test/docker/engine.js";
 
 // The unit tests in parallel; the Docker tests once per engine of the matrix (test/docker/engine.ts),
 // one file at a time. `npm test` (scripts/test.mjs) runs each engine's projects in a vitest process
-// of its own, side by side, as the engines are separate daemons; the `gen-circle run` tests
-// (docker-run@ENGINE) take turns, as they share the scripts' fixed state folder /tmp/gen-circle.
+// of its own, side by side, as the engines are separate daemons, each lane's `gen-circle run`
+// tests (docker-run@ENGINE) after its other tests.
 // A plain `vitest run` runs the same projects one after the other (groupOrder).
 // One engine only: --project 'docker*@docker-28-containerd'.
 const docker = (name: string, engine: string, include: string[], groupOrder: number) => ({

@@ -10,8 +10,8 @@
 // and, on the first engine, the archive compression options (which chose zstd -3 -T0);
 //  - the pipeline's shape, with `gen-circle run` on the example with parallelism 1 and 4: on a warm
 //    run, the machine starts and the bytes restored (what CircleCI charges for), per job and in all.
-//    Each run starts from a fresh engine and an empty /tmp/gen-circle (the scripts' state on CI),
-//    as on new CircleCI machines: the bench clears that folder.
+//    Each run starts from a fresh engine; `gen-circle run` gives each job a /tmp of its own, as
+//    CircleCI gives each a new machine.
 // Usage: npm run bench:pipeline [-- ENGINE...]   (default: every engine; BENCH_RUNS=5)
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -143,7 +143,7 @@ function shape(engine, parallelism) {
   writeFileSync(join(dir, "requirements.txt"), readFileSync(join(dir, "requirements.txt"), "utf8") + `# bench ${Date.now()}\n`);
   const cache = mkdtempSync("/tmp/gc-bench-runcache-");
   sh(`cd ${dir} && git init -q -b bench && node ${root}/bin/gen-circle.js generate >/dev/null && git add -A && git -c user.email=b@b -c user.name=bench commit -qm bench`);
-  const fresh = () => sh(`docker images --format '{{.Repository}}:{{.Tag}}' | grep '^${name}:' | xargs -r docker rmi -f >/dev/null; docker builder prune -af >/dev/null; rm -rf /tmp/gen-circle`);
+  const fresh = () => sh(`docker images --format '{{.Repository}}:{{.Tag}}' | grep '^${name}:' | xargs -r docker rmi -f >/dev/null; docker builder prune -af >/dev/null`);
   const runOnce = () => (fresh(), sh(`cd ${dir} && node ${root}/bin/gen-circle.js run --cache-dir ${cache}/cache --output ${cache}/run`));
   runOnce(); // cold: fills the cache
   const out = runOnce();

@@ -1,8 +1,9 @@
 // The whole test suite (npm test runs this after the build and lint): the unit tests, and the
 // Docker tests once per engine of the matrix. Vitest runs the files of projects that set
 // fileParallelism: false one at a time across all projects, so each engine gets a vitest process
-// of its own, side by side (the engines are separate daemons); the `gen-circle run` tests of the
-// engines take turns, as they share the scripts' fixed state folder /tmp/gen-circle. Each lane's
+// of its own, side by side (the engines are separate daemons); each lane runs its engine's
+// `gen-circle run` tests after its cache and pipeline tests (every job of a local run has a /tmp of
+// its own, so the lanes share no state folder). Each lane's
 // output is printed whole when it ends, then one closing line: "N passed, N failed".
 // With arguments, it is plain `vitest run ARGS` (e.g. npm test -- --project 'docker*@docker-28-containerd').
 import { spawn, spawnSync } from "node:child_process";
@@ -46,14 +47,10 @@ const runVitest = (label, projects) =>
     });
   });
 
-// One lane per engine (its cache and pipeline tests, then its run tests, which take turns), and
-// one for the unit tests.
-let runTurn = Promise.resolve();
+// One lane per engine (its cache and pipeline tests, then its run tests), and one for the unit tests.
 const lane = async (engine) => {
   await runVitest(`docker@${engine}`, [`docker@${engine}`]);
-  const mine = runTurn.then(() => runVitest(`docker-run@${engine}`, [`docker-run@${engine}`]));
-  runTurn = mine;
-  await mine;
+  await runVitest(`docker-run@${engine}`, [`docker-run@${engine}`]);
 };
 await Promise.all([runVitest("unit", ["unit"]), ...ENGINES.map(lane)]);
 console.log(`\ntest: all lanes done in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -70,6 +70,11 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
     const p = src.position(path, at);
     throw new ConfigError(message, p.line, p.column);
   };
+  const timeout = (value: string, path: (string | number)[]): number => {
+    const seconds = duration(value);
+    if (seconds === null) return fail(path, `no_output_timeout ${JSON.stringify(value)} is not a duration: write it with a unit, e.g. 10m, 90s or 1h30m.`, "value");
+    return seconds;
+  };
   /** A required string, or an error at the step's key. */
   const text = (body: Obj, key: string, path: (string | number)[]): string => {
     const v = body[key];
@@ -171,7 +176,8 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
         } catch (e) {
           return fail([...path, op], `Invalid pattern: ${(e as Error).message}.`);
         }
-        return re.test(String(arg.value ?? ""));
+        // The whole value must match, as in CircleCI's matches (a pattern is not a search).
+        return new RegExp(`^(?:${re.source})$`).test(String(arg.value ?? ""));
       }
       default:
         return fail([...path], `gen-circle run does not support the condition '${op}'.`);
@@ -210,7 +216,7 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
             workingDirectory: typeof r.working_directory === "string" ? r.working_directory : undefined,
             background: r.background === true,
             when: when(r.when),
-            noOutputTimeout: r.no_output_timeout === undefined ? undefined : duration(String(r.no_output_timeout)),
+            noOutputTimeout: r.no_output_timeout === undefined ? undefined : timeout(String(r.no_output_timeout), [...bp, "no_output_timeout"]),
           });
           return;
         }
@@ -325,8 +331,11 @@ function normFilters(v: unknown): Filters {
 }
 
 /** CircleCI durations: 10m, 1h, 30s, 90 (seconds). */
-export function duration(s: string): number {
-  const m = /^(\d+)\s*([smh]?)$/.exec(s.trim());
-  if (!m) return 600;
-  return Number(m[1]) * (m[2] === "h" ? 3600 : m[2] === "m" ? 60 : 1);
+/** Seconds of a Go duration as CircleCI reads no_output_timeout ("20m", "1.5h", "1h30m", "90s"); null if it is not one. */
+export function duration(s: string): number | null {
+  const text = s.trim();
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(text)) return null;
+  let total = 0;
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] as "ms" | "s" | "m" | "h"];
+  return total;
 }

@@ -34,13 +34,12 @@ export interface StoredCache {
 }
 
 /**
- * Which stored cache a restore_cache step gets: for each key in order, the exact key, else the
- * newest cache whose key starts with it.
+ * Which stored cache a restore_cache step gets, by CircleCI's rule: for each key in order, the
+ * most recent cache whose key starts with it (a key equal to it starts with it too, and wins only
+ * when it is the newest).
  */
 export function pickCache(keys: string[], stored: readonly StoredCache[]): StoredCache | undefined {
   for (const key of keys) {
-    const exact = stored.find((s) => s.key === key);
-    if (exact) return exact;
     const prefixed = stored.filter((s) => s.key.startsWith(key)).sort((a, b) => b.created - a.created || b.key.localeCompare(a.key));
     if (prefixed.length) return prefixed[0];
   }

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, ROOT, run } from "../helpers.js";
@@ -18,9 +18,13 @@ const gcRun = (...a: string[]) => cli(["run", "--cache-dir", join(out, "cache"),
 const freshEngine = () => removeImages(image);
 const tags = () => authRegistryTags(`gc-it/run-${RUN}/app`);
 
+// The user's own state from `gen-circle run` (issue 11): each job has a /tmp of its own, so the
+// tests neither need nor touch this machine's /tmp/gen-circle.
+const USER_STATE = "/tmp/gen-circle";
+const userState = () => (existsSync(USER_STATE) ? readdirSync(USER_STATE, { recursive: true }).map(String).sort() : null);
+const userStateBefore = userState();
+
 beforeAll(() => {
-  // A fresh CI machine: no state from earlier local runs in the scripts' default /tmp/gen-circle.
-  rmSync("/tmp/gen-circle", { recursive: true, force: true });
   cpSync(join(ROOT, "examples/demo"), dir, { recursive: true, filter: (s) => !/\/(\.circleci|gen-circle\.yml|test-results)$/.test(s) });
   writeFileSync(join(dir, "requirements.txt"), `webframework 6\norm 4\n# run-${RUN}\n`);
   writeFileSync(join(dir, "docker-compose.yml"), readFileSync(join(dir, "docker-compose.yml"), "utf8").replace("localhost:5000/gen-circle-demo/app", image));
@@ -44,6 +48,7 @@ beforeAll(() => {
   git("commit", "-q", "-m", "pipeline");
 });
 afterAll(() => {
+  expect(userState()).toEqual(userStateBefore);
   freshEngine();
   rmSync(dir, { recursive: true, force: true });
   rmSync(out, { recursive: true, force: true });
@@ -59,6 +64,9 @@ describe("gen-circle run", () => {
     expect(r.stdout).toMatch(/✓ deploy-app-1 +passed/);
     expect(r.stdout).toMatch(/- deploy-app-2 +not run/);
     expect(r.stdout).toMatch(/caches: .*, 1 saved \(\d/);
+    // What the workspace carried: the tested image, persisted once and attached by the deploy job.
+    expect(r.stdout).toMatch(/✓ test-app +passed .*persisted \d+(\.\d)? MB/);
+    expect(r.stdout).toMatch(/✓ deploy-app-1 +passed .*attached \d+(\.\d)? MB/);
     expect(r.stdout).toContain("tests: 7 passed, 0 failed");
     expect(r.stdout).not.toContain(AUTH_PASSWORD);
     const sha = git("rev-parse", "HEAD").stdout.trim();
@@ -82,6 +90,15 @@ describe("gen-circle run", () => {
     writeFileSync(join(dir, "gen-circle.yml"), readFileSync(join(dir, "gen-circle.yml"), "utf8").replace(/^test:\n/m, "test:\n  parallelism: 2\n"));
     expect(cli(["generate"], dir).status).toBe(0);
     git("commit", "-qam", "two test nodes");
+    try {
+      twoNodes();
+    } finally {
+      // The later tests run the one-node pipeline, whatever happened here.
+      git("revert", "--no-edit", "HEAD");
+      expect(cli(["generate"], dir).status).toBe(0);
+    }
+  });
+  const twoNodes = () => {
     const first = gcRun("--branch", "feature/p2");
     expect(first.status, first.stdout + first.stderr).toBe(0);
     expect(first.stdout).toMatch(/\[build-app\] ✓ Save app cache marker/);
@@ -92,11 +109,13 @@ describe("gen-circle run", () => {
     expect(r.stdout).not.toMatch(/\[build-app\] ✓ Restore app image archive/);
     expect(r.stdout).not.toMatch(INSTALL);
     expect(r.stdout).toMatch(/✓ build-app +passed .*restored \d+(\.\d+)? B,/); // the marker: bytes, not megabytes
-    expect(r.stdout).toMatch(/✓ test-app +passed .*\(per node; 2 nodes\)/);
+    expect(r.stdout).toMatch(/✓ test-app +passed .*\(2 nodes\)/);
+    // Both nodes ran, each a machine of its own with its index.
+    expect(r.stdout).toMatch(/\[test-app\/0\] job test-app, node 0 of 2/);
+    expect(r.stdout).toMatch(/\[test-app\/1\] job test-app, node 1 of 2/);
+    expect(r.stdout).toMatch(/\[test-app\/1\] ✓ Test app in its container/);
     expect(r.stdout).toMatch(/on CircleCI: 3 machine starts/);
-    git("revert", "--no-edit", "HEAD");
-    expect(cli(["generate"], dir).status).toBe(0);
-  });
+  };
 
   it("a feature branch builds and tests, and does not deploy", () => {
     const r = gcRun("--branch", "feature/x");
@@ -136,6 +155,34 @@ describe("gen-circle run", () => {
 
 describe("gen-circle run: executors and Ctrl-C", () => {
   const write = (name: string, yaml: string) => writeFileSync(join(dir, name), yaml);
+
+  it("each job has a /tmp of its own: only caches and workspaces carry files between jobs", () => {
+    write(
+      "tmp.yml",
+      `version: 2.1
+jobs:
+  first:
+    machine: { image: ubuntu-2404:current }
+    steps:
+      - run: mkdir -p "$GEN_CIRCLE_STATE/x" && echo left-behind > "$GEN_CIRCLE_STATE/x/file"
+      - run: echo cached > "$GEN_CIRCLE_STATE/x/cached"
+      - save_cache: { key: "tmp-{{ .Revision }}", paths: [/tmp/gen-circle/x/cached] }
+  second:
+    machine: { image: ubuntu-2404:current }
+    steps:
+      - run: test ! -e "$GEN_CIRCLE_STATE/x/file" && echo "no-file-from-first"
+      - restore_cache: { keys: [tmp-] }
+      - run: cat "$GEN_CIRCLE_STATE/x/cached"
+workflows: { w: { jobs: [first, { second: { requires: [first] } }] } }
+`,
+    );
+    git("add", "-A");
+    git("commit", "-q", "-m", "tmp jobs");
+    const r = cli(["run", "--config", "tmp.yml", "--cache-dir", join(out, "tmp-cache"), "--output", join(out, "tmp")], dir, env);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("no-file-from-first");
+    expect(r.stdout).toMatch(/\[second\] +cached$/m);
+  });
 
   it("circleci-agent step halt ends the job green; no later step runs", () => {
     write(
@@ -179,7 +226,10 @@ jobs:
   missing:
     docker: [{ image: gen-circle-test/no-such-image:1 }]
     steps: [{ run: "true" }]
-workflows: { w: { jobs: [inside, missing] } }
+  pipefail:
+    docker: [{ image: gen-circle-test/busybox:latest }]
+    steps: [{ run: "false | true" }, { run: echo not-reached }]
+workflows: { w: { jobs: [inside, missing, pipefail] } }
 `,
     );
     git("add", "-A");
@@ -188,6 +238,9 @@ workflows: { w: { jobs: [inside, missing] } }
     expect(r.stdout).toContain("inside as inside");
     expect(r.stdout).toMatch(/✓ inside +passed/);
     expect(r.stdout).toMatch(/gen-circle-test\/no-such-image:1 is not in the local engine: 'docker pull/);
+    // CircleCI's default shell has pipefail: a failing command before a pipe fails the step.
+    expect(r.stdout).toMatch(/✗ pipefail +failed/);
+    expect(r.stdout).not.toContain("not-reached");
     expect(r.status).toBe(1);
   });
 

@@ -39,7 +39,9 @@ describe("restore order", () => {
     { key: "deps-c", created: 2 },
     { key: "other-z", created: 9 },
   ];
-  it("exact key first", () => expect(pickCache(["deps-c", "deps-"], stored)?.key).toBe("deps-c"));
+  it("an exact key", () => expect(pickCache(["deps-c", "deps-"], stored)?.key).toBe("deps-c"));
+  it("the newest key that starts with it, even when one equals it (CircleCI's rule)", () =>
+    expect(pickCache(["deps-c"], [...stored, { key: "deps-c-2", created: 5 }])?.key).toBe("deps-c-2"));
   it("then the newest with the prefix", () => expect(pickCache(["deps-x", "deps-"], stored)?.key).toBe("deps-b"));
   it("keys in order", () => expect(pickCache(["other-", "deps-"], stored)?.key).toBe("other-z"));
   it("nothing", () => expect(pickCache(["none"], stored)).toBeUndefined());
@@ -112,6 +114,20 @@ workflows:
     expect(cmds(onDev[0]!)).toContain("echo not main");
   });
 
+  it("matches is a whole-value match; no_output_timeout reads Go durations", () => {
+    const when = (pattern: string, value: string) =>
+      expand(`version: 2.1\njobs:\n  a:\n    machine: {image: x}\n    steps:\n      - when: {condition: {matches: {pattern: "${pattern}", value: ${value}}}, steps: [{run: hit}]}\nworkflows: {w: {jobs: [a]}}\n`)[0]!.steps.length;
+    expect(when("release", "release")).toBe(1);
+    expect(when("release", "pre-release-1")).toBe(0); // a search would find it
+    expect(when("rel.*", "release-2")).toBe(1);
+    expect(when("a|b", "ab")).toBe(0);
+    const secs = (d: string) => {
+      const step = expand(`version: 2.1\njobs:\n  a:\n    machine: {image: x}\n    steps:\n      - run: {command: x, no_output_timeout: ${d}}\nworkflows: {w: {jobs: [a]}}\n`)[0]!.steps[0]!;
+      return step.kind === "run" ? step.noOutputTimeout : undefined;
+    };
+    expect([secs("20m"), secs("90s"), secs("1h30m"), secs("1.5h")]).toEqual([1200, 90, 5400, 5400]);
+  });
+
   it.each([
     ["version: 2\njobs: {}\nworkflows: {}\n", /version 2/, 1],
     ["version: 2.1\norbs:\n  node: circleci/node@5\nworkflows: {w: {jobs: []}}\n", /orbs/, 2],
@@ -126,6 +142,8 @@ workflows:
         ["{run: {name: x}}", /'run' needs 'command'/],
         ["{when: {condition: {or: 3}, steps: []}}", /'or' takes a list/],
         ["{when: {condition: {matches: {pattern: '(', value: x}}, steps: []}}", /Invalid pattern/],
+        ["{run: {command: x, no_output_timeout: 600}}", /no_output_timeout "600" is not a duration: write it with a unit/],
+        ["{run: {command: x, no_output_timeout: ten minutes}}", /no_output_timeout "ten minutes" is not a duration/],
       ] as const
     ).map(([step, message]) => [`version: 2.1\njobs:\n  a:\n    machine: {image: x}\n    steps:\n      - ${step}\nworkflows: {w: {jobs: [a]}}\n`, message, 6] as const),
     ["version: 2.1\njobs:\n  a:\n    docker: {image: x}\n    steps: [checkout]\nworkflows: {w: {jobs: [a]}}\n", /docker: \[\{ image: NAME \}\]/, 4],
@@ -265,5 +283,46 @@ workflows: { w: { jobs: [a] } }
     expect(dirty.lines.join("")).toContain("changed");
     expect(dirty.lines.join("")).toContain("fresh");
     expect(readFileSync(join(root, "README.md"), "utf8")).toBe("changed\n");
+  });
+
+  it("parallelism runs every node with its index; each job has its own build number; one path persisted by two nodes fails", async () => {
+    const root = repo();
+    const jobs = expand(`version: 2.1
+jobs:
+  split:
+    machine: { image: x }
+    parallelism: 3
+    steps:
+      - run: echo "node $CIRCLE_NODE_INDEX of $CIRCLE_NODE_TOTAL build $CIRCLE_BUILD_NUM"
+  after:
+    machine: { image: x }
+    steps: [{ run: echo "after build $CIRCLE_BUILD_NUM" }]
+  clash:
+    machine: { image: x }
+    parallelism: 2
+    steps:
+      - run: mkdir -p ws && echo same > ws/app.tar
+      - persist_to_workspace: { root: ws, paths: [app.tar] }
+workflows: { w: { jobs: [split, { after: { requires: [split] } }, clash] } }
+`);
+    const { c, lines } = ctx(root);
+    const results = await runWorkflow(jobs, c);
+    const text = lines.join("");
+    for (const i of [0, 1, 2]) expect(text).toMatch(new RegExp(`\\[split/${i}\\]   node ${i} of 3 build ${c.buildNum}$`, "m"));
+    expect(text).toMatch(new RegExp(`after build ${c.buildNum + 1}$`, "m"));
+    expect(results.map((r) => `${r.name}:${r.status}:${r.nodes}`)).toEqual(["split:passed:3", "after:passed:1", "clash:failed:2"]);
+    expect(text).toMatch(/persisted by node \d too: CircleCI refuses one path persisted by concurrent jobs/);
+  });
+
+  it("{{ arch }} carries the CPU family and model, as on CircleCI", async () => {
+    const root = repo();
+    const jobs = expand(`version: 2.1
+jobs:
+  a: { machine: { image: x }, steps: [{ run: "mkdir -p d && echo x > d/f" }, { save_cache: { key: "k-{{ arch }}", paths: [d] } }] }
+workflows: { w: { jobs: [a] } }
+`);
+    const { c, lines } = ctx(root);
+    await runWorkflow(jobs, c);
+    expect(lines.join("")).toMatch(/saved k-arch1-linux-(amd64|arm64)-\d+_\d+ /);
   });
 });

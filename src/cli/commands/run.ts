@@ -70,12 +70,25 @@ export async function runRun(args: RunArgs): Promise<ExitStatus> {
     }
     throw e;
   }
+  // Build numbers for every job of this run (each job has its own, as on CircleCI).
+  writeFileSync(counter, String(buildNum + Math.max(jobs.length, 1) - 1));
   if (args.job) {
     const only = jobs.find((j) => j.name === args.job);
     if (!only) throw new ExitError(`No job '${args.job}' in the workflow. Jobs: ${jobs.map((j) => j.name).join(", ")}.`, ExitStatus.InvalidInput);
     jobs = [{ ...only, requires: [], filters: { branches: undefined, tags: { only: ["/.*/"] } } }];
   }
 
+  if (!args.dirty) {
+    // checkout clones HEAD: uncommitted generated files (right after `generate`) would not be there.
+    const pending = git(["status", "--porcelain", "--", relative(root, configPath), ".circleci/gen-circle"]).stdout.trim();
+    if (pending) {
+      const files = pending.split("\n").map((l) => l.slice(3));
+      throw new ExitError(
+        `${files.join(", ")}: not committed. gen-circle run checks out the last commit, as CircleCI would, so it would run without ${files.length === 1 ? "this change" : "these changes"}. Commit ${files.length === 1 ? "it" : "them"}, or pass --dirty to run the working tree as it is.`,
+        ExitStatus.InvalidInput,
+      );
+    }
+  }
   process.stdout.write(`gen-circle run: ${tag ? `tag ${tag}` : `branch ${branch}`} at ${revision.slice(0, 12)}, build ${buildNum}\n  cache: ${cacheDir}\n  output: ${output}\n`);
   const onInt = () => {
     if (interrupt.requested) process.exit(130);

@@ -15,6 +15,7 @@ export interface RunContext {
   branch: string;
   tag: string;
   revision: string;
+  /** the first job's CIRCLE_BUILD_NUM; the run's jobs count up from it */
   buildNum: number;
   cacheDir: string;
   output: string;
@@ -37,6 +38,8 @@ export interface JobResult {
   nodes: number;
   steps: StepResult[];
   cache: { key: string; hit: boolean; bytes: number; op: "restore" | "save" }[];
+  /** bytes this job persisted to the workspace and attached from it */
+  workspace: { persisted: number; attached: number };
   tests: { passed: number; failed: number; failedNames: string[] };
 }
 
@@ -70,7 +73,8 @@ export async function runWorkflow(jobs: Job[], ctx: RunContext): Promise<JobResu
         results.set(j.name, empty(j.name, "skipped", j.parallelism));
         continue;
       }
-      const p = runJob(j, ctx, prefix).then((r) => {
+      // Each job has a build number of its own, as on CircleCI; the workflow id is the run's.
+      const p = runNodes(j, { ...ctx, buildNum: ctx.buildNum + jobs.indexOf(j) }, prefix, `local-${ctx.buildNum}`).then((r) => {
         results.set(j.name, r);
         running.delete(j.name);
       });
@@ -86,19 +90,66 @@ export async function runWorkflow(jobs: Job[], ctx: RunContext): Promise<JobResu
 }
 
 function empty(name: string, status: JobResult["status"], nodes: number): JobResult {
-  return { name, status, ms: 0, nodes, steps: [], cache: [], tests: { passed: 0, failed: 0, failedNames: [] } };
+  return { name, status, ms: 0, nodes, steps: [], cache: [], workspace: { persisted: 0, attached: 0 }, tests: { passed: 0, failed: 0, failedNames: [] } };
 }
 
-async function runJob(job: Job, ctx: RunContext, prefix: boolean): Promise<JobResult> {
-  const out = (line: string) => ctx.write((prefix ? `[${job.name}] ` : "") + line + "\n");
-  const jobDir = join(ctx.output, "jobs", job.name);
+/**
+ * Every node of a job with `parallelism`, each a machine of its own with CIRCLE_NODE_INDEX/TOTAL;
+ * one result for the job: failed when a node failed, the bytes of every node. Nodes run one after
+ * the other: here they share one engine, where two builds of one tag collide (on CircleCI each
+ * node has its own). Two nodes persisting one path fail, as CircleCI refuses files that
+ * concurrent jobs persisted under one name.
+ */
+async function runNodes(job: Job, ctx: RunContext, prefix: boolean, workflowId: string): Promise<JobResult> {
+  const total = Math.max(1, job.parallelism);
+  if (total === 1) return runJob(job, ctx, prefix, workflowId, { index: 0, total: 1, persisted: new Map() });
+  const persisted = new Map<string, number>();
+  const results: JobResult[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < total) {
+      const index = next++;
+      results[index] = await runJob(job, ctx, true, workflowId, { index, total, persisted });
+    }
+  };
+  await worker();
+  const merged = empty(job.name, results.every((r) => r.status === "passed") ? "passed" : "failed", total);
+  merged.ms = Math.max(...results.map((r) => r.ms));
+  merged.steps = results[0]!.steps;
+  for (const r of results) {
+    merged.cache.push(...r.cache);
+    merged.workspace.persisted += r.workspace.persisted;
+    merged.workspace.attached += r.workspace.attached;
+    merged.tests.passed += r.tests.passed;
+    merged.tests.failed += r.tests.failed;
+    merged.tests.failedNames.push(...r.tests.failedNames);
+  }
+  return merged;
+}
+
+interface Node {
+  index: number;
+  total: number;
+  /** workspace paths the job's nodes persisted, and which node did */
+  persisted: Map<string, number>;
+}
+
+async function runJob(job: Job, ctx: RunContext, prefix: boolean, workflowId: string, node: Node): Promise<JobResult> {
+  const label = node.total > 1 ? `${job.name}/${node.index}` : job.name;
+  const out = (line: string) => ctx.write((prefix ? `[${label}] ` : "") + line + "\n");
+  const jobDir = join(ctx.output, "jobs", node.total > 1 ? `${job.name}-node${node.index}` : job.name);
   rmSync(jobDir, { recursive: true, force: true });
   const home = join(jobDir, "home");
   mkdirSync(home, { recursive: true });
-  // Each CircleCI job has a machine of its own: here, a home of its own (HOME, and ~ in paths).
-  // Jobs share this machine's /tmp, which CircleCI's do not.
+  // Each CircleCI job has a machine of its own: here, a home and a /tmp of its own. ~ and /tmp in
+  // the config's paths (cache paths, checksum files, workspace roots) name the job's folders, and
+  // the steps get TMPDIR and GEN_CIRCLE_STATE there, so only caches and workspaces carry anything
+  // from one job to the next. A command that writes to /tmp by name still reaches this machine's.
+  const tmp = join(jobDir, "tmp");
+  mkdirSync(join(tmp, "gen-circle"), { recursive: true });
   const mapPath = (p: string, cwd: string) => {
     if (p === "~" || p.startsWith("~/")) return join(home, p.slice(1));
+    if (p === "/tmp" || p.startsWith("/tmp/")) return join(tmp, p.slice(4));
     return isAbsolute(p) ? p : resolve(cwd, p);
   };
   const workdir = mapPath(job.workingDirectory ?? "~/project", home);
@@ -117,25 +168,27 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean): Promise<JobRe
     CIRCLE_WORKING_DIRECTORY: workdir,
     CIRCLE_PROJECT_REPONAME: basename(ctx.root),
     CIRCLE_PROJECT_USERNAME: "local",
-    CIRCLE_NODE_INDEX: "0",
-    CIRCLE_NODE_TOTAL: "1",
-    CIRCLE_WORKFLOW_ID: `local-${ctx.buildNum}`,
+    CIRCLE_NODE_INDEX: String(node.index),
+    CIRCLE_NODE_TOTAL: String(node.total),
+    CIRCLE_WORKFLOW_ID: workflowId,
     BASH_ENV: bashEnv,
     HOME: home,
+    TMPDIR: tmp,
+    GEN_CIRCLE_STATE: join(tmp, "gen-circle"),
     ...job.environment,
     ...ctx.env,
   };
   const env: Record<string, string> = { ...(process.env as Record<string, string>), ...ciEnv };
   env.PATH = `${join(jobDir, "bin")}:${env.PATH ?? "/usr/bin:/bin"}`;
   if (!ctx.tag) delete env.CIRCLE_TAG;
-  const result = empty(job.name, "passed", job.parallelism);
+  const result = empty(job.name, "passed", 1);
   const t0 = Date.now();
   const store = new CacheStore(ctx.cacheDir);
   const background: ChildProcess[] = [];
   let failed = false;
   let halted = false;
   let container: string | undefined;
-  out(`job ${job.name} (${job.executor.type}: ${job.executor.image})`);
+  out(`job ${job.name}${node.total > 1 ? `, node ${node.index} of ${node.total}` : ""} (${job.executor.type}: ${job.executor.image})`);
 
   if (job.executor.type === "docker") {
     const image = job.executor.image;
@@ -144,7 +197,7 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean): Promise<JobRe
       result.status = "failed";
       return result;
     }
-    container = `gc-run-${job.name.replace(/[^a-zA-Z0-9_.-]/g, "-")}-${process.pid}`;
+    container = `gc-run-${job.name.replace(/[^a-zA-Z0-9_.-]/g, "-")}-${node.index}-${process.pid}`;
     const remote = job.steps.some((s) => s.kind === "setup_remote_docker");
     const args = ["run", "-d", "--name", container, "-v", `${jobDir}:${jobDir}`, "-w", workdir, "--entrypoint", "sh"];
     if (remote) args.push("-v", "/var/run/docker.sock:/var/run/docker.sock");
@@ -223,6 +276,12 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean): Promise<JobRe
             for (const p of step.paths) {
               const from = join(rootDir, p);
               if (!existsSync(from)) throw new Error(`${p} does not exist under ${step.root}`);
+              const other = node.persisted.get(p);
+              if (other !== undefined && other !== node.index) {
+                throw new Error(`${p} was persisted by node ${other} too: CircleCI refuses one path persisted by concurrent jobs (persist it from one node, or under a name per node)`);
+              }
+              node.persisted.set(p, node.index);
+              result.workspace.persisted += sizeOf(from);
               cpSync(from, join(ctx.output, "workspace", p), { recursive: true, force: true });
             }
             note = step.paths.join(", ");
@@ -232,6 +291,7 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean): Promise<JobRe
             const ws = join(ctx.output, "workspace");
             mkdirSync(ws, { recursive: true });
             cpSync(ws, mapPath(step.at, workdir), { recursive: true, force: true });
+            result.workspace.attached += sizeOf(ws);
             note = `at ${step.at}`;
             break;
           }
@@ -246,7 +306,7 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean): Promise<JobRe
           case "store_artifacts": {
             const from = mapPath(step.path, workdir);
             if (existsSync(from)) {
-              const to = join(ctx.output, "artifacts", job.name, step.destination ?? basename(from));
+              const to = join(ctx.output, "artifacts", basename(jobDir), step.destination ?? basename(from));
               cpSync(from, to, { recursive: true, force: true });
               note = `${human(sizeOf(from))} → ${relative(process.cwd(), to)}`;
             } else note = "nothing there";
@@ -311,6 +371,23 @@ function stepName(s: Step): string {
   }
 }
 
+/**
+ * `{{ arch }}` as CircleCI renders it, with the CPU family and model (`arch1-linux-amd64-6_85`):
+ * a key that would differ between two hosts of one architecture differs here too.
+ */
+const ARCH = (() => {
+  const goArch: Record<string, string> = { x64: "amd64", arm64: "arm64", ia32: "386" };
+  let model = "0_0";
+  try {
+    const info = readFileSync("/proc/cpuinfo", "utf8");
+    const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(\\S+)`, "m").exec(info)?.[1] ?? "0";
+    model = `${field("cpu family")}_${field("model")}`;
+  } catch {
+    /* not Linux: no model */
+  }
+  return `arch1-${platform()}-${goArch[osArch()] ?? osArch()}-${model}`;
+})();
+
 function keyOf(template: string, ctx: RunContext, env: Record<string, string>, workdir: string, mapPath: (p: string, cwd: string) => string): string {
   return renderKey(template, {
     branch: ctx.branch,
@@ -318,7 +395,7 @@ function keyOf(template: string, ctx: RunContext, env: Record<string, string>, w
     buildNum: String(ctx.buildNum),
     environment: env,
     epoch: Math.floor(Date.now() / 1000),
-    arch: `${platform()}-${osArch()}`,
+    arch: ARCH,
     checksum: (p) => {
       const file = mapPath(p, workdir);
       if (!existsSync(file)) throw new Error(`checksum: ${p} does not exist`);
@@ -370,7 +447,9 @@ function runCommand(
     // PATH by value: the docker client itself must keep this machine's PATH (its engine's client).
     const names = Object.keys(containerEnv).filter((k) => k !== "PATH");
     const path = containerEnv.PATH ? ["-e", `PATH=${containerEnv.PATH}`] : [];
-    args = ["exec", "-w", cwd, ...names.flatMap((k) => ["-e", k]), ...path, container, ...(step.shell ? shell : ["sh", "-e"]), script];
+    // CircleCI's default shell: /bin/bash -eo pipefail where the image has bash, else /bin/sh -eo pipefail.
+    const fallback = ["sh", "-c", 'if [ -x /bin/bash ]; then exec /bin/bash -eo pipefail "$0"; fi; exec /bin/sh -eo pipefail "$0"'];
+    args = ["exec", "-w", cwd, ...names.flatMap((k) => ["-e", k]), ...path, container, ...(step.shell ? shell : fallback), script];
   } else {
     cmd = shell[0]!;
     args = [...shell.slice(1), script];
@@ -452,13 +531,15 @@ export function summary(results: JobResult[]): string {
   const bytes = (r: JobResult, op: "restore" | "save") => r.cache.filter((c) => c.op === op && (op === "restore" ? c.hit : !c.hit)).reduce((n, c) => n + c.bytes, 0);
   for (const r of results) {
     const ran = r.status === "passed" || r.status === "failed";
-    // What CircleCI charges for, per job: each node is a machine that restores what node 0 did.
-    const cost = ran ? `  restored ${human(bytes(r, "restore"))}, saved ${human(bytes(r, "save"))}${r.nodes > 1 ? ` (per node; ${r.nodes} nodes)` : ""}` : "";
+    // What CircleCI charges for, per job (all its nodes): bytes restored and saved.
+    const ws = r.workspace;
+    const wsText = `${ws.persisted ? `, persisted ${human(ws.persisted)}` : ""}${ws.attached ? `, attached ${human(ws.attached)}` : ""}`;
+    const cost = ran ? `  restored ${human(bytes(r, "restore"))}, saved ${human(bytes(r, "save"))}${wsText}${r.nodes > 1 ? ` (${r.nodes} nodes)` : ""}` : "";
     lines.push(`  ${r.status === "passed" ? "✓" : r.status === "failed" ? "✗" : "-"} ${r.name.padEnd(28)} ${r.status.padEnd(8)} ${r.ms ? secs(r.ms).padEnd(7) : ""}${cost}`.trimEnd());
   }
   const started = results.filter((r) => r.status === "passed" || r.status === "failed");
   const machines = started.reduce((n, r) => n + r.nodes, 0);
-  const restoredAll = started.reduce((n, r) => n + r.nodes * bytes(r, "restore"), 0);
+  const restoredAll = started.reduce((n, r) => n + bytes(r, "restore"), 0);
   lines.push(`  on CircleCI: ${machines} machine start${machines === 1 ? "" : "s"}, ${human(restoredAll)} restored in all`);
   const caches = results.flatMap((r) => r.cache);
   const hits = caches.filter((c) => c.op === "restore" && c.hit);
