@@ -40,6 +40,8 @@ export const Codes = {
   containerPath: "GC1026",
   emptySpec: "GC1027",
   fileUnreadable: "GC1028",
+  dockerfileMissing: "GC1029",
+  contextMissing: "GC1030",
   // run (a CircleCI 2.1 config)
   runConfig: "GC3001",
   // migrate (circle.yml 1.0)

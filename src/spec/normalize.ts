@@ -110,6 +110,11 @@ export function normalize(
 
     const context = cleanPath(ri.context ?? ".", [...path, "context"]);
     const dockerfile = cleanPath(ri.dockerfile ?? (context === "." ? "Dockerfile" : `${context}/Dockerfile`), [...path, "dockerfile"]);
+    if (options.matchesFiles && !options.matchesFiles(context)) {
+      report(Codes.contextMissing, ri.context === undefined ? namePath : [...path, "context"], `The build context ${JSON.stringify(context)} holds no file in the repository. Fix 'context:' (a folder, relative to the repository root).`);
+    } else if (options.matchesFiles && !options.matchesFiles(dockerfile)) {
+      report(Codes.dockerfileMissing, ri.dockerfile === undefined ? namePath : [...path, "dockerfile"], `No Dockerfile at ${JSON.stringify(dockerfile)}. Fix 'dockerfile:' (a path relative to the repository root), or add the file.`);
+    }
     const hashPatterns = Array.isArray(ri.hash) ? ri.hash : [dockerfile, joinPath(context, ".dockerignore")];
     (Array.isArray(ri.hash) ? ri.hash : []).forEach((h, i) => {
       const clean = cleanPath(h, [...path, "hash", i]);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cli, readTree, tmpTree } from "../helpers.js";
+import { cli, readTree, run, tmpTree } from "../helpers.js";
 
 const SPEC = "image: myorg/app\ntest: npm test\n";
 const WITH_DEPLOY = SPEC + "deploy:\n  rules:\n    - branch: main\n      tags: [latest]\n";
@@ -172,6 +172,28 @@ describe("command line", () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(existsSync(join(d, ".circleci"))).toBe(false);
+  });
+
+  it("a Dockerfile or context that is not there: exit 2 at its position, nothing written", () => {
+    const d = repo({ "gen-circle.yml": "image:\n  name: myorg/app\n  dockerfile: docker/Dockerfile\n" });
+    const r = cli(["validate"], d);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/gen-circle.yml:3:15 error GC1029: No Dockerfile at "docker\/Dockerfile"/);
+    expect(cli(["generate"], d).status).toBe(2);
+    expect(existsSync(join(d, ".circleci"))).toBe(false);
+  });
+
+  it("run right after generate, before committing: exit 2 saying to commit or pass --dirty, nothing run", () => {
+    const d = repo({ "gen-circle.yml": SPEC });
+    const git = (...a: string[]) => run("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...a], { cwd: d });
+    git("init", "-q");
+    git("add", "-A");
+    git("commit", "-qm", "spec");
+    expect(cli(["generate"], d).status).toBe(0);
+    const r = cli(["run", "--output", join(d, ".out"), "--cache-dir", join(d, ".cache")], d);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/\.circleci\/.*not committed\. gen-circle run checks out the last commit.*Commit .*, or pass --dirty/);
+    expect(r.stdout).not.toContain("job ");
   });
 
   it("no spec: exit 2 with what to do", () => {

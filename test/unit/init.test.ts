@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { detect } from "../../src/init/detect.js";
@@ -65,12 +65,15 @@ describe("gen-circle init", () => {
     expect(existsSync(missing)).toBe(false);
   });
 
-  it("no Dockerfile yet: still a valid spec (the guesses say what to add)", () => {
+  it("no Dockerfile yet: init writes the spec; validate then says to add the Dockerfile", () => {
     const d = tmpTree({ "package.json": '{"scripts": {"test": "jest"}}' });
     dirs.push(d);
     expect(cli(["init"], d).status).toBe(0);
     const v = cli(["validate"], d);
-    expect(v.status, v.stderr).toBe(0);
+    expect(v.status).toBe(2);
+    expect(v.stderr).toMatch(/gen-circle\.yml:\d+:\d+ error GC1029: No Dockerfile at "Dockerfile"\. .*or add the file/);
+    writeFileSync(join(d, "Dockerfile"), "FROM node:20\n");
+    expect(cli(["validate"], d).status).toBe(0);
   });
 
   it("writes a spec that generates a working pipeline, and refuses to overwrite it", () => {
