@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # One command on a fresh machine: install, build gen-circle, start a local Docker engine and
-# registries, generate the pipeline of examples/demo, then run its jobs here the way CircleCI
-# would: the build job (hash, warm the cache), the test job (build this commit, services, tests),
-# twice, so that the second run shows the warm path.
+# registries, generate the pipeline of examples/demo, then run its test job here the way CircleCI
+# would (hash, restore, build this commit, save the cache on a miss, services, tests), twice, so
+# that the second run shows the warm path.
 #   bash scripts/demo.sh [ENGINE]   ENGINE: debian-20.10 (default), docker-28-overlay2 or
 #                                   docker-28-containerd (Docker 28 + buildx, containerd image store)
+# State (the cache archive, as CircleCI's cache would hold it): $GEN_CIRCLE_STATE, default
+# /tmp/gen-circle-demo. To start cold: rm -rf /tmp/gen-circle-demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
@@ -21,12 +23,12 @@ for run in 1 2; do
   echo "=== pipeline run $run ==="
   export CIRCLE_SHA1="demo$run" CIRCLE_BRANCH=main CIRCLE_BUILD_NUM=$run EXPECTED_MARKER=release-1
   start=$(date +%s)
-  echo "--- build job"
-  .circleci/gen-circle/image.sh key app
-  .circleci/gen-circle/image.sh warm app
   echo "--- test job"
-  .circleci/gen-circle/image.sh key app 2>/dev/null
+  .circleci/gen-circle/image.sh key app
   .circleci/gen-circle/image.sh ready app 2>&1 | grep -E '^gen-circle:' || true
+  .circleci/gen-circle/image.sh save app
   .circleci/gen-circle/test.sh run app
   echo "--- run $run took $(($(date +%s) - start)) s; JUnit: examples/demo/test-results/app/junit.xml"
 done
+echo
+echo "state: $GEN_CIRCLE_STATE (rm -rf it to start cold); the generated pipeline: examples/demo/.circleci/"
