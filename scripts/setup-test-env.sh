@@ -16,13 +16,14 @@ log() { printf 'setup-test-env: %s\n' "$*" >&2; }
 exec 9>"$state/setup.lock"
 flock 9
 
-# --tools: only what the unit tests need (shellcheck, zstd, git, java); no engine, no registry.
+# --tools: only what the unit tests need (shellcheck, zstd, git, java, pre-commit); no engine, no registry.
 case " $* " in *" --tools "*) tools_only=true ;; *) tools_only=false ;; esac
 need_pkgs=()
 command -v shellcheck >/dev/null || need_pkgs+=(shellcheck)
 command -v zstd >/dev/null || need_pkgs+=(zstd)
 command -v git >/dev/null || need_pkgs+=(git)
 command -v java >/dev/null || need_pkgs+=(default-jdk-headless) # CircleCI's regex dialect, for test/unit/regex.test.ts
+command -v pre-commit >/dev/null || need_pkgs+=(pre-commit) # the framework our hooks are for, test/unit/precommit.test.ts
 if ! $tools_only; then
   { command -v dockerd >/dev/null && [ -x /usr/bin/docker ]; } || need_pkgs+=(docker.io)
   command -v docker-registry >/dev/null || need_pkgs+=(docker-registry)

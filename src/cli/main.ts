@@ -123,7 +123,24 @@ async function withYargs(argv: string[]): Promise<ExitStatus> {
   return status;
 }
 
+/** The installed package's version: the package.json above this module (src/ or dist/). */
+async function packageVersion(): Promise<string> {
+  const [{ existsSync, readFileSync }, { dirname, join }, { fileURLToPath }] = await Promise.all([import("node:fs"), import("node:path"), import("node:url")]);
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const file = join(dir, "package.json");
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "gen-circle" && pkg.version) return pkg.version;
+    }
+    if (dirname(dir) === dir) return "unknown";
+  }
+}
+
 async function main(argv: string[]): Promise<ExitStatus> {
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+    process.stdout.write(`gen-circle ${await packageVersion()}\n`);
+    return ExitStatus.Ok;
+  }
   const fast = fastParse(argv);
   return fast ? commands[fast.command].run(fast.args) : withYargs(argv);
 }

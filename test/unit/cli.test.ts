@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cli, readTree, run, tmpTree } from "../helpers.js";
+import { cli, readTree, ROOT, run, tmpTree } from "../helpers.js";
 
 const SPEC = "image: myorg/app\ntest: npm test\n";
 const WITH_DEPLOY = SPEC + "deploy:\n  rules:\n    - branch: main\n      tags: [latest]\n";
@@ -154,6 +154,12 @@ describe("command line", () => {
     const r = cli([cmd, "--help"], ".");
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("Examples:");
+  });
+
+  it("--version prints the package's version", () => {
+    const r = cli(["--version"], ".");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`gen-circle ${JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version}\n`);
   });
 
   it("usage errors exit 2", () => {
