@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -27,6 +27,10 @@ describe("npm package", () => {
     const help = run("npx", ["--no-install", "gen-circle", "--help"], { cwd: project });
     expect(help.status, help.stderr).toBe(0);
     expect(help.stdout).toContain("gen-circle <command>");
+    const version = run("npx", ["--no-install", "gen-circle", "--version"], { cwd: project });
+    expect(version.stdout).toBe(`gen-circle ${JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version}\n`);
+    // Only the runtime dependencies came with the tarball: no dev dependency is installed.
+    expect(readdirSync(join(project, "node_modules"))).not.toContain("vitest");
     const init = run("npx", ["--no-install", "gen-circle", "init"], { cwd: project });
     expect(init.status, init.stderr).toBe(0);
     const gen = run("npx", ["--no-install", "gen-circle", "generate"], { cwd: project });
