@@ -25,6 +25,12 @@ export function parsePointer(p: string): string[] {
     .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
 
+/** The key written at an offset (a duplicate key error's position). */
+function duplicateKeyAt(text: string, offset: number): string {
+  const m = /^\s*["']?([^"':\n]*)/.exec(text.slice(offset));
+  return (m?.[1] ?? "").trim();
+}
+
 /** Parses YAML keeping source positions; syntax errors become diagnostics (all of them). */
 export function load(text: string, file: string): { source?: SourceDoc; diagnostics: Diagnostic[] } {
   const lineCounter = new LineCounter();
@@ -37,7 +43,7 @@ export function load(text: string, file: string): { source?: SourceDoc; diagnost
       code: duplicate ? Codes.duplicateKey : Codes.yamlSyntax,
       severity: "error",
       message: duplicate
-        ? "This key appears twice in the same mapping. Keep one of them."
+        ? `The key '${duplicateKeyAt(text, e.pos[0])}' appears twice in the same mapping. Keep one of them.`
         : `Invalid YAML: ${firstLine(e.message)}. Fix the syntax at this position.`,
       file,
       line,

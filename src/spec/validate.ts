@@ -130,12 +130,14 @@ function toDiagnostic(src: SourceDoc, e: AjvError): Diagnostic {
     case "const": {
       const allowed = (e.params.allowedValues as unknown[] | undefined) ?? [e.params.allowedValue];
       const hint = typeof value === "string" ? didYouMean(value, allowed.map(String)) : undefined;
+      // "1" for 1: the right value of the wrong type, which would read as if the input were right.
+      const typo = allowed.find((v) => typeof v !== typeof value && String(v) === String(value));
       return {
         ...base,
         code: Codes.notAllowed,
-        message:
-          `${where} must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}, got ${describe(value)}.` +
-          (hint ? ` Did you mean '${hint}'?` : ""),
+        message: typo !== undefined
+          ? `${where} must be the ${typeof typo} ${JSON.stringify(typo)}, got the ${typeof value} ${JSON.stringify(value)}: write it without quotes.`
+          : `${where} must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}, got ${describe(value)}.` + (hint ? ` Did you mean '${hint}'?` : ""),
         ...at(path),
       };
     }

@@ -119,6 +119,7 @@ describe("check", () => {
     const edited = cli(["check"], d);
     expect(edited.status).toBe(1);
     expect(edited.stderr).toContain("lib.sh: edited by hand");
+    expect(edited.stderr).toContain("'gen-circle generate --force' to replace .circleci/gen-circle/lib.sh");
 
     rmSync(lib);
     const missing = cli(["check"], d);
@@ -163,6 +164,9 @@ describe("command line", () => {
   });
 
   it("usage errors exit 2", () => {
+    const noBranch = cli(["run", "--branch"], ".");
+    expect(noBranch.status).toBe(2);
+    expect(noBranch.stderr).toContain("--branch needs a value, e.g. --branch main");
     expect(cli(["frobnicate"], ".").status).toBe(2);
     expect(cli([], ".").status).toBe(2);
     expect(cli(["generate", "--bogus"], ".").status).toBe(2);

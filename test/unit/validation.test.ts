@@ -5,13 +5,14 @@ import { compileSpec } from "../../src/index.js";
 // One row per rule: the spec, then the code and the line:column it must be reported at.
 const cases: { name: string; spec: string; code: string; at: string; says?: RegExp; files?: string[] }[] = [
   { name: "yaml syntax", spec: "image: a/b\ntest: [x\n", code: "GC1001", at: "3:1" },
-  { name: "duplicate key", spec: "image: a/b\nimage: c/d\n", code: "GC1021", at: "2:1" },
+  { name: "duplicate key", spec: "image: a/b\nimage: c/d\n", code: "GC1021", at: "2:1", says: /The key 'image' appears twice/ },
   { name: "unknown top-level key with a suggestion", spec: "image: a/b\ntset: x\n", code: "GC1002", at: "2:1", says: /Did you mean 'test'/ },
   { name: "unknown nested key", spec: "image:\n  name: a/b\n  contxt: .\n", code: "GC1002", at: "3:3", says: /Did you mean 'context'/ },
   { name: "wrong type", spec: "image: a/b\ntest:\n  command: x\n  parallelism: two\n", code: "GC1003", at: "4:16", says: /must be an integer/ },
   { name: "missing key", spec: "image: a/b\ndeploy:\n  registry: docker.io\n", code: "GC1004", at: "3:3", says: /needs the key 'rules'/ },
   { name: "enum with suggestion", spec: "image: a/b\ncache: registy\n", code: "GC1003", at: "2:8", says: /Did you mean 'registry'/ },
   { name: "version", spec: "version: 2\nimage: a/b\n", code: "GC1005", at: "1:10" },
+  { name: "version as a string", spec: 'version: "1"\nimage: a/b\n', code: "GC1005", at: "1:10", says: /must be the number 1, got the string "1": write it without quotes/ },
   { name: "invalid image name", spec: "image: My_App\n", code: "GC1010", at: "1:8" },
   { name: "image name with a tag", spec: "image: myorg/app:1.0\n", code: "GC1011", at: "1:8", says: /Drop the ':1.0'/ },
   { name: "invalid service image", spec: "image: a/b\nservices:\n  db: 'postgres 15'\n", code: "GC1010", at: "3:7" },

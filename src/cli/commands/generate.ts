@@ -103,7 +103,11 @@ export async function runCheck(args: CommonArgs): Promise<ExitStatus> {
     process.stderr.write(`${c.path}: ${why}\n`);
     if (c.kind !== "mode") process.stdout.write(await patch(c));
   }
-  process.stderr.write(`${changes.length} generated file(s) differ: run 'gen-circle generate' and commit the result.\n`);
+  const guarded = changes.filter((c) => c.guarded);
+  process.stderr.write(
+    `${changes.length} generated file(s) differ: run 'gen-circle generate' and commit the result` +
+      (guarded.length ? ` ('gen-circle generate --force' to replace ${guarded.map((c) => c.path).join(", ")}, which generate keeps otherwise).\n` : ".\n"),
+  );
   return ExitStatus.Failed;
 }
 

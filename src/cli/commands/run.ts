@@ -25,6 +25,10 @@ export interface RunArgs {
 }
 
 export async function runRun(args: RunArgs): Promise<ExitStatus> {
+  for (const [flag, value] of [["--branch", args.branch], ["--tag", args.tag], ["--job", args.job], ["--config", args.config]] as const) {
+    // `--branch` with nothing after it parses as an empty string: a mistake, not "no branch".
+    if (value !== undefined && value.trim() === "") throw new ExitError(`${flag} needs a value, e.g. ${flag} ${flag === "--tag" ? "v1.2.3" : flag === "--job" ? "test-app" : flag === "--config" ? ".circleci/config.yml" : "main"}.`, ExitStatus.InvalidInput);
+  }
   const start = resolve(args.dir ?? ".");
   const git = (a: string[]) => spawnSync("git", a, { cwd: start, encoding: "utf8" });
   const top = git(["rev-parse", "--show-toplevel"]);
