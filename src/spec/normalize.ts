@@ -152,7 +152,7 @@ export function normalize(
   }
 
   function normalizeTest(t: ProjectTest, path: (string | number)[]): Test {
-    if (typeof t === "string") return { command: { shell: t }, environment: [], passEnv: [], parallelism: 1 };
+    if (typeof t === "string") return { command: { shell: t }, environment: [], passEnv: [], parallelism: 1, results: junitFolder(t) };
     for (const key of ["results", "artifacts", "workdir"] as const) {
       const v = t[key];
       if (v !== undefined && !v.startsWith("/")) {
@@ -163,7 +163,7 @@ export function normalize(
       command: Array.isArray(t.command) ? { exec: t.command } : { shell: t.command },
       environment: entries(t.environment),
       passEnv: t.pass_env ?? [],
-      results: t.results,
+      results: t.results ?? junitFolder(Array.isArray(t.command) ? t.command.join(" ") : t.command),
       artifacts: t.artifacts,
       parallelism: t.parallelism ?? 1,
       split: normalizeSplit(t.split, [...path, "split"]),
@@ -339,6 +339,29 @@ export function qualify(host: string, name: string): string {
   const ref = parseReference(name);
   const path = ref ? ref.path : name;
   return host === "docker.io" ? path : `${host}/${path}`;
+}
+
+// Where common test runners are told to write JUnit XML: the folder becomes test.results when the
+// spec names none, so that `pytest --junitxml=/results/junit.xml` alone stores its results.
+const JUNIT_FILE_FLAGS = [
+  /--junit-?xml[= ]["']?(\/[^\s"']+)/, // pytest
+  /--junitfile[= ]["']?(\/[^\s"']+)/, // gotestsum
+  /mochaFile=["']?(\/[^\s"',]+)/, // mocha-junit-reporter
+  /JEST_JUNIT_OUTPUT_FILE=["']?(\/[^\s"']+)/, // jest-junit
+  /go-junit-report\b[^|>]*>\s*["']?(\/[^\s"']+)/, // go test ... | go-junit-report > FILE
+];
+const JUNIT_DIR_FLAGS = [/JEST_JUNIT_OUTPUT_DIR=["']?(\/[^\s"']+)/];
+
+export function junitFolder(command: string): string | undefined {
+  for (const re of JUNIT_DIR_FLAGS) {
+    const m = re.exec(command);
+    if (m) return m[1]!.replace(/\/+$/, "") || "/";
+  }
+  for (const re of JUNIT_FILE_FLAGS) {
+    const m = re.exec(command);
+    if (m) return m[1]!.replace(/\/[^/]*$/, "") || "/";
+  }
+  return undefined;
 }
 
 export function globMatchesAny(pattern: string, files: readonly string[]): boolean {

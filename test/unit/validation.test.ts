@@ -62,6 +62,26 @@ describe("validation rules", () => {
     expect(spec.filter((c) => !codes.has(c))).toEqual([]);
   });
 
+  it.each([
+    ["py.test -v --junitxml=/results/junit.xml ./tests", "/results"],
+    ["pytest --junit-xml /out/report.xml", "/out"],
+    ["gotestsum --junitfile /reports/unit.xml ./...", "/reports"],
+    ["go test -v ./... 2>&1 | go-junit-report > /results/go.xml", "/results"],
+    ["mocha --reporter mocha-junit-reporter --reporter-options mochaFile=/r/mocha.xml", "/r"],
+    ["JEST_JUNIT_OUTPUT_DIR=/results/jest npx jest --reporters=jest-junit", "/results/jest"],
+    ["npm test", undefined],
+    ["pytest --junitxml=relative/junit.xml", undefined],
+  ])("test results where %j writes JUnit: %s", (command, results) => {
+    const { spec, diagnostics } = compileSpec(`image: myorg/app\ntest: ${JSON.stringify(command)}\n`);
+    expect(diagnostics).toEqual([]);
+    expect(spec!.images[0]!.test!.results).toBe(results);
+  });
+
+  it("a results folder written in the spec wins over the inferred one", () => {
+    const { spec } = compileSpec("image: myorg/app\ntest:\n  command: pytest --junitxml=/a/j.xml\n  results: /b\n");
+    expect(spec!.images[0]!.test!.results).toBe("/b");
+  });
+
   it("a two-line spec is enough", () => {
     const { spec, diagnostics } = compileSpec("image: myorg/app\ntest: npm test\n");
     expect(diagnostics).toEqual([]);
