@@ -30,6 +30,19 @@ export interface GenerateResult {
   spec?: Spec;
 }
 
+/** A deep copy of a parsed document without the nodes at these JSON pointers. */
+function withoutPaths(value: unknown, pointers: string[]): unknown {
+  const copy = structuredClone(value);
+  for (const pointer of pointers) {
+    const keys = pointer.split("/").slice(1).map((k) => k.replace(/~1/g, "/").replace(/~0/g, "~"));
+    if (!keys.length) continue;
+    let node: unknown = copy;
+    for (const k of keys.slice(0, -1)) node = node && typeof node === "object" ? (node as Record<string, unknown>)[k] : undefined;
+    if (node && typeof node === "object" && !Array.isArray(node)) delete (node as Record<string, unknown>)[keys[keys.length - 1]!];
+  }
+  return copy;
+}
+
 /** Spec text → diagnostics, or the normalized spec. Pure. */
 export function compileSpec(text: string, options: GenerateOptions = {}): { spec?: Spec; diagnostics: Diagnostic[] } {
   const file = options.fileName ?? "gen-circle.yml";
@@ -47,7 +60,9 @@ export function compileSpec(text: string, options: GenerateOptions = {}): { spec
     // Report the other problems too (all at once), where the shape allows checking them.
     let more: Diagnostic[] = [];
     try {
-      more = normalize(source.value as ProjectSpec, source, options).diagnostics;
+      // Checked without the values of the wrong shape (they are reported already), so that one
+      // wrong type does not hide every other mistake in the file.
+      more = normalize(withoutPaths(source.value, shape.map((d) => d.path)) as ProjectSpec, source, options).diagnostics;
     } catch {
       // A value of the wrong type stopped the deeper checks: the shape errors come first.
     }

@@ -209,16 +209,18 @@ export function normalize(
   const deploy = raw.deploy;
   if (deploy) {
     const defaultRegistry = resolveRegistry(deploy.registry, ["deploy", "registry"], deploy.login);
-    deploy.rules.forEach((r, i) => {
+    (deploy.rules ?? []).forEach((r, i) => {
       const path = ["deploy", "rules", i];
       if ((r.branch === undefined) === (r.tag === undefined)) {
         report(Codes.ruleBranchOrTag, path, "A deploy rule needs exactly one of 'branch:' (a name or /regex/) or 'tag:' (a git tag or /regex/).");
       }
       const branches = matchers(r.branch, [...path, "branch"]);
       const tags = matchers(r.tag, [...path, "tag"]);
-      r.tags.forEach((t, j) => checkTagTemplate(t, [...path, "tags", j], r.tag !== undefined));
+      // (tags is missing only when it had the wrong shape: reported already by the schema.)
+      const imageTags = r.tags ?? [];
+      imageTags.forEach((t, j) => checkTagTemplate(t, [...path, "tags", j], r.tag !== undefined));
       const registry = r.registry !== undefined ? resolveRegistry(r.registry, [...path, "registry"], deploy.login) : defaultRegistry;
-      if (registry) deployRules.push({ index: i + 1, branches, tags, imageTags: r.tags, registry });
+      if (registry) deployRules.push({ index: i + 1, branches, tags, imageTags, registry });
     });
   }
 

@@ -54,6 +54,25 @@ describe("validation rules", () => {
     if (says) expect(d!.message).toMatch(says);
   });
 
+  it.each([
+    ["deploy:\n  rules:\n    - branch: main\n      tags: latest\n"],
+    ["deploy:\n  rules: main\n"],
+    ["deploy: main\n"],
+    ["test:\n  command: x\n  environment: FOO\n"],
+    ["test:\n  command: x\n  parallelism: two\n  split: 3\n"],
+    ["test: 3\n"],
+    ["services:\n  db: 3\n"],
+    ["services: [postgres]\n"],
+    ["cache: 3\n"],
+    ["registries: [hub]\n"],
+    ["self_test: run\n"],
+    ["executor: [machine]\n"],
+  ])("a wrong type (%j) does not hide the other mistakes", (extra) => {
+    const { diagnostics } = compileSpec(`image:\n  name: My_App\n  hash: Dockerfile\n${extra}`);
+    expect(diagnostics.map((d) => d.code)).toContain("GC1010"); // the image name, checked all the same
+    expect(diagnostics.map((d) => d.code)).toContain("GC1003");
+  });
+
   it("every spec code of the diagnostics table is exercised here", () => {
     // From the table, not a hand list: a new code without a case fails. GC1028 (a file that
     // cannot be read) is the CLI's, tested in cli.test.ts.
