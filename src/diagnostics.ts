@@ -42,6 +42,7 @@ export const Codes = {
   fileUnreadable: "GC1028",
   dockerfileMissing: "GC1029",
   contextMissing: "GC1030",
+  hashMissesDockerInput: "GC1031",
   // run (a CircleCI 2.1 config)
   runConfig: "GC3001",
   // migrate (circle.yml 1.0)

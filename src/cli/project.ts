@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { compileSpec, generate, type GenerateResult } from "../generate.js";
+import { inputMatcher } from "../hash/glob.js";
 import { imageHash, hashSalt, selectInputs } from "../hash/manifest.js";
 import { globMatchesAny } from "../spec/normalize.js";
 import type { Image, Spec } from "../spec/types.js";
@@ -21,6 +22,14 @@ export function specOptions(input: SpecInput) {
     fileName: input.display,
     specPath: input.fromRoot,
     matchesFiles: (pattern: string) => globMatchesAny(pattern, walkFiles(input.root, staticBase(pattern))),
+    readFile: (path: string) => {
+      try {
+        return readFileSync(join(input.root, path), "utf8");
+      } catch {
+        return undefined; // not there (reported as GC1029) or not a file
+      }
+    },
+    listFiles: (pattern: string) => walkFiles(input.root, staticBase(pattern)).filter(inputMatcher(pattern)),
   };
 }
 

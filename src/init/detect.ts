@@ -1,4 +1,6 @@
 import { parse } from "yaml";
+import { dependencyInputs, dockerInstructions } from "../dockerfile/inputs.js";
+import { inputMatcher } from "../hash/glob.js";
 import { parseReference, repositoryOf } from "../spec/docker-ref.js";
 
 /**
@@ -26,45 +28,6 @@ const MANIFESTS = [
   /^pom\.xml$/, /^build\.gradle(\.kts)?$/, /^settings\.gradle(\.kts)?$/, /^gradle\.lockfile$/, /^mix\.(exs|lock)$/,
 ];
 const isManifest = (p: string) => MANIFESTS.some((re) => re.test(p.split("/").pop() ?? p));
-
-interface Instruction {
-  op: string;
-  args: string;
-}
-
-/** Dockerfile instructions, with continuation lines joined and comments dropped. */
-export function dockerInstructions(text: string): Instruction[] {
-  const out: Instruction[] = [];
-  let cur = "";
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!cur && (line.startsWith("#") || !line)) continue;
-    if (line.startsWith("#")) continue;
-    if (line.endsWith("\\")) {
-      cur += line.slice(0, -1) + " ";
-      continue;
-    }
-    cur += line;
-    const m = /^(\w+)\s+([\s\S]*)$/.exec(cur);
-    if (m) out.push({ op: m[1]!.toUpperCase(), args: m[2]!.trim() });
-    cur = "";
-  }
-  return out;
-}
-
-function copySources(args: string): string[] | undefined {
-  if (/--from[= ]/.test(args)) return undefined;
-  const rest = args.replace(/--[a-z-]+(=\S+)?\s+/g, "");
-  let parts: string[];
-  if (rest.startsWith("[")) {
-    try {
-      parts = JSON.parse(rest) as string[];
-    } catch {
-      return undefined;
-    }
-  } else parts = rest.split(/\s+/);
-  return parts.slice(0, -1).map((p) => p.replace(/^\.\//, ""));
-}
 
 export function detect(repo: RepoView): Detection {
   const found: string[] = [];
@@ -112,20 +75,12 @@ export function detect(repo: RepoView): Detection {
   const hash = dockerfile ? [dockerfile] : [];
   if (has(inContext(".dockerignore"))) hash.push(inContext(".dockerignore"));
   const manifests: string[] = [];
-  let wholeContextFirst = false;
-  for (const ins of instructions) {
-    if (ins.op !== "COPY" && ins.op !== "ADD") continue;
-    const srcs = copySources(ins.args);
-    if (!srcs) continue;
-    if (srcs.some((s) => s === "." || s === "./" || s === "*")) {
-      wholeContextFirst = manifests.length === 0;
-      break;
-    }
-    for (const s of srcs) {
-      const path = inContext(s.replace(/\/+$/, ""));
-      const matches = repo.files.filter((f) => f === path || f.startsWith(path + "/"));
-      if (matches.some(isManifest) || isManifest(s) || /[*?[]/.test(s)) manifests.push(path);
-    }
+  const deps = dependencyInputs(instructions);
+  const wholeContextFirst = deps.wholeContextFirst;
+  for (const s of deps.sources) {
+    const path = inContext(s);
+    // Kept when it names something in the repository (a file, a folder, or a glob that matches).
+    if (repo.files.some(inputMatcher(path))) manifests.push(path);
   }
   if (wholeContextFirst || !manifests.length) {
     for (const f of repo.files) if (!f.includes("/") || f.startsWith(context + "/")) if (isManifest(f) && f.split("/").length <= (context === "." ? 1 : context.split("/").length + 1)) manifests.push(f);

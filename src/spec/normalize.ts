@@ -1,3 +1,4 @@
+import { dependencyInputs, dockerInstructions } from "../dockerfile/inputs.js";
 import { inputMatcher } from "../hash/glob.js";
 import { Codes, type Code, type Diagnostic } from "../diagnostics.js";
 import { isDockerTag, isRegistryHost, parseReference } from "./docker-ref.js";
@@ -27,6 +28,13 @@ export interface NormalizeOptions {
    * match nothing are reported; the core never reads the disk itself.
    */
   matchesFiles?: (pattern: string) => boolean;
+  /**
+   * A repository file's text (undefined when it is not there), and the files a pattern matches.
+   * When given, a Dockerfile's copies before its install step that the hash does not cover are
+   * a warning: the cache would not refresh when they change.
+   */
+  readFile?: (path: string) => string | undefined;
+  listFiles?: (pattern: string) => string[];
 }
 
 const DEFAULT_MACHINE = "ubuntu-2404:current";
@@ -42,6 +50,9 @@ export function normalize(
   const diagnostics: Diagnostic[] = [];
   const report = (code: Code, path: (string | number)[], message: string, at: "key" | "value" = "value", within?: { text: string; offset: number }) => {
     diagnostics.push({ code, severity: "error", message, file: src.file, ...src.position(path, at, within), path: "/" + path.join("/") });
+  };
+  const warn = (code: Code, path: (string | number)[], message: string) => {
+    diagnostics.push({ code, severity: "warning", message, file: src.file, ...src.position(path, "value"), path: "/" + path.join("/") });
   };
 
   if (raw === null || raw === undefined || typeof raw !== "object") {
@@ -116,6 +127,21 @@ export function normalize(
       report(Codes.dockerfileMissing, ri.dockerfile === undefined ? namePath : [...path, "dockerfile"], `No Dockerfile at ${JSON.stringify(dockerfile)}. Fix 'dockerfile:' (a path relative to the repository root), or add the file.`);
     }
     const hashPatterns = Array.isArray(ri.hash) ? ri.hash : [dockerfile, joinPath(context, ".dockerignore")];
+    const dockerfileText = options.readFile?.(dockerfile);
+    if (dockerfileText !== undefined && options.listFiles) {
+      const covered = (f: string) => hashPatterns.some((h) => inputMatcher(h.replace(/^\.\//, ""))(f));
+      for (const copied of dependencyInputs(dockerInstructions(dockerfileText)).sources) {
+        const input = joinPath(context, copied);
+        const missed = options.listFiles(input).filter((f) => !covered(f));
+        if (missed.length) {
+          warn(
+            Codes.hashMissesDockerInput,
+            Array.isArray(ri.hash) ? [...path, "hash"] : namePath,
+            `${dockerfile} copies ${JSON.stringify(copied)} before its install step, but the hash does not cover ${missed.slice(0, 3).join(", ")}${missed.length > 3 ? ` and ${missed.length - 3} more` : ""}: the cache would not refresh when ${missed.length === 1 ? "it changes" : "they change"}. Add ${JSON.stringify(input)} to ${Array.isArray(ri.hash) ? "hash" : "a 'hash:' list (with the Dockerfile)"}.`,
+          );
+        }
+      }
+    }
     (Array.isArray(ri.hash) ? ri.hash : []).forEach((h, i) => {
       const clean = cleanPath(h, [...path, "hash", i]);
       if (options.matchesFiles && !options.matchesFiles(clean)) {
@@ -311,7 +337,7 @@ export function normalize(
     resourceClass: "resource_class" in e ? e.resource_class : undefined,
   };
 
-  if (diagnostics.length) return { diagnostics };
+  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics };
   return { spec: { images, cache, deployRules, executor }, diagnostics };
 }
 

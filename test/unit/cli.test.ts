@@ -193,6 +193,26 @@ describe("command line", () => {
     expect(existsSync(join(d, ".circleci"))).toBe(false);
   });
 
+  it("init follows the Dockerfile; generate and check warn when the hash misses what it copies before installing", () => {
+    const d = repo({
+      Dockerfile: "FROM python:3.12\nCOPY requirements/ /srv/requirements/\nRUN pip install -r /srv/requirements/test.txt\nCOPY . /srv/app\n",
+      "requirements/base.txt": "flask\n",
+      "requirements/test.txt": "-r base.txt\n",
+    });
+    expect(cli(["init"], d).status).toBe(0);
+    expect(readFileSync(join(d, "gen-circle.yml"), "utf8")).toContain("hash: [Dockerfile, requirements]");
+    const clean = cli(["generate"], d);
+    expect(clean.status).toBe(0);
+    expect(clean.stderr).not.toContain("GC1031");
+    writeFileSync(join(d, "gen-circle.yml"), "image:\n  name: acme/app\n  hash: [Dockerfile, requirements/base.txt]\ntest: pytest\n");
+    const gen = cli(["generate"], d);
+    expect(gen.status).toBe(0); // a warning: the pipeline is still written
+    expect(gen.stderr).toMatch(/gen-circle\.yml:3:9 warning GC1031: Dockerfile copies "requirements" before its install step, but the hash does not cover requirements\/test\.txt/);
+    const check = cli(["check"], d);
+    expect(check.status).toBe(0);
+    expect(check.stderr).toContain("warning GC1031");
+  });
+
   it("run right after generate, before committing: exit 2 saying to commit or pass --dirty, nothing run", () => {
     const d = repo({ "gen-circle.yml": SPEC });
     const git = (...a: string[]) => run("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...a], { cwd: d });

@@ -26,6 +26,48 @@ describe("init detection", () => {
     expect(d.spec).toContain("name: myorg/shop");
   });
 
+  it("follows the Dockerfile, not file names: a folder copied before the install is a hash input", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: "FROM python:3.12\nCOPY requirements/ /srv/requirements/\nRUN pip install -r /srv/requirements/test.txt\nCOPY . /srv/app\n",
+        "requirements/base.txt": "flask\n",
+        "requirements/test.txt": "-r base.txt\npytest\n",
+        "app.py": "",
+      }),
+    );
+    expect(d.spec).toContain("hash: [Dockerfile, requirements]");
+  });
+
+  it("what is copied after the last install step is code, not a hash input; stages are read one by one", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: [
+          "FROM golang:1.22 AS build",
+          "WORKDIR /src",
+          "COPY go.mod go.sum ./",
+          "COPY tools/gen.sh /usr/local/bin/",
+          "RUN go mod download && gen.sh",
+          "COPY . .",
+          "RUN go build -o /app ./cmd/app",
+          "FROM debian:12",
+          "ADD https://example.com/ca.pem /etc/ssl/",
+          "COPY scripts/install-deps.sh /tmp/",
+          "RUN /tmp/install-deps.sh",
+          "COPY --from=build /app /app",
+          "COPY config/ /etc/app/",
+          "",
+        ].join("\n"),
+        "go.mod": "module x\n",
+        "go.sum": "",
+        "tools/gen.sh": "",
+        "scripts/install-deps.sh": "",
+        "config/app.yml": "",
+        "cmd/app/main.go": "",
+      }),
+    );
+    expect(d.spec).toContain("hash: [Dockerfile, go.mod, go.sum, tools/gen.sh, scripts/install-deps.sh]");
+  });
+
   it("seed 000's Dockerfile (code copied before the install): root manifests, and a hint", () => {
     const d = detect(repoView({ Dockerfile: "FROM python:3.5\nADD . /code\nWORKDIR /code\nRUN pip install -r requirements.txt\n", "requirements.txt": "flask\n", "pytest.ini": "" }));
     expect(d.spec).toContain("hash: [Dockerfile, requirements.txt]");
