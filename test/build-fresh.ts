@@ -11,7 +11,7 @@ import { ROOT } from "./helpers.js";
  */
 export function ensureFreshBuild(): void {
   const stamp = join(ROOT, "dist/.inputs");
-  const want = (buildInputsHash as () => string)();
+  const want = buildInputsHash();
   if (existsSync(stamp) && readFileSync(stamp, "utf8").trim() === want) return;
   const r = spawnSync(process.execPath, [join(ROOT, "scripts/build.mjs"), "--no-dts"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "inherit", "pipe"] });
   if (r.status !== 0) throw new Error(`The build failed, so the tests would run stale code:\n${r.stderr}`);

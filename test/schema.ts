@@ -1,4 +1,4 @@
-import Ajv from "ajv";
+import AjvModule from "ajv";
 import addFormats from "ajv-formats";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -8,6 +8,11 @@ const ORACLE = join(SHARED, "oracle/circleci-config.schema.json");
 
 /** CircleCI's published schema when ../shared is beside the checkout (CI has it). */
 export const hasOracle = existsSync(ORACLE);
+
+// ajv is CommonJS: under NodeNext its default export is the module object.
+const Ajv = ((AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule) as unknown as new (o: object) => {
+  compile(schema: unknown): ((v: unknown) => boolean) & { errors?: unknown };
+};
 
 let oracle: ((v: unknown) => boolean) & { errors?: unknown };
 let subset: ((v: unknown) => boolean) & { errors?: unknown };
@@ -23,7 +28,7 @@ export function configSchemaErrors(config: unknown): string[] {
   if (hasOracle) {
     if (!oracle) {
       const ajv = new Ajv({ strict: false, allErrors: true });
-      ((addFormats as unknown as { default?: typeof addFormats }).default ?? addFormats)(ajv);
+      ((addFormats as unknown as { default?: (a: unknown) => void }).default ?? (addFormats as unknown as (a: unknown) => void))(ajv);
       oracle = ajv.compile(JSON.parse(readFileSync(ORACLE, "utf8")));
     }
     if (!oracle(config)) out.push("oracle: " + JSON.stringify(oracle.errors).slice(0, 2000));

@@ -147,7 +147,7 @@ workflows:
       ] as const
     ).map(([step, message]) => [`version: 2.1\njobs:\n  a:\n    machine: {image: x}\n    steps:\n      - ${step}\nworkflows: {w: {jobs: [a]}}\n`, message, 6] as const),
     ["version: 2.1\njobs:\n  a:\n    docker: {image: x}\n    steps: [checkout]\nworkflows: {w: {jobs: [a]}}\n", /docker: \[\{ image: NAME \}\]/, 4],
-  ])("clear error with a line: %#", (yaml, message, line) => {
+  ] as (readonly [string, RegExp, number])[])("clear error with a line: %#", (yaml, message, line) => {
     try {
       expand(yaml);
       expect.unreachable();
