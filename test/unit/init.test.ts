@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { compileSpec } from "../../src/index.js";
 import { detect } from "../../src/init/detect.js";
 import { cli, tmpTree } from "../helpers.js";
 
@@ -66,6 +67,42 @@ describe("init detection", () => {
       }),
     );
     expect(d.spec).toContain("hash: [Dockerfile, go.mod, go.sum, tools/gen.sh, scripts/install-deps.sh]");
+  });
+
+  it("a monorepo (a Dockerfile per folder, none at the root): one image each, named by compose", () => {
+    const d = detect(
+      repoView({
+        "services/api/Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\n",
+        "services/api/go.mod": "module api\n",
+        "services/api/go.sum": "",
+        "services/web/Dockerfile": "FROM node:20\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\n",
+        "services/web/package.json": '{"scripts": {"test": "jest"}}',
+        "services/web/package-lock.json": "{}",
+        "examples/demo/Dockerfile": "FROM scratch\n",
+        "docker-compose.yml": "services:\n  api:\n    build: ./services/api\n    image: acme/api\n  web:\n    build: { context: services/web }\n    image: acme/web\n  db:\n    image: postgres:15\n",
+      }),
+    );
+    expect(d.spec).toContain(
+      [
+        "images:",
+        "  - name: acme/api",
+        "    context: services/api",
+        "    hash: [services/api/Dockerfile, services/api/go.mod, services/api/go.sum]",
+        "    test:",
+        '      command: "go test ./..."',
+        "  - name: acme/web",
+        "    context: services/web",
+        '    hash: [services/web/Dockerfile, "services/web/package*.json"]',
+        "    test:",
+        '      command: "npm test"',
+        "services:",
+        "  db:",
+        "    image: postgres:15",
+      ].join("\n"),
+    );
+    const { spec, diagnostics } = compileSpec(d.spec);
+    expect(diagnostics).toEqual([]);
+    expect(spec!.images.map((i) => i.id)).toEqual(["api", "web"]);
   });
 
   it("seed 000's Dockerfile (code copied before the install): root manifests, and a hint", () => {
