@@ -167,6 +167,19 @@ describe("gen-circle migrate (CLI)", () => {
     expect(cli(["migrate", "--force"], d).status).toBe(0);
   });
 
+  it("--spec says the next step, and that step works: generate --force takes over the migrated config", () => {
+    const d = repo({ "circle.yml": readFileSync(join(base, "seed-000-inline-docker/circle.yml"), "utf8"), Dockerfile: "FROM python:3.12\n" });
+    const r = cli(["migrate", "--spec"], d);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("next: review gen-circle.yml, then 'gen-circle generate --force' replaces the migrated .circleci/config.yml");
+    const refused = cli(["generate"], d);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("not written by gen-circle");
+    expect(cli(["generate", "--force"], d).status).toBe(0);
+    expect(readFileSync(join(d, ".circleci/config.yml"), "utf8")).toMatch(/^# gen-circle: generated from gen-circle.yml/);
+    expect(cli(["check"], d).status).toBe(0);
+  });
+
   it("--dry-run prints and writes nothing; bad input exits 2 with file:line:col", () => {
     const d = repo({ "circle.yml": seed002, "v2.yml": "version: 2\njobs: {}\n" });
     const r = cli(["migrate", "--dry-run"], d);

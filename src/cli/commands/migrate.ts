@@ -44,5 +44,11 @@ export async function runMigrate(args: MigrateArgs): Promise<ExitStatus> {
   process.stderr.write(`migrated ${r.commands.length} commands; ${r.notes.length} item(s) need a person:\n`);
   for (const n of r.notes) process.stderr.write(`  ${display}:${n.at.line}:${n.at.column} ${n.what}: ${n.why}\n`);
   if (args.spec && !r.spec) process.stderr.write("no gen-circle.yml written: the file does not build a docker image gen-circle could take over (see above)\n");
+  if (r.spec && !args.dryRun) {
+    // The migrated config is a plain translation; generate would keep it (not written by gen-circle).
+    process.stderr.write(
+      "next: review gen-circle.yml, then 'gen-circle generate --force' replaces the migrated .circleci/config.yml with the generated pipeline (and adds its scripts); commit both\n",
+    );
+  }
   return ExitStatus.Ok;
 }
