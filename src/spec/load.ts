@@ -36,8 +36,17 @@ export function load(text: string, file: string): { source?: SourceDoc; diagnost
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
   const diagnostics: Diagnostic[] = [];
+  const lines = text.split("\n");
+  const seenIndent = new Set<number>();
   for (const e of doc.errors) {
     const { line, col } = lineCounter.linePos(e.pos[0]);
+    const indent = indentationProblem(lines, line, e.code);
+    if (indent) {
+      // One clear message at the key that is out of line, instead of the parser's at the line above.
+      if (!seenIndent.has(indent.line)) diagnostics.push({ code: Codes.yamlSyntax, severity: "error", file, path: "", ...indent });
+      seenIndent.add(indent.line);
+      continue;
+    }
     const duplicate = e.code === "DUPLICATE_KEY";
     diagnostics.push({
       code: duplicate ? Codes.duplicateKey : Codes.yamlSyntax,
@@ -67,6 +76,46 @@ export function load(text: string, file: string): { source?: SourceDoc; diagnost
     return { line, column: col };
   };
   return { source: { file, doc, value: doc.toJS({ maxAliasCount: 1000 }), position }, diagnostics };
+}
+
+const keyLine = /^(\s*)(?:- +)?(["']?[\w.-]+["']?)\s*:(\s|$)/;
+const indentOf = (l: string) => l.length - l.trimStart().length;
+const spaces = (n: number) => `${n} space${n === 1 ? "" : "s"}`;
+
+/**
+ * A key indented more or less than the keys of its mapping: the parser reports it at the line
+ * above ("implicit keys need to be on a single line") or with its own wording; say what it is.
+ */
+function indentationProblem(lines: string[], line: number, code: string): { line: number; column: number; message: string } | undefined {
+  const text = (n: number) => lines[n - 1] ?? "";
+  const prevKey = (from: number) => {
+    for (let n = from; n >= 1; n--) if (text(n).trim() && !text(n).trim().startsWith("#")) return n;
+    return 0;
+  };
+  if (code === "BLOCK_AS_IMPLICIT_KEY" || code === "MULTILINE_IMPLICIT_KEY") {
+    // Reported at `name: value`; the culprit is the next line, a key indented deeper.
+    let next = line + 1;
+    while (next <= lines.length && (!text(next).trim() || text(next).trim().startsWith("#"))) next++;
+    const here = keyLine.exec(text(line));
+    const there = keyLine.exec(text(next));
+    if (!here || !there || indentOf(text(next)) <= indentOf(text(line))) return undefined;
+    return {
+      line: next,
+      column: indentOf(text(next)) + 1,
+      message: `'${there[2]}' is indented ${spaces(indentOf(text(next)))}, more than '${here[2]}' on line ${line} (${indentOf(text(line))}): the keys of one mapping start in the same column. Align it with '${here[2]}'.`,
+    };
+  }
+  if (code === "BAD_INDENT") {
+    const there = keyLine.exec(text(line));
+    const before = prevKey(line - 1);
+    if (!there || !before || indentOf(text(before)) <= indentOf(text(line))) return undefined;
+    return {
+      line,
+      column: indentOf(text(line)) + 1,
+      message: `'${there[2]}' is indented ${spaces(indentOf(text(line)))}, less than the line above it (${indentOf(text(before))}): the keys of one mapping start in the same column. Align it with the keys above, or with its parent's keys.`,
+    };
+  }
+  return undefined;
 }
 
 function firstLine(s: string): string {

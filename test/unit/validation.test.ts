@@ -5,6 +5,8 @@ import { compileSpec } from "../../src/index.js";
 // One row per rule: the spec, then the code and the line:column it must be reported at.
 const cases: { name: string; spec: string; code: string; at: string; says?: RegExp; files?: string[]; dockerfile?: string }[] = [
   { name: "yaml syntax", spec: "image: a/b\ntest: [x\n", code: "GC1001", at: "3:1" },
+  { name: "key indented too far", spec: "image:\n  name: a/b\n   hash: [Dockerfile]\n", code: "GC1001", at: "3:4", says: /'hash' is indented 3 spaces, more than 'name' on line 2 \(2\).*Align it with 'name'/ },
+  { name: "key indented too little", spec: "image:\n  name: a/b\n hash: [Dockerfile]\ntest: x\n", code: "GC1001", at: "3:2", says: /'hash' is indented 1 space, less than the line above it \(2\)/ },
   { name: "duplicate key", spec: "image: a/b\nimage: c/d\n", code: "GC1021", at: "2:1", says: /The key 'image' appears twice/ },
   { name: "unknown top-level key with a suggestion", spec: "image: a/b\ntset: x\n", code: "GC1002", at: "2:1", says: /Did you mean 'test'/ },
   { name: "unknown nested key", spec: "image:\n  name: a/b\n  contxt: .\n", code: "GC1002", at: "3:3", says: /Did you mean 'context'/ },
