@@ -1,4 +1,5 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, ROOT, run } from "../helpers.js";
@@ -23,6 +24,10 @@ const tags = () => authRegistryTags(`gc-it/run-${RUN}/app`);
 const USER_STATE = "/tmp/gen-circle";
 const userState = () => (existsSync(USER_STATE) ? readdirSync(USER_STATE, { recursive: true }).map(String).sort() : null);
 const userStateBefore = userState();
+// Nor the user's ~/.cache/gen-circle: every run here names its cache and output folders.
+const userCache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "gen-circle");
+const userCacheEntries = () => (existsSync(userCache) ? readdirSync(userCache).filter((e) => e.startsWith("gc-it-run-")).sort() : []);
+const userCacheBefore = userCacheEntries();
 
 beforeAll(() => {
   cpSync(join(ROOT, "examples/demo"), dir, { recursive: true, filter: (s) => !/\/(\.circleci|gen-circle\.yml|test-results)$/.test(s) });
@@ -49,6 +54,7 @@ beforeAll(() => {
 });
 afterAll(() => {
   expect(userState()).toEqual(userStateBefore);
+  expect(userCacheEntries()).toEqual(userCacheBefore);
   freshEngine();
   rmSync(dir, { recursive: true, force: true });
   rmSync(out, { recursive: true, force: true });
@@ -147,7 +153,7 @@ describe("gen-circle run", () => {
 
   it("an unsupported key is an error with its line", () => {
     writeFileSync(join(dir, "bad.yml"), "version: 2.1\norbs:\n  node: circleci/node@5\nworkflows: { w: { jobs: [] } }\n");
-    const r = cli(["run", "--config", "bad.yml"], dir, env);
+    const r = cli(["run", "--config", "bad.yml", "--cache-dir", join(out, "bad-cache"), "--output", join(out, "bad")], dir, env);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/bad\.yml:2:1 error GC3001: .*orbs/);
   });
@@ -204,7 +210,7 @@ workflows: { w: { jobs: [early, { next: { requires: [early] } }] } }
     );
     git("add", "-A");
     git("commit", "-q", "-m", "halt job");
-    const r = cli(["run", "--config", "halt.yml", "--output", join(out, "halt")], dir, env);
+    const r = cli(["run", "--config", "halt.yml", "--cache-dir", join(out, "halt-cache"), "--output", join(out, "halt")], dir, env);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain("before");
     expect(r.stdout).not.toContain("after-the-halt");
@@ -234,7 +240,7 @@ workflows: { w: { jobs: [inside, missing, pipefail] } }
     );
     git("add", "-A");
     git("commit", "-q", "-m", "docker job");
-    const r = cli(["run", "--config", "docker-job.yml", "--output", join(out, "docker")], dir, env);
+    const r = cli(["run", "--config", "docker-job.yml", "--cache-dir", join(out, "docker-cache"), "--output", join(out, "docker")], dir, env);
     expect(r.stdout).toContain("inside as inside");
     expect(r.stdout).toMatch(/✓ inside +passed/);
     expect(r.stdout).toMatch(/gen-circle-test\/no-such-image:1 is not in the local engine: 'docker pull/);

@@ -137,7 +137,9 @@ describe("init detection", () => {
 
 describe("gen-circle init", () => {
   it("a folder that does not exist: exit 2, nothing created", () => {
-    const missing = join(tmpTree(), "no-such-folder");
+    const parent = tmpTree();
+    dirs.push(parent);
+    const missing = join(parent, "no-such-folder");
     const r = cli(["init", "--dir", missing], ".");
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("is not a folder");
