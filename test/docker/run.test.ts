@@ -265,7 +265,7 @@ workflows: { w: { jobs: [slow] } }
 `,
     );
     const { spawn } = await import("node:child_process");
-    const child = spawn(process.execPath, [join(ROOT, "bin/gen-circle.js"), "run", "--config", "slow.yml", "--dirty", "--output", join(out, "slow")], { cwd: dir, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [join(ROOT, "bin/gen-circle.js"), "run", "--config", "slow.yml", "--dirty", "--cache-dir", join(out, "slow-cache"), "--output", join(out, "slow")], { cwd: dir, env: { ...process.env, ...env } });
     let text = "";
     child.stdout.on("data", (d) => (text += d));
     await new Promise<void>((resolve) => {
