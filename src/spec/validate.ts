@@ -20,6 +20,7 @@ const patternHelp: Record<string, string> = {
   safeString: "a single line of text without control characters",
   relPath: "a path without control characters",
   text: "text without NUL characters",
+  splitGlob: "a glob of test files without spaces, quotes, backslashes, '$' or backticks (TEST_FILES is space-separated)",
 };
 
 /** Validates the document against schemas/gen-circle.schema.json (precompiled: no compile at run time). */

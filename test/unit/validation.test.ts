@@ -32,6 +32,8 @@ const cases: { name: string; spec: string; code: string; at: string; says?: RegE
   { name: "registry cache without a registry", spec: "image: a/b\ncache: registry\n", code: "GC1023", at: "2:8" },
   { name: "rule with branch and tag", spec: "image: a/b\ndeploy:\n  rules:\n    - branch: main\n      tag: v1\n      tags: [x]\n", code: "GC1024", at: "4:7" },
   { name: "path outside the repository", spec: "image:\n  name: a/b\n  dockerfile: ../Dockerfile\n", code: "GC1025", at: "3:15" },
+  { name: "split glob outside the repository", spec: "image: a/b\ntest:\n  command: x\n  split: ../tests/*.py\n", code: "GC1025", at: "4:10" },
+  { name: "split glob with a space", spec: "image: a/b\ntest:\n  command: x\n  split: { glob: ['tests/a b.py'] }\n", code: "GC1006", at: "4:19", says: /a glob of test files without spaces/ },
   { name: "relative container path", spec: "image: a/b\ntest:\n  command: x\n  results: out\n", code: "GC1026", at: "4:12" },
   { name: "empty spec", spec: "# nothing yet\n", code: "GC1027", at: "1:1" },
   { name: "dockerfile missing", spec: "image:\n  name: a/b\n  dockerfile: docker/Dockerfile\n", code: "GC1029", at: "3:15", files: ["Dockerfile"], says: /No Dockerfile at "docker\/Dockerfile"/ },

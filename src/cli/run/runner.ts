@@ -105,14 +105,7 @@ async function runNodes(job: Job, ctx: RunContext, prefix: boolean, workflowId: 
   if (total === 1) return runJob(job, ctx, prefix, workflowId, { index: 0, total: 1, persisted: new Map() });
   const persisted = new Map<string, number>();
   const results: JobResult[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < total) {
-      const index = next++;
-      results[index] = await runJob(job, ctx, true, workflowId, { index, total, persisted });
-    }
-  };
-  await worker();
+  for (let index = 0; index < total; index++) results.push(await runJob(job, ctx, true, workflowId, { index, total, persisted }));
   const merged = empty(job.name, results.every((r) => r.status === "passed") ? "passed" : "failed", total);
   merged.ms = Math.max(...results.map((r) => r.ms));
   merged.steps = results[0]!.steps;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:cadd74bdb51287de06cbb24afc3933bf087177f1d4f3be5cb6ec43376e95a78f
+# gen-circle-checksum: sha256:40720abbff3db9b0c108099eee75724e6f56ced811784cae580313119175e92f
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: registry.
@@ -105,6 +105,21 @@ push() {
   docker push -q "$1" >/dev/null 2>&1 || gc_warn "could not push $1: the next build may rebuild"
 }
 
+push_cache() { # this commit's image as the cache of its hash and of its branch
+  push "$hash_ref"
+  push "$branch_ref"
+}
+
+reuse_older() { # a new hash: the newest cache of this branch, else of the default branch, in reuse
+  local ref
+  for ref in "$branch_ref" "$default_ref"; do
+    if pull "$ref"; then
+      reuse=("$ref")
+      return 0
+    fi
+  done
+}
+
 case "$cmd" in
   warm)
     if pull "$hash_ref"; then
@@ -112,15 +127,9 @@ case "$cmd" in
       exit 0
     fi
     reuse=()
-    for ref in "$branch_ref" "$default_ref"; do
-      if pull "$ref"; then
-        reuse=("$ref")
-        break
-      fi
-    done
+    reuse_older
     build "${reuse[@]}"
-    push "$hash_ref"
-    push "$branch_ref"
+    push_cache
     ;;
   ready)
     gc_engine
@@ -131,12 +140,7 @@ case "$cmd" in
       reuse=("$hash_ref")
       printf '%s\n' "$hash" >"$hit_file"
     else
-      for ref in "$branch_ref" "$default_ref"; do
-        if pull "$ref"; then
-          reuse=("$ref")
-          break
-        fi
-      done
+      reuse_older
     fi
     build "${reuse[@]}"
     [ ! -s "$hit_file" ] || check_reuse "$hash_ref"
@@ -147,8 +151,7 @@ case "$cmd" in
       exit 0
     fi
     docker image inspect "$GC_COMMIT_REF" >/dev/null 2>&1 || gc_die "$GC_COMMIT_REF is not built: run image.sh ready first"
-    push "$hash_ref"
-    push "$branch_ref"
+    push_cache
     ;;
   export)
     if [ "${CIRCLE_NODE_TOTAL:-1}" -gt 1 ] && [ "${CIRCLE_NODE_INDEX:-0}" != 0 ]; then
