@@ -135,6 +135,159 @@ describe("init detection", () => {
   });
 });
 
+// Shapes seen in real repositories (scripts/init-samples.json, `npm run conformance:init`), written
+// here as our own small fixtures: the repositories' files stay out of the project.
+describe("init on the shapes of real repositories", () => {
+  it("compose as docker compose reads it: `<<: *app` merges, variables from .env.example, build args, the app's own builder", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: [
+          "FROM node:24 AS assets",
+          "WORKDIR /app/frontend",
+          "COPY frontend/package.json frontend/*yarn* ./",
+          "RUN yarn install",
+          "COPY . ..",
+          "RUN yarn build",
+          "FROM node:24 AS app",
+          "ARG NODE_ENV=production",
+          "WORKDIR /app/backend",
+          "COPY backend/package.json backend/*yarn* ./",
+          "RUN yarn install",
+          "COPY --from=assets /app/public /public",
+          "COPY backend/ ./",
+          'CMD ["node", "server.js"]',
+        ].join("\n"),
+        ".dockerignore": "",
+        "frontend/package.json": "{}",
+        "frontend/yarn.lock": "",
+        "backend/package.json": '{"devDependencies": {"jest": "30"}}',
+        "backend/yarn.lock": "",
+        ".env.example": "# copy to .env\nexport NODE_ENV=development\nexport POSTGRES_USER=hello\nPOSTGRES_PASSWORD='pass word'\n",
+        "compose.yaml": [
+          "x-app: &app",
+          "  build:",
+          "    context: .",
+          "    target: app",
+          "    args: ['NODE_ENV=${NODE_ENV:-production}', 'UID=${UID:-1000}']",
+          "x-assets: &assets",
+          "  build: { context: ., target: assets }",
+          "services:",
+          "  js:",
+          "    <<: *assets",
+          "  web:",
+          "    <<: *app",
+          "    depends_on: [postgres]",
+          "  postgres:",
+          "    image: postgres:${PG_VERSION:-16}",
+          "    environment:",
+          '      POSTGRES_USER: "${POSTGRES_USER}"',
+          '      POSTGRES_PASSWORD: "${POSTGRES_PASSWORD}"',
+          '      PGDATA: "$${HOME}/data"',
+          '      POSTGRES_DB: "${POSTGRES_DB}"',
+          "",
+        ].join("\n"),
+      }),
+    );
+    expect(d.spec).toContain(
+      ["  build_args:", "    NODE_ENV: development", '    UID: 1000', '  hash: [Dockerfile, .dockerignore, frontend/package.json, "frontend/*yarn*", backend/package.json, "backend/*yarn*"]'].join("\n"),
+    );
+    expect(d.spec).not.toContain("target:"); // app is the last stage: the whole Dockerfile
+    expect(d.spec).toMatch(/postgres:\n    image: postgres:16\n    environment:\n      POSTGRES_USER: hello\n      POSTGRES_PASSWORD: "pass word"\n      PGDATA: "\$\{HOME\}\/data"\n      POSTGRES_DB: "\$\{POSTGRES_DB\}"/);
+    expect(d.guessed.join("\n")).toContain("compose variables with no value in .env.example and no default, left as written: POSTGRES_DB");
+    expect(d.spec).toContain('command: "npx jest"');
+    const { diagnostics } = compileSpec(d.spec);
+    expect(diagnostics).toEqual([]);
+  });
+
+  it("compose secrets become values (the service has no /run/secrets in the pipeline); a proxy in front of the app is not a service", () => {
+    const d = detect(
+      repoView({
+        "backend/Dockerfile": "FROM golang:1.22 AS builder\nWORKDIR /code\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app\nFROM scratch\nCOPY --from=builder /app /app\n",
+        "backend/go.mod": "module x\n",
+        "backend/go.sum": "",
+        "db/password.txt": "s3cret-1\n",
+        "compose.yaml": [
+          "services:",
+          "  backend:",
+          "    build: { context: backend, target: builder }",
+          "  db:",
+          "    image: mariadb:10",
+          "    environment: [MYSQL_DATABASE=example, MYSQL_ROOT_PASSWORD_FILE=/run/secrets/db-password]",
+          "    healthcheck:",
+          '      test: ["CMD-SHELL", "mysqladmin ping --password=\\"$$(cat /run/secrets/db-password)\\" --silent"]',
+          "  proxy:",
+          "    image: nginx",
+          "    depends_on: [backend]",
+          "secrets:",
+          "  db-password:",
+          "    file: db/password.txt",
+          "",
+        ].join("\n"),
+      }),
+    );
+    expect(d.spec).toContain(["  context: backend", "  target: builder", "  hash: [backend/Dockerfile, backend/go.mod, backend/go.sum]"].join("\n"));
+    expect(d.spec).toContain(['    ready: "mysqladmin ping --password=\\"s3cret-1\\" --silent"', "    environment:", "      MYSQL_DATABASE: example", "      MYSQL_ROOT_PASSWORD: s3cret-1"].join("\n"));
+    expect(d.spec).not.toContain("proxy");
+  });
+
+  it("a Dockerfile in docker/ that copies from the repository root is built with the root as context", () => {
+    const d = detect(
+      repoView({
+        "docker/Dockerfile": "FROM node:24 AS ui\nCOPY ./Makefile /src/Makefile\nCOPY ./ui /src/ui\nRUN make -C /src build-ui\nFROM golang:1.22\nCOPY . /src\nRUN make -C /src build\n",
+        ".dockerignore": "",
+        Makefile: "build:\n\tgo build\n",
+        "ui/package.json": "{}",
+        "main.go": "",
+      }),
+    );
+    expect(d.spec).toContain(["  dockerfile: docker/Dockerfile", "  hash: [docker/Dockerfile, .dockerignore, Makefile, ui]"].join("\n"));
+    expect(d.spec).not.toContain("context:");
+  });
+
+  it("a stage that never copies the whole context installs at its first RUN: later copies are code (not hashed), heredoc bodies are not instructions", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: [
+          "FROM maven:3 AS builder",
+          "WORKDIR /workdir",
+          "COPY pom.xml pom.xml",
+          "RUN mvn dependency:go-offline",
+          "COPY src ./src",
+          "RUN mvn install",
+          "FROM builder AS dev",
+          "RUN <<EOF",
+          "COPY secrets.txt /etc/",
+          "RUN echo this is shell, not a Dockerfile line",
+          "EOF",
+          "FROM eclipse-temurin:17",
+          "COPY --from=builder /workdir/target/app.jar /app.jar",
+          'CMD ["java", "-jar", "/app.jar"]',
+        ].join("\n"),
+        "pom.xml": "",
+        "src/main/App.java": "",
+        "secrets.txt": "",
+      }),
+    );
+    expect(d.spec).toContain("hash: [Dockerfile, pom.xml]");
+    // The CMD starts the app: a test command that never ends would hold the job until the timeout.
+    expect(d.spec).toContain('command: "make test"');
+    expect(d.guessed.join("\n")).toContain("the image's CMD, java -jar /app.jar, starts the app, not its tests");
+  });
+
+  it("test commands from what the project declares: Rails, Django in a sub-folder, pytest in pyproject", () => {
+    const rails = detect(repoView({ Dockerfile: "FROM ruby:3\nCOPY Gemfile* ./\nRUN bundle install\nCOPY . .\n", Gemfile: 'gem "rails", "~> 8"\n', "bin/rails": "", "test/models/user_test.rb": "" }));
+    expect(rails.spec).toContain('command: "bin/rails test"');
+    const rspec = detect(repoView({ Dockerfile: "FROM ruby:3\n", Gemfile: "gem 'rails'\ngem 'rspec-rails'\n", "test/x_test.rb": "" }));
+    expect(rspec.spec).toContain('command: "bundle exec rspec"');
+    const django = detect(repoView({ Dockerfile: "FROM python:3\nWORKDIR /app\nCOPY . .\nWORKDIR /app/src\n", "src/manage.py": "", "requirements.txt": "django\n" }));
+    expect(django.spec).toContain('command: "python manage.py test"');
+    const elsewhere = detect(repoView({ Dockerfile: "FROM python:3\nWORKDIR /app\nCOPY . .\n", "src/manage.py": "" }));
+    expect(elsewhere.spec).toContain('command: "python src/manage.py test"');
+    const py = detect(repoView({ Dockerfile: "FROM python:3\n", "pyproject.toml": '[dependency-groups]\ndev = ["pytest>=8"]\n' }));
+    expect(py.spec).toContain("command: pytest");
+  });
+});
+
 describe("gen-circle init", () => {
   it("a folder that does not exist: exit 2, nothing created", () => {
     const parent = tmpTree();
