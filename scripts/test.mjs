@@ -7,6 +7,7 @@
 // output is printed whole when it ends, then one closing line: "N passed, N failed".
 // With arguments, it is plain `vitest run ARGS` (e.g. npm test -- --project 'docker*@docker-28-containerd').
 import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -54,5 +55,21 @@ const lane = async (engine) => {
 };
 await Promise.all([runVitest("unit", ["unit"]), ...ENGINES.map(lane)]);
 console.log(`\ntest: all lanes done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+// The lanes' teardowns removed the tags they pushed; with every lane done (nothing is pushing),
+// the registries collect the blobs no tag refers to, and nothing of this run is left in them.
+const state = process.env.GEN_CIRCLE_TEST_STATE ?? "/var/tmp/gen-circle-test";
+for (const registry of ["registry", "registry-auth"]) {
+  const config = join(state, registry, "config.yml");
+  if (!existsSync(config)) continue;
+  const gc = spawnSync("docker-registry", ["garbage-collect", config], { encoding: "utf8" });
+  if (gc.status !== 0) console.error(`test: garbage-collect of the ${registry} registry failed: ${gc.stderr}`);
+  const left = join(state, registry, "data/docker/registry/v2/repositories/gc-it");
+  const engines = existsSync(left) ? readdirSync(left) : [];
+  if (engines.length) {
+    console.error(`test: the tests left repositories in the ${registry} registry: ${engines.map((e) => `gc-it/${e}`).join(", ")} (a lane's teardown did not run)`);
+    failedRuns++;
+  }
+}
 console.log(`\n${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ""}`);
 process.exit(failedRuns || totals.failed ? 1 : 0);

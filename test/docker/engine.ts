@@ -31,5 +31,10 @@ export const DOCKER = join(ENGINE_BIN, "docker");
 export const docker = (...args: string[]) => run(DOCKER, args);
 /** PATH with the engine's client first. */
 export const ENGINE_PATH = `${ENGINE_BIN}:${process.env.PATH}`;
+/**
+ * The registry path under which this engine's tests push (localhost:5000 and 127.0.0.1:5001): the
+ * lane's global teardown removes it, so a run leaves no tag behind.
+ */
+export const REGISTRY_PATH = `gc-it/${ENGINE}`;
 /** The transport the scripts should pick on this engine (image.sh's gc_engine). */
 export const TRANSPORT = ENGINE === "docker-28-containerd" ? "buildkit" : "image";

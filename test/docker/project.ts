@@ -3,14 +3,14 @@ import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { cli, ROOT, run, type Run } from "../helpers.js";
-import { docker, ENGINE_PATH, TEST_TMP } from "./engine.js";
+import { docker, ENGINE_PATH, REGISTRY_PATH, TEST_TMP } from "./engine.js";
 
 export { DOCKER, docker, ENGINE, TRANSPORT } from "./engine.js";
 
 const RUN = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 
 export interface ProjectOptions {
-  /** unique per test: the image lives at localhost:5000/gc-it/<name>-<run>/app (job id: app) */
+  /** unique per test: the image lives at localhost:5000/gc-it/<engine>/<name>-<run>/app (job id: app) */
   name: string;
   spec?: (base: Record<string, unknown>) => Record<string, unknown>;
   /** smaller, faster dependency step than the example's default */
@@ -38,7 +38,7 @@ export class Project {
     // serve them from the engine's cache.
     writeFileSync(join(this.dir, "requirements.txt"), (opts.requirements ?? "webframework 6\norm 4\n") + `# ${opts.name}-${RUN}\n`);
     // Unique per run: the registries keep their data between runs, and a test must start cold.
-    this.image = `localhost:5000/gc-it/${opts.name}-${RUN}/app`;
+    this.image = `localhost:5000/${REGISTRY_PATH}/${opts.name}-${RUN}/app`;
     const base: Record<string, unknown> = {
       version: 1,
       image: { name: this.image, hash: ["Dockerfile", "requirements.txt"], build_args: { INSTALL_SECONDS: "1" } },

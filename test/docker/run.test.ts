@@ -3,21 +3,21 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, ROOT, run } from "../helpers.js";
-import { ENGINE_PATH, TEST_TMP } from "./engine.js";
+import { ENGINE_PATH, REGISTRY_PATH, TEST_TMP } from "./engine.js";
 import { AUTH_PASSWORD, authRegistryTags, docker, removeImages } from "./project.js";
 
 // `gen-circle run` end to end: init + generate on the example, then the emitted config (not just
 // its scripts) runs here, on the real engine and the registry with login.
 const RUN = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 const INSTALL = /(^|\s)demo: installing dependencies$/m;
-const image = `localhost:5000/gc-it/run-${RUN}/app`;
+const image = `localhost:5000/${REGISTRY_PATH}/run-${RUN}/app`;
 const dir = mkdtempSync(join(TEST_TMP, "gc-it-run-"));
 const out = mkdtempSync(join(TEST_TMP, "gc-it-run-out-"));
 const git = (...a: string[]) => run("git", ["-c", "user.email=ci@example.com", "-c", "user.name=ci", ...a], { cwd: dir });
 const env = { PATH: ENGINE_PATH }; // the engine under test's client
 const gcRun = (...a: string[]) => cli(["run", "--cache-dir", join(out, "cache"), "--output", join(out, "run"), "-e", "REG_USER=ci", "-e", `REG_PASS=${AUTH_PASSWORD}`, ...a], dir, env);
 const freshEngine = () => removeImages(image);
-const tags = () => authRegistryTags(`gc-it/run-${RUN}/app`);
+const tags = () => authRegistryTags(`${REGISTRY_PATH}/run-${RUN}/app`);
 
 // The user's own state from `gen-circle run` (issue 11): each job has a /tmp of its own, so the
 // tests neither need nor touch this machine's /tmp/gen-circle.
