@@ -34,7 +34,7 @@ export default defineConfig({
         },
       },
       ...ENGINES.map((e) => docker("docker", e, ["test/docker/cache.test.ts", "test/docker/pipeline.test.ts"], 0)),
-      ...ENGINES.map((e, i) => docker("docker-run", e, ["test/docker/run.test.ts"], i + 1)),
+      ...ENGINES.map((e, i) => docker("docker-run", e, ["test/docker/run.test.ts", "test/docker/run-split.test.ts"], i + 1)),
     ],
   },
 });

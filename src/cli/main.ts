@@ -123,23 +123,21 @@ async function withYargs(argv: string[]): Promise<ExitStatus> {
   return status;
 }
 
-/** The installed package's version: the package.json above this module (src/ or dist/). */
+/** The installed package's version. */
 async function packageVersion(): Promise<string> {
-  const [{ existsSync, readFileSync }, { dirname, join }, { fileURLToPath }] = await Promise.all([import("node:fs"), import("node:path"), import("node:url")]);
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    const file = join(dir, "package.json");
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "gen-circle" && pkg.version) return pkg.version;
-    }
-    if (dirname(dir) === dir) return "unknown";
-  }
+  return (await import("./package-root.js")).packageRoot()?.version ?? "unknown";
 }
 
 async function main(argv: string[]): Promise<ExitStatus> {
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
     process.stdout.write(`gen-circle ${await packageVersion()}\n`);
     return ExitStatus.Ok;
+  }
+  // Hidden: `circleci tests glob|split` inside a job of `gen-circle run` (runner.ts puts the shim).
+  if (argv[0] === "__circleci") {
+    const { runCircleci } = await import("./commands/circleci.js");
+    const { readFileSync } = await import("node:fs");
+    return runCircleci(argv.slice(1), { stdin: () => readFileSync(0, "utf8"), out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
   }
   const fast = fastParse(argv);
   return fast ? commands[fast.command].run(fast.args) : withYargs(argv);

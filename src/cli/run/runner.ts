@@ -1,12 +1,14 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { arch as osArch, platform } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { Job, Step } from "../../run/expand.js";
 import { jobRuns } from "../../run/filters.js";
 import { countJUnit } from "../../run/junit.js";
+import { junitTimings } from "../../run/split.js";
 import { pickCache, renderKey } from "../../run/keys.js";
+import { packageRoot } from "../package-root.js";
 import { CacheStore, human, sizeOf } from "./cache-store.js";
 
 export interface RunContext {
@@ -41,6 +43,8 @@ export interface JobResult {
   /** bytes this job persisted to the workspace and attached from it */
   workspace: { persisted: number; attached: number };
   tests: { passed: number; failed: number; failedNames: string[] };
+  /** seconds per test file from the JUnit results the job stored (for `circleci tests split`) */
+  timings: Map<string, number>;
 }
 
 /** Set by Ctrl-C: the running step is stopped, `when: always` steps still run, no new job starts. */
@@ -90,7 +94,7 @@ export async function runWorkflow(jobs: Job[], ctx: RunContext): Promise<JobResu
 }
 
 function empty(name: string, status: JobResult["status"], nodes: number): JobResult {
-  return { name, status, ms: 0, nodes, steps: [], cache: [], workspace: { persisted: 0, attached: 0 }, tests: { passed: 0, failed: 0, failedNames: [] } };
+  return { name, status, ms: 0, nodes, steps: [], cache: [], workspace: { persisted: 0, attached: 0 }, tests: { passed: 0, failed: 0, failedNames: [] }, timings: new Map() };
 }
 
 /**
@@ -101,6 +105,13 @@ function empty(name: string, status: JobResult["status"], nodes: number): JobRes
  * concurrent jobs persisted under one name.
  */
 async function runNodes(job: Job, ctx: RunContext, prefix: boolean, workflowId: string): Promise<JobResult> {
+  const r = await runAllNodes(job, ctx, prefix, workflowId);
+  // CircleCI keeps a job's test timings from its green runs, for `circleci tests split` next time.
+  if (r.status === "passed" && r.timings.size) saveTimings(ctx, job.name, r.timings);
+  return r;
+}
+
+async function runAllNodes(job: Job, ctx: RunContext, prefix: boolean, workflowId: string): Promise<JobResult> {
   const total = Math.max(1, job.parallelism);
   if (total === 1) return runJob(job, ctx, prefix, workflowId, { index: 0, total: 1, persisted: new Map() });
   const persisted = new Map<string, number>();
@@ -116,6 +127,7 @@ async function runNodes(job: Job, ctx: RunContext, prefix: boolean, workflowId: 
     merged.tests.passed += r.tests.passed;
     merged.tests.failed += r.tests.failed;
     merged.tests.failedNames.push(...r.tests.failedNames);
+    for (const [f, t] of r.timings) merged.timings.set(f, (merged.timings.get(f) ?? 0) + t);
   }
   return merged;
 }
@@ -150,6 +162,12 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean, workflowId: st
   const bashEnv = join(jobDir, "bash_env");
   writeFileSync(bashEnv, "");
   const halt = agentShim(jobDir);
+  const timingsFile = join(jobDir, "timings.json");
+  const timings = loadTimings(ctx, job.name);
+  if (timings) writeFileSync(timingsFile, JSON.stringify(Object.fromEntries(timings)));
+  // `circleci tests glob|split` for steps on this machine; a docker executor's steps run in its
+  // image, where this machine's node is not: there `circleci` is missing (README: differences).
+  if (job.executor.type !== "docker") circleciShim(jobDir, timingsFile);
   const ciEnv: Record<string, string> = {
     CI: "true",
     CIRCLECI: "true",
@@ -289,7 +307,7 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean, workflowId: st
             break;
           }
           case "store_test_results": {
-            const counts = junitUnder(mapPath(step.path, workdir));
+            const counts = junitUnder(mapPath(step.path, workdir), result.timings);
             result.tests.passed += counts.tests - counts.failures - counts.skipped;
             result.tests.failed += counts.failures;
             result.tests.failedNames.push(...counts.failed);
@@ -326,6 +344,49 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean, workflowId: st
   result.ms = Date.now() - t0;
   out(`${result.status === "passed" ? "✓" : "✗"} job ${job.name} ${result.status} in ${secs(result.ms)}`);
   return result;
+}
+
+/**
+ * `circleci` on the job's PATH: `tests glob` and `tests split` by this CLI (hidden command
+ * `__circleci`), with the node's CIRCLE_NODE_INDEX/TOTAL and the job's stored timings.
+ */
+function circleciShim(jobDir: string, timingsFile: string): void {
+  const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+  writeFileSync(
+    join(jobDir, "bin", "circleci"),
+    `#!/bin/sh
+# gen-circle run: CircleCI's 'circleci tests glob|split' for this job's steps.
+` +
+      `GEN_CIRCLE_TIMINGS=${q(timingsFile)} exec ${q(process.execPath)} ${q(join(packageRoot()?.dir ?? ".", "bin/gen-circle.js"))} __circleci "$@"
+`,
+    { mode: 0o755 },
+  );
+}
+
+/** Where a job's timings are kept: beside the caches, per job and branch (CircleCI takes the
+ * branch's latest green run, else the project's). */
+const timingsDir = (ctx: RunContext, job: string) => join(ctx.cacheDir, "test-timings", job.replace(/[^A-Za-z0-9_.-]/g, "_"));
+const branchFile = (ctx: RunContext) => `${createHash("sha256").update(ctx.branch).digest("hex").slice(0, 16)}.json`;
+
+function saveTimings(ctx: RunContext, job: string, timings: Map<string, number>): void {
+  const dir = timingsDir(ctx, job);
+  mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `.${process.pid}.tmp`);
+  writeFileSync(tmp, JSON.stringify(Object.fromEntries([...timings].sort(([a], [b]) => a.localeCompare(b)))));
+  renameSync(tmp, join(dir, branchFile(ctx)));
+}
+
+function loadTimings(ctx: RunContext, job: string): Map<string, number> | undefined {
+  const dir = timingsDir(ctx, job);
+  if (!existsSync(dir)) return undefined;
+  const files = readdirSync(dir).filter((f) => f.endsWith(".json"));
+  const pick = files.includes(branchFile(ctx)) ? branchFile(ctx) : files.sort((a, b) => statSync(join(dir, b)).mtimeMs - statSync(join(dir, a)).mtimeMs)[0];
+  if (!pick) return undefined;
+  try {
+    return new Map(Object.entries(JSON.parse(readFileSync(join(dir, pick), "utf8")) as Record<string, number>));
+  } catch {
+    return undefined;
+  }
 }
 
 /** CircleCI's agent as far as steps use it (`circleci-agent step halt`); returns the halt file. */
@@ -499,12 +560,14 @@ export function killTree(child: ChildProcess): void {
   }, 5000).unref();
 }
 
-function junitUnder(path: string): { tests: number; failures: number; skipped: number; failed: string[] } {
+function junitUnder(path: string, timings: Map<string, number>): { tests: number; failures: number; skipped: number; failed: string[] } {
   const total = { tests: 0, failures: 0, skipped: 0, failed: [] as string[] };
   if (!existsSync(path)) return total;
   const files = statSync(path).isDirectory() ? walk(path).filter((f) => f.endsWith(".xml")) : [path];
   for (const f of files) {
-    const c = countJUnit(readFileSync(f, "utf8"));
+    const xml = readFileSync(f, "utf8");
+    junitTimings(xml, timings);
+    const c = countJUnit(xml);
     total.tests += c.tests;
     total.failures += c.failures;
     total.skipped += c.skipped;

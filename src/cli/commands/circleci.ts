@@ -1,0 +1,99 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { globTests, type SplitBy, splitTests } from "../../run/split.js";
+import { ExitStatus } from "../exit.js";
+
+/**
+ * The `circleci` command inside a job of `gen-circle run` (the runner puts a `circleci` on the
+ * job's PATH that calls this): `circleci tests glob PATTERN...` and `circleci tests split`, with
+ * the job's node (CIRCLE_NODE_INDEX/TOTAL) and the timings its last green local run stored
+ * (GEN_CIRCLE_TIMINGS, a JSON file the runner writes). Anything else fails, saying so: a step that
+ * needs more of CircleCI's CLI cannot pass here by accident.
+ */
+export async function runCircleci(argv: string[], io: { stdin: () => string; out: (s: string) => void; err: (s: string) => void }): Promise<ExitStatus> {
+  const [group, verb, ...rest] = argv;
+  if (group !== "tests" || (verb !== "glob" && verb !== "split")) {
+    io.err(`circleci ${argv.join(" ")}: gen-circle run provides only 'circleci tests glob' and 'circleci tests split'\n`);
+    return ExitStatus.Failed;
+  }
+  if (verb === "glob") {
+    const patterns = rest.filter((a) => !a.startsWith("-"));
+    if (!patterns.length) {
+      io.err("circleci tests glob: name at least one pattern\n");
+      return ExitStatus.Failed;
+    }
+    for (const f of globTests(patterns, listFiles("."))) io.out(`${f}\n`);
+    return ExitStatus.Ok;
+  }
+
+  let by: SplitBy = "name";
+  let total = Number(process.env.CIRCLE_NODE_TOTAL ?? "1");
+  let index = Number(process.env.CIRCLE_NODE_INDEX ?? "0");
+  let file: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const [flag, inline] = rest[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
+    const value = () => inline ?? rest[++i] ?? "";
+    if (flag === "--split-by") {
+      const v = value();
+      if (v !== "name" && v !== "filesize" && v !== "timings") {
+        io.err(`circleci tests split: --split-by must be name, filesize or timings, not '${v}'\n`);
+        return ExitStatus.Failed;
+      }
+      by = v;
+    } else if (flag === "--total") total = Number(value());
+    else if (flag === "--index") index = Number(value());
+    else if (flag === "--timings-type") {
+      const v = value();
+      if (v !== "filename") {
+        io.err(`circleci tests split: gen-circle run keeps filename timings only (--timings-type=${v})\n`);
+        return ExitStatus.Failed;
+      }
+    } else if (flag.startsWith("-")) {
+      io.err(`circleci tests split: unknown option ${flag}\n`);
+      return ExitStatus.Failed;
+    } else file = flag;
+  }
+  if (!Number.isInteger(total) || total < 1 || !Number.isInteger(index) || index < 0 || index >= total) {
+    io.err(`circleci tests split: node ${index} of ${total} is not a node of this job\n`);
+    return ExitStatus.Failed;
+  }
+  const names = (file === undefined ? io.stdin() : readFileSync(file, "utf8")).split(/\r?\n/);
+  const sizes = new Map<string, number>();
+  if (by === "filesize") for (const n of names.filter(Boolean)) sizes.set(n, safeSize(n));
+  const timingsFile = process.env.GEN_CIRCLE_TIMINGS;
+  let timings: Map<string, number> | undefined;
+  if (by === "timings" && timingsFile) {
+    try {
+      timings = new Map(Object.entries(JSON.parse(readFileSync(timingsFile, "utf8")) as Record<string, number>));
+    } catch {
+      timings = undefined; // no green run stored yet
+    }
+  }
+  const r = splitTests({ names, by, index, total, sizes, timings });
+  for (const n of r.notes) io.err(`${n}\n`);
+  for (const n of r.share) io.out(`${n}\n`);
+  return ExitStatus.Ok;
+}
+
+function safeSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Files below `dir`, relative, without .git (what a glob of test files can mean). */
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.name === ".git") continue;
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) out.push(relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out;
+}
