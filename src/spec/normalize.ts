@@ -9,6 +9,7 @@ import type {
   DeployRule,
   Image,
   Matcher,
+  ImageWithTest,
   ProjectImage,
   ProjectLogin,
   ProjectService,
@@ -92,8 +93,10 @@ export function normalize(
   if (raw.image === undefined && raw.images === undefined) {
     report(Codes.imageMissing, [], "The spec needs 'image:' (e.g. 'image: myorg/myapp') or 'images:' for several images.");
   }
-  const imageEntries: { raw: ProjectImage; path: (string | number)[]; single: boolean }[] = [];
-  if (raw.images) raw.images.forEach((img, i) => imageEntries.push({ raw: img, path: ["images", i], single: false }));
+  // `own`: what an entry of images: holds beyond the build (its test, services...); the single
+  // image: takes those from the top level.
+  const imageEntries: { raw: ProjectImage; own?: ImageWithTest; path: (string | number)[]; single: boolean }[] = [];
+  if (raw.images) raw.images.forEach((img, i) => imageEntries.push({ raw: img, own: img, path: ["images", i], single: false }));
   else if (raw.image !== undefined) {
     const img = typeof raw.image === "string" ? { name: raw.image } : raw.image;
     imageEntries.push({ raw: img, path: typeof raw.image === "string" ? [] : ["image"], single: true });
@@ -102,7 +105,7 @@ export function normalize(
   const images: Image[] = [];
   const ids = new Map<string, string>();
   const names = new Set<string>();
-  for (const { raw: ri, path, single } of imageEntries) {
+  for (const { raw: ri, own, path, single } of imageEntries) {
     const namePath = single && typeof raw.image === "string" ? ["image"] : [...path, "name"];
     const ref = parseReference(ri.name);
     if (!ref) {
@@ -149,10 +152,10 @@ export function normalize(
       }
     });
 
-    const testRaw = single ? raw.test : ri.test ?? raw.test;
-    const testPath = single || ri.test === undefined ? ["test"] : [...path, "test"];
-    const servicesRaw = single ? raw.services : ri.services ?? raw.services;
-    const servicesPath = single || ri.services === undefined ? ["services"] : [...path, "services"];
+    const testRaw = own?.test ?? raw.test;
+    const testPath = own?.test === undefined ? ["test"] : [...path, "test"];
+    const servicesRaw = own?.services ?? raw.services;
+    const servicesPath = own?.services === undefined ? ["services"] : [...path, "services"];
     images.push({
       id,
       name: ri.name,
@@ -163,8 +166,8 @@ export function normalize(
       hash: hashPatterns.map((h) => h.replace(/^\.\//, "")),
       test: testRaw === undefined ? undefined : normalizeTest(testRaw, testPath),
       services: normalizeServices(servicesRaw ?? {}, servicesPath),
-      selfTest: (single ? raw.self_test : ri.self_test ?? raw.self_test) ?? [],
-      deploy: ri.deploy ?? true,
+      selfTest: (own?.self_test ?? raw.self_test) ?? [],
+      deploy: own?.deploy ?? true,
     });
   }
 

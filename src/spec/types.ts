@@ -2,72 +2,24 @@
  * `ProjectSpec` is gen-circle.yml as written (validated by the JSON schema); `Spec` is the same
  * with every default filled in. Later stages only ever see `Spec`.
  */
-export type Scalar = string | number | boolean;
-export type CacheStrategy = "save-load" | "registry" | "layer-caching" | "none";
+import type * as G from "./generated/spec-types.js";
 
-export interface ProjectImage {
-  name: string;
-  id?: string;
-  dockerfile?: string;
-  context?: string;
-  target?: string;
-  build_args?: Record<string, Scalar>;
-  hash?: string[];
-  test?: ProjectTest;
-  services?: Record<string, ProjectService>;
-  self_test?: string[];
-  deploy?: boolean;
-}
-export type ProjectTest =
-  | string
-  | {
-      command: string | string[];
-      environment?: Record<string, Scalar>;
-      pass_env?: string[];
-      results?: string;
-      artifacts?: string;
-      parallelism?: number;
-      split?: ProjectSplit;
-      workdir?: string;
-      user?: string;
-    };
+export type Scalar = string | number | boolean;
+export type CacheStrategy = G.CacheStrategy;
+
+// gen-circle.yml as written: the types generated from schemas/gen-circle.schema.json at build
+// (scripts/build.mjs), so the schema and the code cannot disagree on what a spec may hold.
+export type ProjectSpec = G.GenCircleYml;
+/** An entry of `images:` (test, services, self_test, deploy of its own), or the single `image:` (build settings only). */
+export type ProjectImage = G.ImageWithTest | G.Image;
+export type ImageWithTest = G.ImageWithTest;
+export type ProjectTest = G.Test;
 /** How `circleci tests split` shares the files: by earlier run times, by name, by file size. */
 export type SplitBy = "timings" | "name" | "filesize";
-export type ProjectSplit = string | { glob: string | string[]; by?: SplitBy };
-export type ProjectService =
-  | string
-  | {
-      image: string;
-      environment?: Record<string, Scalar>;
-      command?: string[];
-      ready?: string | { command: string; timeout?: number; interval?: number };
-      setup?: string | string[];
-      cache?: boolean;
-    };
-export interface ProjectLogin {
-  username: string;
-  password: string;
-}
-export interface ProjectDeployRule {
-  branch?: string | string[];
-  tag?: string | string[];
-  tags: string[];
-  registry?: string;
-}
-export interface ProjectSpec {
-  version?: 1;
-  image?: string | ProjectImage;
-  images?: ProjectImage[];
-  cache?:
-    | CacheStrategy
-    | { strategy: CacheStrategy; version?: number; registry?: string; repository?: string; default_branch?: string };
-  services?: Record<string, ProjectService>;
-  test?: ProjectTest;
-  self_test?: string[];
-  registries?: Record<string, { url: string; login?: ProjectLogin }>;
-  deploy?: { registry?: string; login?: ProjectLogin; rules: ProjectDeployRule[] };
-  executor?: "machine" | "docker" | { type: "machine" | "docker"; image?: string; resource_class?: string };
-}
+export type ProjectSplit = NonNullable<Exclude<G.Test, string>["split"]>;
+export type ProjectService = NonNullable<G.Services[string]>;
+export type ProjectLogin = G.Login;
+export type ProjectDeployRule = G.DeployRule;
 
 // ---- normalized ----
 
