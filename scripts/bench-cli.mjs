@@ -34,8 +34,15 @@ for (let i = 0; i < 50; i++) {
   writeFileSync(join(dir, `services/s${i}/Dockerfile`), "FROM python:3.12\n");
   writeFileSync(join(dir, `services/s${i}/requirements/base.txt`), "flask\n");
 }
-const images = Array.from({ length: 50 }, (_, i) => `  - name: acme/service-${i}\n    context: services/s${i}\n    hash: [services/s${i}/Dockerfile, "services/s${i}/requirements/*.txt"]\n    test:\n      command: pytest -q\n      results: /results\n    services:\n      db: postgres:15\n      cache: {image: "redis:7", ready: redis-cli ping}\n`);
-writeFileSync(join(dir, "gen-circle.yml"), `version: 1\nimages:\n${images.join("")}deploy:\n  registry: ghcr.io\n  login: {username: U, password: P}\n  rules:\n    - branch: main\n      tags: [latest, "{sha}"]\n    - tag: /v.*/\n      tags: ["{tag}"]\n`);
+const images = Array.from(
+  { length: 50 },
+  (_, i) =>
+    `  - name: acme/service-${i}\n    context: services/s${i}\n    hash: [services/s${i}/Dockerfile, "services/s${i}/requirements/*.txt"]\n    test:\n      command: pytest -q\n      results: /results\n    services:\n      db: postgres:15\n      cache: {image: "redis:7", ready: redis-cli ping}\n`,
+);
+writeFileSync(
+  join(dir, "gen-circle.yml"),
+  `version: 1\nimages:\n${images.join("")}deploy:\n  registry: ghcr.io\n  login: {username: U, password: P}\n  rules:\n    - branch: main\n      tags: [latest, "{sha}"]\n    - tag: /v.*/\n      tags: ["{tag}"]\n`,
+);
 const { generate } = await import(join(root, "dist/src/index.js"));
 const { readFileSync } = await import("node:fs");
 const text = readFileSync(join(dir, "gen-circle.yml"), "utf8");

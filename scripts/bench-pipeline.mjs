@@ -80,7 +80,9 @@ function bench(engine, first) {
   const buildOnly = sh(`docker build -q -t ${name}:plain --build-arg BUILDKIT_INLINE_CACHE=1 ${dir} >/dev/null 2>&1`);
   const saveOnly =
     transport === "buildkit"
-      ? sh(`rm -rf ${dir}/bk && docker build -q -t ${name}:plain --cache-to type=local,dest=${dir}/bk,mode=max,compression=uncompressed ${dir} >/dev/null 2>&1 && tar -C ${dir}/bk -c . | ${pack} > ${dir}/plain.archive`)
+      ? sh(
+          `rm -rf ${dir}/bk && docker build -q -t ${name}:plain --cache-to type=local,dest=${dir}/bk,mode=max,compression=uncompressed ${dir} >/dev/null 2>&1 && tar -C ${dir}/bk -c . | ${pack} > ${dir}/plain.archive`,
+        )
       : sh(`docker save ${name}:plain | ${pack} > ${dir}/plain.archive`);
   // The floor: the same image's bytes restored into this engine (decompress + docker load).
   const imageArchive = join(dir, `image.tar${archive.endsWith(".zst") ? ".zst" : ".gz"}`);
@@ -107,7 +109,12 @@ function bench(engine, first) {
       ["gzip -1", "gzip -1", "gzip -dc"],
       ["gzip -6", "gzip -6", "gzip -dc"],
       ...(has("pigz") ? [["pigz -1", "pigz -1", "pigz -dc"]] : []),
-      ...(has("zstd") ? [["zstd -1", "zstd -1 -q", "zstd -dc -q"], ["zstd -3 -T0", "zstd -3 -T0 -q", "zstd -dc -q"]] : []),
+      ...(has("zstd")
+        ? [
+            ["zstd -1", "zstd -1 -q", "zstd -dc -q"],
+            ["zstd -3 -T0", "zstd -3 -T0 -q", "zstd -dc -q"],
+          ]
+        : []),
     ];
     fresh();
     sh(`${unpack} ${imageArchive} | docker load -q >/dev/null`);
@@ -138,12 +145,17 @@ function shape(engine, parallelism) {
   const dir = mkdtempSync("/tmp/gc-bench-shape-");
   cpSync(join(root, "examples/demo"), dir, { recursive: true, filter: (s) => !s.includes("/.circleci") });
   const name = "localhost:5000/gc-bench/shape";
-  const spec = readFileSync(join(dir, "gen-circle.yml"), "utf8").replace(/name: .*/, `name: ${name}`).replace(/^test:\n/m, `test:\n  parallelism: ${parallelism}\n`);
+  const spec = readFileSync(join(dir, "gen-circle.yml"), "utf8")
+    .replace(/name: .*/, `name: ${name}`)
+    .replace(/^test:\n/m, `test:\n  parallelism: ${parallelism}\n`);
   writeFileSync(join(dir, "gen-circle.yml"), spec);
   writeFileSync(join(dir, "requirements.txt"), readFileSync(join(dir, "requirements.txt"), "utf8") + `# bench ${Date.now()}\n`);
   const cache = mkdtempSync("/tmp/gc-bench-runcache-");
-  sh(`cd ${dir} && git init -q -b bench && node ${root}/bin/gen-circle.js generate >/dev/null && git add -A && git -c user.email=b@b -c user.name=bench commit -qm bench`);
-  const fresh = () => sh(`docker images --format '{{.Repository}}:{{.Tag}}' | grep '^${name}:' | xargs -r docker rmi -f >/dev/null; docker builder prune -af >/dev/null`);
+  sh(
+    `cd ${dir} && git init -q -b bench && node ${root}/bin/gen-circle.js generate >/dev/null && git add -A && git -c user.email=b@b -c user.name=bench commit -qm bench`,
+  );
+  const fresh = () =>
+    sh(`docker images --format '{{.Repository}}:{{.Tag}}' | grep '^${name}:' | xargs -r docker rmi -f >/dev/null; docker builder prune -af >/dev/null`);
   const runOnce = () => (fresh(), sh(`cd ${dir} && node ${root}/bin/gen-circle.js run --cache-dir ${cache}/cache --output ${cache}/run`));
   runOnce(); // cold: fills the cache
   const out = runOnce();
@@ -163,17 +175,44 @@ const cols = results.map((r) => r.engine);
 const row = (label, cells) => console.log(`| ${label.padEnd(42)} | ${cells.map((c, i) => c.padEnd(Math.max(cols[i].length, 24))).join(" | ")} |`);
 console.log(`\nexample image: ${results[0].imageMb.toFixed(0)} MB (examples/demo); median of ${RUNS} on a fresh engine each\n`);
 row("pipeline image steps", cols);
-row("-".repeat(42), cols.map((c) => "-".repeat(Math.max(c.length, 24))));
-row("engine, cache transport", results.map((r) => `${r.version}, ${r.transport}`));
-row("cache archive", results.map((r) => `${r.archiveMb.toFixed(0)} MB`));
-row("floor: restore the image's bytes", results.map((r) => s(r.floor)));
+row(
+  "-".repeat(42),
+  cols.map((c) => "-".repeat(Math.max(c.length, 24))),
+);
+row(
+  "engine, cache transport",
+  results.map((r) => `${r.version}, ${r.transport}`),
+);
+row(
+  "cache archive",
+  results.map((r) => `${r.archiveMb.toFixed(0)} MB`),
+);
+row(
+  "floor: restore the image's bytes",
+  results.map((r) => s(r.floor)),
+);
 const warmOk = (r) => r.warm / r.floor <= 1.3;
-row("warm", results.map((r) => `${s(r.warm)} = ${(r.warm / r.floor).toFixed(2)}x floor ${warmOk(r) ? "met" : "MISSED"}`));
-row("code change", results.map((r) => `${s(r.codeChange)} = ${(r.codeChange / r.floor).toFixed(2)}x floor`));
+row(
+  "warm",
+  results.map((r) => `${s(r.warm)} = ${(r.warm / r.floor).toFixed(2)}x floor ${warmOk(r) ? "met" : "MISSED"}`),
+);
+row(
+  "code change",
+  results.map((r) => `${s(r.codeChange)} = ${(r.codeChange / r.floor).toFixed(2)}x floor`),
+);
 const coldOk = (r) => r.cold / (r.buildOnly + r.saveOnly) <= 1.15;
-row("cold", results.map((r) => `${s(r.cold)} = ${(r.cold / (r.buildOnly + r.saveOnly)).toFixed(2)}x ${coldOk(r) ? "met" : "MISSED"}`));
-row("  bare build + cache save", results.map((r) => `${s(r.buildOnly)} + ${s(r.saveOnly)}`));
-row("seed 000 recipe, warm (load, save again)", results.map((r) => `${s(r.seedWarm)} (ours ${(r.seedWarm / r.warm).toFixed(2)}x faster)`));
+row(
+  "cold",
+  results.map((r) => `${s(r.cold)} = ${(r.cold / (r.buildOnly + r.saveOnly)).toFixed(2)}x ${coldOk(r) ? "met" : "MISSED"}`),
+);
+row(
+  "  bare build + cache save",
+  results.map((r) => `${s(r.buildOnly)} + ${s(r.saveOnly)}`),
+);
+row(
+  "seed 000 recipe, warm (load, save again)",
+  results.map((r) => `${s(r.seedWarm)} (ours ${(r.seedWarm / r.warm).toFixed(2)}x faster)`),
+);
 console.log("\ntargets: warm <= 1.3x the engine's floor; cold <= 1.15x a bare build + the cache save");
 const comp = results[0].comp;
 if (comp.length) {
@@ -181,7 +220,9 @@ if (comp.length) {
   console.log(`| ${"compression".padEnd(14)} | ${"save".padStart(7)} | ${"size".padStart(8)} | ${"load".padStart(7)} | ${"save+load".padStart(9)} |`);
   console.log(`| ${"-".repeat(14)} | ${"-".repeat(7)} | ${"-".repeat(8)} | ${"-".repeat(7)} | ${"-".repeat(9)} |`);
   for (const c of comp) {
-    console.log(`| ${c.label.padEnd(14)} | ${c.save.toFixed(2).padStart(5)} s | ${(c.size / 1048576).toFixed(1).padStart(5)} MB | ${c.load.toFixed(2).padStart(5)} s | ${(c.save + c.load).toFixed(2).padStart(7)} s |`);
+    console.log(
+      `| ${c.label.padEnd(14)} | ${c.save.toFixed(2).padStart(5)} s | ${(c.size / 1048576).toFixed(1).padStart(5)} MB | ${c.load.toFixed(2).padStart(5)} s | ${(c.save + c.load).toFixed(2).padStart(7)} s |`,
+    );
   }
 }
 console.log("\npipeline shape: a warm `gen-circle run` of the example (branch bench: no deploy jobs)\n");

@@ -45,7 +45,13 @@ function observe(sample) {
       test: (img.test ?? spec.test)?.command ?? null,
     }));
     const services = Object.entries(spec.services ?? {}).map(([name, s]) => ({ name, unresolved: /\$\{?[A-Za-z_]/.test(JSON.stringify(s.environment ?? {})) }));
-    return { images, services: services.map((s) => s.name), unresolved: services.filter((s) => s.unresolved).map((s) => s.name), generated: gen.status === 0, generateError: gen.stderr };
+    return {
+      images,
+      services: services.map((s) => s.name),
+      unresolved: services.filter((s) => s.unresolved).map((s) => s.name),
+      generated: gen.status === 0,
+      generateError: gen.stderr,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -66,7 +72,12 @@ for (const s of samples) {
   counts.available += 1;
   if (record) recorded.push({ ...s, observed: o });
   const e = s.expect;
-  const build = o.generated && same(o.images.map(({ test, ...b }) => b), e.images.map(({ test, ...b }) => b));
+  const build =
+    o.generated &&
+    same(
+      o.images.map(({ test, ...b }) => b),
+      e.images.map(({ test, ...b }) => b),
+    );
   const services = same(o.services, e.services) && !o.unresolved.length;
   // Images whose project has no tests are not counted on their test command.
   const tests = e.images.filter((i) => i.test !== null);
@@ -78,7 +89,8 @@ for (const s of samples) {
   counts.test += test ? 1 : 0;
   counts.correct += correct ? 1 : 0;
   const why = [];
-  if (!build) why.push(o.generated ? `build inputs ${JSON.stringify(o.images.map(({ test, ...b }) => b))}` : `generate failed: ${o.generateError.trim().split("\n")[0]}`);
+  if (!build)
+    why.push(o.generated ? `build inputs ${JSON.stringify(o.images.map(({ test, ...b }) => b))}` : `generate failed: ${o.generateError.trim().split("\n")[0]}`);
   if (!services) why.push(`services ${JSON.stringify(o.services)}${o.unresolved.length ? ` unresolved in ${o.unresolved}` : ""}`);
   if (tests.length && !test) why.push(`test ${JSON.stringify(o.images.map((i) => i.test))}`);
   // A miss the record does not name as known was right when the record was made: a regression.
@@ -88,7 +100,9 @@ for (const s of samples) {
   }
   if (s.known && why.length) why.push(`(known: ${s.known})`);
   const mark = (b) => (b ? "yes" : "no");
-  rows.push(`| ${s.repo}${s.folder ? `/${s.folder}` : ""} | ${s.ecosystem} | ${mark(build)} | ${mark(services)} | ${tests.length ? mark(test) : "(no tests)"} | ${correct ? "**yes**" : why.join("; ") || "no (no tests to run)"} |`);
+  rows.push(
+    `| ${s.repo}${s.folder ? `/${s.folder}` : ""} | ${s.ecosystem} | ${mark(build)} | ${mark(services)} | ${tests.length ? mark(test) : "(no tests)"} | ${correct ? "**yes**" : why.join("; ") || "no (no tests to run)"} |`,
+  );
 }
 if (record) {
   console.log(JSON.stringify(recorded, null, 2));

@@ -16,7 +16,9 @@ const ajv = new Ajv({ strict: false, allErrors: true });
 (addFormats.default ?? addFormats)(ajv);
 const validate = ajv.compile(JSON.parse(readFileSync(oracle, "utf8")));
 
-const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+const files = readdirSync(dir)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 const counts = { files: files.length, parsed: 0, migrated: 0, valid: 0, commands: 0, preserved: 0, crashes: 0, notes: 0 };
 const misses = [];
 for (const f of files) {

@@ -6,7 +6,9 @@ import { join, relative } from "node:path";
 const root = new URL("..", import.meta.url).pathname;
 const problems = [];
 const walk = (dir) =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? (e.name === "generated" ? [] : walk(join(dir, e.name))) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? (e.name === "generated" ? [] : walk(join(dir, e.name))) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+  );
 for (const file of walk(join(root, "src"))) {
   const rel = relative(root, file);
   if (rel.startsWith("src/cli/")) continue;
@@ -14,7 +16,8 @@ for (const file of walk(join(root, "src"))) {
     .split("\n")
     .forEach((line, i) => {
       if (/from ["'](\.\.?\/)+cli\//.test(line)) problems.push(`${rel}:${i + 1}: imports src/cli`);
-      if (/from ["']node:(fs|child_process|process)["']|\bprocess\.|\bconsole\./.test(line)) problems.push(`${rel}:${i + 1}: the core must not touch the disk, the process or the console`);
+      if (/from ["']node:(fs|child_process|process)["']|\bprocess\.|\bconsole\./.test(line))
+        problems.push(`${rel}:${i + 1}: the core must not touch the disk, the process or the console`);
     });
 }
 if (problems.length) {

@@ -31,7 +31,10 @@ let failedRuns = 0;
 const runVitest = (label, projects) =>
   new Promise((resolve) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, [vitest, "run", ...projects.flatMap((p) => ["--project", p])], { cwd: root, env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? "0" } });
+    const child = spawn(process.execPath, [vitest, "run", ...projects.flatMap((p) => ["--project", p])], {
+      cwd: root,
+      env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? "0" },
+    });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
@@ -43,7 +46,9 @@ const runVitest = (label, projects) =>
         totals.skipped += Number(m[3] ?? 0);
       }
       if (code !== 0 || !m) failedRuns++;
-      process.stdout.write(`\n===== ${label}: exit ${code}, ${((Date.now() - t0) / 1000).toFixed(0)} s =====\n${out.replace(/^\d+ passed, \d+ failed.*$/m, "")}`);
+      process.stdout.write(
+        `\n===== ${label}: exit ${code}, ${((Date.now() - t0) / 1000).toFixed(0)} s =====\n${out.replace(/^\d+ passed, \d+ failed.*$/m, "")}`,
+      );
       resolve();
     });
   });
@@ -67,7 +72,9 @@ for (const registry of ["registry", "registry-auth"]) {
   const left = join(state, registry, "data/docker/registry/v2/repositories/gc-it");
   const engines = existsSync(left) ? readdirSync(left) : [];
   if (engines.length) {
-    console.error(`test: the tests left repositories in the ${registry} registry: ${engines.map((e) => `gc-it/${e}`).join(", ")} (a lane's teardown did not run)`);
+    console.error(
+      `test: the tests left repositories in the ${registry} registry: ${engines.map((e) => `gc-it/${e}`).join(", ")} (a lane's teardown did not run)`,
+    );
     failedRuns++;
   }
 }

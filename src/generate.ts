@@ -34,7 +34,10 @@ export interface GenerateResult {
 function withoutPaths(value: unknown, pointers: string[]): unknown {
   const copy = structuredClone(value);
   for (const pointer of pointers) {
-    const keys = pointer.split("/").slice(1).map((k) => k.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const keys = pointer
+      .split("/")
+      .slice(1)
+      .map((k) => k.replace(/~1/g, "/").replace(/~0/g, "~"));
     if (!keys.length) continue;
     let node: unknown = copy;
     for (const k of keys.slice(0, -1)) node = node && typeof node === "object" ? (node as Record<string, unknown>)[k] : undefined;
@@ -51,7 +54,15 @@ export function compileSpec(text: string, options: GenerateOptions = {}): { spec
   if (source.value === null || source.value === undefined) {
     return {
       diagnostics: [
-        { code: Codes.emptySpec, severity: "error", file, line: 1, column: 1, path: "", message: "The spec is empty. Start with 'image: myorg/myapp' and 'test: npm test' (or run 'gen-circle init')." },
+        {
+          code: Codes.emptySpec,
+          severity: "error",
+          file,
+          line: 1,
+          column: 1,
+          path: "",
+          message: "The spec is empty. Start with 'image: myorg/myapp' and 'test: npm test' (or run 'gen-circle init').",
+        },
       ],
     };
   }
@@ -62,7 +73,14 @@ export function compileSpec(text: string, options: GenerateOptions = {}): { spec
     try {
       // Checked without the values of the wrong shape (they are reported already), so that one
       // wrong type does not hide every other mistake in the file.
-      more = normalize(withoutPaths(source.value, shape.map((d) => d.path)) as ProjectSpec, source, options).diagnostics;
+      more = normalize(
+        withoutPaths(
+          source.value,
+          shape.map((d) => d.path),
+        ) as ProjectSpec,
+        source,
+        options,
+      ).diagnostics;
     } catch {
       // A value of the wrong type stopped the deeper checks: the shape errors come first.
     }

@@ -79,5 +79,11 @@ export function calls(log: string): string[][] {
   return readFileSync(log, "utf8")
     .split("\n")
     .filter(Boolean)
-    .map((l) => l.trim().split(" ").filter(Boolean).map((b) => Buffer.from(b, "base64").toString("utf8")));
+    .map((l) =>
+      l
+        .trim()
+        .split(" ")
+        .filter(Boolean)
+        .map((b) => Buffer.from(b, "base64").toString("utf8")),
+    );
 }

@@ -55,6 +55,11 @@ export function compileProject(args: CommonArgs): { input: SpecInput; spec: Spec
 export function hashImage(root: string, img: Image): { hash: string; inputs: string[] } {
   const files = [...new Set(img.hash.flatMap((p) => walkFiles(root, staticBase(p))))];
   const inputs = selectInputs(img.hash, files);
-  const hashed = inputs.map((path) => ({ path, sha256: createHash("sha256").update(readFileSync(join(root, path))).digest("hex") }));
+  const hashed = inputs.map((path) => ({
+    path,
+    sha256: createHash("sha256")
+      .update(readFileSync(join(root, path)))
+      .digest("hex"),
+  }));
   return { hash: imageHash(hashSalt(img), hashed), inputs };
 }

@@ -71,7 +71,8 @@ export function dependencyInputs(instructions: Instruction[]): { sources: string
     const whole = stage.findIndex((i) => (i.op === "COPY" || i.op === "ADD") && (copySources(i.args) ?? []).some((s) => s === "." || s === "./" || s === "*"));
     const isContextCopy = (i: Instruction) => (i.op === "COPY" || i.op === "ADD") && copySources(i.args) !== undefined;
     const firstCopy = stage.findIndex(isContextCopy);
-    const prefix = whole !== -1 ? stage.slice(0, whole) : firstCopy === -1 ? [] : stage.slice(0, stage.findIndex((i, n) => n > firstCopy && i.op === "RUN") + 1);
+    const prefix =
+      whole !== -1 ? stage.slice(0, whole) : firstCopy === -1 ? [] : stage.slice(0, stage.findIndex((i, n) => n > firstCopy && i.op === "RUN") + 1);
     const lastRun = prefix.map((i) => i.op).lastIndexOf("RUN");
     if (whole !== -1 && lastRun === -1 && stage.slice(whole).some((i) => i.op === "RUN")) wholeContextFirst = true;
     for (const ins of prefix.slice(0, Math.max(lastRun, 0))) {
@@ -85,4 +86,3 @@ export function dependencyInputs(instructions: Instruction[]): { sources: string
   }
   return { sources, wholeContextFirst };
 }
-

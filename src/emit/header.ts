@@ -9,10 +9,7 @@ const MARK = "gen-circle: generated from";
 const SUM = "gen-circle-checksum: sha256:";
 
 export function withHeader(body: string, specFile: string, shebang?: string): string {
-  const header =
-    `# ${MARK} ${specFile}; do not edit by hand.\n` +
-    `# Regenerate with: npx gen-circle generate\n` +
-    `# ${SUM}${hashOf(body)}\n`;
+  const header = `# ${MARK} ${specFile}; do not edit by hand.\n` + `# Regenerate with: npx gen-circle generate\n` + `# ${SUM}${hashOf(body)}\n`;
   return (shebang ? shebang + "\n" : "") + header + body;
 }
 

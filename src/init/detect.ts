@@ -23,10 +23,30 @@ export interface Detection {
 
 /** Dependency manifests and lock files of common ecosystems. */
 const MANIFESTS = [
-  /^package\.json$/, /^package-lock\.json$/, /^npm-shrinkwrap\.json$/, /^yarn\.lock$/, /^pnpm-lock\.yaml$/, /^\.npmrc$/,
-  /^requirements.*\.(txt|in)$/, /^constraints.*\.txt$/, /^Pipfile(\.lock)?$/, /^poetry\.lock$/, /^pyproject\.toml$/, /^setup\.(py|cfg)$/, /^uv\.lock$/,
-  /^Gemfile(\.lock)?$/, /^go\.(mod|sum)$/, /^Cargo\.(toml|lock)$/, /^composer\.(json|lock)$/,
-  /\.(cs|fs|vb)proj$/, /^packages\.lock\.json$/, /^pom\.xml$/, /^build\.gradle(\.kts)?$/, /^settings\.gradle(\.kts)?$/, /^gradle\.lockfile$/, /^mix\.(exs|lock)$/,
+  /^package\.json$/,
+  /^package-lock\.json$/,
+  /^npm-shrinkwrap\.json$/,
+  /^yarn\.lock$/,
+  /^pnpm-lock\.yaml$/,
+  /^\.npmrc$/,
+  /^requirements.*\.(txt|in)$/,
+  /^constraints.*\.txt$/,
+  /^Pipfile(\.lock)?$/,
+  /^poetry\.lock$/,
+  /^pyproject\.toml$/,
+  /^setup\.(py|cfg)$/,
+  /^uv\.lock$/,
+  /^Gemfile(\.lock)?$/,
+  /^go\.(mod|sum)$/,
+  /^Cargo\.(toml|lock)$/,
+  /^composer\.(json|lock)$/,
+  /\.(cs|fs|vb)proj$/,
+  /^packages\.lock\.json$/,
+  /^pom\.xml$/,
+  /^build\.gradle(\.kts)?$/,
+  /^settings\.gradle(\.kts)?$/,
+  /^gradle\.lockfile$/,
+  /^mix\.(exs|lock)$/,
 ];
 const isManifest = (p: string) => MANIFESTS.some((re) => re.test(p.split("/").pop() ?? p));
 
@@ -53,7 +73,9 @@ export function detect(repo: RepoView): Detection {
   // its own (a monorepo: images:).
   const dockerfiles = has("Dockerfile")
     ? ["Dockerfile"]
-    : repo.files.filter((f) => /(^|\/)Dockerfile$/.test(f) && !NOT_IMAGES.test(f)).sort((a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b));
+    : repo.files
+        .filter((f) => /(^|\/)Dockerfile$/.test(f) && !NOT_IMAGES.test(f))
+        .sort((a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b));
   if (!dockerfiles.length) guessed.push("no Dockerfile found: add one, then set image.dockerfile");
   else found.push(`${dockerfiles.length > 1 ? "Dockerfiles (one image each)" : "Dockerfile"}: ${dockerfiles.join(", ")}`);
 
@@ -72,7 +94,11 @@ export function detect(repo: RepoView): Detection {
   const reader = composeReader(repo.read, compose.secrets);
   const built = (svc: ComposeService | undefined) => !!svc && svc.build !== undefined;
   const testNames = ["sut", "test", "tests"];
-  const repoSlug = repo.name.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "") || "app";
+  const repoSlug =
+    repo.name
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, "-")
+      .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "") || "app";
 
   const images = (dockerfiles.length ? dockerfiles : [undefined]).map((dockerfile): ImageGuess => {
     const instructions = dockerfile ? dockerInstructions(repo.read(dockerfile) ?? "") : [];
@@ -99,7 +125,14 @@ export function detect(repo: RepoView): Detection {
     if (ref) name = repositoryOf(ref);
     if (name) found.push(`${label}image name from ${composeFile}: ${name}`);
     else {
-      const folder = context === "." ? "" : `-${context.split("/").pop()!.toLowerCase().replace(/[^a-z0-9._-]+/g, "-")}`;
+      const folder =
+        context === "."
+          ? ""
+          : `-${context
+              .split("/")
+              .pop()!
+              .toLowerCase()
+              .replace(/[^a-z0-9._-]+/g, "-")}`;
       name = `myorg/${repoSlug}${folder}`;
       guessed.push(`${label}image name: ${name} (set your registry's repository)`);
     }
@@ -115,9 +148,13 @@ export function detect(repo: RepoView): Detection {
       if (repo.files.some(inputMatcher(path))) manifests.push(path);
     }
     if (deps.wholeContextFirst || !manifests.length) {
-      for (const f of repo.files) if (!f.includes("/") || f.startsWith(context + "/")) if (isManifest(f) && f.split("/").length <= (context === "." ? 1 : context.split("/").length + 1)) manifests.push(f);
+      for (const f of repo.files)
+        if (!f.includes("/") || f.startsWith(context + "/"))
+          if (isManifest(f) && f.split("/").length <= (context === "." ? 1 : context.split("/").length + 1)) manifests.push(f);
       if (deps.wholeContextFirst) {
-        guessed.push(`${label}the Dockerfile copies the whole context before installing dependencies, so the install step re-runs on every code change: copy the manifests first (e.g. 'COPY requirements.txt .', then 'RUN pip install ...', then 'COPY . .')`);
+        guessed.push(
+          `${label}the Dockerfile copies the whole context before installing dependencies, so the install step re-runs on every code change: copy the manifests first (e.g. 'COPY requirements.txt .', then 'RUN pip install ...', then 'COPY . .')`,
+        );
       }
     }
     for (const m of manifests) if (!hash.includes(m)) hash.push(m);
@@ -126,7 +163,11 @@ export function detect(repo: RepoView): Detection {
     // Test command
     let test: string | string[];
     let testEnv: Record<string, string> = {};
-    const workdir = [...instructions].reverse().find((i) => i.op === "WORKDIR")?.args.replace(/\/+$/, "") ?? "";
+    const workdir =
+      [...instructions]
+        .reverse()
+        .find((i) => i.op === "WORKDIR")
+        ?.args.replace(/\/+$/, "") ?? "";
     const ecosystem = ecosystemTest(repo, inContext, hash, workdir);
     const sut = dockerfiles.length > 1 ? undefined : testNames.map((n) => composeServices[n]).find((svc) => svc && svc.command !== undefined);
     if (sut) {
@@ -142,7 +183,11 @@ export function detect(repo: RepoView): Detection {
     } else if (/^test\s*:/m.test(repo.read(inContext("Makefile")) ?? "")) {
       test = "make test";
       found.push(`${label}test command: make test (Makefile has a test target)`);
-    } else if (["pytest.ini", "tox.ini", "conftest.py"].some((f) => has(inContext(f))) || /\[tool:pytest\]/.test(repo.read(inContext("setup.cfg")) ?? "") || /\[tool\.pytest/.test(repo.read(inContext("pyproject.toml")) ?? "")) {
+    } else if (
+      ["pytest.ini", "tox.ini", "conftest.py"].some((f) => has(inContext(f))) ||
+      /\[tool:pytest\]/.test(repo.read(inContext("setup.cfg")) ?? "") ||
+      /\[tool\.pytest/.test(repo.read(inContext("pyproject.toml")) ?? "")
+    ) {
       test = "pytest";
       found.push(`${label}test command: pytest (pytest configuration found)`);
     } else if (has(inContext("go.mod"))) {
@@ -164,7 +209,9 @@ export function detect(repo: RepoView): Detection {
         guessed.push(`${label}test command: the image's own CMD (${cmdText}); check that it runs your tests`);
       } else {
         test = "make test";
-        guessed.push(`${label}test command: none found, 'make test' written as a placeholder${cmdText ? ` (the image's CMD, ${cmdText}, starts the app, not its tests)` : ""}`);
+        guessed.push(
+          `${label}test command: none found, 'make test' written as a placeholder${cmdText ? ` (the image's CMD, ${cmdText}, starts the app, not its tests)` : ""}`,
+        );
       }
     }
     const buildArgs = reader.environment(build?.args);
@@ -179,10 +226,18 @@ export function detect(repo: RepoView): Detection {
     if (dependsOn(svc).some((d) => built(composeServices[d]))) continue;
     const id = svcName.toLowerCase().replace(/[^a-z0-9_-]+/g, "-");
     if (!/^[a-z][a-z0-9_-]{0,62}$/.test(id)) continue;
-    services.push({ name: id, image: reader.interpolate(svc.image), environment: reader.environment(svc.environment), ready: reader.readiness(svc.healthcheck) });
+    services.push({
+      name: id,
+      image: reader.interpolate(svc.image),
+      environment: reader.environment(svc.environment),
+      ready: reader.readiness(svc.healthcheck),
+    });
   }
   if (reader.envFile && composeFile) found.push(`compose variables from ${reader.envFile}`);
-  if (reader.missing.size) guessed.push(`compose variables with no value${reader.envFile ? ` in ${reader.envFile}` : ""} and no default, left as written: ${[...reader.missing].sort().join(", ")}; set them in the spec`);
+  if (reader.missing.size)
+    guessed.push(
+      `compose variables with no value${reader.envFile ? ` in ${reader.envFile}` : ""} and no default, left as written: ${[...reader.missing].sort().join(", ")}; set them in the spec`,
+    );
   if (services.length) found.push(`services: ${services.map((x) => `${x.name} (${x.image})`).join(", ")}`);
 
   const lines: string[] = [
@@ -192,7 +247,8 @@ export function detect(repo: RepoView): Detection {
   ];
   const imageLines = (img: ImageGuess, indent: string): string[] => {
     const out: string[] = [];
-    if (img.dockerfile && img.dockerfile !== (img.context === "." ? "Dockerfile" : `${img.context}/Dockerfile`)) out.push(`${indent}dockerfile: ${q(img.dockerfile)}`);
+    if (img.dockerfile && img.dockerfile !== (img.context === "." ? "Dockerfile" : `${img.context}/Dockerfile`))
+      out.push(`${indent}dockerfile: ${q(img.dockerfile)}`);
     if (img.context !== ".") out.push(`${indent}context: ${q(img.context)}`);
     if (img.target) out.push(`${indent}target: ${q(img.target)}`);
     const args = Object.entries(img.buildArgs);
@@ -247,7 +303,10 @@ function hasTestScript(pkg: string | undefined): boolean {
 function contextOf(dockerfile: string | undefined, instructions: Instruction[], files: readonly string[]): string {
   const folder = dockerfile && dockerfile.includes("/") ? dockerfile.slice(0, dockerfile.lastIndexOf("/")) : ".";
   if (folder === ".") return folder;
-  const sources = instructions.flatMap((i) => (i.op === "COPY" || i.op === "ADD" ? (copySources(i.args) ?? []) : [])).map((p) => p.replace(/\/+$/, "")).filter((p) => p && p !== "." && !/[*?[]|^[a-z]+:\/\//i.test(p));
+  const sources = instructions
+    .flatMap((i) => (i.op === "COPY" || i.op === "ADD" ? (copySources(i.args) ?? []) : []))
+    .map((p) => p.replace(/\/+$/, ""))
+    .filter((p) => p && p !== "." && !/[*?[]|^[a-z]+:\/\//i.test(p));
   const exists = (path: string) => files.some((f) => f === path || f.startsWith(`${path}/`));
   const found = (base: string) => sources.filter((p) => exists(base === "." ? p : `${base}/${p}`)).length;
   return found(".") > found(folder) ? "." : folder;
@@ -258,11 +317,20 @@ function ecosystemTest(repo: RepoView, inContext: (p: string) => string, hash: r
   const read = (p: string) => repo.read(inContext(p)) ?? "";
   const gemfile = read("Gemfile");
   if (/^\s*gem\s+["']rspec(-rails)?["']/m.test(gemfile)) return "bundle exec rspec";
-  if (/^\s*gem\s+["']rails["']/m.test(gemfile) && repo.files.some((f) => f.startsWith(inContext("test/")))) return repo.files.includes(inContext("bin/rails")) ? "bin/rails test" : "bundle exec rails test";
-  const python = [read("pyproject.toml"), read("Pipfile"), ...repo.files.filter((f) => /(^|\/)requirements[^/]*\.(txt|in)$/.test(f) && (f.startsWith(inContext("")) || !f.includes("/"))).map((f) => repo.read(f) ?? "")].join("\n");
+  if (/^\s*gem\s+["']rails["']/m.test(gemfile) && repo.files.some((f) => f.startsWith(inContext("test/"))))
+    return repo.files.includes(inContext("bin/rails")) ? "bin/rails test" : "bundle exec rails test";
+  const python = [
+    read("pyproject.toml"),
+    read("Pipfile"),
+    ...repo.files
+      .filter((f) => /(^|\/)requirements[^/]*\.(txt|in)$/.test(f) && (f.startsWith(inContext("")) || !f.includes("/")))
+      .map((f) => repo.read(f) ?? ""),
+  ].join("\n");
   if (/(^|["'\s])pytest\b/m.test(python)) return "pytest";
   // Django: manage.py at the context's root, or in the folder the image works in (WORKDIR /app/src).
-  const manage = repo.files.filter((f) => /(^|\/)manage\.py$/.test(f) && f.startsWith(inContext("")) && f.split("/").length <= inContext("manage.py").split("/").length + 1).sort((a, b) => a.length - b.length)[0];
+  const manage = repo.files
+    .filter((f) => /(^|\/)manage\.py$/.test(f) && f.startsWith(inContext("")) && f.split("/").length <= inContext("manage.py").split("/").length + 1)
+    .sort((a, b) => a.length - b.length)[0];
   if (manage) {
     const sub = manage.slice(inContext("").length, -"manage.py".length).replace(/\/$/, "");
     return !sub || workdir.endsWith(`/${sub}`) ? "python manage.py test" : `python ${sub}/manage.py test`;
@@ -287,5 +355,7 @@ function devDependencies(pkg: string | undefined): string[] {
 
 /** A YAML double-quoted scalar (JSON strings are valid YAML). */
 function q(s: string): string {
-  return /^[A-Za-z0-9_./:@-]+$/.test(s) && !/^[-:@]/.test(s) && !["true", "false", "null", "yes", "no", "on", "off"].includes(s.toLowerCase()) ? s : JSON.stringify(s);
+  return /^[A-Za-z0-9_./:@-]+$/.test(s) && !/^[-:@]/.test(s) && !["true", "false", "null", "yes", "no", "on", "off"].includes(s.toLowerCase())
+    ? s
+    : JSON.stringify(s);
 }

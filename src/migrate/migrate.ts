@@ -53,7 +53,9 @@ function report(file: string, source: string[], lines: Set<number>, mapped: Mapp
   for (const n of notes) byLine.set(n.at.line, [...(byLine.get(n.at.line) ?? []), `needs a person: ${n.what}`]);
   for (const line of [...lines].sort((a, b) => a - b)) {
     const src = (source[line - 1] ?? "").trim().replace(/\|/g, "\\|");
-    const to = byLine.get(line) ?? [/:\s*$/.test(src) || /^[\w-]+:/.test(src) ? "structure (section or key, mapped with its contents)" : "mapped with its section"];
+    const to = byLine.get(line) ?? [
+      /:\s*$/.test(src) || /^[\w-]+:/.test(src) ? "structure (section or key, mapped with its contents)" : "mapped with its section",
+    ];
     out.push(`| ${line} | \`${src.length > 70 ? src.slice(0, 67) + "..." : src}\` | ${to.join("; ").replace(/\|/g, "\\|")} |`);
   }
   return out.join("\n") + "\n";

@@ -55,7 +55,8 @@ export function toConfig(c: V1Config): { config: Record<string, unknown>; mapped
   const executor: Record<string, unknown> = {};
   if (usesDocker) {
     executor.machine = { image: "ubuntu-2404:current" };
-    for (const s of c.machine.services) if (s.name === "docker") mapped.push({ at: s.at, what: "services: docker", to: "executors.default.machine (a VM with Docker)" });
+    for (const s of c.machine.services)
+      if (s.name === "docker") mapped.push({ at: s.at, what: "services: docker", to: "executors.default.machine (a VM with Docker)" });
   } else {
     const lang = c.machine.languages.find((l) => IMAGES[l.name]);
     const version = lang ? majorMinor(lang.version) : "";
@@ -63,11 +64,20 @@ export function toConfig(c: V1Config): { config: Record<string, unknown>; mapped
     const images: { image: string }[] = [{ image: primary }];
     if (lang) {
       mapped.push({ at: lang.at, what: `${lang.name} ${lang.version}`, to: `executors.default.docker[0] (${primary})` });
-      if (lang.version && version !== lang.version) notes.push({ at: lang.at, what: `${lang.name} ${lang.version}`, why: `CircleCI's convenience images are tagged by release; ${primary} is the nearest name. Check that the tag exists, or pick a newer version.` });
+      if (lang.version && version !== lang.version)
+        notes.push({
+          at: lang.at,
+          what: `${lang.name} ${lang.version}`,
+          why: `CircleCI's convenience images are tagged by release; ${primary} is the nearest name. Check that the tag exists, or pick a newer version.`,
+        });
     }
     for (const l of c.machine.languages) {
       if (l === lang) continue;
-      notes.push({ at: l.at, what: `${l.name} ${l.version}`, why: `A second language: the job uses ${primary}; install ${l.name} in a step or pick an image that has both.` });
+      notes.push({
+        at: l.at,
+        what: `${l.name} ${l.version}`,
+        why: `A second language: the job uses ${primary}; install ${l.name} in a step or pick an image that has both.`,
+      });
     }
     const wanted = new Set(c.machine.services.map((s) => s.name));
     // 1.0 ran PostgreSQL and MySQL on every build: keep them only where the commands use them.
@@ -80,7 +90,8 @@ export function toConfig(c: V1Config): { config: Record<string, unknown>; mapped
       }
     }
     for (const s of c.machine.services) {
-      if (wanted.has(s.name) && s.name !== "docker") notes.push({ at: s.at, what: `services: ${s.name}`, why: "No 2.0 image is known for this service: add a secondary image for it to the executor." });
+      if (wanted.has(s.name) && s.name !== "docker")
+        notes.push({ at: s.at, what: `services: ${s.name}`, why: "No 2.0 image is known for this service: add a secondary image for it to the executor." });
     }
     executor.docker = images;
   }
@@ -115,11 +126,28 @@ export function toConfig(c: V1Config): { config: Record<string, unknown>; mapped
     if (cmd.environment) r.environment = cmd.environment;
     if (cmd.timeout) r.no_output_timeout = `${cmd.timeout}s`;
     if (cmd.background) r.background = true;
-    if (cmd.pwd?.includes("$")) notes.push({ at: cmd.at, what: `pwd: ${cmd.pwd}`, why: "2.0 does not expand variables in working_directory: replace it with a literal path, or 'cd' in the command." });
-    if (cmd.parallel || cmd.files) notes.push({ at: cmd.at, what: "parallel/files modifiers", why: "Set the job's parallelism and split the files with `circleci tests glob ... | circleci tests split`; the command runs once per container as written." });
-    if (cmd.unknown.length) notes.push({ at: cmd.at, what: `modifiers ${cmd.unknown.join(", ")}`, why: "Not known to CircleCI 1.0's reference: not migrated." });
-    if (/docker login .*-p\s/.test(cmd.command)) notes.push({ at: cmd.at, what: "docker login -p", why: "The password is on the command line (visible in the process list); use `echo \"$DOCKER_PASS\" | docker login -u \"$DOCKER_USER\" --password-stdin`." });
-    if (/docker login\b.*\s-e\s/.test(cmd.command)) notes.push({ at: cmd.at, what: "docker login -e", why: "Docker removed the --email flag; this command fails on a current Docker: drop '-e ...'." });
+    if (cmd.pwd?.includes("$"))
+      notes.push({
+        at: cmd.at,
+        what: `pwd: ${cmd.pwd}`,
+        why: "2.0 does not expand variables in working_directory: replace it with a literal path, or 'cd' in the command.",
+      });
+    if (cmd.parallel || cmd.files)
+      notes.push({
+        at: cmd.at,
+        what: "parallel/files modifiers",
+        why: "Set the job's parallelism and split the files with `circleci tests glob ... | circleci tests split`; the command runs once per container as written.",
+      });
+    if (cmd.unknown.length)
+      notes.push({ at: cmd.at, what: `modifiers ${cmd.unknown.join(", ")}`, why: "Not known to CircleCI 1.0's reference: not migrated." });
+    if (/docker login .*-p\s/.test(cmd.command))
+      notes.push({
+        at: cmd.at,
+        what: "docker login -p",
+        why: 'The password is on the command line (visible in the process list); use `echo "$DOCKER_PASS" | docker login -u "$DOCKER_USER" --password-stdin`.',
+      });
+    if (/docker login\b.*\s-e\s/.test(cmd.command))
+      notes.push({ at: cmd.at, what: "docker login -e", why: "Docker removed the --email flag; this command fails on a current Docker: drop '-e ...'." });
     return { run: r };
   };
   const phase = (name: string, p: Phases, job: string, list: Record<string, unknown>[]) => {
@@ -129,36 +157,78 @@ export function toConfig(c: V1Config): { config: Record<string, unknown>; mapped
   // ---- build job, in 1.0 order
   if (bashEnv.length) push("build", { run: { name: "Environment (from machine.environment)", command: bashEnv.join("\n") } }, undefined, "");
   if (c.machine.hosts.length) {
-    push("build", { run: { name: "Hosts (from machine.hosts)", command: c.machine.hosts.map((h) => `echo ${shq(`${h.ip} ${h.host}`)} | sudo tee -a /etc/hosts`).join("\n") } }, undefined, "");
+    push(
+      "build",
+      {
+        run: {
+          name: "Hosts (from machine.hosts)",
+          command: c.machine.hosts.map((h) => `echo ${shq(`${h.ip} ${h.host}`)} | sudo tee -a /etc/hosts`).join("\n"),
+        },
+      },
+      undefined,
+      "",
+    );
     for (const h of c.machine.hosts) mapped.push({ at: h.at, what: `hosts ${h.host}`, to: `jobs.build.steps[${steps.length - 1}] (/etc/hosts)` });
   }
-  if (usesReports || usesArtifacts) push("build", { run: { name: "Folders for test reports and artifacts", command: `mkdir -p${usesReports ? ` ${TEST_REPORTS}` : ""}${usesArtifacts ? ` ${ARTIFACTS}` : ""}` } }, undefined, "");
+  if (usesReports || usesArtifacts)
+    push(
+      "build",
+      {
+        run: {
+          name: "Folders for test reports and artifacts",
+          command: `mkdir -p${usesReports ? ` ${TEST_REPORTS}` : ""}${usesArtifacts ? ` ${ARTIFACTS}` : ""}`,
+        },
+      },
+      undefined,
+      "",
+    );
   phase("machine", c.machine, "build", steps);
   phase("checkout(pre)", { pre: c.checkout.pre, override: [], post: [], present: true }, "build", steps);
   push("build", "checkout", undefined, "");
-  if (c.checkout.override.length) notes.push({ at: c.checkout.override[0]!.at, what: "checkout.override", why: "Runs after the built-in checkout step in 2.0 (it replaced it in 1.0)." });
+  if (c.checkout.override.length)
+    notes.push({ at: c.checkout.override[0]!.at, what: "checkout.override", why: "Runs after the built-in checkout step in 2.0 (it replaced it in 1.0)." });
   phase("checkout", { pre: [], override: c.checkout.override, post: c.checkout.post, present: true }, "build", steps);
 
   const cacheKey = cacheKeyFor(text, c);
   if (c.dependencies.cacheDirectories.length) {
-    if (cacheKey.files.length) push("build", { run: { name: "Checksum of the dependency files", command: `cat ${cacheKey.files.join(" ")} > /tmp/circle-dependency-files 2>/dev/null || true` } }, undefined, "");
+    if (cacheKey.files.length)
+      push(
+        "build",
+        { run: { name: "Checksum of the dependency files", command: `cat ${cacheKey.files.join(" ")} > /tmp/circle-dependency-files 2>/dev/null || true` } },
+        undefined,
+        "",
+      );
     push("build", { restore_cache: { keys: cacheKey.restore } }, undefined, "");
   }
   phase("dependencies", c.dependencies, "build", steps);
   if (c.dependencies.present && !c.dependencies.override.length && c.machine.languages.length) {
-    notes.push({ at: { line: 1, column: 1 }, what: "dependencies: inferred commands", why: "1.0 inferred an install step (bundle install, npm install, pip install ...) when dependencies.override was missing; 2.0 infers nothing: add the install command." });
+    notes.push({
+      at: { line: 1, column: 1 },
+      what: "dependencies: inferred commands",
+      why: "1.0 inferred an install step (bundle install, npm install, pip install ...) when dependencies.override was missing; 2.0 infers nothing: add the install command.",
+    });
   }
-  if (c.dependencies.bundlerWithout) notes.push({ at: { line: 1, column: 1 }, what: "dependencies.bundler.without", why: `Use 'bundle install --without ${c.dependencies.bundlerWithout.join(" ")}' in dependencies.` });
+  if (c.dependencies.bundlerWithout)
+    notes.push({
+      at: { line: 1, column: 1 },
+      what: "dependencies.bundler.without",
+      why: `Use 'bundle install --without ${c.dependencies.bundlerWithout.join(" ")}' in dependencies.`,
+    });
   if (c.dependencies.cacheDirectories.length) {
     const first = steps.length;
     push("build", { save_cache: { key: cacheKey.save, paths: c.dependencies.cacheDirectories.map((d) => d.path) } }, undefined, "");
-    for (const d of c.dependencies.cacheDirectories) mapped.push({ at: d.at, what: `cache_directories: ${d.path}`, to: `jobs.build.steps[${first}] (save_cache) and the restore_cache before dependencies` });
+    for (const d of c.dependencies.cacheDirectories)
+      mapped.push({ at: d.at, what: `cache_directories: ${d.path}`, to: `jobs.build.steps[${first}] (save_cache) and the restore_cache before dependencies` });
   }
   phase("database", c.database, "build", steps);
   phase("compile", c.compile, "build", steps);
   phase("test", c.test, "build", steps);
   if (c.test.present && !c.test.override.length) {
-    notes.push({ at: { line: 1, column: 1 }, what: "test: inferred commands", why: "1.0 inferred the test command (rake test, npm test, ...) when test.override was missing; 2.0 runs only what the config says: add it." });
+    notes.push({
+      at: { line: 1, column: 1 },
+      what: "test: inferred commands",
+      why: "1.0 inferred the test command (rake test, npm test, ...) when test.override was missing; 2.0 runs only what the config says: add it.",
+    });
   }
   if (usesReports) push("build", { store_test_results: { path: TEST_REPORTS } }, undefined, "");
   if (usesArtifacts) push("build", { store_artifacts: { path: ARTIFACTS } }, undefined, "");
@@ -186,7 +256,18 @@ export function toConfig(c: V1Config): { config: Record<string, unknown>; mapped
     if (bashEnv.length) push(name, { run: { name: "Environment (from machine.environment)", command: bashEnv.join("\n") } }, undefined, "", ds);
     for (const cmd of d.commands) push(name, run(cmd), cmd.at, `deployment.${d.name}: ${short(cmd.command)}`, ds);
     if (d.heroku) {
-      push(name, { run: { name: `Deploy to Heroku (${d.heroku.appname})`, command: `git push --force "https://heroku:$HEROKU_API_KEY@git.heroku.com/${d.heroku.appname}.git" "HEAD:refs/heads/main"` } }, d.heroku.at, `deployment.${d.name}.heroku`, ds);
+      push(
+        name,
+        {
+          run: {
+            name: `Deploy to Heroku (${d.heroku.appname})`,
+            command: `git push --force "https://heroku:$HEROKU_API_KEY@git.heroku.com/${d.heroku.appname}.git" "HEAD:refs/heads/main"`,
+          },
+        },
+        d.heroku.at,
+        `deployment.${d.name}.heroku`,
+        ds,
+      );
     }
     if (!ds.some((s) => "run" in s)) push(name, { run: { name: "Nothing to deploy", command: "echo 'deployment had no commands'" } }, undefined, "", ds);
     jobs[name] = { executor: "default", steps: ds };
@@ -196,10 +277,19 @@ export function toConfig(c: V1Config): { config: Record<string, unknown>; mapped
         ? { branches: { only: d.branches } }
         : {};
     workflow.push({ [name]: { requires: ["build"], ...(Object.keys(filters).length ? { filters } : {}) } });
-    mapped.push({ at: d.at, what: `deployment ${d.name}`, to: `jobs.${name}, workflow filters ${d.tags.length ? `tags ${d.tags.join(", ")}` : `branches ${d.branches.join(", ") || "(all)"}`}` });
-    if (d.branches.length && d.tags.length) notes.push({ at: d.at, what: `deployment ${d.name}`, why: "It has both branch and tag: migrated for the tags only; add a second job for the branches." });
+    mapped.push({
+      at: d.at,
+      what: `deployment ${d.name}`,
+      to: `jobs.${name}, workflow filters ${d.tags.length ? `tags ${d.tags.join(", ")}` : `branches ${d.branches.join(", ") || "(all)"}`}`,
+    });
+    if (d.branches.length && d.tags.length)
+      notes.push({ at: d.at, what: `deployment ${d.name}`, why: "It has both branch and tag: migrated for the tags only; add a second job for the branches." });
     if (usesDocker) {
-      notes.push({ at: d.at, what: `deployment ${d.name}: docker push`, why: "The deploy job runs on a new machine: images built in the build job are not there. Rebuild or load them first (or run 'gen-circle migrate --spec', whose pipeline hands the tested image over)." });
+      notes.push({
+        at: d.at,
+        what: `deployment ${d.name}: docker push`,
+        why: "The deploy job runs on a new machine: images built in the build job are not there. Rebuild or load them first (or run 'gen-circle migrate --spec', whose pipeline hands the tested image over).",
+      });
     }
   }
   const config = {
@@ -223,7 +313,11 @@ function cacheKeyFor(text: string, c: V1Config): { files: string[]; restore: str
   if (/\bmix\b/.test(text)) files.add("mix.lock");
   const list = [...files];
   if (list.length) {
-    return { files: list, restore: ['v1-deps-{{ checksum "/tmp/circle-dependency-files" }}', "v1-deps-"], save: 'v1-deps-{{ checksum "/tmp/circle-dependency-files" }}' };
+    return {
+      files: list,
+      restore: ['v1-deps-{{ checksum "/tmp/circle-dependency-files" }}', "v1-deps-"],
+      save: 'v1-deps-{{ checksum "/tmp/circle-dependency-files" }}',
+    };
   }
   // No dependency file known: 1.0's own rule, the newest cache of the branch, else of any branch.
   return { files: [], restore: ["v1-deps-{{ .Branch }}-", "v1-deps-"], save: "v1-deps-{{ .Branch }}-{{ epoch }}" };
@@ -235,7 +329,12 @@ function majorMinor(v: string): string {
 }
 
 function slug(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "") || "deploy";
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "deploy"
+  );
 }
 
 function short(s: string): string {

@@ -89,12 +89,23 @@ export function readV1(src: SourceDoc): { config?: V1Config; diagnostics: Diagno
     return { diagnostics };
   }
   if ("version" in root || "jobs" in root || "workflows" in root) {
-    diag("error", Codes.notV1Config, "version" in root ? ["version"] : "jobs" in root ? ["jobs"] : ["workflows"], `This is already a CircleCI 2.x config (it has '${"version" in root ? "version" : "jobs" in root ? "jobs" : "workflows"}'): there is nothing to migrate.`);
+    diag(
+      "error",
+      Codes.notV1Config,
+      "version" in root ? ["version"] : "jobs" in root ? ["jobs"] : ["workflows"],
+      `This is already a CircleCI 2.x config (it has '${"version" in root ? "version" : "jobs" in root ? "jobs" : "workflows"}'): there is nothing to migrate.`,
+    );
     return { diagnostics };
   }
   for (const key of Object.keys(root)) {
     lines.add(pos([key]).line);
-    if (PHASES.includes(key)) diag("error", Codes.misnestedSection, [key], `'${key}:' belongs inside a section (dependencies, database, compile, test or machine); it is at the top level. Indent it under the section it is for.`);
+    if (PHASES.includes(key))
+      diag(
+        "error",
+        Codes.misnestedSection,
+        [key],
+        `'${key}:' belongs inside a section (dependencies, database, compile, test or machine); it is at the top level. Indent it under the section it is for.`,
+      );
     else if (!SECTIONS.includes(key)) diag("warning", Codes.unknownV1Key, [key], `Unknown section '${key}': not migrated (CircleCI 1.0 ignored it too).`);
   }
 
@@ -103,7 +114,8 @@ export function readV1(src: SourceDoc): { config?: V1Config; diagnostics: Diagno
   /** A command list entry: a string, or `command: {modifiers}` (also as a complex key). */
   const command = (entry: unknown, path: (string | number)[]): Command | undefined => {
     lines.add(pos(path, "value").line);
-    if (typeof entry === "string" || typeof entry === "number" || typeof entry === "boolean") return { command: String(entry), unknown: [], at: pos(path, "value") };
+    if (typeof entry === "string" || typeof entry === "number" || typeof entry === "boolean")
+      return { command: String(entry), unknown: [], at: pos(path, "value") };
     if (isObj(entry) && Object.keys(entry).length === 1) {
       const [cmd, mods] = Object.entries(entry)[0]!;
       const c: Command = { command: cmd, unknown: [], at: pos(path, "value") };
@@ -158,7 +170,8 @@ export function readV1(src: SourceDoc): { config?: V1Config; diagnostics: Diagno
       lines.add(pos([name, k]).line);
       if (PHASES.includes(k)) (out as unknown as Record<string, Command[]>)[k] = commands(val, [name, k]);
       else if (extra.includes(k)) out.rest[k] = val;
-      else if (SECTIONS.includes(k)) diag("error", Codes.misnestedSection, [name, k], `'${k}:' is a section of its own; it is nested under '${name}:'. Move it to the top level.`);
+      else if (SECTIONS.includes(k))
+        diag("error", Codes.misnestedSection, [name, k], `'${k}:' is a section of its own; it is nested under '${name}:'. Move it to the top level.`);
       else diag("warning", Codes.unknownV1Key, [name, k], `Unknown key '${k}' in '${name}:': not migrated.`);
     }
     return out;
@@ -232,7 +245,12 @@ export function readV1(src: SourceDoc): { config?: V1Config; diagnostics: Diagno
   const test = phases("test", ["minitest_globs"]);
   const mg = test.rest.minitest_globs;
   const minitestGlobs = (Array.isArray(mg) ? mg : mg ? [mg] : []).map(str);
-  if (minitestGlobs.length) note(["test", "minitest_globs"], "test.minitest_globs", "CircleCI 2 splits tests itself: run your tests with `circleci tests glob ... | circleci tests split` and set parallelism.");
+  if (minitestGlobs.length)
+    note(
+      ["test", "minitest_globs"],
+      "test.minitest_globs",
+      "CircleCI 2 splits tests itself: run your tests with `circleci tests glob ... | circleci tests split` and set parallelism.",
+    );
 
   // deployment
   const deployments: Deployment[] = [];
@@ -251,20 +269,30 @@ export function readV1(src: SourceDoc): { config?: V1Config; diagnostics: Diagno
         const e: Deployment = { name, branches: list(d.branch), tags: list(d.tag), commands: [], at: pos(p) };
         for (const k of Object.keys(d)) {
           lines.add(pos([...p, k]).line);
-          if (!["branch", "tag", "owner", "commands", "heroku"].includes(k)) diag("warning", Codes.unknownV1Key, [...p, k], `Unknown key '${k}' in deployment '${name}': not migrated.`);
+          if (!["branch", "tag", "owner", "commands", "heroku"].includes(k))
+            diag("warning", Codes.unknownV1Key, [...p, k], `Unknown key '${k}' in deployment '${name}': not migrated.`);
         }
         (Array.isArray(d.branch) ? d.branch : []).forEach((_, i) => lines.add(pos([...p, "branch", i], "value").line));
         if (d.owner !== undefined) {
           e.owner = str(d.owner);
-          note([...p, "owner"], `deployment ${name}: owner ${e.owner}`, "CircleCI 2 has no owner filter: forks do not get your project's secrets by default; check the fork settings.");
+          note(
+            [...p, "owner"],
+            `deployment ${name}: owner ${e.owner}`,
+            "CircleCI 2 has no owner filter: forks do not get your project's secrets by default; check the fork settings.",
+          );
         }
         e.commands = commands(d.commands, [...p, "commands"]);
         if (isObj(d.heroku)) {
           e.heroku = { appname: str(d.heroku.appname), at: pos([...p, "heroku"]) };
           lines.add(pos([...p, "heroku", "appname"]).line);
-          note([...p, "heroku"], `deployment ${name}: heroku ${e.heroku.appname}`, "Set HEROKU_API_KEY (and HEROKU_APP_NAME is written into the step) in the project's environment variables; 2.0 has no built-in heroku deploy.");
+          note(
+            [...p, "heroku"],
+            `deployment ${name}: heroku ${e.heroku.appname}`,
+            "Set HEROKU_API_KEY (and HEROKU_APP_NAME is written into the step) in the project's environment variables; 2.0 has no built-in heroku deploy.",
+          );
         }
-        if (!e.branches.length && !e.tags.length) diag("warning", Codes.misnestedSection, p, `Deployment '${name}' has neither branch nor tag: it would never run; migrated for every branch.`);
+        if (!e.branches.length && !e.tags.length)
+          diag("warning", Codes.misnestedSection, p, `Deployment '${name}' has neither branch nor tag: it would never run; migrated for every branch.`);
         deployments.push(e);
       }
   }
@@ -275,7 +303,8 @@ export function readV1(src: SourceDoc): { config?: V1Config; diagnostics: Diagno
   if (Object.keys(g).length) {
     for (const k of Object.keys(g)) {
       lines.add(pos(["general", k]).line);
-      if (!["branches", "build_dir", "artifacts"].includes(k)) diag("warning", Codes.unknownV1Key, ["general", k], `Unknown key '${k}' in 'general:': not migrated.`);
+      if (!["branches", "build_dir", "artifacts"].includes(k))
+        diag("warning", Codes.unknownV1Key, ["general", k], `Unknown key '${k}' in 'general:': not migrated.`);
     }
     const branches = mapping(g.branches, ["general", "branches"], "only and ignore lists");
     if (Object.keys(branches).length) {
@@ -293,7 +322,13 @@ export function readV1(src: SourceDoc): { config?: V1Config; diagnostics: Diagno
   }
   for (const key of ["experimental", "notify"]) {
     if (root[key] === undefined) continue;
-    note([key], `${key}:`, key === "notify" ? "Webhook notifications are set in the project settings (or a notification orb) in CircleCI 2; the URLs are in this file for reference." : "experimental.notify (branch notification filters) has no 2.0 equivalent in the config: set notifications in the project settings.");
+    note(
+      [key],
+      `${key}:`,
+      key === "notify"
+        ? "Webhook notifications are set in the project settings (or a notification orb) in CircleCI 2; the URLs are in this file for reference."
+        : "experimental.notify (branch notification filters) has no 2.0 equivalent in the config: set notifications in the project settings.",
+    );
     walkLines(root[key], [key], (p) => lines.add(pos(p).line));
   }
   if (diagnostics.some((d) => d.severity === "error")) return { diagnostics };
@@ -328,5 +363,13 @@ function walkLines(v: unknown, path: (string | number)[], f: (p: (string | numbe
 /** Every command of the config, in 1.0 order. */
 export function allCommands(c: V1Config): Command[] {
   const ph = (p: Phases) => [...p.pre, ...p.override, ...p.post];
-  return [...ph(c.machine), ...ph(c.checkout), ...ph(c.dependencies), ...ph(c.database), ...ph(c.compile), ...ph(c.test), ...c.deployments.flatMap((d) => d.commands)];
+  return [
+    ...ph(c.machine),
+    ...ph(c.checkout),
+    ...ph(c.dependencies),
+    ...ph(c.database),
+    ...ph(c.compile),
+    ...ph(c.test),
+    ...c.deployments.flatMap((d) => d.commands),
+  ];
 }

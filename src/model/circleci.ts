@@ -15,10 +15,7 @@ export type StepShape =
   | { when: { condition: ConditionShape; steps: StepShape[] } }
   | { [command: string]: Record<string, string | number | boolean> };
 
-export type ConditionShape =
-  | { equal: [string, string] }
-  | { matches: { pattern: string; value: string } }
-  | { or: ConditionShape[] };
+export type ConditionShape = { equal: [string, string] } | { matches: { pattern: string; value: string } } | { or: ConditionShape[] };
 
 export interface CommandShape {
   description: string;

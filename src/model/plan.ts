@@ -110,7 +110,8 @@ export function plan(spec: Spec): Pipeline {
 
   if (saveLoad) {
     commands["gen-circle-restore-image"] = {
-      description: "Hash the image inputs and restore the cached image archive: this hash first, else the newest of this machine architecture (a --cache-from source).",
+      description:
+        "Hash the image inputs and restore the cached image archive: this hash first, else the newest of this machine architecture (a --cache-from source).",
       parameters: imageParam,
       // The key file holds the hash and the engine's cache transport (image.sh key).
       steps: [hashStep, restoreArchive],

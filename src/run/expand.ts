@@ -15,7 +15,17 @@ export interface Pipeline {
 
 export type Step =
   | { kind: "checkout" }
-  | { kind: "run"; name: string; command: string; shell?: string; environment: Record<string, string>; workingDirectory?: string; background: boolean; when: "on_success" | "on_fail" | "always"; noOutputTimeout?: number }
+  | {
+      kind: "run";
+      name: string;
+      command: string;
+      shell?: string;
+      environment: Record<string, string>;
+      workingDirectory?: string;
+      background: boolean;
+      when: "on_success" | "on_fail" | "always";
+      noOutputTimeout?: number;
+    }
   | { kind: "save_cache"; name: string; key: string; paths: string[]; when: "on_success" | "on_fail" | "always" }
   | { kind: "restore_cache"; name: string; keys: string[] }
   | { kind: "persist_to_workspace"; root: string; paths: string[] }
@@ -72,7 +82,8 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
   };
   const timeout = (value: string, path: (string | number)[]): number => {
     const seconds = duration(value);
-    if (seconds === null) return fail(path, `no_output_timeout ${JSON.stringify(value)} is not a duration: write it with a unit, e.g. 10m, 90s or 1h30m.`, "value");
+    if (seconds === null)
+      return fail(path, `no_output_timeout ${JSON.stringify(value)} is not a duration: write it with a unit, e.g. 10m, 90s or 1h30m.`, "value");
     return seconds;
   };
   /** A required string, or an error at the step's key. */
@@ -205,7 +216,9 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
       switch (name) {
         case "run": {
           const r = typeof body0 === "string" ? { command: body0 } : body;
-          for (const k of Object.keys(r)) if (!["name", "command", "shell", "environment", "working_directory", "background", "when", "no_output_timeout"].includes(k)) fail([...bp, k], `gen-circle run does not support 'run.${k}'.`);
+          for (const k of Object.keys(r))
+            if (!["name", "command", "shell", "environment", "working_directory", "background", "when", "no_output_timeout"].includes(k))
+              fail([...bp, k], `gen-circle run does not support 'run.${k}'.`);
           const command = text(r, "command", bp);
           out.push({
             kind: "run",
@@ -221,10 +234,20 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
           return;
         }
         case "save_cache":
-          out.push({ kind: "save_cache", name: String(body.name ?? "Saving cache"), key: text(body, "key", bp), paths: texts(body, "paths", bp), when: when(body.when) });
+          out.push({
+            kind: "save_cache",
+            name: String(body.name ?? "Saving cache"),
+            key: text(body, "key", bp),
+            paths: texts(body, "paths", bp),
+            when: when(body.when),
+          });
           return;
         case "restore_cache":
-          out.push({ kind: "restore_cache", name: String(body.name ?? "Restoring cache"), keys: "keys" in body ? texts(body, "keys", bp) : [text(body, "key", bp)] });
+          out.push({
+            kind: "restore_cache",
+            name: String(body.name ?? "Restoring cache"),
+            keys: "keys" in body ? texts(body, "keys", bp) : [text(body, "key", bp)],
+          });
           return;
         case "persist_to_workspace":
           out.push({ kind: "persist_to_workspace", root: text(body, "root", bp), paths: texts(body, "paths", bp) });
@@ -236,7 +259,11 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
           out.push({ kind: "store_test_results", path: text(body, "path", bp) });
           return;
         case "store_artifacts":
-          out.push({ kind: "store_artifacts", path: text(body, "path", bp), destination: body.destination === undefined ? undefined : String(body.destination) });
+          out.push({
+            kind: "store_artifacts",
+            path: text(body, "path", bp),
+            destination: body.destination === undefined ? undefined : String(body.destination),
+          });
           return;
         case "setup_remote_docker":
           out.push({ kind: "setup_remote_docker" });
@@ -261,14 +288,22 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
     return expandSteps(cmd.steps, params, ["commands", name, "steps"], depth + 1);
   };
 
-  const resolveExecutor = (job: Obj, params: Record<string, unknown>, path: (string | number)[]): { executor: Executor; environment: Obj; workingDirectory?: string } => {
+  const resolveExecutor = (
+    job: Obj,
+    params: Record<string, unknown>,
+    path: (string | number)[],
+  ): { executor: Executor; environment: Obj; workingDirectory?: string } => {
     let e: Obj = job;
     const ex = job.executor;
     if (ex !== undefined) {
       const name = typeof ex === "string" ? ex : isObj(ex) ? String(ex.name) : "";
       const def = executors[name];
       if (!isObj(def)) fail([...path, "executor"], `No executor '${name}'.`);
-      e = substitute(def, bindParams((def as Obj).parameters, isObj(ex) ? Object.fromEntries(Object.entries(ex).filter(([k]) => k !== "name")) : {}, [...path, "executor"]), [...path, "executor"]) as Obj;
+      e = substitute(
+        def,
+        bindParams((def as Obj).parameters, isObj(ex) ? Object.fromEntries(Object.entries(ex).filter(([k]) => k !== "name")) : {}, [...path, "executor"]),
+        [...path, "executor"],
+      ) as Obj;
       e = substitute(e, params, path) as Obj;
     }
     const environment = { ...(isObj(e.environment) ? e.environment : {}), ...(isObj(job.environment) ? job.environment : {}) };
@@ -313,7 +348,8 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
   });
   const names = new Set(out.map((j) => j.name));
   out.forEach((j, i) => {
-    for (const r of j.requires) if (!names.has(r)) fail(["workflows", workflowName, "jobs", i], `Job '${j.name}' requires '${r}', which is not in the workflow.`);
+    for (const r of j.requires)
+      if (!names.has(r)) fail(["workflows", workflowName, "jobs", i], `Job '${j.name}' requires '${r}', which is not in the workflow.`);
   });
   return out;
 }

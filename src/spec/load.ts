@@ -119,7 +119,10 @@ function indentationProblem(lines: string[], line: number, code: string): { line
 }
 
 function firstLine(s: string): string {
-  return s.split("\n")[0]!.replace(/\.$/, "").replace(/ at line \d+, column \d+:?$/, "");
+  return s
+    .split("\n")[0]!
+    .replace(/\.$/, "")
+    .replace(/ at line \d+, column \d+:?$/, "");
 }
 
 /** Offset of the node at `path` (or of its key), falling back to the deepest node that exists. */

@@ -43,11 +43,7 @@ const DEFAULT_DOCKER = "cimg/base:current";
 const PLACEHOLDERS = ["sha", "short_sha", "branch", "tag", "build", "hash"] as const;
 
 /** Fills in every default and checks what the schema cannot: references, regexes, globs, names. */
-export function normalize(
-  raw: ProjectSpec,
-  src: SourceDoc,
-  options: NormalizeOptions = {},
-): { spec?: Spec; diagnostics: Diagnostic[] } {
+export function normalize(raw: ProjectSpec, src: SourceDoc, options: NormalizeOptions = {}): { spec?: Spec; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const report = (code: Code, path: (string | number)[], message: string, at: "key" | "value" = "value", within?: { text: string; offset: number }) => {
     diagnostics.push({ code, severity: "error", message, file: src.file, ...src.position(path, at, within), path: "/" + path.join("/") });
@@ -65,7 +61,11 @@ export function normalize(
   const registries = new Map<string, Registry>();
   for (const [name, r] of Object.entries(raw.registries ?? {})) {
     if (!isRegistryHost(r.url) && r.url !== "docker.io") {
-      report(Codes.invalidValue, ["registries", name, "url"], `Registry url ${JSON.stringify(r.url)} is not a host name. Use a host such as 'docker.io', 'ghcr.io' or 'localhost:5000'.`);
+      report(
+        Codes.invalidValue,
+        ["registries", name, "url"],
+        `Registry url ${JSON.stringify(r.url)} is not a host name. Use a host such as 'docker.io', 'ghcr.io' or 'localhost:5000'.`,
+      );
     }
     registries.set(name, { name, host: r.url, login: r.login });
   }
@@ -109,25 +109,45 @@ export function normalize(
     const namePath = single && typeof raw.image === "string" ? ["image"] : [...path, "name"];
     const ref = parseReference(ri.name);
     if (!ref) {
-      report(Codes.invalidImageRef, namePath, `${JSON.stringify(ri.name)} is not a valid docker repository name. Use lowercase letters, digits and separators ('.', '_', '-', '/'), e.g. 'myorg/myapp'.`);
+      report(
+        Codes.invalidImageRef,
+        namePath,
+        `${JSON.stringify(ri.name)} is not a valid docker repository name. Use lowercase letters, digits and separators ('.', '_', '-', '/'), e.g. 'myorg/myapp'.`,
+      );
     } else if (ref.tag || ref.digest) {
-      report(Codes.imageNameWithTag, namePath, `Image name ${JSON.stringify(ri.name)} has a ${ref.digest ? "digest" : "tag"}; gen-circle tags the image itself (by hash, commit and deploy rules). Drop the ':${ref.tag ?? ""}${ref.digest ? "@" + ref.digest : ""}' part.`);
+      report(
+        Codes.imageNameWithTag,
+        namePath,
+        `Image name ${JSON.stringify(ri.name)} has a ${ref.digest ? "digest" : "tag"}; gen-circle tags the image itself (by hash, commit and deploy rules). Drop the ':${ref.tag ?? ""}${ref.digest ? "@" + ref.digest : ""}' part.`,
+      );
     }
     if (names.has(ri.name)) report(Codes.duplicateName, namePath, `Image ${JSON.stringify(ri.name)} is listed twice. Each image needs its own entry once.`);
     names.add(ri.name);
     const id = ri.id ?? deriveId(ri.name);
     const prior = ids.get(id);
     if (prior !== undefined) {
-      report(Codes.duplicateName, ri.id ? [...path, "id"] : namePath, `Images ${JSON.stringify(prior)} and ${JSON.stringify(ri.name)} both get the job name '${id}'. Give one of them a distinct 'id:'.`);
+      report(
+        Codes.duplicateName,
+        ri.id ? [...path, "id"] : namePath,
+        `Images ${JSON.stringify(prior)} and ${JSON.stringify(ri.name)} both get the job name '${id}'. Give one of them a distinct 'id:'.`,
+      );
     }
     ids.set(id, ri.name);
 
     const context = cleanPath(ri.context ?? ".", [...path, "context"]);
     const dockerfile = cleanPath(ri.dockerfile ?? (context === "." ? "Dockerfile" : `${context}/Dockerfile`), [...path, "dockerfile"]);
     if (options.matchesFiles && !options.matchesFiles(context)) {
-      report(Codes.contextMissing, ri.context === undefined ? namePath : [...path, "context"], `The build context ${JSON.stringify(context)} holds no file in the repository. Fix 'context:' (a folder, relative to the repository root).`);
+      report(
+        Codes.contextMissing,
+        ri.context === undefined ? namePath : [...path, "context"],
+        `The build context ${JSON.stringify(context)} holds no file in the repository. Fix 'context:' (a folder, relative to the repository root).`,
+      );
     } else if (options.matchesFiles && !options.matchesFiles(dockerfile)) {
-      report(Codes.dockerfileMissing, ri.dockerfile === undefined ? namePath : [...path, "dockerfile"], `No Dockerfile at ${JSON.stringify(dockerfile)}. Fix 'dockerfile:' (a path relative to the repository root), or add the file.`);
+      report(
+        Codes.dockerfileMissing,
+        ri.dockerfile === undefined ? namePath : [...path, "dockerfile"],
+        `No Dockerfile at ${JSON.stringify(dockerfile)}. Fix 'dockerfile:' (a path relative to the repository root), or add the file.`,
+      );
     }
     const hashPatterns = Array.isArray(ri.hash) ? ri.hash : [dockerfile, joinPath(context, ".dockerignore")];
     const dockerfileText = options.readFile?.(dockerfile);
@@ -148,7 +168,11 @@ export function normalize(
     (Array.isArray(ri.hash) ? ri.hash : []).forEach((h, i) => {
       const clean = cleanPath(h, [...path, "hash", i]);
       if (options.matchesFiles && !options.matchesFiles(clean)) {
-        report(Codes.hashMatchesNothing, [...path, "hash", i], `Hash input ${JSON.stringify(h)} matches no file in the repository. Fix the path or glob (globs: '*', '?', '**', '[...]'), or remove it.`);
+        report(
+          Codes.hashMatchesNothing,
+          [...path, "hash", i],
+          `Hash input ${JSON.stringify(h)} matches no file in the repository. Fix the path or glob (globs: '*', '?', '**', '[...]'), or remove it.`,
+        );
       }
     });
 
@@ -166,7 +190,7 @@ export function normalize(
       hash: hashPatterns.map((h) => h.replace(/^\.\//, "")),
       test: testRaw === undefined ? undefined : normalizeTest(testRaw, testPath),
       services: normalizeServices(servicesRaw ?? {}, servicesPath),
-      selfTest: (own?.self_test ?? raw.self_test) ?? [],
+      selfTest: own?.self_test ?? raw.self_test ?? [],
       deploy: own?.deploy ?? true,
     });
   }
@@ -185,7 +209,11 @@ export function normalize(
     for (const key of ["results", "artifacts", "workdir"] as const) {
       const v = t[key];
       if (v !== undefined && !v.startsWith("/")) {
-        report(Codes.containerPath, [...path, key], `'${key}' is a folder inside the container and must be absolute, e.g. '/results'; got ${JSON.stringify(v)}.`);
+        report(
+          Codes.containerPath,
+          [...path, key],
+          `'${key}' is a folder inside the container and must be absolute, e.g. '/results'; got ${JSON.stringify(v)}.`,
+        );
       }
     }
     return {
@@ -218,7 +246,11 @@ export function normalize(
         const o = typeof s === "string" ? { image: s } : s;
         const imgPath = typeof s === "string" ? [...path, name] : [...path, name, "image"];
         if (!parseReference(o.image)) {
-          report(Codes.invalidImageRef, imgPath, `${JSON.stringify(o.image)} is not a valid docker image reference. Use e.g. 'postgres:15' or 'redis:7-alpine'.`);
+          report(
+            Codes.invalidImageRef,
+            imgPath,
+            `${JSON.stringify(o.image)} is not a valid docker image reference. Use e.g. 'postgres:15' or 'redis:7-alpine'.`,
+          );
         }
         const ready = o.ready === undefined ? undefined : typeof o.ready === "string" ? { command: o.ready } : o.ready;
         return {
@@ -263,13 +295,23 @@ export function normalize(
         try {
           new RegExp(body, "u");
         } catch (e) {
-          report(Codes.invalidRegex, p, `Invalid regular expression ${m}: ${(e as Error).message.replace(/^Invalid regular expression: \/.*\/\w*: /, "")}. Fix it, or write the name without slashes for an exact match.`);
+          report(
+            Codes.invalidRegex,
+            p,
+            `Invalid regular expression ${m}: ${(e as Error).message.replace(/^Invalid regular expression: \/.*\/\w*: /, "")}. Fix it, or write the name without slashes for an exact match.`,
+          );
           return { regex: body };
         }
         const problem = portableRegexProblem(body);
         if (problem) {
           // Pointed at the construct itself: the column of the character inside the regex.
-          report(Codes.unsupportedRegex, p, `${m} ${problem.message}. A deploy regex must mean the same to CircleCI (Java) and to deploy.sh (bash, POSIX ERE).`, "value", { text: m, offset: 1 + problem.at });
+          report(
+            Codes.unsupportedRegex,
+            p,
+            `${m} ${problem.message}. A deploy regex must mean the same to CircleCI (Java) and to deploy.sh (bash, POSIX ERE).`,
+            "value",
+            { text: m, offset: 1 + problem.at },
+          );
         }
         return { regex: body };
       }
@@ -280,7 +322,11 @@ export function normalize(
   function checkTagTemplate(t: string, path: (string | number)[], tagRule: boolean) {
     const unknown = [...t.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]!).filter((p) => !(PLACEHOLDERS as readonly string[]).includes(p));
     if (unknown.length) {
-      report(Codes.invalidTagTemplate, path, `Unknown placeholder {${unknown[0]}} in tag ${JSON.stringify(t)}. Use ${PLACEHOLDERS.map((p) => `{${p}}`).join(", ")}.`);
+      report(
+        Codes.invalidTagTemplate,
+        path,
+        `Unknown placeholder {${unknown[0]}} in tag ${JSON.stringify(t)}. Use ${PLACEHOLDERS.map((p) => `{${p}}`).join(", ")}.`,
+      );
       return;
     }
     if (tagRule && t.includes("{branch}")) {
@@ -291,7 +337,11 @@ export function normalize(
     }
     const sample = t.replace(/\{[^}]*\}/g, "x0");
     if (!isDockerTag(sample)) {
-      report(Codes.invalidTagTemplate, path, `Tag ${JSON.stringify(t)} is not a valid docker tag: use letters, digits, '_', '.' and '-' (at most 128, not starting with '.' or '-').`);
+      report(
+        Codes.invalidTagTemplate,
+        path,
+        `Tag ${JSON.stringify(t)} is not a valid docker tag: use letters, digits, '_', '.' and '-' (at most 128, not starting with '.' or '-').`,
+      );
     }
   }
 
@@ -312,23 +362,25 @@ export function normalize(
           : undefined;
     const repository = "repository" in c ? c.repository : undefined;
     if (!registry && ref === undefined && !repository) {
-      report(Codes.registryCacheNeedsRegistry, ["cache"], "The registry cache needs a registry: set 'cache.registry' (a name from 'registries:' or a host) or define 'deploy.registry'.");
+      report(
+        Codes.registryCacheNeedsRegistry,
+        ["cache"],
+        "The registry cache needs a registry: set 'cache.registry' (a name from 'registries:' or a host) or define 'deploy.registry'.",
+      );
     }
     if (repository !== undefined) {
       const pr = parseReference(repository);
       if (!pr || pr.tag || pr.digest) {
-        report(Codes.invalidImageRef, ["cache", "repository"], `${JSON.stringify(repository)} is not a repository name (no tag), e.g. 'localhost:5000/myapp-cache'.`);
+        report(
+          Codes.invalidImageRef,
+          ["cache", "repository"],
+          `${JSON.stringify(repository)} is not a repository name (no tag), e.g. 'localhost:5000/myapp-cache'.`,
+        );
       }
     }
     cache.registry = registry;
     for (const img of images) {
-      img.cacheRepository = repository
-        ? images.length > 1
-          ? `${repository}/${img.id}`
-          : repository
-        : registry
-          ? qualify(registry.host, img.name)
-          : undefined;
+      img.cacheRepository = repository ? (images.length > 1 ? `${repository}/${img.id}` : repository) : registry ? qualify(registry.host, img.name) : undefined;
     }
   }
 
@@ -347,7 +399,10 @@ export function normalize(
 /** Job-name id from an image name: its last path part. */
 function deriveId(name: string): string {
   const last = name.split("/").pop() ?? name;
-  const id = last.toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^[^a-z]+/, "");
+  const id = last
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, "-")
+    .replace(/^[^a-z]+/, "");
   return id || "image";
 }
 

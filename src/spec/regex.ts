@@ -34,10 +34,17 @@ export function portableRegexProblem(body: string): RegexProblem | undefined {
           atomBefore = true;
           break;
         }
-        if (/[1-9]/.test(n)) return { at: i, message: `uses the back-reference \\${n}, which CircleCI's Java regexes and bash's POSIX ERE do not read alike: rewrite the rule without it` };
+        if (/[1-9]/.test(n))
+          return {
+            at: i,
+            message: `uses the back-reference \\${n}, which CircleCI's Java regexes and bash's POSIX ERE do not read alike: rewrite the rule without it`,
+          };
         const rewrite = CLASS_REWRITE[n];
         if (rewrite) return { at: i, message: `uses \\${n}, which bash's POSIX ERE (deploy.sh) does not know: write ${rewrite} instead` };
-        return { at: i, message: `uses \\${n}, which means different things in Java (CircleCI) and POSIX ERE (deploy.sh): write the character itself, or a bracket expression such as [0-9]` };
+        return {
+          at: i,
+          message: `uses \\${n}, which means different things in Java (CircleCI) and POSIX ERE (deploy.sh): write the character itself, or a bracket expression such as [0-9]`,
+        };
       }
       case "[": {
         const end = bracketEnd(body, i);
@@ -49,7 +56,11 @@ export function portableRegexProblem(body: string): RegexProblem | undefined {
       case "(": {
         if (body[i + 1] === "?") {
           if (body[i + 2] === ":") return { at: i, message: "uses the non-capturing group (?:...), which bash's POSIX ERE does not know: write (...) instead" };
-          return { at: i, message: "uses a (?...) group (a lookaround, flag or named group), which bash's POSIX ERE (deploy.sh) does not support: rewrite the rule without it" };
+          return {
+            at: i,
+            message:
+              "uses a (?...) group (a lookaround, flag or named group), which bash's POSIX ERE (deploy.sh) does not support: rewrite the rule without it",
+          };
         }
         atomBefore = false;
         break;
@@ -70,9 +81,13 @@ export function portableRegexProblem(body: string): RegexProblem | undefined {
         if (!atomBefore) return { at: i, message: `has '${c}' with nothing before it to repeat: write \\${c} for the character` };
         const next = body[end + 1];
         if (next === "?" || next === "+") {
-          return { at: end + 1, message: `uses '${body.slice(i, end + 2)}', a lazy or possessive repeat that only Java knows: write '${body.slice(i, end + 1)}'` };
+          return {
+            at: end + 1,
+            message: `uses '${body.slice(i, end + 2)}', a lazy or possessive repeat that only Java knows: write '${body.slice(i, end + 1)}'`,
+          };
         }
-        if (next === "*" || next === "{") return { at: end + 1, message: "repeats a repeat, which Java and POSIX ERE read differently: put the inner part in a group (...)" };
+        if (next === "*" || next === "{")
+          return { at: end + 1, message: "repeats a repeat, which Java and POSIX ERE read differently: put the inner part in a group (...)" };
         i = end;
         break;
       }
@@ -96,7 +111,12 @@ function bracketEnd(body: string, start: number): number | RegexProblem {
   for (; i < body.length; i++) {
     const c = body[i]!;
     if (c === "]") return i;
-    if (c === "\\") return { at: i, message: "has a backslash inside [...]: POSIX ERE reads it as a backslash, Java as an escape. Put '-' first or last and ']' first instead of escaping them, and leave '\\' out" };
+    if (c === "\\")
+      return {
+        at: i,
+        message:
+          "has a backslash inside [...]: POSIX ERE reads it as a backslash, Java as an escape. Put '-' first or last and ']' first instead of escaping them, and leave '\\' out",
+      };
     if (c === "[") return { at: i, message: "has '[' inside [...] (a POSIX class such as [:digit:], or a Java union): write the characters out, e.g. [0-9]" };
     if (c === "&" && body[i + 1] === "&") return { at: i, message: "has '&&' inside [...], a Java-only intersection: write the characters out" };
   }

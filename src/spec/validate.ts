@@ -73,7 +73,10 @@ function prune(errors: AjvError[]): AjvError[] {
     if (!group || group.length < 2 || group[0] !== e) return !group || group.length < 2;
     const expected = new Set<string>();
     for (const g of group) {
-      if (g.keyword === "type") String(g.params.type).split(",").forEach((t) => expected.add(t));
+      if (g.keyword === "type")
+        String(g.params.type)
+          .split(",")
+          .forEach((t) => expected.add(t));
       if (g.keyword === "enum") (g.params.allowedValues as unknown[]).forEach((v) => expected.add(JSON.stringify(v)));
       if (g.keyword === "const") expected.add(JSON.stringify(g.params.allowedValue));
     }
@@ -136,9 +139,10 @@ function toDiagnostic(src: SourceDoc, e: AjvError): Diagnostic {
       return {
         ...base,
         code: Codes.notAllowed,
-        message: typo !== undefined
-          ? `${where} must be the ${typeof typo} ${JSON.stringify(typo)}, got the ${typeof value} ${JSON.stringify(value)}: write it without quotes.`
-          : `${where} must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}, got ${describe(value)}.` + (hint ? ` Did you mean '${hint}'?` : ""),
+        message:
+          typo !== undefined
+            ? `${where} must be the ${typeof typo} ${JSON.stringify(typo)}, got the ${typeof value} ${JSON.stringify(value)}: write it without quotes.`
+            : `${where} must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}, got ${describe(value)}.` + (hint ? ` Did you mean '${hint}'?` : ""),
         ...at(path),
       };
     }
@@ -181,7 +185,9 @@ function getIn(v: unknown, path: string[]): unknown {
 }
 
 function listTypes(t: string): string {
-  const names = t.split(",").map((x) => (x.startsWith('"') ? x : x === "object" ? "a mapping" : x === "array" ? "a list" : x === "integer" ? "an integer" : `a ${x}`));
+  const names = t
+    .split(",")
+    .map((x) => (x.startsWith('"') ? x : x === "object" ? "a mapping" : x === "array" ? "a list" : x === "integer" ? "an integer" : `a ${x}`));
   return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}` : names[0]!;
 }
 

@@ -110,7 +110,12 @@ describe(`save-load cache on ${ENGINE}`, () => {
   });
 
   describe("6. faults degrade to a rebuild, never a red build", () => {
-    const archive = () => join(p.state, "cache/app", p.cacheFiles().find((f) => f.endsWith(EXT))!);
+    const archive = () =>
+      join(
+        p.state,
+        "cache/app",
+        p.cacheFiles().find((f) => f.endsWith(EXT))!,
+      );
 
     it("corrupt archive", () => {
       p.freshEngine();
@@ -205,7 +210,20 @@ describe(`save-load cache on ${ENGINE}`, () => {
       ok(p.script("image.sh", ["warm", "app"], env));
     } else {
       const tag = `${p.image}:cache-${hash}`;
-      ok(run("bash", ["-c", `docker build -q -t "$1" --build-arg INSTALL_SECONDS=1 "$2" && docker save "$1" | ${EXT.endsWith("zst") ? "zstd -q" : "gzip"} > "$3"`, "-", tag, p.dir, file], { env: { ...process.env, ...p.env, DOCKER_BUILDKIT: "1" } }));
+      ok(
+        run(
+          "bash",
+          [
+            "-c",
+            `docker build -q -t "$1" --build-arg INSTALL_SECONDS=1 "$2" && docker save "$1" | ${EXT.endsWith("zst") ? "zstd -q" : "gzip"} > "$3"`,
+            "-",
+            tag,
+            p.dir,
+            file,
+          ],
+          { env: { ...process.env, ...p.env, DOCKER_BUILDKIT: "1" } },
+        ),
+      );
     }
     expect(archiveOk(file)).toBe(true);
     p.freshEngine();
@@ -213,7 +231,11 @@ describe(`save-load cache on ${ENGINE}`, () => {
     ok(ready);
     expect(ready.stderr).toContain(`restored ${file} as`);
     expect(ready.stdout + ready.stderr).toMatch(INSTALL);
-    expect(ready.stderr).toMatch(new RegExp(`gen-circle: warning: the cache for hash ${hash} was restored \\(.*\\), but the build used none of it: every step ran again on this engine \\(Docker`));
+    expect(ready.stderr).toMatch(
+      new RegExp(
+        `gen-circle: warning: the cache for hash ${hash} was restored \\(.*\\), but the build used none of it: every step ran again on this engine \\(Docker`,
+      ),
+    );
     // A restored cache that the build did use says nothing (test 3 holds that on every engine).
   });
 

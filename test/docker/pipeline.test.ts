@@ -75,7 +75,11 @@ describe("8. services and tests in the container", () => {
 
   it("a service that never becomes ready fails after its timeout, with its logs", () => {
     const spec = parse(readFileSync(join(p.dir, "gen-circle.yml"), "utf8"));
-    spec.services.slow = { image: "gen-circle-test/busybox:latest", command: ["sh", "-c", "echo slow-service-says-hello; sleep 300"], ready: { command: "false", timeout: 3 } };
+    spec.services.slow = {
+      image: "gen-circle-test/busybox:latest",
+      command: ["sh", "-c", "echo slow-service-says-hello; sleep 300"],
+      ready: { command: "false", timeout: 3 },
+    };
     p.writeSpec(spec);
     const t0 = Date.now();
     const t = p.script("test.sh", ["run", "app"]);
@@ -245,7 +249,10 @@ describe("7. registry cache strategy", () => {
 
   it("a new hash on a new branch builds from the default branch's cache tag", () => {
     p.freshEngine();
-    p.write("Dockerfile", readFileSync(join(p.dir, "Dockerfile"), "utf8").replace('CMD ["sh", "/app/tests/run.sh"]', 'CMD ["sh", "-c", "sh /app/tests/run.sh"]'));
+    p.write(
+      "Dockerfile",
+      readFileSync(join(p.dir, "Dockerfile"), "utf8").replace('CMD ["sh", "/app/tests/run.sh"]', 'CMD ["sh", "-c", "sh /app/tests/run.sh"]'),
+    );
     const w = warm({ CIRCLE_BRANCH: "feature/new-cmd" });
     expect(w.stderr).toMatch(/could not pull .*:cache-feature-new-cmd/);
     expect(w.stderr).toMatch(/reusing layers of .*:cache-main/);
@@ -286,14 +293,17 @@ describe(`11. the other builder of ${ENGINE}`, () => {
       ok(p.script("image.sh", ["key", "app"]));
       const cold = p.script("image.sh", ["warm", "app"]);
       ok(cold);
-      expect(cold.stderr).toMatch(/warning: this engine \(Docker 28\S*, containerd image store, legacy builder \(DOCKER_BUILDKIT=0\)\) cannot reuse a cached image/);
+      expect(cold.stderr).toMatch(
+        /warning: this engine \(Docker 28\S*, containerd image store, legacy builder \(DOCKER_BUILDKIT=0\)\) cannot reuse a cached image/,
+      );
       const ready = p.script("image.sh", ["ready", "app"]);
       ok(ready);
       expect(ready.stderr).toContain("cannot reuse a cached image");
       ok(p.script("test.sh", ["run", "app"]));
     });
   } else {
-    const other = ENGINE === "debian-20.10" ? { name: "BuildKit", env: "1", cached: /CACHED/ } : { name: "the legacy builder", env: "0", cached: /Using cache/ };
+    const other =
+      ENGINE === "debian-20.10" ? { name: "BuildKit", env: "1", cached: /CACHED/ } : { name: "the legacy builder", env: "0", cached: /Using cache/ };
     it(`${other.name} (DOCKER_BUILDKIT=${other.env}): cold, then warm on a fresh engine without rebuilding dependencies`, () => {
       const p = project({ name: "builder", env: { DOCKER_BUILDKIT: other.env } });
       ok(p.script("image.sh", ["key", "app"]));

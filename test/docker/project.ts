@@ -46,7 +46,12 @@ export class Project {
         kv: { image: "gen-circle-test/httpd:latest", ready: "wget -q -O /dev/null http://127.0.0.1:8080/hello", setup: "echo seeded > /www/seeded" },
         db: { image: "gen-circle-test/httpd:latest", ready: { command: "wget -q -O /dev/null http://127.0.0.1:8080/hello", timeout: 30 } },
       },
-      test: { command: "sh /app/tests/run.sh", environment: { DATABASE_URL: "http://db:8080", RESULTS: "/results" }, pass_env: ["EXPECTED_MARKER", "BREAK_TEST"], results: "/results" },
+      test: {
+        command: "sh /app/tests/run.sh",
+        environment: { DATABASE_URL: "http://db:8080", RESULTS: "/results" },
+        pass_env: ["EXPECTED_MARKER", "BREAK_TEST"],
+        results: "/results",
+      },
     };
     this.writeSpec(opts.spec ? opts.spec(base) : base);
     this.env = {
@@ -85,7 +90,12 @@ export class Project {
 
   /** Runs a script in the background (for signals), returning the child. */
   spawnScript(name: string, args: string[], env: Record<string, string> = {}) {
-    return spawn("bash", [join(this.dir, ".circleci/gen-circle", name), ...args], { cwd: this.dir, env: { ...process.env, ...this.env, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    return spawn("bash", [join(this.dir, ".circleci/gen-circle", name), ...args], {
+      cwd: this.dir,
+      env: { ...process.env, ...this.env, ...env },
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   }
 
   cacheFiles(id = "app"): string[] {
@@ -132,14 +142,20 @@ export const AUTH_PASSWORD = "gen-circle-secret-pw";
 
 /** The tags of a repository on the registry with login at 127.0.0.1:5001 (path without host). */
 export async function authRegistryTags(path: string): Promise<string[]> {
-  const res = await fetch(`http://127.0.0.1:5001/v2/${path}/tags/list`, { headers: { authorization: "Basic " + Buffer.from(`ci:${AUTH_PASSWORD}`).toString("base64") } });
+  const res = await fetch(`http://127.0.0.1:5001/v2/${path}/tags/list`, {
+    headers: { authorization: "Basic " + Buffer.from(`ci:${AUTH_PASSWORD}`).toString("base64") },
+  });
   if (res.status === 404) return [];
   return ((await res.json()) as { tags: string[] | null }).tags ?? [];
 }
 
 export function leftovers(prefix: string): { containers: string[]; networks: string[] } {
-  const containers = docker("ps", "-a", "--format", "{{.Names}}").stdout.split("\n").filter((n) => n.startsWith(prefix));
-  const networks = docker("network", "ls", "--format", "{{.Name}}").stdout.split("\n").filter((n) => n.startsWith(prefix));
+  const containers = docker("ps", "-a", "--format", "{{.Names}}")
+    .stdout.split("\n")
+    .filter((n) => n.startsWith(prefix));
+  const networks = docker("network", "ls", "--format", "{{.Name}}")
+    .stdout.split("\n")
+    .filter((n) => n.startsWith(prefix));
   return { containers, networks };
 }
 

@@ -15,7 +15,8 @@ const dir = mkdtempSync(join(TEST_TMP, "gc-it-run-"));
 const out = mkdtempSync(join(TEST_TMP, "gc-it-run-out-"));
 const git = (...a: string[]) => run("git", ["-c", "user.email=ci@example.com", "-c", "user.name=ci", ...a], { cwd: dir });
 const env = { PATH: ENGINE_PATH }; // the engine under test's client
-const gcRun = (...a: string[]) => cli(["run", "--cache-dir", join(out, "cache"), "--output", join(out, "run"), "-e", "REG_USER=ci", "-e", `REG_PASS=${AUTH_PASSWORD}`, ...a], dir, env);
+const gcRun = (...a: string[]) =>
+  cli(["run", "--cache-dir", join(out, "cache"), "--output", join(out, "run"), "-e", "REG_USER=ci", "-e", `REG_PASS=${AUTH_PASSWORD}`, ...a], dir, env);
 const freshEngine = () => removeImages(image);
 const tags = () => authRegistryTags(`${REGISTRY_PATH}/run-${RUN}/app`);
 
@@ -26,7 +27,12 @@ const userState = () => (existsSync(USER_STATE) ? readdirSync(USER_STATE, { recu
 const userStateBefore = userState();
 // Nor the user's ~/.cache/gen-circle: every run here names its cache and output folders.
 const userCache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "gen-circle");
-const userCacheEntries = () => (existsSync(userCache) ? readdirSync(userCache).filter((e) => e.startsWith("gc-it-run-")).sort() : []);
+const userCacheEntries = () =>
+  existsSync(userCache)
+    ? readdirSync(userCache)
+        .filter((e) => e.startsWith("gc-it-run-"))
+        .sort()
+    : [];
 const userCacheBefore = userCacheEntries();
 
 beforeAll(() => {
@@ -38,7 +44,10 @@ beforeAll(() => {
   // What a user adds after init: a setup command for a service, deploy rules with the registry
   // login from -e secrets (and a faster dependency step for the test).
   const spec = readFileSync(join(dir, "gen-circle.yml"), "utf8")
-    .replace("hash: [Dockerfile, .dockerignore, requirements.txt]", 'hash: [Dockerfile, .dockerignore, requirements.txt]\n  build_args: { INSTALL_SECONDS: "1" }')
+    .replace(
+      "hash: [Dockerfile, .dockerignore, requirements.txt]",
+      'hash: [Dockerfile, .dockerignore, requirements.txt]\n  build_args: { INSTALL_SECONDS: "1" }',
+    )
     .replace(/(  kv:\n    image: .*\n    ready: .*\n)/, "$1    setup: echo seeded > /www/seeded\n");
   expect(spec).toContain("setup: echo seeded");
   writeFileSync(
@@ -265,7 +274,11 @@ workflows: { w: { jobs: [slow] } }
 `,
     );
     const { spawn } = await import("node:child_process");
-    const child = spawn(process.execPath, [join(ROOT, "bin/gen-circle.js"), "run", "--config", "slow.yml", "--dirty", "--cache-dir", join(out, "slow-cache"), "--output", join(out, "slow")], { cwd: dir, env: { ...process.env, ...env } });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, "bin/gen-circle.js"), "run", "--config", "slow.yml", "--dirty", "--cache-dir", join(out, "slow-cache"), "--output", join(out, "slow")],
+      { cwd: dir, env: { ...process.env, ...env } },
+    );
     let text = "";
     child.stdout.on("data", (d) => (text += d));
     await new Promise<void>((resolve) => {

@@ -207,7 +207,9 @@ describe("command line", () => {
     writeFileSync(join(d, "gen-circle.yml"), "image:\n  name: acme/app\n  hash: [Dockerfile, requirements/base.txt]\ntest: pytest\n");
     const gen = cli(["generate"], d);
     expect(gen.status).toBe(0); // a warning: the pipeline is still written
-    expect(gen.stderr).toMatch(/gen-circle\.yml:3:9 warning GC1031: Dockerfile copies "requirements" before its install step, but the hash does not cover requirements\/test\.txt/);
+    expect(gen.stderr).toMatch(
+      /gen-circle\.yml:3:9 warning GC1031: Dockerfile copies "requirements" before its install step, but the hash does not cover requirements\/test\.txt/,
+    );
     const check = cli(["check"], d);
     expect(check.status).toBe(0);
     expect(check.stderr).toContain("warning GC1031");
@@ -237,10 +239,12 @@ describe("command line", () => {
 describe("determinism", () => {
   it("same spec, and the same spec with keys in another order, give identical bytes", () => {
     const a = repo({
-      "gen-circle.yml": "image:\n  name: myorg/app\n  hash: [Dockerfile]\nservices:\n  db: {image: postgres:15, environment: {B: 2, A: 1}}\n  cache: redis:7\ntest: {command: x, environment: {Z: 1, Y: 2}}\n",
+      "gen-circle.yml":
+        "image:\n  name: myorg/app\n  hash: [Dockerfile]\nservices:\n  db: {image: postgres:15, environment: {B: 2, A: 1}}\n  cache: redis:7\ntest: {command: x, environment: {Z: 1, Y: 2}}\n",
     });
     const b = repo({
-      "gen-circle.yml": "test: {environment: {Y: 2, Z: 1}, command: x}\nservices:\n  cache: redis:7\n  db: {environment: {A: 1, B: 2}, image: postgres:15}\nimage:\n  hash: [Dockerfile]\n  name: myorg/app\n",
+      "gen-circle.yml":
+        "test: {environment: {Y: 2, Z: 1}, command: x}\nservices:\n  cache: redis:7\n  db: {environment: {A: 1, B: 2}, image: postgres:15}\nimage:\n  hash: [Dockerfile]\n  name: myorg/app\n",
     });
     cli(["generate"], a);
     const first = readTree(join(a, ".circleci"));

@@ -12,9 +12,38 @@ const configs = fixtureCases()
   .filter((c) => !c.name.startsWith("invalid-"))
   .map((c) => ({ name: c.name, yaml: configYaml(plan(compileSpec(c.spec).spec!).config) }));
 
-const odd = ["feature/it's", 'say "hi"', "back\\slash", "colon: space", "#hash", "- dash", "@at", "50%", "yes", "{brace}", "[x]", "a|b&c", "*star", "&amp", "!bang", "tab\there", "ünïcödé", " lead"];
+const odd = [
+  "feature/it's",
+  'say "hi"',
+  "back\\slash",
+  "colon: space",
+  "#hash",
+  "- dash",
+  "@at",
+  "50%",
+  "yes",
+  "{brace}",
+  "[x]",
+  "a|b&c",
+  "*star",
+  "&amp",
+  "!bang",
+  "tab\there",
+  "ünïcödé",
+  " lead",
+];
 for (const branch of odd) {
-  const spec = { image: "myorg/app", test: "true", deploy: { registry: "docker.io", rules: [{ branch, tags: ["x"] }, { branch: `/${branch.replace(/[\\[\]{}*|+?()^$.]/g, "\\$&")}-.*/`, tags: ["y"] }] } };
+  const spec = {
+    image: "myorg/app",
+    test: "true",
+    deploy: {
+      registry: "docker.io",
+      rules: [
+        { branch, tags: ["x"] },
+        { branch: `/${branch.replace(/[\\[\]{}*|+?()^$.]/g, "\\$&")}-.*/`, tags: ["y"] },
+      ],
+    },
+  };
   const compiled = compileSpec(stringify(spec));
   if (compiled.spec) configs.push({ name: `branch ${JSON.stringify(branch)}`, yaml: configYaml(plan(compiled.spec).config) });
 }

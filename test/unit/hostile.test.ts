@@ -48,7 +48,14 @@ describe("hostile values", () => {
     writeTree(dir, Object.fromEntries(result.files.map((f) => [f.path + (f.executable ? "*" : ""), f.content])));
     writeTree(dir, { "bin/docker*": fakeDocker });
     const log = join(dir, "docker.log");
-    const env = { ...process.env, PATH: `${join(dir, "bin")}:${process.env.PATH}`, DOCKER_LOG: log, GEN_CIRCLE_STATE: join(dir, ".state"), CIRCLE_SHA1: "abc1234def", CIRCLE_BRANCH: h };
+    const env = {
+      ...process.env,
+      PATH: `${join(dir, "bin")}:${process.env.PATH}`,
+      DOCKER_LOG: log,
+      GEN_CIRCLE_STATE: join(dir, ".state"),
+      CIRCLE_SHA1: "abc1234def",
+      CIRCLE_BRANCH: h,
+    };
     const scripts = join(dir, ".circleci/gen-circle");
     const runs = [
       run("bash", [join(scripts, "hash.sh"), "app"], { env }),
@@ -79,7 +86,10 @@ describe("hostile values", () => {
     expect(create.slice(-3)).toEqual(["sh", "-c", text]);
     expect(create[create.indexOf("--workdir") + 1]).toBe(`/w/${h}`);
     expect(create[create.indexOf("--user") + 1]).toBe(h);
-    expect(args.some((a) => a.endsWith(`-test:/r/${h}/.`)), "docker cp of the results").toBe(true);
+    expect(
+      args.some((a) => a.endsWith(`-test:/r/${h}/.`)),
+      "docker cp of the results",
+    ).toBe(true);
     // The branch matched the rule literally (exact match, not a pattern) and was pushed slugged.
     const pushes = argv.filter((c) => c[0] === "push").map((c) => c[1]);
     expect(pushes).toHaveLength(2);
@@ -95,11 +105,20 @@ describe("hostile values", () => {
     writeTree(dir, { "bin/docker*": fakeDocker.replace("exit 0", '[ "$1" = pull ] && exit 1; exit 0') });
     const log = join(dir, "docker.log");
     const r = run("bash", [join(dir, ".circleci/gen-circle/image.sh"), "warm", "app"], {
-      env: { ...process.env, PATH: `${join(dir, "bin")}:${process.env.PATH}`, DOCKER_LOG: log, GEN_CIRCLE_STATE: join(dir, ".state"), CIRCLE_SHA1: "abc", CIRCLE_BRANCH: h },
+      env: {
+        ...process.env,
+        PATH: `${join(dir, "bin")}:${process.env.PATH}`,
+        DOCKER_LOG: log,
+        GEN_CIRCLE_STATE: join(dir, ".state"),
+        CIRCLE_SHA1: "abc",
+        CIRCLE_BRANCH: h,
+      },
     });
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(MARK)).toBe(false);
-    const pulls = calls(log).filter((c) => c[0] === "pull").map((c) => c[c.length - 1]!);
+    const pulls = calls(log)
+      .filter((c) => c[0] === "pull")
+      .map((c) => c[c.length - 1]!);
     expect(pulls.length).toBeGreaterThanOrEqual(2);
     for (const p of pulls) expect(p).toMatch(/^localhost:5000\/myorg\/app:cache-[A-Za-z0-9_][A-Za-z0-9_.-]*$/);
   });
@@ -109,7 +128,9 @@ describe("hostile values", () => {
     const result = await generate(stringify({ image: "myorg/app", self_test: [command] }));
     const dir = mkdtempSync(join(work, "repo-"));
     writeTree(dir, Object.fromEntries(result.files.map((f) => [f.path + (f.executable ? "*" : ""), f.content])));
-    const r = run("bash", [join(dir, ".circleci/gen-circle/test.sh"), "self", "app"], { env: { ...process.env, CIRCLE_SHA1: "abc", GEN_CIRCLE_STATE: join(dir, ".state") } });
+    const r = run("bash", [join(dir, ".circleci/gen-circle/test.sh"), "self", "app"], {
+      env: { ...process.env, CIRCLE_SHA1: "abc", GEN_CIRCLE_STATE: join(dir, ".state") },
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain(`self-test: ${command}`);
     expect(readFileSync(join(dir, "self.out"), "utf8")).toBe(`myorg/app:ci-abc|it's|a "quoted" $(word)|`);
@@ -124,7 +145,13 @@ describe("hostile values", () => {
     writeTree(dir, Object.fromEntries(result.files.map((f) => [f.path + (f.executable ? "*" : ""), f.content])));
     writeTree(dir, { "bin/docker*": fakeDocker });
     const log = join(dir, "docker.log");
-    const base = { ...process.env, PATH: `${join(dir, "bin")}:${process.env.PATH}`, DOCKER_LOG: log, GEN_CIRCLE_STATE: join(dir, ".state"), CIRCLE_SHA1: "abc" };
+    const base = {
+      ...process.env,
+      PATH: `${join(dir, "bin")}:${process.env.PATH}`,
+      DOCKER_LOG: log,
+      GEN_CIRCLE_STATE: join(dir, ".state"),
+      CIRCLE_SHA1: "abc",
+    };
     const other = run("bash", [join(dir, ".circleci/gen-circle/deploy.sh"), "app", "1"], { env: { ...base, CIRCLE_BRANCH: "feature" } });
     expect(other.status).toBe(1);
     expect(other.stderr).toContain("nothing pushed");
@@ -142,7 +169,11 @@ describe("hostile values", () => {
     ["service image", { image: "a/b", services: { db: "postgres:$(x)" } }, "GC1010"],
     ["environment name", { image: "a/b", test: { command: "x", environment: { "A;B": "1" } } }, "GC1006"],
     ["pass_env name", { image: "a/b", test: { command: "x", pass_env: ["$(x)"] } }, "GC1006"],
-    ["login variable", { image: "a/b", deploy: { login: { username: "U", password: "$(cat /etc/shadow)" }, rules: [{ branch: "main", tags: ["x"] }] } }, "GC1006"],
+    [
+      "login variable",
+      { image: "a/b", deploy: { login: { username: "U", password: "$(cat /etc/shadow)" }, rules: [{ branch: "main", tags: ["x"] }] } },
+      "GC1006",
+    ],
     ["deploy tag", { image: "a/b", deploy: { rules: [{ branch: "main", tags: ["$(x)"] }] } }, "GC1018"],
     ["registry host", { image: "a/b", deploy: { registry: "reg;touch x", rules: [{ branch: "main", tags: ["x"] }] } }, "GC1015"],
     ["newline in a path", { image: { name: "a/b", dockerfile: "a\nb" } }, "GC1017"],

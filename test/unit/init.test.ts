@@ -15,7 +15,7 @@ describe("init detection", () => {
   it("takes the manifests the Dockerfile copies before installing as hash inputs", () => {
     const d = detect(
       repoView({
-        Dockerfile: "FROM node:20\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nCMD [\"node\", \"server.js\"]\n",
+        Dockerfile: 'FROM node:20\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nCMD ["node", "server.js"]\n',
         ".dockerignore": "node_modules\n",
         "package.json": '{"scripts": {"test": "vitest run"}}',
         "package-lock.json": "{}",
@@ -79,7 +79,8 @@ describe("init detection", () => {
         "services/web/package.json": '{"scripts": {"test": "jest"}}',
         "services/web/package-lock.json": "{}",
         "examples/demo/Dockerfile": "FROM scratch\n",
-        "docker-compose.yml": "services:\n  api:\n    build: ./services/api\n    image: acme/api\n  web:\n    build: { context: services/web }\n    image: acme/web\n  db:\n    image: postgres:15\n",
+        "docker-compose.yml":
+          "services:\n  api:\n    build: ./services/api\n    image: acme/api\n  web:\n    build: { context: services/web }\n    image: acme/web\n  db:\n    image: postgres:15\n",
       }),
     );
     expect(d.spec).toContain(
@@ -106,7 +107,13 @@ describe("init detection", () => {
   });
 
   it("seed 000's Dockerfile (code copied before the install): root manifests, and a hint", () => {
-    const d = detect(repoView({ Dockerfile: "FROM python:3.5\nADD . /code\nWORKDIR /code\nRUN pip install -r requirements.txt\n", "requirements.txt": "flask\n", "pytest.ini": "" }));
+    const d = detect(
+      repoView({
+        Dockerfile: "FROM python:3.5\nADD . /code\nWORKDIR /code\nRUN pip install -r requirements.txt\n",
+        "requirements.txt": "flask\n",
+        "pytest.ini": "",
+      }),
+    );
     expect(d.spec).toContain("hash: [Dockerfile, requirements.txt]");
     expect(d.spec).toContain("command: pytest");
     expect(d.guessed.join("\n")).toMatch(/copies the whole context before installing/);
@@ -118,7 +125,8 @@ describe("init detection", () => {
         Dockerfile: "FROM ruby:3\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\nCOPY . .\n",
         Gemfile: "",
         "Gemfile.lock": "",
-        "docker-compose.yml": "services:\n  app:\n    build: .\n    image: acme/shop:dev\n  db:\n    image: postgres:15\n    environment:\n      - POSTGRES_PASSWORD=secret\n  cache:\n    image: redis:7\n  sut:\n    build: .\n    command: [bundle, exec, rspec]\n",
+        "docker-compose.yml":
+          "services:\n  app:\n    build: .\n    image: acme/shop:dev\n  db:\n    image: postgres:15\n    environment:\n      - POSTGRES_PASSWORD=secret\n  cache:\n    image: redis:7\n  sut:\n    build: .\n    command: [bundle, exec, rspec]\n",
       }),
     );
     expect(d.spec).toContain("name: acme/shop");
@@ -189,10 +197,17 @@ describe("init on the shapes of real repositories", () => {
       }),
     );
     expect(d.spec).toContain(
-      ["  build_args:", "    NODE_ENV: development", '    UID: 1000', '  hash: [Dockerfile, .dockerignore, frontend/package.json, "frontend/*yarn*", backend/package.json, "backend/*yarn*"]'].join("\n"),
+      [
+        "  build_args:",
+        "    NODE_ENV: development",
+        "    UID: 1000",
+        '  hash: [Dockerfile, .dockerignore, frontend/package.json, "frontend/*yarn*", backend/package.json, "backend/*yarn*"]',
+      ].join("\n"),
     );
     expect(d.spec).not.toContain("target:"); // app is the last stage: the whole Dockerfile
-    expect(d.spec).toMatch(/postgres:\n    image: postgres:16\n    environment:\n      POSTGRES_USER: hello\n      POSTGRES_PASSWORD: "pass word"\n      PGDATA: "\$\{HOME\}\/data"\n      POSTGRES_DB: "\$\{POSTGRES_DB\}"/);
+    expect(d.spec).toMatch(
+      /postgres:\n    image: postgres:16\n    environment:\n      POSTGRES_USER: hello\n      POSTGRES_PASSWORD: "pass word"\n      PGDATA: "\$\{HOME\}\/data"\n      POSTGRES_DB: "\$\{POSTGRES_DB\}"/,
+    );
     expect(d.guessed.join("\n")).toContain("compose variables with no value in .env.example and no default, left as written: POSTGRES_DB");
     expect(d.spec).toContain('command: "npx jest"');
     const { diagnostics } = compileSpec(d.spec);
@@ -202,7 +217,8 @@ describe("init on the shapes of real repositories", () => {
   it("compose secrets become values (the service has no /run/secrets in the pipeline); a proxy in front of the app is not a service", () => {
     const d = detect(
       repoView({
-        "backend/Dockerfile": "FROM golang:1.22 AS builder\nWORKDIR /code\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app\nFROM scratch\nCOPY --from=builder /app /app\n",
+        "backend/Dockerfile":
+          "FROM golang:1.22 AS builder\nWORKDIR /code\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app\nFROM scratch\nCOPY --from=builder /app /app\n",
         "backend/go.mod": "module x\n",
         "backend/go.sum": "",
         "db/password.txt": "s3cret-1\n",
@@ -226,14 +242,22 @@ describe("init on the shapes of real repositories", () => {
       }),
     );
     expect(d.spec).toContain(["  context: backend", "  target: builder", "  hash: [backend/Dockerfile, backend/go.mod, backend/go.sum]"].join("\n"));
-    expect(d.spec).toContain(['    ready: "mysqladmin ping --password=\\"s3cret-1\\" --silent"', "    environment:", "      MYSQL_DATABASE: example", "      MYSQL_ROOT_PASSWORD: s3cret-1"].join("\n"));
+    expect(d.spec).toContain(
+      [
+        '    ready: "mysqladmin ping --password=\\"s3cret-1\\" --silent"',
+        "    environment:",
+        "      MYSQL_DATABASE: example",
+        "      MYSQL_ROOT_PASSWORD: s3cret-1",
+      ].join("\n"),
+    );
     expect(d.spec).not.toContain("proxy");
   });
 
   it("a Dockerfile in docker/ that copies from the repository root is built with the root as context", () => {
     const d = detect(
       repoView({
-        "docker/Dockerfile": "FROM node:24 AS ui\nCOPY ./Makefile /src/Makefile\nCOPY ./ui /src/ui\nRUN make -C /src build-ui\nFROM golang:1.22\nCOPY . /src\nRUN make -C /src build\n",
+        "docker/Dockerfile":
+          "FROM node:24 AS ui\nCOPY ./Makefile /src/Makefile\nCOPY ./ui /src/ui\nRUN make -C /src build-ui\nFROM golang:1.22\nCOPY . /src\nRUN make -C /src build\n",
         ".dockerignore": "",
         Makefile: "build:\n\tgo build\n",
         "ui/package.json": "{}",
@@ -275,11 +299,20 @@ describe("init on the shapes of real repositories", () => {
   });
 
   it("test commands from what the project declares: Rails, Django in a sub-folder, pytest in pyproject", () => {
-    const rails = detect(repoView({ Dockerfile: "FROM ruby:3\nCOPY Gemfile* ./\nRUN bundle install\nCOPY . .\n", Gemfile: 'gem "rails", "~> 8"\n', "bin/rails": "", "test/models/user_test.rb": "" }));
+    const rails = detect(
+      repoView({
+        Dockerfile: "FROM ruby:3\nCOPY Gemfile* ./\nRUN bundle install\nCOPY . .\n",
+        Gemfile: 'gem "rails", "~> 8"\n',
+        "bin/rails": "",
+        "test/models/user_test.rb": "",
+      }),
+    );
     expect(rails.spec).toContain('command: "bin/rails test"');
     const rspec = detect(repoView({ Dockerfile: "FROM ruby:3\n", Gemfile: "gem 'rails'\ngem 'rspec-rails'\n", "test/x_test.rb": "" }));
     expect(rspec.spec).toContain('command: "bundle exec rspec"');
-    const django = detect(repoView({ Dockerfile: "FROM python:3\nWORKDIR /app\nCOPY . .\nWORKDIR /app/src\n", "src/manage.py": "", "requirements.txt": "django\n" }));
+    const django = detect(
+      repoView({ Dockerfile: "FROM python:3\nWORKDIR /app\nCOPY . .\nWORKDIR /app/src\n", "src/manage.py": "", "requirements.txt": "django\n" }),
+    );
     expect(django.spec).toContain('command: "python manage.py test"');
     const elsewhere = detect(repoView({ Dockerfile: "FROM python:3\nWORKDIR /app\nCOPY . .\n", "src/manage.py": "" }));
     expect(elsewhere.spec).toContain('command: "python src/manage.py test"');
@@ -311,7 +344,10 @@ describe("gen-circle init", () => {
   });
 
   it("writes a spec that generates a working pipeline, and refuses to overwrite it", () => {
-    const d = tmpTree({ Dockerfile: "FROM python:3.12\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n", "requirements.txt": "", "tox.ini": "" }, "My Repo-");
+    const d = tmpTree(
+      { Dockerfile: "FROM python:3.12\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n", "requirements.txt": "", "tox.ini": "" },
+      "My Repo-",
+    );
     dirs.push(d);
     const r = cli(["init"], d);
     expect(r.status).toBe(0);

@@ -19,7 +19,8 @@ function runCommands(config: unknown): string[] {
     if (Array.isArray(v)) v.forEach(walk);
     else if (v && typeof v === "object") {
       for (const [k, x] of Object.entries(v)) {
-        if (k === "run" && x && typeof x === "object") out.push(...String((x as { command: string }).command).split("\n"), String((x as { command: string }).command));
+        if (k === "run" && x && typeof x === "object")
+          out.push(...String((x as { command: string }).command).split("\n"), String((x as { command: string }).command));
         else walk(x);
       }
     }

@@ -7,7 +7,8 @@ import { ROOT, run, writeTree } from "../helpers.js";
 // The package as users get it: packed, installed into an empty folder, run through npx.
 const work = mkdtempSync(join(tmpdir(), "gc-pack-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const npm = (args: string[], cwd: string) => run("npm", args, { cwd, env: { ...process.env, npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" } });
+const npm = (args: string[], cwd: string) =>
+  run("npm", args, { cwd, env: { ...process.env, npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" } });
 
 describe("npm package", () => {
   it("packs, installs from the tarball and runs init + generate", () => {

@@ -20,7 +20,7 @@ function bash(pairs: [string, string][]): string[] {
 
 // A small pseudo-random generator: the same cases on every run.
 function rng(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  return () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
 }
 const ATOMS = ["a", "b", "-", "/", ".", "[ab]", "[^a]", "[a-c]", "[-a]", "[]a]", "\\.", "\\-", "\\/", "\\*", "x"];
 const OPS = ["*", "+", "?", "{1,2}", "{2}", "{0,}"];

@@ -116,13 +116,17 @@ workflows:
 
   it("matches is a whole-value match; no_output_timeout reads Go durations", () => {
     const when = (pattern: string, value: string) =>
-      expand(`version: 2.1\njobs:\n  a:\n    machine: {image: x}\n    steps:\n      - when: {condition: {matches: {pattern: "${pattern}", value: ${value}}}, steps: [{run: hit}]}\nworkflows: {w: {jobs: [a]}}\n`)[0]!.steps.length;
+      expand(
+        `version: 2.1\njobs:\n  a:\n    machine: {image: x}\n    steps:\n      - when: {condition: {matches: {pattern: "${pattern}", value: ${value}}}, steps: [{run: hit}]}\nworkflows: {w: {jobs: [a]}}\n`,
+      )[0]!.steps.length;
     expect(when("release", "release")).toBe(1);
     expect(when("release", "pre-release-1")).toBe(0); // a search would find it
     expect(when("rel.*", "release-2")).toBe(1);
     expect(when("a|b", "ab")).toBe(0);
     const secs = (d: string) => {
-      const step = expand(`version: 2.1\njobs:\n  a:\n    machine: {image: x}\n    steps:\n      - run: {command: x, no_output_timeout: ${d}}\nworkflows: {w: {jobs: [a]}}\n`)[0]!.steps[0]!;
+      const step = expand(
+        `version: 2.1\njobs:\n  a:\n    machine: {image: x}\n    steps:\n      - run: {command: x, no_output_timeout: ${d}}\nworkflows: {w: {jobs: [a]}}\n`,
+      )[0]!.steps[0]!;
       return step.kind === "run" ? step.noOutputTimeout : undefined;
     };
     expect([secs("20m"), secs("90s"), secs("1h30m"), secs("1.5h")]).toEqual([1200, 90, 5400, 5400]);
@@ -132,7 +136,11 @@ workflows:
     ["version: 2\njobs: {}\nworkflows: {}\n", /version 2/, 1],
     ["version: 2.1\norbs:\n  node: circleci/node@5\nworkflows: {w: {jobs: []}}\n", /orbs/, 2],
     ["version: 2.1\njobs:\n  a:\n    machine: {image: x}\n    steps:\n      - unknown_step: {}\nworkflows: {w: {jobs: [a]}}\n", /unknown_step/, 6],
-    ["version: 2.1\njobs:\n  a:\n    machine: {image: x}\n    steps:\n      - run: {command: x, shell_opts: y}\nworkflows: {w: {jobs: [a]}}\n", /run.shell_opts/, 6],
+    [
+      "version: 2.1\njobs:\n  a:\n    machine: {image: x}\n    steps:\n      - run: {command: x, shell_opts: y}\nworkflows: {w: {jobs: [a]}}\n",
+      /run.shell_opts/,
+      6,
+    ],
     ["version: 2.1\njobs:\n  a:\n    machine: {image: x}\n    steps: [checkout]\nworkflows: {w: {jobs: [{a: {requires: [b]}}]}}\n", /requires 'b'/, 6],
     ...(
       [
@@ -145,7 +153,10 @@ workflows:
         ["{run: {command: x, no_output_timeout: 600}}", /no_output_timeout "600" is not a duration: write it with a unit/],
         ["{run: {command: x, no_output_timeout: ten minutes}}", /no_output_timeout "ten minutes" is not a duration/],
       ] as const
-    ).map(([step, message]) => [`version: 2.1\njobs:\n  a:\n    machine: {image: x}\n    steps:\n      - ${step}\nworkflows: {w: {jobs: [a]}}\n`, message, 6] as const),
+    ).map(
+      ([step, message]) =>
+        [`version: 2.1\njobs:\n  a:\n    machine: {image: x}\n    steps:\n      - ${step}\nworkflows: {w: {jobs: [a]}}\n`, message, 6] as const,
+    ),
     ["version: 2.1\njobs:\n  a:\n    docker: {image: x}\n    steps: [checkout]\nworkflows: {w: {jobs: [a]}}\n", /docker: \[\{ image: NAME \}\]/, 4],
   ] as (readonly [string, RegExp, number])[])("clear error with a line: %#", (yaml, message, line) => {
     try {
@@ -161,7 +172,9 @@ workflows:
 
 describe("JUnit counts", () => {
   it("counts tests, failures, errors and skips", () => {
-    const c = countJUnit(`<testsuites><testsuite><testcase classname="a" name="ok"/><testcase classname="a" name="bad"><failure>x</failure></testcase><testcase name="err"><error/></testcase><testcase name="s"><skipped/></testcase></testsuite></testsuites>`);
+    const c = countJUnit(
+      `<testsuites><testsuite><testcase classname="a" name="ok"/><testcase classname="a" name="bad"><failure>x</failure></testcase><testcase name="err"><error/></testcase><testcase name="s"><skipped/></testcase></testsuite></testsuites>`,
+    );
     expect(c).toEqual({ tests: 4, failures: 2, skipped: 1, failed: ["a.bad", "err"] });
   });
 });
@@ -181,7 +194,21 @@ describe("running jobs on the host", () => {
     const lines: string[] = [];
     const out = mkdtempSync(join(tmpdir(), "gc-run-out-"));
     dirs.push(out);
-    return { lines, c: { root, branch: "main", tag: "", revision: run("git", ["rev-parse", "HEAD"], { cwd: root }).stdout.trim(), buildNum: 1, cacheDir: join(out, "cache"), output: join(out, "run"), env: { SECRET: "s3" }, dirty: false, write: (t: string) => lines.push(t) } };
+    return {
+      lines,
+      c: {
+        root,
+        branch: "main",
+        tag: "",
+        revision: run("git", ["rev-parse", "HEAD"], { cwd: root }).stdout.trim(),
+        buildNum: 1,
+        cacheDir: join(out, "cache"),
+        output: join(out, "run"),
+        env: { SECRET: "s3" },
+        dirty: false,
+        write: (t: string) => lines.push(t),
+      },
+    };
   };
 
   it("BASH_ENV carries variables between steps; when: always and on_fail; -e reaches steps", async () => {

@@ -100,7 +100,11 @@ describe("pipeline shape", () => {
   });
 
   it("an image without tests still gets its cache saved and its image exported, in one job", async () => {
-    const config = await configOf({ version: 1, image: { name: "acme/app", hash: ["Dockerfile"] }, deploy: { registry: "r.example.com", rules: [{ branch: "main", tags: ["latest"] }] } });
+    const config = await configOf({
+      version: 1,
+      image: { name: "acme/app", hash: ["Dockerfile"] },
+      deploy: { registry: "r.example.com", rules: [{ branch: "main", tags: ["latest"] }] },
+    });
     expect(Object.keys(config.jobs)).toEqual(["build-app", "deploy-app"]);
     const kinds = expand(config, config.jobs["build-app"]!.steps).map((s) => runCommand(s).split(" ")[1] ?? kind(s));
     expect(kinds).toEqual(expect.arrayContaining(["key", "ready", "save", "export"]));
@@ -167,7 +171,9 @@ describe("scripts", () => {
 
   it("the state folder is GEN_CIRCLE_STATE, else /tmp/gen-circle: TMPDIR does not move it", async () => {
     const p = await project(base, { Dockerfile: "FROM scratch\n" });
-    const r = run("bash", ["-c", '. "$1"; printf %s "$GC_STATE"', "_", join(p.dir, ".circleci/gen-circle/lib.sh")], { env: { ...process.env, TMPDIR: "/var/tmp", GEN_CIRCLE_STATE: "" } });
+    const r = run("bash", ["-c", '. "$1"; printf %s "$GC_STATE"', "_", join(p.dir, ".circleci/gen-circle/lib.sh")], {
+      env: { ...process.env, TMPDIR: "/var/tmp", GEN_CIRCLE_STATE: "" },
+    });
     expect(r.stdout).toBe("/tmp/gen-circle");
   });
 
@@ -189,7 +195,11 @@ describe("scripts", () => {
       }
       const all = shares.flat();
       expect(new Set(all).size, by).toBe(all.length);
-      expect(all.sort(), by).toEqual(Object.keys(tests).filter((f) => f.endsWith(".py")).sort());
+      expect(all.sort(), by).toEqual(
+        Object.keys(tests)
+          .filter((f) => f.endsWith(".py"))
+          .sort(),
+      );
       for (const s of shares) expect(s.length, by).toBeGreaterThan(0);
     }
   });

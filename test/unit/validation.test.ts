@@ -5,8 +5,20 @@ import { compileSpec } from "../../src/index.js";
 // One row per rule: the spec, then the code and the line:column it must be reported at.
 const cases: { name: string; spec: string; code: string; at: string; says?: RegExp; files?: string[]; dockerfile?: string }[] = [
   { name: "yaml syntax", spec: "image: a/b\ntest: [x\n", code: "GC1001", at: "3:1" },
-  { name: "key indented too far", spec: "image:\n  name: a/b\n   hash: [Dockerfile]\n", code: "GC1001", at: "3:4", says: /'hash' is indented 3 spaces, more than 'name' on line 2 \(2\).*Align it with 'name'/ },
-  { name: "key indented too little", spec: "image:\n  name: a/b\n hash: [Dockerfile]\ntest: x\n", code: "GC1001", at: "3:2", says: /'hash' is indented 1 space, less than the line above it \(2\)/ },
+  {
+    name: "key indented too far",
+    spec: "image:\n  name: a/b\n   hash: [Dockerfile]\n",
+    code: "GC1001",
+    at: "3:4",
+    says: /'hash' is indented 3 spaces, more than 'name' on line 2 \(2\).*Align it with 'name'/,
+  },
+  {
+    name: "key indented too little",
+    spec: "image:\n  name: a/b\n hash: [Dockerfile]\ntest: x\n",
+    code: "GC1001",
+    at: "3:2",
+    says: /'hash' is indented 1 space, less than the line above it \(2\)/,
+  },
   { name: "duplicate key", spec: "image: a/b\nimage: c/d\n", code: "GC1021", at: "2:1", says: /The key 'image' appears twice/ },
   { name: "unknown top-level key with a suggestion", spec: "image: a/b\ntset: x\n", code: "GC1002", at: "2:1", says: /Did you mean 'test'/ },
   { name: "unknown nested key", spec: "image:\n  name: a/b\n  contxt: .\n", code: "GC1002", at: "3:3", says: /Did you mean 'context'/ },
@@ -14,7 +26,13 @@ const cases: { name: string; spec: string; code: string; at: string; says?: RegE
   { name: "missing key", spec: "image: a/b\ndeploy:\n  registry: docker.io\n", code: "GC1004", at: "3:3", says: /needs the key 'rules'/ },
   { name: "enum with suggestion", spec: "image: a/b\ncache: registy\n", code: "GC1003", at: "2:8", says: /Did you mean 'registry'/ },
   { name: "version", spec: "version: 2\nimage: a/b\n", code: "GC1005", at: "1:10" },
-  { name: "version as a string", spec: 'version: "1"\nimage: a/b\n', code: "GC1005", at: "1:10", says: /must be the number 1, got the string "1": write it without quotes/ },
+  {
+    name: "version as a string",
+    spec: 'version: "1"\nimage: a/b\n',
+    code: "GC1005",
+    at: "1:10",
+    says: /must be the number 1, got the string "1": write it without quotes/,
+  },
   { name: "invalid image name", spec: "image: My_App\n", code: "GC1010", at: "1:8" },
   { name: "image name with a tag", spec: "image: myorg/app:1.0\n", code: "GC1011", at: "1:8", says: /Drop the ':1.0'/ },
   { name: "invalid service image", spec: "image: a/b\nservices:\n  db: 'postgres 15'\n", code: "GC1010", at: "3:7" },
@@ -33,10 +51,23 @@ const cases: { name: string; spec: string; code: string; at: string; says?: RegE
   { name: "rule with branch and tag", spec: "image: a/b\ndeploy:\n  rules:\n    - branch: main\n      tag: v1\n      tags: [x]\n", code: "GC1024", at: "4:7" },
   { name: "path outside the repository", spec: "image:\n  name: a/b\n  dockerfile: ../Dockerfile\n", code: "GC1025", at: "3:15" },
   { name: "split glob outside the repository", spec: "image: a/b\ntest:\n  command: x\n  split: ../tests/*.py\n", code: "GC1025", at: "4:10" },
-  { name: "split glob with a space", spec: "image: a/b\ntest:\n  command: x\n  split: { glob: ['tests/a b.py'] }\n", code: "GC1006", at: "4:19", says: /a glob of test files without spaces/ },
+  {
+    name: "split glob with a space",
+    spec: "image: a/b\ntest:\n  command: x\n  split: { glob: ['tests/a b.py'] }\n",
+    code: "GC1006",
+    at: "4:19",
+    says: /a glob of test files without spaces/,
+  },
   { name: "relative container path", spec: "image: a/b\ntest:\n  command: x\n  results: out\n", code: "GC1026", at: "4:12" },
   { name: "empty spec", spec: "# nothing yet\n", code: "GC1027", at: "1:1" },
-  { name: "dockerfile missing", spec: "image:\n  name: a/b\n  dockerfile: docker/Dockerfile\n", code: "GC1029", at: "3:15", files: ["Dockerfile"], says: /No Dockerfile at "docker\/Dockerfile"/ },
+  {
+    name: "dockerfile missing",
+    spec: "image:\n  name: a/b\n  dockerfile: docker/Dockerfile\n",
+    code: "GC1029",
+    at: "3:15",
+    files: ["Dockerfile"],
+    says: /No Dockerfile at "docker\/Dockerfile"/,
+  },
   { name: "default Dockerfile missing", spec: "image: a/b\n", code: "GC1029", at: "1:8", files: ["src/app.py"] },
   { name: "context missing", spec: "image:\n  name: a/b\n  context: app\n", code: "GC1030", at: "3:12", files: ["Dockerfile"] },
   {
@@ -53,17 +84,20 @@ const cases: { name: string; spec: string; code: string; at: string; says?: RegE
 
 describe("validation rules", () => {
   it.each(cases)("$name → $code at $at", ({ spec, code, at, says, files, dockerfile }) => {
-    const matcher = (p: string) => (f: string) => p === "." || f === p || f.startsWith(p + "/") || new RegExp("^" + p.replace(/\./g, "\\.").replace(/\*/g, "[^/]*") + "$").test(f);
+    const matcher = (p: string) => (f: string) =>
+      p === "." || f === p || f.startsWith(p + "/") || new RegExp("^" + p.replace(/\./g, "\\.").replace(/\*/g, "[^/]*") + "$").test(f);
     const { spec: ok, diagnostics } = compileSpec(spec, {
       fileName: "gen-circle.yml",
       readFile: dockerfile ? (p) => (p === "Dockerfile" ? dockerfile : undefined) : undefined,
       listFiles: dockerfile ? (p) => (files ?? []).filter(matcher(p)) : undefined,
       matchesFiles: files
-        ? (p) => p === "." || files.some((f) => f === p || f.startsWith(p + "/") || new RegExp("^" + p.replace(/\./g, "\\.").replace(/\*/g, "[^/]*") + "$").test(f))
+        ? (p) =>
+            p === "." || files.some((f) => f === p || f.startsWith(p + "/") || new RegExp("^" + p.replace(/\./g, "\\.").replace(/\*/g, "[^/]*") + "$").test(f))
         : undefined,
     });
     const d = diagnostics.find((x) => x.code === code);
-    if (d?.severity === "warning") expect(ok).toBeDefined(); // a warning generates all the same
+    if (d?.severity === "warning")
+      expect(ok).toBeDefined(); // a warning generates all the same
     else expect(ok).toBeUndefined();
     expect(d, JSON.stringify(diagnostics, null, 1)).toBeDefined();
     expect(`${d!.line}:${d!.column}`).toBe(at);

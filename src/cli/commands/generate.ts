@@ -64,8 +64,9 @@ export async function runGenerate(args: GenerateArgs): Promise<ExitStatus> {
   const guarded = changes.filter((c) => c.guarded);
   if (guarded.length && !args.force && !args.dryRun) {
     throw new ExitError(
-      guarded.map((c) => `${c.path}: ${c.guarded === "hand-edited" ? "edited by hand since it was generated" : "not written by gen-circle"}; not overwritten.`).join("\n") +
-        "\nMove the change into gen-circle.yml (or keep a copy), then run 'gen-circle generate --force'. Nothing was written.",
+      guarded
+        .map((c) => `${c.path}: ${c.guarded === "hand-edited" ? "edited by hand since it was generated" : "not written by gen-circle"}; not overwritten.`)
+        .join("\n") + "\nMove the change into gen-circle.yml (or keep a copy), then run 'gen-circle generate --force'. Nothing was written.",
       ExitStatus.Failed,
     );
   }
@@ -74,7 +75,9 @@ export async function runGenerate(args: GenerateArgs): Promise<ExitStatus> {
     process.stderr.write(changes.length ? `${changes.length} file(s) would change (dry run: nothing written)\n` : "up to date\n");
     return ExitStatus.Ok;
   }
-  const writes: PlannedWrite[] = changes.map((c) => (c.kind === "remove" ? { path: c.path, remove: true } : { path: c.path, content: c.after, executable: c.executable }));
+  const writes: PlannedWrite[] = changes.map((c) =>
+    c.kind === "remove" ? { path: c.path, remove: true } : { path: c.path, content: c.after, executable: c.executable },
+  );
   applyWrites(root, writes);
   for (const c of changes) process.stderr.write(`${verb(c.kind)} ${c.path}\n`);
   if (!changes.length) process.stderr.write("up to date\n");

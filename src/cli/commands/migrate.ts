@@ -35,7 +35,10 @@ export async function runMigrate(args: MigrateArgs): Promise<ExitStatus> {
   } else {
     const existing = writes.filter((w) => existsSync(join(out, w.path)));
     if (existing.length && !args.force) {
-      throw new ExitError(`${existing.map((w) => join(relative(process.cwd(), out) || ".", w.path)).join(", ")} already exist${existing.length === 1 ? "s" : ""}; not overwritten. Use --force, or --dry-run to see the result. Nothing was written.`, ExitStatus.Failed);
+      throw new ExitError(
+        `${existing.map((w) => join(relative(process.cwd(), out) || ".", w.path)).join(", ")} already exist${existing.length === 1 ? "s" : ""}; not overwritten. Use --force, or --dry-run to see the result. Nothing was written.`,
+        ExitStatus.Failed,
+      );
     }
     if (args.report) writes.push({ path: relative(out, resolve(args.report)), content: r.report! });
     applyWrites(out, writes);

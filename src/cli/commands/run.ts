@@ -25,9 +25,18 @@ export interface RunArgs {
 }
 
 export async function runRun(args: RunArgs): Promise<ExitStatus> {
-  for (const [flag, value] of [["--branch", args.branch], ["--tag", args.tag], ["--job", args.job], ["--config", args.config]] as const) {
+  for (const [flag, value] of [
+    ["--branch", args.branch],
+    ["--tag", args.tag],
+    ["--job", args.job],
+    ["--config", args.config],
+  ] as const) {
     // `--branch` with nothing after it parses as an empty string: a mistake, not "no branch".
-    if (value !== undefined && value.trim() === "") throw new ExitError(`${flag} needs a value, e.g. ${flag} ${flag === "--tag" ? "v1.2.3" : flag === "--job" ? "test-app" : flag === "--config" ? ".circleci/config.yml" : "main"}.`, ExitStatus.InvalidInput);
+    if (value !== undefined && value.trim() === "")
+      throw new ExitError(
+        `${flag} needs a value, e.g. ${flag} ${flag === "--tag" ? "v1.2.3" : flag === "--job" ? "test-app" : flag === "--config" ? ".circleci/config.yml" : "main"}.`,
+        ExitStatus.InvalidInput,
+      );
   }
   const start = resolve(args.dir ?? ".");
   const git = (a: string[]) => spawnSync("git", a, { cwd: start, encoding: "utf8" });
@@ -54,7 +63,11 @@ export async function runRun(args: RunArgs): Promise<ExitStatus> {
     printDiagnostics(diagnostics, false);
     return ExitStatus.InvalidInput;
   }
-  const base = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "gen-circle", `${basename(root)}-${createHash("sha256").update(root).digest("hex").slice(0, 8)}`);
+  const base = join(
+    process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"),
+    "gen-circle",
+    `${basename(root)}-${createHash("sha256").update(root).digest("hex").slice(0, 8)}`,
+  );
   const cacheDir = resolve(args.cacheDir ?? join(base, "cache"));
   const output = resolve(args.output ?? join(base, "run"));
   mkdirSync(cacheDir, { recursive: true });
@@ -93,7 +106,9 @@ export async function runRun(args: RunArgs): Promise<ExitStatus> {
       );
     }
   }
-  process.stdout.write(`gen-circle run: ${tag ? `tag ${tag}` : `branch ${branch}`} at ${revision.slice(0, 12)}, build ${buildNum}\n  cache: ${cacheDir}\n  output: ${output}\n`);
+  process.stdout.write(
+    `gen-circle run: ${tag ? `tag ${tag}` : `branch ${branch}`} at ${revision.slice(0, 12)}, build ${buildNum}\n  cache: ${cacheDir}\n  output: ${output}\n`,
+  );
   const onInt = () => {
     if (interrupt.requested) process.exit(130);
     interrupt.requested = true;
@@ -102,7 +117,18 @@ export async function runRun(args: RunArgs): Promise<ExitStatus> {
   };
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onInt);
-  const results = await runWorkflow(jobs, { root, branch, tag, revision, buildNum, cacheDir, output, env, dirty: !!args.dirty, write: (t) => process.stdout.write(t) });
+  const results = await runWorkflow(jobs, {
+    root,
+    branch,
+    tag,
+    revision,
+    buildNum,
+    cacheDir,
+    output,
+    env,
+    dirty: !!args.dirty,
+    write: (t) => process.stdout.write(t),
+  });
   process.stdout.write(summary(results));
   if (interrupt.requested) return ExitStatus.Failed;
   return results.some((r) => r.status === "failed") ? ExitStatus.Failed : ExitStatus.Ok;

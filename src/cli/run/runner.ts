@@ -94,7 +94,17 @@ export async function runWorkflow(jobs: Job[], ctx: RunContext): Promise<JobResu
 }
 
 function empty(name: string, status: JobResult["status"], nodes: number): JobResult {
-  return { name, status, ms: 0, nodes, steps: [], cache: [], workspace: { persisted: 0, attached: 0 }, tests: { passed: 0, failed: 0, failedNames: [] }, timings: new Map() };
+  return {
+    name,
+    status,
+    ms: 0,
+    nodes,
+    steps: [],
+    cache: [],
+    workspace: { persisted: 0, attached: 0 },
+    tests: { passed: 0, failed: 0, failedNames: [] },
+    timings: new Map(),
+  };
 }
 
 /**
@@ -245,7 +255,16 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean, workflowId: st
           case "run": {
             const cwd = step.workingDirectory ? mapPath(step.workingDirectory, workdir) : workdir;
             const inContainer = { ...ciEnv, PATH: `${join(jobDir, "bin")}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, ...step.environment };
-            const code = await runCommand(step, { ...env, ...step.environment }, container ? inContainer : { ...ciEnv, ...step.environment }, cwd, jobDir, container, out, background);
+            const code = await runCommand(
+              step,
+              { ...env, ...step.environment },
+              container ? inContainer : { ...ciEnv, ...step.environment },
+              cwd,
+              jobDir,
+              container,
+              out,
+              background,
+            );
             ok = code === 0;
             if (!ok) note = code === null ? "stopped" : `exit ${code}`;
             if (ok && existsSync(halt)) {
@@ -277,7 +296,11 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean, workflowId: st
           }
           case "save_cache": {
             const key = keyOf(step.key, ctx, env, workdir, mapPath);
-            const r = store.save(key, step.paths.map((p) => ({ name: p, physical: mapPath(p, workdir) })), Date.now());
+            const r = store.save(
+              key,
+              step.paths.map((p) => ({ name: p, physical: mapPath(p, workdir) })),
+              Date.now(),
+            );
             result.cache.push({ key, hit: !r.saved, bytes: r.bytes, op: "save" });
             note = r.saved ? `saved ${key} (${human(r.bytes)})` : `skipped: ${key} exists (caches are never overwritten)`;
             break;
@@ -289,7 +312,9 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean, workflowId: st
               if (!existsSync(from)) throw new Error(`${p} does not exist under ${step.root}`);
               const other = node.persisted.get(p);
               if (other !== undefined && other !== node.index) {
-                throw new Error(`${p} was persisted by node ${other} too: CircleCI refuses one path persisted by concurrent jobs (persist it from one node, or under a name per node)`);
+                throw new Error(
+                  `${p} was persisted by node ${other} too: CircleCI refuses one path persisted by concurrent jobs (persist it from one node, or under a name per node)`,
+                );
               }
               node.persisted.set(p, node.index);
               result.workspace.persisted += sizeOf(from);
@@ -509,7 +534,12 @@ function runCommand(
     args = [...shell.slice(1), script];
   }
   mkdirSync(cwd, { recursive: true });
-  const child = spawn(cmd, args, { cwd: container ? undefined : cwd, env: container ? { ...env, ...containerEnv, PATH: env.PATH! } : env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn(cmd, args, {
+    cwd: container ? undefined : cwd,
+    env: container ? { ...env, ...containerEnv, PATH: env.PATH! } : env,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   const relay = (stream: NodeJS.ReadableStream) => {
     let buf = "";
     stream.on("data", (d: Buffer) => {
@@ -584,14 +614,17 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 export function summary(results: JobResult[]): string {
   const lines = ["", "summary:"];
-  const bytes = (r: JobResult, op: "restore" | "save") => r.cache.filter((c) => c.op === op && (op === "restore" ? c.hit : !c.hit)).reduce((n, c) => n + c.bytes, 0);
+  const bytes = (r: JobResult, op: "restore" | "save") =>
+    r.cache.filter((c) => c.op === op && (op === "restore" ? c.hit : !c.hit)).reduce((n, c) => n + c.bytes, 0);
   for (const r of results) {
     const ran = r.status === "passed" || r.status === "failed";
     // What CircleCI charges for, per job (all its nodes): bytes restored and saved.
     const ws = r.workspace;
     const wsText = `${ws.persisted ? `, persisted ${human(ws.persisted)}` : ""}${ws.attached ? `, attached ${human(ws.attached)}` : ""}`;
     const cost = ran ? `  restored ${human(bytes(r, "restore"))}, saved ${human(bytes(r, "save"))}${wsText}${r.nodes > 1 ? ` (${r.nodes} nodes)` : ""}` : "";
-    lines.push(`  ${r.status === "passed" ? "✓" : r.status === "failed" ? "✗" : "-"} ${r.name.padEnd(28)} ${r.status.padEnd(8)} ${r.ms ? secs(r.ms).padEnd(7) : ""}${cost}`.trimEnd());
+    lines.push(
+      `  ${r.status === "passed" ? "✓" : r.status === "failed" ? "✗" : "-"} ${r.name.padEnd(28)} ${r.status.padEnd(8)} ${r.ms ? secs(r.ms).padEnd(7) : ""}${cost}`.trimEnd(),
+    );
   }
   const started = results.filter((r) => r.status === "passed" || r.status === "failed");
   const machines = started.reduce((n, r) => n + r.nodes, 0);
