@@ -15,41 +15,70 @@ export interface Diagnostic {
   path: string;
 }
 
-/** Every user-facing diagnostic code. Never reuse or renumber a code. */
-export const Codes = {
-  yamlSyntax: "GC1001",
-  unknownKey: "GC1002",
-  wrongType: "GC1003",
-  missingKey: "GC1004",
-  notAllowed: "GC1005",
-  invalidValue: "GC1006",
-  invalidImageRef: "GC1010",
-  imageNameWithTag: "GC1011",
-  invalidRegex: "GC1012",
-  duplicateName: "GC1013",
-  hashMatchesNothing: "GC1014",
-  undefinedRegistry: "GC1015",
-  unsafeText: "GC1017",
-  invalidTagTemplate: "GC1018",
-  unsupportedRegex: "GC1019",
-  imageMissing: "GC1020",
-  duplicateKey: "GC1021",
-  registryCacheNeedsRegistry: "GC1023",
-  ruleBranchOrTag: "GC1024",
-  pathEscapes: "GC1025",
-  containerPath: "GC1026",
-  emptySpec: "GC1027",
-  fileUnreadable: "GC1028",
-  dockerfileMissing: "GC1029",
-  contextMissing: "GC1030",
-  hashMissesDockerInput: "GC1031",
-  // run (a CircleCI 2.1 config)
-  runConfig: "GC3001",
+/**
+ * Every user-facing diagnostic: its code and what it means, one table (README's list of codes is
+ * this table, and a test holds the two equal). The message at each site says the particulars and
+ * what to do. Never reuse or renumber a code.
+ */
+export const Diagnostics = {
+  // gen-circle.yml
+  yamlSyntax: ["GC1001", "The file is not valid YAML"],
+  unknownKey: ["GC1002", "A key the spec does not have (with the nearest known key)"],
+  wrongType: ["GC1003", "A value of the wrong type"],
+  missingKey: ["GC1004", "A required key is missing"],
+  notAllowed: ["GC1005", "A key that is not allowed in that place"],
+  invalidValue: ["GC1006", "A value outside what the key accepts"],
+  invalidImageRef: ["GC1010", "Not a docker image reference"],
+  imageNameWithTag: ["GC1011", "An image name with a tag where a repository is wanted"],
+  invalidRegex: ["GC1012", "A branch or tag pattern that is not a regular expression"],
+  duplicateName: ["GC1013", "Two images or services with one name"],
+  hashMatchesNothing: ["GC1014", "A hash input that matches no file"],
+  undefinedRegistry: ["GC1015", "A registry name not defined in registries:"],
+  unsafeText: ["GC1017", "Text that cannot be passed safely to the shell or YAML"],
+  invalidTagTemplate: ["GC1018", "An image tag template with an unknown placeholder or an invalid result"],
+  unsupportedRegex: ["GC1019", "A pattern that CircleCI (Java) and bash would read differently"],
+  imageMissing: ["GC1020", "No image: or images:"],
+  duplicateKey: ["GC1021", "A key written twice in one mapping"],
+  registryCacheNeedsRegistry: ["GC1023", "The registry cache without a registry"],
+  ruleBranchOrTag: ["GC1024", "A deploy rule without branch or tag"],
+  pathEscapes: ["GC1025", "A path that leaves the repository"],
+  containerPath: ["GC1026", "A container path that is not absolute"],
+  emptySpec: ["GC1027", "An empty spec"],
+  fileUnreadable: ["GC1028", "An input file that does not exist or cannot be read"],
+  dockerfileMissing: ["GC1029", "No Dockerfile at the path the spec names"],
+  contextMissing: ["GC1030", "No build context folder at the path the spec names"],
+  hashMissesDockerInput: ["GC1031", "The Dockerfile copies, before its install step, a file the hash does not cover"],
   // migrate (circle.yml 1.0)
-  notV1Config: "GC2001",
-  misnestedSection: "GC2002",
-  unknownV1Key: "GC2003",
-} as const;
+  notV1Config: ["GC2001", "Not a CircleCI 1.0 circle.yml"],
+  misnestedSection: ["GC2002", "A section nested under another, or a phase key outside any section"],
+  unknownV1Key: ["GC2003", "A key CircleCI 1.0 did not have: not migrated"],
+  v1CommandShape: ["GC2004", "A command that is neither a string nor 'command: {options}'"],
+  v1ListExpected: ["GC2005", "A single value where 1.0 wants a list"],
+  v1PhaseShape: ["GC2006", "A section that does not hold pre/override/post lists"],
+  v1MappingExpected: ["GC2007", "A list or value where 1.0 wants a mapping"],
+  v1DeploymentShape: ["GC2008", "A deployment entry without branch/tag or commands"],
+  // run (a CircleCI 2.1 config)
+  runUnsupported: ["GC3001", "Something gen-circle run does not run (orbs, macOS, matrix...): CircleCI itself is needed"],
+  runReference: ["GC3002", "A workflow, job, executor or required job that is not defined"],
+  runParameter: ["GC3003", "A parameter that is unknown, missing or of the wrong type"],
+  runCondition: ["GC3004", "A when/unless condition CircleCI would refuse"],
+  runShape: ["GC3005", "A step, job or workflow of the wrong shape"],
+  runValue: ["GC3006", "A value CircleCI would refuse (a duration, a pattern)"],
+  // the command line
+  cliUsage: ["GC4001", "A command line CircleCI's or gen-circle's usage refuses (a flag without its value, -e without =)"],
+  notInGit: ["GC4002", "gen-circle run outside a git repository, or before its first commit"],
+  noSuchName: ["GC4003", "A workflow, job or image that the command line names and the input does not have"],
+  notAFolder: ["GC4004", "--dir is not a folder"],
+  wouldOverwrite: ["GC4005", "A write refused: the file exists, or was edited by hand (--force)"],
+  uncommitted: ["GC4006", "gen-circle run with uncommitted generated files (commit, or --dirty)"],
+} as const satisfies Record<string, readonly [string, string]>;
+
+type Table = typeof Diagnostics;
+/** The codes by name: `Codes.unknownKey` is "GC1002". */
+export const Codes = Object.fromEntries(Object.entries(Diagnostics).map(([k, [code]]) => [k, code])) as { [K in keyof Table]: Table[K][0] };
+
+/** What each code means, by code (README lists these). */
+export const codeTitles: ReadonlyMap<string, string> = new Map(Object.values(Diagnostics).map(([code, title]) => [code, title]));
 
 export type Code = (typeof Codes)[keyof typeof Codes];
 
@@ -61,8 +90,13 @@ export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
 }
 
 /** `gen-circle.yml:12:5 error GC1003: message` — the one rendering used by the CLI. */
-export function formatDiagnostic(d: Diagnostic): string {
+export function formatDiagnostic(d: Pick<Diagnostic, "file" | "line" | "column" | "severity" | "code" | "message">): string {
   return `${d.file}:${d.line}:${d.column} ${d.severity} ${d.code}: ${d.message}`;
+}
+
+/** An error of the command line itself, with no file position: `error GC4004: message`. */
+export function formatCliError(code: Code, message: string): string {
+  return `error ${code}: ${message}`;
 }
 
 export const hasErrors = (list: readonly Diagnostic[]): boolean => list.some((d) => d.severity === "error");

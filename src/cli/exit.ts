@@ -1,3 +1,5 @@
+import { type Code, formatCliError } from "../diagnostics.js";
+
 /** Exit codes, in one place. `process.exit` is called once, in main.ts. */
 export enum ExitStatus {
   Ok = 0,
@@ -5,6 +7,10 @@ export enum ExitStatus {
   Failed = 1,
   /** invalid input or usage */
   InvalidInput = 2,
+  /** a bug of gen-circle (an exception it did not expect): please report it */
+  InternalError = 70,
+  /** stopped by Ctrl-C (128 + SIGINT) */
+  Interrupted = 130,
 }
 
 /** An expected failure: its message is for the user, with no stack trace. */
@@ -15,4 +21,9 @@ export class ExitError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A mistake on the command line, with its code from the diagnostics table (exit 2 unless said). */
+export function cliError(code: Code, message: string, status: ExitStatus = ExitStatus.InvalidInput): ExitError {
+  return new ExitError(formatCliError(code, message), status);
 }

@@ -1,6 +1,6 @@
 import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { Codes } from "../diagnostics.js";
+import { Codes, formatDiagnostic } from "../diagnostics.js";
 import { ExitError, ExitStatus } from "./exit.js";
 
 export interface SpecInput {
@@ -23,7 +23,8 @@ export function readInput(path: string, display: string, hint: string): string {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "this is a folder, not a file" : `cannot be read (${code ?? (e as Error).message})`;
-    throw new ExitError(`${display}:1:1 error ${Codes.fileUnreadable}: ${why}. ${hint}`, ExitStatus.InvalidInput);
+    const d = { file: display, line: 1, column: 1, severity: "error", code: Codes.fileUnreadable, message: `${why}. ${hint}` } as const;
+    throw new ExitError(formatDiagnostic(d), ExitStatus.InvalidInput);
   }
 }
 

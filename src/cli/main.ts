@@ -1,4 +1,5 @@
-import { ExitError, ExitStatus } from "./exit.js";
+import { Codes } from "../diagnostics.js";
+import { cliError, ExitError, ExitStatus } from "./exit.js";
 import { fastParse, type CommandName } from "./options.js";
 
 /**
@@ -117,7 +118,7 @@ async function withYargs(argv: string[]): Promise<ExitStatus> {
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
       if (err) throw err;
-      throw new ExitError(`${msg}\nRun 'gen-circle --help' for usage.`, ExitStatus.InvalidInput);
+      throw cliError(Codes.cliUsage, `${msg}\nRun 'gen-circle --help' for usage.`);
     })
     .parseAsync();
   return status;
@@ -151,6 +152,6 @@ main(process.argv.slice(2)).then(
       process.exit(e.status);
     }
     process.stderr.write(`gen-circle: internal error (please report it with the spec that caused it):\n${(e as Error)?.stack ?? String(e)}\n`);
-    process.exit(70);
+    process.exit(ExitStatus.InternalError);
   },
 );

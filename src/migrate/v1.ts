@@ -136,18 +136,18 @@ export function readV1(src: SourceDoc): { config?: V1Config; diagnostics: Diagno
       }
       return c;
     }
-    diag("error", Codes.misnestedSection, path, "A command is a string, or 'command: {timeout: ..., pwd: ...}'.", "value");
+    diag("error", Codes.v1CommandShape, path, "A command is a string, or 'command: {timeout: ..., pwd: ...}'.", "value");
     return undefined;
   };
 
   const commands = (v: unknown, path: (string | number)[]): Command[] => {
     if (v === null || v === undefined) return [];
     if (typeof v === "string") {
-      diag("warning", Codes.misnestedSection, path, "A single command where a list was expected: read as a list of one.", "value");
+      diag("warning", Codes.v1ListExpected, path, "A single command where a list was expected: read as a list of one.", "value");
       return [command(v, path)].filter((c): c is Command => !!c);
     }
     if (!Array.isArray(v)) {
-      diag("error", Codes.misnestedSection, path, "Expected a list of commands here.", "value");
+      diag("error", Codes.v1ListExpected, path, "Expected a list of commands here.", "value");
       return [];
     }
     return v.map((e, i) => command(e, [...path, i])).filter((c): c is Command => !!c);
@@ -158,12 +158,12 @@ export function readV1(src: SourceDoc): { config?: V1Config; diagnostics: Diagno
     const out = { pre: [] as Command[], override: [] as Command[], post: [] as Command[], present: name in root, rest: {} as Obj };
     if (v === null || v === undefined) return out;
     if (Array.isArray(v)) {
-      diag("warning", Codes.misnestedSection, [name], `'${name}:' holds a list of commands: read as '${name}: override:' (what 1.0 ran for it).`);
+      diag("warning", Codes.v1PhaseShape, [name], `'${name}:' holds a list of commands: read as '${name}: override:' (what 1.0 ran for it).`);
       out.override = commands(v, [name]);
       return out;
     }
     if (!isObj(v)) {
-      diag("error", Codes.misnestedSection, [name], `'${name}:' must hold pre/override/post lists.`, "value");
+      diag("error", Codes.v1PhaseShape, [name], `'${name}:' must hold pre/override/post lists.`, "value");
       return out;
     }
     for (const [k, val] of Object.entries(v)) {
@@ -183,14 +183,14 @@ export function readV1(src: SourceDoc): { config?: V1Config; diagnostics: Diagno
   const mapping = (v: unknown, path: string[], what: string): Obj => {
     if (v === undefined || v === null) return {};
     if (isObj(v)) return v;
-    diag("warning", Codes.misnestedSection, path, `'${path.join(".")}' should be a mapping of ${what}: not migrated.`);
+    diag("warning", Codes.v1MappingExpected, path, `'${path.join(".")}' should be a mapping of ${what}: not migrated.`);
     return {};
   };
   const environment: V1Config["machine"]["environment"] = [];
   const envRaw = m.rest.environment;
   if (Array.isArray(envRaw) && envRaw.every((e) => typeof e === "string" && /^\w+=/.test(e))) {
     // `- NAME=value` entries: one meaning, repaired.
-    diag("warning", Codes.misnestedSection, ["machine", "environment"], "'machine.environment' is a list of NAME=value: read as a mapping.");
+    diag("warning", Codes.v1MappingExpected, ["machine", "environment"], "'machine.environment' is a list of NAME=value: read as a mapping.");
     envRaw.forEach((e: string, i) => {
       const at = pos(["machine", "environment", i], "value");
       lines.add(at.line);
@@ -256,13 +256,14 @@ export function readV1(src: SourceDoc): { config?: V1Config; diagnostics: Diagno
   const deployments: Deployment[] = [];
   const dep = root.deployment;
   if (dep !== undefined && dep !== null) {
-    if (!isObj(dep)) diag("error", Codes.misnestedSection, ["deployment"], "'deployment:' holds named entries, each with branch or tag and commands.", "value");
+    if (!isObj(dep))
+      diag("error", Codes.v1DeploymentShape, ["deployment"], "'deployment:' holds named entries, each with branch or tag and commands.", "value");
     else
       for (const [name, d] of Object.entries(dep)) {
         const p = ["deployment", name];
         lines.add(pos(p).line);
         if (!isObj(d)) {
-          diag("error", Codes.misnestedSection, p, `Deployment '${name}' must hold branch or tag, and commands (or heroku).`, "value");
+          diag("error", Codes.v1DeploymentShape, p, `Deployment '${name}' must hold branch or tag, and commands (or heroku).`, "value");
           continue;
         }
         const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).map(str);
@@ -292,7 +293,7 @@ export function readV1(src: SourceDoc): { config?: V1Config; diagnostics: Diagno
           );
         }
         if (!e.branches.length && !e.tags.length)
-          diag("warning", Codes.misnestedSection, p, `Deployment '${name}' has neither branch nor tag: it would never run; migrated for every branch.`);
+          diag("warning", Codes.v1DeploymentShape, p, `Deployment '${name}' has neither branch nor tag: it would never run; migrated for every branch.`);
         deployments.push(e);
       }
   }

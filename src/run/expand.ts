@@ -1,3 +1,4 @@
+import { Codes, type Code } from "../diagnostics.js";
 import type { SourceDoc } from "../spec/load.js";
 
 /**
@@ -58,6 +59,7 @@ export interface Filters {
 
 export class ConfigError extends Error {
   constructor(
+    readonly code: Code,
     message: string,
     readonly line: number,
     readonly column: number,
@@ -76,39 +78,40 @@ export function listWorkflows(config: Obj): string[] {
 /** The jobs of one workflow, every step expanded. */
 export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: Pipeline): Job[] {
   const config = src.value as Obj;
-  const fail = (path: (string | number)[], message: string, at: "key" | "value" = "key"): never => {
+  const fail = (code: Code, path: (string | number)[], message: string, at: "key" | "value" = "key"): never => {
     const p = src.position(path, at);
-    throw new ConfigError(message, p.line, p.column);
+    throw new ConfigError(code, message, p.line, p.column);
   };
   const timeout = (value: string, path: (string | number)[]): number => {
     const seconds = duration(value);
     if (seconds === null)
-      return fail(path, `no_output_timeout ${JSON.stringify(value)} is not a duration: write it with a unit, e.g. 10m, 90s or 1h30m.`, "value");
+      return fail(Codes.runValue, path, `no_output_timeout ${JSON.stringify(value)} is not a duration: write it with a unit, e.g. 10m, 90s or 1h30m.`, "value");
     return seconds;
   };
   /** A required string, or an error at the step's key. */
   const text = (body: Obj, key: string, path: (string | number)[]): string => {
     const v = body[key];
-    if (typeof v !== "string" && typeof v !== "number") return fail(path, `'${String(path[path.length - 1])}' needs '${key}' (a string).`);
+    if (typeof v !== "string" && typeof v !== "number") return fail(Codes.runShape, path, `'${String(path[path.length - 1])}' needs '${key}' (a string).`);
     return String(v);
   };
   /** A required list of strings, or an error at the step's key. */
   const texts = (body: Obj, key: string, path: (string | number)[]): string[] => {
     const v = body[key];
     if (!Array.isArray(v) || !v.length || v.some((x) => typeof x !== "string" && typeof x !== "number")) {
-      return fail(path, `'${String(path[path.length - 1])}' needs '${key}' (a list of strings).`);
+      return fail(Codes.runShape, path, `'${String(path[path.length - 1])}' needs '${key}' (a list of strings).`);
     }
     return v.map(String);
   };
-  if (config.version !== 2.1) fail(["version"], `gen-circle run reads CircleCI 2.1 configs; this one has version ${String(config.version)}.`, "value");
+  if (config.version !== 2.1)
+    fail(Codes.runUnsupported, ["version"], `gen-circle run reads CircleCI 2.1 configs; this one has version ${String(config.version)}.`, "value");
   for (const key of Object.keys(config)) {
     if (!["version", "executors", "commands", "jobs", "workflows", "parameters"].includes(key)) {
-      fail([key], `gen-circle run does not support the top-level key '${key}' (orbs, setup and the like need CircleCI itself).`);
+      fail(Codes.runUnsupported, [key], `gen-circle run does not support the top-level key '${key}' (orbs, setup and the like need CircleCI itself).`);
     }
   }
   const workflows = (config.workflows as Obj | undefined) ?? {};
   const wf = workflows[workflowName];
-  if (!isObj(wf)) fail(["workflows"], `No workflow '${workflowName}'. Workflows: ${listWorkflows(config).join(", ") || "(none)"}.`);
+  if (!isObj(wf)) fail(Codes.runReference, ["workflows"], `No workflow '${workflowName}'. Workflows: ${listWorkflows(config).join(", ") || "(none)"}.`);
   const commands = (config.commands as Obj | undefined) ?? {};
   const executors = (config.executors as Obj | undefined) ?? {};
   const jobs = (config.jobs as Obj | undefined) ?? {};
@@ -125,17 +128,17 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
     if (typeof value === "string") {
       const whole = /^<<\s*parameters\.([\w-]+)\s*>>$/.exec(value);
       if (whole) {
-        if (!(whole[1]! in params)) fail(path, `Unknown parameter '${whole[1]}'.`, "value");
+        if (!(whole[1]! in params)) fail(Codes.runParameter, path, `Unknown parameter '${whole[1]}'.`, "value");
         return params[whole[1]!];
       }
       return value.replace(/<<\s*([\w.-]+)\s*>>/g, (_m, name: string) => {
         if (name.startsWith("parameters.")) {
           const p = name.slice("parameters.".length);
-          if (!(p in params)) fail(path, `Unknown parameter '${p}'.`, "value");
+          if (!(p in params)) fail(Codes.runParameter, path, `Unknown parameter '${p}'.`, "value");
           return String(params[p]);
         }
         if (name in pipelineValues) return pipelineValues[name]!;
-        return fail(path, `gen-circle run does not know '<< ${name} >>'.`, "value");
+        return fail(Codes.runUnsupported, path, `gen-circle run does not know '<< ${name} >>'.`, "value");
       });
     }
     if (Array.isArray(value)) return value.map((v, i) => substitute(v, params, [...path, i]));
@@ -150,11 +153,11 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
       const s = isObj(spec) ? spec : {};
       if (name in given) out[name] = given[name];
       else if ("default" in s) out[name] = s.default;
-      else fail(path, `Missing parameter '${name}'.`);
-      if (s.type === "integer" && typeof out[name] !== "number") fail(path, `Parameter '${name}' must be an integer.`);
-      if (s.type === "boolean" && typeof out[name] !== "boolean") fail(path, `Parameter '${name}' must be a boolean.`);
+      else fail(Codes.runParameter, path, `Missing parameter '${name}'.`);
+      if (s.type === "integer" && typeof out[name] !== "number") fail(Codes.runParameter, path, `Parameter '${name}' must be an integer.`);
+      if (s.type === "boolean" && typeof out[name] !== "boolean") fail(Codes.runParameter, path, `Parameter '${name}' must be a boolean.`);
     }
-    for (const name of Object.keys(given)) if (!(name in d) && name !== "name") fail(path, `Unknown parameter '${name}'.`);
+    for (const name of Object.keys(given)) if (!(name in d) && name !== "name") fail(Codes.runParameter, path, `Unknown parameter '${name}'.`);
     return out;
   };
 
@@ -163,41 +166,41 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
     if (typeof c === "string") return c !== "" && c !== "false";
     if (typeof c === "number") return c !== 0;
     if (c === null || c === undefined) return false;
-    if (!isObj(c)) return fail(path, "Unsupported condition.");
+    if (!isObj(c)) return fail(Codes.runCondition, path, "Unsupported condition.");
     const [op, arg] = Object.entries(c)[0] ?? [];
     switch (op) {
       case "and":
       case "or": {
-        if (!Array.isArray(arg)) return fail([...path, op], `'${op}' takes a list of conditions.`);
+        if (!Array.isArray(arg)) return fail(Codes.runCondition, [...path, op], `'${op}' takes a list of conditions.`);
         const each = (x: unknown, i: number) => evalCondition(x, [...path, op, i]);
         return op === "and" ? arg.every(each) : arg.some(each);
       }
       case "not":
         return !evalCondition(arg, [...path, "not"]);
       case "equal": {
-        if (!Array.isArray(arg)) return fail([...path, op], "'equal' takes a list of values.");
+        if (!Array.isArray(arg)) return fail(Codes.runCondition, [...path, op], "'equal' takes a list of values.");
         const xs = arg.map((x) => String(x));
         return xs.every((x) => x === xs[0]);
       }
       case "matches": {
-        if (!isObj(arg) || typeof arg.pattern !== "string") return fail([...path, op], "'matches' takes a pattern and a value.");
+        if (!isObj(arg) || typeof arg.pattern !== "string") return fail(Codes.runCondition, [...path, op], "'matches' takes a pattern and a value.");
         let re: RegExp;
         try {
           re = new RegExp(arg.pattern);
         } catch (e) {
-          return fail([...path, op], `Invalid pattern: ${(e as Error).message}.`);
+          return fail(Codes.runValue, [...path, op], `Invalid pattern: ${(e as Error).message}.`);
         }
         // The whole value must match, as in CircleCI's matches (a pattern is not a search).
         return new RegExp(`^(?:${re.source})$`).test(String(arg.value ?? ""));
       }
       default:
-        return fail([...path], `gen-circle run does not support the condition '${op}'.`);
+        return fail(Codes.runUnsupported, [...path], `gen-circle run does not support the condition '${op}'.`);
     }
   };
 
   const expandSteps = (steps: unknown, params: Record<string, unknown>, path: (string | number)[], depth: number): Step[] => {
-    if (depth > 20) fail(path, "Commands nest more than 20 deep (a command that invokes itself?).");
-    if (!Array.isArray(steps)) return fail(path, "steps must be a list.", "value");
+    if (depth > 20) fail(Codes.runShape, path, "Commands nest more than 20 deep (a command that invokes itself?).");
+    if (!Array.isArray(steps)) return fail(Codes.runShape, path, "steps must be a list.", "value");
     const out: Step[] = [];
     steps.forEach((raw, i) => {
       const p = [...path, i];
@@ -206,9 +209,9 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
       if (step === "setup_remote_docker") return void out.push({ kind: "setup_remote_docker" });
       if (typeof step === "string") {
         if (step in commands) return void out.push(...invoke(step, {}, p, depth));
-        return fail(p, `Unknown step '${step}'.`, "value");
+        return fail(Codes.runReference, p, `Unknown step '${step}'.`, "value");
       }
-      if (!isObj(step) || Object.keys(step).length !== 1) return fail(p, "A step is a string or a mapping with one key.", "value");
+      if (!isObj(step) || Object.keys(step).length !== 1) return fail(Codes.runShape, p, "A step is a string or a mapping with one key.", "value");
       const [name, body0] = Object.entries(step)[0]!;
       const body = (body0 ?? {}) as Obj;
       const bp = [...p, name];
@@ -218,7 +221,7 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
           const r = typeof body0 === "string" ? { command: body0 } : body;
           for (const k of Object.keys(r))
             if (!["name", "command", "shell", "environment", "working_directory", "background", "when", "no_output_timeout"].includes(k))
-              fail([...bp, k], `gen-circle run does not support 'run.${k}'.`);
+              fail(Codes.runUnsupported, [...bp, k], `gen-circle run does not support 'run.${k}'.`);
           const command = text(r, "command", bp);
           out.push({
             kind: "run",
@@ -276,7 +279,7 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
         }
         default:
           if (name in commands) return void out.push(...invoke(name, body, bp, depth));
-          return fail(bp, `gen-circle run does not support the step '${name}'.`);
+          return fail(Codes.runUnsupported, bp, `gen-circle run does not support the step '${name}'.`);
       }
     });
     return out;
@@ -298,7 +301,7 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
     if (ex !== undefined) {
       const name = typeof ex === "string" ? ex : isObj(ex) ? String(ex.name) : "";
       const def = executors[name];
-      if (!isObj(def)) fail([...path, "executor"], `No executor '${name}'.`);
+      if (!isObj(def)) fail(Codes.runReference, [...path, "executor"], `No executor '${name}'.`);
       e = substitute(
         def,
         bindParams((def as Obj).parameters, isObj(ex) ? Object.fromEntries(Object.entries(ex).filter(([k]) => k !== "name")) : {}, [...path, "executor"]),
@@ -313,25 +316,26 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
     }
     if (e.docker !== undefined) {
       const first = Array.isArray(e.docker) ? e.docker[0] : undefined;
-      if (!isObj(first) || typeof first.image !== "string") return fail([...path, "docker"], "'docker' takes a list of images: docker: [{ image: NAME }].");
+      if (!isObj(first) || typeof first.image !== "string")
+        return fail(Codes.runShape, [...path, "docker"], "'docker' takes a list of images: docker: [{ image: NAME }].");
       return { executor: { type: "docker", image: first.image }, environment, workingDirectory };
     }
-    if (e.macos || e.windows) fail(path, "gen-circle run runs machine and docker executors only.");
-    return fail(path, "The job has no executor (machine or docker).");
+    if (e.macos || e.windows) fail(Codes.runUnsupported, path, "gen-circle run runs machine and docker executors only.");
+    return fail(Codes.runShape, path, "The job has no executor (machine or docker).");
   };
 
   const out: Job[] = [];
   const entries = (wf as Obj).jobs;
-  if (!Array.isArray(entries)) fail(["workflows", workflowName], "The workflow has no jobs list.");
+  if (!Array.isArray(entries)) fail(Codes.runShape, ["workflows", workflowName], "The workflow has no jobs list.");
   (entries as unknown[]).forEach((entry, i) => {
     const path = ["workflows", workflowName, "jobs", i];
     const jobName = typeof entry === "string" ? entry : Object.keys(entry as Obj)[0]!;
     const args = typeof entry === "string" ? {} : (((entry as Obj)[jobName] as Obj | null) ?? {});
     const def = jobs[jobName];
-    if (!isObj(def)) fail(path, `No job '${jobName}'.`, "value");
+    if (!isObj(def)) fail(Codes.runReference, path, `No job '${jobName}'.`, "value");
     const jobPath = ["jobs", jobName];
     const given = Object.fromEntries(Object.entries(args).filter(([k]) => !["requires", "filters", "context", "name", "matrix", "type"].includes(k)));
-    if ("matrix" in args) fail(path, "gen-circle run does not support 'matrix'.");
+    if ("matrix" in args) fail(Codes.runUnsupported, path, "gen-circle run does not support 'matrix'.");
     const params = bindParams((def as Obj).parameters, given, path);
     const { executor, environment, workingDirectory } = resolveExecutor(def as Obj, params, jobPath);
     const steps = expandSteps((def as Obj).steps, params, [...jobPath, "steps"], 0);
@@ -349,7 +353,7 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
   const names = new Set(out.map((j) => j.name));
   out.forEach((j, i) => {
     for (const r of j.requires)
-      if (!names.has(r)) fail(["workflows", workflowName, "jobs", i], `Job '${j.name}' requires '${r}', which is not in the workflow.`);
+      if (!names.has(r)) fail(Codes.runReference, ["workflows", workflowName, "jobs", i], `Job '${j.name}' requires '${r}', which is not in the workflow.`);
   });
   return out;
 }

@@ -161,14 +161,14 @@ describe("migrate: the mappings that matter", () => {
     const r = await m("odd-shapes");
     expect(r.c.executors.default.docker[0].image).toBe("cimg/python:3.6");
     expect(r.c.executors.default.environment).toEqual({ FOO: "bar" });
-    expect(r.diagnostics.map((d) => `${d.line}:${d.column} ${d.code}`)).toEqual(["3:3 GC2002", "5:3 GC2002", "7:1 GC2002"]);
+    expect(r.diagnostics.map((d) => `${d.line}:${d.column} ${d.code}`)).toEqual(["3:3 GC2007", "5:3 GC2007", "7:1 GC2007"]);
     expect(r.report).toMatch(/'machine.hosts' should be a mapping/);
   });
 
   it("a wrongly nested section with one meaning is repaired, with a warning in the report", async () => {
     const r = await m("repaired");
-    expect(r.diagnostics.map((d) => `${d.line}:${d.column} ${d.severity} ${d.code}`)).toEqual(["2:1 warning GC2002", "5:13 warning GC2002"]);
-    expect(r.report).toContain("GC2002");
+    expect(r.diagnostics.map((d) => `${d.line}:${d.column} ${d.severity} ${d.code}`)).toEqual(["2:1 warning GC2006", "5:13 warning GC2005"]);
+    expect(r.report).toContain("GC2006");
   });
 });
 

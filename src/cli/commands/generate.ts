@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { readHeader } from "../../emit/header.js";
 import { SCRIPTS_DIR } from "../../model/plan.js";
-import { ExitError, ExitStatus } from "../exit.js";
+import { Codes } from "../../diagnostics.js";
+import { cliError, ExitStatus } from "../exit.js";
 import { applyWrites, isExecutable, readIfExists, walkFiles, type PlannedWrite } from "../fs.js";
 import { generateProject, type CommonArgs } from "../project.js";
 
@@ -63,7 +64,8 @@ export async function runGenerate(args: GenerateArgs): Promise<ExitStatus> {
   const { root, changes } = await diffProject(args);
   const guarded = changes.filter((c) => c.guarded);
   if (guarded.length && !args.force && !args.dryRun) {
-    throw new ExitError(
+    throw cliError(
+      Codes.wouldOverwrite,
       guarded
         .map((c) => `${c.path}: ${c.guarded === "hand-edited" ? "edited by hand since it was generated" : "not written by gen-circle"}; not overwritten.`)
         .join("\n") + "\nMove the change into gen-circle.yml (or keep a copy), then run 'gen-circle generate --force'. Nothing was written.",

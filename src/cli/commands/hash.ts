@@ -1,4 +1,5 @@
-import { ExitError, ExitStatus } from "../exit.js";
+import { Codes } from "../../diagnostics.js";
+import { cliError, ExitStatus } from "../exit.js";
 import { compileProject, hashImage, type CommonArgs } from "../project.js";
 
 export interface HashArgs extends CommonArgs {
@@ -12,7 +13,7 @@ export function runHash(args: HashArgs): ExitStatus {
   const images = spec.images;
   const chosen = args.image ? images.filter((i) => i.id === args.image) : images;
   if (!chosen.length) {
-    throw new ExitError(`No image '${args.image}' in ${input.display}. Images: ${images.map((i) => i.id).join(", ")}.`, ExitStatus.InvalidInput);
+    throw cliError(Codes.noSuchName, `No image '${args.image}' in ${input.display}. Images: ${images.map((i) => i.id).join(", ")}.`);
   }
   for (const img of chosen) {
     const { hash, inputs } = hashImage(input.root, img);

@@ -1,17 +1,18 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { detect } from "../../init/detect.js";
-import { ExitError, ExitStatus } from "../exit.js";
+import { Codes } from "../../diagnostics.js";
+import { cliError, ExitStatus } from "../exit.js";
 import { applyWrites, walkFiles } from "../fs.js";
 
 export function runInit(args: { dir?: string; force?: boolean }): ExitStatus {
   const root = resolve(args.dir ?? ".");
   if (!existsSync(root) || !statSync(root).isDirectory()) {
-    throw new ExitError(`${root} is not a folder: pass the repository's folder with --dir.`, ExitStatus.InvalidInput);
+    throw cliError(Codes.notAFolder, `${root} is not a folder: pass the repository's folder with --dir.`);
   }
   const target = join(root, "gen-circle.yml");
   if (existsSync(target) && !args.force) {
-    throw new ExitError(`${target} already exists; not overwritten. Edit it, or run 'gen-circle init --force' to start over.`, ExitStatus.InvalidInput);
+    throw cliError(Codes.wouldOverwrite, `${target} already exists; not overwritten. Edit it, or run 'gen-circle init --force' to start over.`);
   }
   const files = walkFiles(root).filter((f) => !f.startsWith("node_modules/"));
   const result = detect({

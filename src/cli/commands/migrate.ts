@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { formatDiagnostic } from "../../diagnostics.js";
+import { Codes, formatDiagnostic } from "../../diagnostics.js";
 import { migrate } from "../../migrate/migrate.js";
-import { ExitError, ExitStatus } from "../exit.js";
+import { cliError, ExitStatus } from "../exit.js";
 import { applyWrites, readInput, type PlannedWrite } from "../fs.js";
 import { printDiagnostics } from "../render.js";
 
@@ -35,7 +35,8 @@ export async function runMigrate(args: MigrateArgs): Promise<ExitStatus> {
   } else {
     const existing = writes.filter((w) => existsSync(join(out, w.path)));
     if (existing.length && !args.force) {
-      throw new ExitError(
+      throw cliError(
+        Codes.wouldOverwrite,
         `${existing.map((w) => join(relative(process.cwd(), out) || ".", w.path)).join(", ")} already exist${existing.length === 1 ? "s" : ""}; not overwritten. Use --force, or --dry-run to see the result. Nothing was written.`,
         ExitStatus.Failed,
       );

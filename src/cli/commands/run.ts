@@ -3,10 +3,10 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join, relative, resolve } from "node:path";
-import { Codes } from "../../diagnostics.js";
+import { Codes, formatDiagnostic } from "../../diagnostics.js";
 import { ConfigError, expandWorkflow, listWorkflows } from "../../run/expand.js";
 import { load } from "../../spec/load.js";
-import { ExitError, ExitStatus } from "../exit.js";
+import { cliError, ExitError, ExitStatus } from "../exit.js";
 import { readInput } from "../fs.js";
 import { printDiagnostics } from "../render.js";
 import { interrupt, killTree, runWorkflow, summary } from "../run/runner.js";
@@ -33,28 +33,28 @@ export async function runRun(args: RunArgs): Promise<ExitStatus> {
   ] as const) {
     // `--branch` with nothing after it parses as an empty string: a mistake, not "no branch".
     if (value !== undefined && value.trim() === "")
-      throw new ExitError(
+      throw cliError(
+        Codes.cliUsage,
         `${flag} needs a value, e.g. ${flag} ${flag === "--tag" ? "v1.2.3" : flag === "--job" ? "test-app" : flag === "--config" ? ".circleci/config.yml" : "main"}.`,
-        ExitStatus.InvalidInput,
       );
   }
   const start = resolve(args.dir ?? ".");
   const git = (a: string[]) => spawnSync("git", a, { cwd: start, encoding: "utf8" });
   const top = git(["rev-parse", "--show-toplevel"]);
-  if (top.status !== 0) throw new ExitError(`${start} is not in a git repository: gen-circle run checks out the commit under test.`, ExitStatus.InvalidInput);
+  if (top.status !== 0) throw cliError(Codes.notInGit, `${start} is not in a git repository: gen-circle run checks out the commit under test.`);
   const root = top.stdout.trim();
   const configPath = resolve(root, args.config ?? ".circleci/config.yml");
   const display = relative(process.cwd(), configPath) || configPath;
   const configText = readInput(configPath, display, "Run 'gen-circle generate' first, or pass --config.");
   const revision = git(["rev-parse", "HEAD"]).stdout.trim();
-  if (!revision) throw new ExitError("The repository has no commit yet: commit, then run.", ExitStatus.InvalidInput);
+  if (!revision) throw cliError(Codes.notInGit, "The repository has no commit yet: commit, then run.");
   const tag = args.tag ?? "";
   const branch = tag ? "" : (args.branch ?? (git(["symbolic-ref", "--short", "-q", "HEAD"]).stdout.trim() || "main"));
 
   const env: Record<string, string> = {};
   for (const e of args.env ?? []) {
     const i = e.indexOf("=");
-    if (i <= 0) throw new ExitError(`-e takes KEY=VALUE, got '${e}'.`, ExitStatus.InvalidInput);
+    if (i <= 0) throw cliError(Codes.cliUsage, `-e takes KEY=VALUE, got '${e}'.`);
     env[e.slice(0, i)] = e.slice(i + 1);
   }
 
@@ -79,11 +79,14 @@ export async function runRun(args: RunArgs): Promise<ExitStatus> {
   try {
     const workflows = listWorkflows(source.value as Record<string, unknown>);
     const workflow = args.workflow ?? (workflows.length === 1 ? workflows[0] : undefined);
-    if (!workflow) throw new ExitError(`Name a workflow: ${workflows.join(", ")}.`, ExitStatus.InvalidInput);
+    if (!workflow) throw cliError(Codes.noSuchName, `Name a workflow: ${workflows.join(", ")}.`);
     jobs = expandWorkflow(source, workflow, { branch, tag, revision, number: buildNum });
   } catch (e) {
     if (e instanceof ConfigError) {
-      throw new ExitError(`${display}:${e.line}:${e.column} error ${Codes.runConfig}: ${e.message}`, ExitStatus.InvalidInput);
+      throw new ExitError(
+        formatDiagnostic({ file: display, line: e.line, column: e.column, severity: "error", code: e.code, message: e.message }),
+        ExitStatus.InvalidInput,
+      );
     }
     throw e;
   }
@@ -91,7 +94,7 @@ export async function runRun(args: RunArgs): Promise<ExitStatus> {
   writeFileSync(counter, String(buildNum + Math.max(jobs.length, 1) - 1));
   if (args.job) {
     const only = jobs.find((j) => j.name === args.job);
-    if (!only) throw new ExitError(`No job '${args.job}' in the workflow. Jobs: ${jobs.map((j) => j.name).join(", ")}.`, ExitStatus.InvalidInput);
+    if (!only) throw cliError(Codes.noSuchName, `No job '${args.job}' in the workflow. Jobs: ${jobs.map((j) => j.name).join(", ")}.`);
     jobs = [{ ...only, requires: [], filters: { branches: undefined, tags: { only: ["/.*/"] } } }];
   }
 
@@ -100,9 +103,9 @@ export async function runRun(args: RunArgs): Promise<ExitStatus> {
     const pending = git(["status", "--porcelain", "--", relative(root, configPath), ".circleci/gen-circle"]).stdout.trim();
     if (pending) {
       const files = pending.split("\n").map((l) => l.slice(3));
-      throw new ExitError(
+      throw cliError(
+        Codes.uncommitted,
         `${files.join(", ")}: not committed. gen-circle run checks out the last commit, as CircleCI would, so it would run without ${files.length === 1 ? "this change" : "these changes"}. Commit ${files.length === 1 ? "it" : "them"}, or pass --dirty to run the working tree as it is.`,
-        ExitStatus.InvalidInput,
       );
     }
   }
@@ -110,7 +113,7 @@ export async function runRun(args: RunArgs): Promise<ExitStatus> {
     `gen-circle run: ${tag ? `tag ${tag}` : `branch ${branch}`} at ${revision.slice(0, 12)}, build ${buildNum}\n  cache: ${cacheDir}\n  output: ${output}\n`,
   );
   const onInt = () => {
-    if (interrupt.requested) process.exit(130);
+    if (interrupt.requested) process.exit(ExitStatus.Interrupted);
     interrupt.requested = true;
     process.stdout.write("\ninterrupted: stopping the running step; 'when: always' steps still run (Ctrl-C again to quit now)\n");
     if (interrupt.current) killTree(interrupt.current);
