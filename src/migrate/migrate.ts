@@ -1,6 +1,5 @@
 import { formatYaml, configYaml } from "../emit/config.js";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "../diagnostics.js";
-import type { CircleConfigShape } from "../model/circleci.js";
 import { load } from "../spec/load.js";
 import { toConfig, type Mapped } from "./to-config.js";
 import { toSpec } from "./to-spec.js";
@@ -30,7 +29,7 @@ export async function migrate(text: string, options: { fileName?: string; spec?:
   for (const d of all) if (d.severity === "warning") notes.push({ at: { line: d.line, column: d.column }, what: d.code, why: d.message });
   notes.sort((a, b) => a.at.line - b.at.line || a.at.column - b.at.column);
   const header = `# Migrated from ${file} (CircleCI 1.0) by gen-circle migrate: review the migration report.\n`;
-  const body = await formatYaml(configYaml(config as unknown as CircleConfigShape));
+  const body = await formatYaml(configYaml(config));
   const lines = text.split(/\r?\n/);
   return {
     diagnostics: all,

@@ -1,4 +1,14 @@
 import { shq } from "../emit/shq.js";
+import {
+  branchTagFilters,
+  type CircleConfigShape,
+  type ExecutorShape,
+  type JobShape,
+  type RunShape,
+  type StepShape,
+  type WorkflowJobShape,
+  workflowJob,
+} from "../model/circleci.js";
 import type { Command, Note, Phases, Pos, V1Config } from "./v1.js";
 
 /**
@@ -37,22 +47,22 @@ const SERVICES: Record<string, { image: string; uses: RegExp }> = {
 const TEST_REPORTS = "/tmp/circle-test-reports";
 const ARTIFACTS = "/tmp/circle-artifacts";
 
-export function toConfig(c: V1Config): { config: Record<string, unknown>; mapped: Mapped[]; notes: Note[] } {
+export function toConfig(c: V1Config): { config: CircleConfigShape; mapped: Mapped[]; notes: Note[] } {
   const mapped: Mapped[] = [];
   const notes: Note[] = [...c.notes];
   const all = [c.machine, c.checkout, c.dependencies, c.database, c.compile, c.test].flatMap((p) => [...p.pre, ...p.override, ...p.post]);
   const text = all.map((x) => x.command).join("\n") + "\n" + c.deployments.flatMap((d) => d.commands.map((x) => x.command)).join("\n");
-  const steps: Record<string, unknown>[] = [];
+  const steps: StepShape[] = [];
   let stepNo = 0;
-  const push = (job: string, step: Record<string, unknown> | string, at: Pos | undefined, what: string, list = steps) => {
-    list.push(step as Record<string, unknown>);
+  const push = (job: string, step: StepShape, at: Pos | undefined, what: string, list = steps) => {
+    list.push(step);
     if (at) mapped.push({ at, what, to: `jobs.${job}.steps[${list.length - 1}]` });
     stepNo += 1;
   };
 
   // ---- executor
   const usesDocker = c.machine.services.some((s) => s.name === "docker") || /\bdocker(-compose)?\s/.test(text);
-  const executor: Record<string, unknown> = {};
+  const executor: ExecutorShape = {};
   if (usesDocker) {
     executor.machine = { image: "ubuntu-2404:current" };
     for (const s of c.machine.services)
@@ -118,8 +128,8 @@ export function toConfig(c: V1Config): { config: Record<string, unknown>; mapped
   if (usesArtifacts) environment.CIRCLE_ARTIFACTS = ARTIFACTS;
   if (Object.keys(environment).length) executor.environment = environment;
 
-  const run = (cmd: Command, dir?: string): Record<string, unknown> => {
-    const r: Record<string, unknown> = { command: cmd.command };
+  const run = (cmd: Command, dir?: string): StepShape => {
+    const r: RunShape = { command: cmd.command };
     const pwd = cmd.pwd ?? c.general.buildDir;
     if (pwd) r.working_directory = pwd.startsWith("/") || pwd.startsWith("~") || pwd.startsWith("$") ? pwd : `~/project/${pwd}`;
     else if (dir) r.working_directory = dir;
@@ -150,7 +160,7 @@ export function toConfig(c: V1Config): { config: Record<string, unknown>; mapped
       notes.push({ at: cmd.at, what: "docker login -e", why: "Docker removed the --email flag; this command fails on a current Docker: drop '-e ...'." });
     return { run: r };
   };
-  const phase = (name: string, p: Phases, job: string, list: Record<string, unknown>[]) => {
+  const phase = (name: string, p: Phases, job: string, list: StepShape[]) => {
     for (const k of ["pre", "override", "post"] as const) for (const cmd of p[k]) push(job, run(cmd), cmd.at, `${name}.${k}: ${short(cmd.command)}`, list);
   };
 
@@ -234,24 +244,27 @@ export function toConfig(c: V1Config): { config: Record<string, unknown>; mapped
   if (usesArtifacts) push("build", { store_artifacts: { path: ARTIFACTS } }, undefined, "");
   for (const a of c.general.artifacts) push("build", { store_artifacts: { path: a.path } }, a.at, `general.artifacts: ${a.path}`);
   if (c.deployments.length) push("build", { persist_to_workspace: { root: ".", paths: ["."] } }, undefined, "");
-  if (steps.length === 0 || !steps.includes("checkout" as never)) push("build", "checkout", undefined, "");
+  if (steps.length === 0 || !steps.includes("checkout")) push("build", "checkout", undefined, "");
 
   // ---- deploy jobs and the workflow
-  const jobs: Record<string, unknown> = { build: { executor: "default", steps } };
-  const tagFilters = c.deployments.flatMap((d) => d.tags);
-  const branchFilters: Record<string, unknown> = {};
-  if (c.general.branchesOnly.length) branchFilters.only = c.general.branchesOnly;
-  else if (c.general.branchesIgnore.length) branchFilters.ignore = c.general.branchesIgnore;
-  const buildFilters: Record<string, unknown> = {};
-  if (Object.keys(branchFilters).length) buildFilters.branches = branchFilters;
-  if (tagFilters.length) buildFilters.tags = { only: [...new Set(tagFilters)] };
-  const workflow: unknown[] = [Object.keys(buildFilters).length ? { build: { filters: buildFilters } } : "build"];
+  const jobs: Record<string, JobShape> = { build: { executor: "default", steps } };
+  // The build job runs for 1.0's branches, and for the deployments' tags (a tag job's upstream
+  // must name the tags too, or CircleCI never runs it for a tag).
+  const tagFilters = [...new Set(c.deployments.flatMap((d) => d.tags))];
+  const branches = c.general.branchesOnly.length
+    ? { only: c.general.branchesOnly }
+    : c.general.branchesIgnore.length
+      ? { ignore: c.general.branchesIgnore }
+      : undefined;
+  const buildFilters =
+    branches || tagFilters.length ? { ...(branches ? { branches } : {}), ...(tagFilters.length ? { tags: { only: tagFilters } } : {}) } : undefined;
+  const workflow: WorkflowJobShape[] = [workflowJob("build", [], buildFilters)];
   const used = new Set(["build"]);
   for (const d of c.deployments) {
     let name = `deploy-${slug(d.name)}`;
     for (let i = 2; used.has(name); i++) name = `deploy-${slug(d.name)}-${i}`;
     used.add(name);
-    const ds: Record<string, unknown>[] = [];
+    const ds: StepShape[] = [];
     push(name, { attach_workspace: { at: "~/project" } }, undefined, "", ds);
     if (bashEnv.length) push(name, { run: { name: "Environment (from machine.environment)", command: bashEnv.join("\n") } }, undefined, "", ds);
     for (const cmd of d.commands) push(name, run(cmd), cmd.at, `deployment.${d.name}: ${short(cmd.command)}`, ds);
@@ -269,14 +282,10 @@ export function toConfig(c: V1Config): { config: Record<string, unknown>; mapped
         ds,
       );
     }
-    if (!ds.some((s) => "run" in s)) push(name, { run: { name: "Nothing to deploy", command: "echo 'deployment had no commands'" } }, undefined, "", ds);
+    if (!ds.some((s) => typeof s === "object" && "run" in s))
+      push(name, { run: { name: "Nothing to deploy", command: "echo 'deployment had no commands'" } }, undefined, "", ds);
     jobs[name] = { executor: "default", steps: ds };
-    const filters: Record<string, unknown> = d.tags.length
-      ? { branches: { ignore: ["/.*/"] }, tags: { only: d.tags } }
-      : d.branches.length
-        ? { branches: { only: d.branches } }
-        : {};
-    workflow.push({ [name]: { requires: ["build"], ...(Object.keys(filters).length ? { filters } : {}) } });
+    workflow.push(workflowJob(name, ["build"], branchTagFilters(d.branches, d.tags)));
     mapped.push({
       at: d.at,
       what: `deployment ${d.name}`,
@@ -292,7 +301,7 @@ export function toConfig(c: V1Config): { config: Record<string, unknown>; mapped
       });
     }
   }
-  const config = {
+  const config: CircleConfigShape = {
     version: 2.1,
     executors: { default: executor },
     jobs,

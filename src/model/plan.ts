@@ -1,7 +1,18 @@
 import { hashOf, hashSalt } from "../hash/manifest.js";
 import { qualify } from "../spec/normalize.js";
 import type { DeployRule, Image, Matcher, Spec } from "../spec/types.js";
-import type { CircleConfigShape, CommandShape, ConditionShape, FilterShape, JobShape, StepShape, WorkflowJobShape } from "./circleci.js";
+import {
+  branchTagFilters,
+  type CircleConfigShape,
+  type CommandName,
+  type CommandShape,
+  type ConditionShape,
+  type FilterShape,
+  type JobShape,
+  type StepShape,
+  type WorkflowJobShape,
+  workflowJob,
+} from "./circleci.js";
 
 /** Where generated scripts live, relative to the repository root. */
 export const SCRIPTS_DIR = ".circleci/gen-circle";
@@ -98,7 +109,7 @@ export function plan(spec: Spec): Pipeline {
   const strategy = spec.cache.strategy;
   const saveLoad = strategy === "save-load";
   const reusesCache = saveLoad || strategy === "registry";
-  const commands: Record<string, CommandShape> = {};
+  const commands: Record<CommandName, CommandShape> = {};
   const imageParam = { image: { type: "string" as const, description: "Image id from gen-circle.yml" } };
   const script = (name: string, args: string) => `${SCRIPTS_DIR}/${name} ${args}`;
   const P = "<< parameters.image >>";
@@ -184,7 +195,7 @@ export function plan(spec: Spec): Pipeline {
       warmCommand();
       const name = `build-${img.id}`;
       jobs[name] = { executor: "gen-circle", steps: ["checkout", ...remote, { "gen-circle-warm-image": p }] };
-      workflow.push(wfJob(name, undefined, upstreamFilters));
+      workflow.push(workflowJob(name, [], upstreamFilters));
       upstream = name;
     }
     const testName = img.test ? `test-${img.id}` : `build-${img.id}`;
@@ -222,7 +233,7 @@ export function plan(spec: Spec): Pipeline {
       steps.push({ when: { condition: deployCondition(rules), steps: [{ "gen-circle-export-image": p }] } });
     }
     jobs[testName] = { executor: "gen-circle", ...(parallelism > 1 ? { parallelism } : {}), steps };
-    workflow.push(wfJob(testName, upstream, upstreamFilters));
+    workflow.push(workflowJob(testName, upstream ? [upstream] : [], upstreamFilters));
 
     for (const r of rules) {
       commands["gen-circle-push"] ??= {
@@ -236,10 +247,7 @@ export function plan(spec: Spec): Pipeline {
       };
       const name = rules.length === 1 ? `deploy-${img.id}` : `deploy-${img.id}-${r.index}`;
       jobs[name] = { executor: "gen-circle", steps: ["checkout", ...remote, { "gen-circle-push": { image: img.id, rule: r.index } }] };
-      const filters: FilterShape = r.tags.length
-        ? { branches: { ignore: ["/.*/"] }, tags: { only: r.tags.map(filterValue) } }
-        : { branches: { only: r.branches.map(filterValue) } };
-      workflow.push(wfJob(name, testName, filters));
+      workflow.push(workflowJob(name, [testName], branchTagFilters(r.branches.map(filterValue), r.tags.map(filterValue))));
       deploys.push(deployView(img, r));
     }
   }
@@ -268,11 +276,6 @@ export function plan(spec: Spec): Pipeline {
       ids: spec.images.map((i) => i.id).join(", "),
     },
   };
-}
-
-function wfJob(name: string, requires: string | undefined, filters: FilterShape | undefined): WorkflowJobShape {
-  if (!requires && !filters) return name;
-  return { [name]: { ...(requires ? { requires: [requires] } : {}), ...(filters ? { filters } : {}) } };
 }
 
 /** CircleCI filter syntax: exact names as they are, regexes between slashes. */
