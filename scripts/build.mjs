@@ -44,7 +44,7 @@ write(
 
 // 2. Script templates (precompiled: the runtime needs only handlebars/runtime).
 write("src/emit/generated/templates.js", templatesModule());
-write("src/emit/generated/templates.d.ts", "export declare const templates: Record<string, any>;\n");
+write("src/emit/generated/templates.d.ts", "export declare const templates: Record<string, any>;\nexport declare const partials: Record<string, any>;\n");
 
 if (process.argv.includes("--codegen-only")) process.exit(0);
 

@@ -1,6 +1,6 @@
 import type HandlebarsApi from "handlebars";
 import HandlebarsRuntime from "handlebars/runtime.js";
-import { templates } from "./generated/templates.js";
+import { partials, templates } from "./generated/templates.js";
 import type { ScriptsView } from "../model/plan.js";
 import { shq } from "./shq.js";
 
@@ -14,6 +14,8 @@ hb.registerHelper("shq", (v: unknown) => {
 });
 hb.registerHelper("concat", (...args: unknown[]) => args.slice(0, -1).join(""));
 hb.registerHelper("eq", (a: unknown, b: unknown) => a === b);
+// Parts of a template kept in files of their own (templates/scripts/partials/: one per cache strategy).
+for (const [name, spec] of Object.entries(partials)) hb.registerPartial(name, hb.template(spec));
 
 const compiled = new Map<string, HandlebarsApi.TemplateDelegate>();
 
