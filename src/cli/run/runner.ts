@@ -1,15 +1,18 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { arch as osArch, platform } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { Job, Step } from "../../run/expand.js";
 import { jobRuns } from "../../run/filters.js";
 import { countJUnit } from "../../run/junit.js";
+import { nextMove, selectJobs } from "../../run/schedule.js";
 import { junitTimings } from "../../run/split.js";
 import { pickCache, renderKey } from "../../run/keys.js";
-import { packageRoot } from "../package-root.js";
 import { CacheStore, human, sizeOf } from "./cache-store.js";
+import { agentShim, circleciShim } from "./shims.js";
+import { secs } from "./summary.js";
+import { loadTimings, saveTimings } from "./timings.js";
 
 export interface RunContext {
   /** the repository */
@@ -54,29 +57,17 @@ export const interrupt = { requested: false, current: undefined as ChildProcess 
 export async function runWorkflow(jobs: Job[], ctx: RunContext): Promise<JobResult[]> {
   const ref = ctx.tag ? { tag: ctx.tag } : { branch: ctx.branch };
   const results = new Map<string, JobResult>();
-  const selected = new Map<string, boolean>();
-  const decide = (j: Job): boolean => {
-    if (selected.has(j.name)) return selected.get(j.name)!;
-    const ok = jobRuns(j.filters, ref) && j.requires.every((r) => decide(jobs.find((x) => x.name === r)!));
-    selected.set(j.name, ok);
-    return ok;
-  };
-  jobs.forEach(decide);
-  for (const j of jobs) if (!selected.get(j.name)) results.set(j.name, empty(j.name, "not run", j.parallelism));
+  const selected = selectJobs(jobs, (j) => jobRuns(j.filters, ref));
+  for (const j of jobs) if (!selected.has(j.name)) results.set(j.name, empty(j.name, "not run", j.parallelism));
 
-  const pending = jobs.filter((j) => selected.get(j.name));
+  let pending = jobs.filter((j) => selected.has(j.name));
   const running = new Map<string, Promise<void>>();
   const prefix = pending.length > 1;
+  const finished = () => new Map([...results].map(([name, r]) => [name, r.status]));
   while (pending.length || running.size) {
-    for (const j of [...pending]) {
-      if (running.size >= 2) break;
-      const deps = j.requires.map((r) => results.get(r));
-      if (deps.some((d) => !d)) continue;
-      pending.splice(pending.indexOf(j), 1);
-      if (interrupt.requested || deps.some((d) => d!.status !== "passed")) {
-        results.set(j.name, empty(j.name, "skipped", j.parallelism));
-        continue;
-      }
+    const { start, skip } = nextMove(pending, finished(), running.size, 2, interrupt.requested);
+    for (const j of skip) results.set(j.name, empty(j.name, "skipped", j.parallelism));
+    for (const j of start) {
       // Each job has a build number of its own, as on CircleCI; the workflow id is the run's.
       const p = runNodes(j, { ...ctx, buildNum: ctx.buildNum + jobs.indexOf(j) }, prefix, `local-${ctx.buildNum}`).then((r) => {
         results.set(j.name, r);
@@ -84,11 +75,8 @@ export async function runWorkflow(jobs: Job[], ctx: RunContext): Promise<JobResu
       });
       running.set(j.name, p);
     }
+    pending = pending.filter((j) => !skip.includes(j) && !start.includes(j));
     if (running.size) await Promise.race(running.values());
-    else if (pending.length && !running.size) {
-      // Everything left waits on a job that will not run.
-      for (const j of pending.splice(0)) results.set(j.name, empty(j.name, "skipped", j.parallelism));
-    }
   }
   return jobs.map((j) => results.get(j.name)!);
 }
@@ -371,64 +359,6 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean, workflowId: st
   return result;
 }
 
-/**
- * `circleci` on the job's PATH: `tests glob` and `tests split` by this CLI (hidden command
- * `__circleci`), with the node's CIRCLE_NODE_INDEX/TOTAL and the job's stored timings.
- */
-function circleciShim(jobDir: string, timingsFile: string): void {
-  const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
-  writeFileSync(
-    join(jobDir, "bin", "circleci"),
-    `#!/bin/sh
-# gen-circle run: CircleCI's 'circleci tests glob|split' for this job's steps.
-` +
-      `GEN_CIRCLE_TIMINGS=${q(timingsFile)} exec ${q(process.execPath)} ${q(join(packageRoot()?.dir ?? ".", "bin/gen-circle.js"))} __circleci "$@"
-`,
-    { mode: 0o755 },
-  );
-}
-
-/** Where a job's timings are kept: beside the caches, per job and branch (CircleCI takes the
- * branch's latest green run, else the project's). */
-const timingsDir = (ctx: RunContext, job: string) => join(ctx.cacheDir, "test-timings", job.replace(/[^A-Za-z0-9_.-]/g, "_"));
-const branchFile = (ctx: RunContext) => `${createHash("sha256").update(ctx.branch).digest("hex").slice(0, 16)}.json`;
-
-function saveTimings(ctx: RunContext, job: string, timings: Map<string, number>): void {
-  const dir = timingsDir(ctx, job);
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${process.pid}.tmp`);
-  writeFileSync(tmp, JSON.stringify(Object.fromEntries([...timings].sort(([a], [b]) => a.localeCompare(b)))));
-  renameSync(tmp, join(dir, branchFile(ctx)));
-}
-
-function loadTimings(ctx: RunContext, job: string): Map<string, number> | undefined {
-  const dir = timingsDir(ctx, job);
-  if (!existsSync(dir)) return undefined;
-  const files = readdirSync(dir).filter((f) => f.endsWith(".json"));
-  const pick = files.includes(branchFile(ctx)) ? branchFile(ctx) : files.sort((a, b) => statSync(join(dir, b)).mtimeMs - statSync(join(dir, a)).mtimeMs)[0];
-  if (!pick) return undefined;
-  try {
-    return new Map(Object.entries(JSON.parse(readFileSync(join(dir, pick), "utf8")) as Record<string, number>));
-  } catch {
-    return undefined;
-  }
-}
-
-/** CircleCI's agent as far as steps use it (`circleci-agent step halt`); returns the halt file. */
-function agentShim(jobDir: string): string {
-  const halt = join(jobDir, "halted");
-  mkdirSync(join(jobDir, "bin"), { recursive: true });
-  const shim = join(jobDir, "bin", "circleci-agent");
-  writeFileSync(
-    shim,
-    `#!/bin/sh\n# gen-circle run: CircleCI's agent, as far as job steps use it.\n` +
-      `if [ "$#" = 2 ] && [ "$1" = step ] && [ "$2" = halt ]; then : >'${halt.replace(/'/g, "'\\''")}'; exit 0; fi\n` +
-      `echo "circleci-agent $*: gen-circle run knows only 'circleci-agent step halt'" >&2\nexit 1\n`,
-    { mode: 0o755 },
-  );
-  return halt;
-}
-
 function stepName(s: Step): string {
   switch (s.kind) {
     case "run":
@@ -610,35 +540,5 @@ function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
-const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
-export function summary(results: JobResult[]): string {
-  const lines = ["", "summary:"];
-  const bytes = (r: JobResult, op: "restore" | "save") =>
-    r.cache.filter((c) => c.op === op && (op === "restore" ? c.hit : !c.hit)).reduce((n, c) => n + c.bytes, 0);
-  for (const r of results) {
-    const ran = r.status === "passed" || r.status === "failed";
-    // What CircleCI charges for, per job (all its nodes): bytes restored and saved.
-    const ws = r.workspace;
-    const wsText = `${ws.persisted ? `, persisted ${human(ws.persisted)}` : ""}${ws.attached ? `, attached ${human(ws.attached)}` : ""}`;
-    const cost = ran ? `  restored ${human(bytes(r, "restore"))}, saved ${human(bytes(r, "save"))}${wsText}${r.nodes > 1 ? ` (${r.nodes} nodes)` : ""}` : "";
-    lines.push(
-      `  ${r.status === "passed" ? "✓" : r.status === "failed" ? "✗" : "-"} ${r.name.padEnd(28)} ${r.status.padEnd(8)} ${r.ms ? secs(r.ms).padEnd(7) : ""}${cost}`.trimEnd(),
-    );
-  }
-  const started = results.filter((r) => r.status === "passed" || r.status === "failed");
-  const machines = started.reduce((n, r) => n + r.nodes, 0);
-  const restoredAll = started.reduce((n, r) => n + bytes(r, "restore"), 0);
-  lines.push(`  on CircleCI: ${machines} machine start${machines === 1 ? "" : "s"}, ${human(restoredAll)} restored in all`);
-  const caches = results.flatMap((r) => r.cache);
-  const hits = caches.filter((c) => c.op === "restore" && c.hit);
-  const misses = caches.filter((c) => c.op === "restore" && !c.hit);
-  const saved = caches.filter((c) => c.op === "save" && !c.hit);
-  lines.push(
-    `  caches: ${hits.length} restored (${human(hits.reduce((n, c) => n + c.bytes, 0))}), ${misses.length} missed, ${saved.length} saved (${human(saved.reduce((n, c) => n + c.bytes, 0))})`,
-  );
-  const passed = results.reduce((n, r) => n + r.tests.passed, 0);
-  const failed = results.reduce((n, r) => n + r.tests.failed, 0);
-  lines.push(`  tests: ${passed} passed, ${failed} failed${failed ? ` (${results.flatMap((r) => r.tests.failedNames).join(", ")})` : ""}`);
-  return lines.join("\n") + "\n";
-}
+export { summary } from "./summary.js";
