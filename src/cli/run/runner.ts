@@ -1,16 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { arch as osArch, platform } from "node:os";
-import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { Job, Step } from "../../run/expand.js";
 import { jobRuns } from "../../run/filters.js";
-import { countJUnit } from "../../run/junit.js";
 import { nextMove, selectJobs } from "../../run/schedule.js";
-import { junitTimings } from "../../run/split.js";
-import { pickCache, renderKey } from "../../run/keys.js";
-import { CacheStore, human, sizeOf } from "./cache-store.js";
+import { CacheStore } from "./cache-store.js";
 import { agentShim, circleciShim } from "./shims.js";
+import { storageStep } from "./steps.js";
 import { secs } from "./summary.js";
 import { loadTimings, saveTimings } from "./timings.js";
 
@@ -130,7 +126,7 @@ async function runAllNodes(job: Job, ctx: RunContext, prefix: boolean, workflowI
   return merged;
 }
 
-interface Node {
+export interface Node {
   index: number;
   total: number;
   /** workspace paths the job's nodes persisted, and which node did */
@@ -261,81 +257,14 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean, workflowId: st
             }
             break;
           }
-          case "restore_cache": {
-            const stored = store.list();
-            const keys: string[] = [];
-            for (const k of step.keys) {
-              try {
-                keys.push(keyOf(k, ctx, env, workdir, mapPath));
-              } catch (e) {
-                note = (e as Error).message;
-              }
-            }
-            const hit = pickCache(keys, stored);
-            if (hit) {
-              const bytes = store.restore(hit.key, (n) => mapPath(n, workdir));
-              result.cache.push({ key: hit.key, hit: true, bytes, op: "restore" });
-              note = `restored ${hit.key} (${human(bytes)})`;
-            } else {
-              result.cache.push({ key: keys[0] ?? "", hit: false, bytes: 0, op: "restore" });
-              note = "no cache found";
-            }
+          case "restore_cache":
+          case "save_cache":
+          case "persist_to_workspace":
+          case "attach_workspace":
+          case "store_test_results":
+          case "store_artifacts":
+            note = storageStep(step, { ctx, env, workdir, mapPath, store, result, node, jobDir });
             break;
-          }
-          case "save_cache": {
-            const key = keyOf(step.key, ctx, env, workdir, mapPath);
-            const r = store.save(
-              key,
-              step.paths.map((p) => ({ name: p, physical: mapPath(p, workdir) })),
-              Date.now(),
-            );
-            result.cache.push({ key, hit: !r.saved, bytes: r.bytes, op: "save" });
-            note = r.saved ? `saved ${key} (${human(r.bytes)})` : `skipped: ${key} exists (caches are never overwritten)`;
-            break;
-          }
-          case "persist_to_workspace": {
-            const rootDir = mapPath(step.root, workdir);
-            for (const p of step.paths) {
-              const from = join(rootDir, p);
-              if (!existsSync(from)) throw new Error(`${p} does not exist under ${step.root}`);
-              const other = node.persisted.get(p);
-              if (other !== undefined && other !== node.index) {
-                throw new Error(
-                  `${p} was persisted by node ${other} too: CircleCI refuses one path persisted by concurrent jobs (persist it from one node, or under a name per node)`,
-                );
-              }
-              node.persisted.set(p, node.index);
-              result.workspace.persisted += sizeOf(from);
-              cpSync(from, join(ctx.output, "workspace", p), { recursive: true, force: true });
-            }
-            note = step.paths.join(", ");
-            break;
-          }
-          case "attach_workspace": {
-            const ws = join(ctx.output, "workspace");
-            mkdirSync(ws, { recursive: true });
-            cpSync(ws, mapPath(step.at, workdir), { recursive: true, force: true });
-            result.workspace.attached += sizeOf(ws);
-            note = `at ${step.at}`;
-            break;
-          }
-          case "store_test_results": {
-            const counts = junitUnder(mapPath(step.path, workdir), result.timings);
-            result.tests.passed += counts.tests - counts.failures - counts.skipped;
-            result.tests.failed += counts.failures;
-            result.tests.failedNames.push(...counts.failed);
-            note = `${counts.tests} tests, ${counts.failures} failed`;
-            break;
-          }
-          case "store_artifacts": {
-            const from = mapPath(step.path, workdir);
-            if (existsSync(from)) {
-              const to = join(ctx.output, "artifacts", basename(jobDir), step.destination ?? basename(from));
-              cpSync(from, to, { recursive: true, force: true });
-              note = `${human(sizeOf(from))} → ${relative(process.cwd(), to)}`;
-            } else note = "nothing there";
-            break;
-          }
           case "setup_remote_docker":
             note = "uses this machine's engine";
             break;
@@ -378,39 +307,6 @@ function stepName(s: Step): string {
     case "setup_remote_docker":
       return "Setting up remote docker";
   }
-}
-
-/**
- * `{{ arch }}` as CircleCI renders it, with the CPU family and model (`arch1-linux-amd64-6_85`):
- * a key that would differ between two hosts of one architecture differs here too.
- */
-const ARCH = (() => {
-  const goArch: Record<string, string> = { x64: "amd64", arm64: "arm64", ia32: "386" };
-  let model = "0_0";
-  try {
-    const info = readFileSync("/proc/cpuinfo", "utf8");
-    const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(\\S+)`, "m").exec(info)?.[1] ?? "0";
-    model = `${field("cpu family")}_${field("model")}`;
-  } catch {
-    /* not Linux: no model */
-  }
-  return `arch1-${platform()}-${goArch[osArch()] ?? osArch()}-${model}`;
-})();
-
-function keyOf(template: string, ctx: RunContext, env: Record<string, string>, workdir: string, mapPath: (p: string, cwd: string) => string): string {
-  return renderKey(template, {
-    branch: ctx.branch,
-    revision: ctx.revision,
-    buildNum: String(ctx.buildNum),
-    environment: env,
-    epoch: Math.floor(Date.now() / 1000),
-    arch: ARCH,
-    checksum: (p) => {
-      const file = mapPath(p, workdir);
-      if (!existsSync(file)) throw new Error(`checksum: ${p} does not exist`);
-      return createHash("sha256").update(readFileSync(file)).digest("base64url");
-    },
-  });
 }
 
 /** A clean copy of the repository at the commit under test (plus uncommitted changes with --dirty). */
@@ -518,26 +414,6 @@ export function killTree(child: ChildProcess): void {
       /* gone */
     }
   }, 5000).unref();
-}
-
-function junitUnder(path: string, timings: Map<string, number>): { tests: number; failures: number; skipped: number; failed: string[] } {
-  const total = { tests: 0, failures: 0, skipped: 0, failed: [] as string[] };
-  if (!existsSync(path)) return total;
-  const files = statSync(path).isDirectory() ? walk(path).filter((f) => f.endsWith(".xml")) : [path];
-  for (const f of files) {
-    const xml = readFileSync(f, "utf8");
-    junitTimings(xml, timings);
-    const c = countJUnit(xml);
-    total.tests += c.tests;
-    total.failures += c.failures;
-    total.skipped += c.skipped;
-    total.failed.push(...c.failed);
-  }
-  return total;
-}
-
-function walk(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
 export { summary } from "./summary.js";
