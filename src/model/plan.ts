@@ -97,16 +97,18 @@ export function plan(spec: Spec): Pipeline {
     workflows: { "gen-circle": { jobs: workflow } },
   };
   const cacheReg = spec.cache.registry;
+  // Every per-image table of the scripts (lib.sh, hash.sh, test.sh) is rendered from these views.
+  const images = spec.images.map(imageView);
   return {
     config,
     view: {
-      images: spec.images.map(imageView),
+      images,
       strategy,
       reusesCache,
       defaultBranch: spec.cache.defaultBranch,
       cacheLogin: cacheReg?.login ? { host: cacheReg.host, ...cacheReg.login } : null,
       deploys,
-      ids: spec.images.map((i) => i.id).join(", "),
+      ids: images.map((i) => i.id).join(", "),
     },
   };
 }

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "../helpers.js";
+import { generate } from "../../src/index.js";
+import { FIXTURES, ROOT } from "../helpers.js";
 
 // The script templates are split by concern into partials (templates/scripts/partials/: one per
 // cache strategy in image.sh, the services, the split and the self-tests of test.sh). Every
@@ -24,5 +25,23 @@ describe("script template partials", () => {
   it("each partial is included once, and each inclusion exists", () => {
     expect(partials.length).toBeGreaterThan(0);
     expect(included).toEqual(partials);
+  });
+});
+
+describe("per-image tables", () => {
+  it("every per-image case table of the scripts lists the spec's images, in its order (one view renders them all)", async () => {
+    const { files } = await generate(readFileSync(join(FIXTURES, "monorepo/gen-circle.yml"), "utf8"));
+    const tables = files
+      .filter((f) => f.path.endsWith(".sh"))
+      .flatMap((f) =>
+        [...f.content.matchAll(/^\s*case "\$(?:GC_ID|image)" in\n([\s\S]*?)^\s*esac$/gm)].map((m) => ({
+          file: f.path,
+          ids: [...m[1]!.matchAll(/^\s*'([a-z][\w-]*)'\)$/gm)].map((x) => x[1]),
+        })),
+      );
+    expect(tables.length).toBeGreaterThanOrEqual(5);
+    const ids = tables[0]!.ids;
+    expect(ids.length).toBeGreaterThan(1);
+    for (const t of tables) expect(t.ids, t.file).toEqual(ids);
   });
 });
