@@ -34,9 +34,7 @@ export default defineConfig({
         },
       },
       ...ENGINES.map((e) => docker("docker", e, ["test/docker/cache.test.ts", "test/docker/pipeline.test.ts"], 0)),
-      // run-split exercises the runner's own `circleci tests` (node on this machine, the same on
-      // every engine): once, on the first engine.
-      ...ENGINES.map((e, i) => docker("docker-run", e, ["test/docker/run.test.ts", ...(i === 0 ? ["test/docker/run-split.test.ts"] : [])], i + 1)),
+      ...ENGINES.map((e, i) => docker("docker-run", e, ["test/docker/run.test.ts", "test/docker/run-split.test.ts"], i + 1)),
     ],
   },
 });

@@ -65,7 +65,7 @@ export const Diagnostics = {
   runShape: ["GC3005", "A step, job or workflow of the wrong shape"],
   runValue: ["GC3006", "A value CircleCI would refuse (a duration, a pattern)"],
   // the command line
-  cliUsage: ["GC4001", "A command line CircleCI's or gen-circle's usage refuses (a flag without its value, -e without =)"],
+  cliUsage: ["GC4001", "A command line gen-circle's usage refuses (an unknown option, a flag without its value, -e without =)"],
   notInGit: ["GC4002", "gen-circle run outside a git repository, or before its first commit"],
   noSuchName: ["GC4003", "A workflow, job or image that the command line names and the input does not have"],
   notAFolder: ["GC4004", "--dir is not a folder"],
