@@ -171,7 +171,9 @@ describe("gen-circle run", () => {
 describe("gen-circle run: executors and Ctrl-C", () => {
   const write = (name: string, yaml: string) => writeFileSync(join(dir, name), yaml);
 
-  it("each job has a /tmp of its own: only caches and workspaces carry files between jobs", () => {
+  it("each job has a /tmp of its own (a mount namespace as root): only caches and workspaces carry files between jobs", () => {
+    // By name, not through TMPDIR or GEN_CIRCLE_STATE: what a step on a CircleCI machine writes.
+    const left = `/tmp/gc-it-left-${RUN}`;
     write(
       "tmp.yml",
       `version: 2.1
@@ -179,15 +181,15 @@ jobs:
   first:
     machine: { image: ubuntu-2404:current }
     steps:
-      - run: mkdir -p "$GEN_CIRCLE_STATE/x" && echo left-behind > "$GEN_CIRCLE_STATE/x/file"
-      - run: echo cached > "$GEN_CIRCLE_STATE/x/cached"
+      - run: echo left-behind > ${left} && test -z "\${GEN_CIRCLE_STATE:-}" && echo "TMPDIR=\${TMPDIR:-unset}"
+      - run: mkdir -p /tmp/gen-circle/x && echo cached > /tmp/gen-circle/x/cached
       - save_cache: { key: "tmp-{{ .Revision }}", paths: [/tmp/gen-circle/x/cached] }
   second:
     machine: { image: ubuntu-2404:current }
     steps:
-      - run: test ! -e "$GEN_CIRCLE_STATE/x/file" && echo "no-file-from-first"
+      - run: test ! -e ${left} && test ! -e /tmp/gen-circle/x && echo "no-file-from-first"
       - restore_cache: { keys: [tmp-] }
-      - run: cat "$GEN_CIRCLE_STATE/x/cached"
+      - run: cat /tmp/gen-circle/x/cached
 workflows: { w: { jobs: [first, { second: { requires: [first] } }] } }
 `,
     );
@@ -195,8 +197,58 @@ workflows: { w: { jobs: [first, { second: { requires: [first] } }] } }
     git("commit", "-q", "-m", "tmp jobs");
     const r = cli(["run", "--config", "tmp.yml", "--cache-dir", join(out, "tmp-cache"), "--output", join(out, "tmp")], dir, env);
     expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("machines: each job has a /tmp of its own (a mount namespace per job)");
+    expect(r.stdout).toMatch(/\[first\] +TMPDIR=unset$/m);
     expect(r.stdout).toContain("no-file-from-first");
     expect(r.stdout).toMatch(/\[second\] +cached$/m);
+    // The first job's /tmp was its own folder; this machine's /tmp never saw the file.
+    expect(existsSync(left)).toBe(false);
+    expect(readFileSync(join(out, "tmp/jobs/first/tmp", left.slice(5)), "utf8")).toBe("left-behind\n");
+  });
+
+  it("without root, each job's /tmp is a folder by path only, and the run says so", () => {
+    write(
+      "tmp-user.yml",
+      `version: 2.1
+jobs:
+  only:
+    machine: { image: ubuntu-2404:current }
+    steps:
+      - run: echo "state=$GEN_CIRCLE_STATE tmpdir=$TMPDIR"
+workflows: { w: { jobs: [only] } }
+`,
+    );
+    git("add", "-A");
+    git("commit", "-q", "-m", "tmp-user job");
+    const folder = join(out, "as-nobody");
+    run("mkdir", ["-p", folder]);
+    run("chmod", ["-R", "a+rwX", dir, folder]);
+    run("chmod", ["a+rx", out]);
+    const r = run(
+      "setpriv",
+      [
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        process.execPath,
+        join(ROOT, "bin/gen-circle.js"),
+        "run",
+        "--config",
+        "tmp-user.yml",
+        "--cache-dir",
+        join(folder, "cache"),
+        "--output",
+        join(folder, "run"),
+      ],
+      // The repository is root's: git refuses it to another user unless told it is safe.
+      { cwd: dir, env: { ...process.env, ...env, HOME: folder, GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "safe.directory", GIT_CONFIG_VALUE_0: "*" } },
+    );
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      "each job has a /tmp of its own by path only: not root (a mount namespace needs root); a command that writes /tmp by name reaches this machine's /tmp",
+    );
+    const tmp = join(folder, "run/jobs/only/tmp");
+    expect(r.stdout).toContain(`state=${tmp}/gen-circle tmpdir=${tmp}`);
   });
 
   it("circleci-agent step halt ends the job green; no later step runs", () => {

@@ -7,6 +7,7 @@ import { jobRuns } from "../../src/run/filters.js";
 import { countJUnit } from "../../src/run/junit.js";
 import { pickCache, renderKey } from "../../src/run/keys.js";
 import { load } from "../../src/spec/load.js";
+import { chooseIsolation } from "../../src/cli/run/machine.js";
 import { runWorkflow } from "../../src/cli/run/runner.js";
 import { run, tmpTree } from "../helpers.js";
 
@@ -206,6 +207,7 @@ describe("running jobs on the host", () => {
         output: join(out, "run"),
         env: { SECRET: "s3" },
         dirty: false,
+        isolation: chooseIsolation(join(out, "run")),
         write: (t: string) => lines.push(t),
       },
     };

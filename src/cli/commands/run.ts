@@ -9,6 +9,7 @@ import { load } from "../../spec/load.js";
 import { cliError, ExitError, ExitStatus } from "../exit.js";
 import { readInput } from "../fs.js";
 import { printDiagnostics } from "../render.js";
+import { chooseIsolation, describeIsolation } from "../run/machine.js";
 import { interrupt, killTree, runWorkflow, summary } from "../run/runner.js";
 
 export interface RunArgs {
@@ -109,8 +110,9 @@ export async function runRun(args: RunArgs): Promise<ExitStatus> {
       );
     }
   }
+  const isolation = chooseIsolation(output);
   process.stdout.write(
-    `gen-circle run: ${tag ? `tag ${tag}` : `branch ${branch}`} at ${revision.slice(0, 12)}, build ${buildNum}\n  cache: ${cacheDir}\n  output: ${output}\n`,
+    `gen-circle run: ${tag ? `tag ${tag}` : `branch ${branch}`} at ${revision.slice(0, 12)}, build ${buildNum}\n  cache: ${cacheDir}\n  output: ${output}\n${describeIsolation(isolation)}\n`,
   );
   const onInt = () => {
     if (interrupt.requested) process.exit(ExitStatus.Interrupted);
@@ -130,6 +132,7 @@ export async function runRun(args: RunArgs): Promise<ExitStatus> {
     output,
     env,
     dirty: !!args.dirty,
+    isolation,
     write: (t) => process.stdout.write(t),
   });
   process.stdout.write(summary(results));

@@ -1,10 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { Job, Step } from "../../run/expand.js";
 import { jobRuns } from "../../run/filters.js";
 import { nextMove, selectJobs } from "../../run/schedule.js";
 import { CacheStore } from "./cache-store.js";
+import { type Isolation, onMachine } from "./machine.js";
 import { agentShim, circleciShim } from "./shims.js";
 import { storageStep } from "./steps.js";
 import { secs } from "./summary.js";
@@ -23,6 +24,8 @@ export interface RunContext {
   env: Record<string, string>;
   /** copy uncommitted changes of the working tree into each checkout */
   dirty: boolean;
+  /** how each job gets a /tmp of its own */
+  isolation: Isolation;
   write: (text: string) => void;
 }
 
@@ -141,11 +144,13 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean, workflowId: st
   const home = join(jobDir, "home");
   mkdirSync(home, { recursive: true });
   // Each CircleCI job has a machine of its own: here, a home and a /tmp of its own. ~ and /tmp in
-  // the config's paths (cache paths, checksum files, workspace roots) name the job's folders, and
-  // the steps get TMPDIR and GEN_CIRCLE_STATE there, so only caches and workspaces carry anything
-  // from one job to the next. A command that writes to /tmp by name still reaches this machine's.
+  // the config's paths (cache paths, checksum files, workspace roots) name the job's folders; the
+  // steps see that folder on /tmp (a mount namespace, as root), or else get TMPDIR and
+  // GEN_CIRCLE_STATE there. Only caches and workspaces carry anything from one job to the next.
   const tmp = join(jobDir, "tmp");
   mkdirSync(join(tmp, "gen-circle"), { recursive: true });
+  chmodSync(tmp, 0o1777);
+  const isolated = ctx.isolation.mode === "namespace";
   const mapPath = (p: string, cwd: string) => {
     if (p === "~" || p.startsWith("~/")) return join(home, p.slice(1));
     if (p === "/tmp" || p.startsWith("/tmp/")) return join(tmp, p.slice(4));
@@ -178,12 +183,13 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean, workflowId: st
     CIRCLE_WORKFLOW_ID: workflowId,
     BASH_ENV: bashEnv,
     HOME: home,
-    TMPDIR: tmp,
-    GEN_CIRCLE_STATE: join(tmp, "gen-circle"),
+    ...(isolated ? {} : { TMPDIR: tmp, GEN_CIRCLE_STATE: join(tmp, "gen-circle") }),
     ...job.environment,
     ...ctx.env,
   };
   const env: Record<string, string> = { ...(process.env as Record<string, string>), ...ciEnv };
+  // On its own /tmp a job needs neither; this machine's values would point it elsewhere.
+  if (isolated) for (const k of ["TMPDIR", "GEN_CIRCLE_STATE"]) if (!(k in ciEnv)) delete env[k];
   env.PATH = `${join(jobDir, "bin")}:${env.PATH ?? "/usr/bin:/bin"}`;
   if (!ctx.tag) delete env.CIRCLE_TAG;
   const result = empty(job.name, "passed", 1);
@@ -248,6 +254,7 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean, workflowId: st
               container,
               out,
               background,
+              (cmd, args) => onMachine(ctx.isolation, tmp, cmd, args),
             );
             ok = code === 0;
             if (!ok) note = code === null ? "stopped" : `exit ${code}`;
@@ -340,6 +347,7 @@ function runCommand(
   container: string | undefined,
   out: (line: string) => void,
   background: ChildProcess[],
+  machine: (cmd: string, args: string[]) => [string, string[]],
 ): Promise<number | null> {
   const script = join(jobDir, `step-${Date.now()}-${Math.random().toString(36).slice(2)}.sh`);
   writeFileSync(script, step.command + "\n");
@@ -356,8 +364,7 @@ function runCommand(
     const fallback = ["sh", "-c", 'if [ -x /bin/bash ]; then exec /bin/bash -eo pipefail "$0"; fi; exec /bin/sh -eo pipefail "$0"'];
     args = ["exec", "-w", cwd, ...names.flatMap((k) => ["-e", k]), ...path, container, ...(step.shell ? shell : fallback), script];
   } else {
-    cmd = shell[0]!;
-    args = [...shell.slice(1), script];
+    [cmd, args] = machine(shell[0]!, [...shell.slice(1), script]);
   }
   mkdirSync(cwd, { recursive: true });
   const child = spawn(cmd, args, {
