@@ -155,7 +155,7 @@ base_images() { # docker client
   if ! "$docker" image inspect gen-circle-test/busybox:latest >/dev/null 2>&1 ||
     ! "$docker" image inspect gen-circle-test/httpd:latest >/dev/null 2>&1; then
     log "importing gen-circle-test/busybox and gen-circle-test/httpd into $("$docker" version --format '{{.Server.Version}}')"
-    root=$(mktemp -d /tmp/gen-circle-test-root.XXXXXX) # under /tmp: the chroot clients see only /tmp
+    root=$(mktemp -d "$state/base-root.XXXXXX")
     mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/root" "$root/www"
     chmod 1777 "$root/tmp"
     cp /bin/busybox "$root/bin/busybox" # from busybox-static

@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../helpers.js";
 
@@ -12,10 +13,12 @@ export type EngineName = (typeof ENGINES)[number];
 export const TEST_STATE = process.env.GEN_CIRCLE_TEST_STATE ?? "/var/tmp/gen-circle-test";
 
 /**
- * Test projects and their state live below /tmp: the Docker 28 clients run in a chroot that sees
- * the host's /tmp at the same path, and nothing else of it.
+ * Test projects, their state and the folders of their `gen-circle run`s: in the test state, not
+ * below /tmp, which each job of a local run has of its own (a mount namespace hides this
+ * machine's /tmp from the job).
  */
-export const TEST_TMP = "/tmp";
+export const TEST_TMP = join(TEST_STATE, "work");
+mkdirSync(TEST_TMP, { recursive: true });
 
 function current(): EngineName {
   const name = process.env.GEN_CIRCLE_TEST_ENGINE ?? "debian-20.10";
