@@ -14,7 +14,7 @@
 //    CircleCI gives each a new machine.
 // Usage: npm run bench:pipeline [-- ENGINE...]   (default: every engine; BENCH_RUNS=5)
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -22,6 +22,9 @@ const ALL = ["debian-20.10", "docker-28-overlay2", "docker-28-containerd"];
 const engines = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const TEST_STATE = process.env.GEN_CIRCLE_TEST_STATE ?? "/var/tmp/gen-circle-test";
+// The benchmark's folders: outside /tmp, which each job of a `gen-circle run` has of its own.
+const WORK = join(TEST_STATE, "bench");
+mkdirSync(WORK, { recursive: true });
 const has = (cmd) => spawnSync("bash", ["-c", `command -v ${cmd}`]).status === 0;
 const median = (f, n = RUNS) => {
   const xs = [];
@@ -43,14 +46,13 @@ function bench(engine, first) {
     return s;
   };
   const out = (cmd) => spawnSync("bash", ["-c", cmd], { env, encoding: "utf8" }).stdout.trim();
-  // Under /tmp: the Docker 28 clients run in a chroot that sees only the host's /tmp.
-  const dir = mkdtempSync("/tmp/gc-bench-pipeline-");
+  const dir = mkdtempSync(join(WORK, "pipeline-"));
   cpSync(join(root, "examples/demo"), dir, { recursive: true, filter: (s) => !s.includes("/.circleci") });
   const name = `localhost:5000/gc-bench/app`;
   writeFileSync(join(dir, "gen-circle.yml"), readFileSync(join(dir, "gen-circle.yml"), "utf8").replace(/name: .*/, `name: ${name}`));
   writeFileSync(join(dir, "requirements.txt"), readFileSync(join(dir, "requirements.txt"), "utf8") + `# bench ${Date.now()}\n`);
   sh(`cd ${dir} && node ${root}/bin/gen-circle.js generate`);
-  const state = mkdtempSync("/tmp/gc-bench-state-"); // outside the build context, as /tmp/gen-circle on CI
+  const state = mkdtempSync(join(WORK, "state-")); // outside the build context, as /tmp/gen-circle on CI
   const S = `${dir}/.circleci/gen-circle`;
   const penv = { GEN_CIRCLE_STATE: state, CIRCLE_BRANCH: "main" };
   let commit = 0;
@@ -66,7 +68,11 @@ function bench(engine, first) {
   fresh();
   const cold = pipeline();
   const transport = /^transport (\w+)$/m.exec(readFileSync(join(state, "hash/app"), "utf8"))[1];
-  const archive = join(state, "cache/app", readdirSync(join(state, "cache/app"))[0]);
+  const archive = join(
+    state,
+    "cache/app",
+    readdirSync(join(state, "cache/app")).find((f) => /\.tar\.(zst|gz)$/.test(f)),
+  );
   const warm = median(() => (fresh(), pipeline()));
   const codeChange = median(() => {
     fresh();
@@ -81,7 +87,9 @@ function bench(engine, first) {
   const saveOnly =
     transport === "buildkit"
       ? sh(
-          `rm -rf ${dir}/bk && docker build -q -t ${name}:plain --cache-to type=local,dest=${dir}/bk,mode=max,compression=uncompressed ${dir} >/dev/null 2>&1 && tar -C ${dir}/bk -c . | ${pack} > ${dir}/plain.archive`,
+          // The build with its cache export, then the image saved and the records beside it (image.sh's save).
+          `rm -rf ${dir}/bk && docker build -q -t ${name}:plain --cache-to type=local,dest=${dir}/bk,mode=max ${dir} >/dev/null 2>&1 && docker save ${name}:plain | ${pack} > ${dir}/plain.archive && ` +
+            `${unpack} ${dir}/plain.archive | tar -t | sed -n 's|^blobs/sha256/||p' | while read -r d; do rm -f ${dir}/bk/blobs/sha256/$d; done && tar -C ${dir}/bk -cf ${dir}/plain.records .`,
         )
       : sh(`docker save ${name}:plain | ${pack} > ${dir}/plain.archive`);
   // The floor: the same image's bytes restored into this engine (decompress + docker load).
@@ -126,7 +134,8 @@ function bench(engine, first) {
       return { label, save, size, load };
     });
   }
-  const archiveMb = statSync(archive).size / 1048576;
+  // Every file the save left (with BuildKit, the records beside the archive): what CircleCI stores.
+  const archiveMb = readdirSync(join(state, "cache/app")).reduce((n, f) => n + statSync(join(state, "cache/app", f)).size, 0) / 1048576;
   const version = out("docker version --format '{{.Server.Version}}'");
   rmSync(dir, { recursive: true, force: true });
   rmSync(state, { recursive: true, force: true });
@@ -142,7 +151,7 @@ function shape(engine, parallelism) {
     if (r.status !== 0) throw new Error(`${engine}: ${cmd}\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
   };
-  const dir = mkdtempSync("/tmp/gc-bench-shape-");
+  const dir = mkdtempSync(join(WORK, "shape-"));
   cpSync(join(root, "examples/demo"), dir, { recursive: true, filter: (s) => !s.includes("/.circleci") });
   const name = "localhost:5000/gc-bench/shape";
   const spec = readFileSync(join(dir, "gen-circle.yml"), "utf8")
@@ -150,7 +159,7 @@ function shape(engine, parallelism) {
     .replace(/^test:\n/m, `test:\n  parallelism: ${parallelism}\n`);
   writeFileSync(join(dir, "gen-circle.yml"), spec);
   writeFileSync(join(dir, "requirements.txt"), readFileSync(join(dir, "requirements.txt"), "utf8") + `# bench ${Date.now()}\n`);
-  const cache = mkdtempSync("/tmp/gc-bench-runcache-");
+  const cache = mkdtempSync(join(WORK, "runcache-"));
   sh(
     `cd ${dir} && git init -q -b bench && node ${root}/bin/gen-circle.js generate >/dev/null && git add -A && git -c user.email=b@b -c user.name=bench commit -qm bench`,
   );

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -36,6 +36,9 @@ const testJob = (env: Record<string, string> = {}) => {
 const ok = (r: { status: number; stdout: string; stderr: string }) => expect(r.status, r.stdout + r.stderr).toBe(0);
 const hashOf = () => /^hash (\w+)$/m.exec(readFileSync(join(p.state, "hash/app"), "utf8"))![1]!;
 const archiveName = (hash: string) => `${hash}.${TRANSPORT}.${EXT}`;
+// What one save leaves: the archive, and with BuildKit's transport its cache records beside it.
+const recordsName = (hash: string) => `${hash}.buildkit.cache.tar`;
+const archiveFiles = (hash: string) => (TRANSPORT === "buildkit" ? [recordsName(hash), archiveName(hash)] : [archiveName(hash)]);
 
 describe(`save-load cache on ${ENGINE}`, () => {
   it("1. hash: the CLI and hash.sh agree; inputs change it, other files do not", () => {
@@ -60,15 +63,21 @@ describe(`save-load cache on ${ENGINE}`, () => {
     // The key file: the hash and the transport the engine supports, found out by the script.
     const hash = hashOf();
     expect(readFileSync(join(p.state, "hash/app"), "utf8")).toBe(`hash ${hash}\ntransport ${TRANSPORT}\n`);
-    expect(p.cacheFiles()).toEqual([archiveName(hash)]);
+    expect(p.cacheFiles()).toEqual(archiveFiles(hash));
     expect(archiveOk(join(p.state, "cache/app", archiveName(hash)))).toBe(true);
+    if (TRANSPORT === "buildkit") {
+      // The records hold no layer the image holds: a few KB beside an archive of the whole image.
+      const records = statSync(join(p.state, "cache/app", recordsName(hash))).size;
+      expect(records).toBeLessThan(1 << 20);
+      expect(records * 4).toBeLessThan(statSync(join(p.state, "cache/app", archiveName(hash))).size);
+    }
     const { t } = testJob();
     expect(t.status, t.stdout + t.stderr).toBe(0);
     expect(readFileSync(join(p.dir, "test-results/app/junit.xml"), "utf8")).toMatch(/tests="7" failures="0"/);
   });
 
   it("3. warm, on a fresh engine: loads, rebuilds no dependency layer, saves nothing", () => {
-    const archive = join(p.state, "cache/app", p.cacheFiles()[0]!);
+    const archive = join(p.state, "cache/app", archiveName(hashOf()));
     const before = statSync(archive).mtimeMs;
     p.freshEngine();
     p.newCommit();
@@ -81,7 +90,7 @@ describe(`save-load cache on ${ENGINE}`, () => {
     expect(ready.stdout + ready.stderr).not.toMatch(INSTALL);
     expect(t.status, t.stdout + t.stderr).toBe(0);
     expect(statSync(archive).mtimeMs).toBe(before);
-    expect(p.cacheFiles()).toHaveLength(1);
+    expect(p.cacheFiles()).toEqual(archiveFiles(hashOf()));
   });
 
   it("4. code-only change: cached dependency layers, and the tests see the new code", () => {
@@ -103,7 +112,7 @@ describe(`save-load cache on ${ENGINE}`, () => {
     const w = buildJob();
     expect(w.stdout + w.stderr).toMatch(INSTALL);
     const files = p.cacheFiles();
-    expect(files).toHaveLength(1);
+    expect(files).toEqual(archiveFiles(hashOf()));
     expect(files).not.toEqual(old);
     const { t } = testJob({ EXPECTED_MARKER: "release-2" });
     expect(t.status, t.stdout + t.stderr).toBe(0);
@@ -176,9 +185,25 @@ describe(`save-load cache on ${ENGINE}`, () => {
       // The next job does not trust the partial file: it rebuilds and saves a whole archive.
       const w = p.script("image.sh", ["warm", "app"]);
       expect(w.status, w.stderr).toBe(0);
-      expect(p.cacheFiles()).toEqual([archiveName(hash)]);
+      expect(p.cacheFiles()).toEqual(archiveFiles(hash));
       expect(archiveOk(join(p.state, "cache/app", archiveName(hash)))).toBe(true);
     });
+
+    if (TRANSPORT === "buildkit") {
+      it("an archive without its BuildKit cache records is not trusted: a miss and a rebuild that saves both", () => {
+        p.freshEngine();
+        const hash = hashOf();
+        rmSync(join(p.state, "cache/app", recordsName(hash)));
+        const w = p.script("image.sh", ["warm", "app"]);
+        expect(w.status, w.stderr).toBe(0);
+        expect(w.stdout + w.stderr).toMatch(INSTALL);
+        expect(p.cacheFiles()).toEqual(archiveFiles(hash));
+        p.freshEngine();
+        const { ready, t } = testJob({ EXPECTED_MARKER: "release-2" });
+        expect(ready.stdout + ready.stderr).not.toMatch(INSTALL);
+        expect(t.status, t.stdout + t.stderr).toBe(0);
+      });
+    }
   });
 
   it("a renamed image: the archive under its old name still serves as the cache", () => {

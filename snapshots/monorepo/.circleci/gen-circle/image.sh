@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:40bd31cbb5328be3c4bd5f8175b82f98ad7ff728b217ea69af26e1d50bcca9dd
+# gen-circle-checksum: sha256:cda88ccb9e6a465589e74eea740a55e00e17c39b9ee9bf2542a5a85d281ae2bc
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: save-load.
@@ -102,8 +102,9 @@ gc_engine
 
 # Archives are zstd where the machine has it (measured: about half gzip's save and load time at
 # the same size; see the README), else gzip. An archive is named HASH.KIND.tar.EXT: KIND is the
-# transport that made it (image: docker save; buildkit: BuildKit's cache folder), so a job skips
-# an archive its engine cannot use (one restored by key prefix from another engine).
+# transport that made it, so a job skips an archive its engine cannot use (one restored by key
+# prefix from another engine). Both hold `docker save` of the image; buildkit's has beside it
+# HASH.buildkit.cache.tar, BuildKit's cache records without the layers the image holds.
 if command -v zstd >/dev/null; then
   ext=tar.zst
 else
@@ -111,10 +112,14 @@ else
 fi
 archive="$cache_dir/$hash.$GC_TRANSPORT.$ext"
 
+records_of() { # a buildkit archive: the file of its BuildKit cache records
+  printf '%s\n' "${1%.tar.*}.cache.tar"
+}
+
 archive_for() { # hash: the archive of that hash and this engine's transport, whatever compression
   local f
   for f in "$cache_dir/$1.$GC_TRANSPORT.tar.zst" "$cache_dir/$1.$GC_TRANSPORT.tar.gz"; do
-    if [ -s "$f" ]; then
+    if [ -s "$f" ] && { [ "$GC_TRANSPORT" != buildkit ] || [ -s "$(records_of "$f")" ]; }; then
       printf '%s\n' "$f"
       return 0
     fi
@@ -130,8 +135,8 @@ older_archives() { # the archives of other hashes this engine can use (--cache-f
   return 0
 }
 
-unpack() { # an archive to stdout
-  case "$1" in
+unpack() { # an archive to stdout [as the name NAME says it is compressed]
+  case "${2:-$1}" in
     *.zst) zstd -dc -q "$1" ;;
     *) if command -v pigz >/dev/null; then pigz -dc "$1"; else gzip -dc "$1"; fi ;;
   esac
@@ -146,7 +151,7 @@ pack() { # stdin to a compressed stdout, as the archive's name says
 
 broken() { # file: a restored archive this engine cannot read is a warning, and it is removed
   gc_warn "cached archive $1 is corrupt, truncated or unreadable here: ignoring it and rebuilding"
-  rm -f "$1"
+  rm -f "$1" "$(records_of "$1")"
   return 1
 }
 
@@ -165,11 +170,13 @@ open_archive() {
       [ -n "$source" ] || broken "$file" || return 1
       ;;
     buildkit)
+      # The image into the engine's content store, where BuildKit finds the layers its cache
+      # records name: only the records go through the client (a few KB), not the layers again.
       dir="$unpacked/$(basename "$file")"
       rm -rf "$dir"
       mkdir -p "$dir"
       # zstd and gzip check their own checksums: a truncated or corrupt archive fails here.
-      if ! unpack "$file" | tar -x -C "$dir" || [ ! -s "$dir/index.json" ]; then
+      if ! tar -x -C "$dir" -f "$(records_of "$file")" || [ ! -s "$dir/index.json" ] || ! unpack "$file" | docker load -q >/dev/null; then
         rm -rf "$dir"
         broken "$file" || return 1
       fi
@@ -181,23 +188,30 @@ open_archive() {
 # save: the cache of this hash into $archive, compressed and atomically (a save killed half-way
 # leaves only a *.partial file, never loaded); then only that archive stays in the cache folder.
 save_archive() {
-  local tmp="$archive.partial.$$" start
-  trap 'rm -f "$tmp"' EXIT
+  local tmp="$archive.partial.$$" records records_tmp start digest
+  records=$(records_of "$archive")
+  records_tmp="$records.partial.$$"
+  trap 'rm -f "$tmp" "$records_tmp"' EXIT
   start=$(gc_now)
-  case "$GC_TRANSPORT" in
-    image)
-      docker tag "$GC_COMMIT_REF" "$cache_ref"
-      docker save "$cache_ref" | pack >"$tmp"
-      ;;
-    buildkit) tar -C "$unpacked/export" -c . | pack >"$tmp" ;;
-  esac
+  docker tag "$GC_COMMIT_REF" "$cache_ref"
+  docker save "$cache_ref" | pack >"$tmp"
+  if [ "$GC_TRANSPORT" = buildkit ]; then
+    # BuildKit's cache records without the layers the saved image holds (the same blobs: both
+    # exports compress alike), so the archive is not twice the image. Records first: an archive
+    # without its records is never found (archive_for).
+    while IFS= read -r digest; do
+      case "$digest" in ?*) rm -f "$unpacked/export/blobs/sha256/$digest" ;; esac
+    done < <(unpack "$tmp" "$archive" | tar -t | sed -n 's|^blobs/sha256/||p')
+    tar -C "$unpacked/export" -cf "$records_tmp" .
+    mv "$records_tmp" "$records"
+  fi
   mv "$tmp" "$archive"
   trap - EXIT
   rm -rf "$unpacked/export"
   gc_log "saved $archive ($(du -h "$archive" | cut -f1)) in $(gc_since "$start")"
   local old
-  for old in "$cache_dir"/*.tar.*; do
-    [ "$old" = "$archive" ] || rm -f "$old"
+  for old in "$cache_dir"/*.tar.* "$cache_dir"/*.cache.tar; do
+    [ ! -e "$old" ] || [ "$old" = "$archive" ] || [ "$old" = "$records" ] || rm -f "$old"
   done
 }
 
@@ -257,7 +271,7 @@ case "$cmd" in
     [ ${#reuse[@]} -gt 0 ] || gc_log "cache miss for hash $hash: building from scratch"
     if [ "$GC_TRANSPORT" = buildkit ]; then
       rm -rf "$unpacked/export"
-      build_opts=(--cache-to "type=local,dest=$unpacked/export,mode=max,compression=uncompressed")
+      build_opts=(--cache-to "type=local,dest=$unpacked/export,mode=max")
     fi
     build "${reuse[@]}"
     save_archive
@@ -288,7 +302,7 @@ case "$cmd" in
       if [ "$GC_TRANSPORT" = buildkit ]; then
         # Kept for image.sh save: BuildKit's cache can only be exported by the build itself.
         rm -rf "$unpacked/export"
-        build_opts=(--cache-to "type=local,dest=$unpacked/export,mode=max,compression=uncompressed")
+        build_opts=(--cache-to "type=local,dest=$unpacked/export,mode=max")
       fi
     fi
     build "${reuse[@]}"
