@@ -16,7 +16,10 @@ const out = mkdtempSync(join(TEST_TMP, "gc-it-run-out-"));
 const git = (...a: string[]) => run("git", ["-c", "user.email=ci@example.com", "-c", "user.name=ci", ...a], { cwd: dir });
 const env = { PATH: ENGINE_PATH }; // the engine under test's client
 const gcRun = (...a: string[]) =>
-  cli(["run", "--cache-dir", join(out, "cache"), "--output", join(out, "run"), "-e", "REG_USER=ci", "-e", `REG_PASS=${AUTH_PASSWORD}`, ...a], dir, env);
+  cli(["run", "--cache-dir", join(out, "cache"), "--output", join(out, "run"), "-e", "REG_USER=ci", "-e", "REG_PASS", ...a], dir, {
+    ...env,
+    REG_PASS: AUTH_PASSWORD,
+  });
 const freshEngine = () => removeImages(image);
 const tags = () => authRegistryTags(`${REGISTRY_PATH}/run-${RUN}/app`);
 
@@ -301,7 +304,12 @@ workflows: { w: { jobs: [inside, missing, pipefail] } }
     );
     git("add", "-A");
     git("commit", "-q", "-m", "docker job");
-    const r = cli(["run", "--config", "docker-job.yml", "--cache-dir", join(out, "docker-cache"), "--output", join(out, "docker")], dir, env);
+    // Under /tmp: the job's folder is bind-mounted into its container, and the Docker 28 test
+    // daemons (in a forky root) see this machine's /tmp, not its /var/tmp. A docker executor's
+    // steps run in the container, which has a /tmp of its own anyway.
+    const jobs = mkdtempSync("/tmp/gc-it-run-docker-");
+    const r = cli(["run", "--config", "docker-job.yml", "--cache-dir", join(jobs, "cache"), "--output", join(jobs, "run")], dir, env);
+    rmSync(jobs, { recursive: true, force: true });
     expect(r.stdout).toContain("inside as inside");
     expect(r.stdout).toMatch(/✓ inside +passed/);
     expect(r.stdout).toMatch(/gen-circle-test\/no-such-image:1 is not in the local engine: 'docker pull/);

@@ -55,7 +55,15 @@ export async function runRun(args: RunArgs): Promise<ExitStatus> {
   const env: Record<string, string> = {};
   for (const e of args.env ?? []) {
     const i = e.indexOf("=");
-    if (i <= 0) throw cliError(Codes.cliUsage, `-e takes KEY=VALUE, got '${e}'.`);
+    // -e NAME takes the value from this environment (as docker run -e does): a secret's value
+    // then stays off the command line, where any process list shows it.
+    if (i < 0 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(e)) {
+      const value = process.env[e];
+      if (value === undefined) throw cliError(Codes.cliUsage, `-e ${e}: ${e} is not set in this environment (set it, or pass -e ${e}=VALUE).`);
+      env[e] = value;
+      continue;
+    }
+    if (i <= 0) throw cliError(Codes.cliUsage, `-e takes KEY=VALUE or the name of a variable of this environment, got '${e}'.`);
     env[e.slice(0, i)] = e.slice(i + 1);
   }
 
