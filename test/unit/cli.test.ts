@@ -228,6 +228,26 @@ describe("command line", () => {
     expect(r.stdout).not.toContain("job ");
   });
 
+  it("run -e NAME takes the value from the environment; an unset NAME is exit 2, nothing run", () => {
+    const d = repo({ "gen-circle.yml": SPEC });
+    const git = (...a: string[]) => run("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...a], { cwd: d });
+    git("init", "-q");
+    expect(cli(["generate"], d).status).toBe(0);
+    git("add", "-A");
+    git("commit", "-qm", "spec");
+    const env = { ...process.env };
+    delete env.GC_UNSET_SECRET;
+    const r = run(
+      process.execPath,
+      [join(ROOT, "bin/gen-circle.js"), "run", "-e", "GC_UNSET_SECRET", "--output", join(d, ".out"), "--cache-dir", join(d, ".cache")],
+      { cwd: d, env },
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("-e GC_UNSET_SECRET: GC_UNSET_SECRET is not set in this environment (set it, or pass -e GC_UNSET_SECRET=VALUE).");
+    expect(r.stdout).not.toContain("job ");
+    expect(cli(["run", "-e", "not a name"], d).stderr).toContain("-e takes KEY=VALUE or the name of a variable of this environment, got 'not a name'.");
+  });
+
   it("no spec: exit 2 with what to do", () => {
     const d = repo({});
     const r = cli(["generate"], d);
