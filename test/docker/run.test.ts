@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, ROOT, run } from "../helpers.js";
+import { CLI, cli, ROOT, run } from "../helpers.js";
 import { ENGINE_PATH, REGISTRY_PATH, TEST_TMP } from "./engine.js";
 import { AUTH_PASSWORD, authRegistryTags, docker, removeImages } from "./project.js";
 
@@ -234,7 +234,7 @@ workflows: { w: { jobs: [only] } }
         "--regid=65534",
         "--clear-groups",
         process.execPath,
-        join(ROOT, "bin/gen-circle.js"),
+        CLI,
         "run",
         "--config",
         "tmp-user.yml",
@@ -336,7 +336,7 @@ workflows: { w: { jobs: [slow] } }
     const { spawn } = await import("node:child_process");
     const child = spawn(
       process.execPath,
-      [join(ROOT, "bin/gen-circle.js"), "run", "--config", "slow.yml", "--dirty", "--cache-dir", join(out, "slow-cache"), "--output", join(out, "slow")],
+      [CLI, "run", "--config", "slow.yml", "--dirty", "--cache-dir", join(out, "slow-cache"), "--output", join(out, "slow")],
       { cwd: dir, env: { ...process.env, ...env } },
     );
     let text = "";

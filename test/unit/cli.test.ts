@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cli, readTree, ROOT, run, tmpTree } from "../helpers.js";
+import { CLI, cli, readTree, ROOT, run, tmpTree } from "../helpers.js";
 
 const SPEC = "image: myorg/app\ntest: npm test\n";
 const WITH_DEPLOY = SPEC + "deploy:\n  rules:\n    - branch: main\n      tags: [latest]\n";
@@ -237,11 +237,7 @@ describe("command line", () => {
     git("commit", "-qm", "spec");
     const env = { ...process.env };
     delete env.GC_UNSET_SECRET;
-    const r = run(
-      process.execPath,
-      [join(ROOT, "bin/gen-circle.js"), "run", "-e", "GC_UNSET_SECRET", "--output", join(d, ".out"), "--cache-dir", join(d, ".cache")],
-      { cwd: d, env },
-    );
+    const r = run(process.execPath, [CLI, "run", "-e", "GC_UNSET_SECRET", "--output", join(d, ".out"), "--cache-dir", join(d, ".cache")], { cwd: d, env });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("-e GC_UNSET_SECRET: GC_UNSET_SECRET is not set in this environment (set it, or pass -e GC_UNSET_SECRET=VALUE).");
     expect(r.stdout).not.toContain("job ");

@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { globTests, junitTimings, splitTests } from "../../src/run/split.js";
-import { run, ROOT, tmpTree } from "../helpers.js";
+import { CLI, run, tmpTree } from "../helpers.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -73,7 +73,7 @@ describe("circleci tests split", () => {
 
 describe("the circleci shim (gen-circle __circleci)", () => {
   const shim = (args: string[], cwd: string, env: Record<string, string>, input = "") =>
-    run(process.execPath, [join(ROOT, "bin/gen-circle.js"), "__circleci", ...args], { cwd, env: { ...process.env, ...env }, input });
+    run(process.execPath, [CLI, "__circleci", ...args], { cwd, env: { ...process.env, ...env }, input });
 
   it("glob then split with the node's index and the stored timings; anything else fails", () => {
     const d = tmpTree({ "t/a.sh": "", "t/b.sh": "", "t/c.sh": "", "t/sub/d.sh": "" });
