@@ -103,13 +103,24 @@ EOF
 
 answers() { timeout 10 "$bin/docker" info >/dev/null 2>&1; }
 
+# The pid in this daemon's pid file, if that process is still this daemon. A pid file outlives a
+# machine's reboot (it is on disk in the forky root), and its number may now be any process's: a
+# kill must never reach one that is not ours.
+our_pid() {
+  local pid
+  pid=$(cat "$R$run/docker.pid" 2>/dev/null) || return 1
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "dockerd .*--pidfile $run/docker.pid" || return 1
+  echo "$pid"
+}
+
 stop() {
   store_settings "$1"
-  [[ -f $R$run/docker.pid ]] || return 0
   local pid
-  pid=$(cat "$R$run/docker.pid")
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  if pid=$(our_pid); then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  fi
   rm -f "$R$run/docker.pid"
 }
 
@@ -125,11 +136,11 @@ start() {
     echo "$bin"
     return 0
   fi
-  # It does not answer, so its pid file is stale (a daemon killed with an earlier session).
-  if [[ -f $R$run/docker.pid ]]; then
-    kill -9 "$(cat "$R$run/docker.pid")" 2>/dev/null || true
-    rm -f "$R$run/docker.pid"
-  fi
+  # It does not answer: a daemon of ours that hangs is killed; a pid file of a daemon that is gone
+  # (killed with an earlier session, or before a reboot) is stale, and its pid someone else's.
+  local stale
+  if stale=$(our_pid); then kill -9 "$stale" 2>/dev/null || true; fi
+  rm -f "$R$run/docker.pid"
   rm -f "$R$run/docker.sock"
   mkdir -p "$R/etc/$tag" "$R$run"
   printf '{"features":{"containerd-snapshotter":%s},"default-address-pools":[{"base":"%s","size":24}]}\n' \

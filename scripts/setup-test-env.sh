@@ -66,18 +66,25 @@ start_debian_engine() {
   local docker=/usr/bin/docker
   # Without docker0 (a Docker 28 start removes it; modern-engine.sh puts it back) it starts no
   # container: restart it, which makes the bridge anew.
-  if ! ip link show docker0 >/dev/null 2>&1 && [ -f /var/run/docker.pid ]; then
+  local pid
+  if ! ip link show docker0 >/dev/null 2>&1 && pid=$(cat /var/run/docker.pid 2>/dev/null) &&
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ]; then
     log "docker0 is missing: restarting dockerd 20.10"
-    kill "$(cat /var/run/docker.pid)" 2>/dev/null || true
+    kill "$pid" 2>/dev/null || true
     sleep 2
   fi
   if ! timeout 10 "$docker" info >/dev/null 2>&1; then
     log "starting dockerd 20.10 (log: $state/dockerd.log)"
     # The engine does not answer, so a pid file is stale: a dockerd killed with an earlier session
     # (maybe a zombie nobody reaps, which `kill -0` still sees) leaves it and its socket behind.
-    for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+    # Only a process that is that daemon is killed: after a reboot the number is anyone's.
+    for pidfile in /var/run/docker.pid:dockerd /var/run/docker/containerd/containerd.pid:containerd; do
+      name=${pidfile##*:} pidfile=${pidfile%:*}
       if [ -f "$pidfile" ]; then
-        kill -9 "$(cat "$pidfile")" 2>/dev/null || true
+        pid=$(cat "$pidfile")
+        if [[ $pid =~ ^[0-9]+$ ]] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ]; then
+          kill -9 "$pid" 2>/dev/null || true
+        fi
         rm -f "$pidfile"
       fi
     done

@@ -1,0 +1,35 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { spawn, spawnSync } from "node:child_process";
+import { afterAll, describe, expect, it } from "vitest";
+
+// The test engines' scripts keep pid files on disk (in the forky root), and those outlive the
+// daemons: after a reboot, or on a machine whose disk an earlier session left, the number in one
+// may be any process's. A CI run once died so (exit 137): the setup killed a process of its own run.
+describe("scripts/modern-engine.sh: a stale pid file kills nothing", () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it("stop with a pid file naming a process that is not the daemon: that process lives, the file goes", async () => {
+    const base = mkdtempSync("/var/tmp/gc-engine-script-");
+    dirs.push(base);
+    const bystander = spawn("sleep", ["60"], { stdio: "ignore" });
+    try {
+      const run = join(base, "forky/run/gc28c");
+      mkdirSync(run, { recursive: true });
+      writeFileSync(join(run, "docker.pid"), `${bystander.pid}\n`);
+      const r = spawnSync("bash", ["scripts/modern-engine.sh", "stop", "containerd"], {
+        env: { ...process.env, GEN_CIRCLE_ENGINES: base },
+        encoding: "utf8",
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(existsSync(join(run, "docker.pid"))).toBe(false);
+      // Still running: had it been signalled, its exit would be seen within this wait.
+      await new Promise((done) => setTimeout(done, 300));
+      expect(bystander.exitCode).toBeNull();
+      expect(bystander.signalCode).toBeNull();
+    } finally {
+      bystander.kill();
+    }
+  });
+});
