@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:07ddd86c758b72f4cf5fb5327d301bdbe0e2d0dc127d8f58cc618d291db3dd7f
+# gen-circle-checksum: sha256:c8530603feb2e8fa799da3e0bd0f4dde278decc8633bc1014d10ed7614ac56d0
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: layer-caching.
@@ -25,13 +25,17 @@ gc_image "$2"
 build_log="$GC_STATE/build/$GC_ID.log"
 
 # build [CACHE-FROM...]: build this commit's image, reusing layers of the given --cache-from
-# sources (images, registry references or type=local folders). Extra build options in build_opts.
+# sources (images, registry references or type=local folders). Extra build options in build_opts;
+# the docker command in build_cmd; inline_cache=false leaves out the inline cache metadata.
 build_opts=()
+build_cmd=(build)
+inline_cache=true
 # shellcheck disable=SC2120 # without a cache there is nothing to reuse
 build() {
-  local -a args=(build --file "$GC_ROOT/$GC_DOCKERFILE" --tag "$GC_COMMIT_REF")
+  local -a args=("${build_cmd[@]}" --file "$GC_ROOT/$GC_DOCKERFILE" --tag "$GC_COMMIT_REF")
   # BuildKit reuses a --cache-from image's layers only when it carries inline cache metadata.
-  args+=(--build-arg BUILDKIT_INLINE_CACHE=1 "${GC_BUILD_ARGS[@]}" "${build_opts[@]}")
+  [ "$inline_cache" = false ] || args+=(--build-arg BUILDKIT_INLINE_CACHE=1)
+  args+=("${GC_BUILD_ARGS[@]}" "${build_opts[@]}")
   [ -z "$GC_TARGET" ] || args+=(--target "$GC_TARGET")
   local from
   for from in "$@"; do args+=(--cache-from "$from"); done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:e1b42204d0f65e797d9e897cb773b68a43d7e4aea4c1be11943d0b97b59b6bd3
+# gen-circle-checksum: sha256:de6d8581bbbd0d0e9c092a7a87e90196de5e26ffe5eb563cf10e16b5a1077cd8
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: none.
@@ -25,13 +25,17 @@ gc_image "$2"
 build_log="$GC_STATE/build/$GC_ID.log"
 
 # build [CACHE-FROM...]: build this commit's image, reusing layers of the given --cache-from
-# sources (images, registry references or type=local folders). Extra build options in build_opts.
+# sources (images, registry references or type=local folders). Extra build options in build_opts;
+# the docker command in build_cmd; inline_cache=false leaves out the inline cache metadata.
 build_opts=()
+build_cmd=(build)
+inline_cache=true
 # shellcheck disable=SC2120 # without a cache there is nothing to reuse
 build() {
-  local -a args=(build --file "$GC_ROOT/$GC_DOCKERFILE" --tag "$GC_COMMIT_REF")
+  local -a args=("${build_cmd[@]}" --file "$GC_ROOT/$GC_DOCKERFILE" --tag "$GC_COMMIT_REF")
   # BuildKit reuses a --cache-from image's layers only when it carries inline cache metadata.
-  args+=(--build-arg BUILDKIT_INLINE_CACHE=1 "${GC_BUILD_ARGS[@]}" "${build_opts[@]}")
+  [ "$inline_cache" = false ] || args+=(--build-arg BUILDKIT_INLINE_CACHE=1)
+  args+=("${GC_BUILD_ARGS[@]}" "${build_opts[@]}")
   [ -z "$GC_TARGET" ] || args+=(--target "$GC_TARGET")
   local from
   for from in "$@"; do args+=(--cache-from "$from"); done

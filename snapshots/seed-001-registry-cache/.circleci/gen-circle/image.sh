@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:40720abbff3db9b0c108099eee75724e6f56ced811784cae580313119175e92f
+# gen-circle-checksum: sha256:850af2c439b0ebcadf6668b68348607d23ebfdfdb523497400e987718a87581d
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: registry.
@@ -25,12 +25,16 @@ gc_image "$2"
 build_log="$GC_STATE/build/$GC_ID.log"
 
 # build [CACHE-FROM...]: build this commit's image, reusing layers of the given --cache-from
-# sources (images, registry references or type=local folders). Extra build options in build_opts.
+# sources (images, registry references or type=local folders). Extra build options in build_opts;
+# the docker command in build_cmd; inline_cache=false leaves out the inline cache metadata.
 build_opts=()
+build_cmd=(build)
+inline_cache=true
 build() {
-  local -a args=(build --file "$GC_ROOT/$GC_DOCKERFILE" --tag "$GC_COMMIT_REF")
+  local -a args=("${build_cmd[@]}" --file "$GC_ROOT/$GC_DOCKERFILE" --tag "$GC_COMMIT_REF")
   # BuildKit reuses a --cache-from image's layers only when it carries inline cache metadata.
-  args+=(--build-arg BUILDKIT_INLINE_CACHE=1 "${GC_BUILD_ARGS[@]}" "${build_opts[@]}")
+  [ "$inline_cache" = false ] || args+=(--build-arg BUILDKIT_INLINE_CACHE=1)
+  args+=("${GC_BUILD_ARGS[@]}" "${build_opts[@]}")
   [ -z "$GC_TARGET" ] || args+=(--target "$GC_TARGET")
   local from
   for from in "$@"; do args+=(--cache-from "$from"); done
