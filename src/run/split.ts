@@ -6,7 +6,8 @@ import picomatch from "picomatch";
  * `*` and `?` stop at `/`, `**` crosses folders, `{a,b}` alternates; `split` reads names one per
  * line and prints this node's share; by name (the default) in alphabetical order, by file size, or
  * by the timings of the job's last green run (greedy: longest first, each to the least loaded node),
- * a file with no timing taking the others' mean, and no timing at all falling back to name.
+ * a file with no timing taking `--time-default` (CircleCI: "a random small value" unless that flag
+ * is given; here the others' mean, which is repeatable), and no timing at all falling back to name.
  */
 export function globTests(patterns: readonly string[], files: readonly string[]): string[] {
   const matchers = patterns.map((p) => picomatch(p.replace(/^\.\//, ""), { dot: false }));
@@ -24,6 +25,8 @@ export interface SplitInput {
   sizes?: ReadonlyMap<string, number>;
   /** seconds per name, for timings (the job's last green run) */
   timings?: ReadonlyMap<string, number>;
+  /** seconds a name without a timing weighs (`--time-default`); else the mean of the known ones */
+  timeDefault?: number;
 }
 
 export interface SplitResult {
@@ -46,7 +49,8 @@ export function splitTests(input: SplitInput): SplitResult {
       notes.push("Autodetected filename timings.");
       for (const n of names) if (!input.timings!.has(clean(n))) notes.push(`No timing found for "${n}"`);
       const mean = known.reduce((s, n) => s + input.timings!.get(clean(n))!, 0) / known.length;
-      weight = (n) => input.timings!.get(clean(n)) ?? mean;
+      const missing = input.timeDefault ?? mean;
+      weight = (n) => input.timings!.get(clean(n)) ?? missing;
     }
   } else if (by === "filesize") weight = (n) => input.sizes?.get(n) ?? 0;
 
@@ -83,3 +87,15 @@ export function junitTimings(xml: string, into = new Map<string, number>()): Map
 }
 
 const attr = (attrs: string, name: string) => new RegExp(`\\b${name}="([^"]*)"`).exec(attrs)?.[1];
+
+/**
+ * `--time-default`'s value in seconds: a Go duration as CircleCI's CLI (a Go program) reads it,
+ * "10s", "1m30s", "500ms", "1.5h"; undefined when it is not one.
+ */
+export function parseDuration(text: string): number | undefined {
+  const units: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+  if (text === "0") return 0;
+  const parts = [...text.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy)];
+  if (!parts.length || parts.map((p) => p[0]).join("") !== text) return undefined;
+  return parts.reduce((sum, p) => sum + Number(p[1]) * units[p[2]!]!, 0);
+}

@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { globTests, junitTimings, splitTests } from "../../src/run/split.js";
+import { globTests, junitTimings, parseDuration, splitTests } from "../../src/run/split.js";
 import { CLI, run, tmpTree } from "../helpers.js";
 
 const dirs: string[] = [];
@@ -47,6 +47,26 @@ describe("circleci tests split", () => {
     expect(r.share).toEqual(["t/a.sh", "t/b.sh", "t/d.sh"]);
   });
 
+  it("by timings with --time-default: a file with no timing weighs that, not the mean", () => {
+    const timings = new Map([
+      ["t/a.sh", 4],
+      ["t/b.sh", 4],
+    ]);
+    const names = ["t/a.sh", "t/b.sh", "t/new.sh"];
+    // The mean (4) puts the new file beside a.sh on node 0; weighing 10 s, it is a node's whole load.
+    expect(shares("timings", names, 2, { timings })).toEqual([["t/a.sh", "t/new.sh"], ["t/b.sh"]]);
+    expect(shares("timings", names, 2, { timings, timeDefault: 10 })).toEqual([["t/new.sh"], ["t/a.sh", "t/b.sh"]]);
+  });
+
+  it("--time-default reads Go durations, as CircleCI's CLI does", () => {
+    expect(parseDuration("10s")).toBe(10);
+    expect(parseDuration("1m30s")).toBe(90);
+    expect(parseDuration("500ms")).toBeCloseTo(0.5);
+    expect(parseDuration("1.5h")).toBe(5400);
+    expect(parseDuration("0")).toBe(0);
+    for (const bad of ["", "10", "10 s", "s", "10x", "1m30", "-1s", "10s "]) expect(parseDuration(bad), bad).toBeUndefined();
+  });
+
   it("by timings with none stored: by name, and says so", () => {
     const r = splitTests({ names, by: "timings", index: 1, total: 2 });
     expect(r.share).toEqual(["t/b.sh", "t/d.sh"]);
@@ -89,6 +109,15 @@ describe("the circleci shim (gen-circle __circleci)", () => {
     expect(s0.stdout).toBe("t/sub/d.sh\n");
     expect(s1.stdout).toBe("t/a.sh\nt/b.sh\nt/c.sh\n");
     expect(s0.stderr).toContain("Autodetected filename timings.");
+    // A file with no timing (e.g. one added since the last green run) weighs --time-default.
+    writeFileSync(join(d, "timings.json"), JSON.stringify({ "t/a.sh": 1, "t/b.sh": 1 }));
+    const input = "t/a.sh\nt/b.sh\nt/new.sh\n";
+    const t0 = shim(["tests", "split", "--split-by=timings", "--time-default", "5s"], d, { ...env, CIRCLE_NODE_INDEX: "0" }, input);
+    expect(t0.status, t0.stderr).toBe(0);
+    expect(t0.stdout).toBe("t/new.sh\n");
+    const badTime = shim(["tests", "split", "--split-by=timings", "--time-default=10"], d, env, input);
+    expect(badTime.status).toBe(1);
+    expect(badTime.stderr).toContain("--time-default must be a duration such as 10s or 1m30s, not '10'");
     const bad = shim(["tests", "split", "--split-by=size"], d, env, "x\n");
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain("--split-by must be name, filesize or timings");

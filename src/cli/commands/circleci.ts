@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { globTests, type SplitBy, splitTests } from "../../run/split.js";
+import { globTests, parseDuration, type SplitBy, splitTests } from "../../run/split.js";
 import { ExitStatus } from "../exit.js";
 
 /**
@@ -30,6 +30,7 @@ export async function runCircleci(argv: string[], io: { stdin: () => string; out
   let total = Number(process.env.CIRCLE_NODE_TOTAL ?? "1");
   let index = Number(process.env.CIRCLE_NODE_INDEX ?? "0");
   let file: string | undefined;
+  let timeDefault: number | undefined;
   for (let i = 0; i < rest.length; i++) {
     const [flag, inline] = rest[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
     const value = () => inline ?? rest[++i] ?? "";
@@ -46,6 +47,13 @@ export async function runCircleci(argv: string[], io: { stdin: () => string; out
       const v = value();
       if (v !== "filename") {
         io.err(`circleci tests split: gen-circle run keeps filename timings only (--timings-type=${v})\n`);
+        return ExitStatus.Failed;
+      }
+    } else if (flag === "--time-default") {
+      const v = value();
+      timeDefault = parseDuration(v);
+      if (timeDefault === undefined) {
+        io.err(`circleci tests split: --time-default must be a duration such as 10s or 1m30s, not '${v}'\n`);
         return ExitStatus.Failed;
       }
     } else if (flag.startsWith("-")) {
@@ -69,7 +77,7 @@ export async function runCircleci(argv: string[], io: { stdin: () => string; out
       timings = undefined; // no green run stored yet
     }
   }
-  const r = splitTests({ names, by, index, total, sizes, timings });
+  const r = splitTests({ names, by, index, total, sizes, timings, timeDefault });
   for (const n of r.notes) io.err(`${n}\n`);
   for (const n of r.share) io.out(`${n}\n`);
   return ExitStatus.Ok;
