@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:71e0454b8b8272e7fc6e53968b22dc820ecf24c5b3a5949baec7f020d61ea9cb
+# gen-circle-checksum: sha256:c77070cac4e3ff60886eb5815afaa1e16bd3dadd95aa331f7be10456efeb1c1b
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -105,6 +105,13 @@ gc_engine() {
     *)
       GC_ENGINE+=", overlay2 image store"
       GC_TRANSPORT=image
+      # Where `docker build` is buildx already (Docker 23 and later with the plugin, BuildKit not
+      # turned off): the scripts then call buildx by name, one plugin lookup fewer.
+      local major=${status%%.*}
+      if [[ $major =~ ^[0-9]+$ ]] && [ "$major" -ge 23 ] && [ "${DOCKER_BUILDKIT:-}" != 0 ] &&
+        [[ ${status##* plugins:} == *" buildx "* ]]; then
+        GC_ENGINE+=", buildx"
+      fi
       ;;
   esac
   case "${GEN_CIRCLE_CACHE_TRANSPORT:-}" in

@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:5d20566aaffc586516a9572d235b746ada082089cc7bf4499fd7aac48750f2b9
+# gen-circle-checksum: sha256:1c6e1bab99c095081fe46e8c3e0b44703daf97891e4b4742635d1a1ac58feafe
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -116,6 +116,13 @@ gc_engine() {
     *)
       GC_ENGINE+=", overlay2 image store"
       GC_TRANSPORT=image
+      # Where `docker build` is buildx already (Docker 23 and later with the plugin, BuildKit not
+      # turned off): the scripts then call buildx by name, one plugin lookup fewer.
+      local major=${status%%.*}
+      if [[ $major =~ ^[0-9]+$ ]] && [ "$major" -ge 23 ] && [ "${DOCKER_BUILDKIT:-}" != 0 ] &&
+        [[ ${status##* plugins:} == *" buildx "* ]]; then
+        GC_ENGINE+=", buildx"
+      fi
       ;;
   esac
   case "${GEN_CIRCLE_CACHE_TRANSPORT:-}" in

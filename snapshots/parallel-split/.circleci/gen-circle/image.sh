@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:2aa35d01f57f043ada58acd58b735ea8c64dce2183587227d4ac13b87b31acc1
+# gen-circle-checksum: sha256:f58cdac4c057a091554c6a80e45d5185918d05b58893e2075d08b9ce9793df2b
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: save-load.
@@ -103,14 +103,12 @@ if [ "$cmd" != key ] && [ -s "$key_file" ]; then
   GC_ENGINE=$(cat "$key_file.engine" 2>/dev/null || echo "engine not recorded")
 fi
 gc_engine
-if [ "$GC_TRANSPORT" = buildkit ]; then
-  # buildx's own command (the `docker build` alias looks the plugin up once more: 0.1 s a build,
-  # measured), and --load, so that the image lands in the engine whatever the default builder.
-  # No inline cache metadata: this transport reuses BuildKit's own records, and the metadata
-  # costs 0.1 s or more a build (measured on the example).
-  build_cmd=(buildx build --load)
-  inline_cache=false
-fi
+# With buildx, its own command (the `docker build` alias looks the plugin up once more: 0.1 s a
+# build, measured), and --load, so that the image lands in the engine whatever the default builder.
+case "$GC_ENGINE" in *", buildx"*) build_cmd=(buildx build --load) ;; esac
+# No inline cache metadata where BuildKit's own records are the cache: the metadata costs 0.1 s or
+# more a build (measured on the example) and nothing reads it.
+[ "$GC_TRANSPORT" != buildkit ] || inline_cache=false
 
 # Archives are zstd where the machine has it (measured: about half gzip's save and load time at
 # the same size; see the README), else gzip. An archive is named HASH.KIND.tar.EXT: KIND is the

@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:dd5b585e58f39e912b8524c160af449ead720f5f069a3f09300887117bdb606d
+# gen-circle-checksum: sha256:becb7c9676dada01031825d24a2130999c9b28c4a9e46c2faf3e92f0114754cd
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -104,6 +104,13 @@ gc_engine() {
     *)
       GC_ENGINE+=", overlay2 image store"
       GC_TRANSPORT=image
+      # Where `docker build` is buildx already (Docker 23 and later with the plugin, BuildKit not
+      # turned off): the scripts then call buildx by name, one plugin lookup fewer.
+      local major=${status%%.*}
+      if [[ $major =~ ^[0-9]+$ ]] && [ "$major" -ge 23 ] && [ "${DOCKER_BUILDKIT:-}" != 0 ] &&
+        [[ ${status##* plugins:} == *" buildx "* ]]; then
+        GC_ENGINE+=", buildx"
+      fi
       ;;
   esac
   case "${GEN_CIRCLE_CACHE_TRANSPORT:-}" in

@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:15851e468c9a8f5f56c87c3921acbb907123939ba3ae1d50ef1755e2142540c5
+# gen-circle-checksum: sha256:4b66c6ace09f20de872ce20b32a2a4c4606919e878ef02e66471cd4baedb5029
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -105,6 +105,13 @@ gc_engine() {
     *)
       GC_ENGINE+=", overlay2 image store"
       GC_TRANSPORT=image
+      # Where `docker build` is buildx already (Docker 23 and later with the plugin, BuildKit not
+      # turned off): the scripts then call buildx by name, one plugin lookup fewer.
+      local major=${status%%.*}
+      if [[ $major =~ ^[0-9]+$ ]] && [ "$major" -ge 23 ] && [ "${DOCKER_BUILDKIT:-}" != 0 ] &&
+        [[ ${status##* plugins:} == *" buildx "* ]]; then
+        GC_ENGINE+=", buildx"
+      fi
       ;;
   esac
   case "${GEN_CIRCLE_CACHE_TRANSPORT:-}" in

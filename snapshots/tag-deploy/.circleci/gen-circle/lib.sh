@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:fe316cf96232f3891aa310ad775a932246d053c55ef0db5103230950f6b1d134
+# gen-circle-checksum: sha256:8792486e4bc1c3ff654d8a1d543310668682a69f18e09fd807e4995eaa474141
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -104,6 +104,13 @@ gc_engine() {
     *)
       GC_ENGINE+=", overlay2 image store"
       GC_TRANSPORT=image
+      # Where `docker build` is buildx already (Docker 23 and later with the plugin, BuildKit not
+      # turned off): the scripts then call buildx by name, one plugin lookup fewer.
+      local major=${status%%.*}
+      if [[ $major =~ ^[0-9]+$ ]] && [ "$major" -ge 23 ] && [ "${DOCKER_BUILDKIT:-}" != 0 ] &&
+        [[ ${status##* plugins:} == *" buildx "* ]]; then
+        GC_ENGINE+=", buildx"
+      fi
       ;;
   esac
   case "${GEN_CIRCLE_CACHE_TRANSPORT:-}" in
