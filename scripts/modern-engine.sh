@@ -110,7 +110,8 @@ our_pid() {
   local pid
   pid=$(cat "$R$run/docker.pid" 2>/dev/null) || return 1
   [[ $pid =~ ^[0-9]+$ ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "dockerd .*--pidfile $run/docker.pid" || return 1
+  # (The braces: a process that is gone makes the redirection fail, and that says nothing.)
+  { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q -- "dockerd .*--pidfile $run/docker.pid" || return 1
   echo "$pid"
 }
 

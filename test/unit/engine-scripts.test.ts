@@ -32,4 +32,20 @@ describe("scripts/modern-engine.sh: a stale pid file kills nothing", () => {
       bystander.kill();
     }
   });
+
+  it("stop with a pid file of a process that is gone: quiet, and the file goes", () => {
+    const base = mkdtempSync("/var/tmp/gc-engine-script-");
+    dirs.push(base);
+    const gone = spawnSync("true").pid;
+    const run = join(base, "forky/run/gc28");
+    mkdirSync(run, { recursive: true });
+    writeFileSync(join(run, "docker.pid"), `${gone}\n`);
+    const r = spawnSync("bash", ["scripts/modern-engine.sh", "stop", "classic"], {
+      env: { ...process.env, GEN_CIRCLE_ENGINES: base },
+      encoding: "utf8",
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(existsSync(join(run, "docker.pid"))).toBe(false);
+  });
 });
