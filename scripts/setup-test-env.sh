@@ -62,13 +62,16 @@ done
 [ ${#engines[@]} -gt 0 ] || $tools_only || read -r -a engines <<<"${GEN_CIRCLE_TEST_ENGINES:-$ALL_ENGINES}"
 $tools_only && exit 0
 
+# is_daemon PID NAME: that process is running as NAME. Pid files outlive their daemons (after a
+# reboot, or a session's end) and their number may be anyone's: only a daemon is ever killed.
+is_daemon() { [[ $1 =~ ^[0-9]+$ ]] && [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]; }
+
 start_debian_engine() {
   local docker=/usr/bin/docker
   # Without docker0 (a Docker 28 start removes it; modern-engine.sh puts it back) it starts no
   # container: restart it, which makes the bridge anew.
   local pid
-  if ! ip link show docker0 >/dev/null 2>&1 && pid=$(cat /var/run/docker.pid 2>/dev/null) &&
-    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ]; then
+  if ! ip link show docker0 >/dev/null 2>&1 && pid=$(cat /var/run/docker.pid 2>/dev/null) && is_daemon "$pid" dockerd; then
     log "docker0 is missing: restarting dockerd 20.10"
     kill "$pid" 2>/dev/null || true
     sleep 2
@@ -77,14 +80,11 @@ start_debian_engine() {
     log "starting dockerd 20.10 (log: $state/dockerd.log)"
     # The engine does not answer, so a pid file is stale: a dockerd killed with an earlier session
     # (maybe a zombie nobody reaps, which `kill -0` still sees) leaves it and its socket behind.
-    # Only a process that is that daemon is killed: after a reboot the number is anyone's.
     for pidfile in /var/run/docker.pid:dockerd /var/run/docker/containerd/containerd.pid:containerd; do
       name=${pidfile##*:} pidfile=${pidfile%:*}
       if [ -f "$pidfile" ]; then
         pid=$(cat "$pidfile")
-        if [[ $pid =~ ^[0-9]+$ ]] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ]; then
-          kill -9 "$pid" 2>/dev/null || true
-        fi
+        if is_daemon "$pid" "$name"; then kill -9 "$pid" 2>/dev/null || true; fi
         rm -f "$pidfile"
       fi
     done

@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -9,21 +9,23 @@ import { afterAll, describe, expect, it } from "vitest";
 describe("scripts/modern-engine.sh: a stale pid file kills nothing", () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-  it("stop with a pid file naming a process that is not the daemon: that process lives, the file goes", async () => {
+  // An engines folder whose STORE daemon's pid file holds PID; then `modern-engine.sh stop STORE`.
+  const stopWithPidFile = (store: "classic" | "containerd", pid: number) => {
     const base = mkdtempSync("/var/tmp/gc-engine-script-");
     dirs.push(base);
+    const pidFile = join(base, `forky/run/${store === "classic" ? "gc28" : "gc28c"}/docker.pid`);
+    mkdirSync(dirname(pidFile), { recursive: true });
+    writeFileSync(pidFile, `${pid}\n`);
+    const r = spawnSync("bash", ["scripts/modern-engine.sh", "stop", store], { env: { ...process.env, GEN_CIRCLE_ENGINES: base }, encoding: "utf8" });
+    return { ...r, pidFile };
+  };
+
+  it("stop with a pid file naming a process that is not the daemon: that process lives, the file goes", async () => {
     const bystander = spawn("sleep", ["60"], { stdio: "ignore" });
     try {
-      const run = join(base, "forky/run/gc28c");
-      mkdirSync(run, { recursive: true });
-      writeFileSync(join(run, "docker.pid"), `${bystander.pid}\n`);
-      const r = spawnSync("bash", ["scripts/modern-engine.sh", "stop", "containerd"], {
-        env: { ...process.env, GEN_CIRCLE_ENGINES: base },
-        encoding: "utf8",
-      });
+      const r = stopWithPidFile("containerd", bystander.pid!);
       expect(r.status, r.stderr).toBe(0);
-      expect(existsSync(join(run, "docker.pid"))).toBe(false);
+      expect(existsSync(r.pidFile)).toBe(false);
       // Still running: had it been signalled, its exit would be seen within this wait.
       await new Promise((done) => setTimeout(done, 300));
       expect(bystander.exitCode).toBeNull();
@@ -34,18 +36,9 @@ describe("scripts/modern-engine.sh: a stale pid file kills nothing", () => {
   });
 
   it("stop with a pid file of a process that is gone: quiet, and the file goes", () => {
-    const base = mkdtempSync("/var/tmp/gc-engine-script-");
-    dirs.push(base);
-    const gone = spawnSync("true").pid;
-    const run = join(base, "forky/run/gc28");
-    mkdirSync(run, { recursive: true });
-    writeFileSync(join(run, "docker.pid"), `${gone}\n`);
-    const r = spawnSync("bash", ["scripts/modern-engine.sh", "stop", "classic"], {
-      env: { ...process.env, GEN_CIRCLE_ENGINES: base },
-      encoding: "utf8",
-    });
+    const r = stopWithPidFile("classic", spawnSync("true").pid);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toBe("");
-    expect(existsSync(join(run, "docker.pid"))).toBe(false);
+    expect(existsSync(r.pidFile)).toBe(false);
   });
 });
