@@ -5,6 +5,7 @@ import type { Job, Step } from "../../run/expand.js";
 import { jobRuns } from "../../run/filters.js";
 import { nextMove, selectJobs } from "../../run/schedule.js";
 import { CacheStore } from "./cache-store.js";
+import { jobDockerConfig, machineDockerConfig } from "./docker-config.js";
 import { type Isolation, onMachine } from "./machine.js";
 import { agentShim, circleciShim } from "./shims.js";
 import { storageStep } from "./steps.js";
@@ -191,6 +192,9 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean, workflowId: st
   // On its own /tmp a job needs neither; this machine's values would point it elsewhere.
   if (isolated) for (const k of ["TMPDIR", "GEN_CIRCLE_STATE"]) if (!(k in ciEnv)) delete env[k];
   env.PATH = `${join(jobDir, "bin")}:${env.PATH ?? "/usr/bin:/bin"}`;
+  // This machine's docker client setup without its logins (docker-config.ts), unless the config
+  // sets DOCKER_CONFIG itself. On this machine's side only: a container has its own.
+  if (!("DOCKER_CONFIG" in ciEnv)) env.DOCKER_CONFIG = jobDockerConfig(machineDockerConfig(process.env), home);
   if (!ctx.tag) delete env.CIRCLE_TAG;
   const result = empty(job.name, "passed", 1);
   const t0 = Date.now();
