@@ -33,9 +33,23 @@ const median = (f, n = RUNS) => mid(Array.from({ length: n }, () => f()));
 const setup = spawnSync("bash", [join(root, "scripts/setup-test-env.sh"), ...engines], { stdio: "inherit" });
 if (setup.status !== 0) process.exit(1);
 
+// The engine's client first on PATH, and its DOCKER_HOST and DOCKER_CONFIG (bin/docker-env).
+function engineEnv(engine) {
+  const bin = join(TEST_STATE, "engines", engine, "bin");
+  const vars = Object.fromEntries(
+    readFileSync(join(bin, "docker-env"), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
+  const env = { ...process.env, ...vars, PATH: `${bin}:${process.env.PATH}` };
+  delete env.DOCKER_CONTEXT;
+  return env;
+}
+
 function bench(engine, first) {
-  // The engine's own client, first on PATH for the scripts and for the benchmark's commands.
-  const env = { ...process.env, PATH: `${join(TEST_STATE, "engines", engine, "bin")}:${process.env.PATH}` };
+  // The engine's own client, for the scripts and for the benchmark's commands.
+  const env = engineEnv(engine);
   const sh = (cmd, extra = {}) => {
     const t = process.hrtime.bigint();
     const r = spawnSync("bash", ["-c", cmd], { env: { ...env, ...extra }, encoding: "utf8", maxBuffer: 1 << 26 });
@@ -158,7 +172,7 @@ function bench(engine, first) {
 
 // Warm `gen-circle run` of the example with the given parallelism: the summary's cost lines.
 function shape(engine, parallelism) {
-  const env = { ...process.env, PATH: `${join(TEST_STATE, "engines", engine, "bin")}:${process.env.PATH}` };
+  const env = engineEnv(engine);
   const sh = (cmd) => {
     const r = spawnSync("bash", ["-c", cmd], { env, encoding: "utf8", maxBuffer: 1 << 26 });
     if (r.status !== 0) throw new Error(`${engine}: ${cmd}\n${r.stdout}\n${r.stderr}`);

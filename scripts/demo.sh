@@ -13,8 +13,9 @@ cd "$(dirname "$0")/.."
 npm run -s build
 engine=${1:-debian-20.10}
 bash scripts/setup-test-env.sh "$engine"
-# That engine's docker client, first on PATH (as the tests do).
-export PATH="${GEN_CIRCLE_TEST_STATE:-/var/tmp/gen-circle-test}/engines/$engine/bin:$PATH"
+# That engine's docker client, first on PATH, with its DOCKER_HOST and DOCKER_CONFIG (as the tests do).
+# shellcheck source=/dev/null # written by setup-test-env.sh
+. "${GEN_CIRCLE_TEST_STATE:-/var/tmp/gen-circle-test}/engines/$engine/env"
 cd examples/demo
 node ../../bin/gen-circle.js generate
 export GEN_CIRCLE_STATE=${GEN_CIRCLE_STATE:-/tmp/gen-circle-demo}

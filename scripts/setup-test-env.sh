@@ -8,6 +8,8 @@
 set -euo pipefail
 
 state=${GEN_CIRCLE_TEST_STATE:-/var/tmp/gen-circle-test}
+# Every docker call below names its engine: a caller's DOCKER_HOST or context must not choose it.
+unset DOCKER_HOST DOCKER_CONTEXT
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mkdir -p "$state"
 log() { printf 'setup-test-env: %s\n' "$*" >&2; }
@@ -102,6 +104,8 @@ start_debian_engine() {
     fi
   fi
   ln -sfn "$docker" "$1/docker"
+  mkdir -p "$1/../config"
+  printf 'DOCKER_HOST=unix:///var/run/docker.sock\nDOCKER_CONFIG=%s\n' "$(cd "$1/../config" && pwd)" >"$1/docker-env"
 }
 
 start_engine() { # name: start it, link its client into $state/engines/NAME/bin
@@ -115,8 +119,21 @@ start_engine() { # name: start it, link its client into $state/engines/NAME/bin
       # Never a silent stop: say which engine failed (modern-engine.sh prints its own cause above).
       client=$(bash "$here/modern-engine.sh" start "$store" 9>&-) || { log "starting $1 failed (logs in /var/tmp/gen-circle-engines)"; return 1; }
       ln -sfn "$client/docker" "$bin/docker"
+      cp "$client/docker-env" "$bin/docker-env"
       ;;
   esac
+  # `. $state/engines/NAME/env` in a shell: then `docker` is that engine's client (the tests and
+  # the benchmark read the same two variables from bin/docker-env).
+  # shellcheck disable=SC2016 # $PATH is for the shell that sources the file
+  { printf 'export PATH=%q:"$PATH"\n' "$bin"; sed 's/^/export /' "$bin/docker-env"; } >"$state/engines/$1/env"
+}
+
+engine_docker() { # NAME ARGS...: that engine's client, with its environment
+  local name=$1 line
+  local -a vars=()
+  shift
+  while IFS= read -r line; do vars+=("$line"); done <"$state/engines/$name/bin/docker-env"
+  env "${vars[@]}" "$state/engines/$name/bin/docker" "$@"
 }
 
 start_registry() { # name port [htpasswd]
@@ -157,11 +174,11 @@ start_registry registry-auth 5001 "$state/registry-auth/htpasswd"
 # Base images, per engine: a busybox root file system, imported (nothing can be pulled here), and a
 # service stand-in that really listens (busybox httpd on 8080 serving /www). Both are imported, so
 # no builder is needed: the same on every engine and store.
-base_images() { # docker client
-  local docker=$1 root
-  if ! "$docker" image inspect gen-circle-test/busybox:latest >/dev/null 2>&1 ||
-    ! "$docker" image inspect gen-circle-test/httpd:latest >/dev/null 2>&1; then
-    log "importing gen-circle-test/busybox and gen-circle-test/httpd into $("$docker" version --format '{{.Server.Version}}')"
+base_images() { # engine name
+  local name=$1 root
+  if ! engine_docker "$name" image inspect gen-circle-test/busybox:latest >/dev/null 2>&1 ||
+    ! engine_docker "$name" image inspect gen-circle-test/httpd:latest >/dev/null 2>&1; then
+    log "importing gen-circle-test/busybox and gen-circle-test/httpd into $(engine_docker "$name" version --format '{{.Server.Version}}')"
     root=$(mktemp -d "$state/base-root.XXXXXX")
     mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/root" "$root/www"
     chmod 1777 "$root/tmp"
@@ -171,9 +188,9 @@ base_images() { # docker client
     done
     printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$root/etc/passwd"
     printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
-    tar -C "$root" --exclude=./www -c . | "$docker" import -c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' - gen-circle-test/busybox:latest >/dev/null
+    tar -C "$root" --exclude=./www -c . | engine_docker "$name" import -c 'ENV PATH=/bin' -c 'CMD ["/bin/sh"]' - gen-circle-test/busybox:latest >/dev/null
     echo "hello from kv" >"$root/www/hello"
-    tar -C "$root" -c . | "$docker" import -c 'ENV PATH=/bin' -c 'EXPOSE 8080' \
+    tar -C "$root" -c . | engine_docker "$name" import -c 'ENV PATH=/bin' -c 'EXPOSE 8080' \
       -c 'CMD ["httpd", "-f", "-p", "8080", "-h", "/www"]' - gen-circle-test/httpd:latest >/dev/null
     rm -rf "$root"
   fi
@@ -181,7 +198,7 @@ base_images() { # docker client
 
 for e in "${engines[@]}"; do
   start_engine "$e"
-  base_images "$state/engines/$e/bin/docker"
-  log "ready: $e ($("$state/engines/$e/bin/docker" version --format '{{.Server.Version}}'))"
+  base_images "$e"
+  log "ready: $e ($(engine_docker "$e" version --format '{{.Server.Version}}'))"
 done
 log "registries on 127.0.0.1:5000 and :5001"

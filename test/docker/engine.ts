@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../helpers.js";
 
@@ -32,6 +32,26 @@ export const ENGINE_BIN = join(TEST_STATE, "engines", ENGINE, "bin");
 /** The engine under test's client. */
 export const DOCKER = join(ENGINE_BIN, "docker");
 export const docker = (...args: string[]) => run(DOCKER, args);
+/**
+ * The engine's DOCKER_HOST and DOCKER_CONFIG (bin/docker-env, written by scripts/setup-test-env.sh),
+ * set in this process's environment: every command a test starts (the scripts, the helpers,
+ * `gen-circle run`) then reaches the engine under test and its plugins, and a caller's own
+ * settings none. `docker` itself is the engine's CLI, not a wrapper. In a test worker (started
+ * after the global setup wrote the file) a missing file is an error.
+ */
+function useEngineEnv(): void {
+  const file = join(ENGINE_BIN, "docker-env");
+  if (!existsSync(file)) {
+    if (process.env.VITEST_WORKER_ID) throw new Error(`${file} is missing: run scripts/setup-test-env.sh ${ENGINE}`);
+    return;
+  }
+  delete process.env.DOCKER_CONTEXT;
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    const m = /^(DOCKER_HOST|DOCKER_CONFIG)=(.+)$/.exec(line);
+    if (m) process.env[m[1]] = m[2];
+  }
+}
+useEngineEnv();
 /** PATH with the engine's client first. */
 export const ENGINE_PATH = `${ENGINE_BIN}:${process.env.PATH}`;
 /**
