@@ -74,6 +74,8 @@ export interface Image {
   target?: string;
   buildArgs: [string, string][];
   hash: string[];
+  /** a BuildKit build attaches its provenance attestation (BuildKit's default; ours: false) */
+  provenance: boolean;
   test?: Test;
   services: Service[];
   selfTest: string[];

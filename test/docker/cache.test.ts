@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { cli, run } from "../helpers.js";
-import { ENGINE_PATH } from "./engine.js";
+import { DOCKER, docker, ENGINE_PATH } from "./engine.js";
 import { archiveOk, ENGINE, EXT, leftovers, Project, TRANSPORT } from "./project.js";
 
 // DESIGN promises 1-5 on a real engine, by running the generated scripts as CircleCI's jobs do:
@@ -262,6 +262,63 @@ describe(`save-load cache on ${ENGINE}`, () => {
       ),
     );
     // A restored cache that the build did use says nothing (test 3 holds that on every engine).
+  });
+
+  it("8. buildx by its own path where docker is the CLI itself, through docker where docker is a wrapper script; no provenance unless asked", () => {
+    // Test 7 left an archive no builder here can use: a cache of this build's own first.
+    rmSync(join(p.state, "cache/app"), { recursive: true, force: true });
+    p.freshEngine();
+    p.newCommit();
+    const key = p.script("image.sh", ["key", "app"]);
+    ok(key);
+    // The Docker 28 lanes' buildx is the plugin in DOCKER_CONFIG (test/docker/engine.ts).
+    const buildx = join(process.env.DOCKER_CONFIG!, "cli-plugins/docker-buildx");
+    if (ENGINE === "debian-20.10") expect(key.stderr).not.toContain("buildx run as");
+    else expect(key.stderr).toContain(`buildx run as ${buildx})`);
+    ok(p.script("image.sh", ["warm", "app"]));
+
+    // A script named docker first on PATH (it may add flags buildx would not see): docker runs buildx.
+    const bin = join(p.state, "wrapper-bin");
+    const calls = join(p.state, "wrapper-calls");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, "docker"), `#!/bin/sh\necho "$*" >> '${calls}'\nexec '${DOCKER}' "$@"\n`, { mode: 0o755 });
+    const wrapped = { PATH: `${bin}:${ENGINE_PATH}` };
+    p.freshEngine();
+    p.newCommit();
+    const k2 = p.script("image.sh", ["key", "app"], wrapped);
+    ok(k2);
+    expect(k2.stderr).not.toContain("buildx run as");
+    const ready = p.script("image.sh", ["ready", "app"], wrapped);
+    ok(ready);
+    expect(ready.stdout + ready.stderr).not.toMatch(INSTALL);
+    expect(ready.stderr).not.toContain("warning:");
+    const builds = readFileSync(calls, "utf8")
+      .split("\n")
+      .filter((l) => / build /.test(` ${l} `));
+    expect(builds).toHaveLength(1);
+    expect(builds[0]).toMatch(ENGINE === "debian-20.10" ? /^build / : /^buildx build --load /);
+
+    if (ENGINE === "docker-28-containerd") {
+      // (The image's name as the spec has it now: test 6 renamed it.)
+      const spec = () => parse(readFileSync(join(p.dir, "gen-circle.yml"), "utf8"));
+      // The containerd store holds attestations: an image index with one, a plain manifest without.
+      const mediaType = () => {
+        const r = docker("image", "inspect", "--format", "{{.Descriptor.MediaType}}", `${spec().image.name}:ci-${p.env.CIRCLE_SHA1}`);
+        expect(r.status, r.stderr).toBe(0);
+        return r.stdout.trim();
+      };
+      expect(mediaType()).not.toMatch(/index/);
+      p.writeSpec({
+        ...parse(readFileSync(join(p.dir, "gen-circle.yml"), "utf8")),
+        image: { ...parse(readFileSync(join(p.dir, "gen-circle.yml"), "utf8")).image, provenance: true },
+      });
+      p.newCommit();
+      ok(p.script("image.sh", ["key", "app"]));
+      const withProvenance = p.script("image.sh", ["ready", "app"]);
+      ok(withProvenance);
+      expect(withProvenance.stdout + withProvenance.stderr).not.toMatch(INSTALL);
+      expect(mediaType()).toBe("application/vnd.oci.image.index.v1+json");
+    }
   });
 
   it("leaves no containers or networks behind", () => {

@@ -45,3 +45,18 @@ describe("per-image tables", () => {
     for (const t of tables) expect(t.ids, t.file).toEqual(ids);
   });
 });
+
+describe("image.provenance", () => {
+  // The build adds --provenance=false to buildx builds unless GC_PROVENANCE=true (the Docker
+  // tests show the attestation there or not on the containerd store).
+  const lib = async (extra: string) => {
+    const { files, diagnostics } = await generate(`version: 1\nimage:\n  name: a/b\n${extra}test: make test\n`);
+    expect(diagnostics).toEqual([]);
+    return files.find((f) => f.path.endsWith("/lib.sh"))!.content;
+  };
+  it("is false by default, and true when the spec says so", async () => {
+    expect(await lib("")).not.toContain("GC_PROVENANCE=true");
+    expect(await lib("")).toContain("GC_PROVENANCE=false");
+    expect(await lib("  provenance: true\n")).toMatch(/^ {6}GC_PROVENANCE=true$/m);
+  });
+});

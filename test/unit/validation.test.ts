@@ -26,6 +26,7 @@ const cases: { name: string; spec: string; code: string; at: string; says?: RegE
   { name: "missing key", spec: "image: a/b\ndeploy:\n  registry: docker.io\n", code: "GC1004", at: "3:3", says: /needs the key 'rules'/ },
   { name: "enum with suggestion", spec: "image: a/b\ncache: registy\n", code: "GC1003", at: "2:8", says: /Did you mean 'registry'/ },
   { name: "version", spec: "version: 2\nimage: a/b\n", code: "GC1005", at: "1:10" },
+  { name: "provenance not a boolean", spec: "image:\n  name: a/b\n  provenance: yes please\n", code: "GC1003", at: "3:15", says: /must be a boolean/ },
   {
     name: "version as a string",
     spec: 'version: "1"\nimage: a/b\n',

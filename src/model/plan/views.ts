@@ -26,6 +26,7 @@ export interface ImageView {
   context: string;
   target: string;
   buildArgs: { key: string; value: string }[];
+  provenance: boolean;
   hashPatterns: string[];
   salt: string;
   cacheRepository: string;
@@ -79,6 +80,7 @@ export function imageView(img: Image): ImageView {
     context: img.context,
     target: img.target ?? "",
     buildArgs: kv(img.buildArgs),
+    provenance: img.provenance,
     hashPatterns: img.hash,
     salt: hashSalt(img),
     cacheRepository: img.cacheRepository ?? "",

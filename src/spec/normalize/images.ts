@@ -111,6 +111,7 @@ export function normalizeImages(raw: ProjectSpec, r: Reporter, options: Normaliz
       target: ri.target,
       buildArgs: entries(ri.build_args),
       hash: hashPatterns.map((h) => h.replace(/^\.\//, "")),
+      provenance: ri.provenance ?? false,
       test: testRaw === undefined ? undefined : normalizeTest(testRaw, testPath),
       services: normalizeServices(servicesRaw ?? {}, servicesPath),
       selfTest: own?.self_test ?? raw.self_test ?? [],

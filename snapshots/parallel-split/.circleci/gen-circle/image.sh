@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:f58cdac4c057a091554c6a80e45d5185918d05b58893e2075d08b9ce9793df2b
+# gen-circle-checksum: sha256:43d0b6a6843e7b3502218c82f7858d7173f2e0c6d497fb96a17900c80f3e7a53
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: save-load.
@@ -26,14 +26,19 @@ build_log="$GC_STATE/build/$GC_ID.log"
 
 # build [CACHE-FROM...]: build this commit's image, reusing layers of the given --cache-from
 # sources (images, registry references or type=local folders). Extra build options in build_opts;
-# the docker command in build_cmd; inline_cache=false leaves out the inline cache metadata.
+# the command in build_cmd (buildx=true: a buildx build); inline_cache=false leaves out the inline
+# cache metadata.
 build_opts=()
-build_cmd=(build)
+build_cmd=(docker build)
+buildx=false
 inline_cache=true
 build() {
   local -a args=("${build_cmd[@]}" --file "$GC_ROOT/$GC_DOCKERFILE" --tag "$GC_COMMIT_REF")
   # BuildKit reuses a --cache-from image's layers only when it carries inline cache metadata.
   [ "$inline_cache" = false ] || args+=(--build-arg BUILDKIT_INLINE_CACHE=1)
+  # No provenance attestation unless the spec asks for one (image.provenance): buildx attaches one
+  # by default where the store can hold it, at about 0.2 s a build (measured on the example).
+  [ "$buildx" = false ] || [ "$GC_PROVENANCE" = true ] || args+=(--provenance=false)
   args+=("${GC_BUILD_ARGS[@]}" "${build_opts[@]}")
   [ -z "$GC_TARGET" ] || args+=(--target "$GC_TARGET")
   local from
@@ -43,7 +48,7 @@ build() {
   gc_log "building $GC_COMMIT_REF${1:+ (reusing layers of $*)}"
   mkdir -p "${build_log%/*}"
   # Plain progress: each step says whether it came from the cache (read by check_reuse).
-  BUILDKIT_PROGRESS=plain docker "${args[@]}" "$GC_ROOT/$GC_CONTEXT" 2>&1 | tee "$build_log"
+  BUILDKIT_PROGRESS=plain "${args[@]}" "$GC_ROOT/$GC_CONTEXT" 2>&1 | tee "$build_log"
   gc_log "built in $(gc_since "$start")"
 }
 
@@ -100,12 +105,27 @@ if [ "$cmd" != key ] && [ -s "$key_file" ]; then
       transport) GC_TRANSPORT=$value ;;
     esac
   done <"$key_file"
-  GC_ENGINE=$(cat "$key_file.engine" 2>/dev/null || echo "engine not recorded")
+  GC_ENGINE="engine not recorded"
+  GC_BUILDX=
+  { IFS= read -r GC_ENGINE && IFS= read -r GC_BUILDX; } <"$key_file.engine" 2>/dev/null || true
+fi
+if [ "$cmd" = key ]; then
+  # Whether this hash's cache image is in the engine already (a local run; a machine that keeps
+  # its images): asked beside docker info, so that ready need not ask (each docker call costs).
+  mkdir -p "${key_file%/*}"
+  { if docker image inspect "$cache_ref" >/dev/null 2>&1; then echo "$hash yes"; else echo "$hash no"; fi; } >"$key_file.present.tmp" &
+  present_pid=$!
 fi
 gc_engine
 # With buildx, its own command (the `docker build` alias looks the plugin up once more: 0.1 s a
-# build, measured), and --load, so that the image lands in the engine whatever the default builder.
-case "$GC_ENGINE" in *", buildx"*) build_cmd=(buildx build --load) ;; esac
+# build, measured), by its path where gc_engine found it, and --load, so that the image lands in
+# the engine whatever the default builder.
+if [ -n "${GC_BUILDX:-}" ]; then
+  build_cmd=("$GC_BUILDX" build --load)
+  buildx=true
+else
+  case "$GC_ENGINE" in *", buildx"*) build_cmd=(docker buildx build --load) buildx=true ;; esac
+fi
 # No inline cache metadata where BuildKit's own records are the cache: the metadata costs 0.1 s or
 # more a build (measured on the example) and nothing reads it.
 [ "$GC_TRANSPORT" != buildkit ] || inline_cache=false
@@ -231,6 +251,15 @@ write_marker() { # after the archive: a marker never promises an archive that wa
   mv "$marker.tmp" "$marker"
 }
 
+in_engine() { # is the cache image of this hash in the engine? (as key found it, else asked now)
+  local h answer
+  if [ -s "$key_file.present" ] && read -r h answer <"$key_file.present" && [ "$h" = "$hash" ]; then
+    [ "$answer" = yes ]
+  else
+    docker image inspect "$cache_ref" >/dev/null 2>&1
+  fi
+}
+
 prepare_cache_dir() {
   mkdir -p "$cache_dir"
   rm -f "$cache_dir"/*.partial.* # left by a killed save: never trusted
@@ -248,11 +277,13 @@ case "$cmd" in
     printf 'hash %s\ntransport %s\n' "$hash" "$GC_TRANSPORT" >"$key_file.tmp"
     mv "$key_file.tmp" "$key_file"
     # Beside it, not in it: an engine upgrade must not change the key.
-    printf '%s\n' "$GC_ENGINE" >"$key_file.engine"
+    printf '%s\n%s\n' "$GC_ENGINE" "$GC_BUILDX" >"$key_file.engine"
+    wait "$present_pid" || true
+    mv "$key_file.present.tmp" "$key_file.present"
     # The machine's architecture, in every cache key instead of CircleCI's {{ arch }} (which has
     # the CPU model: two hosts of one architecture would not share a cache).
     uname -s -m >"${key_file%/*}/machine"
-    gc_log "hash $hash; cache transport on this engine: $GC_TRANSPORT ($GC_ENGINE); machine $(uname -s -m)"
+    gc_log "hash $hash; cache transport on this engine: $GC_TRANSPORT ($GC_ENGINE${GC_BUILDX:+; buildx run as $GC_BUILDX}); machine $(uname -s -m)"
     ;;
   built)
     # The marker (saved after the archive, under the same hash and transport) says the cache
@@ -294,7 +325,7 @@ case "$cmd" in
     restored=
     if [ "$GC_TRANSPORT" = none ]; then
       no_transport
-    elif [ "$GC_TRANSPORT" = image ] && docker image inspect "$cache_ref" >/dev/null 2>&1; then
+    elif [ "$GC_TRANSPORT" = image ] && in_engine; then
       reuse=("$cache_ref") # already in this engine (a local run): no load needed
       restored="$cache_ref, already in the engine"
     elif found=$(archive_for "$hash"); then

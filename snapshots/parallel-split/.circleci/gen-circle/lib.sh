@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:becb7c9676dada01031825d24a2130999c9b28c4a9e46c2faf3e92f0114754cd
+# gen-circle-checksum: sha256:7b96bc7a8aa747d0223b483247ddd8ac3fe0e42626853e089100b393ee448b16
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -56,6 +56,7 @@ gc_image() {
   GC_ID=$1
   GC_BUILD_ARGS=()
   GC_TARGET=
+  GC_PROVENANCE=false
   case "$GC_ID" in
     'api')
       GC_NAME='registry.example.com/shop/api'
@@ -66,7 +67,14 @@ gc_image() {
     *) gc_die "unknown image '$GC_ID' (known: $GC_IMAGES)" ;;
   esac
   GC_COMMIT_REF="$GC_NAME:ci-$(gc_sha)"
-  export GC_ID GC_NAME GC_DOCKERFILE GC_CONTEXT GC_TARGET GC_CACHE_REPO GC_COMMIT_REF
+  export GC_ID GC_NAME GC_DOCKERFILE GC_CONTEXT GC_TARGET GC_PROVENANCE GC_CACHE_REPO GC_COMMIT_REF
+}
+
+# Whether a file is a script (#!): a command that may not be what it wraps.
+gc_is_script() {
+  local magic=
+  IFS= read -r -n 2 magic <"$1" 2>/dev/null || true
+  [ "$magic" = '#!' ]
 }
 
 # What reuses cached layers on this engine (GC_TRANSPORT), found out once per script:
@@ -81,11 +89,15 @@ gc_image() {
 # shellcheck disable=SC2034 # read by the scripts that source this file
 gc_engine() {
   [ -z "${GC_TRANSPORT:-}" ] || return 0
-  local status
+  local status buildx_path
   # One call (each costs 0.1 s with a current client): the engine, its store, and the client's
-  # working plugins (buildx among them: what `docker buildx version` would tell, for free).
-  status=$(docker info --format '{{.ServerVersion}} {{json .DriverStatus}} plugins:{{range .ClientInfo.Plugins}}{{if not .Err}} {{.Name}}{{end}}{{end}} ' 2>/dev/null) ||
+  # working plugins (buildx among them: what `docker buildx version` would tell, for free), with
+  # buildx's path last (a path may hold spaces).
+  status=$(docker info --format '{{.ServerVersion}} {{json .DriverStatus}} plugins:{{range .ClientInfo.Plugins}}{{if not .Err}} {{.Name}}{{end}}{{end}} buildx-path:{{range .ClientInfo.Plugins}}{{if and (not .Err) (eq .Name "buildx")}}{{.Path}}{{end}}{{end}}' 2>/dev/null) ||
     gc_die "the Docker engine does not answer (docker info failed)"
+  buildx_path=${status##* buildx-path:}
+  status=${status% buildx-path:*}
+  status+=" "
   GC_ENGINE="Docker ${status%% *}"
   case "$status" in
     *io.containerd.snapshotter*)
@@ -110,6 +122,19 @@ gc_engine() {
       if [[ $major =~ ^[0-9]+$ ]] && [ "$major" -ge 23 ] && [ "${DOCKER_BUILDKIT:-}" != 0 ] &&
         [[ ${status##* plugins:} == *" buildx "* ]]; then
         GC_ENGINE+=", buildx"
+      fi
+      ;;
+  esac
+  # buildx run by its own path where builds go through it: `docker buildx build` first runs the
+  # plugin to read its metadata, then again to build (0.2 s a build with a current client,
+  # measured). Only where `docker` is the CLI itself, which hands buildx nothing but the
+  # environment and config that buildx reads as well: a wrapper script may add flags (-H,
+  # --context) that buildx gets only through it, so there docker runs it.
+  GC_BUILDX=
+  case "$GC_ENGINE" in
+    *", buildx"*)
+      if [ -n "$buildx_path" ] && [ -x "$buildx_path" ] && ! gc_is_script "$(command -v docker)"; then
+        GC_BUILDX=$buildx_path
       fi
       ;;
   esac
