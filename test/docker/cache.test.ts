@@ -275,6 +275,12 @@ describe(`save-load cache on ${ENGINE}`, () => {
     const buildx = join(process.env.DOCKER_CONFIG!, "cli-plugins/docker-buildx");
     if (ENGINE === "debian-20.10") expect(key.stderr).not.toContain("buildx run as");
     else expect(key.stderr).toContain(`buildx run as ${buildx})`);
+    // TLS settings in the environment (remote docker over tcp), which buildx run by itself ignores:
+    // docker runs it. (DOCKER_CERT_PATH alone turns no TLS on for docker here.)
+    const tls = p.script("image.sh", ["key", "app"], { DOCKER_CERT_PATH: join(p.state, "no-certs") });
+    ok(tls);
+    expect(tls.stderr).not.toContain("buildx run as");
+    ok(p.script("image.sh", ["key", "app"]));
     ok(p.script("image.sh", ["warm", "app"]));
 
     // A script named docker first on PATH (it may add flags buildx would not see): docker runs buildx.

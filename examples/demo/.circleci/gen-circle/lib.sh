@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:0556f4ddf0318f087ea44757601f1c95702637666f11ec129e9298f08c418eed
+# gen-circle-checksum: sha256:2e55715695d36e0a1943f4caab414aebacdfd3c94928e00f40a0abcc9d33b539
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -129,11 +129,14 @@ gc_engine() {
   # plugin to read its metadata, then again to build (0.2 s a build with a current client,
   # measured). Only where `docker` is the CLI itself, which hands buildx nothing but the
   # environment and config that buildx reads as well: a wrapper script may add flags (-H,
-  # --context) that buildx gets only through it, so there docker runs it.
+  # --context) that buildx gets only through it, so there docker runs it. And not with TLS
+  # settings in the environment (a remote engine over tcp): buildx run by itself ignores
+  # DOCKER_TLS_VERIFY and DOCKER_CERT_PATH (docker/compose#12679), which docker hands to it.
   GC_BUILDX=
   case "$GC_ENGINE" in
     *", buildx"*)
-      if [ -n "$buildx_path" ] && [ -x "$buildx_path" ] && ! gc_is_script "$(command -v docker)"; then
+      if [ -n "$buildx_path" ] && [ -x "$buildx_path" ] && ! gc_is_script "$(command -v docker)" &&
+        [ -z "${DOCKER_TLS_VERIFY:-}${DOCKER_CERT_PATH:-}${DOCKER_TLS:-}" ]; then
         GC_BUILDX=$buildx_path
       fi
       ;;
