@@ -13,7 +13,12 @@
 //    run, the machine starts and the bytes restored (what CircleCI charges for), per job and in all.
 //    Each run starts from a fresh engine; `gen-circle run` gives each job a /tmp of its own, as
 //    CircleCI gives each a new machine.
+//  - the fixed part of a warm run (warm minus its round's floor) and what one start of the engine's
+//    docker client costs, with its slowest Go package init (a warm run starts the client more often
+//    than the floor does: that cost does not shrink with the image).
 // Usage: npm run bench:pipeline [-- ENGINE...]   (default: every engine; BENCH_RUNS=5)
+//   BENCH_EXTRA_MB=N adds an N MB dependency to the example (a larger image: the same fixed cost
+//   against a longer floor), and leaves out the compression table and the pipeline shape.
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,6 +27,9 @@ const root = new URL("..", import.meta.url).pathname;
 const ALL = ["debian-20.10", "docker-28-overlay2", "docker-28-containerd"];
 const engines = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const EXTRA_MB = Number(process.env.BENCH_EXTRA_MB ?? 0);
+// The example's dependencies, with the extra one; and a line that makes this run's hash its own.
+const requirements = (dir) => readFileSync(join(dir, "requirements.txt"), "utf8") + (EXTRA_MB > 0 ? `bigdeps ${EXTRA_MB}\n` : "") + `# bench ${Date.now()}\n`;
 const TEST_STATE = process.env.GEN_CIRCLE_TEST_STATE ?? "/var/tmp/gen-circle-test";
 // The benchmark's folders: outside /tmp, which each job of a `gen-circle run` has of its own.
 const WORK = join(TEST_STATE, "bench");
@@ -62,7 +70,7 @@ function bench(engine, first) {
   cpSync(join(root, "examples/demo"), dir, { recursive: true, filter: (s) => !s.includes("/.circleci") });
   const name = `localhost:5000/gc-bench/app`;
   writeFileSync(join(dir, "gen-circle.yml"), readFileSync(join(dir, "gen-circle.yml"), "utf8").replace(/name: .*/, `name: ${name}`));
-  writeFileSync(join(dir, "requirements.txt"), readFileSync(join(dir, "requirements.txt"), "utf8") + `# bench ${Date.now()}\n`);
+  writeFileSync(join(dir, "requirements.txt"), requirements(dir));
   sh(`cd ${dir} && node ${root}/bin/gen-circle.js generate`);
   const state = mkdtempSync(join(WORK, "state-")); // outside the build context, as /tmp/gen-circle on CI
   const S = `${dir}/.circleci/gen-circle`;
@@ -96,10 +104,15 @@ function bench(engine, first) {
     fresh();
     rounds.warm.push(pipeline());
     fresh();
-    // A change to the code only, taken back after: the next warm run builds what cold saved.
-    writeFileSync(join(dir, "src/marker"), `change ${commit}\n`);
+    // A change to the code only, a file of its own, taken back after with the folder's times: the
+    // next warm run builds the tree cold saved. (This once wrote over and removed the example's
+    // src/marker, so every warm run after the first was a code change under another name.)
+    const src = join(dir, "src");
+    sh(`touch -r ${src} ${state}/src-times`); // touch -r keeps the nanoseconds a Date would round
+    writeFileSync(join(src, "bench-change"), `change ${commit}\n`);
     rounds.codeChange.push(pipeline());
-    rmSync(join(dir, "src/marker"));
+    rmSync(join(src, "bench-change"));
+    sh(`touch -r ${state}/src-times ${src}`);
   }
   const warm = mid(rounds.warm);
   const codeChange = mid(rounds.codeChange);
@@ -108,6 +121,7 @@ function bench(engine, first) {
   const fmt = (xs) => xs.map((x) => x.toFixed(2)).join(" ");
   console.log(`${engine}: rounds (s): floor ${fmt(rounds.floor)}; warm ${fmt(rounds.warm)}; code change ${fmt(rounds.codeChange)}`);
   const warmX = mid(rounds.warm.map((w, i) => w / rounds.floor[i]));
+  const fixed = mid(rounds.warm.map((w, i) => w - rounds.floor[i]));
   const codeChangeX = mid(rounds.codeChange.map((c, i) => c / rounds.floor[i]));
   const pack = archive.endsWith(".zst") ? "zstd -3 -T0 -q" : "gzip -1";
   // Cold's parts: a bare build from scratch, then the cache save of this engine's transport.
@@ -136,8 +150,17 @@ function bench(engine, first) {
   seed();
   const seedWarm = median(() => (fresh(), seed()));
 
+  // One start of this engine's client, and its package inits (Go's inittrace): the warm path starts
+  // the client (or buildx, a Go program of the same make) a few times more than the floor does.
+  const cliStart = median(() => sh("docker --version >/dev/null"));
+  const inits = [...out("GODEBUG=inittrace=1 docker --version 2>&1 >/dev/null").matchAll(/^init (\S+) @[\d.]+ ms, ([\d.]+) ms clock/gm)].map((m) => ({
+    pkg: m[1],
+    ms: Number(m[2]),
+  }));
+  const slowestInit = inits.sort((a, b) => b.ms - a.ms)[0];
+
   let comp = [];
-  if (first) {
+  if (first && EXTRA_MB === 0) {
     const ref = `${name}:plain`;
     const options = [
       ["none (tar)", "cat", "cat"],
@@ -167,7 +190,10 @@ function bench(engine, first) {
   rmSync(dir, { recursive: true, force: true });
   rmSync(state, { recursive: true, force: true });
   fresh();
-  return { engine, version, transport, imageMb, archiveMb, cold, warm, codeChange, floor, warmX, codeChangeX, buildOnly, saveOnly, seedWarm, comp };
+  return {
+    ...{ engine, version, transport, imageMb, archiveMb, cold, warm, codeChange, floor, warmX, codeChangeX, fixed },
+    ...{ buildOnly, saveOnly, seedWarm, comp, cliStart, slowestInit },
+  };
 }
 
 // Warm `gen-circle run` of the example with the given parallelism: the summary's cost lines.
@@ -185,7 +211,7 @@ function shape(engine, parallelism) {
     .replace(/name: .*/, `name: ${name}`)
     .replace(/^test:\n/m, `test:\n  parallelism: ${parallelism}\n`);
   writeFileSync(join(dir, "gen-circle.yml"), spec);
-  writeFileSync(join(dir, "requirements.txt"), readFileSync(join(dir, "requirements.txt"), "utf8") + `# bench ${Date.now()}\n`);
+  writeFileSync(join(dir, "requirements.txt"), requirements(dir));
   const cache = mkdtempSync(join(WORK, "runcache-"));
   sh(
     `cd ${dir} && git init -q -b bench && node ${root}/bin/gen-circle.js generate >/dev/null && git add -A && git -c user.email=b@b -c user.name=bench commit -qm bench`,
@@ -205,11 +231,12 @@ function shape(engine, parallelism) {
 }
 
 const results = engines.map((e, i) => bench(e, i === 0));
-const shapes = engines.map((e) => ({ engine: e, runs: [1, 4].map((p) => shape(e, p)) }));
+const shapes = EXTRA_MB > 0 ? [] : engines.map((e) => ({ engine: e, runs: [1, 4].map((p) => shape(e, p)) }));
 const s = (x) => `${x.toFixed(2)} s`;
 const cols = results.map((r) => r.engine);
 const row = (label, cells) => console.log(`| ${label.padEnd(42)} | ${cells.map((c, i) => c.padEnd(Math.max(cols[i].length, 24))).join(" | ")} |`);
-console.log(`\nexample image: ${results[0].imageMb.toFixed(0)} MB (examples/demo); median of ${RUNS} on a fresh engine each\n`);
+const extra = EXTRA_MB > 0 ? `, with an extra ${EXTRA_MB} MB dependency (BENCH_EXTRA_MB)` : "";
+console.log(`\nexample image: ${results[0].imageMb.toFixed(0)} MB (examples/demo${extra}); median of ${RUNS} on a fresh engine each\n`);
 row("pipeline image steps", cols);
 row(
   "-".repeat(42),
@@ -231,6 +258,16 @@ const warmOk = (r) => r.warmX <= 1.3;
 row(
   "warm (x: against its round's floor)",
   results.map((r) => `${s(r.warm)} = ${r.warmX.toFixed(2)}x floor ${warmOk(r) ? "met" : "MISSED"}`),
+);
+row(
+  "  fixed part: warm - its round's floor",
+  results.map((r) => s(r.fixed)),
+);
+row(
+  "  one docker client start (slowest init)",
+  results.map(
+    (r) => `${(r.cliStart * 1000).toFixed(0)} ms (${r.slowestInit ? `${r.slowestInit.pkg.split("/").slice(-1)[0]} ${r.slowestInit.ms.toFixed(0)} ms` : "n/a"})`,
+  ),
 );
 row(
   "code change",
@@ -261,12 +298,12 @@ if (comp.length) {
     );
   }
 }
-console.log("\npipeline shape: a warm `gen-circle run` of the example (branch bench: no deploy jobs)\n");
+if (shapes.length) console.log("\npipeline shape: a warm `gen-circle run` of the example (branch bench: no deploy jobs)\n");
 for (const { engine, runs } of shapes) {
   for (const r of runs) {
     console.log(`${engine}, parallelism ${r.parallelism}: ${r.total}`);
     for (const j of r.jobs) console.log(`  ${j.trim()}`);
   }
 }
-console.log("target for parallelism 1: one machine start per image before the tests end, and the archive restored once");
+if (shapes.length) console.log("target for parallelism 1: one machine start per image before the tests end, and the archive restored once");
 if (!results.every((r) => warmOk(r) && coldOk(r))) process.exitCode = 1;
