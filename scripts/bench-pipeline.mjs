@@ -80,9 +80,12 @@ function bench(engine, first) {
     sh(`docker images --format '{{.Repository}}:{{.Tag}}' | grep '^${name}:' | xargs -r docker rmi -f >/dev/null; docker builder prune -af >/dev/null`);
     sh("sync");
   };
+  // The three steps, each timed (their sum is the run's time; bash's own start is in each).
+  let steps = [];
   const pipeline = () => {
     const e = { ...penv, CIRCLE_SHA1: `bench${++commit}` };
-    return sh(`${S}/image.sh key app 2>/dev/null && ${S}/image.sh ready app >/dev/null 2>&1 && ${S}/image.sh save app >/dev/null 2>&1`, e);
+    steps = ["key", "ready", "save"].map((step) => sh(`${S}/image.sh ${step} app >/dev/null 2>&1`, e));
+    return steps.reduce((a, b) => a + b, 0);
   };
 
   fresh();
@@ -97,12 +100,13 @@ function bench(engine, first) {
   // Warm, code change and the floor (the archive's own bytes restored into this engine: decompress
   // + docker load), taken in turns, each on a fresh engine: this machine's speed drifts by 20 %
   // and more over minutes, and measured one after the other the ratios took that drift in.
-  const rounds = { warm: [], codeChange: [], floor: [] };
+  const rounds = { warm: [], codeChange: [], floor: [], warmSteps: [] };
   for (let i = 0; i < RUNS; i++) {
     fresh();
     rounds.floor.push(sh(`${unpack} ${archive} | docker load -q >/dev/null`));
     fresh();
     rounds.warm.push(pipeline());
+    rounds.warmSteps.push(steps);
     fresh();
     // A change to the code only, a file of its own, taken back after with the folder's times: the
     // next warm run builds the tree cold saved. (This once wrote over and removed the example's
@@ -122,6 +126,11 @@ function bench(engine, first) {
   console.log(`${engine}: rounds (s): floor ${fmt(rounds.floor)}; warm ${fmt(rounds.warm)}; code change ${fmt(rounds.codeChange)}`);
   const warmX = mid(rounds.warm.map((w, i) => w / rounds.floor[i]));
   const fixed = mid(rounds.warm.map((w, i) => w - rounds.floor[i]));
+  // Where the fixed part is: key, ready beyond its round's floor (the load in it is the floor's
+  // work), save.
+  const warmKey = mid(rounds.warmSteps.map((t) => t[0]));
+  const warmReadyOver = mid(rounds.warmSteps.map((t, i) => t[1] - rounds.floor[i]));
+  const warmSave = mid(rounds.warmSteps.map((t) => t[2]));
   const codeChangeX = mid(rounds.codeChange.map((c, i) => c / rounds.floor[i]));
   const pack = archive.endsWith(".zst") ? "zstd -3 -T0 -q" : "gzip -1";
   // Cold's parts: a bare build from scratch, then the cache save of this engine's transport.
@@ -192,7 +201,7 @@ function bench(engine, first) {
   fresh();
   return {
     ...{ engine, version, transport, imageMb, archiveMb, cold, warm, codeChange, floor, warmX, codeChangeX, fixed },
-    ...{ buildOnly, saveOnly, seedWarm, comp, cliStart, slowestInit },
+    ...{ buildOnly, saveOnly, seedWarm, comp, cliStart, slowestInit, warmKey, warmReadyOver, warmSave },
   };
 }
 
@@ -262,6 +271,10 @@ row(
 row(
   "  fixed part: warm - its round's floor",
   results.map((r) => s(r.fixed)),
+);
+row(
+  "  key + (ready - floor) + save",
+  results.map((r) => `${s(r.warmKey)} + ${s(r.warmReadyOver)} + ${s(r.warmSave)}`),
 );
 row(
   "  one docker client start (slowest init)",
