@@ -274,12 +274,23 @@ describe(`save-load cache on ${ENGINE}`, () => {
     // The Docker 28 lanes' buildx is the plugin in DOCKER_CONFIG (test/docker/engine.ts).
     const buildx = join(process.env.DOCKER_CONFIG!, "cli-plugins/docker-buildx");
     if (ENGINE === "debian-20.10") expect(key.stderr).not.toContain("buildx run as");
-    else expect(key.stderr).toContain(`buildx run as ${buildx})`);
+    else expect(key.stderr).toContain(`buildx run as ${buildx};`);
+    // Asked over the engine's API socket (DOCKER_HOST is unix:// here), with the same answer that
+    // docker info gives: the key, the engine and whether the cache image is there.
+    const socket = process.env.DOCKER_HOST?.replace(/^unix:\/\//, "") || "/var/run/docker.sock";
+    expect(key.stderr).toContain(`asked the API socket ${socket})`);
+    const answers = () => ["", ".engine", ".present"].map((f) => readFileSync(join(p.state, `hash/app${f}`), "utf8"));
+    const viaApi = answers();
+    const info = p.script("image.sh", ["key", "app"], { GEN_CIRCLE_ENGINE_API: "0" });
+    ok(info);
+    expect(info.stderr).toContain("asked docker info)");
+    expect(answers()).toEqual(viaApi);
     // TLS settings in the environment (remote docker over tcp), which buildx run by itself ignores:
     // docker runs it. (DOCKER_CERT_PATH alone turns no TLS on for docker here.)
     const tls = p.script("image.sh", ["key", "app"], { DOCKER_CERT_PATH: join(p.state, "no-certs") });
     ok(tls);
     expect(tls.stderr).not.toContain("buildx run as");
+    expect(tls.stderr).toContain("asked docker info)");
     ok(p.script("image.sh", ["key", "app"]));
     ok(p.script("image.sh", ["warm", "app"]));
 
@@ -294,6 +305,7 @@ describe(`save-load cache on ${ENGINE}`, () => {
     const k2 = p.script("image.sh", ["key", "app"], wrapped);
     ok(k2);
     expect(k2.stderr).not.toContain("buildx run as");
+    expect(k2.stderr).toContain("asked docker info)");
     const ready = p.script("image.sh", ["ready", "app"], wrapped);
     ok(ready);
     expect(ready.stdout + ready.stderr).not.toMatch(INSTALL);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:43d0b6a6843e7b3502218c82f7858d7173f2e0c6d497fb96a17900c80f3e7a53
+# gen-circle-checksum: sha256:ef81dda78d4c00b43215fa7544122873310f500d7b86128c59409f6e69d4d944
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: save-load.
@@ -111,9 +111,9 @@ if [ "$cmd" != key ] && [ -s "$key_file" ]; then
 fi
 if [ "$cmd" = key ]; then
   # Whether this hash's cache image is in the engine already (a local run; a machine that keeps
-  # its images): asked beside docker info, so that ready need not ask (each docker call costs).
+  # its images): asked beside the engine's probe, so that ready need not ask (each call costs).
   mkdir -p "${key_file%/*}"
-  { if docker image inspect "$cache_ref" >/dev/null 2>&1; then echo "$hash yes"; else echo "$hash no"; fi; } >"$key_file.present.tmp" &
+  { if gc_image_exists "$cache_ref"; then echo "$hash yes"; else echo "$hash no"; fi; } >"$key_file.present.tmp" &
   present_pid=$!
 fi
 gc_engine
@@ -283,7 +283,7 @@ case "$cmd" in
     # The machine's architecture, in every cache key instead of CircleCI's {{ arch }} (which has
     # the CPU model: two hosts of one architecture would not share a cache).
     uname -s -m >"${key_file%/*}/machine"
-    gc_log "hash $hash; cache transport on this engine: $GC_TRANSPORT ($GC_ENGINE${GC_BUILDX:+; buildx run as $GC_BUILDX}); machine $(uname -s -m)"
+    gc_log "hash $hash; cache transport on this engine: $GC_TRANSPORT ($GC_ENGINE${GC_BUILDX:+; buildx run as $GC_BUILDX}; asked $GC_ASKED); machine $(uname -s -m)"
     ;;
   built)
     # The marker (saved after the archive, under the same hash and transport) says the cache
