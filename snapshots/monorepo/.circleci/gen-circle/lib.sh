@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:7bc716334b9d01d090b7d65932fd84c68f306bafd3dadddb9e5bb1928e77d234
+# gen-circle-checksum: sha256:3d9dd269bdf8ad6a76e19fd608a6537e2506c18654df3d0b253fd7af671f8cc4
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -89,17 +89,25 @@ gc_is_script() {
   [ "$magic" = '#!' ]
 }
 
+# Whether the docker on PATH is the CLI itself, with no TLS settings in the environment: where the
+# scripts may go round it (buildx by its own path, the API socket). A wrapper script may add flags
+# (-H, --context) that only it knows; and buildx run by itself ignores DOCKER_TLS_VERIFY and
+# DOCKER_CERT_PATH (docker/compose#12679), which docker hands to it.
+gc_docker_plain() {
+  local docker
+  [ -z "${DOCKER_TLS_VERIFY:-}${DOCKER_CERT_PATH:-}${DOCKER_TLS:-}" ] && docker=$(command -v docker) && ! gc_is_script "$docker"
+}
+
 # The engine's socket, where the scripts may ask the Engine API themselves (curl: 0.02 s, where
 # docker info takes 0.15-0.25 s with Docker 28's client, which starts each CLI plugin to list
 # them): only where the docker on PATH would ask that socket too. That is DOCKER_HOST unset or
-# unix://, no context (DOCKER_CONTEXT, or currentContext in the config), no TLS settings, no extra
-# plugin folders, and docker itself rather than a wrapper script. GEN_CIRCLE_ENGINE_API=0: never.
+# unix://, no context (DOCKER_CONTEXT, or currentContext in the config), no extra plugin folders,
+# and gc_docker_plain. GEN_CIRCLE_ENGINE_API=0: never.
 gc_api_socket() {
-  local host=${DOCKER_HOST:-unix:///var/run/docker.sock} docker
+  local host=${DOCKER_HOST:-unix:///var/run/docker.sock}
   [ "${GEN_CIRCLE_ENGINE_API:-}" != 0 ] && [[ $host == unix://* ]] && [ -S "${host#unix://}" ] || return 1
-  [ -z "${DOCKER_CONTEXT:-}${DOCKER_TLS_VERIFY:-}${DOCKER_CERT_PATH:-}${DOCKER_TLS:-}" ] || return 1
+  [ -z "${DOCKER_CONTEXT:-}" ] && command -v curl >/dev/null && gc_docker_plain || return 1
   ! grep -qs -e '"currentContext"' -e '"cliPluginsExtraDirs"' "${DOCKER_CONFIG:-${HOME:-}/.docker}/config.json" || return 1
-  command -v curl >/dev/null && docker=$(command -v docker) && ! gc_is_script "$docker" || return 1
   printf '%s\n' "${host#unix://}"
 }
 
@@ -122,7 +130,7 @@ gc_image_exists() {
 # means that builds go through `docker build`.)
 # shellcheck disable=SC2034 # GC_ASKED: read by image.sh
 gc_engine_api() {
-  local sock json dir
+  local sock json dir buildx=
   sock=$(gc_api_socket) || return 1
   json=$(curl -fsS --max-time 60 --unix-socket "$sock" http://localhost/info 2>/dev/null) || return 1
   [[ $json =~ \"ServerVersion\":\"([^\"]+)\" ]] || return 1
@@ -131,13 +139,16 @@ gc_engine_api() {
   for dir in "${DOCKER_CONFIG:-${HOME:-}/.docker}/cli-plugins" /usr/local/lib/docker/cli-plugins \
     /usr/local/libexec/docker/cli-plugins /usr/lib/docker/cli-plugins /usr/libexec/docker/cli-plugins; do
     if [ -f "$dir/docker-buildx" ] && [ -x "$dir/docker-buildx" ]; then
-      status+="plugins: buildx buildx-path:$dir/docker-buildx"
-      GC_ASKED="the API socket $sock"
-      return 0
+      buildx=$dir/docker-buildx
+      break
     fi
   done
-  case "$status" in *io.containerd.snapshotter*) return 1 ;; esac
-  status+="plugins: buildx-path:"
+  if [ -n "$buildx" ]; then
+    status+="plugins: buildx buildx-path:$buildx"
+  else
+    case "$status" in *io.containerd.snapshotter*) return 1 ;; esac
+    status+="plugins: buildx-path:"
+  fi
   GC_ASKED="the API socket $sock"
 }
 
@@ -192,16 +203,12 @@ gc_engine() {
   esac
   # buildx run by its own path where builds go through it: `docker buildx build` first runs the
   # plugin to read its metadata, then again to build (0.2 s a build with a current client,
-  # measured). Only where `docker` is the CLI itself, which hands buildx nothing but the
-  # environment and config that buildx reads as well: a wrapper script may add flags (-H,
-  # --context) that buildx gets only through it, so there docker runs it. And not with TLS
-  # settings in the environment (a remote engine over tcp): buildx run by itself ignores
-  # DOCKER_TLS_VERIFY and DOCKER_CERT_PATH (docker/compose#12679), which docker hands to it.
+  # measured). Only where gc_docker_plain: the CLI itself hands buildx nothing but the environment
+  # and config that buildx reads as well.
   GC_BUILDX=
   case "$GC_ENGINE" in
     *", buildx"*)
-      if [ -n "$buildx_path" ] && [ -x "$buildx_path" ] && ! gc_is_script "$(command -v docker)" &&
-        [ -z "${DOCKER_TLS_VERIFY:-}${DOCKER_CERT_PATH:-}${DOCKER_TLS:-}" ]; then
+      if [ -n "$buildx_path" ] && [ -x "$buildx_path" ] && gc_docker_plain; then
         GC_BUILDX=$buildx_path
       fi
       ;;
