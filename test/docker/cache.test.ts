@@ -285,6 +285,7 @@ describe(`save-load cache on ${ENGINE}`, () => {
     ok(info);
     expect(info.stderr).toContain("asked docker info)");
     expect(answers()).toEqual(viaApi);
+    expect(viaApi[2]).toMatch(/ no\n$/); // a fresh engine: the cache image is not there
     // TLS settings in the environment (remote docker over tcp), which buildx run by itself ignores:
     // docker runs it. (DOCKER_CERT_PATH alone turns no TLS on for docker here.)
     const tls = p.script("image.sh", ["key", "app"], { DOCKER_CERT_PATH: join(p.state, "no-certs") });
@@ -293,6 +294,12 @@ describe(`save-load cache on ${ENGINE}`, () => {
     expect(tls.stderr).toContain("asked docker info)");
     ok(p.script("image.sh", ["key", "app"]));
     ok(p.script("image.sh", ["warm", "app"]));
+    // Now it is (warm tagged it): both ways say so.
+    const present = () => readFileSync(join(p.state, "hash/app.present"), "utf8");
+    ok(p.script("image.sh", ["key", "app"]));
+    expect(present()).toMatch(/ yes\n$/);
+    ok(p.script("image.sh", ["key", "app"], { GEN_CIRCLE_ENGINE_API: "0" }));
+    expect(present()).toMatch(/ yes\n$/);
 
     // A script named docker first on PATH (it may add flags buildx would not see): docker runs buildx.
     const bin = join(p.state, "wrapper-bin");
