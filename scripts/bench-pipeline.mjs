@@ -28,6 +28,10 @@ const ALL = ["debian-20.10", "docker-28-overlay2", "docker-28-containerd"];
 const engines = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const EXTRA_MB = Number(process.env.BENCH_EXTRA_MB ?? 0);
+if (!Number.isInteger(EXTRA_MB) || EXTRA_MB < 0) {
+  console.error(`bench-pipeline: BENCH_EXTRA_MB must be a whole number of megabytes, got '${process.env.BENCH_EXTRA_MB}'`);
+  process.exit(2);
+}
 // The example's dependencies, with the extra one; and a line that makes this run's hash its own.
 const requirements = (dir) => readFileSync(join(dir, "requirements.txt"), "utf8") + (EXTRA_MB > 0 ? `bigdeps ${EXTRA_MB}\n` : "") + `# bench ${Date.now()}\n`;
 const TEST_STATE = process.env.GEN_CIRCLE_TEST_STATE ?? "/var/tmp/gen-circle-test";

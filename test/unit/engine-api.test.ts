@@ -116,6 +116,12 @@ describe("lib.sh: the engine asked over its API socket where docker would ask th
     expect((await engine({ DOCKER_CONFIG: config, GEN_CIRCLE_ENGINE_API: "0" })).asked).toBe("docker info");
   });
 
+  it("GEN_CIRCLE_ENGINE_API other than 0 or 1: an error naming it, not a guess", () => {
+    const r = run("bash", ["-c", '. "$1"; gc_engine', "_", LIB], { env: { ...base(), GEN_CIRCLE_ENGINE_API: "false" } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("gen-circle: error: GEN_CIRCLE_ENGINE_API must be 0 (always ask docker info) or 1, got 'false'\n");
+  });
+
   it("whether an image is there: 200 yes, 404 no, over the socket", async () => {
     // docker here is /bin/true, which would say yes to anything: a no comes from the socket.
     const has = (ref: string) =>

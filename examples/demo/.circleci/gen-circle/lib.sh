@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:c34f9c78bcd93dc8f6c5d87ef13aec2d5e58d1c763e8c139ded57e6a21f69976
+# gen-circle-checksum: sha256:169ef2d1728a663c13b6fbc56c81f8dc45d7694aec2aba5e49fa6cc0c3f8f27a
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -154,6 +154,10 @@ gc_engine() {
   [ -z "${GC_TRANSPORT:-}" ] || return 0
   local status buildx_path
   GC_ASKED="docker info"
+  case "${GEN_CIRCLE_ENGINE_API:-}" in
+    "" | 0 | 1) ;;
+    *) gc_die "GEN_CIRCLE_ENGINE_API must be 0 (always ask docker info) or 1, got '$GEN_CIRCLE_ENGINE_API'" ;;
+  esac
   # Else one call (each costs 0.1 s with a current client): the engine, its store, and the
   # client's working plugins (buildx among them: what `docker buildx version` would tell, for
   # free), with buildx's path last (a path may hold spaces).

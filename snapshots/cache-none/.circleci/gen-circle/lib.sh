@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:e98c168f48d852de8e6ec581242e894e33ce123fdf89e4ff65ecc50701d885c9
+# gen-circle-checksum: sha256:cb52c1cec6281d89712eb9ddce219c77be9d448a871a52a64f8a69e11e788a21
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -155,6 +155,10 @@ gc_engine() {
   [ -z "${GC_TRANSPORT:-}" ] || return 0
   local status buildx_path
   GC_ASKED="docker info"
+  case "${GEN_CIRCLE_ENGINE_API:-}" in
+    "" | 0 | 1) ;;
+    *) gc_die "GEN_CIRCLE_ENGINE_API must be 0 (always ask docker info) or 1, got '$GEN_CIRCLE_ENGINE_API'" ;;
+  esac
   # Else one call (each costs 0.1 s with a current client): the engine, its store, and the
   # client's working plugins (buildx among them: what `docker buildx version` would tell, for
   # free), with buildx's path last (a path may hold spaces).

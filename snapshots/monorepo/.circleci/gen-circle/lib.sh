@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:3d9dd269bdf8ad6a76e19fd608a6537e2506c18654df3d0b253fd7af671f8cc4
+# gen-circle-checksum: sha256:2d1744e98969fd1b0759538fab96c6b2a59249d30697b6454620e06c98cf6d05
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -166,6 +166,10 @@ gc_engine() {
   [ -z "${GC_TRANSPORT:-}" ] || return 0
   local status buildx_path
   GC_ASKED="docker info"
+  case "${GEN_CIRCLE_ENGINE_API:-}" in
+    "" | 0 | 1) ;;
+    *) gc_die "GEN_CIRCLE_ENGINE_API must be 0 (always ask docker info) or 1, got '$GEN_CIRCLE_ENGINE_API'" ;;
+  esac
   # Else one call (each costs 0.1 s with a current client): the engine, its store, and the
   # client's working plugins (buildx among them: what `docker buildx version` would tell, for
   # free), with buildx's path last (a path may hold spaces).

@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:f64188051b74205be90e8bc8d24795043a0fb414e6f239ad81030aac312e1eaf
+# gen-circle-checksum: sha256:3a5d6320f57277663235f8cc1438e66b36c094632442d3b57f13318149cf3354
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -154,6 +154,10 @@ gc_engine() {
   [ -z "${GC_TRANSPORT:-}" ] || return 0
   local status buildx_path
   GC_ASKED="docker info"
+  case "${GEN_CIRCLE_ENGINE_API:-}" in
+    "" | 0 | 1) ;;
+    *) gc_die "GEN_CIRCLE_ENGINE_API must be 0 (always ask docker info) or 1, got '$GEN_CIRCLE_ENGINE_API'" ;;
+  esac
   # Else one call (each costs 0.1 s with a current client): the engine, its store, and the
   # client's working plugins (buildx among them: what `docker buildx version` would tell, for
   # free), with buildx's path last (a path may hold spaces).

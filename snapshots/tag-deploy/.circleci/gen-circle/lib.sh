@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:30806a16dfa2bb82e42e7289c9e7b85520132895c751d52e40bd00d60709bce1
+# gen-circle-checksum: sha256:84e4e2f795cf3673a7e2955f708652317ccb1b0548f0d87b7b9c6864bdbec835
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -154,6 +154,10 @@ gc_engine() {
   [ -z "${GC_TRANSPORT:-}" ] || return 0
   local status buildx_path
   GC_ASKED="docker info"
+  case "${GEN_CIRCLE_ENGINE_API:-}" in
+    "" | 0 | 1) ;;
+    *) gc_die "GEN_CIRCLE_ENGINE_API must be 0 (always ask docker info) or 1, got '$GEN_CIRCLE_ENGINE_API'" ;;
+  esac
   # Else one call (each costs 0.1 s with a current client): the engine, its store, and the
   # client's working plugins (buildx among them: what `docker buildx version` would tell, for
   # free), with buildx's path last (a path may hold spaces).
