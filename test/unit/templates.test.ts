@@ -47,13 +47,22 @@ describe("per-image tables", () => {
 });
 
 describe("image.provenance", () => {
-  // The build adds --provenance=false to buildx builds unless GC_PROVENANCE=true (the Docker
-  // tests show the attestation there or not on the containerd store).
-  const lib = async (extra: string) => {
+  // The build sets BUILDX_NO_DEFAULT_ATTESTATIONS=1 unless GC_PROVENANCE=true (the Docker tests
+  // show the attestation there or not on the containerd store, for save-load and registry).
+  const script = async (extra: string, name = "lib.sh") => {
     const { files, diagnostics } = await generate(`version: 1\nimage:\n  name: a/b\n${extra}test: make test\n`);
     expect(diagnostics).toEqual([]);
-    return files.find((f) => f.path.endsWith("/lib.sh"))!.content;
+    return files.find((f) => f.path.endsWith(`/${name}`))!.content;
   };
+  const lib = (extra: string) => script(extra);
+  it("is said with buildx's variable, never --provenance, which buildx before 0.10 rejects", async () => {
+    for (const cache of ["", "cache: { strategy: registry, registry: localhost:5000 }\n", "cache: none\n"]) {
+      const image = await script(cache, "image.sh");
+      const code = image.split("\n").filter((l) => !l.trim().startsWith("#"));
+      expect(code.join("\n")).not.toContain("--provenance");
+      expect(image).toContain('if [ "$GC_PROVENANCE" = true ]; then unset BUILDX_NO_DEFAULT_ATTESTATIONS; else export BUILDX_NO_DEFAULT_ATTESTATIONS=1; fi');
+    }
+  });
   it("is false by default, and true when the spec says so", async () => {
     expect(await lib("")).not.toContain("GC_PROVENANCE=true");
     expect(await lib("")).toContain("GC_PROVENANCE=false");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:ef81dda78d4c00b43215fa7544122873310f500d7b86128c59409f6e69d4d944
+# gen-circle-checksum: sha256:840473798799786ac478ef5993e62a9dca515f287914dd32ec47f20541557966
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: save-load.
@@ -26,19 +26,14 @@ build_log="$GC_STATE/build/$GC_ID.log"
 
 # build [CACHE-FROM...]: build this commit's image, reusing layers of the given --cache-from
 # sources (images, registry references or type=local folders). Extra build options in build_opts;
-# the command in build_cmd (buildx=true: a buildx build); inline_cache=false leaves out the inline
-# cache metadata.
+# the command in build_cmd; inline_cache=false leaves out the inline cache metadata.
 build_opts=()
 build_cmd=(docker build)
-buildx=false
 inline_cache=true
 build() {
   local -a args=("${build_cmd[@]}" --file "$GC_ROOT/$GC_DOCKERFILE" --tag "$GC_COMMIT_REF")
   # BuildKit reuses a --cache-from image's layers only when it carries inline cache metadata.
   [ "$inline_cache" = false ] || args+=(--build-arg BUILDKIT_INLINE_CACHE=1)
-  # No provenance attestation unless the spec asks for one (image.provenance): buildx attaches one
-  # by default where the store can hold it, at about 0.2 s a build (measured on the example).
-  [ "$buildx" = false ] || [ "$GC_PROVENANCE" = true ] || args+=(--provenance=false)
   args+=("${GC_BUILD_ARGS[@]}" "${build_opts[@]}")
   [ -z "$GC_TARGET" ] || args+=(--target "$GC_TARGET")
   local from
@@ -47,8 +42,17 @@ build() {
   start=$(gc_now)
   gc_log "building $GC_COMMIT_REF${1:+ (reusing layers of $*)}"
   mkdir -p "${build_log%/*}"
-  # Plain progress: each step says whether it came from the cache (read by check_reuse).
-  BUILDKIT_PROGRESS=plain "${args[@]}" "$GC_ROOT/$GC_CONTEXT" 2>&1 | tee "$build_log"
+  # Plain progress: each step says whether it came from the cache (read by check_reuse). No
+  # provenance attestation unless the spec asks for one (image.provenance): BuildKit attaches one by
+  # default where the store can hold it, at about 0.2 s a build (measured on the example). Said with
+  # buildx's variable (read by buildx 0.10.4 and later; older ones ignore it, and before 0.10 add
+  # none), not --provenance=false, which buildx before 0.10 rejects as an unknown flag. It reaches
+  # `docker build` too, the buildx alias on Docker 23 and later. (A pipeline's first part runs in a
+  # subshell: the variable stays there.)
+  {
+    if [ "$GC_PROVENANCE" = true ]; then unset BUILDX_NO_DEFAULT_ATTESTATIONS; else export BUILDX_NO_DEFAULT_ATTESTATIONS=1; fi
+    BUILDKIT_PROGRESS=plain "${args[@]}" "$GC_ROOT/$GC_CONTEXT" 2>&1
+  } | tee "$build_log"
   gc_log "built in $(gc_since "$start")"
 }
 
@@ -122,9 +126,8 @@ gc_engine
 # the engine whatever the default builder.
 if [ -n "${GC_BUILDX:-}" ]; then
   build_cmd=("$GC_BUILDX" build --load)
-  buildx=true
 else
-  case "$GC_ENGINE" in *", buildx"*) build_cmd=(docker buildx build --load) buildx=true ;; esac
+  case "$GC_ENGINE" in *", buildx"*) build_cmd=(docker buildx build --load) ;; esac
 fi
 # No inline cache metadata where BuildKit's own records are the cache: the metadata costs 0.1 s or
 # more a build (measured on the example) and nothing reads it.
