@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:40c4c111e8b1a3d5ee8c051b40fe489a8d59cea897fd1ab76c038a0b2d5322a5
+# gen-circle-checksum: sha256:2e4e8a5918cbe5f1e7d3f3e4dc91db6d8df19fc87ac8b178da804ad6b6b046ba
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -11,7 +11,7 @@ set -euo pipefail
 # ports; results come out with `docker cp`. Containers and the network are removed on exit,
 # on failure and on Ctrl-C.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+case ${BASH_SOURCE[0]} in */*) . "${BASH_SOURCE[0]%/*}/lib.sh" ;; *) . ./lib.sh ;; esac
 
 [ $# -ge 2 ] || { echo "usage: test.sh run|self IMAGE" >&2; exit 2; }
 cmd=$1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:a0cc16f128d6b199fd5ecdf0fd5fc48a38de06e60a9c6382585f7a547b07ec64
+# gen-circle-checksum: sha256:c1b6cf698a9dcf868ef33627c7e5e363935034377c5421c216916415447c2fd3
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # The image hash: which inputs decide when the dependency image must be rebuilt.
@@ -12,7 +12,7 @@ set -euo pipefail
 # sorted bytewise; globs with globstar and dotglob; a folder counts as every file below it;
 # symlinks and .git are left out.
 shopt -s globstar dotglob nullglob
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+case ${BASH_SOURCE[0]} in */*) cd "${BASH_SOURCE[0]%/*}/../.." ;; *) cd ../.. ;; esac
 
 [ $# -ge 1 ] || { echo "usage: hash.sh IMAGE [--list]" >&2; exit 2; }
 image=$1

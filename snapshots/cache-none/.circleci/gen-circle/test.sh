@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:d4c9db736ae0d6ed7bc64af0dd37ea5d2469baeba0b860b969ce83edee6ea078
+# gen-circle-checksum: sha256:a0d6f4ded645c9b81c3face2a61a2b9f74ead54e87eca49c23ebc2423329c9b1
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -11,7 +11,7 @@ set -euo pipefail
 # ports; results come out with `docker cp`. Containers and the network are removed on exit,
 # on failure and on Ctrl-C.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+case ${BASH_SOURCE[0]} in */*) . "${BASH_SOURCE[0]%/*}/lib.sh" ;; *) . ./lib.sh ;; esac
 
 [ $# -ge 2 ] || { echo "usage: test.sh run|self IMAGE" >&2; exit 2; }
 cmd=$1

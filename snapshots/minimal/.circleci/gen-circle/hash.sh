@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:7b6d684de16d352081d1195c90364204645e985e6b4157f83f0444cd4deb6ec7
+# gen-circle-checksum: sha256:947fe9cb70e4429b59e32b7b069ccc928002cecc6b74adf4f2e696b4ed2c9949
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # The image hash: which inputs decide when the dependency image must be rebuilt.
@@ -12,7 +12,7 @@ set -euo pipefail
 # sorted bytewise; globs with globstar and dotglob; a folder counts as every file below it;
 # symlinks and .git are left out.
 shopt -s globstar dotglob nullglob
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+case ${BASH_SOURCE[0]} in */*) cd "${BASH_SOURCE[0]%/*}/../.." ;; *) cd ../.. ;; esac
 
 [ $# -ge 1 ] || { echo "usage: hash.sh IMAGE [--list]" >&2; exit 2; }
 image=$1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:840473798799786ac478ef5993e62a9dca515f287914dd32ec47f20541557966
+# gen-circle-checksum: sha256:dbdb5fa00e290f27f517b354182b6a4c3d39a13c7abb8f3678620cb2ddee82b8
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: save-load.
@@ -17,7 +17,7 @@ set -euo pipefail
 # A cache that is missing, corrupt or unreachable is a warning and a rebuild, never a failure; a
 # cache that was restored and still not used by the build is a warning too.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+case ${BASH_SOURCE[0]} in */*) . "${BASH_SOURCE[0]%/*}/lib.sh" ;; *) . ./lib.sh ;; esac
 
 [ $# -ge 2 ] || { echo "usage: image.sh key|built|warm|ready|save|export|import IMAGE [DIR]" >&2; exit 2; }
 cmd=$1
@@ -285,8 +285,9 @@ case "$cmd" in
     mv "$key_file.present.tmp" "$key_file.present"
     # The machine's architecture, in every cache key instead of CircleCI's {{ arch }} (which has
     # the CPU model: two hosts of one architecture would not share a cache).
-    uname -s -m >"${key_file%/*}/machine"
-    gc_log "hash $hash; cache transport on this engine: $GC_TRANSPORT ($GC_ENGINE${GC_BUILDX:+; buildx run as $GC_BUILDX}; asked $GC_ASKED); machine $(uname -s -m)"
+    machine=$(uname -s -m)
+    printf '%s\n' "$machine" >"${key_file%/*}/machine"
+    gc_log "hash $hash; cache transport on this engine: $GC_TRANSPORT ($GC_ENGINE${GC_BUILDX:+; buildx run as $GC_BUILDX}; asked $GC_ASKED); machine $machine"
     ;;
   built)
     # The marker (saved after the archive, under the same hash and transport) says the cache

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:229ee73422278b81e4252c56e9b19e9c9717c019cfff482047e46aa2290ffc04
+# gen-circle-checksum: sha256:904b2aa3ac4b2a92792d2fa31e3b98139b044dccac1beddf136bea619a19be3a
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Tags this commit's image by a deploy rule of gen-circle.yml and pushes it.
@@ -11,7 +11,7 @@ set -euo pipefail
 # when it disagrees with them.
 # The password is read from the variable the spec names and reaches docker on stdin only.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+case ${BASH_SOURCE[0]} in */*) . "${BASH_SOURCE[0]%/*}/lib.sh" ;; *) . ./lib.sh ;; esac
 
 [ $# -eq 2 ] || { echo "usage: deploy.sh IMAGE RULE" >&2; exit 2; }
 gc_image "$1"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:dd02d4f5b3d7c1ae464fbef844f65777576c3e8e4eb0ba45ed9b196ddcfc44a7
+# gen-circle-checksum: sha256:a0f8ebde529cc399c760fd184ce9674bdc1d455bc0727f334254390e495a1f45
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: registry.
@@ -17,7 +17,7 @@ set -euo pipefail
 # A cache that is missing, corrupt or unreachable is a warning and a rebuild, never a failure; a
 # cache that was restored and still not used by the build is a warning too.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+case ${BASH_SOURCE[0]} in */*) . "${BASH_SOURCE[0]%/*}/lib.sh" ;; *) . ./lib.sh ;; esac
 
 [ $# -ge 2 ] || { echo "usage: image.sh key|built|warm|ready|save|export|import IMAGE [DIR]" >&2; exit 2; }
 cmd=$1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:491a39135aa8da7ff7c5a6ab538dbf60a2ef0324416201f381238184448e488f
+# gen-circle-checksum: sha256:a500c58107bbf4465d8fdc8c2e3946746853a09097b8275bd344c0d8f458d4dc
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Tags this commit's image by a deploy rule of gen-circle.yml and pushes it.
@@ -11,7 +11,7 @@ set -euo pipefail
 # when it disagrees with them.
 # The password is read from the variable the spec names and reaches docker on stdin only.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+case ${BASH_SOURCE[0]} in */*) . "${BASH_SOURCE[0]%/*}/lib.sh" ;; *) . ./lib.sh ;; esac
 
 [ $# -eq 2 ] || { echo "usage: deploy.sh IMAGE RULE" >&2; exit 2; }
 gc_image "$1"

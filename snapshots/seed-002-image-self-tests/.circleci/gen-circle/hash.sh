@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:c95933dc6f008ca0827c672b93bc1c8af999a31f7c3e78e6ee1a157d281726cb
+# gen-circle-checksum: sha256:280ad8846dae4973986c4eb6f2940ee7eaed1e79d20fa1b90c5649c4a25e81aa
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # The image hash: which inputs decide when the dependency image must be rebuilt.
@@ -12,7 +12,7 @@ set -euo pipefail
 # sorted bytewise; globs with globstar and dotglob; a folder counts as every file below it;
 # symlinks and .git are left out.
 shopt -s globstar dotglob nullglob
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+case ${BASH_SOURCE[0]} in */*) cd "${BASH_SOURCE[0]%/*}/../.." ;; *) cd ../.. ;; esac
 
 [ $# -ge 1 ] || { echo "usage: hash.sh IMAGE [--list]" >&2; exit 2; }
 image=$1

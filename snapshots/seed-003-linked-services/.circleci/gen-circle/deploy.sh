@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:76fb3203def38e4e1d665c5a8165ffed10dded92a2b5e0ab3512920248ab171a
+# gen-circle-checksum: sha256:d789f5b0627436ae92c0326df7accc7b968f095271e4d823b86d8f509e043a94
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Tags this commit's image by a deploy rule of gen-circle.yml and pushes it.
@@ -11,7 +11,7 @@ set -euo pipefail
 # when it disagrees with them.
 # The password is read from the variable the spec names and reaches docker on stdin only.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+case ${BASH_SOURCE[0]} in */*) . "${BASH_SOURCE[0]%/*}/lib.sh" ;; *) . ./lib.sh ;; esac
 
 [ $# -eq 2 ] || { echo "usage: deploy.sh IMAGE RULE" >&2; exit 2; }
 gc_image "$1"

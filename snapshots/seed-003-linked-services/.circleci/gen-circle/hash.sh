@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:162da35a98de0dc9862c3e5af4ccfa12ed6ff2f997c2e989066b62d91b682b34
+# gen-circle-checksum: sha256:61ae0c05d785545c613dbdc7f16e5e94788e0a1781548663300b900ba1913e7c
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # The image hash: which inputs decide when the dependency image must be rebuilt.
@@ -12,7 +12,7 @@ set -euo pipefail
 # sorted bytewise; globs with globstar and dotglob; a folder counts as every file below it;
 # symlinks and .git are left out.
 shopt -s globstar dotglob nullglob
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+case ${BASH_SOURCE[0]} in */*) cd "${BASH_SOURCE[0]%/*}/../.." ;; *) cd ../.. ;; esac
 
 [ $# -ge 1 ] || { echo "usage: hash.sh IMAGE [--list]" >&2; exit 2; }
 image=$1

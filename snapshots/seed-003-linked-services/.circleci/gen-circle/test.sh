@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:a3d5b96326b204a4f3783d6256e7fe3bb48a2c146073057ef8bdf52d5757e7ee
+# gen-circle-checksum: sha256:86ba7c6c558901aacedaddc8e96db090cef8df2d1da0e8b375d9e4dd419e9163
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -11,7 +11,7 @@ set -euo pipefail
 # ports; results come out with `docker cp`. Containers and the network are removed on exit,
 # on failure and on Ctrl-C.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+case ${BASH_SOURCE[0]} in */*) . "${BASH_SOURCE[0]%/*}/lib.sh" ;; *) . ./lib.sh ;; esac
 
 [ $# -ge 2 ] || { echo "usage: test.sh run|self IMAGE" >&2; exit 2; }
 cmd=$1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:73871c75425c2959519faf4769b5d85ee9061885694bd09405451b39e1581890
+# gen-circle-checksum: sha256:83ef171753c9727982e9423d6c22d7359f186ebc5b30bde218202ebf97309697
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -11,7 +11,7 @@ set -euo pipefail
 # ports; results come out with `docker cp`. Containers and the network are removed on exit,
 # on failure and on Ctrl-C.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+case ${BASH_SOURCE[0]} in */*) . "${BASH_SOURCE[0]%/*}/lib.sh" ;; *) . ./lib.sh ;; esac
 
 [ $# -ge 2 ] || { echo "usage: test.sh run|self IMAGE" >&2; exit 2; }
 cmd=$1

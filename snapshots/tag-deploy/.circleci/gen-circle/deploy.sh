@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:c2c983b84a1396999173b83a495cc6c2451f95c39b2443a0dee10c7c48297f6e
+# gen-circle-checksum: sha256:90f5bf39574af3968d9c2670bfeee2ff709c2d59811ecdf9088c9a0c05811e19
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Tags this commit's image by a deploy rule of gen-circle.yml and pushes it.
@@ -11,7 +11,7 @@ set -euo pipefail
 # when it disagrees with them.
 # The password is read from the variable the spec names and reaches docker on stdin only.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+case ${BASH_SOURCE[0]} in */*) . "${BASH_SOURCE[0]%/*}/lib.sh" ;; *) . ./lib.sh ;; esac
 
 [ $# -eq 2 ] || { echo "usage: deploy.sh IMAGE RULE" >&2; exit 2; }
 gc_image "$1"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:b8cdc151ac05173c0787281dc0411778112f890f1ec48d47d30efbf61de57720
+# gen-circle-checksum: sha256:cbfd29d2d4883db758da6d432d2bc1a70d835b8a6d529be615861ce9aef1c07a
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -11,7 +11,7 @@ set -euo pipefail
 # ports; results come out with `docker cp`. Containers and the network are removed on exit,
 # on failure and on Ctrl-C.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+case ${BASH_SOURCE[0]} in */*) . "${BASH_SOURCE[0]%/*}/lib.sh" ;; *) . ./lib.sh ;; esac
 
 [ $# -ge 2 ] || { echo "usage: test.sh run|self IMAGE" >&2; exit 2; }
 cmd=$1
