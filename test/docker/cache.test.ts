@@ -339,7 +339,8 @@ describe(`save-load cache on ${ENGINE}`, () => {
       });
       p.newCommit();
       ok(p.script("image.sh", ["key", "app"]));
-      const withProvenance = p.script("image.sh", ["ready", "app"]);
+      // Asked for in the spec, it is there even where the CI sets BuildKit's opt-out for all builds.
+      const withProvenance = p.script("image.sh", ["ready", "app"], { BUILDX_NO_DEFAULT_ATTESTATIONS: "1" });
       ok(withProvenance);
       expect(withProvenance.stdout + withProvenance.stderr).not.toMatch(INSTALL);
       expect(mediaType()).toBe("application/vnd.oci.image.index.v1+json");
