@@ -1,14 +1,19 @@
 // Conformance of `gen-circle init` over real public repositories. The repositories are not part of
-// the project (their code stays out of our commits): they are snapshots brought by the search
-// tool's `fetch`, under MIRROR/<owner>+<name>/repo (default /work/.mirror). What a correct spec
-// holds for each sample was judged by reading its Dockerfile and compose file, and is recorded in
-// scripts/init-samples.json with the repository's licence. For each sample the script exports the
-// folder from the snapshot, runs `gen-circle init` and `generate` (the built CLI), and compares the
-// spec with the record: build inputs (dockerfile, context, target, hash), services (names, no
-// unresolved compose variable) and the test command (null when the project has no tests).
+// the project (their code stays out of our commits): the script reads them from a folder given on
+// the command line, DIR, which holds one folder per repository of scripts/init-samples.json,
+// named after its `repo` field with the slash made a plus (docker/awesome-compose →
+// DIR/docker+awesome-compose), holding `repo`: a git repository (a clone, bare or not) that has
+// the sample's `commit`. Samples that name a `folder` are that folder of the repository (several
+// samples share one clone). What a correct spec holds for each sample was judged by reading its
+// Dockerfile and compose file, and is recorded in scripts/init-samples.json with the repository's
+// licence. For each sample the script exports the commit's tree (the sample's folder only) with
+// `git archive`, runs `gen-circle init` and `generate` (the built CLI: `npm run build` first), and
+// compares the spec with the record: build inputs (dockerfile, context, target, hash), services
+// (names, no unresolved compose variable) and the test command (null when the project has no tests).
+// A sample whose repository is not in DIR is listed as "not here" and not counted.
 // Prints a table and the count of specs correct with no edits. Exit 1 when a sample misses that
-// the record does not mark as a known miss (a regression), or on a crash.
-// Usage: npm run conformance:init [MIRROR]   (--record prints what init wrote, as JSON)
+// the record does not mark as a known miss (a regression), or on a crash; exit 2 without DIR.
+// Usage: npm run conformance:init -- DIR [--record]   (--record prints what init wrote, as JSON)
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,13 +23,22 @@ import { parse } from "yaml";
 const root = new URL("..", import.meta.url).pathname;
 const args = process.argv.slice(2);
 const record = args.includes("--record");
-const mirror = args.find((a) => !a.startsWith("--")) ?? "/work/.mirror";
+const mirror = args.find((a) => !a.startsWith("--"));
+const usage = "usage: npm run conformance:init -- DIR [--record]   (DIR: one folder per repository, DIR/<owner>+<name>/repo, a git clone)";
+if (!mirror) {
+  console.error(usage);
+  process.exit(2);
+}
+if (!existsSync(mirror)) {
+  console.error(`conformance:init: no folder ${mirror}\n${usage}`);
+  process.exit(2);
+}
 const samples = JSON.parse(readFileSync(join(root, "scripts/init-samples.json"), "utf8")).samples;
 const cli = join(root, "bin/gen-circle.js");
 
 function observe(sample) {
   const git = join(mirror, sample.repo.replace("/", "+"), "repo");
-  if (!existsSync(git)) return { missing: `no snapshot at ${git} (fetch github:${sample.repo})` };
+  if (!existsSync(git)) return { missing: `no git repository at ${git} (a clone of ${sample.repo} with commit ${sample.commit ?? "HEAD"})` };
   const dir = mkdtempSync(join(tmpdir(), "gen-circle-init-"));
   try {
     const folder = sample.folder ?? "";

@@ -1,16 +1,35 @@
-// Conformance of `gen-circle migrate` over real CircleCI 1.0 files (../shared/corpus/v1, which
-// stays outside the project). Prints: files, parsed, migrated, valid per CircleCI's schema,
-// commands preserved (every 1.0 command string appears in the output), crashes; then each miss.
-// Exit 1 below 100 % on any count or with a crash. Usage: npm run conformance:migrate [DIR]
-import { readdirSync, readFileSync } from "node:fs";
+// Conformance of `gen-circle migrate` over real CircleCI 1.0 files, which stay outside the project:
+// DIR, given on the command line, holds them (every *.yml and *.yaml file directly in DIR, one
+// circle.yml per project; the file name is only a label). Each output is validated against
+// CircleCI's published JSON schema of config.yml: --schema FILE, by default
+// oracle/circleci-config.schema.json two levels above DIR (the test data's layout: corpus/v1/ for
+// the files, oracle/ for the schema). Needs the build (`npm run build`). Prints: files, parsed,
+// migrated, valid per CircleCI's schema, commands preserved (every 1.0 command string appears in
+// the output), crashes; then each miss. Exit 1 below 100 % on any count or with a crash; exit 2
+// without DIR, or when DIR or the schema cannot be read.
+// Usage: npm run conformance:migrate -- DIR [--schema FILE]
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { parse, parseDocument } from "yaml";
 
 const root = new URL("..", import.meta.url).pathname;
-const dir = process.argv[2] ?? join(root, "../shared/corpus/v1");
-const oracle = join(root, "../shared/oracle/circleci-config.schema.json");
+const usage = "usage: npm run conformance:migrate -- DIR [--schema FILE]   (DIR: a folder of CircleCI 1.0 circle.yml files; FILE: CircleCI's config schema)";
+const args = process.argv.slice(2);
+const at = args.indexOf("--schema");
+const schemaArg = at >= 0 ? args[at + 1] : undefined;
+const positional = args.filter((a, i) => !a.startsWith("--") && !(at >= 0 && i === at + 1));
+const fail = (message) => {
+  console.error(message ? `conformance:migrate: ${message}\n${usage}` : usage);
+  process.exit(2);
+};
+if ((at >= 0 && !schemaArg) || args.some((a) => a.startsWith("--") && a !== "--schema") || positional.length > 1) fail();
+const dir = positional[0];
+if (!dir) fail();
+if (!existsSync(dir) || !statSync(dir).isDirectory()) fail(`no folder ${dir}`);
+const oracle = schemaArg ?? join(dir, "../../oracle/circleci-config.schema.json");
+if (!existsSync(oracle)) fail(`CircleCI's config schema is not at ${oracle}: name it with --schema FILE`);
 const { migrate } = await import(join(root, "dist/src/index.js"));
 const ajv = new Ajv({ strict: false, allErrors: true });
 (addFormats.default ?? addFormats)(ajv);
