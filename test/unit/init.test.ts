@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { compileSpec } from "../../src/index.js";
 import { detect } from "../../src/init/detect.js";
 import { cli, tmpTree } from "../helpers.js";
@@ -140,6 +141,45 @@ describe("init detection", () => {
     const d = detect(repoView({ Dockerfile: 'FROM x\nCMD ["./run-tests", "--ci"]\n' }));
     expect(d.spec).toContain('command: [./run-tests, "--ci"]');
     expect(d.guessed.join("\n")).toContain("the image's own CMD");
+  });
+});
+
+describe("init writes the spec through the YAML library", () => {
+  it("values from the repository read back as written: quoted where YAML would read them otherwise", () => {
+    const values = ["1.0", "0x1F", "007", ".inf", "yes", "a: b #c", 'say "hi"', "line\nbreak", "-1", "~"];
+    const d = detect(
+      repoView({
+        Dockerfile: "FROM x\n",
+        "compose.yaml": [
+          "services:",
+          "  db:",
+          "    image: postgres:15",
+          "    environment:",
+          ...values.map((v, i) => `      V${i}: ${JSON.stringify(v)}`),
+          '      PORT: "5432"',
+          "  DB:",
+          "    image: mysql:8",
+          "",
+        ].join("\n"),
+      }),
+    );
+    const spec = parse(d.spec) as { services: Record<string, { image: string; environment?: Record<string, unknown> }> };
+    expect(spec.services.db!.environment).toEqual({ ...Object.fromEntries(values.map((v, i) => [`V${i}`, v])), PORT: 5432 });
+    expect(d.spec).toContain('      V0: "1.0"\n      V1: "0x1F"\n');
+    expect(d.spec).toContain("      PORT: 5432\n");
+    // `DB` would be `db` too: the first (in name order) is kept, not written twice.
+    expect(Object.keys(spec.services)).toEqual(["db"]);
+    expect(compileSpec(d.spec).diagnostics).toEqual([]);
+  });
+
+  it("a compose test service with an empty command is passed over", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: "FROM x\n",
+        "compose.yaml": "services:\n  sut:\n    build: .\n    command: []\n  test:\n    build: .\n    command: [make, check]\n",
+      }),
+    );
+    expect(d.spec).toContain("command: [make, check]");
   });
 });
 

@@ -1,0 +1,25 @@
+import type { Instruction } from "../dockerfile/inputs.js";
+
+/**
+ * `gen-circle init`: what a repository tells about its pipeline. Pure: it sees the repository
+ * only through `files` (paths) and `read` (contents), given by the CLI.
+ */
+export interface RepoView {
+  /** Repository folder name, for a default image name. */
+  name: string;
+  files: readonly string[];
+  read(path: string): string | undefined;
+}
+
+/** Init's report: what it found, and what it guessed (for the user to check). */
+export interface Notes {
+  found: string[];
+  guessed: string[];
+}
+
+/** A path in a folder of the repository (`.` is its root). */
+export const inFolder = (folder: string, path: string): string => (folder === "." ? path : `${folder}/${path}`);
+
+/** The last instruction of a kind: the one in effect in the final stage (WORKDIR, CMD, FROM). */
+export const lastInstruction = (instructions: readonly Instruction[], op: string): Instruction | undefined =>
+  [...instructions].reverse().find((i) => i.op === op);
