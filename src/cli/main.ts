@@ -1,12 +1,20 @@
+import type { Argv } from "yargs";
 import { Codes } from "../diagnostics.js";
 import { cliError, ExitError, ExitStatus } from "./exit.js";
-import { fastParse, type CommandName } from "./options.js";
+import { type CommandArgs, commandArgs, type CommandName, fastParse, type FastCommand, yargsOption } from "./options.js";
+
+interface Command {
+  describe: string;
+  examples: [string, string][];
+  run: (a: Record<string, unknown>) => Promise<ExitStatus>;
+}
 
 /**
- * The command line. Each command's module is imported when it runs; yargs itself only when the
- * invocation needs it (help, usage errors, unusual forms): see options.ts.
+ * The command line; the arguments of each command are in options.ts. Each command's module is
+ * imported when it runs; yargs itself only when the invocation needs it (help, usage errors,
+ * unusual forms, commands with positionals).
  */
-const commands: Record<CommandName, { describe: string; examples: [string, string][]; run: (a: Record<string, unknown>) => Promise<ExitStatus> }> = {
+const commands: Record<FastCommand, Command> = {
   init: {
     describe: "Inspect the repository and write a starter gen-circle.yml",
     examples: [
@@ -47,67 +55,53 @@ const commands: Record<CommandName, { describe: string; examples: [string, strin
   },
 };
 
-const runCommand = {
-  command: "run [workflow]",
-  describe: "Run the CircleCI pipeline here, on this machine's Docker engine: jobs in requires order, filters, caches, workspaces",
-  builder: (y: import("yargs").Argv) =>
-    y
-      .positional("workflow", { type: "string", describe: "Workflow to run (default: the only one)" })
-      .option("job", { type: "string", describe: "Run only this job" })
-      .option("branch", { type: "string", describe: "Branch the filters see (default: the current git branch)" })
-      .option("tag", { type: "string", describe: "Run as for this git tag" })
-      .option("config", { type: "string", describe: "Config file (default .circleci/config.yml)" })
-      .option("cache-dir", { type: "string", describe: "Where save_cache keeps caches (default ~/.cache/gen-circle/<repo>/cache)" })
-      .option("output", { type: "string", describe: "Job folders, workspace and artifacts (default ~/.cache/gen-circle/<repo>/run)" })
-      .option("env", { alias: "e", type: "string", array: true, describe: "KEY=VALUE for the jobs (secrets)" })
-      .option("dirty", { type: "boolean", default: false, describe: "Include uncommitted changes in the checkout" })
-      .option("dir", { type: "string", describe: "Repository (default: the current folder)" })
-      .example("$0 run --branch main", "the workflow as a push to main runs it")
-      .example("$0 run --tag v1.2.3 -e DOCKER_PASSWORD=...", "as for a release tag, with a secret")
-      .example("$0 run --job test-app --dirty", "one job, with uncommitted changes"),
+// Always parsed by yargs: fastParse reads no positionals.
+const yargsCommands: Record<Exclude<CommandName, FastCommand>, Command> = {
+  migrate: {
+    describe: "Turn a CircleCI 1.0 circle.yml into a 2.1 config (and a gen-circle.yml when it builds docker images)",
+    examples: [
+      ["$0 migrate", "circle.yml → .circleci/config.yml, with a report on stdout"],
+      ["$0 migrate --spec --report MIGRATION.md", "also gen-circle.yml, and the report as Markdown"],
+    ],
+    run: async (a) => (await import("./commands/migrate.js")).runMigrate(a as never),
+  },
+  run: {
+    describe: "Run the CircleCI pipeline here, on this machine's Docker engine: jobs in requires order, filters, caches, workspaces",
+    examples: [
+      ["$0 run --branch main", "the workflow as a push to main runs it"],
+      ["$0 run --tag v1.2.3 -e DOCKER_PASSWORD=...", "as for a release tag, with a secret"],
+      ["$0 run --job test-app --dirty", "one job, with uncommitted changes"],
+    ],
+    run: async (a) => (await import("./commands/run.js")).runRun(a),
+  },
 };
 
+// yargs learns a command's positionals from its name: `run [workflow]`.
+function yargsCommand(name: CommandName, examples: [string, string][]): { command: string; builder: (y: Argv) => Argv } {
+  const { positionals = {}, options } = commandArgs[name] as CommandArgs;
+  const command = [name, ...Object.keys(positionals).map((p) => `[${p}]`)].join(" ");
+  const builder = (y: Argv) => {
+    let b = y;
+    for (const [p, o] of Object.entries(positionals)) b = b.positional(p, o);
+    for (const [o, spec] of Object.entries(options)) b = b.option(o, yargsOption(spec));
+    for (const [cmd, what] of examples) b = b.example(cmd, what);
+    return b;
+  };
+  return { command, builder };
+}
+
 async function withYargs(argv: string[]): Promise<ExitStatus> {
-  const [{ default: yargs }, { commandOptions }] = await Promise.all([import("yargs"), import("./options.js")]);
+  const { default: yargs } = await import("yargs");
   let status: ExitStatus = ExitStatus.Ok;
   let cli = yargs(argv)
     .scriptName("gen-circle")
     .usage("$0 <command> [options]\n\nCompile gen-circle.yml into a CircleCI pipeline for a project tested inside its own Docker image.");
-  for (const [name, c] of Object.entries(commands)) {
-    cli = cli.command(
-      name,
-      c.describe,
-      (y) => {
-        let b = y.options(commandOptions[name as CommandName]);
-        for (const [cmd, what] of c.examples) b = b.example(cmd, what);
-        return b;
-      },
-      async (a) => {
-        status = await c.run(a as Record<string, unknown>);
-      },
-    );
+  for (const [name, c] of Object.entries({ ...commands, ...yargsCommands })) {
+    const { command, builder } = yargsCommand(name as CommandName, c.examples);
+    cli = cli.command(command, c.describe, builder, async (a) => {
+      status = await c.run(a as Record<string, unknown>);
+    });
   }
-  cli = cli.command(
-    "migrate [file]",
-    "Turn a CircleCI 1.0 circle.yml into a 2.1 config (and a gen-circle.yml when it builds docker images)",
-    (y) =>
-      y
-        .positional("file", { type: "string", describe: "The 1.0 config (default circle.yml)" })
-        .option("out", { type: "string", describe: "Where to write .circleci/config.yml (default: the file's folder)" })
-        .option("spec", { type: "boolean", default: false, describe: "Also write gen-circle.yml when the file builds docker images" })
-        .option("dry-run", { type: "boolean", default: false, describe: "Print the result; write nothing" })
-        .option("force", { type: "boolean", default: false, describe: "Overwrite an existing config" })
-        .option("report", { type: "string", describe: "Write the migration report (Markdown) to this file" })
-        .option("json", { type: "boolean", default: false, describe: "Print diagnostics as JSON" })
-        .example("$0 migrate", "circle.yml → .circleci/config.yml, with a report on stdout")
-        .example("$0 migrate --spec --report MIGRATION.md", "also gen-circle.yml, and the report as Markdown"),
-    async (a) => {
-      status = await (await import("./commands/migrate.js")).runMigrate(a as never);
-    },
-  );
-  cli = cli.command(runCommand.command, runCommand.describe, runCommand.builder, async (a) => {
-    status = await (await import("./commands/run.js")).runRun(a as never);
-  });
   await cli
     .demandCommand(1, `Name a command: ${[...Object.keys(commands), "run", "migrate"].join(", ")}.`)
     .strict()

@@ -1,41 +1,97 @@
-import type { Options } from "yargs";
+import type { Options, PositionalOptions } from "yargs";
+import { Codes } from "../diagnostics.js";
+import { cliError } from "./exit.js";
 
 /**
- * The options of each command, declared once: yargs builds --help and usage errors from them,
- * and `fastParse` reads the plain invocations CI and hooks make (`gen-circle check`) without
- * loading yargs, which would take as long as the rest of the check together.
+ * An option of a command: yargs reads its type, description, default and alias for --help and
+ * usage errors. `needsValue` (an example value) makes a blank value a usage error: `--branch` last
+ * on the line parses as "", which would otherwise read as "no branch given".
  */
-const spec: Options = { type: "string", describe: "Spec file (default: gen-circle.yml in --dir)" };
-const dir: Options = { type: "string", describe: "Repository root (default: the current folder)" };
-const json: Options = { type: "boolean", default: false, describe: "Print diagnostics as JSON" };
+export type OptionSpec = Options & { needsValue?: string };
 
-export const commandOptions = {
-  init: { dir, force: { type: "boolean", default: false, describe: "Overwrite an existing gen-circle.yml" } },
+/** A command's positionals (in order) and options, in the order --help lists them. */
+export interface CommandArgs {
+  positionals?: Record<string, PositionalOptions>;
+  options: Record<string, OptionSpec>;
+}
+
+const spec = { type: "string", describe: "Spec file (default: gen-circle.yml in --dir)" } satisfies OptionSpec;
+const dir = { type: "string", describe: "Repository root (default: the current folder)" } satisfies OptionSpec;
+const json = { type: "boolean", default: false, describe: "Print diagnostics as JSON" } satisfies OptionSpec;
+
+/**
+ * Every command's arguments, declared once: main.ts builds yargs from it, `fastParse` reads the
+ * plain invocations CI and hooks make (`gen-circle check`) without loading yargs, which would take
+ * as long as the rest of the check together, and `checkValues` applies `needsValue`.
+ */
+export const commandArgs = {
+  init: { options: { dir, force: { type: "boolean", default: false, describe: "Overwrite an existing gen-circle.yml" } } },
   generate: {
-    spec,
-    dir,
-    json,
-    "dry-run": { type: "boolean", default: false, describe: "Print the changes as a diff; write nothing" },
-    force: { type: "boolean", default: false, describe: "Overwrite generated files edited by hand" },
+    options: {
+      spec,
+      dir,
+      json,
+      "dry-run": { type: "boolean", default: false, describe: "Print the changes as a diff; write nothing" },
+      force: { type: "boolean", default: false, describe: "Overwrite generated files edited by hand" },
+    },
   },
-  check: { spec, dir, json },
-  validate: { spec, dir, json },
+  check: { options: { spec, dir, json } },
+  validate: { options: { spec, dir, json } },
   hash: {
-    spec,
-    dir,
-    json,
-    image: { type: "string", describe: "Image id (default: every image)" },
-    list: { type: "boolean", default: false, describe: "List the input files instead" },
+    options: {
+      spec,
+      dir,
+      json,
+      image: { type: "string", describe: "Image id (default: every image)" },
+      list: { type: "boolean", default: false, describe: "List the input files instead" },
+    },
   },
-} satisfies Record<string, Record<string, Options>>;
+  migrate: {
+    positionals: { file: { type: "string", describe: "The 1.0 config (default circle.yml)" } },
+    options: {
+      out: { type: "string", describe: "Where to write .circleci/config.yml (default: the file's folder)" },
+      spec: { type: "boolean", default: false, describe: "Also write gen-circle.yml when the file builds docker images" },
+      "dry-run": { type: "boolean", default: false, describe: "Print the result; write nothing" },
+      force: { type: "boolean", default: false, describe: "Overwrite an existing config" },
+      report: { type: "string", describe: "Write the migration report (Markdown) to this file" },
+      json,
+    },
+  },
+  run: {
+    positionals: { workflow: { type: "string", describe: "Workflow to run (default: the only one)" } },
+    options: {
+      job: { type: "string", describe: "Run only this job", needsValue: "test-app" },
+      branch: { type: "string", describe: "Branch the filters see (default: the current git branch)", needsValue: "main" },
+      tag: { type: "string", describe: "Run as for this git tag", needsValue: "v1.2.3" },
+      config: { type: "string", describe: "Config file (default .circleci/config.yml)", needsValue: ".circleci/config.yml" },
+      "cache-dir": { type: "string", describe: "Where save_cache keeps caches (default ~/.cache/gen-circle/<repo>/cache)" },
+      output: { type: "string", describe: "Job folders, workspace and artifacts (default ~/.cache/gen-circle/<repo>/run)" },
+      env: { alias: "e", type: "string", array: true, describe: "KEY=VALUE for the jobs (secrets)" },
+      dirty: { type: "boolean", default: false, describe: "Include uncommitted changes in the checkout" },
+      dir: { type: "string", describe: "Repository (default: the current folder)" },
+    },
+  },
+} satisfies Record<string, CommandArgs>;
 
-export type CommandName = keyof typeof commandOptions;
+type Table = typeof commandArgs;
+export type CommandName = keyof Table;
+/** The commands without positionals: the ones `fastParse` may read. */
+export type FastCommand = { [C in CommandName]: Table[C] extends { positionals: object } ? never : C }[CommandName];
+
+type Camel<S extends string> = S extends `${infer A}-${infer B}` ? `${A}${Capitalize<Camel<B>>}` : S;
+type ValueOf<O> = O extends { array: true } ? string[] : O extends { type: "boolean" } ? boolean : string;
+/** A command's parsed arguments, as yargs hands them over (options by their camelCase names). */
+export type ArgsOf<C extends CommandName> = {
+  [K in keyof Table[C]["options"] as Camel<K & string>]?: ValueOf<Table[C]["options"][K]>;
+} & (Table[C] extends { positionals: infer P } ? { [K in keyof P]?: string } : unknown);
 
 /** Parses `command [--opt value | --opt=value | --flag]...`; anything else is left to yargs. */
-export function fastParse(argv: string[]): { command: CommandName; args: Record<string, unknown> } | undefined {
+export function fastParse(argv: string[]): { command: FastCommand; args: Record<string, unknown> } | undefined {
   const [command, ...rest] = argv;
-  if (!command || !(command in commandOptions)) return undefined;
-  const opts = commandOptions[command as CommandName] as Record<string, Options>;
+  if (!command || !(command in commandArgs)) return undefined;
+  const { positionals, options: opts } = commandArgs[command as CommandName] as CommandArgs;
+  // run and migrate: fastParse reads no positionals (nor run's -e alias and --env list).
+  if (positionals) return undefined;
   const args: Record<string, unknown> = {};
   for (const [name, o] of Object.entries(opts)) if (o.default !== undefined) args[camel(name)] = o.default;
   for (let i = 0; i < rest.length; i++) {
@@ -52,7 +108,21 @@ export function fastParse(argv: string[]): { command: CommandName; args: Record<
       args[camel(m[1]!)] = value;
     }
   }
-  return { command: command as CommandName, args };
+  return { command: command as FastCommand, args };
+}
+
+/** Throws the usage error for the first option, in the table's order, given blank when it `needsValue`. */
+export function checkValues(command: CommandName, args: Record<string, unknown>): void {
+  for (const [name, o] of Object.entries(commandArgs[command].options as Record<string, OptionSpec>)) {
+    const value = args[camel(name)] as string | undefined;
+    if (o.needsValue !== undefined && value !== undefined && value.trim() === "")
+      throw cliError(Codes.cliUsage, `--${name} needs a value, e.g. --${name} ${o.needsValue}.`);
+  }
+}
+
+/** The table's yargs fields of an option (yargs is not told about `needsValue`). */
+export function yargsOption({ needsValue: _, ...o }: OptionSpec): Options {
+  return o;
 }
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

@@ -1,44 +1,76 @@
-import { spawnSync } from "node:child_process";
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join, relative, resolve } from "node:path";
 import { Codes, formatDiagnostic } from "../../diagnostics.js";
-import { ConfigError, expandWorkflow, listWorkflows } from "../../run/expand.js";
-import { load } from "../../spec/load.js";
+import { ConfigError, expandWorkflow, type Job, listWorkflows, type Pipeline } from "../../run/expand.js";
+import { load, type SourceDoc } from "../../spec/load.js";
 import { cliError, ExitError, ExitStatus } from "../exit.js";
 import { readInput } from "../fs.js";
+import { type ArgsOf, checkValues } from "../options.js";
 import { printDiagnostics } from "../render.js";
 import { chooseIsolation, describeIsolation } from "../run/machine.js";
-import { interrupt, killTree, runWorkflow, summary } from "../run/runner.js";
+import { interrupt, type JobResult, killTree, runWorkflow, summary } from "../run/runner.js";
 
-export interface RunArgs {
-  workflow?: string;
-  job?: string;
-  branch?: string;
-  tag?: string;
-  config?: string;
-  cacheDir?: string;
-  output?: string;
-  env?: string[];
-  dirty?: boolean;
-  dir?: string;
+/** `gen-circle run`'s arguments, as declared in options.ts. */
+export type RunArgs = ArgsOf<"run">;
+
+interface Plan {
+  root: string;
+  branch: string;
+  tag: string;
+  revision: string;
+  buildNum: number;
+  cacheDir: string;
+  output: string;
+  env: Record<string, string>;
+  dirty: boolean;
+  jobs: Job[];
 }
 
+interface Repo {
+  root: string;
+  configPath: string;
+  display: string;
+  configText: string;
+  revision: string;
+  git: (a: string[]) => SpawnSyncReturns<string>;
+}
+
+/** `gen-circle run`: checks the arguments, plans the run, runs it and prints its summary. */
 export async function runRun(args: RunArgs): Promise<ExitStatus> {
-  for (const [flag, value] of [
-    ["--branch", args.branch],
-    ["--tag", args.tag],
-    ["--job", args.job],
-    ["--config", args.config],
-  ] as const) {
-    // `--branch` with nothing after it parses as an empty string: a mistake, not "no branch".
-    if (value !== undefined && value.trim() === "")
-      throw cliError(
-        Codes.cliUsage,
-        `${flag} needs a value, e.g. ${flag} ${flag === "--tag" ? "v1.2.3" : flag === "--job" ? "test-app" : flag === "--config" ? ".circleci/config.yml" : "main"}.`,
-      );
+  checkValues("run", args);
+  const plan = planRun(args);
+  if (!plan) return ExitStatus.InvalidInput;
+  return report(await runPlan(plan));
+}
+
+// Undefined when the config does not parse (its diagnostics printed).
+function planRun(args: RunArgs): Plan | undefined {
+  const repo = findRepo(args);
+  const tag = args.tag ?? "";
+  const branch = tag ? "" : (args.branch ?? (repo.git(["symbolic-ref", "--short", "-q", "HEAD"]).stdout.trim() || "main"));
+  const env = parseEnv(args.env ?? []);
+  const { source, diagnostics } = load(repo.configText, repo.display);
+  if (!source) {
+    printDiagnostics(diagnostics, false);
+    return undefined;
   }
+  const { cacheDir, output } = runFolders(repo.root, args);
+  mkdirSync(cacheDir, { recursive: true });
+  const counter = join(cacheDir, "build-num");
+  const buildNum = (existsSync(counter) ? Number(readFileSync(counter, "utf8")) || 0 : 0) + 1;
+  writeFileSync(counter, String(buildNum));
+  let jobs = expandJobs(source, args.workflow, repo.display, { branch, tag, revision: repo.revision, number: buildNum });
+  // Build numbers for every job of this run (each job has its own, as on CircleCI).
+  writeFileSync(counter, String(buildNum + Math.max(jobs.length, 1) - 1));
+  if (args.job) jobs = [onlyJob(jobs, args.job)];
+  if (!args.dirty) checkCommitted(repo);
+  return { root: repo.root, branch, tag, revision: repo.revision, buildNum, cacheDir, output, env, dirty: !!args.dirty, jobs };
+}
+
+function findRepo(args: RunArgs): Repo {
   const start = resolve(args.dir ?? ".");
   const git = (a: string[]) => spawnSync("git", a, { cwd: start, encoding: "utf8" });
   const top = git(["rev-parse", "--show-toplevel"]);
@@ -49,11 +81,12 @@ export async function runRun(args: RunArgs): Promise<ExitStatus> {
   const configText = readInput(configPath, display, "Run 'gen-circle generate' first, or pass --config.");
   const revision = git(["rev-parse", "HEAD"]).stdout.trim();
   if (!revision) throw cliError(Codes.notInGit, "The repository has no commit yet: commit, then run.");
-  const tag = args.tag ?? "";
-  const branch = tag ? "" : (args.branch ?? (git(["symbolic-ref", "--short", "-q", "HEAD"]).stdout.trim() || "main"));
+  return { root, configPath, display, configText, revision, git };
+}
 
+function parseEnv(list: string[]): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const e of args.env ?? []) {
+  for (const e of list) {
     const i = e.indexOf("=");
     // -e NAME takes the value from this environment (as docker run -e does): a secret's value
     // then stays off the command line, where any process list shows it.
@@ -66,30 +99,25 @@ export async function runRun(args: RunArgs): Promise<ExitStatus> {
     if (i <= 0) throw cliError(Codes.cliUsage, `-e takes KEY=VALUE or the name of a variable of this environment, got '${e}'.`);
     env[e.slice(0, i)] = e.slice(i + 1);
   }
+  return env;
+}
 
-  const { source, diagnostics } = load(configText, display);
-  if (!source) {
-    printDiagnostics(diagnostics, false);
-    return ExitStatus.InvalidInput;
-  }
+// Per repository by name and path: two clones of one name keep caches of their own.
+function runFolders(root: string, args: RunArgs): { cacheDir: string; output: string } {
   const base = join(
     process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"),
     "gen-circle",
     `${basename(root)}-${createHash("sha256").update(root).digest("hex").slice(0, 8)}`,
   );
-  const cacheDir = resolve(args.cacheDir ?? join(base, "cache"));
-  const output = resolve(args.output ?? join(base, "run"));
-  mkdirSync(cacheDir, { recursive: true });
-  const counter = join(cacheDir, "build-num");
-  const buildNum = (existsSync(counter) ? Number(readFileSync(counter, "utf8")) || 0 : 0) + 1;
-  writeFileSync(counter, String(buildNum));
+  return { cacheDir: resolve(args.cacheDir ?? join(base, "cache")), output: resolve(args.output ?? join(base, "run")) };
+}
 
-  let jobs;
+function expandJobs(source: SourceDoc, workflowArg: string | undefined, display: string, pipeline: Pipeline): Job[] {
   try {
     const workflows = listWorkflows(source.value as Record<string, unknown>);
-    const workflow = args.workflow ?? (workflows.length === 1 ? workflows[0] : undefined);
+    const workflow = workflowArg ?? (workflows.length === 1 ? workflows[0] : undefined);
     if (!workflow) throw cliError(Codes.noSuchName, `Name a workflow: ${workflows.join(", ")}.`);
-    jobs = expandWorkflow(source, workflow, { branch, tag, revision, number: buildNum });
+    return expandWorkflow(source, workflow, pipeline);
   } catch (e) {
     if (e instanceof ConfigError) {
       throw new ExitError(
@@ -99,25 +127,28 @@ export async function runRun(args: RunArgs): Promise<ExitStatus> {
     }
     throw e;
   }
-  // Build numbers for every job of this run (each job has its own, as on CircleCI).
-  writeFileSync(counter, String(buildNum + Math.max(jobs.length, 1) - 1));
-  if (args.job) {
-    const only = jobs.find((j) => j.name === args.job);
-    if (!only) throw cliError(Codes.noSuchName, `No job '${args.job}' in the workflow. Jobs: ${jobs.map((j) => j.name).join(", ")}.`);
-    jobs = [{ ...only, requires: [], filters: { branches: undefined, tags: { only: ["/.*/"] } } }];
-  }
+}
 
-  if (!args.dirty) {
-    // checkout clones HEAD: uncommitted generated files (right after `generate`) would not be there.
-    const pending = git(["status", "--porcelain", "--", relative(root, configPath), ".circleci/gen-circle"]).stdout.trim();
-    if (pending) {
-      const files = pending.split("\n").map((l) => l.slice(3));
-      throw cliError(
-        Codes.uncommitted,
-        `${files.join(", ")}: not committed. gen-circle run checks out the last commit, as CircleCI would, so it would run without ${files.length === 1 ? "this change" : "these changes"}. Commit ${files.length === 1 ? "it" : "them"}, or pass --dirty to run the working tree as it is.`,
-      );
-    }
-  }
+// --job runs that job alone, whatever it requires and whatever its filters say.
+function onlyJob(jobs: Job[], name: string): Job {
+  const only = jobs.find((j) => j.name === name);
+  if (!only) throw cliError(Codes.noSuchName, `No job '${name}' in the workflow. Jobs: ${jobs.map((j) => j.name).join(", ")}.`);
+  return { ...only, requires: [], filters: { branches: undefined, tags: { only: ["/.*/"] } } };
+}
+
+// checkout clones HEAD: uncommitted generated files (right after `generate`) would not be there.
+function checkCommitted({ git, root, configPath }: Repo): void {
+  const pending = git(["status", "--porcelain", "--", relative(root, configPath), ".circleci/gen-circle"]).stdout.trim();
+  if (!pending) return;
+  const files = pending.split("\n").map((l) => l.slice(3));
+  throw cliError(
+    Codes.uncommitted,
+    `${files.join(", ")}: not committed. gen-circle run checks out the last commit, as CircleCI would, so it would run without ${files.length === 1 ? "this change" : "these changes"}. Commit ${files.length === 1 ? "it" : "them"}, or pass --dirty to run the working tree as it is.`,
+  );
+}
+
+async function runPlan(plan: Plan): Promise<JobResult[]> {
+  const { branch, tag, revision, buildNum, cacheDir, output } = plan;
   const isolation = chooseIsolation(output);
   process.stdout.write(
     `gen-circle run: ${tag ? `tag ${tag}` : `branch ${branch}`} at ${revision.slice(0, 12)}, build ${buildNum}\n  cache: ${cacheDir}\n  output: ${output}\n${describeIsolation(isolation)}\n`,
@@ -130,19 +161,12 @@ export async function runRun(args: RunArgs): Promise<ExitStatus> {
   };
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onInt);
-  const results = await runWorkflow(jobs, {
-    root,
-    branch,
-    tag,
-    revision,
-    buildNum,
-    cacheDir,
-    output,
-    env,
-    dirty: !!args.dirty,
-    isolation,
-    write: (t) => process.stdout.write(t),
-  });
+  const { jobs, ...ctx } = plan;
+  return runWorkflow(jobs, { ...ctx, isolation, write: (t) => process.stdout.write(t) });
+}
+
+// An interrupted run failed, even when every job that ran passed.
+function report(results: JobResult[]): ExitStatus {
   process.stdout.write(summary(results));
   if (interrupt.requested) return ExitStatus.Failed;
   return results.some((r) => r.status === "failed") ? ExitStatus.Failed : ExitStatus.Ok;

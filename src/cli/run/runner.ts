@@ -1,14 +1,15 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { basename, isAbsolute, join, resolve } from "node:path";
 import type { Job, Step } from "../../run/expand.js";
 import { jobRuns } from "../../run/filters.js";
 import { nextMove, selectJobs } from "../../run/schedule.js";
 import { CacheStore } from "./cache-store.js";
 import { jobDockerConfig, machineDockerConfig } from "./docker-config.js";
-import { type Isolation, onMachine } from "./machine.js";
+import { interrupt, killTree } from "./interrupt.js";
+import type { Isolation } from "./machine.js";
 import { agentShim, circleciShim } from "./shims.js";
-import { storageStep } from "./steps.js";
+import { handlerOf, type JobEnv, type StepHandler, type StepOutcome } from "./steps/index.js";
 import { secs } from "./summary.js";
 import { loadTimings, saveTimings } from "./timings.js";
 
@@ -49,9 +50,6 @@ export interface JobResult {
   /** seconds per test file from the JUnit results the job stored (for `circleci tests split`) */
   timings: Map<string, number>;
 }
-
-/** Set by Ctrl-C: the running step is stopped, `when: always` steps still run, no new job starts. */
-export const interrupt = { requested: false, current: undefined as ChildProcess | undefined };
 
 /** Runs the workflow's jobs in `requires` order; jobs without mutual dependencies run in parallel (two at a time). */
 export async function runWorkflow(jobs: Job[], ctx: RunContext): Promise<JobResult[]> {
@@ -140,18 +138,77 @@ export interface Node {
 async function runJob(job: Job, ctx: RunContext, prefix: boolean, workflowId: string, node: Node): Promise<JobResult> {
   const label = node.total > 1 ? `${job.name}/${node.index}` : job.name;
   const out = (line: string) => ctx.write((prefix ? `[${label}] ` : "") + line + "\n");
+  const machine = prepareMachine(job, ctx, node, workflowId, out);
+  const { result } = machine;
+  const t0 = Date.now();
+  out(`job ${job.name}${node.total > 1 ? `, node ${node.index} of ${node.total}` : ""} (${job.executor.type}: ${job.executor.image})`);
+  let container: string | undefined;
+  if (job.executor.type === "docker") {
+    const started = startContainer(job, machine);
+    if ("error" in started) {
+      out(`✗ ${started.error}`);
+      result.status = "failed";
+      return result;
+    }
+    container = started.container;
+  }
+  let failed: boolean;
+  try {
+    failed = await runSteps(job.steps, { ...machine, container });
+  } finally {
+    for (const b of machine.background) killTree(b);
+    if (container) spawnSync("docker", ["rm", "-f", container], { stdio: "ignore" });
+  }
+  result.status = failed || interrupt.requested ? "failed" : "passed";
+  result.ms = Date.now() - t0;
+  out(`${result.status === "passed" ? "✓" : "✗"} job ${job.name} ${result.status} in ${secs(result.ms)}`);
+  return result;
+}
+
+// True when a step failed: later steps run or not by their `when`, as CircleCI decides.
+async function runSteps(steps: Step[], job: JobEnv): Promise<boolean> {
+  let failed = false;
+  let halted = false;
+  for (const step of steps) {
+    const handler = handlerOf(step);
+    const name = handler.name(step);
+    const when = handler.when?.(step) ?? "on_success";
+    // After circleci-agent step halt no later step runs, whatever its when: the job ends there, green.
+    if (halted || (when === "on_success" && (failed || interrupt.requested)) || (when === "on_fail" && !failed)) {
+      job.result.steps.push({ name, status: "skipped", ms: 0 });
+      continue;
+    }
+    const s0 = Date.now();
+    const { ok, note, halt } = await runStep(handler, step, job);
+    const ms = Date.now() - s0;
+    job.result.steps.push({ name, status: ok ? "passed" : "failed", ms });
+    job.out(`${ok ? "✓" : "✗"} ${name} (${secs(ms)})${note ? `: ${note}` : ""}`);
+    if (!ok) failed = true;
+    if (halt) halted = true;
+  }
+  return failed;
+}
+
+async function runStep(handler: StepHandler<Step["kind"]>, step: Step, job: JobEnv): Promise<StepOutcome> {
+  try {
+    return await handler.run(step, job);
+  } catch (e) {
+    return { ok: false, note: (e as Error).message };
+  }
+}
+
+// Each CircleCI job has a machine of its own: here, a home and a /tmp of its own. ~ and /tmp in
+// the config's paths (cache paths, checksum files, workspace roots) name the job's folders; the
+// steps see that folder on /tmp (a mount namespace, as root), or else get TMPDIR and
+// GEN_CIRCLE_STATE there. Only caches and workspaces carry anything from one job to the next.
+function prepareMachine(job: Job, ctx: RunContext, node: Node, workflowId: string, out: (line: string) => void): Omit<JobEnv, "container"> {
   const jobDir = join(ctx.output, "jobs", node.total > 1 ? `${job.name}-node${node.index}` : job.name);
   rmSync(jobDir, { recursive: true, force: true });
   const home = join(jobDir, "home");
   mkdirSync(home, { recursive: true });
-  // Each CircleCI job has a machine of its own: here, a home and a /tmp of its own. ~ and /tmp in
-  // the config's paths (cache paths, checksum files, workspace roots) name the job's folders; the
-  // steps see that folder on /tmp (a mount namespace, as root), or else get TMPDIR and
-  // GEN_CIRCLE_STATE there. Only caches and workspaces carry anything from one job to the next.
   const tmp = join(jobDir, "tmp");
   mkdirSync(join(tmp, "gen-circle"), { recursive: true });
   chmodSync(tmp, 0o1777);
-  const isolated = ctx.isolation.mode === "namespace";
   const mapPath = (p: string, cwd: string) => {
     if (p === "~" || p.startsWith("~/")) return join(home, p.slice(1));
     if (p === "/tmp" || p.startsWith("/tmp/")) return join(tmp, p.slice(4));
@@ -161,13 +218,29 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean, workflowId: st
   mkdirSync(workdir, { recursive: true });
   const bashEnv = join(jobDir, "bash_env");
   writeFileSync(bashEnv, "");
-  const halt = agentShim(jobDir);
+  const haltFile = agentShim(jobDir);
   const timingsFile = join(jobDir, "timings.json");
   const timings = loadTimings(ctx, job.name);
   if (timings) writeFileSync(timingsFile, JSON.stringify(Object.fromEntries(timings)));
   // `circleci tests glob|split` for steps on this machine; a docker executor's steps run in its
   // image, where this machine's node is not: there `circleci` is missing (README: differences).
   if (job.executor.type !== "docker") circleciShim(jobDir, timingsFile);
+  const { ciEnv, env } = jobVariables(job, ctx, node, workflowId, { jobDir, home, tmp, workdir, bashEnv });
+  const result = empty(job.name, "passed", 1);
+  const store = new CacheStore(ctx.cacheDir);
+  return { ctx, node, jobDir, workdir, tmp, mapPath, env, ciEnv, haltFile, store, background: [], result, out };
+}
+
+// Two sets: a container gets only CircleCI's and the config's (`ciEnv`); a step on this machine
+// also inherits this process's environment (`env`), as a machine executor's shell would.
+function jobVariables(
+  job: Job,
+  ctx: RunContext,
+  node: Node,
+  workflowId: string,
+  dirs: { jobDir: string; home: string; tmp: string; workdir: string; bashEnv: string },
+): { ciEnv: Record<string, string>; env: Record<string, string> } {
+  const isolated = ctx.isolation.mode === "namespace";
   const ciEnv: Record<string, string> = {
     CI: "true",
     CIRCLECI: "true",
@@ -176,255 +249,43 @@ async function runJob(job: Job, ctx: RunContext, prefix: boolean, workflowId: st
     ...(ctx.tag ? { CIRCLE_TAG: ctx.tag } : {}),
     CIRCLE_BUILD_NUM: String(ctx.buildNum),
     CIRCLE_JOB: job.name,
-    CIRCLE_WORKING_DIRECTORY: workdir,
+    CIRCLE_WORKING_DIRECTORY: dirs.workdir,
     CIRCLE_PROJECT_REPONAME: basename(ctx.root),
     CIRCLE_PROJECT_USERNAME: "local",
     CIRCLE_NODE_INDEX: String(node.index),
     CIRCLE_NODE_TOTAL: String(node.total),
     CIRCLE_WORKFLOW_ID: workflowId,
-    BASH_ENV: bashEnv,
-    HOME: home,
-    ...(isolated ? {} : { TMPDIR: tmp, GEN_CIRCLE_STATE: join(tmp, "gen-circle") }),
+    BASH_ENV: dirs.bashEnv,
+    HOME: dirs.home,
+    ...(isolated ? {} : { TMPDIR: dirs.tmp, GEN_CIRCLE_STATE: join(dirs.tmp, "gen-circle") }),
     ...job.environment,
     ...ctx.env,
   };
   const env: Record<string, string> = { ...(process.env as Record<string, string>), ...ciEnv };
   // On its own /tmp a job needs neither; this machine's values would point it elsewhere.
   if (isolated) for (const k of ["TMPDIR", "GEN_CIRCLE_STATE"]) if (!(k in ciEnv)) delete env[k];
-  env.PATH = `${join(jobDir, "bin")}:${env.PATH ?? "/usr/bin:/bin"}`;
+  env.PATH = `${join(dirs.jobDir, "bin")}:${env.PATH ?? "/usr/bin:/bin"}`;
   // This machine's docker client setup without its logins (docker-config.ts), unless the config
   // sets DOCKER_CONFIG itself. On this machine's side only: a container has its own.
-  if (!("DOCKER_CONFIG" in ciEnv)) env.DOCKER_CONFIG = jobDockerConfig(machineDockerConfig(process.env), home);
+  if (!("DOCKER_CONFIG" in ciEnv)) env.DOCKER_CONFIG = jobDockerConfig(machineDockerConfig(process.env), dirs.home);
   if (!ctx.tag) delete env.CIRCLE_TAG;
-  const result = empty(job.name, "passed", 1);
-  const t0 = Date.now();
-  const store = new CacheStore(ctx.cacheDir);
-  const background: ChildProcess[] = [];
-  let failed = false;
-  let halted = false;
-  let container: string | undefined;
-  out(`job ${job.name}${node.total > 1 ? `, node ${node.index} of ${node.total}` : ""} (${job.executor.type}: ${job.executor.image})`);
-
-  if (job.executor.type === "docker") {
-    const image = job.executor.image;
-    if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0) {
-      out(`✗ the docker executor's image ${image} is not in the local engine: 'docker pull ${image}' (or build it), then run again`);
-      result.status = "failed";
-      return result;
-    }
-    container = `gc-run-${job.name.replace(/[^a-zA-Z0-9_.-]/g, "-")}-${node.index}-${process.pid}`;
-    const remote = job.steps.some((s) => s.kind === "setup_remote_docker");
-    const args = ["run", "-d", "--name", container, "-v", `${jobDir}:${jobDir}`, "-w", workdir, "--entrypoint", "sh"];
-    if (remote) args.push("-v", "/var/run/docker.sock:/var/run/docker.sock");
-    args.push(image, "-c", "sleep 2147483647");
-    const r = spawnSync("docker", args, { encoding: "utf8" });
-    if (r.status !== 0) {
-      out(`✗ could not start ${image}: ${r.stderr.trim()}`);
-      result.status = "failed";
-      return result;
-    }
-  }
-
-  try {
-    for (const step of job.steps) {
-      const when = "when" in step ? step.when : step.kind === "store_test_results" || step.kind === "store_artifacts" ? "always" : "on_success";
-      const name = stepName(step);
-      if (halted) {
-        // circleci-agent step halt ends the job there, green: no later step runs, whatever its when.
-        result.steps.push({ name, status: "skipped", ms: 0 });
-        continue;
-      }
-      if ((when === "on_success" && (failed || interrupt.requested)) || (when === "on_fail" && !failed)) {
-        result.steps.push({ name, status: "skipped", ms: 0 });
-        continue;
-      }
-      const s0 = Date.now();
-      let ok = true;
-      let note = "";
-      try {
-        switch (step.kind) {
-          case "checkout":
-            checkout(ctx, workdir);
-            break;
-          case "run": {
-            const cwd = step.workingDirectory ? mapPath(step.workingDirectory, workdir) : workdir;
-            const inContainer = { ...ciEnv, PATH: `${join(jobDir, "bin")}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, ...step.environment };
-            const code = await runCommand(
-              step,
-              { ...env, ...step.environment },
-              container ? inContainer : { ...ciEnv, ...step.environment },
-              cwd,
-              jobDir,
-              container,
-              out,
-              background,
-              (cmd, args) => onMachine(ctx.isolation, tmp, cmd, args),
-            );
-            ok = code === 0;
-            if (!ok) note = code === null ? "stopped" : `exit ${code}`;
-            if (ok && existsSync(halt)) {
-              halted = true;
-              note = "circleci-agent step halt: the job ends here";
-            }
-            break;
-          }
-          case "restore_cache":
-          case "save_cache":
-          case "persist_to_workspace":
-          case "attach_workspace":
-          case "store_test_results":
-          case "store_artifacts":
-            note = storageStep(step, { ctx, env, workdir, mapPath, store, result, node, jobDir });
-            break;
-          case "setup_remote_docker":
-            note = "uses this machine's engine";
-            break;
-        }
-      } catch (e) {
-        ok = false;
-        note = (e as Error).message;
-      }
-      const ms = Date.now() - s0;
-      result.steps.push({ name, status: ok ? "passed" : "failed", ms });
-      out(`${ok ? "✓" : "✗"} ${name} (${secs(ms)})${note ? `: ${note}` : ""}`);
-      if (!ok) failed = true;
-    }
-  } finally {
-    for (const b of background) killTree(b);
-    if (container) spawnSync("docker", ["rm", "-f", container], { stdio: "ignore" });
-  }
-  result.status = failed || interrupt.requested ? "failed" : "passed";
-  result.ms = Date.now() - t0;
-  out(`${result.status === "passed" ? "✓" : "✗"} job ${job.name} ${result.status} in ${secs(result.ms)}`);
-  return result;
+  return { ciEnv, env };
 }
 
-function stepName(s: Step): string {
-  switch (s.kind) {
-    case "run":
-    case "save_cache":
-    case "restore_cache":
-      return s.name;
-    case "checkout":
-      return "Checkout code";
-    case "persist_to_workspace":
-      return "Persisting to workspace";
-    case "attach_workspace":
-      return "Attaching workspace";
-    case "store_test_results":
-      return `Storing test results (${s.path})`;
-    case "store_artifacts":
-      return `Storing artifacts (${s.path})`;
-    case "setup_remote_docker":
-      return "Setting up remote docker";
-  }
+// The container idles so that each step can `docker exec` its own shell, with its own variables.
+function startContainer(job: Job, { node, jobDir, workdir }: Omit<JobEnv, "container">): { container: string } | { error: string } {
+  const image = job.executor.image;
+  if (spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" }).status !== 0)
+    return { error: `the docker executor's image ${image} is not in the local engine: 'docker pull ${image}' (or build it), then run again` };
+  const container = `gc-run-${job.name.replace(/[^a-zA-Z0-9_.-]/g, "-")}-${node.index}-${process.pid}`;
+  const remote = job.steps.some((s) => s.kind === "setup_remote_docker");
+  const args = ["run", "-d", "--name", container, "-v", `${jobDir}:${jobDir}`, "-w", workdir, "--entrypoint", "sh"];
+  if (remote) args.push("-v", "/var/run/docker.sock:/var/run/docker.sock");
+  args.push(image, "-c", "sleep 2147483647");
+  const r = spawnSync("docker", args, { encoding: "utf8" });
+  if (r.status !== 0) return { error: `could not start ${image}: ${r.stderr.trim()}` };
+  return { container };
 }
 
-/** A clean copy of the repository at the commit under test (plus uncommitted changes with --dirty). */
-function checkout(ctx: RunContext, workdir: string): void {
-  rmSync(workdir, { recursive: true, force: true });
-  const git = (args: string[], cwd?: string) => {
-    const r = spawnSync("git", args, { cwd, encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr.trim()}`);
-    return r.stdout;
-  };
-  git(["clone", "-q", "--no-checkout", "--no-hardlinks", ctx.root, workdir]);
-  git(["checkout", "-q", "--detach", ctx.revision], workdir);
-  if (ctx.dirty) {
-    for (const f of git(["ls-files", "-m", "-o", "--exclude-standard", "-z"], ctx.root).split("\0").filter(Boolean)) {
-      const from = join(ctx.root, f);
-      if (existsSync(from)) {
-        mkdirSync(dirname(join(workdir, f)), { recursive: true });
-        cpSync(from, join(workdir, f));
-      }
-    }
-    for (const f of git(["ls-files", "-d", "-z"], ctx.root).split("\0").filter(Boolean)) rmSync(join(workdir, f), { force: true });
-  }
-}
-
-function runCommand(
-  step: Extract<Step, { kind: "run" }>,
-  env: Record<string, string>,
-  containerEnv: Record<string, string>,
-  cwd: string,
-  jobDir: string,
-  container: string | undefined,
-  out: (line: string) => void,
-  background: ChildProcess[],
-  machine: (cmd: string, args: string[]) => [string, string[]],
-): Promise<number | null> {
-  const script = join(jobDir, `step-${Date.now()}-${Math.random().toString(36).slice(2)}.sh`);
-  writeFileSync(script, step.command + "\n");
-  const shell = (step.shell ?? "/bin/bash -eo pipefail").split(/\s+/);
-  let cmd: string;
-  let args: string[];
-  if (container) {
-    cmd = "docker";
-    // The variables go by name (-e NAME): their values stay out of the process list.
-    // PATH by value: the docker client itself must keep this machine's PATH (its engine's client).
-    const names = Object.keys(containerEnv).filter((k) => k !== "PATH");
-    const path = containerEnv.PATH ? ["-e", `PATH=${containerEnv.PATH}`] : [];
-    // CircleCI's default shell: /bin/bash -eo pipefail where the image has bash, else /bin/sh -eo pipefail.
-    const fallback = ["sh", "-c", 'if [ -x /bin/bash ]; then exec /bin/bash -eo pipefail "$0"; fi; exec /bin/sh -eo pipefail "$0"'];
-    args = ["exec", "-w", cwd, ...names.flatMap((k) => ["-e", k]), ...path, container, ...(step.shell ? shell : fallback), script];
-  } else {
-    [cmd, args] = machine(shell[0]!, [...shell.slice(1), script]);
-  }
-  mkdirSync(cwd, { recursive: true });
-  const child = spawn(cmd, args, {
-    cwd: container ? undefined : cwd,
-    env: container ? { ...env, ...containerEnv, PATH: env.PATH! } : env,
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  const relay = (stream: NodeJS.ReadableStream) => {
-    let buf = "";
-    stream.on("data", (d: Buffer) => {
-      last = Date.now();
-      buf += d.toString();
-      const lines = buf.split("\n");
-      buf = lines.pop()!;
-      for (const l of lines) out(`  ${l}`);
-    });
-    stream.on("end", () => buf && out(`  ${buf}`));
-  };
-  let last = Date.now();
-  relay(child.stdout!);
-  relay(child.stderr!);
-  if (step.background) {
-    background.push(child);
-    return Promise.resolve(0);
-  }
-  interrupt.current = child;
-  const limit = (step.noOutputTimeout ?? 600) * 1000;
-  const timer = setInterval(() => {
-    if (Date.now() - last > limit) {
-      out(`  no output for ${step.noOutputTimeout ?? 600} s: stopping the step`);
-      killTree(child);
-    }
-  }, 1000);
-  return new Promise((resolvePromise) => {
-    child.on("close", (code, signal) => {
-      clearInterval(timer);
-      interrupt.current = undefined;
-      resolvePromise(signal ? null : code);
-    });
-  });
-}
-
-export function killTree(child: ChildProcess): void {
-  try {
-    if (child.pid) process.kill(-child.pid, "SIGINT");
-  } catch {
-    /* gone */
-  }
-  setTimeout(() => {
-    try {
-      if (child.pid && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
-    } catch {
-      /* gone */
-    }
-  }, 5000).unref();
-}
-
+export { interrupt, killTree } from "./interrupt.js";
 export { summary } from "./summary.js";
