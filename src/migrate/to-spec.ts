@@ -1,8 +1,19 @@
 import { stringify } from "yaml";
 import { compileSpec } from "../generate.js";
-import { parseReference, repositoryOf } from "../spec/docker-ref.js";
-import type { Note, Pos, V1Config } from "./v1.js";
+import { type ParsedRef, parseReference, repositoryOf } from "../spec/docker-ref.js";
+import type { Deployment, Note, Pos, V1Config } from "./v1.js";
 import { allCommands } from "./v1.js";
+
+/** The image the spec builds: read from the first `docker build`, where the other sections refer to it. */
+interface BuiltImage {
+  /** repository, with its registry when it has one */
+  name: string;
+  ref: ParsedRef;
+  /** the spec's `image:` */
+  image: Record<string, unknown>;
+  /** the `docker build` command: the notes without a better place point there */
+  at: Pos;
+}
 
 /**
  * When a circle.yml builds and runs docker images (the seeds' recipes), a gen-circle.yml whose
@@ -10,9 +21,25 @@ import { allCommands } from "./v1.js";
  */
 export function toSpec(c: V1Config, fileName: string): { spec?: string; notes: Note[] } {
   const notes: Note[] = [];
-  const cmds = allCommands(c);
-  const build = cmds.map((x) => ({ x, args: dockerArgs(x.command, "build") })).find((b) => b.args);
-  if (!build) return { notes };
+  const built = inferImage(c, notes);
+  if (!built) return { notes };
+  // In this order: the spec's keys, and the notes of the same line, come out in the order of its sections.
+  const spec: Record<string, unknown> = { version: 1, image: built.image };
+  const { test, services } = inferTest(c, built, notes);
+  if (test) spec.test = test;
+  if (Object.keys(services).length) spec.services = services;
+  const deploy = inferDeploy(c, built, notes);
+  if (deploy) spec.deploy = deploy;
+  noteHostServices(c, notes);
+  return render(spec, fileName, built.at, notes);
+}
+
+/** `docker build`: the image's name (from --tag), context, Dockerfile and a first hash. */
+function inferImage(c: V1Config, notes: Note[]): BuiltImage | undefined {
+  const build = allCommands(c)
+    .map((x) => ({ x, args: dockerArgs(x.command, "build") }))
+    .find((b) => b.args);
+  if (!build) return undefined;
   const at = build.x.at;
   const opts = parseOpts(build.args!, ["-t", "--tag", "-f", "--file", "--build-arg"]);
   const tag = opts.get("-t") ?? opts.get("--tag");
@@ -24,12 +51,12 @@ export function toSpec(c: V1Config, fileName: string): { spec?: string; notes: N
       what: "--spec: image name",
       why: tag ? `The image name ${tag} is built from variables: set image.name by hand.` : "The docker build has no --tag: set image.name by hand.",
     });
-    return { notes };
+    return undefined;
   }
   const ref = parseReference(tag.replace(/:\$.*$/, ""));
   if (!ref) {
     notes.push({ at, what: "--spec: image name", why: `'${tag}' is not a docker image name gen-circle can use.` });
-    return { notes };
+    return undefined;
   }
   const name = repositoryOf(ref);
   const cleanContext =
@@ -47,12 +74,14 @@ export function toSpec(c: V1Config, fileName: string): { spec?: string; notes: N
     what: "--spec: image.hash",
     why: `Only ${df} is known to decide a rebuild: add the dependency manifests and lock files the Dockerfile copies before its install step.`,
   });
+  return { name, ref, image, at };
+}
 
-  const spec: Record<string, unknown> = { version: 1, image };
-  // The test: `docker run [opts] IMAGE command...` in the test section.
-  const testCmds = [...c.test.pre, ...c.test.override, ...c.test.post];
+/** The test: `docker run [opts] IMAGE command...` in the test section; `docker run -d --name` are services. */
+function inferTest(c: V1Config, { name, at }: BuiltImage, notes: Note[]): { test?: unknown; services: Record<string, unknown> } {
   const services: Record<string, unknown> = {};
-  for (const t of testCmds) {
+  let test: unknown;
+  for (const t of [...c.test.pre, ...c.test.override, ...c.test.post]) {
     const args = dockerArgs(t.command, "run");
     if (!args) continue;
     const o = parseOpts(args, ["-e", "--env", "--name", "--link", "-v", "-p", "--add-host", "-w", "--network"], ["-d", "--rm", "-t", "-i", "-it"]);
@@ -73,84 +102,104 @@ export function toSpec(c: V1Config, fileName: string): { spec?: string; notes: N
       if (/^[a-z]/.test(svc) && parseReference(img)) services[svc] = Object.keys(env).length ? { image: img, environment: env } : img;
       continue;
     }
-    if (img.split(":")[0] === name || img.startsWith(`${name}:`)) {
-      const command = o.rest.slice(1).join(" ");
-      if (command) spec.test = Object.keys(env).length ? { command, environment: env } : command;
-      if (o.all("--add-host").length || o.all("-v").length)
-        notes.push({
-          at: t.at,
-          what: "--spec: docker run options",
-          why: "--add-host and volumes are not carried over: services run as containers on the job's network, results come out with docker cp (set test.results).",
-        });
-    }
+    if (img.split(":")[0] !== name && !img.startsWith(`${name}:`)) continue;
+    const command = o.rest.slice(1).join(" ");
+    if (command) test = Object.keys(env).length ? { command, environment: env } : command;
+    if (o.all("--add-host").length || o.all("-v").length)
+      notes.push({
+        at: t.at,
+        what: "--spec: docker run options",
+        why: "--add-host and volumes are not carried over: services run as containers on the job's network, results come out with docker cp (set test.results).",
+      });
   }
-  if (Object.keys(services).length) spec.services = services;
-  if (!spec.test)
+  if (!test)
     notes.push({
       at,
       what: "--spec: test command",
       why: "No `docker run IMAGE command` in the test section: set test.command (the image's CMD runs otherwise).",
     });
+  return { test, services };
+}
 
-  // Deploys: `docker push` in deployments.
+/** Deploys: `docker push` of the image in deployments, a rule each, with the `docker login` variables. */
+function inferDeploy(c: V1Config, built: BuiltImage, notes: Note[]): Record<string, unknown> | undefined {
   const rules: Record<string, unknown>[] = [];
   let login: { username: string; password: string } | undefined;
   let registry: string | undefined;
   for (const d of c.deployments) {
     const tags = new Set<string>();
     for (const x of d.commands) {
-      const l = /docker login\b(.*)/.exec(x.command);
-      if (l) {
-        const u = /(?:-u|--username)[= ]"?\$\{?(\w+)\}?"?/.exec(l[1]!)?.[1];
-        const p = /(?:-p|--password)[= ]"?\$\{?(\w+)\}?"?/.exec(l[1]!)?.[1];
-        if (u && p) login = { username: u, password: p };
-      }
-      const push = dockerArgs(x.command, "push");
-      if (!push || !push[0]) continue;
-      const target = push[0];
-      const colon = target.lastIndexOf(":");
-      const repo = colon > target.lastIndexOf("/") ? target.slice(0, colon) : target;
-      const t = colon > target.lastIndexOf("/") ? target.slice(colon + 1) : "latest";
-      const pr = parseReference(repo);
-      if (!pr || (pr.path !== ref.path && repo !== name)) continue;
-      if (pr.domain) registry = pr.domain;
-      tags.add(
-        t
-          .replace(/\$\{?CIRCLE_SHA1\}?/g, "{sha}")
-          .replace(/\$\{?CIRCLE_BRANCH\}?/g, "{branch}")
-          .replace(/\$\{?CIRCLE_BUILD_NUM\}?/g, "{build}")
-          .replace(/\$\{?CIRCLE_TAG\}?/g, "{tag}"),
-      );
+      login = dockerLogin(x.command) ?? login;
+      const push = pushOf(x.command, built);
+      if (!push) continue;
+      if (push.registry) registry = push.registry;
+      tags.add(push.tag);
     }
-    if (!tags.size) continue;
-    const rule: Record<string, unknown> = { tags: [...tags] };
-    if (d.tags.length) rule.tag = d.tags.length === 1 ? d.tags[0] : d.tags;
-    else rule.branch = d.branches.length === 1 ? d.branches[0] : d.branches.length ? d.branches : "/.*/";
-    if ([...tags].some((t) => t.includes("$")))
-      notes.push({
-        at: d.at,
-        what: `--spec: deployment ${d.name}`,
-        why: "A pushed tag uses variables gen-circle does not know: use {sha}, {branch}, {tag}, {build} or {hash}.",
-      });
-    rules.push(rule);
+    if (tags.size) rules.push(deployRule(d, [...tags], notes));
   }
-  if (rules.length) {
-    spec.deploy = { ...(registry ? { registry } : {}), ...(login ? { login } : {}), rules };
-    if (!login)
-      notes.push({
-        at,
-        what: "--spec: deploy.login",
-        why: "No `docker login -u $USER -p $PASSWORD` found: set deploy.login to the names of the variables holding the credentials.",
-      });
-  }
-  if (c.machine.services.some((s) => s.name !== "docker")) {
-    const s = c.machine.services.find((x) => x.name !== "docker")!;
+  if (!rules.length) return undefined;
+  if (!login)
+    notes.push({
+      at: built.at,
+      what: "--spec: deploy.login",
+      why: "No `docker login -u $USER -p $PASSWORD` found: set deploy.login to the names of the variables holding the credentials.",
+    });
+  return { ...(registry ? { registry } : {}), ...(login ? { login } : {}), rules };
+}
+
+/** The variables of `docker login -u $USER -p $PASSWORD`: the spec names them, never the values. */
+function dockerLogin(command: string): { username: string; password: string } | undefined {
+  const l = /docker login\b(.*)/.exec(command);
+  if (!l) return undefined;
+  const u = /(?:-u|--username)[= ]"?\$\{?(\w+)\}?"?/.exec(l[1]!)?.[1];
+  const p = /(?:-p|--password)[= ]"?\$\{?(\w+)\}?"?/.exec(l[1]!)?.[1];
+  return u && p ? { username: u, password: p } : undefined;
+}
+
+/** A `docker push` of the built image: its registry, and the tag in gen-circle's placeholders. */
+function pushOf(command: string, { name, ref }: BuiltImage): { registry?: string; tag: string } | undefined {
+  const push = dockerArgs(command, "push");
+  if (!push || !push[0]) return undefined;
+  const target = push[0];
+  const colon = target.lastIndexOf(":");
+  const repo = colon > target.lastIndexOf("/") ? target.slice(0, colon) : target;
+  const t = colon > target.lastIndexOf("/") ? target.slice(colon + 1) : "latest";
+  const pr = parseReference(repo);
+  if (!pr || (pr.path !== ref.path && repo !== name)) return undefined;
+  const tag = t
+    .replace(/\$\{?CIRCLE_SHA1\}?/g, "{sha}")
+    .replace(/\$\{?CIRCLE_BRANCH\}?/g, "{branch}")
+    .replace(/\$\{?CIRCLE_BUILD_NUM\}?/g, "{build}")
+    .replace(/\$\{?CIRCLE_TAG\}?/g, "{tag}");
+  return { registry: pr.domain, tag };
+}
+
+/** A deployment's rule: its tags, or else its branches (every branch when it names none). */
+function deployRule(d: Deployment, tags: string[], notes: Note[]): Record<string, unknown> {
+  const rule: Record<string, unknown> = { tags };
+  if (d.tags.length) rule.tag = d.tags.length === 1 ? d.tags[0] : d.tags;
+  else rule.branch = d.branches.length === 1 ? d.branches[0] : d.branches.length ? d.branches : "/.*/";
+  if (tags.some((t) => t.includes("$")))
+    notes.push({
+      at: d.at,
+      what: `--spec: deployment ${d.name}`,
+      why: "A pushed tag uses variables gen-circle does not know: use {sha}, {branch}, {tag}, {build} or {hash}.",
+    });
+  return rule;
+}
+
+function noteHostServices(c: V1Config, notes: Note[]): void {
+  const s = c.machine.services.find((x) => x.name !== "docker");
+  if (s)
     notes.push({
       at: s.at,
       what: "--spec: services",
       why: "Services of the 1.0 machine (on the host) become containers in gen-circle: add them under services: with an image and a ready probe.",
     });
-  }
+}
+
+/** The spec's text, written only when gen-circle accepts it. */
+function render(spec: Record<string, unknown>, fileName: string, at: Pos, notes: Note[]): { spec?: string; notes: Note[] } {
   let text = stringify(spec, { lineWidth: 0 });
   text = `# Written by gen-circle migrate --spec from ${fileName}; review the notes of the migration report.\n${text}`;
   const check = compileSpec(text);

@@ -1,10 +1,12 @@
 import { Codes, type Diagnostic } from "../diagnostics.js";
 import type { SourceDoc } from "../spec/load.js";
 import { phases } from "./v1/commands.js";
-import { isObj, LANGUAGES, type Obj, PHASES, readCtx, SECTIONS, str } from "./v1/context.js";
+import { isObj, LANGUAGES, type Obj, PHASES, readCtx, type ReadCtx, SECTIONS } from "./v1/context.js";
+import { readDependencies } from "./v1/dependencies.js";
 import { readDeployments } from "./v1/deployment.js";
 import { readGeneral } from "./v1/general.js";
 import { readMachine } from "./v1/machine.js";
+import { readTest } from "./v1/test.js";
 
 /**
  * CircleCI 1.0 `circle.yml`, read into a model with the source position of every command.
@@ -71,31 +73,45 @@ export interface V1Config {
 
 export function readV1(src: SourceDoc): { config?: V1Config; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
-  const root = src.value;
   const notes: Note[] = [];
   const lines = new Set<number>();
   // Before the file is known to be a mapping of sections, errors are said at the document.
-  const { pos, diag } = readCtx(src, {}, diagnostics, notes, lines);
+  if (!isV1Root(src.value, readCtx(src, {}, diagnostics, notes, lines))) return { diagnostics };
+  const ctx = readCtx(src, src.value, diagnostics, notes, lines);
+  checkSections(ctx);
+  // In 1.0 order: the diagnostics and notes come out in the order of the file's sections.
+  const machine = readMachine(ctx, phases(ctx, "machine", ["environment", "timezone", "hosts", "services", ...LANGUAGES]));
+  const checkout = strip(phases(ctx, "checkout"));
+  const dependencies = readDependencies(ctx);
+  const database = strip(phases(ctx, "database"));
+  const compile = strip(phases(ctx, "compile"));
+  const test = readTest(ctx);
+  const deployments = readDeployments(ctx);
+  const general = readGeneral(ctx);
+  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics };
+  return { config: { machine, checkout, dependencies, database, compile, test, deployments, general, notes, lines }, diagnostics };
+}
 
+/** Whether the document is a 1.0 config: a mapping of sections, not empty, not already 2.x. */
+function isV1Root(root: unknown, { diag }: ReadCtx): root is Obj {
   if (root === null || root === undefined) {
     diag("error", Codes.notV1Config, [], "The file is empty: nothing to migrate.");
-    return { diagnostics };
+    return false;
   }
   if (!isObj(root)) {
     diag("error", Codes.notV1Config, [], "A circle.yml is a mapping of sections (machine, dependencies, test, deployment, ...).", "value");
-    return { diagnostics };
+    return false;
   }
-  if ("version" in root || "jobs" in root || "workflows" in root) {
-    diag(
-      "error",
-      Codes.notV1Config,
-      "version" in root ? ["version"] : "jobs" in root ? ["jobs"] : ["workflows"],
-      `This is already a CircleCI 2.x config (it has '${"version" in root ? "version" : "jobs" in root ? "jobs" : "workflows"}'): there is nothing to migrate.`,
-    );
-    return { diagnostics };
+  const v2 = ["version", "jobs", "workflows"].find((k) => k in root);
+  if (v2 !== undefined) {
+    diag("error", Codes.notV1Config, [v2], `This is already a CircleCI 2.x config (it has '${v2}'): there is nothing to migrate.`);
+    return false;
   }
-  const ctx = readCtx(src, root, diagnostics, notes, lines);
-  const { note } = ctx;
+  return true;
+}
+
+/** The top-level keys: phases written outside a section are an error, unknown sections a warning. */
+function checkSections({ root, pos, diag, lines }: ReadCtx): void {
   for (const key of Object.keys(root)) {
     lines.add(pos([key]).line);
     if (PHASES.includes(key))
@@ -107,52 +123,6 @@ export function readV1(src: SourceDoc): { config?: V1Config; diagnostics: Diagno
       );
     else if (!SECTIONS.includes(key)) diag("warning", Codes.unknownV1Key, [key], `Unknown section '${key}': not migrated (CircleCI 1.0 ignored it too).`);
   }
-
-  const machine = readMachine(ctx, phases(ctx, "machine", ["environment", "timezone", "hosts", "services", ...LANGUAGES]));
-  const checkout = phases(ctx, "checkout");
-  const deps = phases(ctx, "dependencies", ["cache_directories", "bundler"]);
-  const cacheDirectories: V1Config["dependencies"]["cacheDirectories"] = [];
-  const cd = deps.rest.cache_directories;
-  (Array.isArray(cd) ? cd : cd ? [cd] : []).forEach((p, i) => {
-    lines.add(pos(["dependencies", "cache_directories", i], "value").line);
-    cacheDirectories.push({ path: str(p), at: pos(["dependencies", "cache_directories", Array.isArray(cd) ? i : 0], "value") });
-  });
-  let bundlerWithout: string[] | undefined;
-  if (isObj(deps.rest.bundler)) {
-    lines.add(pos(["dependencies", "bundler"]).line);
-    const w = deps.rest.bundler.without;
-    bundlerWithout = (Array.isArray(w) ? w : w ? [w] : []).map(str);
-  }
-  const database = phases(ctx, "database");
-  const compile = phases(ctx, "compile");
-  const test = phases(ctx, "test", ["minitest_globs"]);
-  const mg = test.rest.minitest_globs;
-  const minitestGlobs = (Array.isArray(mg) ? mg : mg ? [mg] : []).map(str);
-  if (minitestGlobs.length)
-    note(
-      ["test", "minitest_globs"],
-      "test.minitest_globs",
-      "CircleCI 2 splits tests itself: run your tests with `circleci tests glob ... | circleci tests split` and set parallelism.",
-    );
-
-  const deployments = readDeployments(ctx);
-  const general = readGeneral(ctx);
-  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics };
-  return {
-    config: {
-      machine,
-      checkout: strip(checkout),
-      dependencies: { ...strip(deps), cacheDirectories, bundlerWithout },
-      database: strip(database),
-      compile: strip(compile),
-      test: { ...strip(test), minitestGlobs },
-      deployments,
-      general,
-      notes,
-      lines,
-    },
-    diagnostics,
-  };
 }
 
 function strip(p: Phases & { rest: Obj }): Phases {

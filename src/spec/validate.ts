@@ -86,97 +86,116 @@ function prune(errors: AjvError[]): AjvError[] {
   });
 }
 
+/** What a renderer needs to say an error: the error, where it is and the value found there. */
+interface Rendering {
+  e: AjvError;
+  path: string[];
+  value: unknown;
+  /** the value's name in a sentence: `'image.name'`, or "The spec" for the document */
+  where: string;
+  /** the position of a path of the spec, and its JSON pointer */
+  at(p: (string | number)[], where?: "key" | "value"): Pick<Diagnostic, "line" | "column" | "path">;
+}
+type Renderer = (r: Rendering) => Omit<Diagnostic, "severity" | "file">;
+
 function toDiagnostic(src: SourceDoc, e: AjvError): Diagnostic {
   const path = parsePointer(e.instancePath);
-  const value = getIn(src.value, path);
-  const base = { severity: "error" as const, file: src.file };
-  const at = (p: (string | number)[], where: "key" | "value" = "value") => ({
-    ...src.position(p, where),
-    path: "/" + p.join("/"),
-  });
-  const where = path.length ? `'${path.join(".")}'` : "The spec";
-  switch (e.keyword) {
-    case "additionalProperties": {
-      const key = String(e.params.additionalProperty);
-      const allowed = Object.keys(e.parentSchema?.properties ?? {});
-      const hint = didYouMean(key, allowed);
-      return {
-        ...base,
-        code: Codes.unknownKey,
-        message:
-          `Unknown key '${key}'${path.length ? ` in '${path.join(".")}'` : ""}.` +
-          (hint ? ` Did you mean '${hint}'?` : "") +
-          ` Expected one of: ${allowed.join(", ")}.`,
-        ...at([...path, key], "key"),
-      };
-    }
-    case "required": {
-      const key = String(e.params.missingProperty);
-      return {
-        ...base,
-        code: Codes.missingKey,
-        message: `${where} needs the key '${key}'. Add it, e.g. '${key}: ${exampleFor(key)}'.`,
-        ...at(path),
-      };
-    }
-    case "type": {
-      const options = String(e.params.type).split(",");
-      const words = options.filter((o) => o.startsWith('"')).map((o) => JSON.parse(o) as string);
-      const hint = typeof value === "string" ? didYouMean(value, words) : undefined;
-      return {
-        ...base,
-        code: Codes.wrongType,
-        message: `${where} must be ${listTypes(String(e.params.type))}, got ${describe(value)}.` + (hint ? ` Did you mean '${hint}'?` : ""),
-        ...at(path),
-      };
-    }
-    case "enum":
-    case "const": {
-      const allowed = (e.params.allowedValues as unknown[] | undefined) ?? [e.params.allowedValue];
-      const hint = typeof value === "string" ? didYouMean(value, allowed.map(String)) : undefined;
-      // "1" for 1: the right value of the wrong type, which would read as if the input were right.
-      const typo = allowed.find((v) => typeof v !== typeof value && String(v) === String(value));
-      return {
-        ...base,
-        code: Codes.notAllowed,
-        message:
-          typo !== undefined
-            ? `${where} must be the ${typeof typo} ${JSON.stringify(typo)}, got the ${typeof value} ${JSON.stringify(value)}: write it without quotes.`
-            : `${where} must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}, got ${describe(value)}.` + (hint ? ` Did you mean '${hint}'?` : ""),
-        ...at(path),
-      };
-    }
-    case "pattern":
-    case "propertyNames": {
-      const def = /#\/definitions\/(\w+)\/pattern$/.exec(e.schemaPath)?.[1];
-      const isName = e.keyword === "propertyNames" || e.propertyName !== undefined;
-      const name = e.propertyName ?? (e.params.propertyName as string | undefined);
-      if (isName && name !== undefined) {
-        const nameDef = /#\/definitions\/(\w+)/.exec(e.schemaPath)?.[1];
-        return {
-          ...base,
-          code: Codes.invalidValue,
-          message: `Key '${name}' in ${where} must be ${patternHelp[nameDef ?? ""] ?? "a valid name"}.`,
-          ...at([...path, name], "key"),
-        };
-      }
-      const unsafe = def === "safeString" || def === "relPath" || def === "text";
-      return {
-        ...base,
-        code: unsafe ? Codes.unsafeText : Codes.invalidValue,
-        message: `${where} must be ${patternHelp[def ?? ""] ?? `text matching ${String(e.params.pattern)}`}, got ${describe(value)}.`,
-        ...at(path),
-      };
-    }
-    default:
-      return {
-        ...base,
-        code: Codes.invalidValue,
-        message: `${where} ${e.message ?? "is invalid"}, got ${describe(value)}.`,
-        ...at(path),
-      };
-  }
+  const rendering: Rendering = {
+    e,
+    path,
+    value: getIn(src.value, path),
+    where: path.length ? `'${path.join(".")}'` : "The spec",
+    at: (p, where = "value") => ({ ...src.position(p, where), path: "/" + p.join("/") }),
+  };
+  // A keyword without a renderer of its own gets ajv's message.
+  const render = RENDERERS.get(e.keyword) ?? renderOther;
+  return { severity: "error", file: src.file, ...render(rendering) };
 }
+
+const renderUnknownKey: Renderer = ({ e, path, at }) => {
+  const key = String(e.params.additionalProperty);
+  const allowed = Object.keys(e.parentSchema?.properties ?? {});
+  const hint = didYouMean(key, allowed);
+  return {
+    code: Codes.unknownKey,
+    message:
+      `Unknown key '${key}'${path.length ? ` in '${path.join(".")}'` : ""}.` +
+      (hint ? ` Did you mean '${hint}'?` : "") +
+      ` Expected one of: ${allowed.join(", ")}.`,
+    ...at([...path, key], "key"),
+  };
+};
+
+const renderMissingKey: Renderer = ({ e, path, where, at }) => {
+  const key = String(e.params.missingProperty);
+  return { code: Codes.missingKey, message: `${where} needs the key '${key}'. Add it, e.g. '${key}: ${exampleFor(key)}'.`, ...at(path) };
+};
+
+const renderWrongType: Renderer = ({ e, path, value, where, at }) => {
+  const options = String(e.params.type).split(",");
+  const words = options.filter((o) => o.startsWith('"')).map((o) => JSON.parse(o) as string);
+  const hint = typeof value === "string" ? didYouMean(value, words) : undefined;
+  return {
+    code: Codes.wrongType,
+    message: `${where} must be ${listTypes(String(e.params.type))}, got ${describe(value)}.` + (hint ? ` Did you mean '${hint}'?` : ""),
+    ...at(path),
+  };
+};
+
+const renderNotAllowed: Renderer = ({ e, path, value, where, at }) => {
+  const allowed = (e.params.allowedValues as unknown[] | undefined) ?? [e.params.allowedValue];
+  const hint = typeof value === "string" ? didYouMean(value, allowed.map(String)) : undefined;
+  // "1" for 1: the right value of the wrong type, which would read as if the input were right.
+  const typo = allowed.find((v) => typeof v !== typeof value && String(v) === String(value));
+  return {
+    code: Codes.notAllowed,
+    message:
+      typo !== undefined
+        ? `${where} must be the ${typeof typo} ${JSON.stringify(typo)}, got the ${typeof value} ${JSON.stringify(value)}: write it without quotes.`
+        : `${where} must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}, got ${describe(value)}.` + (hint ? ` Did you mean '${hint}'?` : ""),
+    ...at(path),
+  };
+};
+
+// A pattern failed on a key (propertyNames) or on a value: the named pattern says what is wanted.
+const renderPattern: Renderer = (r) => {
+  const { e, path, value, where, at } = r;
+  const name = e.propertyName ?? (e.params.propertyName as string | undefined);
+  if ((e.keyword === "propertyNames" || e.propertyName !== undefined) && name !== undefined) return renderKeyName(r, name);
+  const def = /#\/definitions\/(\w+)\/pattern$/.exec(e.schemaPath)?.[1];
+  const unsafe = def === "safeString" || def === "relPath" || def === "text";
+  return {
+    code: unsafe ? Codes.unsafeText : Codes.invalidValue,
+    message: `${where} must be ${patternHelp[def ?? ""] ?? `text matching ${String(e.params.pattern)}`}, got ${describe(value)}.`,
+    ...at(path),
+  };
+};
+
+function renderKeyName({ e, path, where, at }: Rendering, name: string): ReturnType<Renderer> {
+  const nameDef = /#\/definitions\/(\w+)/.exec(e.schemaPath)?.[1];
+  return {
+    code: Codes.invalidValue,
+    message: `Key '${name}' in ${where} must be ${patternHelp[nameDef ?? ""] ?? "a valid name"}.`,
+    ...at([...path, name], "key"),
+  };
+}
+
+const renderOther: Renderer = ({ e, path, value, where, at }) => ({
+  code: Codes.invalidValue,
+  message: `${where} ${e.message ?? "is invalid"}, got ${describe(value)}.`,
+  ...at(path),
+});
+
+/** The renderer of each ajv keyword. */
+const RENDERERS = new Map<string, Renderer>([
+  ["additionalProperties", renderUnknownKey],
+  ["required", renderMissingKey],
+  ["type", renderWrongType],
+  ["enum", renderNotAllowed],
+  ["const", renderNotAllowed],
+  ["pattern", renderPattern],
+  ["propertyNames", renderPattern],
+]);
 
 function getIn(v: unknown, path: string[]): unknown {
   let cur = v;
