@@ -19,9 +19,8 @@
 // Usage: npm run bench:pipeline [-- ENGINE...]   (default: every engine; BENCH_RUNS=5)
 //   BENCH_EXTRA_MB=N adds an N MB dependency to the example (a larger image: the same fixed cost
 //   against a longer floor), and leaves out the compression table and the pipeline shape.
-// Run it in the foreground: on the project's 2-core machine, runs started in the background met a
-// state with process starts three to four times slower (README, Figures), which is what the
-// fixed part of warm is made of.
+// Run it in the foreground: runs started in the background have met a state with process starts
+// three to four times slower (docs/benchmarks.md), which is what the fixed part of warm is made of.
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -14,7 +14,8 @@ hb.registerHelper("shq", (v: unknown) => {
 });
 hb.registerHelper("concat", (...args: unknown[]) => args.slice(0, -1).join(""));
 hb.registerHelper("eq", (a: unknown, b: unknown) => a === b);
-// Parts of a template kept in files of their own (templates/scripts/partials/: one per cache strategy).
+// Parts of a template kept in files of their own (templates/scripts/partials/: one per cache
+// strategy, the engine probe, the build-log reader).
 for (const [name, spec] of Object.entries(partials)) hb.registerPartial(name, hb.template(spec));
 
 const compiled = new Map<string, HandlebarsApi.TemplateDelegate>();
@@ -29,6 +30,13 @@ export function renderScript(name: string, view: ScriptsView & Record<string, un
     compiled.set(name, t);
   }
   return t(view);
+}
+
+/** Renders one partial alone (templates/scripts/partials/<name>.hbs): for tests of that part. */
+export function renderPartial(name: string, view: Record<string, unknown> = {}): string {
+  const spec = partials[name];
+  if (!spec) throw new Error(`no partial ${name}`);
+  return hb.template(spec)(view);
 }
 
 export const SCRIPT_NAMES = ["lib.sh", "hash.sh", "image.sh", "test.sh", "deploy.sh"] as const;

@@ -1,5 +1,6 @@
 import type { Spec } from "../../spec/types.js";
 import type { CommandName, CommandShape, StepShape } from "../circleci.js";
+import { STRATEGIES } from "../strategies.js";
 import { builtKey, imageKey, imageKeyPrefix, SCRIPTS_DIR, STATE, WORKSPACE } from "./keys.js";
 
 const imageParam = { image: { type: "string" as const, description: "Image id from gen-circle.yml" } };
@@ -12,14 +13,14 @@ const P = "<< parameters.image >>";
  * (`use`), each one once: the steps of every job are invocations of these.
  */
 export function commandBook(spec: Spec): { commands: Record<CommandName, CommandShape>; use: (name: CommandName) => void } {
-  const strategy = spec.cache.strategy;
-  const saveLoad = strategy === "save-load";
+  const strategy = STRATEGIES[spec.cache.strategy];
   const commands: Record<CommandName, CommandShape> = {};
   const hashStep: StepShape = { run: { name: `Hash ${P} image inputs`, command: script("image.sh", `key ${P}`) } };
   const restoreArchive: StepShape = {
     restore_cache: { name: `Restore ${P} image archive`, keys: [imageKey(spec, P), imageKeyPrefix(spec, P)] },
   };
   const saveArchive: StepShape = { save_cache: { name: `Save ${P} image archive`, key: imageKey(spec, P), paths: [`${STATE}/cache/${P}`] } };
+  const warmStep: StepShape = { run: { name: `Build ${P} image unless the cache has it`, command: script("image.sh", `warm ${P}`) } };
   const book: Record<CommandName, () => CommandShape> = {
     "gen-circle-restore-image": () => ({
       description:
@@ -35,34 +36,15 @@ export function commandBook(spec: Spec): { commands: Record<CommandName, Command
       steps: [{ run: { name: `Build ${P} image for this commit`, command: script("image.sh", `ready ${P}`) } }],
     }),
     "gen-circle-save-image": () => ({
-      description: saveLoad
-        ? "On a cache miss, save the image's layers as a compressed archive (atomically) under this hash; on a hit there is nothing to save."
-        : "On a cache miss, push the image as the cache tags of this hash and branch; on a hit there is nothing to push.",
+      description: strategy.saveDescription,
       parameters: imageParam,
-      steps: [{ run: { name: `Save ${P} image cache`, command: script("image.sh", `save ${P}`) } }, ...(saveLoad ? [saveArchive] : [])],
+      steps: [{ run: { name: `Save ${P} image cache`, command: script("image.sh", `save ${P}`) } }, ...(strategy.archive ? [saveArchive] : [])],
     }),
     "gen-circle-warm-image": () => ({
-      description: saveLoad
-        ? "Make sure the cache holds the image for this hash: stop early when its marker says so; else build with --cache-from the newest archive, save the archive, then the marker."
-        : "Make sure the registry holds the image for this hash: skip when it does; else build with --cache-from the branch's and the default branch's cache tags and push.",
+      description: strategy.warmDescription,
       parameters: imageParam,
       // A hit costs a marker of a few bytes, not the archive: the job ends before downloading it.
-      steps: saveLoad
-        ? [
-            hashStep,
-            { restore_cache: { name: `Look up the ${P} cache marker`, keys: [builtKey(spec, P)] } },
-            {
-              run: {
-                name: `Stop here when the cache holds ${P} for this hash`,
-                command: `if ${script("image.sh", `built ${P}`)}; then circleci-agent step halt; fi`,
-              },
-            },
-            restoreArchive,
-            { run: { name: `Build ${P} image unless the cache has it`, command: script("image.sh", `warm ${P}`) } },
-            saveArchive,
-            { save_cache: { name: `Save ${P} cache marker`, key: builtKey(spec, P), paths: [`${STATE}/built/${P}`] } },
-          ]
-        : [{ run: { name: `Build ${P} image unless the cache has it`, command: script("image.sh", `warm ${P}`) } }],
+      steps: strategy.archive ? [hashStep, ...markerSteps(spec), restoreArchive, warmStep, saveArchive, saveMarker(spec)] : [warmStep],
     }),
     "gen-circle-test": () => ({
       description: "Start the services on a private network, wait until they are ready, run the tests in the image and copy the results out.",
@@ -95,3 +77,17 @@ export function commandBook(spec: Spec): { commands: Record<CommandName, Command
   };
   return { commands, use };
 }
+
+/** The warm job's marker lookup: a hit costs a marker of a few bytes, not the archive (the job ends). */
+const markerSteps = (spec: Spec): StepShape[] => [
+  { restore_cache: { name: `Look up the ${P} cache marker`, keys: [builtKey(spec, P)] } },
+  {
+    run: {
+      name: `Stop here when the cache holds ${P} for this hash`,
+      command: `if ${script("image.sh", `built ${P}`)}; then circleci-agent step halt; fi`,
+    },
+  },
+];
+const saveMarker = (spec: Spec): StepShape => ({
+  save_cache: { name: `Save ${P} cache marker`, key: builtKey(spec, P), paths: [`${STATE}/built/${P}`] },
+});

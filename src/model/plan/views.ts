@@ -7,7 +7,9 @@ import { serviceCacheDir } from "./keys.js";
 export interface ScriptsView {
   images: ImageView[];
   strategy: Spec["cache"]["strategy"];
-  /** save-load or registry: a build may reuse a cache restored for its hash */
+  /** The image.sh partial of the strategy (src/model/strategies.ts). */
+  strategyPartial: string;
+  /** A build may reuse a cache restored for its hash. */
   reusesCache: boolean;
   defaultBranch: string;
   cacheLogin: LoginView | null;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:ccc95f18142a12956bc6b097ce44e24fcd1132d491e6a93e47215aa91b40e7bd
+# gen-circle-checksum: sha256:133b289769f1aed714cb4b5a280b7bf2ae83e7c145f5b4b90751408cf0f3420d
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: layer-caching.
@@ -57,51 +57,69 @@ build() {
   gc_log "built in $(gc_since "$start")"
 }
 
+# Cache strategy layer-caching: no cache of gen-circle's own (layer-caching leaves it to CircleCI's
+# Docker layer caching). Defines image_warm, image_ready and image_save.
+image_warm() {
+  gc_log "cache strategy layer-caching: nothing to warm"
+}
+
+image_ready() {
+  # shellcheck disable=SC2119
+  build
+}
+
+image_save() {
+  gc_log "cache strategy layer-caching: nothing to save"
+}
+
+# export_image [DIR]: this commit's image, compressed, to DIR/IMAGE.tar for the deploy job.
+export_image() {
+  if [ "${CIRCLE_NODE_TOTAL:-1}" -gt 1 ] && [ "${CIRCLE_NODE_INDEX:-0}" != 0 ]; then
+    # One node persists the tar (CircleCI refuses one file name persisted by concurrent jobs):
+    # the others end their job here, green, before persist_to_workspace.
+    gc_log "node $CIRCLE_NODE_INDEX of $CIRCLE_NODE_TOTAL: node 0 exports the image; this node ends here"
+    if command -v circleci-agent >/dev/null; then circleci-agent step halt; fi
+    exit 0
+  fi
+  local dir=${1:-$GC_STATE/workspace}
+  mkdir -p "$dir"
+  # Compressed: the workspace uploads it once and every deploy job downloads it (zstd where the
+  # machine has it, about half the bytes of a plain tar; else gzip, which docker load reads).
+  if command -v zstd >/dev/null; then
+    docker save "$GC_COMMIT_REF" | zstd -3 -T0 -q >"$dir/$GC_ID.tar.partial"
+  else
+    docker save "$GC_COMMIT_REF" | gzip -1 >"$dir/$GC_ID.tar.partial"
+  fi
+  mv "$dir/$GC_ID.tar.partial" "$dir/$GC_ID.tar"
+  gc_log "exported $GC_COMMIT_REF to $dir/$GC_ID.tar ($(du -h "$dir/$GC_ID.tar" | cut -f1))"
+}
+
+# import_image [DIR]: the deploy job loads it back.
+import_image() {
+  local dir=${1:-$GC_STATE/workspace} file
+  file="$dir/$GC_ID.tar"
+  [ -s "$file" ] || gc_die "$file is missing: the test job exports it only on branches and tags that deploy"
+  if [ "$(head -c 4 "$file" | od -An -tx1 | tr -d ' \n')" = 28b52ffd ]; then
+    command -v zstd >/dev/null || gc_die "$file is zstd-compressed and this machine has no zstd: install it (apt-get install zstd)"
+    zstd -dc -q "$file" | docker load -q >/dev/null
+  else
+    docker load -q -i "$file" >/dev/null # a gzip or plain tar
+  fi
+  docker image inspect "$GC_COMMIT_REF" >/dev/null 2>&1 || gc_die "$dir/$GC_ID.tar does not hold $GC_COMMIT_REF (was it built from another commit?)"
+  gc_log "loaded $GC_COMMIT_REF"
+}
 
 case "$cmd" in
-  warm)
-    gc_log "cache strategy layer-caching: nothing to warm"
-    ;;
-  ready)
-    # shellcheck disable=SC2119
-    build
-    ;;
-  save)
-    gc_log "cache strategy layer-caching: nothing to save"
-    ;;
-  export)
-    if [ "${CIRCLE_NODE_TOTAL:-1}" -gt 1 ] && [ "${CIRCLE_NODE_INDEX:-0}" != 0 ]; then
-      # One node persists the tar (CircleCI refuses one file name persisted by concurrent jobs):
-      # the others end their job here, green, before persist_to_workspace.
-      gc_log "node $CIRCLE_NODE_INDEX of $CIRCLE_NODE_TOTAL: node 0 exports the image; this node ends here"
-      if command -v circleci-agent >/dev/null; then circleci-agent step halt; fi
-      exit 0
+  key | built | warm | ready | save)
+    # The strategy's partial defines the commands it has (image_key and image_built: save-load).
+    if ! declare -F "image_$cmd" >/dev/null; then
+      echo "image.sh: unknown command '$cmd' (key, built, warm, ready, save, export, import)" >&2
+      exit 2
     fi
-    dir=${3:-$GC_STATE/workspace}
-    mkdir -p "$dir"
-    # Compressed: the workspace uploads it once and every deploy job downloads it (zstd where the
-    # machine has it, about half the bytes of a plain tar; else gzip, which docker load reads).
-    if command -v zstd >/dev/null; then
-      docker save "$GC_COMMIT_REF" | zstd -3 -T0 -q >"$dir/$GC_ID.tar.partial"
-    else
-      docker save "$GC_COMMIT_REF" | gzip -1 >"$dir/$GC_ID.tar.partial"
-    fi
-    mv "$dir/$GC_ID.tar.partial" "$dir/$GC_ID.tar"
-    gc_log "exported $GC_COMMIT_REF to $dir/$GC_ID.tar ($(du -h "$dir/$GC_ID.tar" | cut -f1))"
+    "image_$cmd"
     ;;
-  import)
-    dir=${3:-$GC_STATE/workspace}
-    file="$dir/$GC_ID.tar"
-    [ -s "$file" ] || gc_die "$file is missing: the test job exports it only on branches and tags that deploy"
-    if [ "$(head -c 4 "$file" | od -An -tx1 | tr -d ' \n')" = 28b52ffd ]; then
-      command -v zstd >/dev/null || gc_die "$file is zstd-compressed and this machine has no zstd: install it (apt-get install zstd)"
-      zstd -dc -q "$file" | docker load -q >/dev/null
-    else
-      docker load -q -i "$file" >/dev/null # a gzip or plain tar
-    fi
-    docker image inspect "$GC_COMMIT_REF" >/dev/null 2>&1 || gc_die "$dir/$GC_ID.tar does not hold $GC_COMMIT_REF (was it built from another commit?)"
-    gc_log "loaded $GC_COMMIT_REF"
-    ;;
+  export) export_image "${3:-}" ;;
+  import) import_image "${3:-}" ;;
   *)
     echo "image.sh: unknown command '$cmd' (key, built, warm, ready, save, export, import)" >&2
     exit 2

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:dbdb5fa00e290f27f517b354182b6a4c3d39a13c7abb8f3678620cb2ddee82b8
+# gen-circle-checksum: sha256:aff202d6841e0b30c47cf60a1b01372adadb92f49be9d6ac0510cbef93a433d7
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: save-load.
@@ -57,12 +57,13 @@ build() {
 }
 
 
-# After a build that had the cache of this very hash at hand: every step before the first changed
-# COPY/ADD must have come from the cache. A step that ran anyway means the engine did not use the
-# restored cache (a silent full rebuild is the failure this guards against), so say so.
-check_reuse() { # what was restored, for the message
-  local report cached rerun
-  report=$(awk '
+# build_log_report LOG: what a build log (`docker build` with plain progress, classic builder or
+# BuildKit) says of its steps, as one line "CACHED<TAB>RERUN": CACHED, how many build steps came
+# from the cache; RERUN, the first RUN step (its first 100 characters) that ran although no COPY or
+# ADD before it in its stage had changed, else empty. Steps are counted per stage; FROM steps and
+# BuildKit's internal steps are not build steps.
+build_log_report() {
+  awk '
     function add(stage, i, instr, id) { if (!(stage in seen)) { seen[stage] = 1; order[++ns] = stage }
       key = stage SUBSEP i; what[key] = instr; ids[key] = id; if (i > max[stage]) max[stage] = i }
     # The classic builder: "Step 3/8 : RUN ...", then " ---> Using cache" when cached.
@@ -84,7 +85,15 @@ check_reuse() { # what was restored, for the message
           if (done[ids[key]] == "cached") { cached++; continue }
           if (kind == "COPY" || kind == "ADD") changed = 1
           else if (kind == "RUN" && !changed && rerun == "") rerun = what[key] } }
-      printf "%d\t%s\n", cached, substr(rerun, 1, 100) }' "$build_log")
+      printf "%d\t%s\n", cached, substr(rerun, 1, 100) }' "$1"
+}
+
+# After a build that had the cache of this very hash at hand: every step before the first changed
+# COPY/ADD must have come from the cache. A step that ran anyway means the engine did not use the
+# restored cache (a silent full rebuild is the failure this guards against), so say so.
+check_reuse() { # what was restored, for the message
+  local report cached rerun
+  report=$(build_log_report "$build_log")
   cached=${report%%$'\t'*}
   rerun=${report#*$'\t'}
   if [ "$cached" = 0 ]; then
@@ -93,7 +102,9 @@ check_reuse() { # what was restored, for the message
     gc_warn "the cache for hash $hash was restored ($1), but this step ran again before anything it copies changed: $rerun"
   fi
 }
-
+# Cache strategy save-load: the image as an archive in CircleCI's cache under its hash's key (with
+# BuildKit's cache records where the engine needs them). Defines image_key, image_built, image_warm,
+# image_ready and image_save.
 hash=$("$GC_SCRIPTS/hash.sh" "$GC_ID")
 cache_ref="$GC_NAME:cache-$hash"
 cache_dir="$GC_STATE/cache/$GC_ID"
@@ -134,9 +145,9 @@ fi
 [ "$GC_TRANSPORT" != buildkit ] || inline_cache=false
 
 # Archives are zstd where the machine has it (measured: about half gzip's save and load time at
-# the same size; see the README), else gzip. An archive is named HASH.KIND.tar.EXT: KIND is the
-# transport that made it, so a job skips an archive its engine cannot use (one restored by key
-# prefix from another engine). Both hold `docker save` of the image; buildkit's has beside it
+# the same size; gen-circle's docs/benchmarks.md), else gzip. An archive is named HASH.KIND.tar.EXT:
+# KIND is the transport that made it, so a job skips an archive its engine cannot use (one restored
+# by key prefix from another engine). Both hold `docker save` of the image; buildkit's has beside it
 # HASH.buildkit.cache.tar, BuildKit's cache records without the layers the image holds.
 if command -v zstd >/dev/null; then
   ext=tar.zst
@@ -272,135 +283,154 @@ no_transport() {
   gc_warn "this engine ($GC_ENGINE) cannot reuse a cached image: with the containerd image store, --cache-from IMAGE names a registry reference, and BuildKit's cache export needs buildx (and BuildKit: not DOCKER_BUILDKIT=0). Building without a cache; install docker-buildx, or use cache: registry"
 }
 
-case "$cmd" in
-  key)
-    # The cache key's file: the hash and the transport, so that an engine never restores under
-    # its exact key an archive that only another engine can use.
-    mkdir -p "${key_file%/*}"
-    printf 'hash %s\ntransport %s\n' "$hash" "$GC_TRANSPORT" >"$key_file.tmp"
-    mv "$key_file.tmp" "$key_file"
-    # Beside it, not in it: an engine upgrade must not change the key.
-    printf '%s\n%s\n' "$GC_ENGINE" "$GC_BUILDX" >"$key_file.engine"
-    wait "$present_pid" || true
-    mv "$key_file.present.tmp" "$key_file.present"
-    # The machine's architecture, in every cache key instead of CircleCI's {{ arch }} (which has
-    # the CPU model: two hosts of one architecture would not share a cache).
-    machine=$(uname -s -m)
-    printf '%s\n' "$machine" >"${key_file%/*}/machine"
-    gc_log "hash $hash; cache transport on this engine: $GC_TRANSPORT ($GC_ENGINE${GC_BUILDX:+; buildx run as $GC_BUILDX}; asked $GC_ASKED); machine $machine"
-    ;;
-  built)
-    # The marker (saved after the archive, under the same hash and transport) says the cache
-    # holds this hash, so the build job ends without downloading the archive.
-    if [ -s "$marker" ] && cmp -s "$marker" "$key_file"; then
-      gc_log "cache hit: the marker for hash $hash ($GC_TRANSPORT) is in the cache; nothing to build or save"
-      exit 0
+image_key() {
+  # The cache key's file: the hash and the transport, so that an engine never restores under
+  # its exact key an archive that only another engine can use.
+  mkdir -p "${key_file%/*}"
+  printf 'hash %s\ntransport %s\n' "$hash" "$GC_TRANSPORT" >"$key_file.tmp"
+  mv "$key_file.tmp" "$key_file"
+  # Beside it, not in it: an engine upgrade must not change the key.
+  printf '%s\n%s\n' "$GC_ENGINE" "$GC_BUILDX" >"$key_file.engine"
+  wait "$present_pid" || true
+  mv "$key_file.present.tmp" "$key_file.present"
+  # The machine's architecture, in every cache key instead of CircleCI's {{ arch }} (which has
+  # the CPU model: two hosts of one architecture would not share a cache).
+  machine=$(uname -s -m)
+  printf '%s\n' "$machine" >"${key_file%/*}/machine"
+  gc_log "hash $hash; cache transport on this engine: $GC_TRANSPORT ($GC_ENGINE${GC_BUILDX:+; buildx run as $GC_BUILDX}; asked $GC_ASKED); machine $machine"
+}
+
+image_built() {
+  # The marker (saved after the archive, under the same hash and transport) says the cache
+  # holds this hash, so the build job ends without downloading the archive.
+  if [ -s "$marker" ] && cmp -s "$marker" "$key_file"; then
+    gc_log "cache hit: the marker for hash $hash ($GC_TRANSPORT) is in the cache; nothing to build or save"
+    exit 0
+  fi
+  exit 1
+}
+
+image_warm() {
+  prepare_cache_dir
+  if [ "$GC_TRANSPORT" = none ]; then
+    no_transport
+    exit 0
+  fi
+  if found=$(archive_for "$hash"); then
+    gc_log "cache hit: $found holds the cache for hash $hash; nothing to build or save"
+    write_marker
+    exit 0
+  fi
+  reuse=()
+  while IFS= read -r old; do
+    if open_archive "$old"; then reuse+=("$source"); fi
+  done < <(older_archives)
+  [ ${#reuse[@]} -gt 0 ] || gc_log "cache miss for hash $hash: building from scratch"
+  if [ "$GC_TRANSPORT" = buildkit ]; then
+    rm -rf "$unpacked/export"
+    build_opts=(--cache-to "type=local,dest=$unpacked/export,mode=max")
+  fi
+  build "${reuse[@]}"
+  save_archive
+  rm -rf "$unpacked"
+  write_marker
+}
+
+image_ready() {
+  prepare_cache_dir
+  reuse=()
+  restored=
+  if [ "$GC_TRANSPORT" = none ]; then
+    no_transport
+  elif [ "$GC_TRANSPORT" = image ] && in_engine; then
+    reuse=("$cache_ref") # already in this engine (a local run): no load needed
+    restored="$cache_ref, already in the engine"
+  elif found=$(archive_for "$hash"); then
+    start=$(gc_now)
+    if open_archive "$found"; then
+      reuse=("$source")
+      restored=$found
+      gc_log "restored $found as $source in $(gc_since "$start")"
     fi
-    exit 1
-    ;;
-  warm)
-    prepare_cache_dir
-    if [ "$GC_TRANSPORT" = none ]; then
-      no_transport
-      exit 0
-    fi
-    if found=$(archive_for "$hash"); then
-      gc_log "cache hit: $found holds the cache for hash $hash; nothing to build or save"
-      write_marker
-      exit 0
-    fi
-    reuse=()
+  else
     while IFS= read -r old; do
       if open_archive "$old"; then reuse+=("$source"); fi
     done < <(older_archives)
-    [ ${#reuse[@]} -gt 0 ] || gc_log "cache miss for hash $hash: building from scratch"
+    gc_log "cache miss for hash $hash: building${reuse[*]:+ with layers of ${reuse[*]}}"
     if [ "$GC_TRANSPORT" = buildkit ]; then
+      # Kept for image.sh save: BuildKit's cache can only be exported by the build itself.
       rm -rf "$unpacked/export"
       build_opts=(--cache-to "type=local,dest=$unpacked/export,mode=max")
     fi
-    build "${reuse[@]}"
+  fi
+  build "${reuse[@]}"
+  [ -z "$restored" ] || check_reuse "$restored"
+  find "$unpacked" -mindepth 1 -maxdepth 1 ! -name export -exec rm -rf {} + 2>/dev/null || true
+}
+
+image_save() {
+  prepare_cache_dir
+  if [ "$GC_TRANSPORT" = none ]; then
+    no_transport
+  elif found=$(archive_for "$hash"); then
+    gc_log "cache hit: $found holds the cache for hash $hash; nothing to save"
+  elif [ "$GC_TRANSPORT" = buildkit ] && [ ! -s "$unpacked/export/index.json" ]; then
+    gc_warn "no BuildKit cache export for hash $hash (run image.sh ready first): nothing saved"
+  else
+    docker image inspect "$GC_COMMIT_REF" >/dev/null 2>&1 || gc_die "$GC_COMMIT_REF is not built: run image.sh ready first"
     save_archive
-    rm -rf "$unpacked"
-    write_marker
-    ;;
-  ready)
-    prepare_cache_dir
-    reuse=()
-    restored=
-    if [ "$GC_TRANSPORT" = none ]; then
-      no_transport
-    elif [ "$GC_TRANSPORT" = image ] && in_engine; then
-      reuse=("$cache_ref") # already in this engine (a local run): no load needed
-      restored="$cache_ref, already in the engine"
-    elif found=$(archive_for "$hash"); then
-      start=$(gc_now)
-      if open_archive "$found"; then
-        reuse=("$source")
-        restored=$found
-        gc_log "restored $found as $source in $(gc_since "$start")"
-      fi
-    else
-      while IFS= read -r old; do
-        if open_archive "$old"; then reuse+=("$source"); fi
-      done < <(older_archives)
-      gc_log "cache miss for hash $hash: building${reuse[*]:+ with layers of ${reuse[*]}}"
-      if [ "$GC_TRANSPORT" = buildkit ]; then
-        # Kept for image.sh save: BuildKit's cache can only be exported by the build itself.
-        rm -rf "$unpacked/export"
-        build_opts=(--cache-to "type=local,dest=$unpacked/export,mode=max")
-      fi
+  fi
+  rm -rf "$unpacked"
+}
+
+# export_image [DIR]: this commit's image, compressed, to DIR/IMAGE.tar for the deploy job.
+export_image() {
+  if [ "${CIRCLE_NODE_TOTAL:-1}" -gt 1 ] && [ "${CIRCLE_NODE_INDEX:-0}" != 0 ]; then
+    # One node persists the tar (CircleCI refuses one file name persisted by concurrent jobs):
+    # the others end their job here, green, before persist_to_workspace.
+    gc_log "node $CIRCLE_NODE_INDEX of $CIRCLE_NODE_TOTAL: node 0 exports the image; this node ends here"
+    if command -v circleci-agent >/dev/null; then circleci-agent step halt; fi
+    exit 0
+  fi
+  local dir=${1:-$GC_STATE/workspace}
+  mkdir -p "$dir"
+  # Compressed: the workspace uploads it once and every deploy job downloads it (zstd where the
+  # machine has it, about half the bytes of a plain tar; else gzip, which docker load reads).
+  if command -v zstd >/dev/null; then
+    docker save "$GC_COMMIT_REF" | zstd -3 -T0 -q >"$dir/$GC_ID.tar.partial"
+  else
+    docker save "$GC_COMMIT_REF" | gzip -1 >"$dir/$GC_ID.tar.partial"
+  fi
+  mv "$dir/$GC_ID.tar.partial" "$dir/$GC_ID.tar"
+  gc_log "exported $GC_COMMIT_REF to $dir/$GC_ID.tar ($(du -h "$dir/$GC_ID.tar" | cut -f1))"
+}
+
+# import_image [DIR]: the deploy job loads it back.
+import_image() {
+  local dir=${1:-$GC_STATE/workspace} file
+  file="$dir/$GC_ID.tar"
+  [ -s "$file" ] || gc_die "$file is missing: the test job exports it only on branches and tags that deploy"
+  if [ "$(head -c 4 "$file" | od -An -tx1 | tr -d ' \n')" = 28b52ffd ]; then
+    command -v zstd >/dev/null || gc_die "$file is zstd-compressed and this machine has no zstd: install it (apt-get install zstd)"
+    zstd -dc -q "$file" | docker load -q >/dev/null
+  else
+    docker load -q -i "$file" >/dev/null # a gzip or plain tar
+  fi
+  docker image inspect "$GC_COMMIT_REF" >/dev/null 2>&1 || gc_die "$dir/$GC_ID.tar does not hold $GC_COMMIT_REF (was it built from another commit?)"
+  gc_log "loaded $GC_COMMIT_REF"
+}
+
+case "$cmd" in
+  key | built | warm | ready | save)
+    # The strategy's partial defines the commands it has (image_key and image_built: save-load).
+    if ! declare -F "image_$cmd" >/dev/null; then
+      echo "image.sh: unknown command '$cmd' (key, built, warm, ready, save, export, import)" >&2
+      exit 2
     fi
-    build "${reuse[@]}"
-    [ -z "$restored" ] || check_reuse "$restored"
-    find "$unpacked" -mindepth 1 -maxdepth 1 ! -name export -exec rm -rf {} + 2>/dev/null || true
+    "image_$cmd"
     ;;
-  save)
-    prepare_cache_dir
-    if [ "$GC_TRANSPORT" = none ]; then
-      no_transport
-    elif found=$(archive_for "$hash"); then
-      gc_log "cache hit: $found holds the cache for hash $hash; nothing to save"
-    elif [ "$GC_TRANSPORT" = buildkit ] && [ ! -s "$unpacked/export/index.json" ]; then
-      gc_warn "no BuildKit cache export for hash $hash (run image.sh ready first): nothing saved"
-    else
-      docker image inspect "$GC_COMMIT_REF" >/dev/null 2>&1 || gc_die "$GC_COMMIT_REF is not built: run image.sh ready first"
-      save_archive
-    fi
-    rm -rf "$unpacked"
-    ;;
-  export)
-    if [ "${CIRCLE_NODE_TOTAL:-1}" -gt 1 ] && [ "${CIRCLE_NODE_INDEX:-0}" != 0 ]; then
-      # One node persists the tar (CircleCI refuses one file name persisted by concurrent jobs):
-      # the others end their job here, green, before persist_to_workspace.
-      gc_log "node $CIRCLE_NODE_INDEX of $CIRCLE_NODE_TOTAL: node 0 exports the image; this node ends here"
-      if command -v circleci-agent >/dev/null; then circleci-agent step halt; fi
-      exit 0
-    fi
-    dir=${3:-$GC_STATE/workspace}
-    mkdir -p "$dir"
-    # Compressed: the workspace uploads it once and every deploy job downloads it (zstd where the
-    # machine has it, about half the bytes of a plain tar; else gzip, which docker load reads).
-    if command -v zstd >/dev/null; then
-      docker save "$GC_COMMIT_REF" | zstd -3 -T0 -q >"$dir/$GC_ID.tar.partial"
-    else
-      docker save "$GC_COMMIT_REF" | gzip -1 >"$dir/$GC_ID.tar.partial"
-    fi
-    mv "$dir/$GC_ID.tar.partial" "$dir/$GC_ID.tar"
-    gc_log "exported $GC_COMMIT_REF to $dir/$GC_ID.tar ($(du -h "$dir/$GC_ID.tar" | cut -f1))"
-    ;;
-  import)
-    dir=${3:-$GC_STATE/workspace}
-    file="$dir/$GC_ID.tar"
-    [ -s "$file" ] || gc_die "$file is missing: the test job exports it only on branches and tags that deploy"
-    if [ "$(head -c 4 "$file" | od -An -tx1 | tr -d ' \n')" = 28b52ffd ]; then
-      command -v zstd >/dev/null || gc_die "$file is zstd-compressed and this machine has no zstd: install it (apt-get install zstd)"
-      zstd -dc -q "$file" | docker load -q >/dev/null
-    else
-      docker load -q -i "$file" >/dev/null # a gzip or plain tar
-    fi
-    docker image inspect "$GC_COMMIT_REF" >/dev/null 2>&1 || gc_die "$dir/$GC_ID.tar does not hold $GC_COMMIT_REF (was it built from another commit?)"
-    gc_log "loaded $GC_COMMIT_REF"
-    ;;
+  export) export_image "${3:-}" ;;
+  import) import_image "${3:-}" ;;
   *)
     echo "image.sh: unknown command '$cmd' (key, built, warm, ready, save, export, import)" >&2
     exit 2

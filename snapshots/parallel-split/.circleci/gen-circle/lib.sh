@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:b50c4d9fa734c47d27a2a348ae4379305f9b682a2eb9da1298b2ac5b26c5ed2c
+# gen-circle-checksum: sha256:58a9a58cf9dd2e2e398e552cda3f3635c1bcafcdb735049cdb2bba8c93b01180
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -82,6 +82,16 @@ gc_image() {
   export GC_ID GC_NAME GC_DOCKERFILE GC_CONTEXT GC_TARGET GC_PROVENANCE GC_CACHE_REPO GC_COMMIT_REF
 }
 
+# The engine, as the scripts see it. Its contract, which the rest of the scripts rely on:
+#   gc_engine            sets, once per script: GC_TRANSPORT (image, buildkit or none: what reuses
+#                        cached layers), GC_ENGINE (what was found, for logs: "Docker 28.5.2,
+#                        containerd image store, buildx"), GC_BUILDX (buildx's path where builds may
+#                        run it directly, else empty) and GC_ASKED (what answered); fails when the
+#                        engine does not answer
+#   gc_image_exists REF  exit 0 when the engine has the image REF
+# The plain path asks docker (docker info, docker image inspect). The Engine API over its socket
+# (curl) answers the same questions faster, and only where the docker on PATH would ask that
+# same socket (gc_api_socket): both paths give the same answer on every engine of the test matrix.
 # Whether a file is a script (#!): a command that may not be what it wraps.
 gc_is_script() {
   local magic=

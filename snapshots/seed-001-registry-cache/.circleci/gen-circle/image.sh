@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:a0f8ebde529cc399c760fd184ce9674bdc1d455bc0727f334254390e495a1f45
+# gen-circle-checksum: sha256:3408ec171b7633e82e35ad74e5c417159082e220e943319a6441257496ba9744
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: registry.
@@ -57,12 +57,13 @@ build() {
 }
 
 
-# After a build that had the cache of this very hash at hand: every step before the first changed
-# COPY/ADD must have come from the cache. A step that ran anyway means the engine did not use the
-# restored cache (a silent full rebuild is the failure this guards against), so say so.
-check_reuse() { # what was restored, for the message
-  local report cached rerun
-  report=$(awk '
+# build_log_report LOG: what a build log (`docker build` with plain progress, classic builder or
+# BuildKit) says of its steps, as one line "CACHED<TAB>RERUN": CACHED, how many build steps came
+# from the cache; RERUN, the first RUN step (its first 100 characters) that ran although no COPY or
+# ADD before it in its stage had changed, else empty. Steps are counted per stage; FROM steps and
+# BuildKit's internal steps are not build steps.
+build_log_report() {
+  awk '
     function add(stage, i, instr, id) { if (!(stage in seen)) { seen[stage] = 1; order[++ns] = stage }
       key = stage SUBSEP i; what[key] = instr; ids[key] = id; if (i > max[stage]) max[stage] = i }
     # The classic builder: "Step 3/8 : RUN ...", then " ---> Using cache" when cached.
@@ -84,7 +85,15 @@ check_reuse() { # what was restored, for the message
           if (done[ids[key]] == "cached") { cached++; continue }
           if (kind == "COPY" || kind == "ADD") changed = 1
           else if (kind == "RUN" && !changed && rerun == "") rerun = what[key] } }
-      printf "%d\t%s\n", cached, substr(rerun, 1, 100) }' "$build_log")
+      printf "%d\t%s\n", cached, substr(rerun, 1, 100) }' "$1"
+}
+
+# After a build that had the cache of this very hash at hand: every step before the first changed
+# COPY/ADD must have come from the cache. A step that ran anyway means the engine did not use the
+# restored cache (a silent full rebuild is the failure this guards against), so say so.
+check_reuse() { # what was restored, for the message
+  local report cached rerun
+  report=$(build_log_report "$build_log")
   cached=${report%%$'\t'*}
   rerun=${report#*$'\t'}
   if [ "$cached" = 0 ]; then
@@ -93,7 +102,8 @@ check_reuse() { # what was restored, for the message
     gc_warn "the cache for hash $hash was restored ($1), but this step ran again before anything it copies changed: $rerun"
   fi
 }
-
+# Cache strategy registry: cache tags in a registry, pulled and pushed by the build. Defines
+# image_warm, image_ready and image_save.
 hash=$("$GC_SCRIPTS/hash.sh" "$GC_ID")
 # Cache tags in $GC_CACHE_REPO: cache-HASH (the image for these inputs) and cache-BRANCH (the
 # newest build of a branch, for --cache-from when the hash is new). Inline cache metadata makes
@@ -133,72 +143,89 @@ reuse_older() { # a new hash: the newest cache of this branch, else of the defau
   done
 }
 
-case "$cmd" in
-  warm)
-    if pull "$hash_ref"; then
-      gc_log "cache hit: $hash_ref exists; nothing to build or push"
-      exit 0
-    fi
-    reuse=()
+image_warm() {
+  if pull "$hash_ref"; then
+    gc_log "cache hit: $hash_ref exists; nothing to build or push"
+    exit 0
+  fi
+  reuse=()
+  reuse_older
+  build "${reuse[@]}"
+  push_cache
+}
+
+image_ready() {
+  gc_engine
+  reuse=()
+  mkdir -p "$GC_STATE/build"
+  rm -f "$hit_file"
+  if docker image inspect "$hash_ref" >/dev/null 2>&1 || pull "$hash_ref"; then
+    reuse=("$hash_ref")
+    printf '%s\n' "$hash" >"$hit_file"
+  else
     reuse_older
-    build "${reuse[@]}"
-    push_cache
-    ;;
-  ready)
-    gc_engine
-    reuse=()
-    mkdir -p "$GC_STATE/build"
-    rm -f "$hit_file"
-    if docker image inspect "$hash_ref" >/dev/null 2>&1 || pull "$hash_ref"; then
-      reuse=("$hash_ref")
-      printf '%s\n' "$hash" >"$hit_file"
-    else
-      reuse_older
+  fi
+  build "${reuse[@]}"
+  [ ! -s "$hit_file" ] || check_reuse "$hash_ref"
+}
+
+image_save() {
+  if [ "$(cat "$hit_file" 2>/dev/null)" = "$hash" ]; then
+    gc_log "cache hit: $hash_ref was there; nothing to push"
+    exit 0
+  fi
+  docker image inspect "$GC_COMMIT_REF" >/dev/null 2>&1 || gc_die "$GC_COMMIT_REF is not built: run image.sh ready first"
+  push_cache
+}
+
+# export_image [DIR]: this commit's image, compressed, to DIR/IMAGE.tar for the deploy job.
+export_image() {
+  if [ "${CIRCLE_NODE_TOTAL:-1}" -gt 1 ] && [ "${CIRCLE_NODE_INDEX:-0}" != 0 ]; then
+    # One node persists the tar (CircleCI refuses one file name persisted by concurrent jobs):
+    # the others end their job here, green, before persist_to_workspace.
+    gc_log "node $CIRCLE_NODE_INDEX of $CIRCLE_NODE_TOTAL: node 0 exports the image; this node ends here"
+    if command -v circleci-agent >/dev/null; then circleci-agent step halt; fi
+    exit 0
+  fi
+  local dir=${1:-$GC_STATE/workspace}
+  mkdir -p "$dir"
+  # Compressed: the workspace uploads it once and every deploy job downloads it (zstd where the
+  # machine has it, about half the bytes of a plain tar; else gzip, which docker load reads).
+  if command -v zstd >/dev/null; then
+    docker save "$GC_COMMIT_REF" | zstd -3 -T0 -q >"$dir/$GC_ID.tar.partial"
+  else
+    docker save "$GC_COMMIT_REF" | gzip -1 >"$dir/$GC_ID.tar.partial"
+  fi
+  mv "$dir/$GC_ID.tar.partial" "$dir/$GC_ID.tar"
+  gc_log "exported $GC_COMMIT_REF to $dir/$GC_ID.tar ($(du -h "$dir/$GC_ID.tar" | cut -f1))"
+}
+
+# import_image [DIR]: the deploy job loads it back.
+import_image() {
+  local dir=${1:-$GC_STATE/workspace} file
+  file="$dir/$GC_ID.tar"
+  [ -s "$file" ] || gc_die "$file is missing: the test job exports it only on branches and tags that deploy"
+  if [ "$(head -c 4 "$file" | od -An -tx1 | tr -d ' \n')" = 28b52ffd ]; then
+    command -v zstd >/dev/null || gc_die "$file is zstd-compressed and this machine has no zstd: install it (apt-get install zstd)"
+    zstd -dc -q "$file" | docker load -q >/dev/null
+  else
+    docker load -q -i "$file" >/dev/null # a gzip or plain tar
+  fi
+  docker image inspect "$GC_COMMIT_REF" >/dev/null 2>&1 || gc_die "$dir/$GC_ID.tar does not hold $GC_COMMIT_REF (was it built from another commit?)"
+  gc_log "loaded $GC_COMMIT_REF"
+}
+
+case "$cmd" in
+  key | built | warm | ready | save)
+    # The strategy's partial defines the commands it has (image_key and image_built: save-load).
+    if ! declare -F "image_$cmd" >/dev/null; then
+      echo "image.sh: unknown command '$cmd' (key, built, warm, ready, save, export, import)" >&2
+      exit 2
     fi
-    build "${reuse[@]}"
-    [ ! -s "$hit_file" ] || check_reuse "$hash_ref"
+    "image_$cmd"
     ;;
-  save)
-    if [ "$(cat "$hit_file" 2>/dev/null)" = "$hash" ]; then
-      gc_log "cache hit: $hash_ref was there; nothing to push"
-      exit 0
-    fi
-    docker image inspect "$GC_COMMIT_REF" >/dev/null 2>&1 || gc_die "$GC_COMMIT_REF is not built: run image.sh ready first"
-    push_cache
-    ;;
-  export)
-    if [ "${CIRCLE_NODE_TOTAL:-1}" -gt 1 ] && [ "${CIRCLE_NODE_INDEX:-0}" != 0 ]; then
-      # One node persists the tar (CircleCI refuses one file name persisted by concurrent jobs):
-      # the others end their job here, green, before persist_to_workspace.
-      gc_log "node $CIRCLE_NODE_INDEX of $CIRCLE_NODE_TOTAL: node 0 exports the image; this node ends here"
-      if command -v circleci-agent >/dev/null; then circleci-agent step halt; fi
-      exit 0
-    fi
-    dir=${3:-$GC_STATE/workspace}
-    mkdir -p "$dir"
-    # Compressed: the workspace uploads it once and every deploy job downloads it (zstd where the
-    # machine has it, about half the bytes of a plain tar; else gzip, which docker load reads).
-    if command -v zstd >/dev/null; then
-      docker save "$GC_COMMIT_REF" | zstd -3 -T0 -q >"$dir/$GC_ID.tar.partial"
-    else
-      docker save "$GC_COMMIT_REF" | gzip -1 >"$dir/$GC_ID.tar.partial"
-    fi
-    mv "$dir/$GC_ID.tar.partial" "$dir/$GC_ID.tar"
-    gc_log "exported $GC_COMMIT_REF to $dir/$GC_ID.tar ($(du -h "$dir/$GC_ID.tar" | cut -f1))"
-    ;;
-  import)
-    dir=${3:-$GC_STATE/workspace}
-    file="$dir/$GC_ID.tar"
-    [ -s "$file" ] || gc_die "$file is missing: the test job exports it only on branches and tags that deploy"
-    if [ "$(head -c 4 "$file" | od -An -tx1 | tr -d ' \n')" = 28b52ffd ]; then
-      command -v zstd >/dev/null || gc_die "$file is zstd-compressed and this machine has no zstd: install it (apt-get install zstd)"
-      zstd -dc -q "$file" | docker load -q >/dev/null
-    else
-      docker load -q -i "$file" >/dev/null # a gzip or plain tar
-    fi
-    docker image inspect "$GC_COMMIT_REF" >/dev/null 2>&1 || gc_die "$dir/$GC_ID.tar does not hold $GC_COMMIT_REF (was it built from another commit?)"
-    gc_log "loaded $GC_COMMIT_REF"
-    ;;
+  export) export_image "${3:-}" ;;
+  import) import_image "${3:-}" ;;
   *)
     echo "image.sh: unknown command '$cmd' (key, built, warm, ready, save, export, import)" >&2
     exit 2
