@@ -1,3 +1,4 @@
+import { TAG_PLACEHOLDERS } from "../spec/placeholders.js";
 import type { Image, Spec } from "../spec/types.js";
 import {
   branchTagFilters,
@@ -71,6 +72,7 @@ export function plan(spec: Spec): Pipeline {
       cacheLogin: cacheReg?.login ? { host: cacheReg.host, ...cacheReg.login } : null,
       deploys: ctx.deploys,
       ids: images.map((i) => i.id).join(", "),
+      tagSubstitutions: TAG_PLACEHOLDERS.map((p) => `t=\${t//\\{${p.name}\\}/${p.bash}}`),
     },
   };
 }

@@ -15,6 +15,8 @@ export interface ScriptsView {
   cacheLogin: LoginView | null;
   deploys: DeployView[];
   ids: string;
+  /** deploy.sh's lines that fill a tag template's placeholders into t (src/spec/placeholders.ts) */
+  tagSubstitutions: string[];
 }
 export interface LoginView {
   host: string;

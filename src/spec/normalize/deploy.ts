@@ -1,11 +1,12 @@
 import { Codes } from "../../diagnostics.js";
 import { isDockerTag } from "../docker-ref.js";
+import { placeholderList, TAG_PLACEHOLDERS } from "../placeholders.js";
 import { portableRegexProblem } from "../regex.js";
 import type { DeployRule, Matcher, ProjectSpec } from "../types.js";
 import type { Reporter } from "./context.js";
 import type { ResolveRegistry } from "./registries.js";
 
-const PLACEHOLDERS = ["sha", "short_sha", "branch", "tag", "build", "hash"] as const;
+const PLACEHOLDERS = TAG_PLACEHOLDERS.map((p) => p.name);
 
 /** `deploy:`: each rule's branches or tags (names or portable regexes), image tags and registry. */
 export function normalizeDeploy(raw: ProjectSpec, r: Reporter, resolveRegistry: ResolveRegistry): DeployRule[] {
@@ -66,13 +67,9 @@ export function normalizeDeploy(raw: ProjectSpec, r: Reporter, resolveRegistry: 
   }
 
   function checkTagTemplate(t: string, path: (string | number)[], tagRule: boolean) {
-    const unknown = [...t.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]!).filter((p) => !(PLACEHOLDERS as readonly string[]).includes(p));
+    const unknown = [...t.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]!).filter((p) => !PLACEHOLDERS.includes(p));
     if (unknown.length) {
-      report(
-        Codes.invalidTagTemplate,
-        path,
-        `Unknown placeholder {${unknown[0]}} in tag ${JSON.stringify(t)}. Use ${PLACEHOLDERS.map((p) => `{${p}}`).join(", ")}.`,
-      );
+      report(Codes.invalidTagTemplate, path, `Unknown placeholder {${unknown[0]}} in tag ${JSON.stringify(t)}. Use ${placeholderList()}.`);
       return;
     }
     if (tagRule && t.includes("{branch}")) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:400977803af6952833843146e398dd29fbcf6ef9fc0bd8debdd93a9f6c9c0e5d
+# gen-circle-checksum: sha256:2625845ce80b6f23e97043a7cefacad21d643e1421f4e59303269c11cbf9e62a
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Tags this commit's image by a deploy rule of gen-circle.yml and pushes it.
@@ -81,7 +81,8 @@ fi
 
 hash=$("$GC_SCRIPTS/hash.sh" "$GC_ID")
 for template in "${tags[@]}"; do
-  t=${template//\{sha\}/$sha}
+  t=$template
+  t=${t//\{sha\}/$sha}
   t=${t//\{short_sha\}/${sha:0:7}}
   t=${t//\{branch\}/$(gc_tag_slug "$branch")}
   t=${t//\{tag\}/$(gc_tag_slug "$git_tag")}

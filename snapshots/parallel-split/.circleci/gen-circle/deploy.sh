@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:904b2aa3ac4b2a92792d2fa31e3b98139b044dccac1beddf136bea619a19be3a
+# gen-circle-checksum: sha256:db9f30cb1e9771292b785ffca934f3196afabbf8585e5753df73f609cf8a3bd3
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Tags this commit's image by a deploy rule of gen-circle.yml and pushes it.
@@ -71,7 +71,8 @@ fi
 
 hash=$("$GC_SCRIPTS/hash.sh" "$GC_ID")
 for template in "${tags[@]}"; do
-  t=${template//\{sha\}/$sha}
+  t=$template
+  t=${t//\{sha\}/$sha}
   t=${t//\{short_sha\}/${sha:0:7}}
   t=${t//\{branch\}/$(gc_tag_slug "$branch")}
   t=${t//\{tag\}/$(gc_tag_slug "$git_tag")}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:a500c58107bbf4465d8fdc8c2e3946746853a09097b8275bd344c0d8f458d4dc
+# gen-circle-checksum: sha256:f942a42f7683d4553f2ff440420c6109cf69d9a1152beec19cc2b49281103a4f
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Tags this commit's image by a deploy rule of gen-circle.yml and pushes it.
@@ -73,7 +73,8 @@ fi
 
 hash=$("$GC_SCRIPTS/hash.sh" "$GC_ID")
 for template in "${tags[@]}"; do
-  t=${template//\{sha\}/$sha}
+  t=$template
+  t=${t//\{sha\}/$sha}
   t=${t//\{short_sha\}/${sha:0:7}}
   t=${t//\{branch\}/$(gc_tag_slug "$branch")}
   t=${t//\{tag\}/$(gc_tag_slug "$git_tag")}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:db5f7ac1bbedb2e081139ec4c1863e9c2c363bcaf600fc74fb4f71e25f382ed3
+# gen-circle-checksum: sha256:fb696028714c503f48a33fcf3d09bb0f2844f74c29b4bccc1b9be3b23bce6da0
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Tags this commit's image by a deploy rule of gen-circle.yml and pushes it.
@@ -73,7 +73,8 @@ fi
 
 hash=$("$GC_SCRIPTS/hash.sh" "$GC_ID")
 for template in "${tags[@]}"; do
-  t=${template//\{sha\}/$sha}
+  t=$template
+  t=${t//\{sha\}/$sha}
   t=${t//\{short_sha\}/${sha:0:7}}
   t=${t//\{branch\}/$(gc_tag_slug "$branch")}
   t=${t//\{tag\}/$(gc_tag_slug "$git_tag")}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:90f5bf39574af3968d9c2670bfeee2ff709c2d59811ecdf9088c9a0c05811e19
+# gen-circle-checksum: sha256:9bb668a9c402749d7a175457fc47ec19217ae2b9377eeacca8e2b0a024667b2e
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Tags this commit's image by a deploy rule of gen-circle.yml and pushes it.
@@ -98,7 +98,8 @@ fi
 
 hash=$("$GC_SCRIPTS/hash.sh" "$GC_ID")
 for template in "${tags[@]}"; do
-  t=${template//\{sha\}/$sha}
+  t=$template
+  t=${t//\{sha\}/$sha}
   t=${t//\{short_sha\}/${sha:0:7}}
   t=${t//\{branch\}/$(gc_tag_slug "$branch")}
   t=${t//\{tag\}/$(gc_tag_slug "$git_tag")}
