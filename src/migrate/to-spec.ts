@@ -1,6 +1,7 @@
 import { stringify } from "yaml";
 import { compileSpec } from "../generate.js";
 import { type ParsedRef, parseReference, repositoryOf } from "../spec/docker-ref.js";
+import { placeholderList, TAG_PLACEHOLDERS } from "../spec/placeholders.js";
 import type { Deployment, Note, Pos, V1Config } from "./v1.js";
 import { allCommands } from "./v1.js";
 
@@ -166,11 +167,8 @@ function pushOf(command: string, { name, ref }: BuiltImage): { registry?: string
   const t = colon > target.lastIndexOf("/") ? target.slice(colon + 1) : "latest";
   const pr = parseReference(repo);
   if (!pr || (pr.path !== ref.path && repo !== name)) return undefined;
-  const tag = t
-    .replace(/\$\{?CIRCLE_SHA1\}?/g, "{sha}")
-    .replace(/\$\{?CIRCLE_BRANCH\}?/g, "{branch}")
-    .replace(/\$\{?CIRCLE_BUILD_NUM\}?/g, "{build}")
-    .replace(/\$\{?CIRCLE_TAG\}?/g, "{tag}");
+  // $CIRCLE_SHA1 and the like: the placeholder that means the same (src/spec/placeholders.ts).
+  const tag = TAG_PLACEHOLDERS.reduce((acc, p) => (p.circleVariable ? acc.replace(new RegExp(`\\$\\{?${p.circleVariable}\\}?`, "g"), `{${p.name}}`) : acc), t);
   return { registry: pr.domain, tag };
 }
 
@@ -183,7 +181,7 @@ function deployRule(d: Deployment, tags: string[], notes: Note[]): Record<string
     notes.push({
       at: d.at,
       what: `--spec: deployment ${d.name}`,
-      why: "A pushed tag uses variables gen-circle does not know: use {sha}, {branch}, {tag}, {build} or {hash}.",
+      why: `A pushed tag uses variables gen-circle does not know: use ${placeholderList()}.`,
     });
   return rule;
 }
