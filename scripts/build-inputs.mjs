@@ -1,6 +1,6 @@
 // What a build is made from: one hash over the sources, templates, schema and build script. The
 // build writes it to dist/.inputs; the tests' global setups rebuild when it differs, so no test
-// runs stale generated code (issue 12, bug 1), and `npm test`'s own build makes that a no-op.
+// runs stale generated code, and `npm test`'s own build makes that a no-op.
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -23,7 +23,11 @@ export function buildInputsHash() {
     ...files(join(root, "templates")),
     ...files(join(root, "schemas")),
     join(root, "scripts/build.mjs"),
+    // This file too (what a build is made from, and how the templates are compiled), and the lock
+    // file: a dependency upgraded by npm ci (esbuild, handlebars, ajv) changes the build's output.
+    join(root, "scripts/build-inputs.mjs"),
     join(root, "package.json"),
+    join(root, "package-lock.json"),
   ];
   for (const f of all.map((f) => relative(root, f)).sort()) {
     if (!statSync(join(root, f)).isFile()) continue;

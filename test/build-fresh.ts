@@ -7,7 +7,7 @@ import { ROOT } from "./helpers.js";
 /**
  * Rebuilds the generated code and the bundle when they are not from the sources as they are now:
  * the fixture tests import the precompiled templates and the CLI tests run dist/, so a stale build
- * would test old code (issue 12, bug 1). After `npm test`'s own build this is a hash and no more.
+ * would test old code. After `npm test`'s own build this is a hash and no more.
  */
 export function ensureFreshBuild(): void {
   const stamp = join(ROOT, "dist/.inputs");

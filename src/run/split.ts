@@ -1,4 +1,5 @@
 import picomatch from "picomatch";
+import type { SplitBy } from "../spec/types.js";
 
 /**
  * `circleci tests glob` and `circleci tests split` as `gen-circle run` gives them to a job's steps.
@@ -14,7 +15,12 @@ export function globTests(patterns: readonly string[], files: readonly string[])
   return files.filter((f) => matchers.some((m) => m(f))).sort();
 }
 
-export type SplitBy = "name" | "filesize" | "timings";
+export type { SplitBy };
+// Every mode of the spec's schema, each once (a Record: the build fails when one is missing or extra).
+const MODES: Record<SplitBy, true> = { name: true, filesize: true, timings: true };
+/** The --split-by modes. */
+export const SPLIT_MODES = Object.keys(MODES) as SplitBy[];
+export const isSplitBy = (v: string): v is SplitBy => Object.hasOwn(MODES, v);
 
 export interface SplitInput {
   names: readonly string[];

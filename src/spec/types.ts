@@ -14,9 +14,9 @@ export type ProjectSpec = G.GenCircleYml;
 export type ProjectImage = G.ImageWithTest | G.Image;
 export type ImageWithTest = G.ImageWithTest;
 export type ProjectTest = G.Test;
-/** How `circleci tests split` shares the files: by earlier run times, by name, by file size. */
-export type SplitBy = "timings" | "name" | "filesize";
 export type ProjectSplit = NonNullable<Exclude<G.Test, string>["split"]>;
+/** How `circleci tests split` shares the files: by earlier run times, by name, by file size (the schema's list). */
+export type SplitBy = NonNullable<Exclude<ProjectSplit, string>["by"]>;
 export type ProjectService = NonNullable<G.Services[string]>;
 export type ProjectLogin = G.Login;
 export type ProjectDeployRule = G.DeployRule;

@@ -4,7 +4,7 @@ import { cli, run } from "../helpers.js";
 import { ENGINE_PATH } from "./engine.js";
 import { Project } from "./project.js";
 
-// `circleci tests split` inside the jobs of `gen-circle run` (issue 10): the generated test.sh calls
+// `circleci tests split` inside the jobs of `gen-circle run`: the generated test.sh calls
 // CircleCI's CLI where it exists, and the runner gives each job one. The first run has no timings
 // and splits by name; its green run stores the JUnit timings; the second run splits by them.
 const p = new Project({

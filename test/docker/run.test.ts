@@ -23,7 +23,7 @@ const gcRun = (...a: string[]) =>
 const freshEngine = () => removeImages(image);
 const tags = () => authRegistryTags(`${REGISTRY_PATH}/run-${RUN}/app`);
 
-// The user's own state from `gen-circle run` (issue 11): each job has a /tmp of its own, so the
+// The user's own state from `gen-circle run`: each job has a /tmp of its own, so the
 // tests neither need nor touch this machine's /tmp/gen-circle.
 const USER_STATE = "/tmp/gen-circle";
 const userState = () => (existsSync(USER_STATE) ? readdirSync(USER_STATE, { recursive: true }).map(String).sort() : null);
@@ -97,7 +97,7 @@ describe("gen-circle run", () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).not.toMatch(INSTALL);
     expect(r.stdout).toContain("cache hit");
-    // The archive is restored once, by the one job that builds and tests (issue 9).
+    // The archive is restored once, by the one job that builds and tests.
     expect(r.stdout).toMatch(/caches: 1 restored \(\d.*\), 0 missed, 0 saved/);
     expect(r.stdout).toMatch(/Save app image archive .*: skipped: .* exists/);
     expect(r.stdout).toMatch(/on CircleCI: 2 machine starts/); // test-app, deploy-app-1

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { chooseIsolation, describeIsolation, onMachine } from "../../src/cli/run/machine.js";
 
-// How gen-circle run gives each job a /tmp of its own (issue 10). The end-to-end proof, jobs that
+// How gen-circle run gives each job a /tmp of its own. The end-to-end proof, jobs that
 // write /tmp by name on the real engine, is test/docker/run.test.ts.
 describe("a job's machine: its own /tmp", () => {
   const dirs: string[] = [];

@@ -6,7 +6,7 @@ import { ROOT, run } from "../helpers.js";
 
 // The real pre-commit framework (Debian's, installed by the test setup) installs our hooks from a
 // clone of this repository, as the README's hook instructions say, and runs them: generate, then
-// check in sync, after a hand edit and after a spec change (issue 11, 1). The hook's install runs
+// check in sync, after a hand edit and after a spec change. The hook's install runs
 // `npm install` and `npm pack` in that clone: it needs the npm registry, as `npm ci` does.
 const work = mkdtempSync(join(tmpdir(), "gc-precommit-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -6,7 +6,7 @@ import { parse, stringify } from "yaml";
 import { generate } from "../../src/index.js";
 import { calls, fakeDocker, fixtureCases, run, writeTree } from "../helpers.js";
 
-// The pipeline's shape (issue 9): what CircleCI charges for is machine starts and bytes restored,
+// The pipeline's shape: what CircleCI charges for is machine starts and bytes restored,
 // so a warm pipeline with one test node restores the archive once, in one job; a build job exists
 // only for several test nodes, and ends before downloading the archive when the cache has it.
 const work = mkdtempSync(join(tmpdir(), "gc-shape-"));

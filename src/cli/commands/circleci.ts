@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { globTests, parseDuration, type SplitBy, splitTests } from "../../run/split.js";
+import { globTests, isSplitBy, parseDuration, SPLIT_MODES, type SplitBy, splitTests } from "../../run/split.js";
 import { ExitStatus } from "../exit.js";
 
 /**
@@ -36,8 +36,8 @@ export async function runCircleci(argv: string[], io: { stdin: () => string; out
     const value = () => inline ?? rest[++i] ?? "";
     if (flag === "--split-by") {
       const v = value();
-      if (v !== "name" && v !== "filesize" && v !== "timings") {
-        io.err(`circleci tests split: --split-by must be name, filesize or timings, not '${v}'\n`);
+      if (!isSplitBy(v)) {
+        io.err(`circleci tests split: --split-by must be ${SPLIT_MODES.slice(0, -1).join(", ")} or ${SPLIT_MODES.at(-1)}, not '${v}'\n`);
         return ExitStatus.Failed;
       }
       by = v;
