@@ -1,5 +1,5 @@
 // Benchmark of the generated pipeline on real engines (a script, not a timed test). For each engine
-// of the test matrix (scripts/setup-test-env.sh starts them), builds the example image
+// of the test matrix (test/infra/setup-test-env.sh starts them), builds the example image
 // (examples/demo: a 4 s, 220 MB dependency step) and prints, measured in this run, side by side:
 //  - cold, warm and code-change times of the generated pipeline's image steps (the one job of
 //    parallelism 1: image.sh key + ready + save) on a fresh engine (none of the project's images,
@@ -44,7 +44,7 @@ const has = (cmd) => spawnSync("bash", ["-c", `command -v ${cmd}`]).status === 0
 const mid = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const median = (f, n = RUNS) => mid(Array.from({ length: n }, () => f()));
 
-const setup = spawnSync("bash", [join(root, "scripts/setup-test-env.sh"), ...engines], { stdio: "inherit" });
+const setup = spawnSync("bash", [join(root, "test/infra/setup-test-env.sh"), ...engines], { stdio: "inherit" });
 if (setup.status !== 0) process.exit(1);
 
 // The engine's client first on PATH, and its DOCKER_HOST and DOCKER_CONFIG (bin/docker-env).

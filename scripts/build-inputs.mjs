@@ -23,6 +23,7 @@ export function buildInputsHash() {
     ...files(join(root, "templates")),
     ...files(join(root, "schemas")),
     join(root, "scripts/build.mjs"),
+    join(root, "scripts/codegen.mjs"),
     // This file too (what a build is made from, and how the templates are compiled), and the lock
     // file: a dependency upgraded by npm ci (esbuild, handlebars, ajv) changes the build's output.
     join(root, "scripts/build-inputs.mjs"),

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
 npm run -s build
 engine=${1:-debian-20.10}
-bash scripts/setup-test-env.sh "$engine"
+bash test/infra/setup-test-env.sh "$engine"
 # That engine's docker client, first on PATH, with its DOCKER_HOST and DOCKER_CONFIG (as the tests do).
 # shellcheck source=/dev/null # written by setup-test-env.sh
 . "${GEN_CIRCLE_TEST_STATE:-/var/tmp/gen-circle-test}/engines/$engine/env"

@@ -1,5 +1,5 @@
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,11 +25,21 @@ export function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): R
   return run(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env } });
 }
 
-/** A temporary folder holding `files` (path → content; a trailing '*' in the key makes it executable). */
+const tmpTrees: string[] = [];
+/**
+ * A temporary folder holding `files` (path → content; a trailing '*' in the key makes it
+ * executable). Removed after the test file (test/cleanup.ts, a setup file of every project).
+ */
 export function tmpTree(files: Record<string, string> = {}, prefix = "gen-circle-test-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  tmpTrees.push(dir);
   writeTree(dir, files);
   return dir;
+}
+
+/** Removes every folder tmpTree made in this test file. */
+export function removeTmpTrees(): void {
+  for (const dir of tmpTrees.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export function writeTree(dir: string, files: Record<string, string>): void {

@@ -3,13 +3,13 @@ import { join } from "node:path";
 import { run } from "../helpers.js";
 
 /**
- * The engines of the test matrix (scripts/setup-test-env.sh starts them). vitest.config.ts runs the
+ * The engines of the test matrix (test/infra/setup-test-env.sh starts them). vitest.config.ts runs the
  * Docker tests once per engine, with GEN_CIRCLE_TEST_ENGINE naming it.
  */
 export const ENGINES = ["debian-20.10", "docker-28-overlay2", "docker-28-containerd"] as const;
 export type EngineName = (typeof ENGINES)[number];
 
-/** Where scripts/setup-test-env.sh keeps its state (engines' client folders, registries). */
+/** Where test/infra/setup-test-env.sh keeps its state (engines' client folders, registries). */
 export const TEST_STATE = process.env.GEN_CIRCLE_TEST_STATE ?? "/var/tmp/gen-circle-test";
 
 /**
@@ -33,7 +33,7 @@ export const ENGINE_BIN = join(TEST_STATE, "engines", ENGINE, "bin");
 export const DOCKER = join(ENGINE_BIN, "docker");
 export const docker = (...args: string[]) => run(DOCKER, args);
 /**
- * The engine's DOCKER_HOST and DOCKER_CONFIG (bin/docker-env, written by scripts/setup-test-env.sh),
+ * The engine's DOCKER_HOST and DOCKER_CONFIG (bin/docker-env, written by test/infra/setup-test-env.sh),
  * set in this process's environment: every command a test starts (the scripts, the helpers,
  * `gen-circle run`) then reaches the engine under test and its plugins, and a caller's own
  * settings none. `docker` itself is the engine's CLI, not a wrapper. In a test worker (started
@@ -42,7 +42,7 @@ export const docker = (...args: string[]) => run(DOCKER, args);
 function useEngineEnv(): void {
   const file = join(ENGINE_BIN, "docker-env");
   if (!existsSync(file)) {
-    if (process.env.VITEST_WORKER_ID) throw new Error(`${file} is missing: run scripts/setup-test-env.sh ${ENGINE}`);
+    if (process.env.VITEST_WORKER_ID) throw new Error(`${file} is missing: run test/infra/setup-test-env.sh ${ENGINE}`);
     return;
   }
   delete process.env.DOCKER_CONTEXT;

@@ -137,7 +137,7 @@ export function removeImages(image: string): void {
   docker("builder", "prune", "-af");
 }
 
-/** The password of the test registry with login (scripts/setup-test-env.sh writes its htpasswd). */
+/** The password of the test registry with login (test/infra/setup-test-env.sh writes its htpasswd). */
 export const AUTH_PASSWORD = "gen-circle-secret-pw";
 
 /** The tags of a repository on the registry with login at 127.0.0.1:5001 (path without host). */

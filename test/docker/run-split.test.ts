@@ -1,6 +1,7 @@
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, run } from "../helpers.js";
+import { cli, ROOT, run } from "../helpers.js";
 import { ENGINE_PATH } from "./engine.js";
 import { Project } from "./project.js";
 
@@ -51,5 +52,37 @@ describe("gen-circle run: circleci tests split in the jobs", () => {
     expect(ran(second.stdout, 0)).toEqual(["tests/ta.sh"]);
     expect(ran(second.stdout, 1)).toEqual(["tests/tb.sh", "tests/tc.sh", "tests/td.sh", "tests/te.sh"]);
     expect(second.stdout).toContain("tests: 5 passed, 0 failed");
+  });
+});
+
+describe("gen-circle run from a copy of gen-circle under /tmp (a clone tried there)", () => {
+  // A job's /tmp is its own (a mount namespace as root): the circleci shim, which runs this CLI by
+  // its path, would not find it there. The run keeps the jobs' /tmp by path only, and says why.
+  let pkg: string;
+  beforeAll(() => {
+    pkg = mkdtempSync("/tmp/gc-clone-");
+    for (const f of ["bin", "dist", "package.json", "schemas", "templates"]) cpSync(join(ROOT, f), join(pkg, f), { recursive: true });
+  });
+  afterAll(() => rmSync(pkg, { recursive: true, force: true }));
+
+  it("the split runs in every node, and the run names the folder it could not hide", () => {
+    const r = run(
+      process.execPath,
+      [join(pkg, "bin/gen-circle.js"), "run", "--branch", "main", "--cache-dir", join(out, "cache"), "--output", join(out, "run-tmp")],
+      {
+        cwd: p.dir,
+        env: { ...process.env, PATH: ENGINE_PATH },
+      },
+    );
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    if (process.getuid?.() === 0) expect(r.stdout).toContain(`gen-circle's own folder, ${pkg}, is under /tmp`);
+    expect([...(ran(r.stdout, 0) ?? []), ...(ran(r.stdout, 1) ?? [])].sort()).toEqual([
+      "tests/ta.sh",
+      "tests/tb.sh",
+      "tests/tc.sh",
+      "tests/td.sh",
+      "tests/te.sh",
+    ]);
+    expect(r.stdout).toContain("tests: 5 passed, 0 failed");
   });
 });

@@ -5,14 +5,14 @@
 #   OUT/ENGINE.docker-info.txt  lib.sh's `docker info --format` line (buildx's folder as $PLUGINS)
 #   OUT/ENGINE.build-*.log      `docker build` logs with plain progress: cold, warm, a code change,
 #                               and a stage built again although nothing it copies changed
-# Usage (the engine running, as scripts/setup-test-env.sh starts it):
+# Usage (the engine running, as test/infra/setup-test-env.sh starts it):
 #   bash test/infra/record-engine.sh ENGINE [OUT]   (OUT defaults to test/recordings/engines)
 set -euo pipefail
 engine=${1:?usage: record-engine.sh ENGINE [OUT]}
 out=${2:-$(cd "$(dirname "$0")/../recordings/engines" && pwd)}
 state=${GEN_CIRCLE_TEST_STATE:-/var/tmp/gen-circle-test}
 bin="$state/engines/$engine/bin"
-[ -f "$bin/docker-env" ] || { echo "record-engine: $bin/docker-env is missing: run scripts/setup-test-env.sh $engine" >&2; exit 2; }
+[ -f "$bin/docker-env" ] || { echo "record-engine: $bin/docker-env is missing: run test/infra/setup-test-env.sh $engine" >&2; exit 2; }
 set -a
 # shellcheck source=/dev/null
 . "$bin/docker-env"

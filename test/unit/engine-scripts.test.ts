@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 // The test engines' scripts keep pid files on disk (in the forky root), and those outlive the
 // daemons: after a reboot, or on a machine whose disk an earlier session left, the number in one
 // may be any process's. A CI run once died so (exit 137): the setup killed a process of its own run.
-describe("scripts/modern-engine.sh: a stale pid file kills nothing", () => {
+describe("test/infra/modern-engine.sh: a stale pid file kills nothing", () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
   // An engines folder whose STORE daemon's pid file holds PID; then `modern-engine.sh stop STORE`.
@@ -16,7 +16,7 @@ describe("scripts/modern-engine.sh: a stale pid file kills nothing", () => {
     const pidFile = join(base, `forky/run/${store === "classic" ? "gc28" : "gc28c"}/docker.pid`);
     mkdirSync(dirname(pidFile), { recursive: true });
     writeFileSync(pidFile, `${pid}\n`);
-    const r = spawnSync("bash", ["scripts/modern-engine.sh", "stop", store], { env: { ...process.env, GEN_CIRCLE_ENGINES: base }, encoding: "utf8" });
+    const r = spawnSync("bash", ["test/infra/modern-engine.sh", "stop", store], { env: { ...process.env, GEN_CIRCLE_ENGINES: base }, encoding: "utf8" });
     return { ...r, pidFile };
   };
 

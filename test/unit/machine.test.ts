@@ -26,6 +26,15 @@ describe("a job's machine: its own /tmp", () => {
     expect(describeIsolation(chooseIsolation("/tmpfoo/x", 0))).not.toContain("is under /tmp");
   });
 
+  it("gen-circle itself under /tmp (a clone tried there): its circleci shim would not find the CLI in a job, so by path, saying why", () => {
+    const i = chooseIsolation("/var/tmp/run", 0, [{ what: "gen-circle's own folder", path: "/tmp/gen-circle-clone" }]);
+    expect(i).toEqual({
+      mode: "paths",
+      why: "gen-circle's own folder, /tmp/gen-circle-clone, is under /tmp, which a job's own /tmp would hide (install or clone it elsewhere)",
+    });
+    expect(chooseIsolation("/var/tmp/run", 0, [{ what: "node", path: "/tmp/node/bin/node" }])).toMatchObject({ mode: "paths" });
+  });
+
   // CI runs as root: there it always runs.
   it.runIf(process.getuid?.() === 0 || !!process.env.CI)("as root: a step writing /tmp by name writes the job's folder, not this machine's /tmp", () => {
     const base = mkdtempSync("/var/tmp/gc-machine-");

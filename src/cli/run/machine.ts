@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { relative, isAbsolute } from "node:path";
+import { packageRoot } from "../package-root.js";
 
 /**
  * How a job of a local run gets a machine's /tmp of its own (CircleCI gives every job a new
@@ -12,12 +13,32 @@ import { relative, isAbsolute } from "node:path";
  */
 export type Isolation = { mode: "namespace" } | { mode: "paths"; why: string };
 
-/** Decided once per run; `output` is the run's folder, which must stay visible inside a job. */
-export function chooseIsolation(output: string, uid = process.getuid?.() ?? -1): Isolation {
+/** A folder or file that the steps of a job reach by path, and so must not be under /tmp. */
+export interface Visible {
+  what: string;
+  path: string;
+}
+
+/** What a job's steps reach besides the run's folder: the CLI its `circleci` shim runs, and node. */
+export function jobDependencies(): Visible[] {
+  const pkg = packageRoot();
+  return [...(pkg ? [{ what: "gen-circle's own folder", path: pkg.dir }] : []), { what: "node", path: process.execPath }];
+}
+
+const underTmp = (p: string) => {
+  const rel = relative("/tmp", p);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+};
+
+/**
+ * Decided once per run; `output` is the run's folder, which must stay visible inside a job, and so
+ * must what the job's steps run by path (`needed`): a clone tried under /tmp runs its CLI from there.
+ */
+export function chooseIsolation(output: string, uid = process.getuid?.() ?? -1, needed: Visible[] = jobDependencies()): Isolation {
   if (uid !== 0) return { mode: "paths", why: "not root (a mount namespace needs root)" };
-  const rel = relative("/tmp", output);
-  if (rel === "" || (!rel.startsWith("..") && !isAbsolute(rel)))
-    return { mode: "paths", why: `the run's folder ${output} is under /tmp, which a job's own /tmp would hide (pass --output elsewhere)` };
+  if (underTmp(output)) return { mode: "paths", why: `the run's folder ${output} is under /tmp, which a job's own /tmp would hide (pass --output elsewhere)` };
+  const hidden = needed.find((v) => underTmp(v.path));
+  if (hidden) return { mode: "paths", why: `${hidden.what}, ${hidden.path}, is under /tmp, which a job's own /tmp would hide (install or clone it elsewhere)` };
   const probe = spawnSync("unshare", ["--mount", "--propagation", "private", "true"], { stdio: "ignore" });
   if (probe.error || probe.status !== 0) return { mode: "paths", why: "this machine refuses a mount namespace (unshare --mount failed)" };
   return { mode: "namespace" };

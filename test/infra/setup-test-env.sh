@@ -49,7 +49,7 @@ fi
 # the scripts and the tests' helpers both find docker through that folder on PATH, never by a
 # pinned path.
 #   debian-20.10          Debian bookworm's docker.io 20.10 (classic builder; BuildKit without buildx)
-#   docker-28-overlay2    Debian forky's docker.io 28.5 + buildx 0.29, overlay2 store (scripts/modern-engine.sh)
+#   docker-28-overlay2    Debian forky's docker.io 28.5 + buildx 0.29, overlay2 store (test/infra/modern-engine.sh)
 #   docker-28-containerd  the same with the containerd image store (Docker 29's and Desktop's default)
 ALL_ENGINES="debian-20.10 docker-28-overlay2 docker-28-containerd"
 engines=()
