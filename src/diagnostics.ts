@@ -37,7 +37,7 @@ export const Diagnostics = {
   unsafeText: ["GC1017", "Text that cannot be passed safely to the shell or YAML"],
   invalidTagTemplate: ["GC1018", "An image tag template with an unknown placeholder or an invalid result"],
   unsupportedRegex: ["GC1019", "A pattern that CircleCI (Java) and bash would read differently"],
-  imageMissing: ["GC1020", "No image: or images:"],
+  imageMissing: ["GC1020", "Neither image: nor images:"],
   duplicateKey: ["GC1021", "A key written twice in one mapping"],
   registryCacheNeedsRegistry: ["GC1023", "The registry cache without a registry"],
   ruleBranchOrTag: ["GC1024", "A deploy rule without branch or tag"],
@@ -48,6 +48,7 @@ export const Diagnostics = {
   dockerfileMissing: ["GC1029", "No Dockerfile at the path the spec names"],
   contextMissing: ["GC1030", "No build context folder at the path the spec names"],
   hashMissesDockerInput: ["GC1031", "The Dockerfile copies, before its install step, a file the hash does not cover"],
+  imageAndImages: ["GC1032", "Both image: and images:"],
   // migrate (circle.yml 1.0)
   notV1Config: ["GC2001", "Not a CircleCI 1.0 circle.yml"],
   misnestedSection: ["GC2002", "A section nested under another, or a phase key outside any section"],
@@ -57,6 +58,7 @@ export const Diagnostics = {
   v1PhaseShape: ["GC2006", "A section that does not hold pre/override/post lists"],
   v1MappingExpected: ["GC2007", "A list or value where 1.0 wants a mapping"],
   v1DeploymentShape: ["GC2008", "A deployment entry without branch/tag or commands"],
+  noSpecWritten: ["GC2009", "migrate --spec wrote no gen-circle.yml: the file builds no docker image gen-circle could take over"],
   // run (a CircleCI 2.1 config)
   runUnsupported: ["GC3001", "Something gen-circle run does not run (orbs, macOS, matrix...): CircleCI itself is needed"],
   runReference: ["GC3002", "A workflow, job, executor or required job that is not defined"],
@@ -71,6 +73,13 @@ export const Diagnostics = {
   notAFolder: ["GC4004", "--dir is not a folder"],
   wouldOverwrite: ["GC4005", "A write refused: the file exists, or was edited by hand (--force)"],
   uncommitted: ["GC4006", "gen-circle run with uncommitted generated files (commit, or --dirty)"],
+  // check (a generated file against the spec)
+  fileMissing: ["GC5001", "A file the spec generates is missing"],
+  fileOrphan: ["GC5002", "An orphan: a generated file the spec no longer generates"],
+  fileHandEdited: ["GC5003", "A generated file edited by hand"],
+  fileOutOfDate: ["GC5004", "A generated file out of date with the spec"],
+  fileNotGenerated: ["GC5005", "A file gen-circle did not write where it generates one"],
+  fileNotExecutable: ["GC5006", "A generated script that is not executable"],
 } as const satisfies Record<string, readonly [string, string]>;
 
 type Table = typeof Diagnostics;

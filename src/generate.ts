@@ -1,10 +1,10 @@
-import { Codes, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { configYaml, formatYaml } from "./emit/config.js";
 import { withHeader } from "./emit/header.js";
 import { renderScript, SCRIPT_NAMES } from "./emit/scripts.js";
 import { ARTIFACTS_DIR, plan, RESULTS_DIR, SCRIPTS_DIR } from "./model/plan.js";
 import { load } from "./spec/load.js";
-import { normalize, type NormalizeOptions } from "./spec/normalize.js";
+import { emptySpecDiagnostic, normalize, type NormalizeOptions } from "./spec/normalize.js";
 import type { ProjectSpec, Spec } from "./spec/types.js";
 import { validateShape } from "./spec/validate.js";
 
@@ -51,21 +51,7 @@ export function compileSpec(text: string, options: GenerateOptions = {}): { spec
   const file = options.fileName ?? "gen-circle.yml";
   const { source, diagnostics: syntax } = load(text, file);
   if (!source) return { diagnostics: sortDiagnostics(syntax) };
-  if (source.value === null || source.value === undefined) {
-    return {
-      diagnostics: [
-        {
-          code: Codes.emptySpec,
-          severity: "error",
-          file,
-          line: 1,
-          column: 1,
-          path: "",
-          message: "The spec is empty. Start with 'image: myorg/myapp' and 'test: npm test' (or run 'gen-circle init').",
-        },
-      ],
-    };
-  }
+  if (source.value === null || source.value === undefined) return { diagnostics: [emptySpecDiagnostic(file)] };
   const shape = validateShape(source);
   if (hasErrors(shape)) {
     // Report the other problems too (all at once), where the shape allows checking them.

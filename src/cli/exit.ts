@@ -1,4 +1,4 @@
-import { type Code, formatCliError } from "../diagnostics.js";
+import { type Code, Codes, formatCliError } from "../diagnostics.js";
 
 /** Exit codes, in one place. `process.exit` is called once, in main.ts. */
 export enum ExitStatus {
@@ -23,7 +23,15 @@ export class ExitError extends Error {
   }
 }
 
-/** A mistake on the command line, with its code from the diagnostics table (exit 2 unless said). */
-export function cliError(code: Code, message: string, status: ExitStatus = ExitStatus.InvalidInput): ExitError {
-  return new ExitError(formatCliError(code, message), status);
+/**
+ * The exit status of a command-line code, decided by the code alone: one code exits the same
+ * whichever command reports it. A refused write (the file exists, or was edited by hand) is 1,
+ * like check's drift; every other command-line mistake is 2.
+ */
+const failedCodes: ReadonlySet<Code> = new Set([Codes.wouldOverwrite]);
+export const exitStatusOf = (code: Code): ExitStatus => (failedCodes.has(code) ? ExitStatus.Failed : ExitStatus.InvalidInput);
+
+/** A mistake on the command line, with its code from the diagnostics table (its exit status: exitStatusOf). */
+export function cliError(code: Code, message: string): ExitError {
+  return new ExitError(formatCliError(code, message), exitStatusOf(code));
 }

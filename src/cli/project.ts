@@ -33,11 +33,15 @@ export function specOptions(input: SpecInput) {
   };
 }
 
-/** Reads the spec and generates in memory; invalid input ends with exit 2 and nothing written. */
-export async function generateProject(args: CommonArgs): Promise<{ input: SpecInput; result: GenerateResult }> {
+/**
+ * Reads the spec and generates in memory; invalid input ends with exit 2 and nothing written.
+ * `keepWarnings`: a valid spec's warnings are left in the result for the caller to print (check
+ * prints them with its own findings, as one JSON document).
+ */
+export async function generateProject(args: CommonArgs, keepWarnings = false): Promise<{ input: SpecInput; result: GenerateResult }> {
   const input = readSpec(args.dir, args.spec);
   const result = await generate(input.text, specOptions(input));
-  if (result.diagnostics.length) printDiagnostics(result.diagnostics, !!args.json);
+  if (result.diagnostics.length && !(keepWarnings && result.spec)) printDiagnostics(result.diagnostics, !!args.json);
   if (!result.spec) throw new ExitError("", ExitStatus.InvalidInput);
   return { input, result };
 }

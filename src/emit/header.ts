@@ -13,6 +13,9 @@ export function withHeader(body: string, specFile: string, shebang?: string): st
   return (shebang ? shebang + "\n" : "") + header + body;
 }
 
+/** The header's checksum line: it changes whenever the body does. */
+export const isChecksumLine = (line: string): boolean => line.startsWith(`# ${SUM}`);
+
 export interface ParsedHeader {
   generated: boolean;
   /** The checksum still matches the body: nobody edited it. */

@@ -26,14 +26,27 @@ export interface NormalizeOptions {
 const DEFAULT_MACHINE = "ubuntu-2404:current";
 const DEFAULT_DOCKER = "cimg/base:current";
 
+/**
+ * The empty spec's diagnostic (GC1027), built here only: compileSpec reports it for an empty
+ * document, normalize for a document that is no mapping. At the document: 1:1, path "".
+ */
+export function emptySpecDiagnostic(file: string): Diagnostic {
+  return {
+    code: Codes.emptySpec,
+    severity: "error",
+    file,
+    line: 1,
+    column: 1,
+    path: "",
+    message: "The spec is empty. Start with 'image: myorg/myapp' and 'test: npm test' (or run 'gen-circle init').",
+  };
+}
+
 /** Fills in every default and checks what the schema cannot: references, regexes, globs, names. */
 export function normalize(raw: ProjectSpec, src: SourceDoc, options: NormalizeOptions = {}): { spec?: Spec; diagnostics: Diagnostic[] } {
+  if (raw === null || raw === undefined || typeof raw !== "object") return { diagnostics: [emptySpecDiagnostic(src.file)] };
   const diagnostics: Diagnostic[] = [];
   const r = reporter(src, diagnostics);
-  if (raw === null || raw === undefined || typeof raw !== "object") {
-    r.report(Codes.emptySpec, [], "The spec is empty. Start with 'image: myorg/myapp' and 'test: npm test' (or run 'gen-circle init').");
-    return { diagnostics };
-  }
   // In this order: the diagnostics come out in the order of the spec's sections.
   const resolveRegistry = normalizeRegistries(raw, r);
   const images = normalizeImages(raw, r, options);

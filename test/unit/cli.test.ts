@@ -63,7 +63,7 @@ describe("generate", () => {
     writeFileSync(join(d, "gen-circle.yml"), SPEC);
     const check = cli(["check"], d);
     expect(check.status).toBe(1);
-    expect(check.stderr).toContain("deploy.sh: orphan");
+    expect(check.stderr).toContain(".circleci/gen-circle/deploy.sh:1:1 error GC5002: orphan");
     const r = cli(["generate"], d);
     expect(r.stderr).toContain("removed .circleci/gen-circle/deploy.sh");
     expect(existsSync(join(d, ".circleci/gen-circle/deploy.sh"))).toBe(false);
@@ -110,7 +110,7 @@ describe("check", () => {
     writeFileSync(join(d, "gen-circle.yml"), SPEC.replace("npm test", "make test"));
     const drift = cli(["check"], d);
     expect(drift.status).toBe(1);
-    expect(drift.stderr).toContain("out of date with the spec");
+    expect(drift.stderr).toMatch(/^\.circleci\/gen-circle\/test\.sh:\d+:1 error GC5004: out of date with the spec$/m);
     expect(drift.stdout).toMatch(/^\+.*make test/m);
     writeFileSync(join(d, "gen-circle.yml"), SPEC);
 
@@ -118,13 +118,13 @@ describe("check", () => {
     writeFileSync(lib, readFileSync(lib, "utf8").replace("gc_log()", "gc_log2()"));
     const edited = cli(["check"], d);
     expect(edited.status).toBe(1);
-    expect(edited.stderr).toContain("lib.sh: edited by hand");
+    expect(edited.stderr).toMatch(/^\.circleci\/gen-circle\/lib\.sh:\d+:1 error GC5003: edited by hand$/m);
     expect(edited.stderr).toContain("'gen-circle generate --force' to replace .circleci/gen-circle/lib.sh");
 
     rmSync(lib);
     const missing = cli(["check"], d);
     expect(missing.status).toBe(1);
-    expect(missing.stderr).toContain("lib.sh: missing");
+    expect(missing.stderr).toContain(".circleci/gen-circle/lib.sh:1:1 error GC5001: missing");
     expect(readTree(d)["gen-circle.yml"]).toBe(SPEC); // check writes nothing
   });
 

@@ -42,7 +42,11 @@ describe("gen-circle run: one code per kind of problem", () => {
     ["GC3001", "an orb", "version: 2.1\norbs:\n  node: circleci/node@5\nworkflows:\n  main:\n    jobs: []\n"],
     ["GC3001", "a macOS executor", "version: 2.1\njobs:\n  t:\n    macos: { xcode: '15' }\n    steps: [checkout]\nworkflows:\n  main:\n    jobs: [t]\n"],
     ["GC3002", "a job the workflow names and nobody defines", "version: 2.1\njobs: {}\nworkflows:\n  main:\n    jobs: [nope]\n"],
-    ["GC3002", "an unknown step", job("      - teleport")],
+    [
+      "GC3002",
+      "an executor the job names and nobody defines",
+      "version: 2.1\njobs:\n  t:\n    executor: nope\n    steps: [checkout]\nworkflows:\n  main:\n    jobs: [t]\n",
+    ],
     [
       "GC3003",
       "a parameter of the wrong type",
@@ -50,6 +54,8 @@ describe("gen-circle run: one code per kind of problem", () => {
     ],
     ["GC3004", "a condition CircleCI refuses", job("      - when:\n          condition: { equal: x }\n          steps: [checkout]")],
     ["GC3005", "steps that are not a list", job("      checkout")],
+    // An unknown step is a step of the wrong shape, not an undefined workflow, job or executor (GC3002).
+    ["GC3005", "an unknown step", job("      - teleport")],
     ["GC3006", "a no_output_timeout without a unit", job("      - run: { command: make, no_output_timeout: '10' }")],
   ])("%s: %s", (code, _what, config) => {
     expect(runCode(config)).toMatch(new RegExp(`^\\d+:\\d+ ${code}$`));

@@ -45,7 +45,7 @@ describe("run's expansion, part by part", () => {
     const c = ctx({ commands: { greet: { parameters: { who: { type: "string", default: "you" } }, steps: [{ run: "echo hi << parameters.who >>" }] } } });
     const steps = expandSteps(c, ["checkout", { greet: { who: "ci" } }, { when: { condition: false, steps: ["checkout"] } }], {}, ["jobs", "t", "steps"], 0);
     expect(steps.map((s) => (s.kind === "run" ? s.command : s.kind))).toEqual(["checkout", "echo hi ci"]);
-    expect(() => expandSteps(c, ["teleport"], {}, ["s"], 0)).toThrow(/^GC3002 s\.0: Unknown step 'teleport'/);
+    expect(() => expandSteps(c, ["teleport"], {}, ["s"], 0)).toThrow(/^GC3005 s\.0: Unknown step 'teleport'/);
   });
 
   it("executors: a named executor with parameters, the job's environment over the executor's", () => {

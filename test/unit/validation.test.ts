@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Codes } from "../../src/diagnostics.js";
 import { compileSpec } from "../../src/index.js";
+import { load } from "../../src/spec/load.js";
+import { emptySpecDiagnostic, normalize } from "../../src/spec/normalize.js";
 
 // One row per rule: the spec, then the code and the line:column it must be reported at.
 const cases: { name: string; spec: string; code: string; at: string; says?: RegExp; files?: string[]; dockerfile?: string }[] = [
@@ -37,6 +39,27 @@ const cases: { name: string; spec: string; code: string; at: string; says?: RegE
   { name: "invalid image name", spec: "image: My_App\n", code: "GC1010", at: "1:8" },
   { name: "image name with a tag", spec: "image: myorg/app:1.0\n", code: "GC1011", at: "1:8", says: /Drop the ':1.0'/ },
   { name: "invalid service image", spec: "image: a/b\nservices:\n  db: 'postgres 15'\n", code: "GC1010", at: "3:7" },
+  {
+    name: "cache repository that is no reference",
+    spec: "image: a/b\ncache:\n  strategy: registry\n  repository: Bad Name\n",
+    code: "GC1010",
+    at: "4:15",
+    says: /is not a repository name/,
+  },
+  // A tag or digest where a repository is wanted is GC1011, in cache.repository as in image.name.
+  {
+    name: "cache repository with a tag",
+    spec: "image: a/b\ncache:\n  strategy: registry\n  repository: localhost:5000/cache:1\n",
+    code: "GC1011",
+    at: "4:15",
+    says: /"localhost:5000\/cache:1" is not a repository name \(no tag\)/,
+  },
+  {
+    name: "cache repository with a digest",
+    spec: `image: a/b\ncache:\n  strategy: registry\n  repository: localhost:5000/cache@sha256:${"0".repeat(64)}\n`,
+    code: "GC1011",
+    at: "4:15",
+  },
   { name: "invalid regex", spec: "image: a/b\ndeploy:\n  rules:\n    - branch: /a[/\n      tags: [x]\n", code: "GC1012", at: "4:15" },
   { name: "lookaround regex", spec: "image: a/b\ndeploy:\n  rules:\n    - tag: /(?!x)v1/\n      tags: [x]\n", code: "GC1019", at: "4:13" },
   { name: "duplicate image ids", spec: "images:\n  - name: a/app\n  - name: b/app\n", code: "GC1013", at: "3:11" },
@@ -46,8 +69,9 @@ const cases: { name: string; spec: string; code: string; at: string; says?: RegE
   { name: "unknown placeholder", spec: "image: a/b\ndeploy:\n  rules:\n    - branch: main\n      tags: ['{commit}']\n", code: "GC1018", at: "5:14" },
   { name: "tag placeholder in a branch rule", spec: "image: a/b\ndeploy:\n  rules:\n    - branch: main\n      tags: ['{tag}']\n", code: "GC1018", at: "5:14" },
   { name: "invalid docker tag", spec: "image: a/b\ndeploy:\n  rules:\n    - branch: main\n      tags: ['-bad']\n", code: "GC1018", at: "5:14" },
-  { name: "no image", spec: "test: make test\n", code: "GC1020", at: "1:1" },
-  { name: "image and images", spec: "image: a/b\nimages:\n  - name: c/d\n", code: "GC1020", at: "2:1" },
+  { name: "no image", spec: "test: make test\n", code: "GC1020", at: "1:1", says: /needs 'image:'/ },
+  // The opposite mistake has a code of its own (it once shared GC1020).
+  { name: "image and images", spec: "image: a/b\nimages:\n  - name: c/d\n", code: "GC1032", at: "2:1", says: /not both/ },
   { name: "registry cache without a registry", spec: "image: a/b\ncache: registry\n", code: "GC1023", at: "2:8" },
   { name: "rule with branch and tag", spec: "image: a/b\ndeploy:\n  rules:\n    - branch: main\n      tag: v1\n      tags: [x]\n", code: "GC1024", at: "4:7" },
   { name: "path outside the repository", spec: "image:\n  name: a/b\n  dockerfile: ../Dockerfile\n", code: "GC1025", at: "3:15" },
@@ -131,6 +155,27 @@ describe("validation rules", () => {
     const codes = new Set(cases.map((c) => c.code));
     const spec = Object.values(Codes).filter((c) => c.startsWith("GC10") && c !== Codes.fileUnreadable);
     expect(spec.filter((c) => !codes.has(c))).toEqual([]);
+  });
+
+  it("neither image: nor images: is GC1020, both is GC1032: one code per mistake", () => {
+    const codes = (text: string) => compileSpec(text).diagnostics.map((d) => d.code);
+    expect(codes("test: make test\n")).toEqual([Codes.imageMissing]);
+    expect(codes("image: a/b\nimages:\n  - name: c/d\n")).toEqual([Codes.imageAndImages]);
+  });
+
+  it("a cache repository with a tag is GC1011 only, not GC1010", () => {
+    const { diagnostics } = compileSpec("image: a/b\ncache:\n  strategy: registry\n  repository: localhost:5000/cache:1\n");
+    expect(diagnostics.map((d) => d.code)).toEqual([Codes.imageNameWithTag]);
+  });
+
+  it("the empty spec is one diagnostic, whichever step finds it", () => {
+    // compileSpec reports an empty document; normalize, a document that is no mapping: the same
+    // diagnostic, built in one place (at the document: 1:1, path "").
+    const empty = compileSpec("# nothing yet\n", { fileName: "gen-circle.yml" }).diagnostics;
+    expect(empty).toEqual([emptySpecDiagnostic("gen-circle.yml")]);
+    const { source } = load("# nothing yet\n", "gen-circle.yml");
+    expect(normalize(source!.value as never, source!).diagnostics).toEqual(empty);
+    expect(empty[0]).toMatchObject({ code: Codes.emptySpec, line: 1, column: 1, path: "" });
   });
 
   it.each([

@@ -1,7 +1,7 @@
-import { join } from "node:path";
-import { readHeader } from "../../emit/header.js";
+import { join, relative } from "node:path";
+import { isChecksumLine, readHeader } from "../../emit/header.js";
 import { SCRIPTS_DIR } from "../../model/plan.js";
-import { Codes } from "../../diagnostics.js";
+import { Codes, formatDiagnostic, type Diagnostic } from "../../diagnostics.js";
 import { cliError, ExitStatus } from "../exit.js";
 import { applyWrites, isExecutable, readIfExists, walkFiles, type PlannedWrite } from "../fs.js";
 import { generateProject, type CommonArgs } from "../project.js";
@@ -21,9 +21,9 @@ interface Change {
   executable?: boolean;
 }
 
-/** Compares what the spec generates with the disk. */
-async function diffProject(args: CommonArgs): Promise<{ root: string; changes: Change[] }> {
-  const { input, result } = await generateProject(args);
+/** Compares what the spec generates with the disk; `keepWarnings`: the spec's warnings are returned, not printed. */
+async function diffProject(args: CommonArgs, keepWarnings = false): Promise<{ root: string; changes: Change[]; warnings: Diagnostic[] }> {
+  const { input, result } = await generateProject(args, keepWarnings);
   const root = input.root;
   const changes: Change[] = [];
   const expected = new Set<string>();
@@ -51,7 +51,7 @@ async function diffProject(args: CommonArgs): Promise<{ root: string; changes: C
     if (!h.generated) continue;
     changes.push({ path: rel, kind: "remove", before: text, guarded: h.intact ? undefined : "hand-edited" });
   }
-  return { root, changes };
+  return { root, changes, warnings: keepWarnings ? result.diagnostics : [] };
 }
 
 /** Unified diff of a change; the diff library loads only when there is something to show. */
@@ -69,7 +69,6 @@ export async function runGenerate(args: GenerateArgs): Promise<ExitStatus> {
       guarded
         .map((c) => `${c.path}: ${c.guarded === "hand-edited" ? "edited by hand since it was generated" : "not written by gen-circle"}; not overwritten.`)
         .join("\n") + "\nMove the change into gen-circle.yml (or keep a copy), then run 'gen-circle generate --force'. Nothing was written.",
-      ExitStatus.Failed,
     );
   }
   if (args.dryRun) {
@@ -86,27 +85,43 @@ export async function runGenerate(args: GenerateArgs): Promise<ExitStatus> {
   return ExitStatus.Ok;
 }
 
+/** What check found about one file: its code and message, at the first line that differs. */
+function finding(c: Change): Pick<Diagnostic, "code" | "message" | "line"> {
+  if (c.kind === "create") return { code: Codes.fileMissing, message: "missing", line: 1 };
+  if (c.kind === "remove") return { code: Codes.fileOrphan, message: "orphan: the spec no longer generates it", line: 1 };
+  if (c.kind === "mode") return { code: Codes.fileNotExecutable, message: "not executable", line: 1 };
+  const at = firstChangedLine(c.before ?? "", c.after ?? "");
+  if (c.guarded === "hand-edited") return { code: Codes.fileHandEdited, message: "edited by hand", line: at };
+  if (c.guarded === "not generated") return { code: Codes.fileNotGenerated, message: "not written by gen-circle", line: at };
+  return { code: Codes.fileOutOfDate, message: "out of date with the spec", line: at };
+}
+
+/** The first line (1-based) where two versions of a file differ; the header's checksum line, which differs whenever the body does, does not count. */
+function firstChangedLine(before: string, after: string): number {
+  const a = before.split("\n");
+  const b = after.split("\n");
+  let i = 0;
+  while (i < a.length && i < b.length && (a[i] === b[i] || (isChecksumLine(a[i]!) && isChecksumLine(b[i]!)))) i++;
+  return i + 1;
+}
+
 export async function runCheck(args: CommonArgs): Promise<ExitStatus> {
-  const { changes } = await diffProject(args);
+  // With --json, the spec's warnings and the findings go out as one document.
+  const { root, changes, warnings } = await diffProject(args, !!args.json);
+  const findings = changes.map((c): Diagnostic => {
+    const { code, message, line } = finding(c);
+    return { code, severity: "error", message, file: relative(process.cwd(), join(root, c.path)) || c.path, line, column: 1, path: "" };
+  });
+  if (args.json) process.stdout.write(JSON.stringify({ diagnostics: [...warnings, ...findings] }, null, 2) + "\n");
   if (!changes.length) {
     process.stderr.write("generated files are up to date\n");
     return ExitStatus.Ok;
   }
-  for (const c of changes) {
-    const why =
-      c.kind === "create"
-        ? "missing"
-        : c.kind === "remove"
-          ? "orphan: the spec no longer generates it"
-          : c.kind === "mode"
-            ? "not executable"
-            : c.guarded === "hand-edited"
-              ? "edited by hand"
-              : c.guarded === "not generated"
-                ? "not written by gen-circle"
-                : "out of date with the spec";
-    process.stderr.write(`${c.path}: ${why}\n`);
-    if (c.kind !== "mode") process.stdout.write(await patch(c));
+  if (!args.json) {
+    for (const [i, c] of changes.entries()) {
+      process.stderr.write(formatDiagnostic(findings[i]!) + "\n");
+      if (c.kind !== "mode") process.stdout.write(await patch(c));
+    }
   }
   const guarded = changes.filter((c) => c.guarded);
   process.stderr.write(

@@ -38,7 +38,6 @@ export async function runMigrate(args: MigrateArgs): Promise<ExitStatus> {
       throw cliError(
         Codes.wouldOverwrite,
         `${existing.map((w) => join(relative(process.cwd(), out) || ".", w.path)).join(", ")} already exist${existing.length === 1 ? "s" : ""}; not overwritten. Use --force, or --dry-run to see the result. Nothing was written.`,
-        ExitStatus.Failed,
       );
     }
     if (args.report) writes.push({ path: relative(out, resolve(args.report)), content: r.report! });
@@ -47,7 +46,11 @@ export async function runMigrate(args: MigrateArgs): Promise<ExitStatus> {
   }
   process.stderr.write(`migrated ${r.commands.length} commands; ${r.notes.length} item(s) need a person:\n`);
   for (const n of r.notes) process.stderr.write(`  ${display}:${n.at.line}:${n.at.column} ${n.what}: ${n.why}\n`);
-  if (args.spec && !r.spec) process.stderr.write("no gen-circle.yml written: the file does not build a docker image gen-circle could take over (see above)\n");
+  if (args.spec && !r.spec) {
+    // A warning of the whole file (the config is written all the same: exit 0), after the notes it refers to.
+    const message = "no gen-circle.yml written: the file does not build a docker image gen-circle could take over (see above)";
+    process.stderr.write(formatDiagnostic({ file: display, line: 1, column: 1, severity: "warning", code: Codes.noSpecWritten, message }) + "\n");
+  }
   if (r.spec && !args.dryRun) {
     // The migrated config is a plain translation; generate would keep it (not written by gen-circle).
     process.stderr.write(

@@ -24,7 +24,11 @@ function namedStep(ctx: Ctx, step: string, p: Path, depth: number): Step[] {
   if (step === "checkout") return [{ kind: "checkout" }];
   if (step === "setup_remote_docker") return [{ kind: "setup_remote_docker" }];
   if (step in ctx.commands) return invoke(ctx, step, {}, p, depth);
-  return ctx.fail(Codes.runReference, p, `Unknown step '${step}'.`, "value");
+  // A shape problem (GC3005), not a reference (GC3002, which names the config's workflows, jobs and
+  // executors): a step written as a string must be one of the steps CircleCI defines or a command
+  // of `commands:`, and a name that is neither is a step CircleCI would not accept, as it would not
+  // accept a mapping with two keys.
+  return ctx.fail(Codes.runShape, p, `Unknown step '${step}'.`, "value");
 }
 
 // `- name: body`: a step CircleCI defines, a when/unless, or a command with its arguments.

@@ -33,8 +33,9 @@ export function normalizeCache(raw: ProjectSpec, r: Reporter, resolveRegistry: R
     if (repository !== undefined) {
       const pr = parseReference(repository);
       if (!pr || pr.tag || pr.digest) {
+        // Not a reference at all (GC1010), or one with a tag or digest where a repository is wanted (GC1011).
         report(
-          Codes.invalidImageRef,
+          pr ? Codes.imageNameWithTag : Codes.invalidImageRef,
           ["cache", "repository"],
           `${JSON.stringify(repository)} is not a repository name (no tag), e.g. 'localhost:5000/myapp-cache'.`,
         );

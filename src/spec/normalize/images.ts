@@ -30,7 +30,7 @@ interface Seen {
 /** `image:` or `images:`: names, ids, paths, the hash and each image's test and services. */
 export function normalizeImages(raw: ProjectSpec, r: Reporter, options: NormalizeOptions): Image[] {
   if (raw.image !== undefined && raw.images !== undefined) {
-    r.report(Codes.imageMissing, ["images"], "Use either 'image:' (one image) or 'images:' (several), not both.", "key");
+    r.report(Codes.imageAndImages, ["images"], "Use either 'image:' (one image) or 'images:' (several), not both.", "key");
   }
   if (raw.image === undefined && raw.images === undefined) {
     r.report(Codes.imageMissing, [], "The spec needs 'image:' (e.g. 'image: myorg/myapp') or 'images:' for several images.");
