@@ -1,8 +1,10 @@
 import { defineConfig } from "vitest/config";
 import { ENGINES } from "./test/docker/engine.js";
 
-// The unit tests in parallel; the Docker tests once per engine of the matrix (test/docker/engine.ts),
-// one file at a time. `npm test` (scripts/test.mjs) runs each engine's projects in a vitest process
+// Projects: unit (pure: no process, no build, no install; test/unit/no-process.ts enforces the
+// first), cli (bin/gen-circle.js, built when stale), tools (bash, shellcheck, Java, pre-commit, npm
+// pack: installed when missing), and the Docker tests once per engine of the matrix
+// (test/docker/engine.ts), one file at a time. `npm test` (scripts/test.mjs) runs each engine's projects in a vitest process
 // of its own, side by side, as the engines are separate daemons, each lane's `gen-circle run`
 // tests (docker-run@ENGINE) after its other tests.
 // A plain `vitest run` runs the same projects one after the other (groupOrder).
@@ -12,6 +14,7 @@ const docker = (name: string, engine: string, include: string[], groupOrder: num
     name: `${name}@${engine}`,
     include,
     globalSetup: ["test/docker/global-setup.ts"],
+    setupFiles: ["test/cleanup.ts"],
     env: { GEN_CIRCLE_TEST_ENGINE: engine },
     sequence: { groupOrder },
     fileParallelism: false,
@@ -28,9 +31,26 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
-          // shellcheck, zstd and git only: unit tests start no engine.
           globalSetup: ["test/unit/global-setup.ts"],
+          setupFiles: ["test/unit/no-process.ts", "test/cleanup.ts"],
+        },
+      },
+      {
+        test: {
+          name: "cli",
+          include: ["test/cli/**/*.test.ts"],
+          globalSetup: ["test/cli/global-setup.ts"],
+          setupFiles: ["test/cleanup.ts"],
           testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "tools",
+          include: ["test/tools/**/*.test.ts"],
+          globalSetup: ["test/tools/global-setup.ts"],
+          setupFiles: ["test/cleanup.ts"],
+          testTimeout: 120_000,
         },
       },
       ...ENGINES.map((e) => docker("docker", e, ["test/docker/cache.test.ts", "test/docker/pipeline.test.ts"], 0)),

@@ -1,5 +1,5 @@
-// The whole test suite (npm test runs this after the build and lint): the unit tests, and the
-// Docker tests once per engine of the matrix. Vitest runs the files of projects that set
+// The whole test suite (npm test runs this after the build and lint): the unit, CLI and tools
+// tests, and the Docker tests once per engine of the matrix. Vitest runs the files of projects that set
 // fileParallelism: false one at a time across all projects, so each engine gets a vitest process
 // of its own, side by side (the engines are separate daemons); each lane runs its engine's
 // `gen-circle run` tests after its cache and pipeline tests (every job of a local run has a /tmp of
@@ -19,12 +19,15 @@ if (args.length) {
 
 const ENGINES = ["debian-20.10", "docker-28-overlay2", "docker-28-containerd"];
 // Every engine and registry up first, once, so that the lanes' global setups find them running.
-const setup = spawnSync("bash", [join(root, "scripts/setup-test-env.sh"), ...ENGINES], { stdio: "inherit" });
+const setup = spawnSync("bash", [join(root, "test/infra/setup-test-env.sh"), ...ENGINES], { stdio: "inherit" });
 if (setup.status !== 0) {
   console.error("test: setting up the engines failed (see above); the Docker tests never skip");
   process.exit(1);
 }
 
+// What the tests make in /tmp they remove: folders of theirs left there after the run fail it.
+const ours = () => new Set(readdirSync("/tmp").filter((f) => /^(gc-|gen-circle-test-)/.test(f)));
+const before = ours();
 const started = Date.now();
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let failedRuns = 0;
@@ -53,12 +56,18 @@ const runVitest = (label, projects) =>
     });
   });
 
-// One lane per engine (its cache and pipeline tests, then its run tests), and one for the unit tests.
+// One lane per engine (its cache and pipeline tests, then its run tests), and one for the unit, CLI
+// and tools tests.
 const lane = async (engine) => {
   await runVitest(`docker@${engine}`, [`docker@${engine}`]);
   await runVitest(`docker-run@${engine}`, [`docker-run@${engine}`]);
 };
-await Promise.all([runVitest("unit", ["unit"]), ...ENGINES.map(lane)]);
+await Promise.all([runVitest("unit, cli, tools", ["unit", "cli", "tools"]), ...ENGINES.map(lane)]);
+const left = [...ours()].filter((f) => !before.has(f));
+if (left.length) {
+  console.error(`test: the tests left ${left.length} folder(s) in /tmp: ${left.slice(0, 5).join(", ")}${left.length > 5 ? ", ..." : ""}`);
+  failedRuns++;
+}
 console.log(`\ntest: all lanes done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
 // The lanes' teardowns removed the tags they pushed; with every lane done (nothing is pushing),

@@ -19,7 +19,11 @@ export default function setup(project: TestProject): () => void {
   ensureFreshBuild();
   const engine = project.config.env.GEN_CIRCLE_TEST_ENGINE;
   if (!engine) throw new Error(`project ${project.name}: GEN_CIRCLE_TEST_ENGINE is not set (vitest.config.ts sets it per engine)`);
-  const r = spawnSync("bash", [join(ROOT, "test/infra/setup-test-env.sh"), engine], { encoding: "utf8", stdio: ["ignore", "inherit", "pipe"], timeout: 900_000 });
+  const r = spawnSync("bash", [join(ROOT, "test/infra/setup-test-env.sh"), engine], {
+    encoding: "utf8",
+    stdio: ["ignore", "inherit", "pipe"],
+    timeout: 900_000,
+  });
   if (r.status !== 0) {
     throw new Error(
       `The Docker tests on ${engine} need that engine and local registries, and setting them up failed:\n${r.stderr}\n` +

@@ -24,8 +24,8 @@ need_pkgs=()
 command -v shellcheck >/dev/null || need_pkgs+=(shellcheck)
 command -v zstd >/dev/null || need_pkgs+=(zstd)
 command -v git >/dev/null || need_pkgs+=(git)
-command -v java >/dev/null || need_pkgs+=(default-jdk-headless) # CircleCI's regex dialect, for test/unit/regex.test.ts
-command -v pre-commit >/dev/null || need_pkgs+=(pre-commit) # the framework our hooks are for, test/unit/precommit.test.ts
+command -v java >/dev/null || need_pkgs+=(default-jdk-headless) # CircleCI's regex dialect, for test/tools/regex.test.ts
+command -v pre-commit >/dev/null || need_pkgs+=(pre-commit) # the framework our hooks are for, test/tools/precommit.test.ts
 if ! $tools_only; then
   { command -v dockerd >/dev/null && [ -x /usr/bin/docker ]; } || need_pkgs+=(docker.io)
   command -v docker-registry >/dev/null || need_pkgs+=(docker-registry)

@@ -1,16 +1,10 @@
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
-import { ensureFreshBuild } from "../build-fresh.js";
-import { ROOT } from "../helpers.js";
+import { codegen } from "../../scripts/codegen.mjs";
 
-/** The unit tests need shellcheck, zstd and git (installed when missing); never an engine. */
-export default function setup(): void {
-  ensureFreshBuild();
-  const r = spawnSync("bash", [join(ROOT, "scripts/setup-test-env.sh"), "--tools"], {
-    encoding: "utf8",
-    stdio: ["ignore", "inherit", "pipe"],
-    timeout: 600_000,
-  });
-  if (r.status !== 0)
-    throw new Error(`Installing the unit tests' tools failed:\n${r.stderr}\nRun 'sudo bash scripts/setup-test-env.sh --tools' and try again.`);
+/**
+ * The unit tests import src/ and the modules generated from the schema and the templates: those are
+ * made here, in this process, when their sources changed (no build, no install, no lock: a unit run
+ * never waits behind anything).
+ */
+export default async function setup(): Promise<void> {
+  await codegen();
 }

@@ -1,8 +1,6 @@
-import { rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { globTests, junitTimings, parseDuration, splitTests } from "../../src/run/split.js";
-import { CLI, run, tmpTree } from "../helpers.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -88,41 +86,5 @@ describe("circleci tests split", () => {
     const xml = `<testsuites><testsuite name="s" file="./t/a.sh"><testcase name="x" time="1.5"/><testcase name="y" time="2"/></testsuite>
       <testsuite name="u"><testcase name="z" file="t/b.sh" time="0.25"/><testcase name="no-file" time="9"/></testsuite></testsuites>`;
     expect(Object.fromEntries(junitTimings(xml))).toEqual({ "t/a.sh": 3.5, "t/b.sh": 0.25 });
-  });
-});
-
-describe("the circleci shim (gen-circle __circleci)", () => {
-  const shim = (args: string[], cwd: string, env: Record<string, string>, input = "") =>
-    run(process.execPath, [CLI, "__circleci", ...args], { cwd, env: { ...process.env, ...env }, input });
-
-  it("glob then split with the node's index and the stored timings; anything else fails", () => {
-    const d = tmpTree({ "t/a.sh": "", "t/b.sh": "", "t/c.sh": "", "t/sub/d.sh": "" });
-    dirs.push(d);
-    const g = shim(["tests", "glob", "t/**/*.sh"], d, {});
-    expect(g.status, g.stderr).toBe(0);
-    expect(g.stdout).toBe("t/a.sh\nt/b.sh\nt/c.sh\nt/sub/d.sh\n");
-    writeFileSync(join(d, "timings.json"), JSON.stringify({ "t/a.sh": 1, "t/b.sh": 1, "t/c.sh": 1, "t/sub/d.sh": 10 }));
-    const env = { GEN_CIRCLE_TIMINGS: join(d, "timings.json"), CIRCLE_NODE_TOTAL: "2" };
-    const s0 = shim(["tests", "split", "--split-by=timings"], d, { ...env, CIRCLE_NODE_INDEX: "0" }, g.stdout);
-    const s1 = shim(["tests", "split", "--split-by", "timings"], d, { ...env, CIRCLE_NODE_INDEX: "1" }, g.stdout);
-    expect([s0.status, s1.status]).toEqual([0, 0]);
-    expect(s0.stdout).toBe("t/sub/d.sh\n");
-    expect(s1.stdout).toBe("t/a.sh\nt/b.sh\nt/c.sh\n");
-    expect(s0.stderr).toContain("Autodetected filename timings.");
-    // A file with no timing (e.g. one added since the last green run) weighs --time-default.
-    writeFileSync(join(d, "timings.json"), JSON.stringify({ "t/a.sh": 1, "t/b.sh": 1 }));
-    const input = "t/a.sh\nt/b.sh\nt/new.sh\n";
-    const t0 = shim(["tests", "split", "--split-by=timings", "--time-default", "5s"], d, { ...env, CIRCLE_NODE_INDEX: "0" }, input);
-    expect(t0.status, t0.stderr).toBe(0);
-    expect(t0.stdout).toBe("t/new.sh\n");
-    const badTime = shim(["tests", "split", "--split-by=timings", "--time-default=10"], d, env, input);
-    expect(badTime.status).toBe(1);
-    expect(badTime.stderr).toContain("--time-default must be a duration such as 10s or 1m30s, not '10'");
-    const bad = shim(["tests", "split", "--split-by=size"], d, env, "x\n");
-    expect(bad.status).toBe(1);
-    expect(bad.stderr).toContain("--split-by must be name, filesize or timings");
-    const other = shim(["config", "validate"], d, {});
-    expect(other.status).toBe(1);
-    expect(other.stderr).toContain("provides only 'circleci tests glob' and 'circleci tests split'");
   });
 });

@@ -7,7 +7,7 @@ import { ROOT, run } from "../helpers.js";
 // The three readers of a deploy regex, for real: CircleCI's (Java, whole match), deploy.sh's
 // (bash [[ =~ ^(re)$ ]], POSIX ERE) and the validator's (JavaScript).
 function java(pairs: [string, string][]): string[] {
-  const r = run("java", [join(ROOT, "test/unit/java/RegexMatch.java")], { input: pairs.map(([p, v]) => `${p}\t${v}\n`).join("") });
+  const r = run("java", [join(ROOT, "test/tools/java/RegexMatch.java")], { input: pairs.map(([p, v]) => `${p}\t${v}\n`).join("") });
   expect(r.status, r.stderr).toBe(0);
   return r.stdout.split("\n").slice(0, pairs.length);
 }

@@ -1,0 +1,111 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { generate } from "../../src/index.js";
+import { calls, fakeDocker, run, writeTree } from "../helpers.js";
+
+// The generated scripts run by bash against a recording docker (no engine): the machine file the
+// cache keys checksum, the state folder, the split among nodes, the export on parallel nodes.
+const work = mkdtempSync(join(tmpdir(), "gc-shape-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const base = { version: 1, image: { name: "acme/app", hash: ["Dockerfile"] }, test: { command: "make test", results: "/r" } };
+
+/** The generated scripts of a spec in a fresh folder, with a recording docker on PATH. */
+async function project(spec: object, files: Record<string, string> = {}) {
+  const r = await generate(stringify(spec));
+  expect(r.diagnostics).toEqual([]);
+  const dir = mkdtempSync(join(work, "repo-"));
+  writeTree(dir, Object.fromEntries(r.files.map((f) => [f.path + (f.executable ? "*" : ""), f.content])));
+  writeTree(dir, { "bin/docker*": fakeDocker, ...files });
+  const log = join(dir, "docker.log");
+  const state = join(dir, ".state");
+  const script = (name: string, args: string[], env: Record<string, string> = {}) =>
+    run("bash", [join(dir, ".circleci/gen-circle", name), ...args], {
+      env: { ...process.env, PATH: `${join(dir, "bin")}:${process.env.PATH}`, DOCKER_LOG: log, GEN_CIRCLE_STATE: state, CIRCLE_SHA1: "abc", ...env },
+    });
+  return { dir, log, state, script };
+}
+
+describe("scripts", () => {
+  it("image.sh key writes the machine file the keys checksum; built trusts only a marker of this hash", async () => {
+    const p = await project(base, { Dockerfile: "FROM scratch\n" });
+    expect(p.script("image.sh", ["key", "app"]).status).toBe(0);
+    expect(readFileSync(join(p.state, "hash/machine"), "utf8")).toBe(run("uname", ["-s", "-m"]).stdout);
+    expect(p.script("image.sh", ["built", "app"]).status).toBe(1);
+    writeTree(p.state, { "built/app": readFileSync(join(p.state, "hash/app"), "utf8") });
+    expect(p.script("image.sh", ["built", "app"]).status).toBe(0);
+    writeFileSync(join(p.dir, "Dockerfile"), "FROM scratch\nRUN true\n");
+    expect(p.script("image.sh", ["key", "app"]).status).toBe(0);
+    expect(p.script("image.sh", ["built", "app"]).status).toBe(1);
+  });
+
+  it("the state folder is GEN_CIRCLE_STATE, else /tmp/gen-circle: TMPDIR does not move it", async () => {
+    const p = await project(base, { Dockerfile: "FROM scratch\n" });
+    const r = run("bash", ["-c", '. "$1"; printf %s "$GC_STATE"', "_", join(p.dir, ".circleci/gen-circle/lib.sh")], {
+      env: { ...process.env, TMPDIR: "/var/tmp", GEN_CIRCLE_STATE: "" },
+    });
+    expect(r.stdout).toBe("/tmp/gen-circle");
+  });
+
+  it("with test.split, four nodes run disjoint shares of the test files that together are all of them", async () => {
+    const tests: Record<string, string> = {};
+    for (let i = 0; i < 9; i++) tests[`tests/unit/test_${i}.py`] = "x".repeat(100 * (i + 1));
+    tests["tests/README.md"] = "not a test";
+    for (const by of ["name", "filesize", "timings"]) {
+      const spec = { ...base, test: { ...base.test, parallelism: 4, split: { glob: "tests/**/test_*.py", by } } };
+      const p = await project(spec, { Dockerfile: "FROM scratch\n", ...tests });
+      const shares: string[][] = [];
+      for (let node = 0; node < 4; node++) {
+        rmSync(p.log, { force: true });
+        const r = p.script("test.sh", ["run", "app"], { CIRCLE_NODE_INDEX: String(node), CIRCLE_NODE_TOTAL: "4" });
+        expect(r.status, r.stderr).toBe(0);
+        const create = calls(p.log).find((c) => c[0] === "create")!;
+        const env = create.find((a) => a.startsWith("TEST_FILES="))!;
+        shares.push(env.slice("TEST_FILES=".length).split(" ").filter(Boolean));
+      }
+      const all = shares.flat();
+      expect(new Set(all).size, by).toBe(all.length);
+      expect(all.sort(), by).toEqual(
+        Object.keys(tests)
+          .filter((f) => f.endsWith(".py"))
+          .sort(),
+      );
+      for (const s of shares) expect(s.length, by).toBeGreaterThan(0);
+    }
+  });
+
+  it("a node with no share runs nothing (an empty TEST_FILES would run every test)", async () => {
+    const spec = { ...base, test: { ...base.test, parallelism: 4, split: { glob: "tests/*.py", by: "name" } } };
+    const p = await project(spec, { Dockerfile: "FROM scratch\n", "tests/a.py": "", "tests/b.py": "" });
+    const r = p.script("test.sh", ["run", "app"], { CIRCLE_NODE_INDEX: "3", CIRCLE_NODE_TOTAL: "4" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("no test files");
+    expect(calls(p.log).some((c) => c[0] === "create")).toBe(false);
+  });
+
+  it("a split glob that matches nothing fails the node, saying so", async () => {
+    const spec = { ...base, test: { ...base.test, parallelism: 2, split: "spec/**/*_spec.rb" } };
+    const p = await project(spec, { Dockerfile: "FROM scratch\n" });
+    const r = p.script("test.sh", ["run", "app"], { CIRCLE_NODE_INDEX: "0", CIRCLE_NODE_TOTAL: "2" });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("test.split matched no files");
+  });
+
+  it("on nodes other than 0, export writes no tar and halts the job (one tar in the workspace)", async () => {
+    const p = await project({ ...base, test: { ...base.test, parallelism: 3 } }, { Dockerfile: "FROM scratch\n" });
+    const halted = join(p.dir, "halted");
+    writeTree(p.dir, { "bin/circleci-agent*": `#!/bin/sh\necho "$*" >>'${halted}'\n` });
+    const ws = join(p.dir, "ws");
+    for (let node = 0; node < 3; node++) {
+      const r = p.script("image.sh", ["export", "app", ws], { CIRCLE_NODE_INDEX: String(node), CIRCLE_NODE_TOTAL: "3" });
+      expect(r.status, r.stderr).toBe(0);
+    }
+    const saves = calls(p.log).filter((c) => c[0] === "save");
+    expect(saves).toHaveLength(1);
+    expect(readFileSync(halted, "utf8")).toBe("step halt\nstep halt\n");
+    expect(existsSync(join(ws, "app.tar"))).toBe(true);
+  });
+});
