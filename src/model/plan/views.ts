@@ -1,5 +1,6 @@
 import { hashSalt } from "../../hash/manifest.js";
 import { qualify } from "../../spec/normalize.js";
+import { pushOrder } from "../../spec/placeholders.js";
 import type { DeployRule, Image, Matcher, Spec } from "../../spec/types.js";
 import { serviceCacheDir } from "./keys.js";
 
@@ -126,7 +127,9 @@ export function deployView(img: Image, r: DeployRule): DeployView {
     repository: qualify(host, img.name),
     host,
     login: r.registry.login ? { host, ...r.registry.login } : null,
-    tags: r.imageTags,
+    // Immutable tags first, the moving ones last: a deploy that fails part-way never leaves a
+    // moving tag on an image whose other tags are missing.
+    tags: pushOrder(r.imageTags),
     branchExact: exact(r.branches),
     branchRegex: regex(r.branches),
     tagExact: exact(r.tags),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:dd2c50220d27e92012b5b73719c4978efc740e107fe60183f05681f27c12b849
+# gen-circle-checksum: sha256:f0d8dcca281262d588a2f83358258050792f769d4c8f3a0a91654f9fc27b2b93
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Tags this commit's image by a deploy rule of gen-circle.yml and pushes it.
@@ -30,7 +30,7 @@ case "$GC_ID:$rule" in
   'app:1')
     repository='localhost:5000/gen-circle-demo/app'
     host='localhost:5000'
-    tags=('latest' '{sha}' 'build-{build}')
+    tags=('{sha}' 'build-{build}' 'latest')
     branch_exact=('main')
     ;;
   'app:2')
@@ -82,6 +82,11 @@ if [ -n "$login_user" ]; then
 fi
 
 hash=$("$GC_SCRIPTS/hash.sh" "$GC_ID")
+# The tags come in the order to push them: the ones that never move (a commit's, a release's)
+# first, the moving ones (latest, a branch's) last. A push that fails for good stops the deploy
+# there, and the log says what was pushed and what was not.
+pushed=()
+left=()
 for template in "${tags[@]}"; do
   t=$template
   t=${t//\{sha\}/$sha}
@@ -90,7 +95,16 @@ for template in "${tags[@]}"; do
   t=${t//\{tag\}/$(gc_tag_slug "$git_tag")}
   t=${t//\{build\}/$build}
   t=${t//\{hash\}/$hash}
+  left+=("$t")
+done
+while [ ${#left[@]} -gt 0 ]; do
+  t=${left[0]}
   docker tag "$GC_COMMIT_REF" "$repository:$t"
   gc_log "pushing $repository:$t"
-  docker push "$repository:$t"
+  if ! gc_retry "push $repository:$t" docker push "$repository:$t"; then
+    gc_die "deploy of rule $rule failed at $repository:$t: pushed ${pushed[*]:-nothing}; not pushed: ${left[*]}"
+  fi
+  pushed+=("$t")
+  left=("${left[@]:1}")
 done
+gc_log "pushed $repository: ${pushed[*]}"

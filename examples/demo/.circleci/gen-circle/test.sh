@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:34c81a0116b989df71a0e6ada02bfaa1ab6a240eb9e93ce6b6951061a8922394
+# gen-circle-checksum: sha256:e3c3d36229392585bdac25e656497f25663dc581fc87a8d7bb3b32cfce542bed
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -78,12 +78,16 @@ ensure_image() { # image [cache folder]: present locally, from the cache archive
     if [ -n "$dir" ] && [ -s "$dir/image.tar.gz" ]; then
       gzip -dc "$dir/image.tar.gz" | docker load -q >/dev/null || gc_warn "cached $image is unreadable: pulling it"
     fi
-    docker image inspect "$image" >/dev/null 2>&1 || docker pull -q "$image" >/dev/null
+    docker image inspect "$image" >/dev/null 2>&1 || gc_retry "pull $image" docker pull -q "$image" >/dev/null
   fi
   if [ -n "$dir" ] && [ ! -s "$dir/image.tar.gz" ]; then
-    mkdir -p "$dir"
-    docker save "$image" | gzip -1 >"$dir/image.tar.gz.partial"
-    mv "$dir/image.tar.gz.partial" "$dir/image.tar.gz"
+    # A cache that cannot be written (a full disk) is a warning: the tests need the image, not it.
+    if mkdir -p "$dir" && docker save "$image" | gzip -1 >"$dir/image.tar.gz.partial"; then
+      mv "$dir/image.tar.gz.partial" "$dir/image.tar.gz"
+    else
+      rm -f "$dir/image.tar.gz.partial"
+      gc_warn "could not save $image to the cache folder $dir (is its disk full?): the next job pulls it"
+    fi
   fi
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:133b289769f1aed714cb4b5a280b7bf2ae83e7c145f5b4b90751408cf0f3420d
+# gen-circle-checksum: sha256:be0acb5a85eab05e12bf5a562c208d8557476cb01c24cb2776c58855a4ed2799
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: layer-caching.
@@ -50,10 +50,18 @@ build() {
   # none), not --provenance=false, which buildx before 0.10 rejects as an unknown flag. It reaches
   # `docker build` too, the buildx alias on Docker 23 and later. (A pipeline's first part runs in a
   # subshell: the variable stays there.)
-  {
+  # The build's own status decides; a log that cannot be written (a full disk where the state
+  # folder is) only costs the check of the cache's use (check_reuse reads the log).
+  local -a status
+  if ! {
     if [ "$GC_PROVENANCE" = true ]; then unset BUILDX_NO_DEFAULT_ATTESTATIONS; else export BUILDX_NO_DEFAULT_ATTESTATIONS=1; fi
     BUILDKIT_PROGRESS=plain "${args[@]}" "$GC_ROOT/$GC_CONTEXT" 2>&1
-  } | tee "$build_log"
+  } | tee "$build_log"; then
+    status=("${PIPESTATUS[@]}")
+    [ "${status[0]}" = 0 ] || gc_die "the build of $GC_COMMIT_REF failed (its output is above)"
+    gc_warn "could not write the build log $build_log (is its disk full?)"
+    : >"$build_log" 2>/dev/null || true
+  fi
   gc_log "built in $(gc_since "$start")"
 }
 

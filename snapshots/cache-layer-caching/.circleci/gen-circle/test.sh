@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:2e4e8a5918cbe5f1e7d3f3e4dc91db6d8df19fc87ac8b178da804ad6b6b046ba
+# gen-circle-checksum: sha256:fae64e5117af933c8aba16d8415d25cea270b73568d2dbf4ca8dcad552bf4203
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -74,12 +74,16 @@ ensure_image() { # image [cache folder]: present locally, from the cache archive
     if [ -n "$dir" ] && [ -s "$dir/image.tar.gz" ]; then
       gzip -dc "$dir/image.tar.gz" | docker load -q >/dev/null || gc_warn "cached $image is unreadable: pulling it"
     fi
-    docker image inspect "$image" >/dev/null 2>&1 || docker pull -q "$image" >/dev/null
+    docker image inspect "$image" >/dev/null 2>&1 || gc_retry "pull $image" docker pull -q "$image" >/dev/null
   fi
   if [ -n "$dir" ] && [ ! -s "$dir/image.tar.gz" ]; then
-    mkdir -p "$dir"
-    docker save "$image" | gzip -1 >"$dir/image.tar.gz.partial"
-    mv "$dir/image.tar.gz.partial" "$dir/image.tar.gz"
+    # A cache that cannot be written (a full disk) is a warning: the tests need the image, not it.
+    if mkdir -p "$dir" && docker save "$image" | gzip -1 >"$dir/image.tar.gz.partial"; then
+      mv "$dir/image.tar.gz.partial" "$dir/image.tar.gz"
+    else
+      rm -f "$dir/image.tar.gz.partial"
+      gc_warn "could not save $image to the cache folder $dir (is its disk full?): the next job pulls it"
+    fi
   fi
 }
 

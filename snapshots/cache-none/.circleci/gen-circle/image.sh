@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:5ad387d577b6e155d96f17ac7f4b4bf94c864fe01951c64214cd37ff89bf880d
+# gen-circle-checksum: sha256:9fe0f18063339858708d33c829fe799ec310f9a5035405052835fc1b0bcd012c
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: none.
@@ -50,10 +50,18 @@ build() {
   # none), not --provenance=false, which buildx before 0.10 rejects as an unknown flag. It reaches
   # `docker build` too, the buildx alias on Docker 23 and later. (A pipeline's first part runs in a
   # subshell: the variable stays there.)
-  {
+  # The build's own status decides; a log that cannot be written (a full disk where the state
+  # folder is) only costs the check of the cache's use (check_reuse reads the log).
+  local -a status
+  if ! {
     if [ "$GC_PROVENANCE" = true ]; then unset BUILDX_NO_DEFAULT_ATTESTATIONS; else export BUILDX_NO_DEFAULT_ATTESTATIONS=1; fi
     BUILDKIT_PROGRESS=plain "${args[@]}" "$GC_ROOT/$GC_CONTEXT" 2>&1
-  } | tee "$build_log"
+  } | tee "$build_log"; then
+    status=("${PIPESTATUS[@]}")
+    [ "${status[0]}" = 0 ] || gc_die "the build of $GC_COMMIT_REF failed (its output is above)"
+    gc_warn "could not write the build log $build_log (is its disk full?)"
+    : >"$build_log" 2>/dev/null || true
+  fi
   gc_log "built in $(gc_since "$start")"
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:2625845ce80b6f23e97043a7cefacad21d643e1421f4e59303269c11cbf9e62a
+# gen-circle-checksum: sha256:b1a4f15253e5b9a8c98e19d9f757eb30013aaac992f61e458dff8a8323350ce7
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Tags this commit's image by a deploy rule of gen-circle.yml and pushes it.
@@ -32,7 +32,7 @@ case "$GC_ID:$rule" in
     host='ghcr.io'
     login_user='GHCR_USER'
     login_pass='GHCR_TOKEN'
-    tags=('latest' '{short_sha}')
+    tags=('{short_sha}' 'latest')
     branch_exact=('main')
     ;;
   'frontend:1')
@@ -40,7 +40,7 @@ case "$GC_ID:$rule" in
     host='ghcr.io'
     login_user='GHCR_USER'
     login_pass='GHCR_TOKEN'
-    tags=('latest' '{short_sha}')
+    tags=('{short_sha}' 'latest')
     branch_exact=('main')
     ;;
   *) gc_die "no deploy rule $rule for image $GC_ID" ;;
@@ -80,6 +80,11 @@ if [ -n "$login_user" ]; then
 fi
 
 hash=$("$GC_SCRIPTS/hash.sh" "$GC_ID")
+# The tags come in the order to push them: the ones that never move (a commit's, a release's)
+# first, the moving ones (latest, a branch's) last. A push that fails for good stops the deploy
+# there, and the log says what was pushed and what was not.
+pushed=()
+left=()
 for template in "${tags[@]}"; do
   t=$template
   t=${t//\{sha\}/$sha}
@@ -88,7 +93,16 @@ for template in "${tags[@]}"; do
   t=${t//\{tag\}/$(gc_tag_slug "$git_tag")}
   t=${t//\{build\}/$build}
   t=${t//\{hash\}/$hash}
+  left+=("$t")
+done
+while [ ${#left[@]} -gt 0 ]; do
+  t=${left[0]}
   docker tag "$GC_COMMIT_REF" "$repository:$t"
   gc_log "pushing $repository:$t"
-  docker push "$repository:$t"
+  if ! gc_retry "push $repository:$t" docker push "$repository:$t"; then
+    gc_die "deploy of rule $rule failed at $repository:$t: pushed ${pushed[*]:-nothing}; not pushed: ${left[*]}"
+  fi
+  pushed+=("$t")
+  left=("${left[@]:1}")
 done
+gc_log "pushed $repository: ${pushed[*]}"

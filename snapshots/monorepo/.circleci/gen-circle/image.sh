@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:aff202d6841e0b30c47cf60a1b01372adadb92f49be9d6ac0510cbef93a433d7
+# gen-circle-checksum: sha256:a04456edf8449e8632c86b7224814ce1038e6bc4c8dfa0e5a61f48e744ce6f8f
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: save-load.
@@ -49,10 +49,18 @@ build() {
   # none), not --provenance=false, which buildx before 0.10 rejects as an unknown flag. It reaches
   # `docker build` too, the buildx alias on Docker 23 and later. (A pipeline's first part runs in a
   # subshell: the variable stays there.)
-  {
+  # The build's own status decides; a log that cannot be written (a full disk where the state
+  # folder is) only costs the check of the cache's use (check_reuse reads the log).
+  local -a status
+  if ! {
     if [ "$GC_PROVENANCE" = true ]; then unset BUILDX_NO_DEFAULT_ATTESTATIONS; else export BUILDX_NO_DEFAULT_ATTESTATIONS=1; fi
     BUILDKIT_PROGRESS=plain "${args[@]}" "$GC_ROOT/$GC_CONTEXT" 2>&1
-  } | tee "$build_log"
+  } | tee "$build_log"; then
+    status=("${PIPESTATUS[@]}")
+    [ "${status[0]}" = 0 ] || gc_die "the build of $GC_COMMIT_REF failed (its output is above)"
+    gc_warn "could not write the build log $build_log (is its disk full?)"
+    : >"$build_log" 2>/dev/null || true
+  fi
   gc_log "built in $(gc_since "$start")"
 }
 
@@ -229,8 +237,15 @@ open_archive() {
   esac
 }
 
+unsaved() { # the partial files of a save that failed
+  rm -f "$@"
+  trap - EXIT
+  gc_warn "could not save the cache archive $archive (is the disk of $cache_dir full?): nothing saved, the next job rebuilds what it must"
+}
+
 # save: the cache of this hash into $archive, compressed and atomically (a save killed half-way
 # leaves only a *.partial file, never loaded); then only that archive stays in the cache folder.
+# Fails, saying so and leaving nothing, where the archive cannot be written (a full disk).
 save_archive() {
   local tmp="$archive.partial.$$" records records_tmp start digest
   records=$(records_of "$archive")
@@ -238,7 +253,12 @@ save_archive() {
   trap 'rm -f "$tmp" "$records_tmp"' EXIT
   start=$(gc_now)
   docker tag "$GC_COMMIT_REF" "$cache_ref"
-  docker save "$cache_ref" | pack >"$tmp"
+  # A save that cannot be written whole (a full disk) leaves nothing that a later job trusts: the
+  # partial files go, the job says so and goes on (its tests decide whether it is green).
+  if ! docker save "$cache_ref" | pack >"$tmp"; then
+    unsaved "$tmp" "$records_tmp"
+    return 1
+  fi
   if [ "$GC_TRANSPORT" = buildkit ]; then
     # BuildKit's cache records without the layers the saved image holds (the same blobs: both
     # exports compress alike), so the archive is not twice the image. Records first: an archive
@@ -246,10 +266,15 @@ save_archive() {
     while IFS= read -r digest; do
       case "$digest" in ?*) rm -f "$unpacked/export/blobs/sha256/$digest" ;; esac
     done < <(unpack "$tmp" "$archive" | tar -t | sed -n 's|^blobs/sha256/||p')
-    tar -C "$unpacked/export" -cf "$records_tmp" .
-    mv "$records_tmp" "$records"
+    if ! tar -C "$unpacked/export" -cf "$records_tmp" . || ! mv "$records_tmp" "$records"; then
+      unsaved "$tmp" "$records_tmp"
+      return 1
+    fi
   fi
-  mv "$tmp" "$archive"
+  if ! mv "$tmp" "$archive"; then
+    unsaved "$tmp" "$records_tmp" "$records"
+    return 1
+  fi
   trap - EXIT
   rm -rf "$unpacked/export"
   gc_log "saved $archive ($(du -h "$archive" | cut -f1)) in $(gc_since "$start")"
@@ -331,9 +356,11 @@ image_warm() {
     build_opts=(--cache-to "type=local,dest=$unpacked/export,mode=max")
   fi
   build "${reuse[@]}"
-  save_archive
+  if save_archive; then
+    rm -rf "$unpacked"
+    write_marker
+  fi
   rm -rf "$unpacked"
-  write_marker
 }
 
 image_ready() {
@@ -378,7 +405,7 @@ image_save() {
     gc_warn "no BuildKit cache export for hash $hash (run image.sh ready first): nothing saved"
   else
     docker image inspect "$GC_COMMIT_REF" >/dev/null 2>&1 || gc_die "$GC_COMMIT_REF is not built: run image.sh ready first"
-    save_archive
+    save_archive || true # said by save_archive: the job goes on
   fi
   rm -rf "$unpacked"
 }

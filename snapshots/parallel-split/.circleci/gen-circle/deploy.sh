@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:db9f30cb1e9771292b785ffca934f3196afabbf8585e5753df73f609cf8a3bd3
+# gen-circle-checksum: sha256:fc215b3a500f94d100776ee38afd6f2efaa96187e478e666d2c13ff7bbdf08fb
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Tags this commit's image by a deploy rule of gen-circle.yml and pushes it.
@@ -70,6 +70,11 @@ if [ -n "$login_user" ]; then
 fi
 
 hash=$("$GC_SCRIPTS/hash.sh" "$GC_ID")
+# The tags come in the order to push them: the ones that never move (a commit's, a release's)
+# first, the moving ones (latest, a branch's) last. A push that fails for good stops the deploy
+# there, and the log says what was pushed and what was not.
+pushed=()
+left=()
 for template in "${tags[@]}"; do
   t=$template
   t=${t//\{sha\}/$sha}
@@ -78,7 +83,16 @@ for template in "${tags[@]}"; do
   t=${t//\{tag\}/$(gc_tag_slug "$git_tag")}
   t=${t//\{build\}/$build}
   t=${t//\{hash\}/$hash}
+  left+=("$t")
+done
+while [ ${#left[@]} -gt 0 ]; do
+  t=${left[0]}
   docker tag "$GC_COMMIT_REF" "$repository:$t"
   gc_log "pushing $repository:$t"
-  docker push "$repository:$t"
+  if ! gc_retry "push $repository:$t" docker push "$repository:$t"; then
+    gc_die "deploy of rule $rule failed at $repository:$t: pushed ${pushed[*]:-nothing}; not pushed: ${left[*]}"
+  fi
+  pushed+=("$t")
+  left=("${left[@]:1}")
 done
+gc_log "pushed $repository: ${pushed[*]}"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:73220bd0c5dd142410ef2938f5e90c8a638ddffac79ad3b7c97ee541f3baf8a7
+# gen-circle-checksum: sha256:60befd097bead5845306ca3413919f59e2c2c5cfe23c93ff831943addefd17dc
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -75,12 +75,16 @@ ensure_image() { # image [cache folder]: present locally, from the cache archive
     if [ -n "$dir" ] && [ -s "$dir/image.tar.gz" ]; then
       gzip -dc "$dir/image.tar.gz" | docker load -q >/dev/null || gc_warn "cached $image is unreadable: pulling it"
     fi
-    docker image inspect "$image" >/dev/null 2>&1 || docker pull -q "$image" >/dev/null
+    docker image inspect "$image" >/dev/null 2>&1 || gc_retry "pull $image" docker pull -q "$image" >/dev/null
   fi
   if [ -n "$dir" ] && [ ! -s "$dir/image.tar.gz" ]; then
-    mkdir -p "$dir"
-    docker save "$image" | gzip -1 >"$dir/image.tar.gz.partial"
-    mv "$dir/image.tar.gz.partial" "$dir/image.tar.gz"
+    # A cache that cannot be written (a full disk) is a warning: the tests need the image, not it.
+    if mkdir -p "$dir" && docker save "$image" | gzip -1 >"$dir/image.tar.gz.partial"; then
+      mv "$dir/image.tar.gz.partial" "$dir/image.tar.gz"
+    else
+      rm -f "$dir/image.tar.gz.partial"
+      gc_warn "could not save $image to the cache folder $dir (is its disk full?): the next job pulls it"
+    fi
   fi
 }
 

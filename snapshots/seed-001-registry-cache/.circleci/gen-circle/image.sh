@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:3408ec171b7633e82e35ad74e5c417159082e220e943319a6441257496ba9744
+# gen-circle-checksum: sha256:895e0e670f84fbd6f899fa05a9b918d3da820bc6d90f99d90f42b70f0ff6d636
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: registry.
@@ -49,10 +49,18 @@ build() {
   # none), not --provenance=false, which buildx before 0.10 rejects as an unknown flag. It reaches
   # `docker build` too, the buildx alias on Docker 23 and later. (A pipeline's first part runs in a
   # subshell: the variable stays there.)
-  {
+  # The build's own status decides; a log that cannot be written (a full disk where the state
+  # folder is) only costs the check of the cache's use (check_reuse reads the log).
+  local -a status
+  if ! {
     if [ "$GC_PROVENANCE" = true ]; then unset BUILDX_NO_DEFAULT_ATTESTATIONS; else export BUILDX_NO_DEFAULT_ATTESTATIONS=1; fi
     BUILDKIT_PROGRESS=plain "${args[@]}" "$GC_ROOT/$GC_CONTEXT" 2>&1
-  } | tee "$build_log"
+  } | tee "$build_log"; then
+    status=("${PIPESTATUS[@]}")
+    [ "${status[0]}" = 0 ] || gc_die "the build of $GC_COMMIT_REF failed (its output is above)"
+    gc_warn "could not write the build log $build_log (is its disk full?)"
+    : >"$build_log" 2>/dev/null || true
+  fi
   gc_log "built in $(gc_since "$start")"
 }
 
@@ -113,10 +121,11 @@ branch_ref="$GC_CACHE_REPO:cache-$(gc_tag_slug "$(gc_branch)")"
 default_ref="$GC_CACHE_REPO:cache-$(gc_tag_slug 'master')"
 hash_ref="$GC_CACHE_REPO:cache-$hash"
 hit_file="$GC_STATE/build/$GC_ID.hit" # written by ready when it found hash_ref
+mkdir -p "$GC_STATE/build"
 gc_login 'docker.io' 'DOCKER_LOGIN' 'DOCKER_PASSWORD' || gc_warn "continuing without registry login"
 
-pull() { # a failed pull (missing tag, registry down) is a warning
-  if docker pull -q "$1" >/dev/null 2>&1; then
+pull() { # a failed pull (missing tag, registry down) is a warning; a transient one is tried again
+  if gc_retry "pull $1" docker pull -q "$1" >/dev/null 2>"$GC_STATE/build/$GC_ID.pull.log"; then
     return 0
   fi
   gc_warn "could not pull $1 (missing, or the registry is unreachable)"
@@ -125,7 +134,7 @@ pull() { # a failed pull (missing tag, registry down) is a warning
 
 push() {
   docker tag "$GC_COMMIT_REF" "$1"
-  docker push -q "$1" >/dev/null 2>&1 || gc_warn "could not push $1: the next build may rebuild"
+  gc_retry "push $1" docker push -q "$1" >/dev/null 2>"$GC_STATE/build/$GC_ID.push.log" || gc_warn "could not push $1: the next build may rebuild"
 }
 
 push_cache() { # this commit's image as the cache of its hash and of its branch

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:858ca8706ee06725c4376d3377d469e5c53b50c60cee02804a76b1ebc1e7d087
+# gen-circle-checksum: sha256:7b130f383e13be2a5baa88937c82ff63b70efbf966ca3360ea47d4542e33531e
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Tags this commit's image by a deploy rule of gen-circle.yml and pushes it.
@@ -32,7 +32,7 @@ case "$GC_ID:$rule" in
     host='registry.example.com:5000'
     login_user='REGISTRY_USER'
     login_pass='REGISTRY_PASSWORD'
-    tags=('master' '{sha}')
+    tags=('{sha}' 'master')
     branch_exact=('master')
     ;;
   *) gc_die "no deploy rule $rule for image $GC_ID" ;;
@@ -72,6 +72,11 @@ if [ -n "$login_user" ]; then
 fi
 
 hash=$("$GC_SCRIPTS/hash.sh" "$GC_ID")
+# The tags come in the order to push them: the ones that never move (a commit's, a release's)
+# first, the moving ones (latest, a branch's) last. A push that fails for good stops the deploy
+# there, and the log says what was pushed and what was not.
+pushed=()
+left=()
 for template in "${tags[@]}"; do
   t=$template
   t=${t//\{sha\}/$sha}
@@ -80,7 +85,16 @@ for template in "${tags[@]}"; do
   t=${t//\{tag\}/$(gc_tag_slug "$git_tag")}
   t=${t//\{build\}/$build}
   t=${t//\{hash\}/$hash}
+  left+=("$t")
+done
+while [ ${#left[@]} -gt 0 ]; do
+  t=${left[0]}
   docker tag "$GC_COMMIT_REF" "$repository:$t"
   gc_log "pushing $repository:$t"
-  docker push "$repository:$t"
+  if ! gc_retry "push $repository:$t" docker push "$repository:$t"; then
+    gc_die "deploy of rule $rule failed at $repository:$t: pushed ${pushed[*]:-nothing}; not pushed: ${left[*]}"
+  fi
+  pushed+=("$t")
+  left=("${left[@]:1}")
 done
+gc_log "pushed $repository: ${pushed[*]}"

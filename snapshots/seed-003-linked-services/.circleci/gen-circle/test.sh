@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:86ba7c6c558901aacedaddc8e96db090cef8df2d1da0e8b375d9e4dd419e9163
+# gen-circle-checksum: sha256:24787eb2b49e6d4d9e2acfce434f2c6a1f84bbf0d7256e3b2680b1ef9a17e5d2
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -77,12 +77,16 @@ ensure_image() { # image [cache folder]: present locally, from the cache archive
     if [ -n "$dir" ] && [ -s "$dir/image.tar.gz" ]; then
       gzip -dc "$dir/image.tar.gz" | docker load -q >/dev/null || gc_warn "cached $image is unreadable: pulling it"
     fi
-    docker image inspect "$image" >/dev/null 2>&1 || docker pull -q "$image" >/dev/null
+    docker image inspect "$image" >/dev/null 2>&1 || gc_retry "pull $image" docker pull -q "$image" >/dev/null
   fi
   if [ -n "$dir" ] && [ ! -s "$dir/image.tar.gz" ]; then
-    mkdir -p "$dir"
-    docker save "$image" | gzip -1 >"$dir/image.tar.gz.partial"
-    mv "$dir/image.tar.gz.partial" "$dir/image.tar.gz"
+    # A cache that cannot be written (a full disk) is a warning: the tests need the image, not it.
+    if mkdir -p "$dir" && docker save "$image" | gzip -1 >"$dir/image.tar.gz.partial"; then
+      mv "$dir/image.tar.gz.partial" "$dir/image.tar.gz"
+    else
+      rm -f "$dir/image.tar.gz.partial"
+      gc_warn "could not save $image to the cache folder $dir (is its disk full?): the next job pulls it"
+    fi
   fi
 }
 

@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:9a66e23b4958e047b76b03e65777bcf6efafc5953b6d07b85576aa480582e390
+# gen-circle-checksum: sha256:607e1bc66c88640406c246a41489466b07b3b8068fddd1832fe85e11291ff2f2
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -234,12 +234,72 @@ gc_engine() {
   esac
 }
 
-# docker login with the password on stdin, from the environment variables it names.
+# gc_transient FILE: whether what a failed docker command wrote (FILE) is a failure worth trying
+# again, printing it in a word: a rate limit (429, toomanyrequests), a registry's server error
+# (5xx), or a connection reset, closed or timed out. A refusal (unauthorized, denied, not found,
+# manifest unknown) is not: that one fails at once.
+gc_transient() {
+  local text
+  text=$(<"$1")
+  case "$text" in
+    *nauthorized* | *denied* | *"not found"* | *"manifest unknown"* | *"name unknown"* | *"401 "* | *"403 "*) return 1 ;;
+    *toomanyrequests* | *"429 "* | *"Too Many Requests"*) printf '429\n' ;;
+    *"500 "* | *"Internal Server Error"*) printf '500\n' ;;
+    *"502 "* | *"Bad Gateway"*) printf '502\n' ;;
+    *"503 "* | *"Service Unavailable"*) printf '503\n' ;;
+    *"504 "* | *"Gateway Timeout"*) printf '504\n' ;;
+    *"connection reset"* | *"broken pipe"* | *EOF* | *"connection refused"*) printf 'connection lost\n' ;;
+    *"timeout"* | *"Timeout"* | *"timed out"*) printf 'timed out\n' ;;
+    *) return 1 ;;
+  esac
+}
+
+# gc_retry WHAT COMMAND [ARGS...]: runs COMMAND; a transient failure (gc_transient) is tried again
+# after a backoff, at most GEN_CIRCLE_RETRIES times (default 4), each retry said in the log:
+#   gen-circle: retry 2/4 after 4.1 s: push myorg/app:ab12: 503
+# The backoff doubles from GEN_CIRCLE_RETRY_MS (default 2000 ms), at most 60 s, with jitter (a
+# random part of up to half of it): a rate limit waits four times as long, as the docker client
+# does not show a registry's Retry-After. The engine itself retries a layer's transfer (dockerd
+# 5 times on the overlay2 store; containerd and BuildKit their own way): this wraps the whole
+# command, whose failure means those retries were spent or never applied (a manifest, a login).
+# COMMAND's stdout passes through; its stderr is shown when it fails for good.
+gc_retry() {
+  local what=$1 max=${GEN_CIRCLE_RETRIES:-4} base=${GEN_CIRCLE_RETRY_MS:-2000} attempt=0 err reason ms rc
+  shift
+  mkdir -p "$GC_STATE"
+  err="$GC_STATE/retry.$$.$RANDOM"
+  while :; do
+    if "$@" 2>"$err"; then
+      rm -f "$err"
+      return 0
+    else
+      rc=$?
+    fi
+    if ! reason=$(gc_transient "$err") || [ "$attempt" -ge "$max" ]; then
+      cat "$err" >&2
+      rm -f "$err"
+      [ "$attempt" -eq 0 ] || gc_warn "$what: still failing after $attempt retries"
+      return "$rc"
+    fi
+    attempt=$((attempt + 1))
+    ms=$((base << (attempt - 1)))
+    [ "$reason" != 429 ] || ms=$((ms * 4))
+    [ "$ms" -le 60000 ] || ms=60000
+    ms=$((ms / 2 + RANDOM % (ms / 2 + 1)))
+    gc_log "retry $attempt/$max after $((ms / 1000)).$((ms % 1000 / 100)) s: $what: $reason"
+    sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
+  done
+}
+# docker login with the password on stdin, from the environment variables it names; a transient
+# failure is tried again (gc_retry), a refused login fails at once.
 gc_login() {
   local host=$1 user_var=$2 pass_var=$3
   if [ -z "${!user_var:-}" ] || [ -z "${!pass_var:-}" ]; then
     gc_warn "not logging in to $host: set $user_var and $pass_var (e.g. in a CircleCI context)"
     return 1
   fi
-  printf '%s' "${!pass_var}" | docker login --username "${!user_var}" --password-stdin "$host" >/dev/null
+  gc_retry "login $host" gc_login_once "$host" "${!user_var}" "$pass_var"
+}
+gc_login_once() { # host, user, the password's variable (its value never on a command line)
+  printf '%s' "${!3}" | docker login --username "$2" --password-stdin "$1" >/dev/null
 }

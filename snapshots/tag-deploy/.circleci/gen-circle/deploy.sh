@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:9bb668a9c402749d7a175457fc47ec19217ae2b9377eeacca8e2b0a024667b2e
+# gen-circle-checksum: sha256:baad8d90200998a84abf2c42215392fd93dd9c32093fd0a223fce684f36ebdd5
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Tags this commit's image by a deploy rule of gen-circle.yml and pushes it.
@@ -40,7 +40,7 @@ case "$GC_ID:$rule" in
     host='quay.io'
     login_user='QUAY_USER'
     login_pass='QUAY_TOKEN'
-    tags=('{branch}' '{branch}-{build}')
+    tags=('{branch}-{build}' '{branch}')
     branch_exact=('hotfix')
     branch_regex=('release-.*')
     ;;
@@ -97,6 +97,11 @@ if [ -n "$login_user" ]; then
 fi
 
 hash=$("$GC_SCRIPTS/hash.sh" "$GC_ID")
+# The tags come in the order to push them: the ones that never move (a commit's, a release's)
+# first, the moving ones (latest, a branch's) last. A push that fails for good stops the deploy
+# there, and the log says what was pushed and what was not.
+pushed=()
+left=()
 for template in "${tags[@]}"; do
   t=$template
   t=${t//\{sha\}/$sha}
@@ -105,7 +110,16 @@ for template in "${tags[@]}"; do
   t=${t//\{tag\}/$(gc_tag_slug "$git_tag")}
   t=${t//\{build\}/$build}
   t=${t//\{hash\}/$hash}
+  left+=("$t")
+done
+while [ ${#left[@]} -gt 0 ]; do
+  t=${left[0]}
   docker tag "$GC_COMMIT_REF" "$repository:$t"
   gc_log "pushing $repository:$t"
-  docker push "$repository:$t"
+  if ! gc_retry "push $repository:$t" docker push "$repository:$t"; then
+    gc_die "deploy of rule $rule failed at $repository:$t: pushed ${pushed[*]:-nothing}; not pushed: ${left[*]}"
+  fi
+  pushed+=("$t")
+  left=("${left[@]:1}")
 done
+gc_log "pushed $repository: ${pushed[*]}"
