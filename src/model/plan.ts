@@ -70,6 +70,7 @@ export function plan(spec: Spec): Pipeline {
       reusesCache: strategy.reusesCache,
       defaultBranch: spec.cache.defaultBranch,
       cacheLogin: cacheReg?.login ? { host: cacheReg.host, ...cacheReg.login } : null,
+      pullLogins: spec.pullRegistries.flatMap((g) => (g.login ? [{ host: g.host, ...g.login }] : [])),
       deploys: ctx.deploys,
       ids: images.map((i) => i.id).join(", "),
       tagSubstitutions: TAG_PLACEHOLDERS.map((p) => `t=\${t//\\{${p.name}\\}/${p.bash}}`),

@@ -48,7 +48,7 @@ export function normalize(raw: ProjectSpec, src: SourceDoc, options: NormalizeOp
   const diagnostics: Diagnostic[] = [];
   const r = reporter(src, diagnostics);
   // In this order: the diagnostics come out in the order of the spec's sections.
-  const resolveRegistry = normalizeRegistries(raw, r);
+  const { resolveRegistry, pullRegistries } = normalizeRegistries(raw, r);
   const images = normalizeImages(raw, r, options);
   const deployRules = normalizeDeploy(raw, r, resolveRegistry);
   const cache = normalizeCache(raw, r, resolveRegistry, images);
@@ -62,7 +62,7 @@ export function normalize(raw: ProjectSpec, src: SourceDoc, options: NormalizeOp
   };
 
   if (diagnostics.some((d) => d.severity === "error")) return { diagnostics };
-  return { spec: { images, cache, deployRules, executor }, diagnostics };
+  return { spec: { images, cache, deployRules, pullRegistries, executor }, diagnostics };
 }
 
 export { qualify } from "./normalize/registries.js";

@@ -29,6 +29,8 @@ export interface Registry {
   /** Host as docker uses it (`docker.io`, `localhost:5000`). */
   host: string;
   login?: ProjectLogin;
+  /** Logged in to before images are pulled (builds, services), not only before pushes. */
+  pull?: boolean;
 }
 
 export interface Service {
@@ -94,5 +96,7 @@ export interface Spec {
     defaultBranch: string;
   };
   deployRules: DeployRule[];
+  /** The registries logged in to before images are pulled (`pull: true`), in the spec's order. */
+  pullRegistries: Registry[];
   executor: { type: "machine" | "docker"; image: string; resourceClass?: string };
 }

@@ -24,7 +24,7 @@ const part = (yaml: string) => {
 describe("normalize, part by part", () => {
   it("registries: a name from registries:, a host, or an error with the nearest name", () => {
     const p = part("registries:\n  internal: { url: registry.example.com }\n");
-    const resolve = normalizeRegistries(p.raw, p.r);
+    const resolve = normalizeRegistries(p.raw, p.r).resolveRegistry;
     expect(resolve("internal", [])?.host).toBe("registry.example.com");
     expect(resolve("ghcr.io", [])?.host).toBe("ghcr.io");
     expect(resolve("intenral", ["deploy", "registry"])).toBeUndefined();
@@ -50,7 +50,7 @@ describe("normalize, part by part", () => {
         "",
       ].join("\n"),
     );
-    const rules = normalizeDeploy(p.raw, p.r, normalizeRegistries(p.raw, p.r));
+    const rules = normalizeDeploy(p.raw, p.r, normalizeRegistries(p.raw, p.r).resolveRegistry);
     expect(p.at()).toEqual(["4:7 GC1024", "5:17 GC1019", "5:33 GC1018"]);
     expect(rules.map((r) => [r.index, r.branches, r.tags])).toEqual([
       [1, [{ exact: "main" }], [{ exact: "v1" }]],
@@ -64,7 +64,7 @@ describe("normalize, part by part", () => {
       "images:\n  - name: acme/api\n  - name: acme/web\ncache: registry\ndeploy:\n  registry: localhost:5000\n  rules: [{ branch: main, tags: [latest] }]\n",
     );
     const images = normalizeImages(p.raw, p.r, {});
-    const cache = normalizeCache(p.raw, p.r, normalizeRegistries(p.raw, p.r), images);
+    const cache = normalizeCache(p.raw, p.r, normalizeRegistries(p.raw, p.r).resolveRegistry, images);
     expect([cache.strategy, cache.registry?.host, images.map((i) => i.cacheRepository)]).toEqual([
       "registry",
       "localhost:5000",

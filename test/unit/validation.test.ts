@@ -26,6 +26,13 @@ const cases: { name: string; spec: string; code: string; at: string; says?: RegE
   { name: "unknown nested key", spec: "image:\n  name: a/b\n  contxt: .\n", code: "GC1002", at: "3:3", says: /Did you mean 'context'/ },
   { name: "wrong type", spec: "image: a/b\ntest:\n  command: x\n  parallelism: two\n", code: "GC1003", at: "4:16", says: /must be an integer/ },
   { name: "missing key", spec: "image: a/b\ndeploy:\n  registry: docker.io\n", code: "GC1004", at: "3:3", says: /needs the key 'rules'/ },
+  {
+    name: "pull logins without a login",
+    spec: "image: a/b\nregistries:\n  hub:\n    url: docker.io\n    pull: true\n",
+    code: "GC1004",
+    at: "5:11",
+    says: /logs in before pulls \(pull: true\) but has no 'login:'/,
+  },
   { name: "enum with suggestion", spec: "image: a/b\ncache: registy\n", code: "GC1003", at: "2:8", says: /Did you mean 'registry'/ },
   { name: "version", spec: "version: 2\nimage: a/b\n", code: "GC1005", at: "1:10" },
   { name: "provenance not a boolean", spec: "image:\n  name: a/b\n  provenance: yes please\n", code: "GC1003", at: "3:15", says: /must be a boolean/ },

@@ -14,6 +14,8 @@ export interface ScriptsView {
   reusesCache: boolean;
   defaultBranch: string;
   cacheLogin: LoginView | null;
+  /** Registries logged in to before images are pulled (registries.<name>.pull). */
+  pullLogins: LoginView[];
   deploys: DeployView[];
   ids: string;
   /** deploy.sh's lines that fill a tag template's placeholders into t (src/spec/placeholders.ts) */

@@ -7,7 +7,7 @@ import type { Reporter } from "./context.js";
 export type ResolveRegistry = (ref: string | undefined, path: (string | number)[], login?: ProjectLogin) => Registry | undefined;
 
 /** `registries:`, and how a registry is named elsewhere (a name from it, or a host). */
-export function normalizeRegistries(raw: ProjectSpec, r: Reporter): ResolveRegistry {
+export function normalizeRegistries(raw: ProjectSpec, r: Reporter): { resolveRegistry: ResolveRegistry; pullRegistries: Registry[] } {
   const { report } = r;
   const registries = new Map<string, Registry>();
   for (const [name, reg] of Object.entries(raw.registries ?? {})) {
@@ -18,7 +18,14 @@ export function normalizeRegistries(raw: ProjectSpec, r: Reporter): ResolveRegis
         `Registry url ${JSON.stringify(reg.url)} is not a host name. Use a host such as 'docker.io', 'ghcr.io' or 'localhost:5000'.`,
       );
     }
-    registries.set(name, { name, host: reg.url, login: reg.login });
+    if (reg.pull && !reg.login) {
+      report(
+        Codes.missingKey,
+        ["registries", name, "pull"],
+        `Registry '${name}' logs in before pulls (pull: true) but has no 'login:': name the variables that hold its credentials, e.g. login: { username: DOCKERHUB_USERNAME, password: DOCKERHUB_TOKEN }.`,
+      );
+    }
+    registries.set(name, { name, host: reg.url, login: reg.login, pull: reg.pull ?? false });
   }
   const resolveRegistry = (ref: string | undefined, path: (string | number)[], login?: ProjectLogin): Registry | undefined => {
     if (ref === undefined) return { name: "docker.io", host: "docker.io", login };
@@ -37,7 +44,7 @@ export function normalizeRegistries(raw: ProjectSpec, r: Reporter): ResolveRegis
     return undefined;
   };
 
-  return resolveRegistry;
+  return { resolveRegistry, pullRegistries: [...registries.values()].filter((g) => g.pull && g.login) };
 }
 
 /**
