@@ -47,7 +47,14 @@ export class CacheStore {
       names[i] = p.name;
     });
     writeFileSync(join(tmp, "meta.json"), JSON.stringify({ key, created: now, paths: names, bytes } satisfies Meta));
-    renameSync(tmp, final); // atomic: a killed save leaves only the .partial folder
+    try {
+      renameSync(tmp, final); // atomic: a killed save leaves only the .partial folder
+    } catch (e) {
+      // Another run saved this key meanwhile (two pipelines at once): CircleCI keeps the first.
+      rmSync(tmp, { recursive: true, force: true });
+      if (this.has(key)) return { saved: false, bytes: 0 };
+      throw e;
+    }
     return { saved: true, bytes };
   }
 
