@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:9c84e5ebf74e03022b0f24e1da07cf6a0279bc927ad30946a0a694add58f3031
+# gen-circle-checksum: sha256:ebe04641505dfd58b21a26bc509755b199cfec18e9466649a64f139b5981d5d7
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -248,7 +248,8 @@ gc_engine() {
 
 # gc_transient FILE: whether what a failed docker command wrote (FILE) is a failure worth trying
 # again, printing it in a word: a rate limit (429, toomanyrequests), a registry's server error
-# (5xx), or a connection reset, closed or timed out. A refusal (unauthorized, denied, not found,
+# (5xx, or an error answer the containerd store's client reports without its status), or a
+# connection reset, closed or timed out. A refusal (unauthorized, denied, not found,
 # manifest unknown) is not: that one fails at once.
 gc_transient() {
   local text
@@ -261,6 +262,8 @@ gc_transient() {
     *"503 "* | *"Service Unavailable"*) printf '503\n' ;;
     *"504 "* | *"Gateway Timeout"*) printf '504\n' ;;
     *"connection reset"* | *"broken pipe"* | *EOF* | *"connection refused"*) printf 'connection lost\n' ;;
+    # The containerd store's client says only this of a registry's error answer (no status).
+    *"error from registry"*) printf 'registry error\n' ;;
     *"timeout"* | *"Timeout"* | *"timed out"*) printf 'timed out\n' ;;
     *) return 1 ;;
   esac
@@ -274,9 +277,15 @@ gc_transient() {
 # does not show a registry's Retry-After. The engine itself retries a layer's transfer (dockerd
 # 5 times on the overlay2 store; containerd and BuildKit their own way): this wraps the whole
 # command, whose failure means those retries were spent or never applied (a manifest, a login).
-# COMMAND's stdout passes through; its stderr is shown when it fails for good.
+# COMMAND's stdout passes through; its stderr is shown when it fails for good, unless --quiet
+# (where the caller says what a failure means, e.g. a cache tag that is not there yet).
 gc_retry() {
-  local what=$1 max=${GEN_CIRCLE_RETRIES:-4} base=${GEN_CIRCLE_RETRY_MS:-2000} attempt=0 err reason ms rc
+  local quiet=false max=${GEN_CIRCLE_RETRIES:-4} base=${GEN_CIRCLE_RETRY_MS:-2000} attempt=0 what err reason ms rc
+  if [ "$1" = --quiet ]; then
+    quiet=true
+    shift
+  fi
+  what=$1
   shift
   mkdir -p "$GC_STATE"
   err="$GC_STATE/retry.$$.$RANDOM"
@@ -288,7 +297,7 @@ gc_retry() {
       rc=$?
     fi
     if ! reason=$(gc_transient "$err") || [ "$attempt" -ge "$max" ]; then
-      cat "$err" >&2
+      $quiet || cat "$err" >&2
       rm -f "$err"
       [ "$attempt" -eq 0 ] || gc_warn "$what: still failing after $attempt retries"
       return "$rc"

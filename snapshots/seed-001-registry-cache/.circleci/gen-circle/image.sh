@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:895e0e670f84fbd6f899fa05a9b918d3da820bc6d90f99d90f42b70f0ff6d636
+# gen-circle-checksum: sha256:7963d95bc7af4827036fc267993e1c06f36f0f75d6fa47828afabc62745e7a41
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: registry.
@@ -121,11 +121,10 @@ branch_ref="$GC_CACHE_REPO:cache-$(gc_tag_slug "$(gc_branch)")"
 default_ref="$GC_CACHE_REPO:cache-$(gc_tag_slug 'master')"
 hash_ref="$GC_CACHE_REPO:cache-$hash"
 hit_file="$GC_STATE/build/$GC_ID.hit" # written by ready when it found hash_ref
-mkdir -p "$GC_STATE/build"
 gc_login 'docker.io' 'DOCKER_LOGIN' 'DOCKER_PASSWORD' || gc_warn "continuing without registry login"
 
 pull() { # a failed pull (missing tag, registry down) is a warning; a transient one is tried again
-  if gc_retry "pull $1" docker pull -q "$1" >/dev/null 2>"$GC_STATE/build/$GC_ID.pull.log"; then
+  if gc_retry --quiet "pull $1" docker pull -q "$1" >/dev/null; then
     return 0
   fi
   gc_warn "could not pull $1 (missing, or the registry is unreachable)"
@@ -134,7 +133,7 @@ pull() { # a failed pull (missing tag, registry down) is a warning; a transient 
 
 push() {
   docker tag "$GC_COMMIT_REF" "$1"
-  gc_retry "push $1" docker push -q "$1" >/dev/null 2>"$GC_STATE/build/$GC_ID.push.log" || gc_warn "could not push $1: the next build may rebuild"
+  gc_retry --quiet "push $1" docker push -q "$1" >/dev/null || gc_warn "could not push $1: the next build may rebuild"
 }
 
 push_cache() { # this commit's image as the cache of its hash and of its branch
