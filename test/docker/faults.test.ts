@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { docker } from "./engine.js";
+import { DOCKER, docker } from "./engine.js";
 import { FaultProxy, record, registryTags, retries, said, writeRows } from "./fault-proxy.js";
 import { AUTH_PASSWORD, authRegistryTags, Project } from "./project.js";
 
@@ -323,6 +323,55 @@ describe("a disk that fills", () => {
       refused: 0,
       retried: 0,
       lost: "the cache-use check of that build",
+    });
+  });
+});
+
+describe("rate limits up front: pulls logged in (registries.NAME.pull)", () => {
+  // The registry with login at 127.0.0.1:5001 refuses anonymous pulls, as a rate limit would.
+  let p: Project;
+  let serviceImage: string;
+  beforeAll(() => {
+    p = new Project({ name: "pulllogin", env: { REG_USER: "ci", REG_PASS: AUTH_PASSWORD } });
+    serviceImage = `127.0.0.1:5001/${p.image.replace(/^localhost:5000\//, "").replace(/\/app$/, "")}/httpd:1`;
+    const login = spawnSync(DOCKER, ["login", "-u", "ci", "--password-stdin", "127.0.0.1:5001"], { input: AUTH_PASSWORD });
+    expect(login.status, String(login.stderr)).toBe(0);
+    expect(docker("tag", "gen-circle-test/httpd:latest", serviceImage).status).toBe(0);
+    expect(docker("push", "-q", serviceImage).status).toBe(0);
+    docker("rmi", serviceImage);
+    docker("logout", "127.0.0.1:5001");
+  });
+  afterAll(() => {
+    docker("rmi", "-f", serviceImage);
+    docker("logout", "127.0.0.1:5001");
+    p.cleanup();
+  });
+  const spec = (pull: boolean) => ({
+    version: 1,
+    registries: { private: { url: "127.0.0.1:5001", login: { username: "REG_USER", password: "REG_PASS" }, pull } },
+    image: { name: p.image, hash: ["Dockerfile", "requirements.txt"], build_args: { INSTALL_SECONDS: "1" } },
+    services: { kv: { image: serviceImage, ready: "wget -q -O /dev/null http://127.0.0.1:8080/hello" } },
+    test: { command: "true" },
+  });
+
+  it("without pull: true the service's pull is refused; with it the scripts log in first and the tests run", () => {
+    expect(p.script("image.sh", ["ready", "app"]).status).toBe(0);
+    p.writeSpec(spec(false));
+    const anonymous = p.script("test.sh", ["run", "app"], FAST);
+    expect(anonymous.status).not.toBe(0);
+    expect(anonymous.stderr).toMatch(/no basic auth credentials|unauthorized|denied/i);
+    expect(retries(anonymous.stderr)).toBe(0);
+    p.writeSpec(spec(true));
+    const r = p.script("test.sh", ["run", "app"], FAST);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(AUTH_PASSWORD);
+    record({
+      fault: "a registry that refuses anonymous pulls (pull: true)",
+      outcome: "green",
+      said: said(r.stderr),
+      refused: 0,
+      retried: 0,
+      lost: "nothing",
     });
   });
 });
