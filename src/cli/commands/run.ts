@@ -11,23 +11,13 @@ import { readInput } from "../fs.js";
 import { type ArgsOf, checkValues } from "../options.js";
 import { printDiagnostics } from "../render.js";
 import { chooseIsolation, describeIsolation } from "../run/machine.js";
-import { interrupt, type JobResult, killTree, runWorkflow, summary } from "../run/runner.js";
+import { interrupt, type JobResult, killTree, runWorkflow, summary, type RunContext } from "../run/runner.js";
 
 /** `gen-circle run`'s arguments, as declared in options.ts. */
 export type RunArgs = ArgsOf<"run">;
 
-interface Plan {
-  root: string;
-  branch: string;
-  tag: string;
-  revision: string;
-  buildNum: number;
-  cacheDir: string;
-  output: string;
-  env: Record<string, string>;
-  dirty: boolean;
-  jobs: Job[];
-}
+/** What the run will do: the runner's context without what runPlan adds, and the jobs. */
+type Plan = Omit<RunContext, "isolation" | "write"> & { jobs: Job[] };
 
 interface Repo {
   root: string;
