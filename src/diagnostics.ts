@@ -49,6 +49,8 @@ export const Diagnostics = {
   contextMissing: ["GC1030", "No build context folder at the path the spec names"],
   hashMissesDockerInput: ["GC1031", "The Dockerfile copies, before its install step, a file the hash does not cover"],
   imageAndImages: ["GC1032", "Both image: and images:"],
+  parallelismWithoutSplit: ["GC1033", "Parallel test nodes with nothing to share the tests among them"],
+  timingsWithoutFiles: ["GC1034", "Split by timings with a test runner whose JUnit report may name no files"],
   // migrate (circle.yml 1.0)
   notV1Config: ["GC2001", "Not a CircleCI 1.0 circle.yml"],
   misnestedSection: ["GC2002", "A section nested under another, or a phase key outside any section"],

@@ -95,7 +95,7 @@ describe("scripts", () => {
   });
 
   it("on nodes other than 0, export writes no tar and halts the job (one tar in the workspace)", async () => {
-    const p = await project({ ...base, test: { ...base.test, parallelism: 3 } }, { Dockerfile: "FROM scratch\n" });
+    const p = await project({ ...base, test: { ...base.test, parallelism: 3, split: { glob: "tests/*", by: "name" } } }, { Dockerfile: "FROM scratch\n" });
     const halted = join(p.dir, "halted");
     writeTree(p.dir, { "bin/circleci-agent*": `#!/bin/sh\necho "$*" >>'${halted}'\n` });
     const ws = join(p.dir, "ws");

@@ -64,7 +64,12 @@ describe("cache keys", () => {
     const ids = ["built", "built-x", "service", "a", "a-b"];
     const spec = {
       version: 1,
-      images: ids.map((id) => ({ id, name: `acme/${id}`, hash: ["Dockerfile"], test: { command: "t", parallelism: 2 } })),
+      images: ids.map((id) => ({
+        id,
+        name: `acme/${id}`,
+        hash: ["Dockerfile"],
+        test: { command: "t", parallelism: 2, split: { glob: "tests/*", by: "name" } },
+      })),
       services: { db: { image: "postgres:15", cache: true } },
     };
     const config = await configOf(spec);
@@ -111,7 +116,7 @@ describe("pipeline shape", () => {
   });
 
   it("parallelism 4: a build job that stops on the marker before restoring the archive, then four test nodes", async () => {
-    const config = await configOf({ ...base, test: { ...base.test, parallelism: 4 } });
+    const config = await configOf({ ...base, test: { ...base.test, parallelism: 4, split: { glob: "tests/*", by: "name" } } });
     expect(Object.keys(config.jobs)).toEqual(["build-app", "test-app"]);
     expect(config.jobs["test-app"]!.parallelism).toBe(4);
     const wf = config.workflows["gen-circle"]!.jobs;
@@ -134,7 +139,7 @@ describe("pipeline shape", () => {
 
   it("layer-caching and none: one job, nothing to save", async () => {
     for (const strategy of ["none", "layer-caching"]) {
-      const config = await configOf({ ...base, cache: { strategy }, test: { ...base.test, parallelism: 3 } });
+      const config = await configOf({ ...base, cache: { strategy }, test: { ...base.test, parallelism: 3, split: { glob: "tests/*", by: "name" } } });
       expect(Object.keys(config.jobs)).toEqual(["test-app"]);
     }
   });

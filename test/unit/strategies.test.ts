@@ -14,7 +14,7 @@ const SPECS: Record<CacheStrategy, string> = {
 };
 const generated = async (strategy: CacheStrategy, parallelism = 2) => {
   const { files, diagnostics } = await generate(
-    `version: 1\nimage:\n  name: a/b\n${SPECS[strategy]}test:\n  command: make test\n  parallelism: ${parallelism}\nservices:\n  db: { image: postgres:16, cache: true }\n`,
+    `version: 1\nimage:\n  name: a/b\n${SPECS[strategy]}test:\n  command: make test\n  parallelism: ${parallelism}\n  split: { glob: "tests/*", by: name }\nservices:\n  db: { image: postgres:16, cache: true }\n`,
   );
   expect(diagnostics).toEqual([]);
   const text = (name: string) => files.find((f) => f.path.endsWith(name))!.content;

@@ -27,6 +27,20 @@ const cases: { name: string; spec: string; code: string; at: string; says?: RegE
   { name: "wrong type", spec: "image: a/b\ntest:\n  command: x\n  parallelism: two\n", code: "GC1003", at: "4:16", says: /must be an integer/ },
   { name: "missing key", spec: "image: a/b\ndeploy:\n  registry: docker.io\n", code: "GC1004", at: "3:3", says: /needs the key 'rules'/ },
   {
+    name: "parallel nodes with nothing to share",
+    spec: "image: a/b\ntest:\n  command: make test\n  parallelism: 4\n",
+    code: "GC1033",
+    at: "4:16",
+    says: /parallelism: 4 would run the whole test command on each of 4 nodes .*Add 'split:'/,
+  },
+  {
+    name: "split by timings, a runner not known to write file names",
+    spec: "image: a/b\ntest:\n  command: make test\n  parallelism: 2\n  split: tests/*\n",
+    code: "GC1034",
+    at: "5:10",
+    says: /reads the 'file' attribute of each testcase/,
+  },
+  {
     name: "pull logins without a login",
     spec: "image: a/b\nregistries:\n  hub:\n    url: docker.io\n    pull: true\n",
     code: "GC1004",

@@ -15,17 +15,63 @@ export function normalizeTest(t: ProjectTest, path: (string | number)[], r: Repo
       );
     }
   }
-  return {
+  const text = Array.isArray(t.command) ? t.command.join(" ") : t.command;
+  const test: Test = {
     command: Array.isArray(t.command) ? { exec: t.command } : { shell: t.command },
     environment: entries(t.environment),
     passEnv: t.pass_env ?? [],
-    results: t.results ?? junitFolder(Array.isArray(t.command) ? t.command.join(" ") : t.command),
+    results: t.results ?? junitFolder(text),
     artifacts: t.artifacts,
     parallelism: t.parallelism ?? 1,
     split: normalizeSplit(t.split, [...path, "split"], r),
     workdir: t.workdir,
     user: t.user,
   };
+  checkParallelism(test, text, path, r);
+  if (test.split?.by === "timings") junitFileNames(test, text, [...path, "split"], r);
+  return test;
+}
+
+/**
+ * Parallel nodes need a way to share the tests: `split:` (each node's share in $TEST_FILES), or a
+ * command that shares them itself by CIRCLE_NODE_INDEX and CIRCLE_NODE_TOTAL. Else each node runs
+ * the whole suite: N times the cost, and N copies of every result.
+ */
+function checkParallelism(test: Test, text: string, path: (string | number)[], r: Reporter): void {
+  if (test.parallelism <= 1 || test.split || /CIRCLE_NODE_(INDEX|TOTAL)|TEST_FILES/.test(text)) return;
+  r.report(
+    Codes.parallelismWithoutSplit,
+    [...path, "parallelism"],
+    `parallelism: ${test.parallelism} would run the whole test command on each of ${test.parallelism} nodes (${test.parallelism} times the cost, and every result ${test.parallelism} times). ` +
+      "Add 'split:' with the globs of the test files (each node gets its share in $TEST_FILES, e.g. command: pytest $TEST_FILES), " +
+      "or share the work in the command by $CIRCLE_NODE_INDEX and $CIRCLE_NODE_TOTAL.",
+  );
+}
+
+// Splitting by timings reads the `file` attribute of each JUnit testcase (CircleCI's stored
+// timings): runners that leave it out by default are told to write it, where the spec has not said.
+const FILE_ATTRIBUTE: { runner: RegExp; env: [string, string] }[] = [
+  // pytest's default JUnit family (xunit2) has no file attribute; xunit1 has.
+  { runner: /\b(py\.test|pytest)\b/, env: ["PYTEST_ADDOPTS", "-o junit_family=xunit1"] },
+  { runner: /\bjest\b/, env: ["JEST_JUNIT_ADD_FILE_ATTRIBUTE", "true"] },
+];
+// Runners whose usual JUnit reporters write the file attribute as they are.
+const WRITES_FILES = /\b(rspec|RspecJunitFormatter|gotestsum|mocha|phpunit|vitest)\b/;
+
+function junitFileNames(test: Test, text: string, path: (string | number)[], r: Reporter): void {
+  const known = FILE_ATTRIBUTE.find((f) => f.runner.test(text));
+  if (known) {
+    const [name, value] = known.env;
+    if (!test.environment.some(([k]) => k === name) && !test.passEnv.includes(name)) test.environment.push([name, value]);
+    return;
+  }
+  if (WRITES_FILES.test(text)) return;
+  r.warn(
+    Codes.timingsWithoutFiles,
+    path,
+    "split by timings reads the 'file' attribute of each testcase in the JUnit report, which gen-circle cannot tell this runner writes: " +
+      "where it writes none, CircleCI shares the files by name. Make the runner write file names, or say 'by: name' (or 'by: filesize').",
+  );
 }
 
 /** `test.split`: one glob or several (repository paths), and how to share them. */

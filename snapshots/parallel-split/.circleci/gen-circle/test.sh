@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:79c691d374717f1e9cbb1f1d93cbafd38c67ae292e1f7f717ec6a04c9076a24e
+# gen-circle-checksum: sha256:0c0a79701644e8631b362a5252b558b08d355da722cc742a373e07afe1da03fd
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -33,6 +33,7 @@ configure() {
   case "$GC_ID" in
     'api')
       test_shell='pytest --junitxml=/results/junit.xml $TEST_FILES'
+      test_env+=(-e 'PYTEST_ADDOPTS=-o junit_family=xunit1')
       results='/results'
       artifacts=''
       workdir=''

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:54aae375fd9dca2d3a0ae9973fae26051eeb2f7c3ef9919f5e114ee3e32626fa
+# gen-circle-checksum: sha256:d218446831a39577cac18ee95b14d1e32c32c73bcf23ad2ea15b1bf10929fa5b
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -32,13 +32,15 @@ configure() {
   split_by=
   case "$GC_ID" in
     'web')
-      test_shell='bundle exec rspec --format RspecJunitFormatter --out /results/rspec.xml'
+      test_shell='bundle exec rspec --format RspecJunitFormatter --out /results/rspec.xml $TEST_FILES'
       test_env+=(-e 'DATABASE_URL=postgres://postgres:test@postgres/web_test')
       test_env+=(-e 'REDIS_URL=redis://redis:6379')
       results='/results'
       artifacts='/app/coverage'
       workdir=''
       user=''
+      split_globs=('spec/**/*_spec.rb')
+      split_by='timings'
       ;;
   esac
 }
