@@ -42,6 +42,28 @@ describe("scripts", () => {
     expect(p.script("image.sh", ["built", "app"]).status).toBe(1);
   });
 
+  it("a build refused because another build named the image at the same moment is built again, once", async () => {
+    // A docker whose first build fails as the containerd store does when two builds of one commit
+    // run at once on one engine (two local runs), and whose second build succeeds.
+    const racing = fakeDocker.replace(
+      'case "$1" in',
+      'if [ "$1" = build ] || [ "$2" = build ]; then\n  n=$(cat "$DOCKER_LOG.builds" 2>/dev/null || echo 0); echo $((n + 1)) >"$DOCKER_LOG.builds"\n  for a in "$@"; do case "$prev" in --tag) ref=$a ;; esac; prev=$a; done\n  if [ "$n" = 0 ]; then echo "ERROR: failed to build: failed to solve: image \\"$ref\\": already exists"; exit 1; fi\nfi\ncase "$1" in',
+    );
+    const p = await project({ ...base, cache: "none" }, { Dockerfile: "FROM scratch\n", "bin/docker*": racing });
+    const r = p.script("image.sh", ["ready", "app"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("another build named acme/app:ci-abc at the same moment: building again");
+    expect(readFileSync(`${p.log}.builds`, "utf8").trim()).toBe("2");
+    // Any other failure of the build fails the job at once.
+    const broken = await project(
+      { ...base, cache: "none" },
+      { Dockerfile: "FROM scratch\n", "bin/docker*": fakeDocker.replace('case "$1" in', '[ "$1" != build ] || exit 1\ncase "$1" in') },
+    );
+    const b = broken.script("image.sh", ["ready", "app"]);
+    expect(b.status).toBe(1);
+    expect(b.stderr).toContain("gen-circle: error: the build of acme/app:ci-abc failed");
+  });
+
   it("the state folder is GEN_CIRCLE_STATE, else /tmp/gen-circle: TMPDIR does not move it", async () => {
     const p = await project(base, { Dockerfile: "FROM scratch\n" });
     const r = run("bash", ["-c", '. "$1"; printf %s "$GC_STATE"', "_", join(p.dir, ".circleci/gen-circle/lib.sh")], {

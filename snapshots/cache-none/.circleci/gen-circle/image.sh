@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:9fe0f18063339858708d33c829fe799ec310f9a5035405052835fc1b0bcd012c
+# gen-circle-checksum: sha256:01b1485ed8feb555d17bd8937d6d2c8d8cfb757304a6d35598abb23ab0186b1a
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds, caches and hands over the image. Cache strategy: none.
@@ -53,15 +53,29 @@ build() {
   # The build's own status decides; a log that cannot be written (a full disk where the state
   # folder is) only costs the check of the cache's use (check_reuse reads the log).
   local -a status
-  if ! {
-    if [ "$GC_PROVENANCE" = true ]; then unset BUILDX_NO_DEFAULT_ATTESTATIONS; else export BUILDX_NO_DEFAULT_ATTESTATIONS=1; fi
-    BUILDKIT_PROGRESS=plain "${args[@]}" "$GC_ROOT/$GC_CONTEXT" 2>&1
-  } | tee "$build_log"; then
+  local attempt
+  for attempt in 1 2; do
+    if {
+      if [ "$GC_PROVENANCE" = true ]; then unset BUILDX_NO_DEFAULT_ATTESTATIONS; else export BUILDX_NO_DEFAULT_ATTESTATIONS=1; fi
+      BUILDKIT_PROGRESS=plain "${args[@]}" "$GC_ROOT/$GC_CONTEXT" 2>&1
+    } | tee "$build_log"; then
+      break
+    fi
     status=("${PIPESTATUS[@]}")
-    [ "${status[0]}" = 0 ] || gc_die "the build of $GC_COMMIT_REF failed (its output is above)"
-    gc_warn "could not write the build log $build_log (is its disk full?)"
-    : >"$build_log" 2>/dev/null || true
-  fi
+    if [ "${status[0]}" = 0 ]; then
+      gc_warn "could not write the build log $build_log (is its disk full?)"
+      : >"$build_log" 2>/dev/null || true
+      break
+    fi
+    # Two builds of one commit at once on one engine (two local runs; CI gives each job a machine
+    # of its own): the containerd store refuses the second image record with this name. The other
+    # build made the same image: building again names it.
+    if [ "$attempt" = 1 ] && grep -qF "\"$GC_COMMIT_REF\": already exists" "$build_log" 2>/dev/null; then
+      gc_log "another build named $GC_COMMIT_REF at the same moment: building again"
+      continue
+    fi
+    gc_die "the build of $GC_COMMIT_REF failed (its output is above)"
+  done
   gc_log "built in $(gc_since "$start")"
 }
 
