@@ -219,6 +219,25 @@ describe("login and pulls through a flaky registry", () => {
     });
   });
 
+  it("the registry cache: a connection reset in the middle of a layer download: green, the cache hits", () => {
+    p.freshEngine();
+    const name = "cache-blob-reset";
+    // The first layer GET of the cache image, cut after 1 KB.
+    plain.rules([{ name, method: "GET", path: "/app/blobs/sha256:", times: 1, action: { reset: true, afterBytes: 1024 } }]);
+    const r = p.script("image.sh", ["ready", "app"], FAST);
+    expect(r.status, r.stderr).toBe(0);
+    expect(plain.faulted(name)).toBe(1);
+    expect(r.stderr).not.toContain("demo: installing dependencies");
+    record({
+      fault: "registry cache: connection reset mid-layer download",
+      outcome: "green",
+      said: said(r.stderr),
+      refused: 1,
+      retried: retries(r.stderr),
+      lost: "nothing",
+    });
+  });
+
   it("a service image: 429 on its manifest, twice, is retried, the tests run", () => {
     const name = "service-pull-429";
     // HEAD, then the classic store's GET of the same tag: both refused, so the pull fails once.

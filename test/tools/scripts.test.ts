@@ -16,7 +16,7 @@ const base = { version: 1, image: { name: "acme/app", hash: ["Dockerfile"] }, te
 /** The generated scripts of a spec in a fresh folder, with a recording docker on PATH. */
 async function project(spec: object, files: Record<string, string> = {}) {
   const r = await generate(stringify(spec));
-  expect(r.diagnostics).toEqual([]);
+  expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]); // (a split by timings of "make test" warns: GC1034)
   const dir = mkdtempSync(join(work, "repo-"));
   writeTree(dir, Object.fromEntries(r.files.map((f) => [f.path + (f.executable ? "*" : ""), f.content])));
   writeTree(dir, { "bin/docker*": fakeDocker, ...files });
