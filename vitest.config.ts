@@ -33,6 +33,9 @@ export default defineConfig({
           include: ["test/unit/**/*.test.ts"],
           globalSetup: ["test/unit/global-setup.ts"],
           setupFiles: ["test/unit/no-process.ts", "test/cleanup.ts"],
+          // Pure tests: one module graph for all files (no re-import per file), in threads.
+          pool: "threads",
+          isolate: false,
         },
       },
       {
