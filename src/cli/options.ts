@@ -88,7 +88,8 @@ export type ArgsOf<C extends CommandName> = {
 /** Parses `command [--opt value | --opt=value | --flag]...`; anything else is left to yargs. */
 export function fastParse(argv: string[]): { command: FastCommand; args: Record<string, unknown> } | undefined {
   const [command, ...rest] = argv;
-  if (!command || !(command in commandArgs)) return undefined;
+  // Own keys only: a name such as `constructor` is no command (nor, below, an option).
+  if (!command || !Object.hasOwn(commandArgs, command)) return undefined;
   const { positionals, options: opts } = commandArgs[command as CommandName] as CommandArgs;
   // run and migrate: fastParse reads no positionals (nor run's -e alias and --env list).
   if (positionals) return undefined;
@@ -97,7 +98,7 @@ export function fastParse(argv: string[]): { command: FastCommand; args: Record<
   for (let i = 0; i < rest.length; i++) {
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(rest[i]!);
     if (!m) return undefined;
-    const o = opts[m[1]!];
+    const o = Object.hasOwn(opts, m[1]!) ? opts[m[1]!] : undefined;
     if (!o) return undefined;
     if (o.type === "boolean") {
       if (m[2] !== undefined) return undefined;

@@ -6,6 +6,12 @@ import type { Step } from "../../src/run/expand.js";
 // The CLI's one table of options (src/cli/options.ts) and the runner's one table of step kinds
 // (src/cli/run/steps/): the pure parts, without a process or a job.
 describe("the options table", () => {
+  it("fastParse takes no name of an object's prototype for a command or an option (left to yargs, which refuses it)", () => {
+    expect(fastParse(["constructor"])).toBeUndefined();
+    expect(fastParse(["toString", "--dir", "x"])).toBeUndefined();
+    expect(fastParse(["check", "--constructor"])).toBeUndefined();
+  });
+
   it("fastParse reads the plain commands with their defaults; commands with positionals are yargs'", () => {
     expect(fastParse(["generate", "--dry-run", "--dir=x"])).toEqual({ command: "generate", args: { json: false, dryRun: true, force: false, dir: "x" } });
     expect(fastParse(["hash", "--image", "api"])?.args.image).toBe("api");
