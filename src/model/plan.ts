@@ -53,7 +53,7 @@ export function plan(spec: Spec): Pipeline {
       : { docker: [{ image: spec.executor.image }] };
   const config: CircleConfigShape = {
     version: 2.1,
-    executors: { "gen-circle": { ...executor, ...(spec.executor.resourceClass ? { resource_class: spec.executor.resourceClass } : {}) } },
+    executors: { "gen-circle": { ...executor, resource_class: spec.executor.resourceClass } },
     commands: book.commands,
     jobs: ctx.jobs,
     workflows: { "gen-circle": { jobs: ctx.workflow } },

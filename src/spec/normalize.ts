@@ -24,6 +24,8 @@ export interface NormalizeOptions {
 }
 
 const DEFAULT_MACHINE = "ubuntu-2404:current";
+/** 2 vCPUs on both executors (machine: 7.5 GB of memory; docker: 4 GB). */
+export const DEFAULT_RESOURCE_CLASS = "medium";
 const DEFAULT_DOCKER = "cimg/base:current";
 
 /**
@@ -58,7 +60,8 @@ export function normalize(raw: ProjectSpec, src: SourceDoc, options: NormalizeOp
   const executor: Spec["executor"] = {
     type: e.type,
     image: ("image" in e && e.image) || (e.type === "docker" ? DEFAULT_DOCKER : DEFAULT_MACHINE),
-    resourceClass: "resource_class" in e ? e.resource_class : undefined,
+    // Always said: CircleCI's own default "is subject to change", and so would the bill be.
+    resourceClass: ("resource_class" in e && e.resource_class) || DEFAULT_RESOURCE_CLASS,
   };
 
   if (diagnostics.some((d) => d.severity === "error")) return { diagnostics };

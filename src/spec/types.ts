@@ -98,5 +98,5 @@ export interface Spec {
   deployRules: DeployRule[];
   /** The registries logged in to before images are pulled (`pull: true`), in the spec's order. */
   pullRegistries: Registry[];
-  executor: { type: "machine" | "docker"; image: string; resourceClass?: string };
+  executor: { type: "machine" | "docker"; image: string; resourceClass: string };
 }

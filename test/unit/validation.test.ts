@@ -224,7 +224,7 @@ describe("validation rules", () => {
     expect(diagnostics).toEqual([]);
     expect(spec!.images[0]).toMatchObject({ id: "app", dockerfile: "Dockerfile", context: ".", hash: ["Dockerfile", ".dockerignore"] });
     expect(spec!.cache.strategy).toBe("save-load");
-    expect(spec!.executor).toEqual({ type: "machine", image: "ubuntu-2404:current", resourceClass: undefined });
+    expect(spec!.executor).toEqual({ type: "machine", image: "ubuntu-2404:current", resourceClass: "medium" });
   });
 
   it("accepts registry hosts, digests and nested names", () => {
