@@ -58,7 +58,8 @@ export interface FilterShape {
   tags?: { only?: string[] };
 }
 
-export type WorkflowJobShape = string | Record<string, { requires?: string[]; filters?: FilterShape }>;
+/** @see https://circleci.com/docs/reference/configuration-reference/#serial-group */
+export type WorkflowJobShape = string | Record<string, { requires?: string[]; filters?: FilterShape; "serial-group"?: string }>;
 
 export interface CircleConfigShape {
   version: 2.1;
@@ -81,7 +82,13 @@ export function branchTagFilters(branches: readonly string[], tags: readonly str
 }
 
 /** A workflow entry: the job's name alone, or with what it requires and its filters. */
-export function workflowJob(name: string, requires: readonly string[], filters: FilterShape | undefined): WorkflowJobShape {
-  if (!requires.length && !filters) return name;
-  return { [name]: { ...(requires.length ? { requires: [...requires] } : {}), ...(filters ? { filters } : {}) } };
+export function workflowJob(name: string, requires: readonly string[], filters: FilterShape | undefined, serialGroup?: string): WorkflowJobShape {
+  if (!requires.length && !filters && !serialGroup) return name;
+  return {
+    [name]: {
+      ...(requires.length ? { requires: [...requires] } : {}),
+      ...(filters ? { filters } : {}),
+      ...(serialGroup ? { "serial-group": serialGroup } : {}),
+    },
+  };
 }

@@ -113,7 +113,11 @@ function planImage(ctx: PlanContext, img: Image): void {
     ctx.use("gen-circle-push");
     const name = rules.length === 1 ? `deploy-${img.id}` : `deploy-${img.id}-${r.index}`;
     ctx.jobs[name] = { executor: "gen-circle", steps: ["checkout", ...ctx.remote, { "gen-circle-push": { image: img.id, rule: r.index } }] };
-    ctx.workflow.push(workflowJob(name, [testName], branchTagFilters(r.branches.map(filterValue), r.tags.map(filterValue))));
+    // One deploy of a rule at a time across the organisation, and never an older pipeline's after a
+    // newer one's (CircleCI skips it): an older commit cannot move `latest` back. One group per
+    // job: CircleCI wants each group once in a workflow.
+    const serialGroup = `<< pipeline.project.slug >>/gen-circle/${name}`;
+    ctx.workflow.push(workflowJob(name, [testName], branchTagFilters(r.branches.map(filterValue), r.tags.map(filterValue)), serialGroup));
     ctx.deploys.push(deployView(img, r));
   }
 }

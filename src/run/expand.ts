@@ -19,6 +19,8 @@ export interface Pipeline {
   tag: string;
   revision: string;
   number: number;
+  /** `<< pipeline.project.slug >>`: on CircleCI `gh/ORG/REPO`; here `local/` and the repository's folder */
+  projectSlug?: string;
 }
 
 export type Step =
@@ -105,6 +107,7 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
     "pipeline.git.tag": pipeline.tag,
     "pipeline.git.revision": pipeline.revision,
     "pipeline.number": String(pipeline.number),
+    "pipeline.project.slug": pipeline.projectSlug ?? "local/project",
   };
 
   const ctx: Ctx = { fail, commands, executors, pipelineValues };
@@ -119,8 +122,11 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
     const def = jobs[jobName];
     if (!isObj(def)) fail(Codes.runReference, path, `No job '${jobName}'.`, "value");
     const jobPath = ["jobs", jobName];
-    const given = Object.fromEntries(Object.entries(args).filter(([k]) => !["requires", "filters", "context", "name", "matrix", "type"].includes(k)));
+    const given = Object.fromEntries(
+      Object.entries(args).filter(([k]) => !["requires", "filters", "context", "name", "matrix", "type", "serial-group"].includes(k)),
+    );
     if ("matrix" in args) fail(Codes.runUnsupported, path, "gen-circle run does not support 'matrix'.");
+    if ("serial-group" in args) serialGroup(ctx, args["serial-group"], [...path, jobName, "serial-group"]);
     const params = bindParams(ctx, (def as Obj).parameters, given, path);
     const { executor, environment, workingDirectory } = resolveExecutor(ctx, def as Obj, params, jobPath);
     const steps = expandSteps(ctx, (def as Obj).steps, params, [...jobPath, "steps"], 0);
@@ -148,4 +154,16 @@ function normFilters(v: unknown): Filters {
   const one = (x: unknown) => (x === undefined ? undefined : Array.isArray(x) ? x.map(String) : [String(x)]);
   const part = (x: unknown) => (isObj(x) ? { only: one(x.only), ignore: one(x.ignore) } : undefined);
   return { branches: part(v.branches), tags: part(v.tags) };
+}
+
+/**
+ * A job's `serial-group` as CircleCI reads it: a string of letters, digits, `.`, `-`, `_` and `/`
+ * once its pipeline values are filled in. A local run is one pipeline: the group orders nothing
+ * here, but a value CircleCI would refuse is refused.
+ */
+function serialGroup(ctx: Ctx, value: unknown, path: (string | number)[]): void {
+  if (typeof value !== "string" || !value) ctx.fail(Codes.runValue, path, "serial-group must be a non-empty string.", "value");
+  const filled = substitute(ctx, value, {}, path) as string;
+  if (!/^[A-Za-z0-9._/-]+$/.test(filled))
+    ctx.fail(Codes.runValue, path, `serial-group '${filled}' may hold only letters, digits, '.', '-', '_' and '/'.`, "value");
 }

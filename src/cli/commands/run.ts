@@ -52,7 +52,13 @@ function planRun(args: RunArgs): Plan | undefined {
   const counter = join(cacheDir, "build-num");
   const buildNum = (existsSync(counter) ? Number(readFileSync(counter, "utf8")) || 0 : 0) + 1;
   writeFileSync(counter, String(buildNum));
-  let jobs = expandJobs(source, args.workflow, repo.display, { branch, tag, revision: repo.revision, number: buildNum });
+  let jobs = expandJobs(source, args.workflow, repo.display, {
+    branch,
+    tag,
+    revision: repo.revision,
+    number: buildNum,
+    projectSlug: `local/${basename(repo.root)}`,
+  });
   // Build numbers for every job of this run (each job has its own, as on CircleCI).
   writeFileSync(counter, String(buildNum + Math.max(jobs.length, 1) - 1));
   if (args.job) jobs = [onlyJob(jobs, args.job)];
