@@ -11,7 +11,7 @@ const dir = mkdtempSync("/var/tmp/gc-retry-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(
   join(dir, "lib.sh"),
-  `gc_log() { printf 'gen-circle: %s\\n' "$*" >&2; }\ngc_warn() { printf 'gen-circle: warning: %s\\n' "$*" >&2; }\n${renderPartial("retry")}`,
+  `gc_log() { printf 'gen-circle: %s\\n' "$*" >&2; }\ngc_warn() { printf 'gen-circle: warning: %s\\n' "$*" >&2; }\ngc_die() { printf 'gen-circle: error: %s\\n' "$*" >&2; exit 1; }\n${renderPartial("retry")}`,
 );
 // flaky FAILS MESSAGE: fails FAILS times writing MESSAGE to stderr, then prints "done".
 writeFileSync(
@@ -81,5 +81,18 @@ describe("gc_retry: transient failures are tried again, refusals fail at once", 
     const limited = retry(1, "toomanyrequests: rate limit", { GEN_CIRCLE_RETRY_MS: "400" });
     expect(seconds(limited.retries[0]!)).toBeGreaterThanOrEqual(0.7);
     expect(seconds(limited.retries[0]!)).toBeLessThanOrEqual(1.7);
+  });
+
+  it("a setting that is not a whole number is an error naming it, before anything runs", () => {
+    for (const [env, says] of [
+      [{ GEN_CIRCLE_RETRIES: "many" }, "GEN_CIRCLE_RETRIES must be a whole number of retries, got 'many'"],
+      [{ GEN_CIRCLE_RETRY_MS: "1.5" }, "GEN_CIRCLE_RETRY_MS must be a whole number of milliseconds above 0, got '1.5'"],
+      [{ GEN_CIRCLE_RETRY_MS: "0" }, "GEN_CIRCLE_RETRY_MS must be a whole number of milliseconds above 0, got '0'"],
+    ] as const) {
+      const r = retry(0, "", env);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`gen-circle: error: ${says}\n`);
+      expect(r.attempts).toBe(0);
+    }
   });
 });

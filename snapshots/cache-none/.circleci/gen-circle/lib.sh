@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:01e89785a3785273d6fe066193a27b4bf8d091b9577b56d52d7df386718ff328
+# gen-circle-checksum: sha256:81f87971a9fb2007d015fccbbd7d27fc6265c3c881101d1bacaa06fa952e06ba
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -276,6 +276,8 @@ gc_retry() {
   fi
   what=$1
   shift
+  [[ $max =~ ^[0-9]+$ ]] || gc_die "GEN_CIRCLE_RETRIES must be a whole number of retries, got '$max'"
+  [[ $base =~ ^[1-9][0-9]*$ ]] || gc_die "GEN_CIRCLE_RETRY_MS must be a whole number of milliseconds above 0, got '$base'"
   mkdir -p "$GC_STATE"
   err="$GC_STATE/retry.$$.$RANDOM"
   while :; do

@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:780cf12f4de95e249efb6818ea6f42605304805431c1f38e3b8987e764387d36
+# gen-circle-checksum: sha256:5e9d007b0c0b057c8c24b211e4fcf329819aee992de3dc852f892bcdcc8f2c26
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -275,6 +275,8 @@ gc_retry() {
   fi
   what=$1
   shift
+  [[ $max =~ ^[0-9]+$ ]] || gc_die "GEN_CIRCLE_RETRIES must be a whole number of retries, got '$max'"
+  [[ $base =~ ^[1-9][0-9]*$ ]] || gc_die "GEN_CIRCLE_RETRY_MS must be a whole number of milliseconds above 0, got '$base'"
   mkdir -p "$GC_STATE"
   err="$GC_STATE/retry.$$.$RANDOM"
   while :; do

@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:e5268bb4c1c83485be653ac1e1c4541e8bd1e0b9a3428239195fa7a450f4c7c4
+# gen-circle-checksum: sha256:f50c5a691d12269a2f2ae978f335d76ebc3feaa630658f41fdee7a7455c45b3c
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -275,6 +275,8 @@ gc_retry() {
   fi
   what=$1
   shift
+  [[ $max =~ ^[0-9]+$ ]] || gc_die "GEN_CIRCLE_RETRIES must be a whole number of retries, got '$max'"
+  [[ $base =~ ^[1-9][0-9]*$ ]] || gc_die "GEN_CIRCLE_RETRY_MS must be a whole number of milliseconds above 0, got '$base'"
   mkdir -p "$GC_STATE"
   err="$GC_STATE/retry.$$.$RANDOM"
   while :; do

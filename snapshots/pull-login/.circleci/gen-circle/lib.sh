@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:576301395b1fd2ac76aab59701e32482bd4160f1d6e3a9361e2958d31e5ef9f9
+# gen-circle-checksum: sha256:0549e0374b87f4ee842db495ab84386cdd8d8f4ec61d0bc5d3cb009ffafa2b5d
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -275,6 +275,8 @@ gc_retry() {
   fi
   what=$1
   shift
+  [[ $max =~ ^[0-9]+$ ]] || gc_die "GEN_CIRCLE_RETRIES must be a whole number of retries, got '$max'"
+  [[ $base =~ ^[1-9][0-9]*$ ]] || gc_die "GEN_CIRCLE_RETRY_MS must be a whole number of milliseconds above 0, got '$base'"
   mkdir -p "$GC_STATE"
   err="$GC_STATE/retry.$$.$RANDOM"
   while :; do

@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:cff8ec05f7bda9644c57aa9708e1733b6b6577e97406b4aee726f6343f54f52e
+# gen-circle-checksum: sha256:5c9d6b50f27cb9523316ba0af52ca3306857e2c1c2a48bc919e40ec3ce3fece7
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -276,6 +276,8 @@ gc_retry() {
   fi
   what=$1
   shift
+  [[ $max =~ ^[0-9]+$ ]] || gc_die "GEN_CIRCLE_RETRIES must be a whole number of retries, got '$max'"
+  [[ $base =~ ^[1-9][0-9]*$ ]] || gc_die "GEN_CIRCLE_RETRY_MS must be a whole number of milliseconds above 0, got '$base'"
   mkdir -p "$GC_STATE"
   err="$GC_STATE/retry.$$.$RANDOM"
   while :; do
