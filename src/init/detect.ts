@@ -10,11 +10,13 @@ export interface Detection {
   spec: string;
   found: string[];
   guessed: string[];
+  /** What to check: also written into the spec as `# TODO:` comments. */
+  todo: string[];
 }
 
 /** `gen-circle init`: the spec a repository's Dockerfiles and compose file suggest, and how each part was found. */
 export function detect(repo: RepoView): Detection {
-  const notes: Notes = { found: [], guessed: [] };
+  const notes: Notes = { found: [], guessed: [], todo: [] };
   const dockerfiles = findDockerfiles(repo, notes);
   const compose = readCompose(repo, notes);
   const images = guessImages(repo, dockerfiles, compose, notes);
@@ -22,5 +24,6 @@ export function detect(repo: RepoView): Detection {
   // After every compose value is read: the images' and the services'.
   noteVariables(compose, notes);
   if (services.length) notes.found.push(`services: ${services.map((s) => `${s.name} (${s.image})`).join(", ")}`);
-  return { spec: renderSpec(specOf(images, services)), ...notes };
+  const todo = notes.todo.map((t) => `${t.at.join(".")}: ${t.text}`);
+  return { spec: renderSpec(specOf(images, services), notes.todo), found: notes.found, guessed: notes.guessed, todo };
 }

@@ -1,7 +1,7 @@
-import { Document, isScalar, Scalar, visit } from "yaml";
+import { Document, isMap, isNode, isScalar, isSeq, Scalar, visit } from "yaml";
 import type { ImageWithTest, ProjectService, ProjectSpec, ProjectTest } from "../spec/types.js";
 import type { ImageGuess } from "./images.js";
-import { inFolder } from "./repo.js";
+import { inFolder, type Todo } from "./repo.js";
 import type { ServiceGuess } from "./services.js";
 
 type ImageSettings = Pick<ImageWithTest, "name" | "dockerfile" | "context" | "target" | "build_args" | "hash">;
@@ -70,9 +70,10 @@ function values(record: Record<string, string>): Record<string, string | number>
 const isWord = (s: string) => /^[\w./:@-]+$/.test(s) && !/^[-:@]/.test(s) && !/^(true|false|null|yes|no|on|off)$/i.test(s);
 
 /** The spec as YAML text, through the library (it escapes every value), with fixed options: the same spec gives the same bytes. */
-export function renderSpec(spec: ProjectSpec): string {
+export function renderSpec(spec: ProjectSpec, todos: readonly Todo[] = []): string {
   // No anchors and aliases for values that happen to be the same object.
   const doc = new Document(spec, { aliasDuplicateObjects: false });
+  for (const todo of todos) addTodo(doc, todo);
   // On the top map rather than the document, so that no blank line follows the header.
   doc.contents!.commentBefore = HEADER.map((line) => ` ${line}`).join("\n");
   visit(doc, {
@@ -85,4 +86,27 @@ export function renderSpec(spec: ProjectSpec): string {
     },
   });
   return doc.toString({ lineWidth: 0, minContentWidth: 0, indent: 2, indentSeq: true, flowCollectionPadding: false, doubleQuotedAsJSON: true });
+}
+
+/**
+ * A `# TODO:` comment above the key (or list item) at `todo.at`, or above its nearest part that
+ * the spec has (a TODO about a value init left out goes above the mapping that would hold it).
+ */
+function addTodo(doc: Document, { at, text }: Todo): void {
+  let node: unknown = doc.contents;
+  let target: { commentBefore?: string | null } | undefined = doc.contents ?? undefined;
+  for (const part of at) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && p.key.value === part);
+      if (!pair || !isNode(pair.key)) break;
+      target = pair.key;
+      node = pair.value;
+    } else if (isSeq(node) && typeof part === "number" && isNode(node.items[part])) {
+      target = node.items[part] as { commentBefore?: string | null };
+      node = node.items[part];
+    } else break;
+  }
+  if (!target) return;
+  const line = ` TODO: ${text}`;
+  target.commentBefore = target.commentBefore ? `${target.commentBefore}\n${line}` : line;
 }

@@ -11,10 +11,20 @@ export interface RepoView {
   read(path: string): string | undefined;
 }
 
-/** Init's report: what it found, and what it guessed (for the user to check). */
+/** Where in the spec a TODO goes: keys and list indexes from the top (`["services", "db"]`, `["test", "command"]`). */
+export type SpecPath = readonly (string | number)[];
+
+/** A guess init is not sure of: written into the spec as a `# TODO:` comment above `at`, and listed. */
+export interface Todo {
+  at: SpecPath;
+  text: string;
+}
+
+/** Init's report: what it found, what it guessed (for the user to check), and what to check in the spec. */
 export interface Notes {
   found: string[];
   guessed: string[];
+  todo: Todo[];
 }
 
 /** A path in a folder of the repository (`.` is its root). */

@@ -29,6 +29,7 @@ export function runInit(args: { dir?: string; force?: boolean }): ExitStatus {
   applyWrites(root, [{ path: "gen-circle.yml", content: result.spec }]);
   const out = [`wrote ${target}`, "found:", ...result.found.map((f) => `  - ${f}`)];
   if (result.guessed.length) out.push("guessed (check these):", ...result.guessed.map((g) => `  - ${g}`));
+  if (result.todo.length) out.push("TODO (marked in the spec; check each):", ...result.todo.map((t) => `  - ${t}`));
   out.push("next: review it, then run 'npx gen-circle generate'");
   process.stderr.write(out.join("\n") + "\n");
   return ExitStatus.Ok;
