@@ -59,7 +59,15 @@ export interface FilterShape {
 }
 
 /** @see https://circleci.com/docs/reference/configuration-reference/#serial-group */
-export type WorkflowJobShape = string | Record<string, { requires?: string[]; filters?: FilterShape; "serial-group"?: string }>;
+export type WorkflowJobShape =
+  string | Record<string, { name?: string; requires?: string[]; context?: string[]; filters?: FilterShape; "serial-group"?: string }>;
+
+/** How a workflow runs a job beyond its name: another name for a second invocation, the contexts it gets, its serial group. */
+export interface WorkflowJobExtra {
+  name?: string;
+  context?: readonly string[];
+  serialGroup?: string;
+}
 
 export interface CircleConfigShape {
   version: 2.1;
@@ -82,11 +90,14 @@ export function branchTagFilters(branches: readonly string[], tags: readonly str
 }
 
 /** A workflow entry: the job's name alone, or with what it requires and its filters. */
-export function workflowJob(name: string, requires: readonly string[], filters: FilterShape | undefined, serialGroup?: string): WorkflowJobShape {
-  if (!requires.length && !filters && !serialGroup) return name;
+export function workflowJob(job: string, requires: readonly string[], filters: FilterShape | undefined, extra: WorkflowJobExtra = {}): WorkflowJobShape {
+  const { name, context, serialGroup } = extra;
+  if (!requires.length && !filters && !serialGroup && !name && !context?.length) return job;
   return {
-    [name]: {
+    [job]: {
+      ...(name ? { name } : {}),
       ...(requires.length ? { requires: [...requires] } : {}),
+      ...(context?.length ? { context: [...context] } : {}),
       ...(filters ? { filters } : {}),
       ...(serialGroup ? { "serial-group": serialGroup } : {}),
     },

@@ -1,5 +1,5 @@
 import { TAG_PLACEHOLDERS } from "../spec/placeholders.js";
-import type { Image, Spec } from "../spec/types.js";
+import type { DeployRule, Image, Spec } from "../spec/types.js";
 import {
   branchTagFilters,
   type CircleConfigShape,
@@ -11,7 +11,7 @@ import {
   workflowJob,
 } from "./circleci.js";
 import { commandBook, script } from "./plan/commands.js";
-import { deployCondition, filterValue, uniq } from "./plan/deploy.js";
+import { deployCondition, deployFilters, filterValue, nonDeployFilters, uniq } from "./plan/deploy.js";
 import { ARTIFACTS_DIR, RESULTS_DIR, serviceCaches } from "./plan/keys.js";
 import { type DeployView, deployView, imageView, type ScriptsView } from "./plan/views.js";
 import { STRATEGIES, type Strategy } from "./strategies.js";
@@ -98,27 +98,60 @@ function planImage(ctx: PlanContext, img: Image): void {
   // One job per image unless several test nodes share one image: then a build job fills the
   // cache once and each node restores it (docs/pipeline.md, "Pipeline shape").
   const buildJob = ctx.strategy.reusesCache && parallelism > 1;
-  let upstream: string | undefined;
+  const requires: string[] = [];
   if (buildJob) {
     ctx.use("gen-circle-warm-image");
-    upstream = `build-${img.id}`;
-    ctx.jobs[upstream] = { executor: "gen-circle", steps: ["checkout", ...ctx.remote, { "gen-circle-warm-image": { image: img.id } }] };
-    ctx.workflow.push(workflowJob(upstream, [], ctx.upstreamFilters));
+    const name = `build-${img.id}`;
+    ctx.jobs[name] = { executor: "gen-circle", steps: ["checkout", ...ctx.remote, { "gen-circle-warm-image": { image: img.id } }] };
+    ctx.workflow.push(workflowJob(name, [], ctx.upstreamFilters));
+    requires.push(name);
   }
   const testName = img.test ? `test-${img.id}` : `build-${img.id}`;
-  ctx.jobs[testName] = { executor: "gen-circle", ...(parallelism > 1 ? { parallelism } : {}), steps: testJobSteps(ctx, img, buildJob) };
-  ctx.workflow.push(workflowJob(testName, upstream ? [upstream] : [], ctx.upstreamFilters));
+  const job = (steps: StepShape[]): JobShape => ({ executor: "gen-circle", ...(parallelism > 1 ? { parallelism } : {}), steps });
   const rules = img.deploy ? ctx.spec.deployRules : [];
-  for (const r of rules) {
+  if (!rules.length) {
+    ctx.jobs[testName] = job(testJobSteps(ctx, img, buildJob));
+    ctx.workflow.push(workflowJob(testName, requires, ctx.upstreamFilters));
+    return;
+  }
+  // Branches and tags that deploy run other jobs than the rest: the only ones that hold the
+  // registry's secrets (the deploy contexts), and none moves the image through the workspace.
+  const context = ctx.spec.deployContexts;
+  const others = nonDeployFilters(rules);
+  for (const r of rules) ctx.deploys.push(deployView(img, r));
+  const deployName = (r: DeployRule) => (rules.length === 1 ? `deploy-${img.id}` : `deploy-${img.id}-${r.index}`);
+  // One deploy of a rule at a time across the organisation, and never an older pipeline's after a
+  // newer one's (CircleCI skips it): an older commit cannot move `latest` back. One group per
+  // job: CircleCI wants each group once in a workflow.
+  const serialGroup = (name: string) => `<< pipeline.project.slug >>/gen-circle/${name}`;
+  const ruleFilters = (r: DeployRule) => branchTagFilters(r.branches.map(filterValue), r.tags.map(filterValue));
+  if (parallelism === 1) {
+    // One machine: the job that tests the image pushes it once the tests passed.
     ctx.use("gen-circle-push");
-    const name = rules.length === 1 ? `deploy-${img.id}` : `deploy-${img.id}-${r.index}`;
-    ctx.jobs[name] = { executor: "gen-circle", steps: ["checkout", ...ctx.remote, { "gen-circle-push": { image: img.id, rule: r.index } }] };
-    // One deploy of a rule at a time across the organisation, and never an older pipeline's after a
-    // newer one's (CircleCI skips it): an older commit cannot move `latest` back. One group per
-    // job: CircleCI wants each group once in a workflow.
-    const serialGroup = `<< pipeline.project.slug >>/gen-circle/${name}`;
-    ctx.workflow.push(workflowJob(name, [testName], branchTagFilters(r.branches.map(filterValue), r.tags.map(filterValue)), serialGroup));
-    ctx.deploys.push(deployView(img, r));
+    ctx.jobs[testName] = job(testJobSteps(ctx, img, buildJob));
+    ctx.workflow.push(workflowJob(testName, requires, others));
+    for (const r of rules) {
+      const name = deployName(r);
+      ctx.jobs[name] = job([...testJobSteps(ctx, img, buildJob), { "gen-circle-push": { image: img.id, rule: r.index } }]);
+      ctx.workflow.push(workflowJob(name, requires, ruleFilters(r), { context, serialGroup: serialGroup(name) }));
+    }
+    return;
+  }
+  // Parallel nodes: node 0 pushes the image once as a candidate after its tests; each deploy job
+  // gives it the rule's tags in the registry (a manifest copy: no layer moves) once every node passed.
+  ctx.use("gen-circle-push-candidate");
+  ctx.use("gen-circle-promote");
+  const candidates: StepShape[] = rules.map((r) => ({
+    when: { condition: deployCondition([r]), steps: [{ "gen-circle-push-candidate": { image: img.id, rule: r.index } }] },
+  }));
+  ctx.jobs[testName] = job([...testJobSteps(ctx, img, buildJob), ...candidates]);
+  const deploying = `${testName}-deploying`;
+  ctx.workflow.push(workflowJob(testName, requires, others));
+  ctx.workflow.push(workflowJob(testName, requires, deployFilters(rules), { name: deploying, context }));
+  for (const r of rules) {
+    const name = deployName(r);
+    ctx.jobs[name] = { executor: "gen-circle", steps: ["checkout", { "gen-circle-promote": { image: img.id, rule: r.index } }] };
+    ctx.workflow.push(workflowJob(name, [deploying], ruleFilters(r), { context, serialGroup: serialGroup(name) }));
   }
 }
 
@@ -144,12 +177,6 @@ function testJobSteps(ctx: PlanContext, img: Image, buildJob: boolean): StepShap
     for (const c of cached) steps.push({ save_cache: { name: `Save ${c.image} image`, key: c.key, paths: [c.dir], when: "always" } });
     if (img.test.results) steps.push({ store_test_results: { path: `${RESULTS_DIR}/${img.id}` } });
     if (img.test.artifacts) steps.push({ store_artifacts: { path: `${ARTIFACTS_DIR}/${img.id}`, destination: img.id } });
-  }
-  if (img.deploy && ctx.spec.deployRules.length) {
-    use("gen-circle-export-image");
-    // Last: on nodes other than 0, image.sh export ends the job (circleci-agent step halt), so
-    // that one node persists the tar (CircleCI refuses one file name persisted concurrently).
-    steps.push({ when: { condition: deployCondition(ctx.spec.deployRules), steps: [{ "gen-circle-export-image": p }] } });
   }
   return steps;
 }

@@ -65,7 +65,9 @@ export function normalize(raw: ProjectSpec, src: SourceDoc, options: NormalizeOp
   };
 
   if (diagnostics.some((d) => d.severity === "error")) return { diagnostics };
-  return { spec: { images, cache, deployRules, pullRegistries, executor }, diagnostics };
+  const context = raw.deploy?.context;
+  const deployContexts = context === undefined ? [] : Array.isArray(context) ? context : [context];
+  return { spec: { images, cache, deployRules, deployContexts, pullRegistries, executor }, diagnostics };
 }
 
 export { qualify } from "./normalize/registries.js";

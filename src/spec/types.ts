@@ -96,6 +96,8 @@ export interface Spec {
     defaultBranch: string;
   };
   deployRules: DeployRule[];
+  /** CircleCI contexts given to the jobs that push (deploy.context), and to no other job. */
+  deployContexts: string[];
   /** The registries logged in to before images are pulled (`pull: true`), in the spec's order. */
   pullRegistries: Registry[];
   executor: { type: "machine" | "docker"; image: string; resourceClass: string };

@@ -1,8 +1,9 @@
-import { execFileSync } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { FaultProxy } from "./fault-proxy.js";
 import { AUTH_PASSWORD, authRegistryTags, DOCKER, docker, ENGINE, leftovers, Project } from "./project.js";
 
 const INSTALL = /(^|\s)demo: installing dependencies$/m;
@@ -15,7 +16,25 @@ const project = (o: ConstructorParameters<typeof Project>[0]) => {
 afterAll(() => projects.forEach((p) => p.cleanup()));
 const ok = (r: { status: number; stdout: string; stderr: string }) => expect(r.status, r.stdout + r.stderr).toBe(0);
 
-describe("test splitting: four nodes, disjoint shares, all of the files, one image tar", () => {
+/** A script run with every process's command line sampled while it runs: a secret on one is seen. */
+async function watched(child: ChildProcess): Promise<{ code: number | null; out: string; seen: string[] }> {
+  const seen: string[] = [];
+  let out = "";
+  child.stdout?.on("data", (d) => (out += d));
+  child.stderr?.on("data", (d) => (out += d));
+  const poll = setInterval(() => {
+    try {
+      seen.push(execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }));
+    } catch {
+      /* ps raced a process exit */
+    }
+  }, 5);
+  const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+  clearInterval(poll);
+  return { code, out, seen };
+}
+
+describe("test splitting: four nodes, disjoint shares, all of the files, one candidate push", () => {
   const p = project({
     name: "split",
     spec: (base) => ({
@@ -31,22 +50,26 @@ describe("test splitting: four nodes, disjoint shares, all of the files, one ima
     }),
   });
 
-  it("each node runs its share in the container; node 0 alone exports the image", () => {
+  it("each node runs its share in the container; node 0 alone pushes the candidate image", () => {
     ok(p.script("image.sh", ["ready", "app"]));
     const ran: string[][] = [];
-    const ws = join(p.dir, "ws");
+    const said: string[] = [];
     for (let node = 0; node < 4; node++) {
       const nodeEnv = { CIRCLE_NODE_INDEX: String(node), CIRCLE_NODE_TOTAL: "4" };
       const t = p.script("test.sh", ["run", "app"], nodeEnv);
       ok(t);
       ran.push([...t.stdout.matchAll(/^ran (.*)$/gm)].map((m) => m[1]!));
-      ok(p.script("image.sh", ["export", "app", ws], nodeEnv));
+      const c = p.script("deploy.sh", ["app", "1", "candidate"], nodeEnv);
+      ok(c);
+      said.push(c.stdout + c.stderr);
     }
     const all = ran.flat();
     expect(new Set(all).size).toBe(all.length);
     expect(all.sort()).toEqual(["requirements.txt", "src/app.sh", "src/marker", "tests/run.sh"]);
     expect(ran.filter((r) => r.length > 0)).toHaveLength(4);
-    expect(execFileSync("ls", [ws], { encoding: "utf8" }).trim().split("\n")).toEqual(["app.tar"]);
+    expect(said.filter((t) => /pushing the candidate .*:ci-/.test(t))).toHaveLength(1);
+    expect(said[0]).toMatch(/pushing the candidate/);
+    for (const t of said.slice(1)) expect(t).toMatch(/node 0 pushes the candidate image/);
   });
 });
 
@@ -164,29 +187,11 @@ describe("10. deploy with login to a registry that requires it", () => {
   });
   const repo = () => p.image.replace(/^localhost:5000\//, "127.0.0.1:5001/");
   const tags = () => authRegistryTags(repo().replace(/^127.0.0.1:5001\//, ""));
-  const workspace = () => join(p.dir, "workspace");
 
-  it("test job exports the tested image; the deploy job logs in with --password-stdin and pushes the rule's tags", async () => {
+  it("the job that tested the image logs in with --password-stdin and pushes the rule's tags; nothing goes through a workspace", async () => {
     ok(p.script("image.sh", ["ready", "app"]));
     ok(p.script("test.sh", ["run", "app"]));
-    ok(p.script("image.sh", ["export", "app", workspace()]));
-    p.freshEngine(); // the deploy job runs on another machine
-    ok(p.script("image.sh", ["import", "app", workspace()]));
-
-    const seen: string[] = [];
-    const child = p.spawnScript("deploy.sh", ["app", "1"]);
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    const poll = setInterval(() => {
-      try {
-        seen.push(execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }));
-      } catch {
-        /* ps raced a process exit */
-      }
-    }, 5);
-    const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
-    clearInterval(poll);
+    const { code, out, seen } = await watched(p.spawnScript("deploy.sh", ["app", "1"]));
     expect(code, out).toBe(0);
     expect(out).not.toContain(PASSWORD);
     expect(seen.length).toBeGreaterThan(3);
@@ -219,6 +224,59 @@ describe("10. deploy with login to a registry that requires it", () => {
     const r = p.script("deploy.sh", ["app", "1"], { REG_PASS: "wrong-" + PASSWORD });
     expect(r.status).not.toBe(0);
     expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+  });
+});
+
+describe("deploy after parallel nodes: a candidate pushed once, tagged in the registry without moving a layer", () => {
+  const PASSWORD = AUTH_PASSWORD;
+  let proxy: FaultProxy;
+  let p: Project;
+  beforeAll(async () => {
+    proxy = await FaultProxy.start("127.0.0.1:5001");
+    p = project({
+      name: "promote",
+      spec: (s) => ({
+        ...s,
+        services: {},
+        deploy: { registry: proxy.host, login: { username: "REG_USER", password: "REG_PASS" }, rules: [{ branch: "main", tags: ["latest", "{sha}"] }] },
+      }),
+      env: { REG_USER: "ci", REG_PASS: PASSWORD },
+    });
+  });
+  afterAll(async () => proxy?.stop());
+  const path = () => p.image.replace(/^localhost:5000\//, "");
+  const repo = () => `${proxy.host}/${path()}`;
+
+  it("node 0 pushes ci-<commit>; the deploy job, on a fresh engine, copies its manifest to each tag and pulls no blob", async () => {
+    ok(p.script("image.sh", ["ready", "app"]));
+    ok(p.script("deploy.sh", ["app", "1", "candidate"], { CIRCLE_NODE_INDEX: "0", CIRCLE_NODE_TOTAL: "2" }));
+    const candidate = `ci-${p.env.CIRCLE_SHA1}`;
+    expect(await authRegistryTags(path())).toEqual([candidate]);
+    p.freshEngine(); // the deploy job runs on another machine, with no image
+    const before = proxy.requests().length;
+    const { code, out, seen } = await watched(p.spawnScript("deploy.sh", ["app", "1", "promote"]));
+    expect(code, out).toBe(0);
+    expect(out + seen.join("\n")).not.toContain(PASSWORD);
+    const during = proxy.requests().slice(before);
+    // Manifests only, read once and written once per tag: not one layer's blob, up or down.
+    expect(during.filter((r) => r.path.includes("/blobs/"))).toEqual([]);
+    const manifests = during.filter((r) => r.status !== 401).map((r) => `${r.method} ${r.path.replace(/^\/v2\/.*\/manifests\//, "")} ${r.status}`);
+    // The tag that never moves first, latest last.
+    expect(manifests).toEqual([`GET ${candidate} 200`, `PUT ${p.env.CIRCLE_SHA1} 201`, "PUT latest 201"]);
+    expect((await authRegistryTags(path())).sort()).toEqual([candidate, "latest", p.env.CIRCLE_SHA1].sort());
+    // The tag is the tested image.
+    expect(docker("image", "inspect", `${repo()}:latest`).status).not.toBe(0);
+    ok(docker("pull", `${repo()}:latest`));
+    expect(docker("run", "--rm", `${repo()}:latest`, "cat", "/app/src/marker").stdout.trim()).toBe("release-1");
+  });
+
+  it("without the candidate, promote fails and says why; wrong credentials fail without printing the password", () => {
+    const none = p.script("deploy.sh", ["app", "1", "promote"], { CIRCLE_SHA1: "0".repeat(40) });
+    expect(none.status).toBe(1);
+    expect(none.stderr).toMatch(/no candidate image .*ci-0{40}/);
+    const wrong = p.script("deploy.sh", ["app", "1", "promote"], { REG_PASS: "wrong-" + PASSWORD });
+    expect(wrong.status).toBe(1);
+    expect(wrong.stdout + wrong.stderr).not.toContain(PASSWORD);
   });
 });
 

@@ -73,18 +73,20 @@ afterAll(() => {
 });
 
 describe("gen-circle run", () => {
-  it("first run on main: builds, tests, saves the cache, pushes", async () => {
+  it("first run on main: one job builds, tests, saves the cache and pushes; no image through the workspace", async () => {
     const r = gcRun("--branch", "main");
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(INSTALL);
     expect(r.stdout).not.toContain("build-app"); // one test node: one job builds, saves and tests
-    expect(r.stdout).toMatch(/✓ test-app +passed/);
+    // On a deploying branch the job that tests is the one that pushes (with the deploy context).
+    expect(r.stdout).toMatch(/- test-app +not run/);
     expect(r.stdout).toMatch(/✓ deploy-app-1 +passed/);
+    expect(r.stdout).toMatch(/✓ Test app in its container/);
+    expect(r.stdout).toMatch(/✓ Push app image/);
     expect(r.stdout).toMatch(/- deploy-app-2 +not run/);
     expect(r.stdout).toMatch(/caches: .*, 1 saved \(\d/);
-    // What the workspace carried: the tested image, persisted once and attached by the deploy job.
-    expect(r.stdout).toMatch(/✓ test-app +passed .*persisted \d+(\.\d)? MB/);
-    expect(r.stdout).toMatch(/✓ deploy-app-1 +passed .*attached \d+(\.\d)? MB/);
+    expect(r.stdout).toMatch(/on CircleCI: 1 machine start,/);
+    expect(r.stdout).not.toMatch(/persisted|attached/);
     expect(r.stdout).toContain("tests: 7 passed, 0 failed");
     expect(r.stdout).not.toContain(AUTH_PASSWORD);
     const sha = git("rev-parse", "HEAD").stdout.trim();
@@ -100,7 +102,7 @@ describe("gen-circle run", () => {
     // The archive is restored once, by the one job that builds and tests.
     expect(r.stdout).toMatch(/caches: 1 restored \(\d.*\), 0 missed, 0 saved/);
     expect(r.stdout).toMatch(/Save app image archive .*: skipped: .* exists/);
-    expect(r.stdout).toMatch(/on CircleCI: 2 machine starts/); // test-app, deploy-app-1
+    expect(r.stdout).toMatch(/on CircleCI: 1 machine start,/); // deploy-app-1 tests and pushes
     expect(r.stdout).not.toContain("{{ arch }}");
   });
 
@@ -136,6 +138,17 @@ describe("gen-circle run", () => {
     expect(r.stdout).toMatch(/\[test-app\/1\] job test-app, node 1 of 2/);
     expect(r.stdout).toMatch(/\[test-app\/1\] ✓ Test app in its container/);
     expect(r.stdout).toMatch(/on CircleCI: 3 machine starts/);
+    // On main: node 0 pushes the candidate, the deploy job tags it in the registry (no layer moves).
+    const deploy = gcRun("--branch", "main");
+    expect(deploy.status, deploy.stdout + deploy.stderr).toBe(0);
+    expect(deploy.stdout).toMatch(/- test-app +not run/);
+    expect(deploy.stdout).toMatch(/✓ test-app-deploying +passed .*\(2 nodes\)/);
+    expect(deploy.stdout).toMatch(/\[test-app-deploying\/0\] .*pushing the candidate/);
+    expect(deploy.stdout).toMatch(/\[test-app-deploying\/1\] .*node 0 pushes the candidate image/);
+    expect(deploy.stdout).toMatch(/\[deploy-app-1\] .*tagging .*:latest \(a copy of ci-[0-9a-f]{40}'s manifest\)/);
+    expect(deploy.stdout).toMatch(/on CircleCI: 4 machine starts/);
+    expect(deploy.stdout).not.toMatch(/persisted|attached/);
+    expect(deploy.stdout).not.toContain(AUTH_PASSWORD);
   };
 
   it("a feature branch builds and tests, and does not deploy", () => {
@@ -143,7 +156,7 @@ describe("gen-circle run", () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/✓ test-app +passed/);
     expect(r.stdout).toMatch(/- deploy-app-1 +not run/);
-    expect(r.stdout).not.toContain("Export app image");
+    expect(r.stdout).not.toContain("Push app");
   });
 
   it("a release tag deploys the tag rule's tags", async () => {
@@ -160,8 +173,8 @@ describe("gen-circle run", () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toContain("tests: 6 passed, 1 failed (demo.greets)");
     expect(r.stdout).toMatch(/✓ Storing test results \(test-results\/app\).*: 7 tests, 1 failed/);
-    expect(r.stdout).toMatch(/✗ test-app +failed/);
-    expect(r.stdout).toMatch(/- deploy-app-1 +skipped/);
+    expect(r.stdout).toMatch(/✗ deploy-app-1 +failed/);
+    expect(r.stdout).not.toMatch(/Push app image/); // the tests failed: nothing pushed
     expect(docker("ps", "-a", "--format", "{{.Names}}").stdout).not.toMatch(/^gc-app-/m);
     expect(docker("network", "ls", "--format", "{{.Name}}").stdout).not.toMatch(/^gc-app-/m);
   });

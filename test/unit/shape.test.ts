@@ -16,7 +16,7 @@ type Step = string | Record<string, unknown>;
 interface Config {
   commands: Record<string, { steps: Step[] }>;
   jobs: Record<string, { parallelism?: number; steps: Step[] }>;
-  workflows: Record<string, { jobs: (string | Record<string, { requires?: string[] }>)[] }>;
+  workflows: Record<string, { jobs: (string | Record<string, { name?: string; requires?: string[] }>)[] }>;
 }
 
 async function configOf(spec: object | string): Promise<Config> {
@@ -84,12 +84,24 @@ describe("cache keys", () => {
 });
 
 describe("pipeline shape", () => {
-  it("parallelism 1: one job per image restores, builds, saves before the tests, tests and exports", async () => {
-    const config = await configOf({ ...base, deploy: { registry: "r.example.com", rules: [{ branch: "main", tags: ["latest"] }] } });
-    expect(Object.keys(config.jobs)).toEqual(["test-app", "deploy-app"]);
-    const steps = expand(config, config.jobs["test-app"]!.steps);
-    const order = steps.map((s) => runCommand(s).replace(/^\.circleci\/gen-circle\//, "") || kind(s));
-    expect(order).toEqual([
+  const deploy = {
+    registry: "r.example.com",
+    context: "registry-push",
+    rules: [
+      { branch: "main", tags: ["latest"] },
+      { tag: "/v.*/", tags: ["{tag}"] },
+    ],
+  };
+  const entry = (c: Config, name: string) => {
+    const found = c.workflows["gen-circle"]!.jobs.find((j) => typeof j === "object" && (j[name] !== undefined || Object.values(j)[0]?.name === name));
+    return found && typeof found === "object" ? (Object.values(found)[0] as Record<string, unknown>) : undefined;
+  };
+  const order = (c: Config, job: string) => expand(c, c.jobs[job]!.steps).map((s) => runCommand(s).replace(/^\.circleci\/gen-circle\//, "") || kind(s));
+
+  it("parallelism 1: the job that tests a deploying branch pushes once its tests passed; nothing goes through the workspace", async () => {
+    const config = await configOf({ ...base, deploy });
+    expect(Object.keys(config.jobs)).toEqual(["test-app", "deploy-app-1", "deploy-app-2"]);
+    const tested = [
       "checkout",
       "image.sh key app",
       "restore_cache",
@@ -98,21 +110,44 @@ describe("pipeline shape", () => {
       "save_cache",
       "test.sh run app",
       "store_test_results",
-      "image.sh export app",
-      "persist_to_workspace",
-    ]);
-    expect(steps.filter((s) => kind(s) === "restore_cache")).toHaveLength(1);
+    ];
+    expect(order(config, "test-app")).toEqual(tested);
+    expect(order(config, "deploy-app-1")).toEqual([...tested, "deploy.sh app 1"]);
+    expect(order(config, "deploy-app-2")).toEqual([...tested, "deploy.sh app 2"]);
+    expect(JSON.stringify(config)).not.toMatch(/workspace/);
+    // The test job runs for every other branch and no tag, without the registry's context.
+    expect(entry(config, "test-app")).toEqual({ filters: { branches: { ignore: ["main"] } } });
+    expect(entry(config, "deploy-app-1")).toMatchObject({ context: ["registry-push"], filters: { branches: { only: ["main"] } } });
+    expect(entry(config, "deploy-app-2")).toMatchObject({ context: ["registry-push"], filters: { branches: { ignore: ["/.*/"] }, tags: { only: ["/v.*/"] } } });
+    expect(entry(config, "deploy-app-1")!.requires).toBeUndefined();
   });
 
-  it("an image without tests still gets its cache saved and its image exported, in one job", async () => {
+  it("an image without tests is built, its cache saved and pushed by one job", async () => {
     const config = await configOf({
       version: 1,
       image: { name: "acme/app", hash: ["Dockerfile"] },
       deploy: { registry: "r.example.com", rules: [{ branch: "main", tags: ["latest"] }] },
     });
     expect(Object.keys(config.jobs)).toEqual(["build-app", "deploy-app"]);
-    const kinds = expand(config, config.jobs["build-app"]!.steps).map((s) => runCommand(s).split(" ")[1] ?? kind(s));
-    expect(kinds).toEqual(expect.arrayContaining(["key", "ready", "save", "export"]));
+    expect(order(config, "deploy-app")).toEqual(expect.arrayContaining(["image.sh key app", "image.sh ready app", "image.sh save app", "deploy.sh app 1"]));
+    expect(order(config, "build-app")).not.toContain("deploy.sh app 1");
+  });
+
+  it("parallel nodes: node 0 pushes a candidate on deploying refs only, and the deploy job only copies its manifest", async () => {
+    const config = await configOf({ ...base, test: { ...base.test, parallelism: 3, split: { glob: "tests/*", by: "name" } }, deploy });
+    expect(Object.keys(config.jobs)).toEqual(["build-app", "test-app", "deploy-app-1", "deploy-app-2"]);
+    expect(order(config, "test-app").slice(-2)).toEqual(["deploy.sh app 1 candidate", "deploy.sh app 2 candidate"]);
+    expect(order(config, "deploy-app-1")).toEqual(["checkout", "deploy.sh app 1 promote"]);
+    // The test job twice: for other refs without secrets, for deploying refs with the context.
+    expect(entry(config, "test-app")).toEqual({ requires: ["build-app"], filters: { branches: { ignore: ["main"] } } });
+    expect(entry(config, "test-app-deploying")).toEqual({
+      name: "test-app-deploying",
+      requires: ["build-app"],
+      context: ["registry-push"],
+      filters: { branches: { only: ["main"] }, tags: { only: ["/v.*/"] } },
+    });
+    expect(entry(config, "deploy-app-2")).toMatchObject({ requires: ["test-app-deploying"], context: ["registry-push"] });
+    expect(JSON.stringify(config)).not.toMatch(/workspace/);
   });
 
   it("parallelism 4: a build job that stops on the marker before restoring the archive, then four test nodes", async () => {

@@ -1,12 +1,14 @@
 import type { Spec } from "../../spec/types.js";
 import type { CommandName, CommandShape, StepShape } from "../circleci.js";
 import { STRATEGIES } from "../strategies.js";
-import { builtKey, imageKey, imageKeyPrefix, SCRIPTS_DIR, STATE, WORKSPACE } from "./keys.js";
+import { builtKey, imageKey, imageKeyPrefix, SCRIPTS_DIR, STATE } from "./keys.js";
 
 const imageParam = { image: { type: "string" as const, description: "Image id from gen-circle.yml" } };
 /** A generated script with its arguments, as a step runs it from the repository root. */
 export const script = (name: string, args: string) => `${SCRIPTS_DIR}/${name} ${args}`;
 const P = "<< parameters.image >>";
+const R = "<< parameters.rule >>";
+const ruleParams = { ...imageParam, rule: { type: "integer" as const, description: "Deploy rule number (1-based) in gen-circle.yml" } };
 
 /**
  * gen-circle's reusable commands, written into the config in the order the jobs first use them
@@ -51,23 +53,23 @@ export function commandBook(spec: Spec): { commands: Record<CommandName, Command
       parameters: imageParam,
       steps: [{ run: { name: `Test ${P} in its container`, command: script("test.sh", `run ${P}`) } }],
     }),
-    "gen-circle-export-image": () => ({
-      description:
-        "Hand the tested image to the deploy job through the workspace (only on branches and tags that deploy; with parallelism, node 0 exports and the other nodes end here).",
-      parameters: imageParam,
-      steps: [
-        { run: { name: `Export ${P} image`, command: script("image.sh", `export ${P}`) } },
-        { persist_to_workspace: { root: WORKSPACE, paths: [`${P}.tar`] } },
-      ],
-    }),
     "gen-circle-push": () => ({
-      description: "Load the tested image from the workspace, log in with the named variables (--password-stdin) and push the tags of the rule.",
-      parameters: { ...imageParam, rule: { type: "integer", description: "Deploy rule number (1-based) in gen-circle.yml" } },
-      steps: [
-        { attach_workspace: { at: WORKSPACE } },
-        { run: { name: "Load << parameters.image >> image", command: script("image.sh", "import << parameters.image >>") } },
-        { run: { name: "Push << parameters.image >> image", command: script("deploy.sh", "<< parameters.image >> << parameters.rule >>") } },
-      ],
+      description:
+        "Once the tests passed in this job: log in with the named variables (--password-stdin) and push the tested image with the tags of the rule, those that never move first.",
+      parameters: ruleParams,
+      steps: [{ run: { name: `Push ${P} image`, command: script("deploy.sh", `${P} ${R}`) } }],
+    }),
+    "gen-circle-push-candidate": () => ({
+      description:
+        "Once this node's tests passed, node 0 pushes the tested image once, as its candidate tag (ci-<commit>) in the rule's repository; the deploy job tags it when every node passed.",
+      parameters: ruleParams,
+      steps: [{ run: { name: `Push ${P} candidate image`, command: script("deploy.sh", `${P} ${R} candidate`) } }],
+    }),
+    "gen-circle-promote": () => ({
+      description:
+        "Give the candidate image the tags of the rule in the registry by copying its manifest (no layer is pulled or pushed), those that never move first.",
+      parameters: ruleParams,
+      steps: [{ run: { name: `Tag ${P} image`, command: script("deploy.sh", `${P} ${R} promote`) } }],
     }),
   };
   const use = (name: CommandName) => {

@@ -1,25 +1,23 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:9e9a84509cb0e9b297245cc475e32ed31fd62c3b0e2ec77686966ab1162da2e0
+# gen-circle-checksum: sha256:7c42128d0cdb0bd8e3d93272d339af1f9108de8bcce6abe4ae160c7e0073e0b1
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
-# Builds, caches and hands over the image. Cache strategy: layer-caching.
+# Builds and caches the image. Cache strategy: layer-caching.
 # Usage: image.sh key IMAGE           hash the inputs; write the cache key files (save-load)
 #        image.sh built IMAGE         exit 0 when the cache marker says the cache has this hash
 #        image.sh warm IMAGE          make sure the cache holds the image for this hash
 #        image.sh ready IMAGE         build this commit's image (tagged $GC_COMMIT_REF)
 #        image.sh save IMAGE          after ready, on a cache miss: save the image's cache
-#        image.sh export IMAGE [DIR]  save this commit's image to DIR/IMAGE.tar
-#        image.sh import IMAGE [DIR]  load it back (deploy job)
-#   DIR defaults to the workspace root, $GC_STATE/workspace. GC_STATE is /tmp/gen-circle, the
-#   folder the config's cache keys and paths name (GEN_CIRCLE_STATE overrides it for runs by hand).
+#   GC_STATE is /tmp/gen-circle, the folder the config's cache keys and paths name
+#   (GEN_CIRCLE_STATE overrides it for runs by hand).
 # A cache that is missing, corrupt or unreachable is a warning and a rebuild, never a failure; a
 # cache that was restored and still not used by the build is a warning too.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 case ${BASH_SOURCE[0]} in */*) . "${BASH_SOURCE[0]%/*}/lib.sh" ;; *) . ./lib.sh ;; esac
 
-[ $# -ge 2 ] || { echo "usage: image.sh key|built|warm|ready|save|export|import IMAGE [DIR]" >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: image.sh key|built|warm|ready|save IMAGE" >&2; exit 2; }
 cmd=$1
 gc_image "$2"
 build_log="$GC_STATE/build/$GC_ID.log"
@@ -94,56 +92,17 @@ image_save() {
   gc_log "cache strategy layer-caching: nothing to save"
 }
 
-# export_image [DIR]: this commit's image, compressed, to DIR/IMAGE.tar for the deploy job.
-export_image() {
-  if [ "${CIRCLE_NODE_TOTAL:-1}" -gt 1 ] && [ "${CIRCLE_NODE_INDEX:-0}" != 0 ]; then
-    # One node persists the tar (CircleCI refuses one file name persisted by concurrent jobs):
-    # the others end their job here, green, before persist_to_workspace.
-    gc_log "node $CIRCLE_NODE_INDEX of $CIRCLE_NODE_TOTAL: node 0 exports the image; this node ends here"
-    if command -v circleci-agent >/dev/null; then circleci-agent step halt; fi
-    exit 0
-  fi
-  local dir=${1:-$GC_STATE/workspace}
-  mkdir -p "$dir"
-  # Compressed: the workspace uploads it once and every deploy job downloads it (zstd where the
-  # machine has it, about half the bytes of a plain tar; else gzip, which docker load reads).
-  if command -v zstd >/dev/null; then
-    docker save "$GC_COMMIT_REF" | zstd -3 -T0 -q >"$dir/$GC_ID.tar.partial"
-  else
-    docker save "$GC_COMMIT_REF" | gzip -1 >"$dir/$GC_ID.tar.partial"
-  fi
-  mv "$dir/$GC_ID.tar.partial" "$dir/$GC_ID.tar"
-  gc_log "exported $GC_COMMIT_REF to $dir/$GC_ID.tar ($(du -h "$dir/$GC_ID.tar" | cut -f1))"
-}
-
-# import_image [DIR]: the deploy job loads it back.
-import_image() {
-  local dir=${1:-$GC_STATE/workspace} file
-  file="$dir/$GC_ID.tar"
-  [ -s "$file" ] || gc_die "$file is missing: the test job exports it only on branches and tags that deploy"
-  if [ "$(head -c 4 "$file" | od -An -tx1 | tr -d ' \n')" = 28b52ffd ]; then
-    command -v zstd >/dev/null || gc_die "$file is zstd-compressed and this machine has no zstd: install it (apt-get install zstd)"
-    zstd -dc -q "$file" | docker load -q >/dev/null
-  else
-    docker load -q -i "$file" >/dev/null # a gzip or plain tar
-  fi
-  docker image inspect "$GC_COMMIT_REF" >/dev/null 2>&1 || gc_die "$dir/$GC_ID.tar does not hold $GC_COMMIT_REF (was it built from another commit?)"
-  gc_log "loaded $GC_COMMIT_REF"
-}
-
 case "$cmd" in
   key | built | warm | ready | save)
     # The strategy's partial defines the commands it has (image_key and image_built: save-load).
     if ! declare -F "image_$cmd" >/dev/null; then
-      echo "image.sh: unknown command '$cmd' (key, built, warm, ready, save, export, import)" >&2
+      echo "image.sh: unknown command '$cmd' (key, built, warm, ready, save)" >&2
       exit 2
     fi
     "image_$cmd"
     ;;
-  export) export_image "${3:-}" ;;
-  import) import_image "${3:-}" ;;
   *)
-    echo "image.sh: unknown command '$cmd' (key, built, warm, ready, save, export, import)" >&2
+    echo "image.sh: unknown command '$cmd' (key, built, warm, ready, save)" >&2
     exit 2
     ;;
 esac
