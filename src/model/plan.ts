@@ -162,7 +162,9 @@ function testJobSteps(ctx: PlanContext, img: Image, buildJob: boolean): StepShap
   const steps: StepShape[] = ["checkout", ...ctx.remote];
   if (strategy.archive) steps.push({ "gen-circle-restore-image": p });
   steps.push({ "gen-circle-build-image": p });
-  if (strategy.reusesCache && !buildJob) {
+  // Test nodes after a build job save only to replace a stale archive (node 0): an archive that
+  // travels is saved in the build job.
+  if (strategy.reusesCache && (!buildJob || strategy.archive)) {
     // Before the tests: the cache is saved even when they fail.
     use("gen-circle-save-image");
     steps.push({ "gen-circle-save-image": p });

@@ -167,9 +167,13 @@ describe("pipeline shape", () => {
     const saves = build.filter((s) => kind(s) === "save_cache").map((s) => keysOf(s)[0]!);
     expect(saves[0]).toMatch(/^gen-circle-v1-app-/);
     expect(saves[1]).toMatch(/^gen-circle-v1\.built-app-/);
-    // Test nodes do not save the image's cache (the build job did).
+    // Test nodes save only to replace a stale archive (image.sh save decides; the build job saved it).
     const test = expand(config, config.jobs["test-app"]!.steps);
-    expect(test.some((s) => runCommand(s).includes("image.sh save"))).toBe(false);
+    expect(test.filter((s) => runCommand(s).includes("image.sh save"))).toHaveLength(1);
+    // Saved under the hash's key and a generation; restored by the hash's key as a prefix (the newest generation).
+    const saved = test.filter((s) => kind(s) === "save_cache").map((s) => keysOf(s)[0]!);
+    const restored = test.filter((s) => kind(s) === "restore_cache").flatMap(keysOf);
+    expect(saved[0]).toBe(`${restored[0]}-{{ checksum "/tmp/gen-circle/hash/app.gen" }}`);
   });
 
   it("layer-caching and none: one job, nothing to save", async () => {

@@ -1,7 +1,7 @@
 import type { Spec } from "../../spec/types.js";
 import type { CommandName, CommandShape, StepShape } from "../circleci.js";
 import { STRATEGIES } from "../strategies.js";
-import { builtKey, imageKey, imageKeyPrefix, SCRIPTS_DIR, STATE } from "./keys.js";
+import { builtKey, imageKey, imageKeyPrefix, imageSaveKey, SCRIPTS_DIR, STATE } from "./keys.js";
 
 const imageParam = { image: { type: "string" as const, description: "Image id from gen-circle.yml" } };
 /** A generated script with its arguments, as a step runs it from the repository root. */
@@ -21,7 +21,7 @@ export function commandBook(spec: Spec): { commands: Record<CommandName, Command
   const restoreArchive: StepShape = {
     restore_cache: { name: `Restore ${P} image archive`, keys: [imageKey(spec, P), imageKeyPrefix(spec, P)] },
   };
-  const saveArchive: StepShape = { save_cache: { name: `Save ${P} image archive`, key: imageKey(spec, P), paths: [`${STATE}/cache/${P}`] } };
+  const saveArchive: StepShape = { save_cache: { name: `Save ${P} image archive`, key: imageSaveKey(spec, P), paths: [`${STATE}/cache/${P}`] } };
   const warmStep: StepShape = { run: { name: `Build ${P} image unless the cache has it`, command: script("image.sh", `warm ${P}`) } };
   const book: Record<CommandName, () => CommandShape> = {
     "gen-circle-restore-image": () => ({

@@ -17,6 +17,13 @@ export const MACHINE = `{{ checksum "${STATE}/hash/machine" }}`;
 export const hashSum = (id: string) => `{{ checksum "${STATE}/hash/${id}" }}`;
 export const imageKeyPrefix = (spec: Spec, id: string) => `gen-circle-v${spec.cache.version}-${id}-${MACHINE}-`;
 export const imageKey = (spec: Spec, id: string) => `${imageKeyPrefix(spec, id)}${hashSum(id)}`;
+/**
+ * The key an archive is saved under: its hash's key and a generation (image.sh writes `.gen`: 0,
+ * or a new value when the archive restored for this very hash went unused and a fresh one is
+ * saved). Restoring by the hash's key as a prefix takes the newest generation: CircleCI restores
+ * the most recent match, even where a key matches exactly.
+ */
+export const imageSaveKey = (spec: Spec, id: string) => `${imageKey(spec, id)}-{{ checksum "${STATE}/hash/${id}.gen" }}`;
 export const builtKey = (spec: Spec, id: string) => `gen-circle-v${spec.cache.version}.built-${id}-${MACHINE}-${hashSum(id)}`;
 export const serviceCacheDir = (image: string) => `${STATE}/services/${hashOf(image).slice(0, 12)}`;
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:bcddd1bc4bb718611af0a7922cf4d8d1fb0b72f101af57a2a227989772e6d3dc
+# gen-circle-checksum: sha256:bf2fdce8c798afe00d50d20a3f8473d2367e9ec092a9f920f6cfd04490e3e843
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds and caches the image. Cache strategy: save-load.
@@ -120,7 +120,12 @@ check_reuse() { # what was restored, for the message
     gc_warn "the cache for hash $hash was restored ($1), but the build used none of it: every step ran again on this engine ($GC_ENGINE)"
   elif [ -n "$rerun" ]; then
     gc_warn "the cache for hash $hash was restored ($1), but this step ran again before anything it copies changed: $rerun"
+  else
+    return 0
   fi
+  # Stale (a base image's tag moved, an engine changed): image.sh save saves a fresh one.
+  mkdir -p "$GC_STATE/hash"
+  printf '%s\n' "$hash" >"$GC_STATE/hash/$GC_ID.stale"
 }
 # Cache strategy save-load: the image as an archive in CircleCI's cache under its hash's key (with
 # BuildKit's cache records where the engine needs them). Defines image_key, image_built, image_warm,
@@ -326,6 +331,9 @@ image_key() {
   mkdir -p "${key_file%/*}"
   printf 'hash %s\ntransport %s\n' "$hash" "$GC_TRANSPORT" >"$key_file.tmp"
   mv "$key_file.tmp" "$key_file"
+  # The archive's generation, in the key it is saved under: 0 until a stale one is replaced.
+  printf '0\n' >"$key_file.gen"
+  rm -f "$key_file.stale"
   # Beside it, not in it: an engine upgrade must not change the key.
   printf '%s\n%s\n' "$GC_ENGINE" "$GC_BUILDX" >"$key_file.engine"
   wait "$present_pid" || true
@@ -407,12 +415,38 @@ image_ready() {
   find "$unpacked" -mindepth 1 -maxdepth 1 ! -name export -exec rm -rf {} + 2>/dev/null || true
 }
 
+# heal: the archive restored for this hash went unused (check_reuse), so every later job would
+# rebuild in full until the key expired (CircleCI never overwrites a key). Save this build's image
+# as a new generation of the hash's key, which the next restore prefers (the newest match).
+heal() {
+  if [ "${CIRCLE_NODE_INDEX:-0}" != 0 ]; then
+    gc_log "the cache for hash $hash is stale: node 0 saves a fresh one"
+    return 0
+  fi
+  if [ "$GC_TRANSPORT" = buildkit ]; then
+    # BuildKit's records come only from a build: this one again, every step cached by now.
+    rm -rf "$unpacked/export"
+    build_opts=(--cache-to "type=local,dest=$unpacked/export,mode=max")
+    build
+  fi
+  if save_archive; then
+    printf '%s-%s\n' "${CIRCLE_BUILD_NUM:-local}" "$(date +%s%N)" >"$key_file.gen"
+    gc_log "the cache for hash $hash was stale: saved a fresh archive as a new generation of its key, which the next pipeline restores first"
+  fi
+}
+
 image_save() {
   prepare_cache_dir
   if [ "$GC_TRANSPORT" = none ]; then
     no_transport
   elif found=$(archive_for "$hash"); then
-    gc_log "cache hit: $found holds the cache for hash $hash; nothing to save"
+    if [ "$(cat "$key_file.stale" 2>/dev/null)" = "$hash" ]; then
+      heal
+    else
+      gc_log "cache hit: $found holds the cache for hash $hash; nothing to save"
+    fi
+  elif [ "${CIRCLE_NODE_TOTAL:-1}" -gt 1 ]; then
+    gc_log "no archive for hash $hash on this test node: the build job saves it"
   elif [ "$GC_TRANSPORT" = buildkit ] && [ ! -s "$unpacked/export/index.json" ]; then
     gc_warn "no BuildKit cache export for hash $hash (run image.sh ready first): nothing saved"
   else

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:d779c3bd0c7e07cd37e7367cb126b2dda4520367f6646c60d6f7a96343dd23cd
+# gen-circle-checksum: sha256:2abcc3e4dde11ddf88eab186c89aee99492baf3c9f69c4e9b27de3c20e27bc3a
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Builds and caches the image. Cache strategy: registry.
@@ -120,7 +120,12 @@ check_reuse() { # what was restored, for the message
     gc_warn "the cache for hash $hash was restored ($1), but the build used none of it: every step ran again on this engine ($GC_ENGINE)"
   elif [ -n "$rerun" ]; then
     gc_warn "the cache for hash $hash was restored ($1), but this step ran again before anything it copies changed: $rerun"
+  else
+    return 0
   fi
+  # Stale (a base image's tag moved, an engine changed): image.sh save saves a fresh one.
+  mkdir -p "$GC_STATE/hash"
+  printf '%s\n' "$hash" >"$GC_STATE/hash/$GC_ID.stale"
 }
 # Cache strategy registry: cache tags in a registry, pulled and pushed by the build. Defines
 # image_warm, image_ready and image_save.

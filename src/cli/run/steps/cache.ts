@@ -5,7 +5,7 @@ import { pickCache, renderKey } from "../../../run/keys.js";
 import { human } from "../cache-store.js";
 import { type JobEnv, passed, type StepHandler } from "./step.js";
 
-/** `restore_cache`: the first key that matches, by CircleCI's rule (an exact key, else the newest with it as prefix). */
+/** `restore_cache`: by CircleCI's rule, the first key that matches a stored key as its prefix, and of those the newest (even where one matches exactly). */
 export const restoreCache: StepHandler<"restore_cache"> = {
   name: (step) => step.name,
   run(step, job) {
