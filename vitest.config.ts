@@ -58,7 +58,12 @@ export default defineConfig({
       },
       ...ENGINES.map((e) => docker("docker", e, ["test/docker/cache.test.ts", "test/docker/pipeline.test.ts", "test/docker/faults.test.ts"], 0)),
       ...ENGINES.map((e, i) =>
-        docker("docker-run", e, ["test/docker/run.test.ts", "test/docker/run-split.test.ts", "test/docker/run-concurrent.test.ts", "test/docker/run-heal.test.ts"], i + 1),
+        docker(
+          "docker-run",
+          e,
+          ["test/docker/run.test.ts", "test/docker/run-split.test.ts", "test/docker/run-concurrent.test.ts", "test/docker/run-heal.test.ts"],
+          i + 1,
+        ),
       ),
     ],
   },
