@@ -105,3 +105,23 @@ describe("generate: a service of a well-known image waits with its probe", () =>
     });
   });
 });
+
+describe("a service's environment takes the names docker takes", () => {
+  it("dotted settings (discovery.type) are taken for a service, not for the test", () => {
+    expect(services("  es:\n    image: elasticsearch:8.14.0\n    environment: { discovery.type: single-node, xpack.security.enabled: false }\n").codes).toEqual(
+      [],
+    );
+    const test = compileSpec("image: acme/shop\ntest:\n  command: x\n  environment: { discovery.type: x }\n");
+    expect(test.diagnostics.map((d) => d.code)).toEqual(["GC1006"]);
+  });
+
+  it.each([
+    ["a = sign", '"A=B": x'],
+    ["a space", '"A B": x'],
+    ["a tab", '"A\\tB": x'],
+  ])("a name with %s is refused", (_, entry) => {
+    const { codes } = services(`  db:\n    image: postgres:16\n    environment: { ${entry} }\n`);
+    expect(codes).toHaveLength(1);
+    expect(codes[0]).toMatch(/^GC1006 \/services\/db\/environment/);
+  });
+});
