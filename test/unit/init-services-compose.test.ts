@@ -123,6 +123,72 @@ describe("init finds the compose file where repositories keep it", () => {
     expect(Object.keys(compose.services)).toEqual(["db", "extra"]);
   });
 
+  it("paths are read from the compose file's folder: build context, env_file, secrets, .env", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: APP,
+        "requirements.txt": "pytest\n",
+        "docker/.env": "PG_TAG=16-alpine\n",
+        "docker/db.env": "POSTGRES_PASSWORD=from-file\nAPP_ONLY=1\n",
+        "docker/secrets/mysql.txt": "pw\n",
+        "docker/compose.yml": [
+          "services:",
+          "  web:",
+          "    build: { context: .., dockerfile: Dockerfile }",
+          "    image: acme/shop",
+          "    depends_on: [db, mysql]",
+          "  db:",
+          "    image: postgres:${PG_TAG}",
+          "    env_file: db.env",
+          "  mysql:",
+          "    image: mysql:8",
+          "    environment: [MYSQL_ROOT_PASSWORD_FILE=/run/secrets/mysql]",
+          "secrets:",
+          "  mysql:",
+          "    file: ./secrets/mysql.txt",
+          "",
+        ].join("\n"),
+      }),
+    );
+    const spec = parse(d.spec) as { image: { name: string; context?: string }; services: Record<string, { image: string; environment?: object }> };
+    // The app's build context `..` from docker/ is the root: the image is the compose service's.
+    expect(spec.image.name).toBe("acme/shop");
+    expect(spec.image.context).toBeUndefined();
+    expect(spec.services.db).toMatchObject({ image: "postgres:16-alpine", environment: { POSTGRES_PASSWORD: "from-file" } });
+    // A known image takes only its own names from an env_file the app may share.
+    expect(spec.services.db!.environment).not.toHaveProperty("APP_ONLY");
+    expect(spec.services.mysql!.environment).toEqual({ MYSQL_ROOT_PASSWORD: "pw" });
+    expect(d.found).toContain("compose variables from docker/.env");
+  });
+
+  it("an env_file the repository has not committed is read from its example", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: APP,
+        ".env.example": "POSTGRES_PASSWORD=example\nDATABASE_URL=postgres://postgres:example@postgres/app\n",
+        "compose.yaml":
+          "services:\n  app:\n    build: .\n    env_file: .env\n  postgres:\n    image: postgres:16\n    env_file: [.env]\n  adminer:\n    image: adminer\n",
+      }),
+    );
+    // The app points at postgres only from its env_file.
+    expect(services(d)).toEqual({ postgres: { image: "postgres:16", ready: expect.any(String), environment: { POSTGRES_PASSWORD: "example" } } });
+  });
+
+  it("include: and extends: are followed, each file's paths from its own folder", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: APP,
+        "compose.yaml": "include: [deps/compose.yaml]\nservices:\n  app:\n    extends: { file: common/base.yml, service: base }\n    build: .\n",
+        "common/base.yml": "services:\n  base:\n    environment: { REDIS_HOST: redis }\n    env_file: app.env\n",
+        "common/app.env": "SEARCH_URL=http://search:9200\n",
+        "deps/compose.yaml":
+          "services:\n  redis:\n    image: valkey/valkey:8\n  search:\n    image: opensearchproject/opensearch:2\n  unused:\n    image: mongo:7\n",
+      }),
+    );
+    expect(Object.keys(services(d))).toEqual(["redis", "search"]);
+    expect(d.found).toContain("compose files: compose.yaml, deps/compose.yaml, common/base.yml");
+  });
+
   it("a compose file that is not valid YAML is reported and read as empty", () => {
     const d = detect(repoView({ Dockerfile: APP, "compose.yml": "services: [\n" }));
     expect(services(d)).toEqual({});
