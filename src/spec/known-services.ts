@@ -31,7 +31,7 @@ export interface StartSetting {
 
 /**
  * Waits for a TCP port to be listened on, from the kernel's socket table: for images that ship no
- * client (memcached, kafka, minio, mssql). A listening socket of any address: `:PORT ` then the
+ * client (memcached, kafka, mssql). A listening socket of any address: `:PORT ` then the
  * remote address all zeros and state 0A (LISTEN).
  */
 export const listening = (port: number): string => `grep -q ':${port.toString(16).toUpperCase().padStart(4, "0")} [0:]* 0A' /proc/net/tcp /proc/net/tcp6`;
@@ -175,7 +175,8 @@ export const KNOWN_SERVICES: readonly KnownService[] = [
   {
     kind: "MinIO",
     repositories: ["minio/minio", "quay.io/minio/minio", "bitnami/minio"],
-    ready: listening(9000),
+    // The image has shipped mc, not curl, since late 2023.
+    ready: "mc ready local || curl -fsS http://127.0.0.1:9000/minio/health/live",
     start: [],
     reads: /^MINIO_/,
   },
