@@ -1,5 +1,6 @@
 import { dockerInstructions } from "../dockerfile/inputs.js";
 import { canonicalRepository, knownService } from "../spec/known-services.js";
+import { folderOf } from "./compose-files.js";
 import { buildOf, type Compose, type ComposeService, TEST_SERVICES } from "./compose.js";
 import type { Notes, RepoView } from "./repo.js";
 import { serviceBuildBase, type ServiceBase } from "./service-build.js";
@@ -40,7 +41,8 @@ export interface ServiceContext {
  */
 export function guessServices(repo: RepoView, compose: Compose, dockerfiles: readonly string[], notes: Notes): ServiceGuess[] {
   const services = Object.fromEntries(Object.entries(compose.services).map(([k, v]) => [k, v ?? {}]));
-  const roles = new Map(Object.entries(services).map(([name, svc]) => [name, roleOf(repo, compose, dockerfiles, name, svc)]));
+  const project: Project = { repo, compose, dockerfiles, builtImages: builtImages(compose, services) };
+  const roles = new Map(Object.entries(services).map(([name, svc]) => [name, roleOf(project, name, svc)]));
   const ctx: ServiceContext = { repo, compose, services, roles, notes };
   const roots = [...roles].filter(([, r]) => r.kind === "test" || r.kind === "app").map(([n]) => n);
   for (const [name, role] of roles) if (role.kind === "app") notes.found.push(`the app in compose: ${name} (it ${role.why})`);
@@ -50,29 +52,50 @@ export function guessServices(repo: RepoView, compose: Compose, dockerfiles: rea
   return nameServices(ctx, taken).map(([name, compose]) => serviceSettings(ctx, compose, name));
 }
 
+/** What tells the app from the rest: the images under test, and what compose builds. */
+interface Project {
+  repo: RepoView;
+  compose: Compose;
+  dockerfiles: readonly string[];
+  /** Repositories compose names the images it builds (`build: .` with `image: acme/shop`). */
+  builtImages: readonly string[];
+}
+
+const builtImages = (compose: Compose, services: Record<string, ComposeService>): string[] =>
+  Object.values(services).flatMap((svc) => {
+    const repository = svc.build !== undefined && typeof svc.image === "string" ? canonicalRepository(compose.reader.quiet.interpolate(svc.image)) : undefined;
+    return repository ? [repository] : [];
+  });
+
 /** A compose service's role. */
-function roleOf(repo: RepoView, compose: Compose, dockerfiles: readonly string[], name: string, svc: ComposeService): Role {
+function roleOf(p: Project, name: string, svc: ComposeService): Role {
   if (TEST_SERVICES.includes(name)) return { kind: "test" };
   const build = buildOf(svc);
   if (build) {
-    const instructions = dockerInstructions(repo.read(build.path) ?? "");
-    const base = serviceBuildBase(instructions, compose.reader.quiet.environment(build.args));
+    const instructions = dockerInstructions(p.repo.read(build.path) ?? "");
+    const base = serviceBuildBase(instructions, p.compose.reader.quiet.environment(build.args));
     if (base) return { kind: "service-build", base };
-    if (dockerfiles.includes(build.path)) return { kind: "app", why: `builds ${build.path}` };
+    // Another Dockerfile of an image's folder (Dockerfile.dev) builds the app too.
+    const contexts = p.dockerfiles.length ? p.dockerfiles.map(folderOf) : ["."];
+    if (p.dockerfiles.includes(build.path) || contexts.includes(build.context)) return { kind: "app", why: `builds ${build.path}` };
     return { kind: "built", dockerfile: build.path };
   }
   if (typeof svc.image !== "string") return { kind: "none" };
-  const image = compose.reader.quiet.interpolate(svc.image);
-  if (ownImage(repo, dockerfiles, image)) return { kind: "app", why: `runs the project's own image, ${image}` };
+  const image = p.compose.reader.quiet.interpolate(svc.image);
+  if (ownImage(p, image)) return { kind: "app", why: `runs the project's own image, ${image}` };
   return { kind: "image", image };
 }
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "");
 
-/** The project's published image (`ghcr.io/acme/shop`, `acme/shop-api` for the folder `api`): the app, not a service. */
-function ownImage(repo: RepoView, dockerfiles: readonly string[], image: string): boolean {
+/**
+ * The project's image (`ghcr.io/acme/shop`, `acme/shop-api` for the folder `api`, or one compose
+ * builds): the app, not a service.
+ */
+function ownImage({ repo, dockerfiles, builtImages }: Project, image: string): boolean {
   const repository = canonicalRepository(image);
   if (!repository || knownService(image)) return false;
+  if (builtImages.includes(repository)) return true;
   const last = slug(repository.split("/").pop()!);
   const folders = dockerfiles.map((d) => d.split("/").slice(-2, -1)[0]).filter((f): f is string => !!f);
   const names = [repo.name, ...folders.map((f) => `${repo.name}-${f}`), ...folders].map(slug).filter(Boolean);
@@ -120,7 +143,10 @@ function networkNames(ctx: ServiceContext): Map<string, string> {
  */
 function fallback(ctx: ServiceContext, roots: readonly string[]): Map<string, Reference[]> {
   const names = networkNames(ctx);
-  const said = roots.some((r) => referencesOf(ctx.services[r]!, names, ctx.compose.reader).length > 0);
+  // References among the app's own services (web waits for its worker) say nothing of what it needs.
+  const said = roots.some((r) =>
+    referencesOf(ctx.services[r]!, names, ctx.compose.reader).some((ref) => !roots.includes(ref.service) && Object.hasOwn(ctx.services, ref.service)),
+  );
   const out = new Map<string, Reference[]>();
   if (said) return out;
   for (const [name, role] of ctx.roles) {

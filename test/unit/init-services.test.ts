@@ -144,6 +144,46 @@ describe("init: the services are what the app needs", () => {
     expect(d.found).toContain("the app in compose: server (it runs the project's own image, ghcr.io/acme/gateway:latest)");
   });
 
+  it("the app's other builds and instances: a development Dockerfile of its folder, a worker that runs the image compose builds", () => {
+    const d = run(
+      {
+        Dockerfile: APP,
+        "Dockerfile.dev": APP,
+        "compose.yaml": yaml(
+          "services:",
+          "  web:",
+          "    build: { context: ., dockerfile: Dockerfile.dev }",
+          "    image: acme/storefront:dev",
+          "    depends_on: [worker]",
+          "  worker:",
+          "    image: acme/storefront:dev",
+          "    environment: { BROKER_URL: 'redis://queue:6379/0' }",
+          "  queue:",
+          "    image: redis:7",
+          "  db:",
+          "    image: postgres:16",
+        ),
+      },
+      "storefront-app",
+    );
+    expect(Object.keys(d.services)).toEqual(["queue"]);
+    expect(d.found).toEqual(
+      expect.arrayContaining([
+        "the app in compose: web (it builds Dockerfile.dev)",
+        "the app in compose: worker (it runs the project's own image, acme/storefront:dev)",
+      ]),
+    );
+  });
+
+  it("the app's services waiting for each other say nothing of what it needs: the data stores, with a TODO", () => {
+    const d = run({
+      Dockerfile: APP,
+      "compose.yaml": "services:\n  web:\n    build: .\n    depends_on: [worker]\n  worker:\n    build: .\n  db:\n    image: postgres:16\n",
+    });
+    expect(Object.keys(d.services)).toEqual(["db"]);
+    expect(d.todo[0]).toMatch(/^services: the app \(web, worker\) names no service it needs/);
+  });
+
   it("a service built here that the app needs is not one a spec can run: left out with a TODO", () => {
     const d = run({
       Dockerfile: APP,
