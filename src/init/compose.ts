@@ -133,7 +133,7 @@ function resolveExtends(repo: RepoView, services: Record<string, ComposeService 
     if (!spec || typeof spec.service !== "string" || seen.length > 4) return svc;
     if (typeof spec.file === "string" && !read.includes(spec.file)) read.push(spec.file);
     const from = typeof spec.file === "string" ? readModel(repo, spec.file, notes, []).services : services;
-    const base = from[spec.service];
+    const base = Object.hasOwn(from, spec.service) ? from[spec.service] : undefined;
     if (!base || seen.includes(`${String(spec.file)}:${spec.service}`)) return own;
     return mergeService(resolve(base, [...seen, `${String(spec.file)}:${spec.service}`]), own);
   };
