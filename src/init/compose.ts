@@ -1,4 +1,5 @@
 import { parse } from "yaml";
+import { baseOf, composeCandidates, folderOf, joinPath, mergeService, overrideOf, withRepoPaths } from "./compose-files.js";
 import type { Notes, RepoView } from "./repo.js";
 
 /**
@@ -8,33 +9,135 @@ import type { Notes, RepoView } from "./repo.js";
  */
 export type ComposeService = Record<string, unknown>;
 
-/** Compose files, in the order init looks for them. */
-const COMPOSE_FILES = ["docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml"];
-
 /** Services that run the tests (their command is the test command): not services of the tests. */
 export const TEST_SERVICES = ["sut", "test", "tests"];
 
-/** The repository's compose file, read: its services (null for one written with no settings). */
+/** The repository's compose model, read: its services (null for one written with no settings). */
 export interface Compose {
+  /** The file read first (the base); undefined when the repository has none. */
   file?: string;
+  /** Every file read, in merge order (the base, a variant or override over it, included files). */
+  files: string[];
+  /** The project folder: the first file's, where relative paths and `.env` are read from. */
+  folder: string;
+  /** Each service with its paths (build context, env_file, bind mounts) as repository paths. */
   services: Record<string, ComposeService | null>;
   reader: ComposeReader;
 }
 
-/** The repository's compose file; an invalid one is reported and read as empty. */
+interface ComposeDocument {
+  services?: unknown;
+  secrets?: unknown;
+  include?: unknown;
+}
+
+/** A parsed compose file; undefined (and a note) when it is not valid YAML. */
+function parseFile(repo: RepoView, path: string, notes: Notes): ComposeDocument | undefined {
+  try {
+    const doc = parse(repo.read(path) ?? "", { merge: true }) as unknown;
+    return doc && typeof doc === "object" ? (doc as ComposeDocument) : {};
+  } catch {
+    notes.guessed.push(`${path} is not valid YAML: services not taken from it`);
+    return undefined;
+  }
+}
+
+/**
+ * The compose files init reads: the first candidate (see composeCandidates), over its base file
+ * when it is a fragment that only makes sense on top of it (`docker compose -f compose.yml -f
+ * compose.test.yml`), and the base's override file, as `docker compose` merges it by default.
+ */
+function chooseFiles(repo: RepoView, notes: Notes): string[] {
+  const [first] = composeCandidates(repo.files);
+  if (!first) return [];
+  const base = baseOf(first, repo.files);
+  const doc = base ? parseFile(repo, first, { found: [], guessed: [], todo: [] }) : undefined;
+  const fragment = (svc: unknown) => !svc || (typeof svc === "object" && !("image" in svc) && !("build" in svc) && !("extends" in svc));
+  const services = doc?.services && typeof doc.services === "object" ? Object.values(doc.services) : [];
+  if (base && services.some(fragment)) {
+    notes.found.push(`${first} holds fragments of services: read over ${base}, as 'docker compose -f ${base} -f ${first}' would`);
+    return [base, first];
+  }
+  const override = overrideOf(first, repo.files);
+  return override ? [first, override] : [first];
+}
+
+/** The repository's compose model; an invalid file is reported and read as empty. */
 export function readCompose(repo: RepoView, notes: Notes): Compose {
-  const file = COMPOSE_FILES.find((f) => repo.files.includes(f));
-  let parsed: { services?: unknown; secrets?: unknown } = {};
-  if (file) {
-    try {
-      parsed = (parse(repo.read(file) ?? "", { merge: true }) as typeof parsed) ?? {};
-      notes.found.push(`compose file: ${file}`);
-    } catch {
-      notes.guessed.push(`${file} is not valid YAML: services not taken from it`);
+  const files = chooseFiles(repo, notes);
+  const folder = files[0] ? folderOf(files[0]) : ".";
+  let services: Record<string, ComposeService | null> = {};
+  const secrets: Record<string, unknown> = {};
+  const read: string[] = [];
+  for (const file of files) {
+    const model = readModel(repo, file, notes, read);
+    for (const [name, svc] of Object.entries(model.services)) {
+      const old = services[name];
+      services[name] = old && svc ? mergeService(old, svc) : (svc ?? old ?? null);
+    }
+    Object.assign(secrets, model.secrets);
+  }
+  services = resolveExtends(repo, services, notes, read);
+  if (read.length) notes.found.push(`compose file${read.length > 1 ? "s" : ""}: ${read.join(", ")}`);
+  return { file: files[0], files: read, folder, services, reader: composeReader(repo.read, secrets, folder) };
+}
+
+/** One file's services (with repository paths) and secrets, with the files it includes. */
+function readModel(
+  repo: RepoView,
+  file: string,
+  notes: Notes,
+  read: string[],
+  depth = 0,
+): { services: Record<string, ComposeService | null>; secrets: Record<string, unknown> } {
+  const doc = read.includes(file) || depth > 4 ? undefined : parseFile(repo, file, notes);
+  const out = { services: {} as Record<string, ComposeService | null>, secrets: {} as Record<string, unknown> };
+  if (!doc) return out;
+  read.push(file);
+  const folder = folderOf(file);
+  // Included files first: their services are the project's too (compose refuses a name defined twice).
+  for (const inc of includes(doc.include, folder)) {
+    if (!repo.files.includes(inc)) continue;
+    const model = readModel(repo, inc, notes, read, depth + 1);
+    Object.assign(out.services, model.services);
+    Object.assign(out.secrets, model.secrets);
+  }
+  if (doc.services && typeof doc.services === "object") {
+    for (const [name, svc] of Object.entries(doc.services as Record<string, unknown>)) {
+      out.services[name] = svc && typeof svc === "object" ? withRepoPaths(svc as ComposeService, folder) : null;
     }
   }
-  const services = parsed.services && typeof parsed.services === "object" ? (parsed.services as Compose["services"]) : {};
-  return { file, services, reader: composeReader(repo.read, parsed.secrets) };
+  if (doc.secrets && typeof doc.secrets === "object") {
+    for (const [name, def] of Object.entries(doc.secrets as Record<string, { file?: unknown }>)) {
+      out.secrets[name] = typeof def?.file === "string" ? { ...def, file: joinPath(folder, def.file) } : def;
+    }
+  }
+  return out;
+}
+
+/** The files of a top-level `include:` (a path, or `{path}` with one or several). */
+function includes(include: unknown, folder: string): string[] {
+  if (!Array.isArray(include)) return [];
+  return include.flatMap((i) => {
+    const paths = typeof i === "string" ? [i] : i && typeof i === "object" ? [(i as { path?: unknown }).path].flat() : [];
+    return paths.filter((p): p is string => typeof p === "string").map((p) => joinPath(folder, p));
+  });
+}
+
+/** `extends:` followed: the service it names (in this model or another file) under the service's own settings. */
+function resolveExtends(repo: RepoView, services: Record<string, ComposeService | null>, notes: Notes, read: string[]): Record<string, ComposeService | null> {
+  const resolve = (svc: ComposeService, seen: string[]): ComposeService => {
+    const ext = svc.extends;
+    const { extends: _, ...own } = svc;
+    const spec = typeof ext === "string" ? { service: ext } : (ext as { service?: unknown; file?: unknown } | undefined);
+    if (!spec || typeof spec.service !== "string" || seen.length > 4) return svc;
+    if (typeof spec.file === "string" && !read.includes(spec.file)) read.push(spec.file);
+    const from = typeof spec.file === "string" ? readModel(repo, spec.file, notes, []).services : services;
+    const base = Object.hasOwn(from, spec.service) ? from[spec.service] : undefined;
+    if (!base || seen.includes(`${String(spec.file)}:${spec.service}`)) return own;
+    return mergeService(resolve(base, [...seen, `${String(spec.file)}:${spec.service}`]), own);
+  };
+  return Object.fromEntries(Object.entries(services).map(([name, svc]) => [name, svc && svc.extends !== undefined ? resolve(svc, []) : svc]));
 }
 
 /** Where the compose variables came from, and those left unset; once every value is read. */
@@ -49,10 +152,25 @@ export function noteVariables({ file, reader }: Compose, notes: Notes): void {
 /** Files compose reads variables from (`.env`), then the example files projects commit instead. */
 const ENV_FILES = [".env", ".env.example", ".env.sample", ".env.dist", "env.example"];
 
+/** Environment names a shell takes (build args, the test's environment). */
+const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Environment names `docker run -e` takes: a service's (`discovery.type`). */
+const DOCKER_NAME = /^[^=\s]+$/;
+
 export interface ComposeReader {
   /** A value with compose's `${VAR}`, `${VAR:-default}`, `$$` read; undefined names go to `missing`. */
   interpolate(value: string): string;
+  /** The variables of a value that have no value and no default. */
+  unresolved(value: string): string[];
   environment(env: unknown): Record<string, string>;
+  /**
+   * A service's environment as its container gets it: its `env_file`s (each, when the repository
+   * has not got it, from its committed example) under its `environment:`; `keep` filters the
+   * env_file's names (a database takes its own from a file shared with the app).
+   */
+  serviceEnvironment(svc: ComposeService, keep?: (name: string) => boolean): { environment: Record<string, string>; envFiles: string[] };
+  /** The readers of values that leave `missing` as it is. */
+  quiet: Pick<ComposeReader, "interpolate" | "environment" | "serviceEnvironment">;
   readiness(healthcheck: unknown): string | undefined;
   /** Variables that had no value and no default (the caller says to set them). */
   missing: Set<string>;
@@ -60,20 +178,53 @@ export interface ComposeReader {
   envFile?: string;
 }
 
-export function composeReader(read: (path: string) => string | undefined, secrets: unknown, folder = ""): ComposeReader {
-  const at = (p: string) => (folder ? `${folder}/${p}` : p);
-  const envFile = ENV_FILES.find((f) => read(at(f)) !== undefined);
-  const vars = parseEnvFile(envFile ? read(at(envFile))! : "");
+export function composeReader(read: (path: string) => string | undefined, secrets: unknown, folder = "."): ComposeReader {
+  const envFile = ENV_FILES.map((f) => joinPath(folder, f)).find((f) => read(f) !== undefined);
+  const vars = parseEnvFile(envFile ? read(envFile)! : "");
   const missing = new Set<string>();
-  const secretFiles = readSecrets(secrets, (file) => read(at(file)));
-  const interpolate = (value: string) => interpolateWith(vars, missing, value);
+  const secretFiles = readSecrets(secrets, read);
+  const recording = (names: Set<string>) => (value: string) => interpolateWith(vars, names, value);
+  const interpolate = recording(missing);
+  const serviceEnvironment = (interp: (value: string) => string) => (svc: ComposeService, keep?: (name: string) => boolean) => {
+    const files = envFilesOf(svc, read);
+    const fromFiles = files.flatMap((f) => [...parseEnvFile(read(f) ?? "")].filter(([k]) => !keep || keep(k)));
+    // Values of an env_file are taken as written.
+    const environment = { ...Object.fromEntries(fromFiles), ...readEnvironment(svc.environment, interp, secretFiles, DOCKER_NAME) };
+    return { environment, envFiles: files };
+  };
   return {
     interpolate,
-    environment: (env) => readEnvironment(env, interpolate, secretFiles),
+    unresolved: (value) => {
+      const names = new Set<string>();
+      recording(names)(value);
+      return [...names];
+    },
+    environment: (env) => readEnvironment(env, interpolate, secretFiles, SHELL_NAME),
+    serviceEnvironment: serviceEnvironment(interpolate),
+    // For reading what a service points at: a variable of a service that is not taken is not reported.
+    quiet: {
+      interpolate: recording(new Set()),
+      environment: (env) => readEnvironment(env, recording(new Set()), secretFiles, SHELL_NAME),
+      serviceEnvironment: serviceEnvironment(recording(new Set())),
+    },
     readiness: (healthcheck) => readiness(healthcheck, interpolate, secretFiles),
     missing,
     envFile,
   };
+}
+
+/** A service's env_file paths that the repository has, or their committed examples (`.env` → `.env.example`). */
+function envFilesOf(svc: ComposeService, read: (path: string) => string | undefined): string[] {
+  const list = Array.isArray(svc.env_file) ? (svc.env_file as unknown[]) : [];
+  return list.flatMap((e) => {
+    const path = (e as { path?: unknown }).path;
+    if (typeof path !== "string") return [];
+    const folder = folderOf(path);
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    const examples = name === ".env" ? ENV_FILES : [name, ...["example", "sample", "dist"].map((x) => `${name}.${x}`)];
+    const found = [path, ...examples.map((x) => joinPath(folder, x))].find((p) => read(p) !== undefined);
+    return found ? [found] : [];
+  });
 }
 
 /** The top-level `secrets:` that have a file in the repository: name → the file's text, trimmed. */
@@ -81,8 +232,7 @@ function readSecrets(secrets: unknown, read: (path: string) => string | undefine
   const secretFiles = new Map<string, string>();
   if (!secrets || typeof secrets !== "object") return secretFiles;
   for (const [name, def] of Object.entries(secrets as Record<string, { file?: unknown }>)) {
-    const file = typeof def?.file === "string" ? def.file.replace(/^\.\//, "") : undefined;
-    const text = file === undefined ? undefined : read(file);
+    const text = typeof def?.file === "string" ? read(def.file) : undefined;
     if (text !== undefined) secretFiles.set(name, text.trim());
   }
   return secretFiles;
@@ -112,20 +262,20 @@ function fromSecret(secretFiles: Map<string, string>, key: string, value: string
   return key.endsWith("_FILE") && secret !== undefined ? [key.slice(0, -"_FILE".length), secret] : undefined;
 }
 
-/** A service's `environment:` (a list of `KEY=value` or a map), read; names a shell cannot take are left out. */
-function readEnvironment(env: unknown, interpolate: (value: string) => string, secretFiles: Map<string, string>): Record<string, string> {
+/** An `environment:` (a list of `KEY=value` or a map), read; names `valid` refuses are left out. */
+function readEnvironment(env: unknown, interpolate: (value: string) => string, secretFiles: Map<string, string>, valid: RegExp): Record<string, string> {
   const entries: [string, string][] = [];
   if (Array.isArray(env)) {
     for (const e of env) {
       const [k, ...v] = String(e).split("=");
-      if (k) entries.push([k, v.join("=")]);
+      if (k) entries.push([k.trim(), v.join("=")]);
     }
   } else if (env && typeof env === "object") {
     for (const [k, v] of Object.entries(env)) entries.push([k, v === null || v === undefined ? "" : String(v)]);
   }
   const out: Record<string, string> = {};
   for (const [k, raw] of entries) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) continue;
+    if (!valid.test(k)) continue;
     const v = interpolate(raw);
     const [key, value] = fromSecret(secretFiles, k, v) ?? [k, v];
     out[key] = value;
@@ -133,9 +283,11 @@ function readEnvironment(env: unknown, interpolate: (value: string) => string, s
   return out;
 }
 
-/** A healthcheck's test as a shell command, or undefined when it needs a secret file. */
+/** A healthcheck's test as a shell command, or undefined when it needs a secret file or is disabled. */
 function readiness(healthcheck: unknown, interpolate: (value: string) => string, secretFiles: Map<string, string>): string | undefined {
-  const t = (healthcheck as { test?: unknown } | undefined)?.test;
+  const h = healthcheck as { test?: unknown; disable?: unknown } | undefined;
+  if (h?.disable === true) return undefined;
+  const t = h?.test;
   let probe: string | undefined;
   if (typeof t === "string") probe = t;
   else if (Array.isArray(t) && t.length) {
@@ -143,7 +295,7 @@ function readiness(healthcheck: unknown, interpolate: (value: string) => string,
     if (kind === "CMD-SHELL") probe = rest.join(" ");
     else if (kind === "CMD") probe = rest.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
   }
-  if (probe === undefined) return undefined;
+  if (probe === undefined || probe.trim() === "" || probe === "NONE") return undefined;
   probe = interpolate(probe);
   // The secret file is not mounted in the pipeline's service: the probe reads the value instead.
   for (const [name, value] of secretFiles) {
@@ -152,11 +304,11 @@ function readiness(healthcheck: unknown, interpolate: (value: string) => string,
   return /\/run\/secrets\//.test(probe) ? undefined : probe;
 }
 
-/** `KEY=value` lines (an `export ` prefix and surrounding quotes allowed), as compose reads .env. */
+/** `KEY=value` lines (an `export ` prefix and surrounding quotes allowed), as compose reads .env and env_file. */
 function parseEnvFile(text: string): Map<string, string> {
   const vars = new Map<string, string>();
   for (const raw of text.split(/\r?\n/)) {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(raw);
+    const m = /^\s*(?:export\s+)?([^\s=#][^\s=]*)\s*=\s*(.*?)\s*$/.exec(raw);
     if (!m) continue;
     let v = m[2]!;
     if (/^(["']).*\1$/.test(v)) v = v.slice(1, -1);
@@ -173,10 +325,16 @@ export function dependsOn(svc: ComposeService): string[] {
   return d && typeof d === "object" ? Object.keys(d) : [];
 }
 
-/** A service's `build:` as context, dockerfile and target (paths without a leading ./). */
-export function buildOf(svc: ComposeService): { context: string; dockerfile?: string; target?: string; args?: unknown } | undefined {
+/**
+ * A service's `build:` as context (a repository path: compose files in a folder are read from
+ * there), dockerfile (relative to the context, as compose writes it), `path` (the Dockerfile's
+ * repository path), target and args.
+ */
+export function buildOf(svc: ComposeService): { context: string; dockerfile?: string; path: string; target?: string; args?: unknown } | undefined {
   if (svc.build === undefined || svc.build === null) return undefined;
   const b = typeof svc.build === "string" ? { context: svc.build } : (svc.build as Record<string, unknown>);
-  const clean = (p: unknown) => (typeof p === "string" ? p.replace(/^\.\/?/, "").replace(/\/+$/, "") || "." : undefined);
-  return { context: clean(b.context) ?? ".", dockerfile: clean(b.dockerfile), target: typeof b.target === "string" ? b.target : undefined, args: b.args };
+  const context = typeof b.context === "string" ? joinPath(".", b.context) : ".";
+  const dockerfile = typeof b.dockerfile === "string" ? b.dockerfile.replace(/^\.\//, "") : undefined;
+  const path = joinPath(context, dockerfile ?? "Dockerfile");
+  return { context, dockerfile, path, target: typeof b.target === "string" ? b.target : undefined, args: b.args };
 }

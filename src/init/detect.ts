@@ -20,7 +20,7 @@ export function detect(repo: RepoView): Detection {
   const dockerfiles = findDockerfiles(repo, notes);
   const compose = readCompose(repo, notes);
   const images = guessImages(repo, dockerfiles, compose, notes);
-  const services = guessServices(compose);
+  const services = guessServices(repo, compose, dockerfiles, notes);
   // After every compose value is read: the images' and the services'.
   noteVariables(compose, notes);
   if (services.length) notes.found.push(`services: ${services.map((s) => `${s.name} (${s.image})`).join(", ")}`);

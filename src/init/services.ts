@@ -1,24 +1,212 @@
-import { type Compose, type ComposeService, dependsOn, TEST_SERVICES } from "./compose.js";
+import { dockerInstructions } from "../dockerfile/inputs.js";
+import { canonicalRepository, knownService } from "../spec/known-services.js";
+import { folderOf } from "./compose-files.js";
+import { buildOf, type Compose, type ComposeService, TEST_SERVICES } from "./compose.js";
+import type { Notes, RepoView } from "./repo.js";
+import { serviceBuildBase, type ServiceBase } from "./service-build.js";
+import { dnsNames, type Reference, referencesOf, waitsFor } from "./service-refs.js";
+import { serviceSettings } from "./service-settings.js";
 
 export interface ServiceGuess {
   name: string;
   image: string;
   environment: Record<string, string>;
-  ready?: string;
+  command?: string[];
+  ready?: string | { command: string; timeout: number };
 }
 
-/** Services from compose: images that are not built here and not the test runner, by name. */
-export function guessServices({ services, reader }: Compose): ServiceGuess[] {
-  const built = (svc: ComposeService | null | undefined) => !!svc && svc.build !== undefined;
-  const out: ServiceGuess[] = [];
-  for (const [composeName, svc] of Object.entries(services).sort(([a], [b]) => a.localeCompare(b))) {
-    if (!svc || TEST_SERVICES.includes(composeName) || built(svc) || typeof svc.image !== "string") continue;
-    // A service that waits for one built here (a proxy in front of the app) uses the app: not a dependency of its tests.
-    if (dependsOn(svc).some((d) => built(services[d]))) continue;
-    const name = composeName.toLowerCase().replace(/[^a-z0-9_-]+/g, "-");
-    // A name the spec does not take, or taken already (`db` and `DB`): the first is kept.
-    if (!/^[a-z][a-z0-9_-]{0,62}$/.test(name) || out.some((s) => s.name === name)) continue;
-    out.push({ name, image: reader.interpolate(svc.image), environment: reader.environment(svc.environment), ready: reader.readiness(svc.healthcheck) });
+/** What a compose service is to the tests. */
+type Role =
+  | { kind: "test" } // runs the tests (sut, test, tests)
+  | { kind: "app"; why: string } // the image under test (builds it, or runs the project's own image)
+  | { kind: "service-build"; base: ServiceBase } // a known service built with additions (FROM postgres + init scripts)
+  | { kind: "built"; dockerfile: string } // another image built here
+  | { kind: "image"; image: string }
+  | { kind: "none" }; // neither image nor build
+
+/** What the services are chosen from: the compose model, each service's role, and who reaches whom. */
+export interface ServiceContext {
+  repo: RepoView;
+  compose: Compose;
+  services: Record<string, ComposeService>;
+  roles: Map<string, Role>;
+  notes: Notes;
+}
+
+/**
+ * The services of the tests, from compose: what the app (the service that builds the image under
+ * test, else the one that runs the project's own image) and the compose test service wait for or
+ * point at, transitively. When they say nothing at all, the well-known data stores, with a TODO.
+ * Every other compose service is left out, with the reason in the report.
+ */
+export function guessServices(repo: RepoView, compose: Compose, dockerfiles: readonly string[], notes: Notes): ServiceGuess[] {
+  const services = Object.fromEntries(Object.entries(compose.services).map(([k, v]) => [k, v ?? {}]));
+  const project: Project = { repo, compose, dockerfiles, builtImages: builtImages(compose, services) };
+  const roles = new Map(Object.entries(services).map(([name, svc]) => [name, roleOf(project, name, svc)]));
+  const ctx: ServiceContext = { repo, compose, services, roles, notes };
+  const roots = [...roles].filter(([, r]) => r.kind === "test" || r.kind === "app").map(([n]) => n);
+  for (const [name, role] of roles) if (role.kind === "app") notes.found.push(`the app in compose: ${name} (it ${role.why})`);
+  const chosen = reach(ctx, roots);
+  const taken = chosen.size ? chosen : fallback(ctx, roots);
+  noteLeftOut(ctx, taken, chosen.size === 0 && taken.size > 0);
+  return nameServices(ctx, taken).map(([name, compose]) => serviceSettings(ctx, compose, name));
+}
+
+/** What tells the app from the rest: the images under test, and what compose builds. */
+interface Project {
+  repo: RepoView;
+  compose: Compose;
+  dockerfiles: readonly string[];
+  /** Repositories compose names the images it builds (`build: .` with `image: acme/shop`). */
+  builtImages: readonly string[];
+}
+
+const builtImages = (compose: Compose, services: Record<string, ComposeService>): string[] =>
+  Object.values(services).flatMap((svc) => {
+    const repository = svc.build !== undefined && typeof svc.image === "string" ? canonicalRepository(compose.reader.quiet.interpolate(svc.image)) : undefined;
+    return repository ? [repository] : [];
+  });
+
+/** A compose service's role. */
+function roleOf(p: Project, name: string, svc: ComposeService): Role {
+  if (TEST_SERVICES.includes(name)) return { kind: "test" };
+  const build = buildOf(svc);
+  if (build) {
+    const instructions = dockerInstructions(p.repo.read(build.path) ?? "");
+    const base = serviceBuildBase(instructions, p.compose.reader.quiet.environment(build.args));
+    if (base) return { kind: "service-build", base };
+    // Another Dockerfile of an image's folder (Dockerfile.dev) builds the app too.
+    const contexts = p.dockerfiles.length ? p.dockerfiles.map(folderOf) : ["."];
+    if (p.dockerfiles.includes(build.path) || contexts.includes(build.context)) return { kind: "app", why: `builds ${build.path}` };
+    return { kind: "built", dockerfile: build.path };
+  }
+  if (typeof svc.image !== "string") return { kind: "none" };
+  const image = p.compose.reader.quiet.interpolate(svc.image);
+  if (ownImage(p, image)) return { kind: "app", why: `runs the project's own image, ${image}` };
+  return { kind: "image", image };
+}
+
+const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "");
+
+/**
+ * The project's image (`ghcr.io/acme/shop`, `acme/shop-api` for the folder `api`, or one compose
+ * builds): the app, not a service.
+ */
+function ownImage({ repo, dockerfiles, builtImages }: Project, image: string): boolean {
+  const repository = canonicalRepository(image);
+  if (!repository || knownService(image)) return false;
+  if (builtImages.includes(repository)) return true;
+  const last = slug(repository.split("/").pop()!);
+  const folders = dockerfiles.map((d) => d.split("/").slice(-2, -1)[0]).filter((f): f is string => !!f);
+  const names = [repo.name, ...folders.map((f) => `${repo.name}-${f}`), ...folders].map(slug).filter(Boolean);
+  return names.includes(last);
+}
+
+/** The services the roots need, transitively: compose name → how it was reached. */
+function reach(ctx: ServiceContext, roots: readonly string[]): Map<string, Reference[]> {
+  const names = networkNames(ctx);
+  const found = new Map<string, Reference[]>();
+  const queue = [...roots];
+  const visited = new Set(roots);
+  while (queue.length) {
+    const from = queue.shift()!;
+    for (const ref of referencesOf(ctx.services[from]!, names, ctx.compose.reader)) {
+      if (!Object.hasOwn(ctx.services, ref.service) || roots.includes(ref.service)) continue;
+      found.set(ref.service, [...(found.get(ref.service) ?? []), { ...ref, via: `${from}'s ${ref.via}` }]);
+      if (visited.has(ref.service)) continue;
+      visited.add(ref.service);
+      const role = ctx.roles.get(ref.service)!;
+      // A service built here that is not a known one is left out: what it needs is its own business.
+      if (role.kind === "image" || role.kind === "service-build") queue.push(ref.service);
+    }
+  }
+  // One that waits for the app (a proxy in front of it) uses the app: not a service of its tests.
+  for (const name of [...found.keys()]) {
+    if (waitsFor(ctx.services[name]!).some((d) => roots.includes(d))) {
+      ctx.notes.guessed.push(`compose service ${name} left out: it waits for the app (${waitsFor(ctx.services[name]!).join(", ")}), it is in front of it`);
+      found.delete(name);
+    }
+  }
+  return found;
+}
+
+/** Each network name (service name, container_name, alias) → its service. */
+function networkNames(ctx: ServiceContext): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const [name, svc] of Object.entries(ctx.services)) for (const n of dnsNames(name, svc)) if (!names.has(n)) names.set(n, name);
+  return names;
+}
+
+/**
+ * Nothing says what the app needs (no depends_on, no host in its settings): the well-known data
+ * stores of the compose file (by image, from the known-services table), with a TODO to check.
+ */
+function fallback(ctx: ServiceContext, roots: readonly string[]): Map<string, Reference[]> {
+  const names = networkNames(ctx);
+  // References among the app's own services (web waits for its worker) say nothing of what it needs.
+  const said = roots.some((r) =>
+    referencesOf(ctx.services[r]!, names, ctx.compose.reader).some((ref) => !roots.includes(ref.service) && Object.hasOwn(ctx.services, ref.service)),
+  );
+  const out = new Map<string, Reference[]>();
+  if (said) return out;
+  for (const [name, role] of ctx.roles) {
+    if (role.kind === "service-build" || (role.kind === "image" && knownService(role.image))) out.set(name, []);
+  }
+  if (out.size) {
+    const app = roots.length
+      ? `the app (${roots.join(", ")}) names no service it needs (no depends_on, no host in its environment)`
+      : "no compose service is the app";
+    ctx.notes.todo.push({ at: ["services"], text: `${app}: the data stores of ${ctx.compose.files.join(" + ")} are taken; remove those the tests do not use` });
+  }
+  return out;
+}
+
+/** A note for each compose service that is not a service of the tests, with the reason; a TODO for one the app needs that init cannot take. */
+function noteLeftOut(ctx: ServiceContext, taken: ReadonlyMap<string, Reference[]>, fellBack: boolean): void {
+  for (const [name, role] of ctx.roles) {
+    const refs = taken.get(name);
+    if (role.kind === "test" || role.kind === "app" || (refs && (role.kind === "image" || role.kind === "service-build"))) continue;
+    if (refs && role.kind === "built") {
+      const by = refs.map((r) => r.via).join(", ");
+      ctx.notes.todo.push({
+        at: ["services"],
+        text: `the tests may need ${name} (${by}), which compose builds from ${role.dockerfile}: a service runs an image, so it is left out; add it if the tests need it`,
+      });
+    }
+    const why =
+      role.kind === "built"
+        ? refs
+          ? `it is built here (${role.dockerfile}): a service runs an image`
+          : `it is built here (${role.dockerfile}) and the app does not need it`
+        : role.kind === "none"
+          ? "it has no image"
+          : fellBack
+            ? "not a well-known data store"
+            : "neither the app nor its services wait for it or name it in their settings";
+    ctx.notes.guessed.push(`compose service ${name} left out: ${why}`);
+  }
+}
+
+/**
+ * Spec names for the taken services: the name the app reaches each by (an alias the tests' settings
+ * use), else its compose name, made a valid name; the first of two that would be one is kept.
+ */
+function nameServices(ctx: ServiceContext, taken: ReadonlyMap<string, Reference[]>): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [composeName, refs] of [...taken].sort(([a], [b]) => a.localeCompare(b))) {
+    const role = ctx.roles.get(composeName)!;
+    if (role.kind !== "image" && role.kind !== "service-build") continue;
+    const used = [...new Set(refs.flatMap((r) => (r.as === undefined ? [] : [r.as])))];
+    const alias = used.length === 1 && used[0] !== composeName.toLowerCase() ? used[0] : undefined;
+    const name = (alias ?? composeName).toLowerCase().replace(/[^a-z0-9_-]+/g, "-");
+    if (!/^[a-z][a-z0-9_-]{0,62}$/.test(name) || out.some(([n]) => n === name)) {
+      ctx.notes.guessed.push(`compose service ${composeName} left out: '${name}' is not a service name the spec takes, or is taken`);
+      continue;
+    }
+    if (alias) ctx.notes.found.push(`service ${composeName} is named ${name}, the name the tests reach it by`);
+    if (used.length > 1)
+      ctx.notes.todo.push({ at: ["services", name], text: `the tests reach ${composeName} as ${used.join(" and ")}; the service answers to ${name} only` });
+    out.push([name, composeName]);
   }
   return out;
 }

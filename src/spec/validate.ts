@@ -17,6 +17,7 @@ interface AjvError {
 const patternHelp: Record<string, string> = {
   identifier: "a name of lowercase letters, digits, '-' and '_', starting with a letter (at most 63 characters)",
   envName: "an environment variable name (letters, digits and '_', not starting with a digit)",
+  serviceEnvName: "an environment variable name docker takes (no '=', spaces or control characters)",
   safeString: "a single line of text without control characters",
   relPath: "a path without control characters",
   text: "text without NUL characters",

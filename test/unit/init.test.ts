@@ -95,11 +95,12 @@ describe("init detection", () => {
         '    hash: [services/web/Dockerfile, "services/web/package*.json"]',
         "    test:",
         '      command: "npm test"',
-        "services:",
-        "  db:",
-        "    image: postgres:15",
       ].join("\n"),
     );
+    // Neither image's service names db: it is taken as a data store, with a TODO to check.
+    expect(parse(d.spec).services).toEqual({
+      db: { image: "postgres:15", ready: expect.stringContaining("pg_isready"), environment: { POSTGRES_HOST_AUTH_METHOD: "trust" } },
+    });
     const { spec, diagnostics } = compileSpec(d.spec);
     expect(diagnostics).toEqual([]);
     expect(spec!.images.map((i) => i.id)).toEqual(["api", "web"]);
@@ -130,7 +131,9 @@ describe("init detection", () => {
     );
     expect(d.spec).toContain("name: acme/shop");
     expect(d.spec).toContain("hash: [Dockerfile, Gemfile, Gemfile.lock]");
-    expect(d.spec).toMatch(/services:\n  cache:\n    image: redis:7\n  db:\n    image: postgres:15\n    environment:\n      POSTGRES_PASSWORD: secret/);
+    expect(d.spec).toMatch(
+      /services:\n  cache:\n    image: redis:7\n    ready: .*\n  db:\n    image: postgres:15\n    ready: .*\n    environment:\n      POSTGRES_PASSWORD: secret/,
+    );
     expect(d.spec).toContain("command: [bundle, exec, rspec]");
   });
 
@@ -162,7 +165,11 @@ describe("init writes the spec through the YAML library", () => {
       }),
     );
     const spec = parse(d.spec) as { services: Record<string, { image: string; environment?: Record<string, unknown> }> };
-    expect(spec.services.db!.environment).toEqual({ ...Object.fromEntries(values.map((v, i) => [`V${i}`, v])), PORT: 5432 });
+    expect(spec.services.db!.environment).toEqual({
+      ...Object.fromEntries(values.map((v, i) => [`V${i}`, v])),
+      PORT: 5432,
+      POSTGRES_HOST_AUTH_METHOD: "trust",
+    });
     expect(d.spec).toContain('      V0: "1.0"\n      V1: "0x1F"\n');
     expect(d.spec).toContain("      PORT: 5432\n");
     // `DB` would be `db` too: the first (in name order) is kept, not written twice.
@@ -244,7 +251,7 @@ describe("init on the shapes of real repositories", () => {
     );
     expect(d.spec).not.toContain("target:"); // app is the last stage: the whole Dockerfile
     expect(d.spec).toMatch(
-      /postgres:\n    image: postgres:16\n    environment:\n      POSTGRES_USER: hello\n      POSTGRES_PASSWORD: "pass word"\n      PGDATA: "\$\{HOME\}\/data"\n      POSTGRES_DB: "\$\{POSTGRES_DB\}"/,
+      /postgres:\n    image: postgres:16\n    ready: .*\n    environment:\n      POSTGRES_USER: hello\n      POSTGRES_PASSWORD: "pass word"\n      PGDATA: "\$\{HOME\}\/data"\n      # TODO: .*\n      POSTGRES_DB: "\$\{POSTGRES_DB\}"/,
     );
     expect(d.guessed.join("\n")).toContain("compose variables with no value in .env.example and no default, left as written: POSTGRES_DB");
     expect(d.spec).toContain('command: "npx jest"');

@@ -44,7 +44,8 @@ describe("normalize: test and services", () => {
     const s = normalizeServices(p.raw.services!, ["services"], p.r);
     expect(s.map((x) => [x.name, x.image, x.ready, x.setup])).toEqual([
       ["db", "Bad Image", { command: "pg_isready", timeout: 60, interval: 1 }, ["psql -c 1"]],
-      ["redis", "redis:7", undefined, []],
+      // A well-known image without ready: gets its own probe.
+      ["redis", "redis:7", { command: expect.stringContaining("redis-cli"), timeout: 60, interval: 1 }, []],
     ]);
     expect(p.at()).toEqual(["3:16 GC1010"]);
   });

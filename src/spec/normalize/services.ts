@@ -1,5 +1,6 @@
 import { Codes } from "../../diagnostics.js";
 import { parseReference } from "../docker-ref.js";
+import { knownService } from "../known-services.js";
 import type { ProjectService, Service } from "../types.js";
 import { entries, type Reporter } from "./context.js";
 
@@ -20,7 +21,7 @@ function normalizeService(name: string, s: ProjectService, path: (string | numbe
       `${JSON.stringify(o.image)} is not a valid docker image reference. Use e.g. 'postgres:15' or 'redis:7-alpine'.`,
     );
   }
-  const ready = o.ready === undefined ? undefined : typeof o.ready === "string" ? { command: o.ready } : o.ready;
+  const ready = readyOf(o.image, o.ready);
   return {
     name,
     image: o.image,
@@ -30,4 +31,16 @@ function normalizeService(name: string, s: ProjectService, path: (string | numbe
     setup: o.setup === undefined ? [] : Array.isArray(o.setup) ? o.setup : [o.setup],
     cache: o.cache ?? false,
   };
+}
+
+/**
+ * The service's ready probe: as written; `false` for none; unset, the image's own probe when it is
+ * a well-known image (src/spec/known-services.ts), else none (the tests start when it has started).
+ */
+function readyOf(image: string, ready: Exclude<ProjectService, string>["ready"]): { command: string; timeout?: number; interval?: number } | undefined {
+  if (ready === false) return undefined;
+  if (typeof ready === "string") return { command: ready };
+  if (ready !== undefined) return ready;
+  const known = knownService(image);
+  return known && { command: known.ready, timeout: known.timeout };
 }

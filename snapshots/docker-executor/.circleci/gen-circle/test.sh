@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:b971d084b9cf36b2dfa246d3fbaa54b31ab9eff87fa7fb3b2e8b28c9c636ccc1
+# gen-circle-checksum: sha256:d5032a58cbad8f3af9f0e28116dc5af5b18f29c687b1f229ac674fe7defa670c
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -131,6 +131,7 @@ services() {
   case "$GC_ID" in
     'svc')
       start_service 'cache' 'memcached:1.6' '' --
+      wait_ready 'cache' 60 1 'grep -q '\'':2BCB [0:]* 0A'\'' /proc/net/tcp /proc/net/tcp6'
       ;;
   esac
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:3ad9a7edbabbbdd900816cddccaf01d13a3355db1dfab777c553f7de7dcc425b
+# gen-circle-checksum: sha256:66e8698ae0f0fe70447745296226fff33ef4035f070f409eb7b0e7dfc0d583a2
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -144,12 +144,15 @@ services() {
   case "$GC_ID" in
     'api')
       start_service 'db' 'postgres:15' '' --
+      wait_ready 'db' 60 1 'pg_isready -h 127.0.0.1 -U ${POSTGRES_USER:-postgres}'
       ;;
     'frontend')
       start_service 'db' 'postgres:15' '' --
+      wait_ready 'db' 60 1 'pg_isready -h 127.0.0.1 -U ${POSTGRES_USER:-postgres}'
       ;;
     'migrations')
       start_service 'db' 'postgres:15' '' --
+      wait_ready 'db' 60 1 'pg_isready -h 127.0.0.1 -U ${POSTGRES_USER:-postgres}'
       ;;
   esac
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:0c0a79701644e8631b362a5252b558b08d355da722cc742a373e07afe1da03fd
+# gen-circle-checksum: sha256:834ff4954d75b8ddfb13f5ea31e30becdf4e371fe66bd8bd65d16673ce074dc6
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -134,6 +134,7 @@ services() {
   case "$GC_ID" in
     'api')
       start_service 'db' 'postgres:15' '' --
+      wait_ready 'db' 60 1 'pg_isready -h 127.0.0.1 -U ${POSTGRES_USER:-postgres}'
       ;;
   esac
 }

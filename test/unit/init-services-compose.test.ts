@@ -1,0 +1,197 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { composeCandidates } from "../../src/init/compose-files.js";
+import { readCompose } from "../../src/init/compose.js";
+import { detect } from "../../src/init/detect.js";
+import type { Notes } from "../../src/init/repo.js";
+
+// Which compose file(s) init reads, and how, on small repositories of our own writing.
+const repoView = (files: Record<string, string>, name = "shop") => ({ name, files: Object.keys(files), read: (p: string) => files[p] });
+const notes = (): Notes => ({ found: [], guessed: [], todo: [] });
+const services = (d: { spec: string }) =>
+  (parse(d.spec) as { services?: Record<string, { image: string; environment?: Record<string, unknown> }> }).services ?? {};
+const APP = "FROM python:3.12\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n";
+
+describe("init finds the compose file where repositories keep it", () => {
+  it("variants of a folder in order: test or CI, the base, its example, development ones, others, an override alone", () => {
+    const files = [
+      "compose.prod.yml",
+      "docker-compose.override.yml",
+      "compose.dev.yaml",
+      "compose.example.yml",
+      "docker-compose.yml",
+      "docker-compose.ci.yml",
+      "compose.yaml",
+    ];
+    expect(composeCandidates(files)).toEqual([
+      "docker-compose.ci.yml",
+      "compose.yaml",
+      "docker-compose.yml",
+      "compose.example.yml",
+      "compose.dev.yaml",
+      "compose.prod.yml",
+      "docker-compose.override.yml",
+    ]);
+  });
+
+  it("in folders, shallowest first; not in dependencies, samples or documentation", () => {
+    const files = [
+      "node_modules/x/docker-compose.yml",
+      "examples/demo/compose.yml",
+      "docs/compose.yml",
+      "vendor/y/compose.yml",
+      "deploy/local/docker-compose-dev.yml",
+      "docker/docker-compose.test.yml",
+      ".docker/compose.yml",
+      "ops/compose.yml",
+      ".devcontainer/docker-compose.yml",
+      "README.md",
+    ];
+    expect(composeCandidates(files)).toEqual([
+      ".docker/compose.yml",
+      "docker/docker-compose.test.yml",
+      "ops/compose.yml",
+      "deploy/local/docker-compose-dev.yml",
+      ".devcontainer/docker-compose.yml",
+    ]);
+  });
+
+  it("a test variant is read, and reported", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: APP,
+        "requirements.txt": "pytest\n",
+        "docker-compose.yml": "services:\n  web:\n    build: .\n    depends_on: [db]\n  db:\n    image: postgres:16\n",
+        "docker-compose.test.yml":
+          "services:\n  web:\n    build: .\n    depends_on: [db]\n  db:\n    image: postgres:16-alpine\n    environment: { POSTGRES_PASSWORD: test }\n",
+      }),
+    );
+    expect(services(d)).toMatchObject({ db: { image: "postgres:16-alpine", environment: { POSTGRES_PASSWORD: "test" } } });
+    expect(d.found).toContain("compose file: docker-compose.test.yml");
+  });
+
+  it("a variant that only holds fragments is read over its base, as `docker compose -f base -f variant`", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: APP,
+        "compose.yml":
+          "services:\n  web:\n    build: .\n    environment: [REDIS_URL=redis://cache:6379]\n  cache:\n    image: redis:7\n  db:\n    image: postgres:16\n",
+        "compose.ci.yml": "services:\n  web:\n    environment:\n      - DATABASE_URL=postgres://postgres:x@db/test\n",
+      }),
+    );
+    expect(Object.keys(services(d))).toEqual(["cache", "db"]);
+    expect(d.found).toContain("compose files: compose.yml, compose.ci.yml");
+  });
+
+  it("the override file next to the base is merged over it: environment by name, mounts by target, lists appended, command replaced", () => {
+    const repo = repoView({
+      "docker-compose.yml": [
+        "services:",
+        "  db:",
+        "    image: postgres:15",
+        "    environment: [POSTGRES_USER=app, POSTGRES_PASSWORD=one]",
+        "    volumes: ['./a:/docker-entrypoint-initdb.d', 'data:/var/lib/postgresql/data']",
+        "    depends_on: [x]",
+        "    command: postgres -c fsync=off",
+        "",
+      ].join("\n"),
+      "docker-compose.override.yml": [
+        "services:",
+        "  db:",
+        "    image: postgres:16",
+        "    environment: { POSTGRES_PASSWORD: two, POSTGRES_DB: app }",
+        "    volumes: ['./b:/docker-entrypoint-initdb.d']",
+        "    depends_on: { y: { condition: service_healthy } }",
+        "    command: [postgres, -c, max_connections=200]",
+        "  extra:",
+        "    image: redis:7",
+        "",
+      ].join("\n"),
+    });
+    const compose = readCompose(repo, notes());
+    expect(compose.files).toEqual(["docker-compose.yml", "docker-compose.override.yml"]);
+    expect(compose.services.db).toEqual({
+      image: "postgres:16",
+      environment: { POSTGRES_USER: "app", POSTGRES_PASSWORD: "two", POSTGRES_DB: "app" },
+      volumes: [
+        { type: "volume", source: "data", target: "/var/lib/postgresql/data" },
+        { type: "bind", source: "b", target: "/docker-entrypoint-initdb.d" },
+      ],
+      depends_on: { x: { condition: "service_started" }, y: { condition: "service_healthy" } },
+      command: ["postgres", "-c", "max_connections=200"],
+    });
+    expect(Object.keys(compose.services)).toEqual(["db", "extra"]);
+  });
+
+  it("paths are read from the compose file's folder: build context, env_file, secrets, .env", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: APP,
+        "requirements.txt": "pytest\n",
+        "docker/.env": "PG_TAG=16-alpine\n",
+        "docker/db.env": "POSTGRES_PASSWORD=from-file\nAPP_ONLY=1\n",
+        "docker/secrets/mysql.txt": "pw\n",
+        "docker/compose.yml": [
+          "services:",
+          "  web:",
+          "    build: { context: .., dockerfile: Dockerfile }",
+          "    image: acme/shop",
+          "    depends_on: [db, mysql]",
+          "  db:",
+          "    image: postgres:${PG_TAG}",
+          "    env_file: db.env",
+          "  mysql:",
+          "    image: mysql:8",
+          "    environment: [MYSQL_ROOT_PASSWORD_FILE=/run/secrets/mysql]",
+          "secrets:",
+          "  mysql:",
+          "    file: ./secrets/mysql.txt",
+          "",
+        ].join("\n"),
+      }),
+    );
+    const spec = parse(d.spec) as { image: { name: string; context?: string }; services: Record<string, { image: string; environment?: object }> };
+    // The app's build context `..` from docker/ is the root: the image is the compose service's.
+    expect(spec.image.name).toBe("acme/shop");
+    expect(spec.image.context).toBeUndefined();
+    expect(spec.services.db).toMatchObject({ image: "postgres:16-alpine", environment: { POSTGRES_PASSWORD: "from-file" } });
+    // A known image takes only its own names from an env_file the app may share.
+    expect(spec.services.db!.environment).not.toHaveProperty("APP_ONLY");
+    expect(spec.services.mysql!.environment).toEqual({ MYSQL_ROOT_PASSWORD: "pw" });
+    expect(d.found).toContain("compose variables from docker/.env");
+  });
+
+  it("an env_file the repository has not committed is read from its example", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: APP,
+        ".env.example": "POSTGRES_PASSWORD=example\nDATABASE_URL=postgres://postgres:example@postgres/app\n",
+        "compose.yaml":
+          "services:\n  app:\n    build: .\n    env_file: .env\n  postgres:\n    image: postgres:16\n    env_file: [.env]\n  adminer:\n    image: adminer\n",
+      }),
+    );
+    // The app points at postgres only from its env_file.
+    expect(services(d)).toEqual({ postgres: { image: "postgres:16", ready: expect.any(String), environment: { POSTGRES_PASSWORD: "example" } } });
+  });
+
+  it("include: and extends: are followed, each file's paths from its own folder", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: APP,
+        "compose.yaml": "include: [deps/compose.yaml]\nservices:\n  app:\n    extends: { file: common/base.yml, service: base }\n    build: .\n",
+        "common/base.yml": "services:\n  base:\n    environment: { REDIS_HOST: redis }\n    env_file: app.env\n",
+        "common/app.env": "SEARCH_URL=http://search:9200\n",
+        "deps/compose.yaml":
+          "services:\n  redis:\n    image: valkey/valkey:8\n  search:\n    image: opensearchproject/opensearch:2\n  unused:\n    image: mongo:7\n",
+      }),
+    );
+    expect(Object.keys(services(d))).toEqual(["redis", "search"]);
+    expect(d.found).toContain("compose files: compose.yaml, deps/compose.yaml, common/base.yml");
+  });
+
+  it("a compose file that is not valid YAML is reported and read as empty", () => {
+    const d = detect(repoView({ Dockerfile: APP, "compose.yml": "services: [\n" }));
+    expect(services(d)).toEqual({});
+    expect(d.guessed).toContain("compose.yml is not valid YAML: services not taken from it");
+  });
+});

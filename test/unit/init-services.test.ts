@@ -1,0 +1,445 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { dockerInstructions } from "../../src/dockerfile/inputs.js";
+import { compileSpec } from "../../src/index.js";
+import { detect } from "../../src/init/detect.js";
+import { isServiceBuild, serviceBuildBase } from "../../src/init/service-build.js";
+import { knownService } from "../../src/spec/known-services.js";
+
+// Which compose services are services of the tests, and their settings, on small repositories of
+// our own writing (shapes seen in public repositories, none of their files).
+type Service = { image: string; environment?: Record<string, unknown>; command?: string[]; ready?: string | { command: string; timeout: number } };
+const repoView = (files: Record<string, string>, name = "shop") => ({ name, files: Object.keys(files), read: (p: string) => files[p] });
+const run = (files: Record<string, string>, name?: string) => {
+  const d = detect(repoView(files, name));
+  const services = ((parse(d.spec) as { services?: Record<string, Service> }).services ?? {}) as Record<string, Service>;
+  return { ...d, services };
+};
+const APP = "FROM node:20\nCOPY package.json .\nRUN npm install\nCOPY . .\n";
+const yaml = (...lines: string[]) => lines.join("\n") + "\n";
+
+describe("init: the services are what the app needs", () => {
+  it("what the app waits for, transitively (list and map forms); tools, dashboards and proxies are left out, each with the reason", () => {
+    const d = run({
+      Dockerfile: APP,
+      "package.json": '{"scripts": {"test": "jest"}}',
+      "compose.yaml": yaml(
+        "services:",
+        "  web:",
+        "    build: .",
+        "    depends_on: { db: { condition: service_healthy }, kafka: { condition: service_started } }",
+        "  assets:",
+        "    build: { context: ., target: assets }",
+        "    command: npm run watch",
+        "  db:",
+        "    image: postgres:16",
+        "    environment: { POSTGRES_PASSWORD: pw }",
+        "  kafka:",
+        "    image: apache/kafka:3.8.0",
+        "    depends_on: [zookeeper]",
+        "  zookeeper:",
+        "    image: zookeeper:3.9",
+        "  adminer:",
+        "    image: adminer",
+        "    depends_on: [db]",
+        "  kafka-ui:",
+        "    image: provectuslabs/kafka-ui",
+        "    depends_on: [kafka]",
+        "  proxy:",
+        "    image: traefik:3",
+        "    depends_on: [web]",
+        "  mail:",
+        "    image: mailhog/mailhog",
+      ),
+    });
+    expect(Object.keys(d.services)).toEqual(["db", "kafka", "zookeeper"]);
+    expect(d.guessed).toEqual(
+      expect.arrayContaining([
+        "compose service adminer left out: neither the app nor its services wait for it or name it in their settings",
+        "compose service kafka-ui left out: neither the app nor its services wait for it or name it in their settings",
+        "compose service mail left out: neither the app nor its services wait for it or name it in their settings",
+        "compose service proxy left out: neither the app nor its services wait for it or name it in their settings",
+      ]),
+    );
+    expect(d.found).toEqual(expect.arrayContaining(["the app in compose: web (it builds Dockerfile)", "the app in compose: assets (it builds Dockerfile)"]));
+    expect(d.todo).toEqual([]);
+  });
+
+  it("what the app's settings point at: URLs, host:port, *_HOST values, a wait-for in its command; by a service's name, alias or container_name", () => {
+    const d = run({
+      Dockerfile: APP,
+      "compose.yml": yaml(
+        "services:",
+        "  app:",
+        "    build: .",
+        "    command: sh -c './wait-for cache:6379 -- npm start'",
+        "    environment:",
+        "      - DATABASE_URL=postgresql://user:p%40ss@pg-main:5432/app?sslmode=disable",
+        "      - MONGO_URL=mongodb://a:b@mongo-1:27017,mongo-2:27017/app",
+        "      - SEARCH_HOST=search",
+        "      - POSTGRES_USER=postgres",
+        "  postgres:",
+        "    image: postgres:16",
+        "    container_name: pg-main",
+        "    environment: [POSTGRES_PASSWORD=p@ss]",
+        "  mongo1:",
+        "    image: mongo:7",
+        "    networks: { default: { aliases: [mongo-1] } }",
+        "  mongo2:",
+        "    image: mongo:7",
+        "    networks: { default: { aliases: [mongo-2] } }",
+        "  redis:",
+        "    image: redis:7",
+        "    networks: { backend: { aliases: [cache] } }",
+        "  search:",
+        "    image: docker.elastic.co/elasticsearch/elasticsearch:8.14.0",
+        "  elasticvue:",
+        "    image: cars10/elasticvue",
+        "    environment: [ELASTICVUE_CLUSTERS=http://search:9200]",
+      ),
+    });
+    // Each named the way the app reaches it: a service answers to its spec name only.
+    expect(Object.keys(d.services)).toEqual(["mongo-1", "mongo-2", "pg-main", "cache", "search"]);
+    expect(d.found).toContain("service postgres is named pg-main, the name the tests reach it by");
+    expect(d.guessed).toContain("compose service elasticvue left out: neither the app nor its services wait for it or name it in their settings");
+  });
+
+  it("links count as depends_on, and a link alias names the service", () => {
+    const d = run({
+      Dockerfile: APP,
+      "docker-compose.yml":
+        "services:\n  web:\n    build: .\n    links: ['mysql:database']\n  mysql:\n    image: mysql:8\n    environment: { MYSQL_ROOT_PASSWORD: root }\n",
+    });
+    expect(Object.keys(d.services)).toEqual(["database"]);
+  });
+
+  it("the compose test service's needs count too; it is not a service", () => {
+    const d = run({
+      Dockerfile: APP,
+      "compose.yaml":
+        "services:\n  sut:\n    build: .\n    command: npm test\n    depends_on: [redis]\n  redis:\n    image: redis:7\n  db:\n    image: postgres:16\n",
+    });
+    expect(Object.keys(d.services)).toEqual(["redis"]);
+  });
+
+  it("without a service that builds it, the app is the service that runs the project's own image; never a service", () => {
+    const d = run(
+      {
+        Dockerfile: "FROM golang:1.22\n",
+        "go.mod": "module x\n",
+        "docker-compose.yml": yaml(
+          "services:",
+          "  server:",
+          "    image: ghcr.io/acme/gateway:latest",
+          "    environment: { REDIS_ADDR: 'redis:6379' }",
+          "  redis:",
+          "    image: redis:7",
+          "  db:",
+          "    image: postgres:16",
+        ),
+      },
+      "gateway",
+    );
+    expect(Object.keys(d.services)).toEqual(["redis"]);
+    expect(d.found).toContain("the app in compose: server (it runs the project's own image, ghcr.io/acme/gateway:latest)");
+  });
+
+  it("the app's other builds and instances: a development Dockerfile of its folder, a worker that runs the image compose builds", () => {
+    const d = run(
+      {
+        Dockerfile: APP,
+        "Dockerfile.dev": APP,
+        "compose.yaml": yaml(
+          "services:",
+          "  web:",
+          "    build: { context: ., dockerfile: Dockerfile.dev }",
+          "    image: acme/storefront:dev",
+          "    depends_on: [worker]",
+          "  worker:",
+          "    image: acme/storefront:dev",
+          "    environment: { BROKER_URL: 'redis://queue:6379/0' }",
+          "  queue:",
+          "    image: redis:7",
+          "  db:",
+          "    image: postgres:16",
+        ),
+      },
+      "storefront-app",
+    );
+    expect(Object.keys(d.services)).toEqual(["queue"]);
+    expect(d.found).toEqual(
+      expect.arrayContaining([
+        "the app in compose: web (it builds Dockerfile.dev)",
+        "the app in compose: worker (it runs the project's own image, acme/storefront:dev)",
+      ]),
+    );
+  });
+
+  it("the app's services waiting for each other say nothing of what it needs: the data stores, with a TODO", () => {
+    const d = run({
+      Dockerfile: APP,
+      "compose.yaml": "services:\n  web:\n    build: .\n    depends_on: [worker]\n  worker:\n    build: .\n  db:\n    image: postgres:16\n",
+    });
+    expect(Object.keys(d.services)).toEqual(["db"]);
+    expect(d.todo[0]).toMatch(/^services: the app \(web, worker\) names no service it needs/);
+  });
+
+  it("a service built here that the app needs is not one a spec can run: left out with a TODO", () => {
+    const d = run({
+      Dockerfile: APP,
+      "auth/Dockerfile": "FROM golang:1.22\n",
+      "compose.yaml":
+        "services:\n  web:\n    build: .\n    environment: { AUTH_URL: 'http://auth:8080' }\n  auth:\n    build: auth\n    depends_on: [authdb]\n  authdb:\n    image: postgres:16\n",
+    });
+    expect(d.services).toEqual({});
+    expect(d.todo).toEqual([
+      "services: the tests may need auth (web's AUTH_URL), which compose builds from auth/Dockerfile: a service runs an image, so it is left out; add it if the tests need it",
+    ]);
+    // What that service needs is its own business.
+    expect(d.guessed).toContain("compose service authdb left out: neither the app nor its services wait for it or name it in their settings");
+  });
+
+  it("when the app names nothing it needs, the well-known data stores are taken, with a TODO", () => {
+    const d = run({
+      Dockerfile: APP,
+      "compose.yaml":
+        "services:\n  app:\n    build: .\n  db:\n    image: mariadb:11\n  queue:\n    image: rabbitmq:3-management\n  ui:\n    image: phpmyadmin\n",
+    });
+    expect(Object.keys(d.services)).toEqual(["db", "queue"]);
+    expect(d.todo[0]).toBe(
+      "services: the app (app) names no service it needs (no depends_on, no host in its environment): the data stores of compose.yaml are taken; remove those the tests do not use",
+    );
+    expect(d.spec).toMatch(/# TODO: the app \(app\) names no service.*\nservices:/);
+    expect(d.guessed).toContain("compose service ui left out: not a well-known data store");
+  });
+
+  it("a compose file of dependencies only (the app runs outside compose): its data stores, with a TODO", () => {
+    const d = run({ Dockerfile: APP, "docker-compose.dev.yml": "services:\n  redis:\n    image: redis:7\n  mailpit:\n    image: axllent/mailpit\n" });
+    expect(Object.keys(d.services)).toEqual(["redis"]);
+    expect(d.todo[0]).toMatch(/^services: no compose service is the app: the data stores of docker-compose.dev.yml are taken/);
+  });
+});
+
+describe("a Dockerfile that builds a well-known service", () => {
+  const base = (text: string, args?: Record<string, string>) => serviceBuildBase(dockerInstructions(text), args);
+
+  it("its final stage's base, through ARG defaults, compose's build args and earlier stages", () => {
+    expect(base("FROM postgres:16\nCOPY init.sql /docker-entrypoint-initdb.d/\n")).toMatchObject({ image: "postgres:16", known: { kind: "PostgreSQL" } });
+    expect(base("ARG PG=15\nFROM postgres:${PG}-alpine AS db\nFROM db\nCOPY x /y\n")?.image).toBe("postgres:15-alpine");
+    expect(base("ARG V=8.0\nFROM --platform=linux/amd64 mysql:$V\n", { V: "8.4" })?.image).toBe("mysql:8.4");
+    expect(base("FROM node:20 AS build\nRUN make\nFROM redis:7\nCOPY --from=build /x /y\n")?.known.kind).toBe("Redis");
+  });
+
+  it("is not one when the final stage is something else, even built from a service image", () => {
+    expect(base("FROM postgres:16 AS pg\nFROM python:3.12\nCOPY --from=pg /usr/lib/postgresql /pg\n")).toBeUndefined();
+    expect(base("FROM python:3.12\n")).toBeUndefined();
+    expect(isServiceBuild(dockerInstructions("FROM mariadb:11\nCOPY my.cnf /etc/mysql/conf.d/\n"))).toBe(true);
+    expect(isServiceBuild(dockerInstructions("FROM golang:1.22\n"))).toBe(false);
+  });
+});
+
+describe("init: a database built from a well-known image", () => {
+  const files = {
+    Dockerfile: APP,
+    "db/Dockerfile": "ARG PG_MAJOR=16\nFROM postgres:${PG_MAJOR}\nCOPY init/ /docker-entrypoint-initdb.d/\n",
+    "db/init/schema.sql": "",
+    "compose.yaml": yaml(
+      "services:",
+      "  web:",
+      "    build: .",
+      "    depends_on: [db]",
+      "  db:",
+      "    build: { context: db, args: { PG_MAJOR: '15' } }",
+      "    image: acme/shop-db",
+      "    environment: { POSTGRES_PASSWORD: pw }",
+      "    healthcheck: { test: [CMD, /usr/local/bin/ready.sh] }",
+    ),
+  };
+
+  it("is a service that runs its base image, with a TODO that the Dockerfile's additions are not applied", () => {
+    const d = run(files);
+    expect(d.services).toEqual({ db: { image: "postgres:15", ready: knownService("postgres")!.ready, environment: { POSTGRES_PASSWORD: "pw" } } });
+    expect(d.todo).toEqual([
+      "services.db: compose builds db from db/Dockerfile, on postgres:15: a service runs an image, so postgres:15 runs here without what that Dockerfile adds (init scripts, configuration); run those in setup: or from the tests",
+    ]);
+    expect(compileSpec(d.spec).diagnostics).toEqual([]);
+  });
+});
+
+describe("init: a service's settings", () => {
+  it("the known image's probe where compose has no healthcheck, and the settings it needs to start (compose's kept)", () => {
+    const d = run({
+      Dockerfile: APP,
+      "compose.yaml": yaml(
+        "services:",
+        "  app:",
+        "    build: .",
+        "    depends_on: [db, es, os, mysql, cache]",
+        "  db:",
+        "    image: postgres:16",
+        "  es:",
+        "    image: docker.elastic.co/elasticsearch/elasticsearch:8.14.0",
+        "    environment: [ES_JAVA_OPTS=-Xms1g -Xmx1g]",
+        "  os:",
+        "    image: opensearchproject/opensearch:2.15.0",
+        "  mysql:",
+        "    image: mysql:8.4",
+        "  cache:",
+        "    image: redis:7",
+        "    healthcheck: { test: [CMD, redis-cli, ping], interval: 5s }",
+      ),
+    });
+    expect(d.services.db).toEqual({ image: "postgres:16", ready: knownService("postgres")!.ready, environment: { POSTGRES_HOST_AUTH_METHOD: "trust" } });
+    expect(d.services.es).toEqual({
+      image: "docker.elastic.co/elasticsearch/elasticsearch:8.14.0",
+      ready: { command: knownService("elasticsearch")!.ready, timeout: 180 },
+      environment: { ES_JAVA_OPTS: "-Xms1g -Xmx1g", "discovery.type": "single-node", "xpack.security.enabled": "false" },
+    });
+    expect(d.services.os!.environment).toMatchObject({ "discovery.type": "single-node", DISABLE_SECURITY_PLUGIN: "true" });
+    expect(d.services.mysql!.environment).toEqual({ MYSQL_ALLOW_EMPTY_PASSWORD: "yes" });
+    expect(d.services.cache).toEqual({ image: "redis:7", ready: "redis-cli ping" });
+    // A password init chose is a TODO: the tests' settings may say another.
+    expect(d.todo).toEqual([
+      "services.mysql.environment: MYSQL_ALLOW_EMPTY_PASSWORD=yes added so that MySQL starts: check that the tests connect with these credentials",
+    ]);
+    expect(d.guessed).toContain(
+      "service es: discovery.type=single-node, xpack.security.enabled=false added, what Elasticsearch needs to start in CI (compose's own values are kept)",
+    );
+    // Dotted names are valid environment names of a service.
+    expect(compileSpec(d.spec).diagnostics).toEqual([]);
+  });
+
+  it("a healthcheck that runs a mounted script gives way to the image's probe; with no probe to put instead, it is dropped with a TODO", () => {
+    const d = run({
+      Dockerfile: APP,
+      "compose.yaml": yaml(
+        "services:",
+        "  app:",
+        "    build: .",
+        "    depends_on: [db, mq, api-mock, vault]",
+        "  db:",
+        "    image: mariadb:11",
+        "    environment: { MARIADB_ROOT_PASSWORD: root }",
+        "    volumes: ['./docker/healthcheck.sh:/usr/local/bin/db-health']",
+        "    healthcheck: { test: [CMD-SHELL, db-health --wait] }",
+        "  mq:",
+        "    image: rabbitmq:3",
+        "    volumes: [{ type: bind, source: ./docker/mq, target: /opt/checks }]",
+        "    healthcheck: { test: /opt/checks/ping.sh }",
+        "  api-mock:",
+        "    image: wiremock/wiremock:3",
+        "    volumes: ['./mocks:/home/wiremock']",
+        "    healthcheck: { test: [CMD, sh, /home/wiremock/ready.sh] }",
+        "  vault:",
+        "    image: hashicorp/vault:1.17",
+        "    healthcheck: { test: [CMD-SHELL, 'vault status -address=http://127.0.0.1:8200 -token=$$(cat /run/secrets/token)'] }",
+      ),
+    });
+    expect(d.services.db!.ready).toBe(knownService("mariadb")!.ready);
+    expect(d.services.mq!.ready).toEqual({ command: "rabbitmq-diagnostics -q ping", timeout: 120 });
+    expect(d.services["api-mock"]).toEqual({ image: "wiremock/wiremock:3" });
+    expect(d.todo).toContain(
+      "services.api-mock: compose's healthcheck (sh /home/wiremock/ready.sh) runs a file from a mount, which the service does not have in CI: write a ready: probe",
+    );
+    expect(d.guessed).toContain("service db: compose's healthcheck (db-health --wait) runs a file from a mount: MariaDB's own probe instead");
+    expect(d.services.vault).toEqual({ image: "hashicorp/vault:1.17" });
+    expect(d.todo).toContain("services.vault: compose's healthcheck reads a secret file the service does not have in CI: write a ready: probe");
+  });
+
+  it("compose's environment in list form, with dotted names; its command as the service's arguments", () => {
+    const d = run({
+      Dockerfile: APP,
+      "compose.yaml": yaml(
+        "services:",
+        "  app:",
+        "    build: .",
+        "    environment: [ELASTICSEARCH_URL=http://es:9200, 'REDIS_URL=redis://redis']",
+        "  es:",
+        "    image: elasticsearch:8.14.0",
+        "    environment:",
+        "      - discovery.type=single-node",
+        "      - xpack.security.enabled=false",
+        "      - cluster.routing.allocation.disk.threshold_enabled=false",
+        "      - 'ES_JAVA_OPTS=-Xms256m -Xmx256m'",
+        "  redis:",
+        "    image: redis:7",
+        "    command: redis-server --appendonly no --save ''",
+      ),
+    });
+    expect(d.services.es!.environment).toEqual({
+      "discovery.type": "single-node",
+      "xpack.security.enabled": "false",
+      "cluster.routing.allocation.disk.threshold_enabled": "false",
+      ES_JAVA_OPTS: "-Xms256m -Xmx256m",
+    });
+    expect(d.services.redis!.command).toEqual(["redis-server", "--appendonly", "no", "--save", ""]);
+    expect(compileSpec(d.spec).diagnostics).toEqual([]);
+  });
+
+  it("an unresolved compose variable keeps a TODO naming it, at the setting", () => {
+    const d = run({
+      Dockerfile: APP,
+      ".env.example": "POSTGRES_USER=app\n",
+      "compose.yaml": yaml(
+        "services:",
+        "  app:",
+        "    build: .",
+        "    depends_on: [db]",
+        "  db:",
+        "    image: postgres:${PG_VERSION}",
+        "    environment:",
+        "      POSTGRES_USER: ${POSTGRES_USER}",
+        "      POSTGRES_PASSWORD: ${DB_PASSWORD:?set it}",
+        "      POSTGRES_DB: ${DB_NAME:-app}",
+      ),
+    });
+    expect(d.services.db!.environment).toEqual({ POSTGRES_USER: "app", POSTGRES_PASSWORD: "${DB_PASSWORD:?set it}", POSTGRES_DB: "app" });
+    expect(d.todo).toEqual([
+      "services.db.image: ${PG_VERSION} has no value (not in .env.example, no default): write the image's tag",
+      "services.db.environment.POSTGRES_PASSWORD: ${DB_PASSWORD} has no value (not in .env.example, no default): set POSTGRES_PASSWORD",
+    ]);
+    expect(d.spec).toMatch(/# TODO: \$\{DB_PASSWORD\} has no value.*\n\s+POSTGRES_PASSWORD:/);
+  });
+
+  it("a *_FILE setting whose file is a secret or a mount the service lacks in CI is left out, and the start setting added", () => {
+    const d = run({
+      Dockerfile: APP,
+      "compose.yaml": yaml(
+        "services:",
+        "  app:",
+        "    build: .",
+        "    depends_on: [db]",
+        "  db:",
+        "    image: postgres:16",
+        "    environment: [POSTGRES_PASSWORD_FILE=/run/secrets/db_password]",
+        "    secrets: [db_password]",
+        "secrets:",
+        "  db_password:",
+        "    environment: DB_PASSWORD",
+      ),
+    });
+    expect(d.services.db!.environment).toEqual({ POSTGRES_HOST_AUTH_METHOD: "trust" });
+    expect(d.guessed).toContain(
+      "service db: POSTGRES_PASSWORD_FILE left out: its file, /run/secrets/db_password, is a secret or a mount the service does not have in CI",
+    );
+  });
+
+  it("init scripts and configuration compose mounts from the repository: a TODO, as the service will not have them", () => {
+    const d = run({
+      Dockerfile: APP,
+      "docker/compose.yml": yaml(
+        "services:",
+        "  app:",
+        "    build: ..",
+        "    depends_on: [db]",
+        "  db:",
+        "    image: postgres:16",
+        "    environment: { POSTGRES_PASSWORD: pw }",
+        "    volumes: ['./initdb:/docker-entrypoint-initdb.d:ro', 'pgdata:/var/lib/postgresql/data']",
+      ),
+    });
+    expect(d.todo).toEqual([
+      "services.db: compose mounts docker/initdb at /docker-entrypoint-initdb.d: a service has no files from the repository; run what they set up in setup: or from the tests",
+    ]);
+  });
+});
