@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { renderSpec } from "../../src/init/render.js";
 
-const spec = { version: 1, image: { name: "acme/shop" }, services: { db: { image: "postgres:16" } }, test: { command: "make test" } };
+const spec = { version: 1 as const, image: { name: "acme/shop" }, services: { db: { image: "postgres:16" } }, test: { command: "make test" } };
 
 describe("init TODO comments", () => {
   it("writes each TODO above the key it is about, and the spec reads back the same", () => {
