@@ -295,7 +295,7 @@ describe("init on the shapes of real repositories", () => {
     const d = detect(
       repoView({
         "docker/Dockerfile":
-          "FROM node:24 AS ui\nCOPY ./Makefile /src/Makefile\nCOPY ./ui /src/ui\nRUN make -C /src build-ui\nFROM golang:1.22\nCOPY . /src\nRUN make -C /src build\n",
+          "FROM node:24 AS ui\nCOPY ./Makefile /src/Makefile\nCOPY ./ui /src/ui\nRUN make -C /src build-ui\nFROM golang:1.22\nCOPY . /src\nCOPY --from=ui /src/ui/build /src/ui/build\nRUN make -C /src build\n",
         ".dockerignore": "",
         Makefile: "build:\n\tgo build\n",
         "ui/package.json": "{}",
