@@ -90,17 +90,18 @@ function baseOwnInputs(repo: RepoView, base: RepoBase): string[] {
 }
 
 /**
- * The manifests at the top of the context (and the repository root), when the Dockerfile names
- * none before its install step, or copies everything first: the test stage's ecosystem's, when
- * it is known (a Go project's package.json for its tooling is no dependency of the image).
+ * The manifests at the top of the context, when the Dockerfile names none before its install
+ * step, or copies everything first: the test stage's ecosystem's, when it is known (a Go
+ * project's package.json for its tooling is no dependency of the image). Files outside the
+ * context are none of the build's.
  */
 function contextManifests(files: readonly string[], context: string, ecosystem: Ecosystem | undefined): string[] {
-  const depth = context === "." ? 1 : context.split("/").length + 1;
+  const top = inFolder(context, "");
   return files.filter(
     (f) =>
-      (!f.includes("/") || f.startsWith(`${context}/`)) &&
+      f.startsWith(top) &&
+      !f.slice(top.length).includes("/") &&
       isManifest(f) &&
-      f.split("/").length <= depth &&
       (ecosystem === undefined || ecosystemManifest(f) === ecosystem || ecosystemManifest(f) === undefined),
   );
 }
