@@ -1,5 +1,6 @@
 import { chainInstructions } from "../dockerfile/facts.js";
 import { copySources, dockerInstructions, type Instruction } from "../dockerfile/parse.js";
+import { dependenciesOf } from "../dockerfile/stages.js";
 import { parseReference, repositoryOf } from "../spec/docker-ref.js";
 import { readBuild } from "./build-graph.js";
 import { buildOf, type Compose, type ComposeService } from "./compose.js";
@@ -68,13 +69,14 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
   const chosen = graph ? chooseTestStage(graph, build?.target, { notes, label, targetAt: at("target"), composeFile: compose.file }) : {};
   const stage = chosen.facts?.stage;
   const chain = graph && stage ? chainInstructions(graph.stages, stage.index) : instructions;
+  const built = graph && stage ? dependenciesOf(graph.stages, stage.index).flatMap((s) => s.body) : instructions;
   const copied = chain.flatMap((i) => (i.op === "COPY" || i.op === "ADD" ? (copySources(i.args) ?? []) : []));
   const ecosystem = imageEcosystem(chosen.facts, repo.files, context, copied);
   const name = imageName(ctx, builder, context, label);
   const hash = hashInputs(repo, { graph, context, stage: stage?.index, ecosystem, label, hashAt: at("hash") }, notes);
   const test = guessTest(
     {
-      ...{ repo, compose, monorepo, context, instructions: chain, copied, hash, toolchain: chosen.facts, ecosystem, label },
+      ...{ repo, compose, monorepo, context, instructions: chain, built, copied, hash, toolchain: chosen.facts, ecosystem, label },
       ...{ stageName: stage && describeStage(stage), commandAt: at("test", "command") },
     },
     notes,

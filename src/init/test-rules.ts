@@ -11,6 +11,8 @@ export interface RuleContext {
   context: string;
   /** The test stage's chain of instructions, first base first (the whole Dockerfile's, without stages). */
   instructions: Instruction[];
+  /** The instructions of every stage the test stage is built from (those it copies from too), in file order. */
+  built: Instruction[];
   /** Context paths the chain copies (`.` for the whole context). */
   copied: readonly string[];
   /** The image's hash inputs: the manifests it installs from (a backend/ folder's package.json). */
@@ -32,7 +34,9 @@ const read = (t: RuleContext, path: string) => t.repo.read(inFolder(t.context, p
 const has = (t: RuleContext, path: string) => t.repo.files.includes(inFolder(t.context, path));
 /** Whether the stage's chain copies a context path into the image. */
 const copies = (t: RuleContext, path: string) => t.copied.some((src) => src === "." || inputMatcher(src)(path));
-const runs = (t: RuleContext) => t.instructions.filter((i) => i.op === "RUN").map((i) => runCommand(i.args));
+/** The RUN commands of the test stage's chain, or of every stage it is built from. */
+const runs = (t: RuleContext, of: "chain" | "built" = "chain") =>
+  (of === "chain" ? t.instructions : t.built).filter((i) => i.op === "RUN").map((i) => runCommand(i.args));
 
 /**
  * A project file by name: at the top of the context, else one the Dockerfile copies by name (a
@@ -122,7 +126,7 @@ const php = (t: RuleContext): Proposal[] => {
     "require-dev"?: object;
   };
   const deps = [...Object.keys(composer.require ?? {}), ...Object.keys(composer["require-dev"] ?? {})];
-  const installs = runs(t).filter((r) => /\bcomposer\s+(install|update)\b/.test(r));
+  const installs = runs(t, "built").filter((r) => /\bcomposer\s+(install|update)\b/.test(r));
   const todo = installs.some((r) => /--no-dev\b/.test(r))
     ? "the image installs its composer dependencies with --no-dev: the test tools are not in it"
     : !installs.length && !has(t, "vendor/autoload.php")
@@ -158,9 +162,24 @@ function pythonRunner(t: RuleContext): { prefix: string; needs: Tool[] } {
   return { prefix: "", needs: ["python"] };
 }
 
+/** rspec, Rails' runner, rake test; in the test environment when the image sets another (`ENV RAILS_ENV=production`). */
 const ruby = (t: RuleContext): Proposal[] => {
   const command = rubyTest(t);
-  return command ? [{ command, why: "from the Gemfile", needs: ["ruby"] }] : [];
+  if (!command) return [];
+  const env = environment(t);
+  const other = ["RAILS_ENV", "RACK_ENV"].filter((v) => env.has(v) && env.get(v) !== "test");
+  const without = env.get("BUNDLE_WITHOUT") ?? "";
+  return [
+    {
+      command,
+      why: "from the Gemfile",
+      needs: ["ruby"],
+      environment: other.length ? Object.fromEntries(other.map((v) => [v, "test"])) : undefined,
+      todo: /(^|[\s:,])test([\s:,]|$)/.test(without)
+        ? `the image's bundle leaves out the test group (BUNDLE_WITHOUT=${without}): install it in the test stage`
+        : undefined,
+    },
+  ];
 };
 
 /** The package.json test script, run by the package manager of its lock file; else the test runner it depends on. */
@@ -183,8 +202,30 @@ const node = (t: RuleContext): Proposal[] => {
     const runner = ["jest", "vitest", "mocha"].find((r) => dependencies(t.repo.read(p)).includes(r));
     if (runner) out.push({ command: runner === "vitest" ? "npx vitest run" : `npx ${runner}`, why: "from the project's dependencies", needs: ["node"] });
   }
-  return out;
+  const todo = withoutDevDependencies(t);
+  return todo ? out.map((p) => ({ ...p, todo })) : out;
 };
+
+/** Whether the image installs its node packages without the devDependencies (where test runners are). */
+function withoutDevDependencies(t: RuleContext): string | undefined {
+  let production = false;
+  for (const ins of t.instructions) {
+    if ((ins.op === "ENV" || ins.op === "ARG") && /\bNODE_ENV[=\s]+["']?production\b/.test(ins.args)) production = true;
+    if (ins.op !== "RUN") continue;
+    // npm ci, npm install, yarn, yarn install, pnpm install: the package manager and its first word that is no option.
+    const installs = simpleCommands(runCommand(ins.args)).filter(
+      (w) =>
+        /^(npm|yarn|pnpm)$/.test(w[0]!) &&
+        /^(ci|install|i)?$/.test(w.slice(1).find((a) => !a.startsWith("-")) ?? "") &&
+        !/(^|\s)(-g|--global)(\s|$)/.test(w.join(" ")),
+    );
+    if (installs.some((w) => w.some((a) => /^(--omit=dev|--production|--prod)$/.test(a))))
+      return "the image installs its packages without the devDependencies (--omit=dev, --production): the test runner is not in it";
+    if (production && installs.length)
+      return "the image installs its packages with NODE_ENV=production, which leaves out the devDependencies (the test runner): install them in the test stage";
+  }
+  return undefined;
+}
 
 export const RULES: Record<Ecosystem, (t: RuleContext) => Proposal[]> = { java, rust, go, elixir, dotnet, php, ruby, python, node };
 
@@ -207,7 +248,7 @@ export const GUESS: Record<Ecosystem, string> = {
 
 /** Build steps that run the tests already (`mvn package` without -DskipTests): the first, as written. */
 export function buildRunsTests(t: RuleContext): string | undefined {
-  for (const run of runs(t)) {
+  for (const run of runs(t, "built")) {
     for (const words of simpleCommands(run)) {
       const tool = words[0]!.split("/").pop()!;
       const args = words.slice(1);

@@ -142,6 +142,46 @@ describe("init: test commands by ecosystem", () => {
     ).toBe("bundle exec rake test");
   });
 
+  it("Rails in the test environment when the image sets production; a TODO when its bundle leaves the test group out", () => {
+    const d = run({
+      Dockerfile: lines("FROM ruby:3.3-slim", 'ENV RAILS_ENV="production" BUNDLE_WITHOUT="development:test"', "COPY . .", "RUN bundle install"),
+      Gemfile: 'gem "rails"\n',
+      "bin/rails": "",
+      "test/models/user_test.rb": "",
+    });
+    expect(d.parsed.test).toEqual({ command: "bin/rails test", environment: { RAILS_ENV: "test" } });
+    expect(d.todo).toEqual(["test.command: the image's bundle leaves out the test group (BUNDLE_WITHOUT=development:test): install it in the test stage"]);
+  });
+
+  it("PHP: composer dependencies installed in another stage and copied in count, and so does their --no-dev", () => {
+    const d = run({
+      Dockerfile: lines(
+        "FROM composer:2 AS vendor",
+        "COPY composer.json composer.lock ./",
+        "RUN composer install --no-dev --no-scripts",
+        "FROM php:8.3-fpm",
+        "COPY --from=vendor /app/vendor ./vendor",
+        "COPY . .",
+      ),
+      "composer.json": '{"require": {"laravel/framework": "^11"}}',
+      "composer.lock": "{}",
+      artisan: "",
+      "app/User.php": "",
+    });
+    expect(d.command).toBe("php artisan test");
+    expect(d.todo).toEqual(["test.command: the image installs its composer dependencies with --no-dev: the test tools are not in it"]);
+  });
+
+  it("Node: a TODO when the packages are installed without their devDependencies", () => {
+    const pkg = { "package.json": '{"scripts": {"test": "jest"}}', "package-lock.json": "{}", "index.js": "" };
+    const production = run({ ...pkg, Dockerfile: lines("FROM node:22", "ENV NODE_ENV=production", "COPY . .", "RUN npm ci && npm i -g pm2") });
+    expect(production.todo).toEqual([
+      "test.command: the image installs its packages with NODE_ENV=production, which leaves out the devDependencies (the test runner): install them in the test stage",
+    ]);
+    expect(run({ ...pkg, Dockerfile: lines("FROM node:22", "COPY . .", "RUN npm ci --omit=dev") }).todo[0]).toMatch(/without the devDependencies/);
+    expect(run({ ...pkg, Dockerfile: lines("FROM node:22", "COPY . .", "RUN npm ci", "ENV NODE_ENV=production") }).todo).toEqual([]);
+  });
+
   it("Node: the package manager of the lock file, when the stage has it", () => {
     const pkg = { "package.json": '{"scripts": {"test": "vitest run"}}', "src/a.ts": "" };
     expect(run({ ...pkg, "package-lock.json": "{}", Dockerfile: lines("FROM node:22", "COPY . .") }).command).toBe("npm test");
