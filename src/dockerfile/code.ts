@@ -49,22 +49,35 @@ const CODE_FOLDER = /^(src|lib|app|apps|cmd|pkg|internal|tests?|spec|source|pack
  */
 export function isCodeSource(src: string, files?: readonly string[]): boolean {
   const path = cleanSource(src);
+  const known = codeByName(path);
+  if (known !== undefined) return known;
+  if (files) return files.some((f) => CODE_FILE.test(f) && !isManifest(f));
+  return CODE_FOLDER.test(path.split("/").pop()!);
+}
+
+/** What a path's name alone tells: the whole context, a manifest, a dot-folder, a source file; else undefined. */
+function codeByName(path: string): boolean | undefined {
   if (path === "." || path === "*") return true;
   const name = path.split("/").pop()!;
   if (isManifest(name) || name.startsWith(".")) return false;
-  if (CODE_FILE.test(path)) return true;
-  if (files) return files.some((f) => CODE_FILE.test(f) && !isManifest(f));
-  return CODE_FOLDER.test(name);
+  return CODE_FILE.test(path) ? true : undefined;
 }
 
 /** `isCodeSource` with the repository's files known: `context` is the build context (a folder of the repository). */
 export function codeSourceIn(files: readonly string[], context: string): (src: string) => boolean {
+  const seen = new Map<string, boolean>();
   return (src) => {
     const path = cleanSource(src);
-    const full = context === "." ? path : path === "." ? context : `${context}/${path}`;
-    const match = full === "." ? () => true : inputMatcher(full);
-    const below = files.filter(match);
-    // A path no file is found at (made by an earlier step, or a glob that matches nothing) is read by its name.
-    return isCodeSource(src, below.length ? below : undefined);
+    let code = seen.get(path) ?? codeByName(path);
+    if (code === undefined) {
+      const full = context === "." ? path : `${context}/${path}`;
+      // A plain folder or file by its prefix (cheap on a large repository); a glob through the hash's matcher.
+      const match = /[*?[]/.test(full) ? inputMatcher(full) : (f: string) => f === full || f.startsWith(`${full}/`);
+      const below = files.filter(match);
+      // A path no file is found at (made by an earlier step, or a glob that matches nothing) is read by its name.
+      code = isCodeSource(src, below.length ? below : undefined);
+    }
+    seen.set(path, code);
+    return code;
   };
 }

@@ -93,25 +93,50 @@ function fromCompose(compose: Compose, wanted: string, self: string): Found | un
 const SCRIPTS = /(^|\/)(Makefile|[^/]+\.(sh|bash|mk)|justfile|Taskfile\.ya?ml|\.github\/workflows\/[^/]+\.ya?ml)$/i;
 
 function fromScripts(repo: RepoView, wanted: string, self: string): Found | undefined {
-  for (const file of repo.files.filter((f) => SCRIPTS.test(f))) {
-    for (const line of (repo.read(file) ?? "").replace(/\\\r?\n/g, " ").split(/\r?\n|&&|;/)) {
-      const build = dockerBuild(line);
-      const ref = build?.tag && parseReference(build.tag.toLowerCase());
-      if (!build || !ref || repositoryOf(ref) !== wanted) continue;
-      const dockerfile = build.file ?? inFolder(build.context, "Dockerfile");
-      if (dockerfile !== self && repo.files.includes(dockerfile))
-        return { dockerfile, context: build.context, target: build.target, buildArgs: {}, how: `${file} builds it`, byName: false };
-    }
+  for (const { file, build } of scriptBuilds(repo)) {
+    const ref = build.tag && parseReference(build.tag.toLowerCase());
+    if (!ref || repositoryOf(ref) !== wanted) continue;
+    const dockerfile = build.file ?? inFolder(build.context, "Dockerfile");
+    if (dockerfile !== self && repo.files.includes(dockerfile))
+      return { dockerfile, context: build.context, target: build.target, buildArgs: {}, how: `${file} builds it`, byName: false };
   }
   return undefined;
 }
 
+/** The `docker build` lines of the repository's scripts, read once per repository. */
+const scriptBuildsOf = new WeakMap<RepoView, { file: string; build: DockerBuild }[]>();
+function scriptBuilds(repo: RepoView): { file: string; build: DockerBuild }[] {
+  let builds = scriptBuildsOf.get(repo);
+  if (!builds) {
+    builds = repo.files
+      .filter((f) => SCRIPTS.test(f))
+      .flatMap((file) =>
+        (repo.read(file) ?? "")
+          .replace(/\\\r?\n/g, " ")
+          .split(/\r?\n|&&|;/)
+          .flatMap((line) => {
+            const build = dockerBuild(line);
+            return build ? [{ file, build }] : [];
+          }),
+      );
+    scriptBuildsOf.set(repo, builds);
+  }
+  return builds;
+}
+
+interface DockerBuild {
+  tag?: string;
+  file?: string;
+  target?: string;
+  context: string;
+}
+
 /** A `docker build` (or `docker buildx build`) command line: its tag, file, target and context. */
-function dockerBuild(line: string): { tag?: string; file?: string; target?: string; context: string } | undefined {
+function dockerBuild(line: string): DockerBuild | undefined {
   const words = line.trim().split(/\s+/);
   const at = words.findIndex((w, i) => w === "build" && (words[i - 1] === "docker" || (words[i - 1] === "buildx" && words[i - 2] === "docker")));
   if (at === -1) return undefined;
-  const out: { tag?: string; file?: string; target?: string; context: string } = { context: "." };
+  const out: DockerBuild = { context: "." };
   const clean = (p: string) =>
     p
       .replace(/^["']|["']$/g, "")
