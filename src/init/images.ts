@@ -3,7 +3,7 @@ import { copySources, dockerInstructions, type Instruction } from "../dockerfile
 import { dependenciesOf } from "../dockerfile/stages.js";
 import { parseReference, repositoryOf } from "../spec/docker-ref.js";
 import { readBuild } from "./build-graph.js";
-import { buildOf, type Compose, type ComposeService } from "./compose.js";
+import { buildOf, type Compose, type ComposeService, TEST_SERVICES } from "./compose.js";
 import { imageEcosystem } from "./ecosystems.js";
 import { hashInputs } from "./hash-inputs.js";
 import { inFolder, lastInstruction, type Notes, type RepoView, type SpecPath } from "./repo.js";
@@ -66,7 +66,8 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
   const at = (...keys: string[]): SpecPath => (monorepo ? ["images", index, ...keys] : keys[0] === "test" ? keys : ["image", ...keys]);
   const buildArgs = compose.reader.environment(build?.args);
   const graph = dockerfile ? readBuild(repo, compose, { dockerfile, context, target: build?.target, buildArgs }) : undefined;
-  const chosen = graph ? chooseTestStage(graph, build?.target, { notes, label, targetAt: at("target"), composeFile: compose.file }) : {};
+  const composeTarget = (monorepo ? undefined : testServiceTarget(compose, dockerfile)) ?? build?.target;
+  const chosen = graph ? chooseTestStage(graph, composeTarget, { notes, label, targetAt: at("target"), composeFile: compose.file }) : {};
   const stage = chosen.facts?.stage;
   const chain = graph && stage ? chainInstructions(graph.stages, stage.index) : instructions;
   const built = graph && stage ? dependenciesOf(graph.stages, stage.index).flatMap((s) => s.body) : instructions;
@@ -99,6 +100,16 @@ function builderOf(compose: Compose, dockerfile: string | undefined, stage: stri
     return !!b && inFolder(b.context, b.dockerfile ?? "Dockerfile") === dockerfile;
   });
   return builders.find((svc) => [undefined, stage].includes(buildOf(svc)!.target)) ?? builders[0];
+}
+
+/** The target of the compose test service (`sut`, `test`, `tests`) that builds this Dockerfile: the stage its tests run in. */
+function testServiceTarget(compose: Compose, dockerfile: string | undefined): string | undefined {
+  for (const name of TEST_SERVICES) {
+    const svc = compose.services[name];
+    const b = svc ? buildOf(svc) : undefined;
+    if (b?.target !== undefined && inFolder(b.context, b.dockerfile ?? "Dockerfile") === dockerfile) return b.target;
+  }
+  return undefined;
 }
 
 /** The image name from the compose service that builds it; else one to set, from the folder names. */

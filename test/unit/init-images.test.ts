@@ -306,6 +306,18 @@ describe("init: the test stage of a multi-stage build", () => {
     expect(d.todo).toEqual([]);
   });
 
+  it("the compose test service's target is the stage the tests run in", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: lines("FROM golang:1.22 AS build", "COPY . .", "FROM build AS checks", "RUN go vet ./...", "FROM scratch", "COPY --from=build /app /app"),
+        ...GO,
+        "compose.yaml": "services:\n  app:\n    build: .\n    image: acme/app\n  sut:\n    build: { context: ., target: checks }\n    command: go test ./...\n",
+      }),
+    );
+    expect(specOf(d).image).toMatchObject({ name: "acme/app", target: "checks" });
+    expect(specOf(d).test.command).toBe("go test ./...");
+  });
+
   it("a compose target that copies no code, or that the Dockerfile does not have, is not used: a TODO says why", () => {
     const dockerfile = lines(
       "FROM python:3.12 AS build",
