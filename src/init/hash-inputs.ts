@@ -1,5 +1,4 @@
-import { isManifest } from "../dockerfile/code.js";
-import { codeSourceIn } from "../dockerfile/code.js";
+import { codeSourceIn, isManifest } from "../dockerfile/code.js";
 import { stageInputs } from "../dockerfile/inputs.js";
 import { dependenciesOf, targetStage } from "../dockerfile/stages.js";
 import type { Ecosystem } from "../dockerfile/toolchain.js";
