@@ -193,7 +193,7 @@ const node = (t: RuleContext): Proposal[] => {
     if (manager)
       out.push({
         command: `${manager} test`,
-        why: `package.json has a test script (${manager === "pnpm" ? "pnpm-lock.yaml" : "yarn.lock"})`,
+        why: `package.json has a test script; ${manager === "pnpm" ? "pnpm-lock.yaml" : "yarn.lock"}`,
         needs: [manager],
       });
     out.push({ command: "npm test", why: "package.json has a test script", needs: ["node"] });
