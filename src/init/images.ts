@@ -65,6 +65,11 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
   const label = monorepo ? `${context}: ` : "";
   const at = (...keys: string[]): SpecPath => (monorepo ? ["images", index, ...keys] : keys[0] === "test" ? keys : ["image", ...keys]);
   const buildArgs = compose.reader.environment(build?.args);
+  for (const [arg, value] of Object.entries(buildArgs)) {
+    // A variable compose left unset would reach the build as its text (gen-circle passes build args as written).
+    if (/\$\{?[A-Za-z_]/.test(value))
+      notes.todo.push({ at: at("build_args", arg), text: `${value} has no value in the compose variables: write the build arg's value` });
+  }
   const graph = dockerfile ? readBuild(repo, compose, { dockerfile, context, target: build?.target, buildArgs }) : undefined;
   const composeTarget = (monorepo ? undefined : testServiceTarget(compose, dockerfile)) ?? build?.target;
   const chosen = graph ? chooseTestStage(graph, composeTarget, { notes, label, targetAt: at("target"), composeFile: compose.file }) : {};

@@ -53,6 +53,20 @@ describe("validate: hash inputs outside the build context (GC1040)", () => {
 });
 
 describe("validate: build args holding a variable (GC1041)", () => {
+  it("init marks a build arg compose left unset with a TODO, which validate warns about too", () => {
+    const files = {
+      Dockerfile: "FROM node:22\nARG NODE_ENV\nCOPY . .\n",
+      "package.json": '{"scripts": {"test": "jest"}}',
+      "compose.yaml": "services:\n  app:\n    build:\n      context: .\n      args: { NODE_ENV: '${NODE_ENV}', UID: '${UID:-1000}' }\n",
+    };
+    const d = detect({ name: "shop", files: Object.keys(files), read: (p: string) => files[p as keyof typeof files] });
+    expect(d.todo).toEqual(["image.build_args.NODE_ENV: ${NODE_ENV} has no value in the compose variables: write the build arg's value"]);
+    expect(d.spec).toContain(
+      '  build_args:\n    # TODO: ${NODE_ENV} has no value in the compose variables: write the build arg\'s value\n    NODE_ENV: "${NODE_ENV}"\n    UID: 1000\n',
+    );
+    expect(compileSpec(d.spec).diagnostics.map((x) => x.code)).toEqual(["GC1041"]);
+  });
+
   it("$VAR and ${VAR} are warnings at the value; literal values, numbers and a lone $ are not", () => {
     const spec = "image:\n  name: a/b\n  build_args:\n    A: $HOME/x\n    B: '${TAG}'\n    C: production\n    D: 1000\n    E: costs $5\n";
     const { diagnostics } = compileSpec(spec);
