@@ -63,7 +63,7 @@ export function stageInputs(stages: readonly Stage[], index: number, isCode: (sr
   return out;
 }
 
-export const stageLabel = (stage: Stage): string => stage.name ?? String(stage.index);
+const stageLabel = (stage: Stage): string => stage.name ?? String(stage.index);
 
 /** One step of a sequence as the inputs are read: what it copies from the context, and whether it is a RUN. */
 interface Step {
@@ -125,7 +125,7 @@ const INSTALLS: [RegExp, RegExp][] = [
 ];
 
 /** Whether a RUN command installs the project's dependencies. */
-export function installsDependencies(run: string): boolean {
+function installsDependencies(run: string): boolean {
   return simpleCommands(run).some((words) => {
     const tool = words[0]!.split("/").pop()!;
     const verb = words.slice(1).find((w) => !w.startsWith("-")) ?? "";

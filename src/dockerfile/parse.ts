@@ -45,9 +45,6 @@ export function splitFlags(args: string): { flags: [string, string][]; rest: str
   return { flags, rest };
 }
 
-/** The value of a flag, if the instruction has it. */
-export const flagOf = (args: string, name: string): string | undefined => splitFlags(args).flags.find(([n]) => n === name)?.[1];
-
 /** A copy source as a context path: no `./`, no trailing `/` or `/.`; the context itself is ".". */
 export function cleanSource(src: string): string {
   const out = src

@@ -53,7 +53,7 @@ function declareArgs(globals: Record<string, string>, args: string, buildArgs: R
 }
 
 /** `${VAR}`, `${VAR:-default}`, `${VAR:+alt}` and `$VAR` as the Dockerfile reads them; an unset name is empty. */
-export function expandArgs(text: string, vars: Readonly<Record<string, string>>): string {
+function expandArgs(text: string, vars: Readonly<Record<string, string>>): string {
   return text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_, braced, op, word, bare) => {
     const value = vars[(braced ?? bare) as string];
     if (op === "-") return value || (word as string);

@@ -67,7 +67,7 @@ type Found = Omit<RepoBase, "from" | "graph">;
  * (`image: myorg/app-base` with `build:`), a `docker build -t myorg/app-base -f ...` in a Makefile
  * or script, else a Dockerfile named for it (`Dockerfile.base` for `myorg/app-base`).
  */
-export function repoBuildOf(repo: RepoView, compose: Compose, from: string, self: string): Found | undefined {
+function repoBuildOf(repo: RepoView, compose: Compose, from: string, self: string): Found | undefined {
   const ref = parseReference(from.toLowerCase());
   if (!ref) return undefined;
   const wanted = repositoryOf(ref);
