@@ -1,88 +1,136 @@
+import { isCodeSource, isManifest } from "./code.js";
+import { boundSources, copySources, runCommand, type Instruction } from "./parse.js";
+import { chainOf, dependenciesOf, dockerStages, targetStage, type Stage } from "./stages.js";
+import { simpleCommands } from "./toolchain.js";
+
 /**
  * Reading a Dockerfile for what decides its dependency layers. Pure: the text comes from the
  * caller (the CLI reads the file).
  */
-export interface Instruction {
-  op: string;
-  args: string;
+export { copySources, dockerInstructions, type Instruction } from "./parse.js";
+
+export interface InputOptions {
+  /** The stage the build stops at (`--target`); default the last. */
+  target?: string;
+  /** Build args: they fill in `FROM ${BASE}`. */
+  buildArgs?: Readonly<Record<string, string>>;
+  /** Whether a copied context path is code (the whole context, a source folder); default by its name. */
+  isCode?: (src: string) => boolean;
 }
 
-/** Dockerfile instructions, with continuation lines joined and comments dropped. */
-export function dockerInstructions(text: string): Instruction[] {
-  const out: Instruction[] = [];
-  let cur = "";
-  let heredoc: string | undefined; // the delimiter of a `RUN <<EOF` body being skipped
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (heredoc !== undefined) {
-      if (line === heredoc) heredoc = undefined;
-      continue;
+export interface DependencyInputs {
+  /** Context paths (files, folders, globs) copied or bind-mounted before the install steps. */
+  sources: string[];
+  /** A stage of the target's chain that copies the code before installing its dependencies (then every code change reinstalls). */
+  wholeContextFirst: boolean;
+  /** That stage's name (or its number). */
+  wholeContextStage?: string;
+  /** What it copies first: `.` for the whole context, else the code's folder (`src`). */
+  codeCopied?: string;
+}
+
+/**
+ * What the Dockerfile copies before its dependency-install steps, read on the stages the target
+ * is built from (its chain, and the stages it copies from): each such stage is read with the
+ * stages it is built on, as one sequence of instructions. In a sequence that copies the code (the
+ * whole context, or a folder of source files), the install steps are the RUN lines before that
+ * copy; in one that never does, the install is the first RUN after its last copy of a dependency
+ * manifest (or, with none, after its first copy): what it copies later is code, and hashing it
+ * would save the archive on every commit. Files a RUN bind-mounts (`--mount=type=bind,source=
+ * uv.lock`) count as copied just before it. These decide whether the install layers can be reused:
+ * they are hash inputs, whatever their names (`COPY requirements/ ...` holds base.txt and test.txt).
+ */
+export function dependencyInputs(instructions: Instruction[], options: InputOptions = {}): DependencyInputs {
+  const stages = dockerStages(instructions, options.buildArgs);
+  const target = targetStage(stages, options.target) ?? stages[stages.length - 1];
+  return target ? stageInputs(stages, target.index, options.isCode) : { sources: [], wholeContextFirst: false };
+}
+
+/** `dependencyInputs` of a stage graph, for the stage at `index`. */
+export function stageInputs(stages: readonly Stage[], index: number, isCode: (src: string) => boolean = (src) => isCodeSource(src)): DependencyInputs {
+  const out: DependencyInputs = { sources: [], wholeContextFirst: false };
+  const chain = new Set(chainOf(stages, index).map((s) => s.index));
+  for (const stage of dependenciesOf(stages, index)) {
+    const sequence = chainOf(stages, stage.index).flatMap((s) => s.body);
+    const read = readSequence(sequence, isCode);
+    for (const src of read.inputs) if (!out.sources.includes(src)) out.sources.push(src);
+    if (read.codeBeforeInstall && chain.has(stage.index) && !out.wholeContextFirst) {
+      out.wholeContextFirst = true;
+      out.wholeContextStage = stageLabel(stage);
+      out.codeCopied = read.codeCopied;
     }
-    if (!cur && (line.startsWith("#") || !line)) continue;
-    if (line.startsWith("#")) continue;
-    if (line.endsWith("\\")) {
-      cur += line.slice(0, -1) + " ";
-      continue;
-    }
-    cur += line;
-    const m = /^(\w+)\s+([\s\S]*)$/.exec(cur);
-    if (m) out.push({ op: m[1]!.toUpperCase(), args: m[2]!.trim() });
-    // A heredoc body (BuildKit syntax) is the instruction's, not instructions of its own.
-    heredoc = /<<-?\s*["']?(\w+)["']?/.exec(cur)?.[1];
-    cur = "";
   }
   return out;
 }
 
-export function copySources(args: string): string[] | undefined {
-  if (/--from[= ]/.test(args)) return undefined;
-  const rest = args.replace(/--[a-z-]+(=\S+)?\s+/g, "");
-  let parts: string[];
-  if (rest.startsWith("[")) {
-    try {
-      parts = JSON.parse(rest) as string[];
-    } catch {
-      return undefined;
-    }
-  } else parts = rest.split(/\s+/);
-  return parts.slice(0, -1).map((p) => p.replace(/^\.\//, ""));
+const stageLabel = (stage: Stage): string => stage.name ?? String(stage.index);
+
+/** One step of a sequence as the inputs are read: what it copies from the context, and whether it is a RUN. */
+interface Step {
+  run: boolean;
+  /** Context paths copied (COPY/ADD) or bind-mounted (RUN). */
+  sources: string[];
+  code: boolean;
+  manifest: boolean;
+  installs: boolean;
 }
 
-/**
- * What the Dockerfile copies before its dependency-install steps: per stage, the COPY/ADD sources
- * (relative to the context) before the stage's last RUN that comes before its first copy of the
- * whole context. A stage that never copies the whole context (`COPY pom.xml`, `RUN mvn
- * dependency:go-offline`, `COPY src`, `RUN mvn package`) installs at the first RUN after its first
- * copy: what it copies later is code, and hashing it would save the archive on every commit.
- * These decide whether the install layers can be reused: they are hash inputs, whatever their
- * names (`COPY requirements/ ...` holds base.txt and test.txt). `--from` copies come from another
- * stage or image, whose own copies are read as its stage. `wholeContextFirst` says a stage copied
- * the whole context before any install step (then every code change reinstalls).
- */
-export function dependencyInputs(instructions: Instruction[]): { sources: string[]; wholeContextFirst: boolean } {
-  const sources: string[] = [];
-  let wholeContextFirst = false;
-  const stages: Instruction[][] = [];
-  for (const ins of instructions) {
-    if (ins.op === "FROM" || !stages.length) stages.push([]);
-    if (ins.op !== "FROM") stages[stages.length - 1]!.push(ins);
+function steps(sequence: readonly Instruction[], isCode: (src: string) => boolean): Step[] {
+  return sequence.flatMap((ins): Step[] => {
+    const run = ins.op === "RUN";
+    const sources = run ? boundSources(ins.args) : ins.op === "COPY" || ins.op === "ADD" ? (copySources(ins.args) ?? []) : undefined;
+    if (!sources) return [];
+    return [{ run, sources, code: sources.some(isCode), manifest: sources.some(isManifest), installs: run && installsDependencies(runCommand(ins.args)) }];
+  });
+}
+
+/** The inputs of one sequence (a stage and those it is built on), and whether it copies the code before its install. */
+function readSequence(
+  sequence: readonly Instruction[],
+  isCode: (src: string) => boolean,
+): { inputs: string[]; codeBeforeInstall: boolean; codeCopied?: string } {
+  const all = steps(sequence, isCode);
+  const codeAt = all.findIndex((s) => s.code);
+  let end: number; // the install step: inputs are what comes before it, and what it bind-mounts
+  if (codeAt !== -1) {
+    // A RUN that bind-mounts the code is the install and the build at once; else the last RUN before the code copy.
+    end = all[codeAt]!.run
+      ? codeAt
+      : all
+          .slice(0, codeAt)
+          .map((s) => s.run)
+          .lastIndexOf(true);
+  } else {
+    const from = all.map((s) => s.manifest && !s.run).lastIndexOf(true);
+    const start = from === -1 ? all.findIndex((s) => !s.run) : from;
+    const afterCopy = start === -1 ? -1 : all.findIndex((s, n) => n >= start && s.run);
+    end = Math.max(afterCopy, all.map((s) => s.run && s.manifest).lastIndexOf(true));
   }
-  for (const stage of stages) {
-    const whole = stage.findIndex((i) => (i.op === "COPY" || i.op === "ADD") && (copySources(i.args) ?? []).some((s) => s === "." || s === "./" || s === "*"));
-    const isContextCopy = (i: Instruction) => (i.op === "COPY" || i.op === "ADD") && copySources(i.args) !== undefined;
-    const firstCopy = stage.findIndex(isContextCopy);
-    const prefix =
-      whole !== -1 ? stage.slice(0, whole) : firstCopy === -1 ? [] : stage.slice(0, stage.findIndex((i, n) => n > firstCopy && i.op === "RUN") + 1);
-    const lastRun = prefix.map((i) => i.op).lastIndexOf("RUN");
-    if (whole !== -1 && lastRun === -1 && stage.slice(whole).some((i) => i.op === "RUN")) wholeContextFirst = true;
-    for (const ins of prefix.slice(0, Math.max(lastRun, 0))) {
-      if (ins.op !== "COPY" && ins.op !== "ADD") continue;
-      for (const src of copySources(ins.args) ?? []) {
-        if (/^[a-z]+:\/\//i.test(src)) continue; // ADD of a URL
-        const clean = src.replace(/^\.\//, "").replace(/\/+$/, "");
-        if (clean && !sources.includes(clean)) sources.push(clean);
-      }
-    }
-  }
-  return { sources, wholeContextFirst };
+  const inputs = end === -1 ? [] : all.slice(0, end + 1).flatMap((s) => s.sources.filter((src) => !isCode(src)));
+  const installs = all.map((s) => s.installs);
+  const codeBeforeInstall = codeAt !== -1 && !installs.slice(0, codeAt).includes(true) && installs.slice(codeAt).includes(true) && !all[codeAt]!.run;
+  return { inputs: [...new Set(inputs)], codeBeforeInstall, codeCopied: all[codeAt]?.sources.find(isCode) };
+}
+
+/** Package managers' install commands (and builds that fetch dependencies: `go build`, `cargo build`, `mvn package`). */
+const INSTALLS: [RegExp, RegExp][] = [
+  [/^(npm|pnpm|yarn|bun)$/, /^(ci|install|i|add)$|^$/],
+  [/^(pip[\d.]*|pipenv|poetry|bundle|bundler|composer|gem)$/, /^(install|sync|update)$/],
+  [/^uv$/, /^(sync|pip)$/],
+  [/^go$/, /^(mod|build|install|get|test)$/],
+  [/^cargo$/, /^(fetch|build|install|test|chef)$/],
+  [/^(mvn|mvnw|gradle|gradlew)$/, /./],
+  [/^mix$/, /^(deps\.get|deps\.compile|compile)$/],
+  [/^dotnet$/, /^(restore|build|publish)$/],
+];
+
+/** Whether a RUN command installs the project's dependencies. */
+function installsDependencies(run: string): boolean {
+  return simpleCommands(run).some((words) => {
+    const tool = words[0]!.split("/").pop()!;
+    const verb = words.slice(1).find((w) => !w.startsWith("-")) ?? "";
+    const python = /^python[\d.]*$/.test(tool) && words[1] === "-m" ? words[2] : undefined;
+    if (python === "pip") return words.includes("install");
+    return INSTALLS.some(([t, v]) => t.test(tool) && v.test(verb));
+  });
 }

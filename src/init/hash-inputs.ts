@@ -1,70 +1,106 @@
-import { dependencyInputs, type Instruction } from "../dockerfile/inputs.js";
+import { codeSourceIn, isManifest } from "../dockerfile/code.js";
+import { stageInputs } from "../dockerfile/inputs.js";
+import { dependenciesOf, targetStage } from "../dockerfile/stages.js";
+import type { Ecosystem } from "../dockerfile/toolchain.js";
 import { inputMatcher } from "../hash/glob.js";
-import { inFolder, type Notes, type RepoView } from "./repo.js";
-
-/** Dependency manifests and lock files of common ecosystems. */
-const MANIFESTS = [
-  /^package\.json$/,
-  /^package-lock\.json$/,
-  /^npm-shrinkwrap\.json$/,
-  /^yarn\.lock$/,
-  /^pnpm-lock\.yaml$/,
-  /^\.npmrc$/,
-  /^requirements.*\.(txt|in)$/,
-  /^constraints.*\.txt$/,
-  /^Pipfile(\.lock)?$/,
-  /^poetry\.lock$/,
-  /^pyproject\.toml$/,
-  /^setup\.(py|cfg)$/,
-  /^uv\.lock$/,
-  /^Gemfile(\.lock)?$/,
-  /^go\.(mod|sum)$/,
-  /^Cargo\.(toml|lock)$/,
-  /^composer\.(json|lock)$/,
-  /\.(cs|fs|vb)proj$/,
-  /^packages\.lock\.json$/,
-  /^pom\.xml$/,
-  /^build\.gradle(\.kts)?$/,
-  /^settings\.gradle(\.kts)?$/,
-  /^gradle\.lockfile$/,
-  /^mix\.(exs|lock)$/,
-];
-const isManifest = (p: string) => MANIFESTS.some((re) => re.test(p.split("/").pop() ?? p));
+import type { BuildGraph, RepoBase } from "./build-graph.js";
+import { ecosystemManifest, installAdvice } from "./ecosystems.js";
+import { inFolder, type Notes, type RepoView, type SpecPath } from "./repo.js";
 
 /** One image's build, as the hash inputs are read from it. */
 export interface ImageBuild {
-  dockerfile?: string;
+  /** The Dockerfile read as a stage graph (no Dockerfile: none). */
+  graph?: BuildGraph;
   context: string;
-  instructions: Instruction[];
+  /** The stage the tests run in: only the stages it is built from count. */
+  stage?: number;
+  /** The test stage's ecosystem: which manifests count, and the advice of the notes. */
+  ecosystem?: Ecosystem;
   /** `<context>: ` before each note in a monorepo. */
   label: string;
+  /** Where a TODO about the hash goes. */
+  hashAt: SpecPath;
 }
 
-/** Hash inputs: the Dockerfile, .dockerignore and what it copies before its install steps. */
+/**
+ * Hash inputs: the Dockerfile, .dockerignore and what the stages the tests run in copy before
+ * their install steps; a base image the repository builds adds its Dockerfile and inputs.
+ */
 export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): string[] {
-  const { dockerfile, context, label } = build;
-  const hash = dockerfile ? [dockerfile] : [];
-  const dockerignore = inFolder(context, ".dockerignore");
-  if (repo.files.includes(dockerignore)) hash.push(dockerignore);
-  const deps = dependencyInputs(build.instructions);
+  const { graph, context, label } = build;
+  const hash: string[] = [];
+  const add = (paths: readonly string[]) => paths.forEach((p) => hash.includes(p) || hash.push(p));
+  if (!graph) {
+    add(ignoreFiles(repo, context));
+    add(contextManifests(repo.files, context, build.ecosystem));
+    notes.found.push(`${label}hash inputs: ${hash.join(", ") || "(none)"}`);
+    return hash;
+  }
+  add([graph.settings.dockerfile, ...ignoreFiles(repo, context, graph.settings.dockerfile)]);
+  const index = build.stage ?? graph.stages.length - 1;
+  const deps = stageInputs(graph.stages, index, codeSourceIn(repo.files, context));
   // Kept when it names something in the repository (a file, a folder, or a glob that matches).
-  const manifests = deps.sources.map((src) => inFolder(context, src)).filter((path) => repo.files.some(inputMatcher(path)));
-  if (deps.wholeContextFirst || !manifests.length) manifests.push(...contextManifests(repo.files, context));
+  const manifests = existing(repo, context, deps.sources);
+  if (deps.wholeContextFirst || !manifests.length) manifests.push(...contextManifests(repo.files, context, build.ecosystem));
   if (deps.wholeContextFirst) {
+    const what = deps.codeCopied === "." || deps.codeCopied === undefined ? "the whole context" : `the code ('${deps.codeCopied}')`;
     notes.guessed.push(
-      `${label}the Dockerfile copies the whole context before installing dependencies, so the install step re-runs on every code change: copy the manifests first (e.g. 'COPY requirements.txt .', then 'RUN pip install ...', then 'COPY . .')`,
+      `${label}the Dockerfile copies ${what} before installing dependencies${graph.stages.length > 1 ? ` (stage ${deps.wholeContextStage})` : ""}, so the install step re-runs on every code change: ${installAdvice(build.ecosystem, repo.files, context)}`,
     );
   }
-  for (const m of manifests) if (!hash.includes(m)) hash.push(m);
+  add(manifests);
+  add(baseInputs(repo, graph, index, build, notes));
   notes.found.push(`${label}hash inputs: ${hash.join(", ") || "(none)"}`);
   return hash;
 }
 
+/** The context's .dockerignore, and the Dockerfile's own (`Dockerfile.dockerignore`, which BuildKit reads instead). */
+function ignoreFiles(repo: RepoView, context: string, dockerfile?: string): string[] {
+  return [inFolder(context, ".dockerignore"), ...(dockerfile ? [`${dockerfile}.dockerignore`] : [])].filter((f) => repo.files.includes(f));
+}
+
+const existing = (repo: RepoView, context: string, sources: readonly string[]) =>
+  sources.map((src) => (src === "." ? context : inFolder(context, src))).filter((path) => repo.files.some(inputMatcher(path)));
+
 /**
- * The manifests at the top of the context (and the repository root), when the Dockerfile names
- * none before its install step, or copies everything first.
+ * The Dockerfiles and inputs of the base images the repository builds (`FROM myorg/app-base`,
+ * built from Dockerfile.base), for the stages the tests run in: a change there changes the image.
  */
-function contextManifests(files: readonly string[], context: string): string[] {
-  const depth = context === "." ? 1 : context.split("/").length + 1;
-  return files.filter((f) => (!f.includes("/") || f.startsWith(`${context}/`)) && isManifest(f) && f.split("/").length <= depth);
+function baseInputs(repo: RepoView, graph: BuildGraph, index: number, build: ImageBuild, notes: Notes, seen = new Set<string>()): string[] {
+  const out: string[] = [];
+  for (const stage of dependenciesOf(graph.stages, index)) {
+    const base = stage.parent === undefined ? graph.bases.get(stage.from) : undefined;
+    if (!base || seen.has(base.dockerfile)) continue;
+    seen.add(base.dockerfile);
+    notes.found.push(`${build.label}base image ${stage.from}: built by ${base.dockerfile} (${base.how}); its inputs are hash inputs`);
+    if (base.byName)
+      notes.todo.push({ at: build.hashAt, text: `${stage.from} is taken as built by ${base.dockerfile} (by its name): check, and drop it from hash if not` });
+    out.push(...baseOwnInputs(repo, base));
+    const baseIndex = targetStage(base.graph.stages, base.target)?.index;
+    if (baseIndex !== undefined) out.push(...baseInputs(repo, base.graph, baseIndex, build, notes, seen));
+  }
+  return out;
+}
+
+function baseOwnInputs(repo: RepoView, base: RepoBase): string[] {
+  const stage = targetStage(base.graph.stages, base.target);
+  const sources = stage ? stageInputs(base.graph.stages, stage.index, codeSourceIn(repo.files, base.context)).sources : [];
+  return [base.dockerfile, ...ignoreFiles(repo, base.context, base.dockerfile), ...existing(repo, base.context, sources)];
+}
+
+/**
+ * The manifests at the top of the context, when the Dockerfile names none before its install
+ * step, or copies everything first: the test stage's ecosystem's, when it is known (a Go
+ * project's package.json for its tooling is no dependency of the image). Files outside the
+ * context are none of the build's.
+ */
+function contextManifests(files: readonly string[], context: string, ecosystem: Ecosystem | undefined): string[] {
+  const top = inFolder(context, "");
+  return files.filter(
+    (f) =>
+      f.startsWith(top) &&
+      !f.slice(top.length).includes("/") &&
+      isManifest(f) &&
+      (ecosystem === undefined || ecosystemManifest(f) === ecosystem || ecosystemManifest(f) === undefined),
+  );
 }

@@ -1,9 +1,14 @@
-import { copySources, dockerInstructions, type Instruction } from "../dockerfile/inputs.js";
+import { chainInstructions } from "../dockerfile/facts.js";
+import { copySources, dockerInstructions, type Instruction } from "../dockerfile/parse.js";
+import { dependenciesOf } from "../dockerfile/stages.js";
 import { parseReference, repositoryOf } from "../spec/docker-ref.js";
-import { buildOf, type Compose, type ComposeService } from "./compose.js";
+import { readBuild } from "./build-graph.js";
+import { buildOf, type Compose, type ComposeService, TEST_SERVICES } from "./compose.js";
+import { imageEcosystem } from "./ecosystems.js";
 import { hashInputs } from "./hash-inputs.js";
-import { inFolder, lastInstruction, type Notes, type RepoView } from "./repo.js";
+import { inFolder, lastInstruction, type Notes, type RepoView, type SpecPath } from "./repo.js";
 import { guessTest, type TestGuess } from "./test-command.js";
+import { chooseTestStage, describeStage } from "./test-stage.js";
 
 export interface ImageGuess {
   name: string;
@@ -44,24 +49,45 @@ interface ImageContext {
 export function guessImages(repo: RepoView, dockerfiles: readonly string[], compose: Compose, notes: Notes): [ImageGuess, ...ImageGuess[]] {
   const ctx: ImageContext = { repo, compose, notes, monorepo: dockerfiles.length > 1 };
   const [first, ...rest]: readonly (string | undefined)[] = dockerfiles; // first: undefined when there is none
-  return [guessImage(ctx, first), ...rest.map((dockerfile) => guessImage(ctx, dockerfile))];
+  return [guessImage(ctx, first, 0), ...rest.map((dockerfile, i) => guessImage(ctx, dockerfile, i + 1))];
 }
 
-function guessImage(ctx: ImageContext, dockerfile: string | undefined): ImageGuess {
+/**
+ * One image: its build (from compose, else the Dockerfile), the stage its tests run in, the hash
+ * inputs of that stage's chain, and the test command for that stage's toolchain.
+ */
+function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: number): ImageGuess {
   const { repo, compose, notes, monorepo } = ctx;
   const instructions = dockerfile ? dockerInstructions(repo.read(dockerfile) ?? "") : [];
-  const stage = lastStage(instructions);
-  const builder = builderOf(compose, dockerfile, stage);
+  const builder = builderOf(compose, dockerfile, lastStage(instructions));
   const build = builder && buildOf(builder);
   const context = build?.context ?? contextOf(dockerfile, instructions, repo.files);
   const label = monorepo ? `${context}: ` : "";
-  // A target other than the last stage is kept; the last stage is the whole Dockerfile.
-  const target = build?.target && build.target !== stage ? build.target : undefined;
-  if (target) notes.found.push(`${label}build target from ${compose.file}: ${target}`);
+  const at = (...keys: string[]): SpecPath => (monorepo ? ["images", index, ...keys] : keys[0] === "test" ? keys : ["image", ...keys]);
+  const buildArgs = compose.reader.environment(build?.args);
+  for (const [arg, value] of Object.entries(buildArgs)) {
+    // A variable compose left unset would reach the build as its text (gen-circle passes build args as written).
+    if (/\$\{?[A-Za-z_]/.test(value))
+      notes.todo.push({ at: at("build_args", arg), text: `${value} has no value in the compose variables: write the build arg's value` });
+  }
+  const graph = dockerfile ? readBuild(repo, compose, { dockerfile, context, target: build?.target, buildArgs }) : undefined;
+  const composeTarget = (monorepo ? undefined : testServiceTarget(compose, dockerfile)) ?? build?.target;
+  const chosen = graph ? chooseTestStage(graph, composeTarget, { notes, label, targetAt: at("target"), composeFile: compose.file }) : {};
+  const stage = chosen.facts?.stage;
+  const chain = graph && stage ? chainInstructions(graph.stages, stage.index) : instructions;
+  const built = graph && stage ? dependenciesOf(graph.stages, stage.index).flatMap((s) => s.body) : instructions;
+  const copied = chain.flatMap((i) => (i.op === "COPY" || i.op === "ADD" ? (copySources(i.args) ?? []) : []));
+  const ecosystem = imageEcosystem(chosen.facts, repo.files, context, copied);
   const name = imageName(ctx, builder, context, label);
-  const hash = hashInputs(repo, { dockerfile, context, instructions, label }, notes);
-  const test = guessTest({ repo, compose, monorepo, context, instructions, hash, label }, notes);
-  return { name, dockerfile, context, target, buildArgs: compose.reader.environment(build?.args), hash, test };
+  const hash = hashInputs(repo, { graph, context, stage: stage?.index, ecosystem, label, hashAt: at("hash") }, notes);
+  const test = guessTest(
+    {
+      ...{ repo, compose, monorepo, context, instructions: chain, built, copied, hash, toolchain: chosen.facts, ecosystem, label },
+      ...{ stageName: stage && describeStage(stage), commandAt: at("test", "command") },
+    },
+    notes,
+  );
+  return { name, dockerfile, context, target: chosen.target, buildArgs, hash, test };
 }
 
 /** The name of the Dockerfile's last stage (`FROM node AS app`), if it has one. */
@@ -79,6 +105,16 @@ function builderOf(compose: Compose, dockerfile: string | undefined, stage: stri
     return !!b && inFolder(b.context, b.dockerfile ?? "Dockerfile") === dockerfile;
   });
   return builders.find((svc) => [undefined, stage].includes(buildOf(svc)!.target)) ?? builders[0];
+}
+
+/** The target of the compose test service (`sut`, `test`, `tests`) that builds this Dockerfile: the stage its tests run in. */
+function testServiceTarget(compose: Compose, dockerfile: string | undefined): string | undefined {
+  for (const name of TEST_SERVICES) {
+    const svc = compose.services[name];
+    const b = svc ? buildOf(svc) : undefined;
+    if (b?.target !== undefined && inFolder(b.context, b.dockerfile ?? "Dockerfile") === dockerfile) return b.target;
+  }
+  return undefined;
 }
 
 /** The image name from the compose service that builds it; else one to set, from the folder names. */

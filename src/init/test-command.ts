@@ -1,6 +1,8 @@
-import type { Instruction } from "../dockerfile/inputs.js";
+import type { Instruction } from "../dockerfile/parse.js";
+import type { Ecosystem, Tool } from "../dockerfile/toolchain.js";
 import { type Compose, type ComposeService, TEST_SERVICES } from "./compose.js";
-import { inFolder, lastInstruction, type Notes, type RepoView } from "./repo.js";
+import { lastInstruction, type Notes, type SpecPath } from "./repo.js";
+import { buildRunsTests, GUESS, makeTest, type Proposal, type RuleContext, RULES } from "./test-rules.js";
 
 /** A command run with `sh -c`, or an exec-form list (the spec's `test.command`). */
 export type TestCommand = string | [string, ...string[]];
@@ -11,48 +13,87 @@ export interface TestGuess {
 }
 
 /** What one image's test command is guessed from. */
-export interface TestContext {
-  repo: RepoView;
+export interface TestContext extends RuleContext {
   compose: Compose;
   /** Several images: the compose test service is not taken, as which image it runs is not known. */
   monorepo: boolean;
-  context: string;
-  instructions: Instruction[];
-  /** The image's hash inputs: the package.json files it installs from. */
-  hash: readonly string[];
+  /** The test stage's ecosystem: its rules come first, and only its tools' commands are proposed. */
+  ecosystem?: Ecosystem;
+  /** How the test stage is named in notes (`'builder' (FROM maven:3)`). */
+  stageName?: string;
   /** `<context>: ` before each note in a monorepo. */
   label: string;
+  /** Where a TODO about the test command goes. */
+  commandAt: SpecPath;
 }
 
-/** A test command the project declares, and why it is taken (for the report). */
-type Rule = (t: TestContext) => { command: string; why: string } | undefined;
-
-const read = (t: TestContext, path: string) => t.repo.read(inFolder(t.context, path)) ?? "";
-const has = (t: TestContext, path: string) => t.repo.files.includes(inFolder(t.context, path));
-
-/** After the compose test service, the first of these that applies. */
-const RULES: Rule[] = [
-  (t) => (hasTestScript(read(t, "package.json")) ? { command: "npm test", why: "package.json has a test script" } : undefined),
-  (t) => {
-    const command = rubyTest(t) ?? pytestDeclared(t) ?? djangoTest(t) ?? nodeRunnerTest(t);
-    return command ? { command, why: "from the project's dependencies" } : undefined;
-  },
-  (t) => (/^test\s*:/m.test(read(t, "Makefile")) ? { command: "make test", why: "Makefile has a test target" } : undefined),
-  (t) => (pytestConfigured(t) ? { command: "pytest", why: "pytest configuration found" } : undefined),
-  (t) => (has(t, "go.mod") ? { command: "go test ./...", why: "go.mod found" } : undefined),
-];
-
+/**
+ * The test command: the compose test service's; else the first command the project declares
+ * for the test stage's ecosystem (then for the other ecosystems whose tools it has, then `make
+ * test`) whose tool the stage has; else the image's CMD when it runs tests; else the best guess,
+ * with a TODO.
+ */
 export function guessTest(t: TestContext, notes: Notes): TestGuess {
   const service = composeTest(t, notes);
   if (service) return service;
-  for (const rule of RULES) {
-    const found = rule(t);
-    if (found) {
-      notes.found.push(`${t.label}test command: ${found.command} (${found.why})`);
-      return { command: found.command, environment: {} };
-    }
+  noteBuildTests(t, notes);
+  const proposals = [...ecosystemsToTry(t).flatMap((e) => RULES[e](t)), ...makeTest(t)];
+  const taken = proposals.find((p) => p.needs.every((tool) => hasTool(t, tool)));
+  if (taken) return take(t, taken, notes);
+  const cmd = imageCmdTest(t, notes);
+  if (cmd) return cmd;
+  const missing = proposals[0];
+  if (missing) {
+    const tools = missing.needs.filter((tool) => !hasTool(t, tool)).join(", ");
+    notes.guessed.push(`${t.label}test command: ${missing.command} (${missing.why}), but the test stage has no ${tools}`);
+    notes.todo.push({
+      at: t.commandAt,
+      text: `${missing.command} needs ${tools}, which ${t.stageName ?? "the image"} does not have: install it in that stage, or choose the stage and command that run the tests`,
+    });
+    return { command: missing.command, environment: missing.environment ?? {} };
   }
-  return imageCmdTest(t, notes);
+  return placeholder(t, notes);
+}
+
+/** The image's ecosystem first, then the others the stage has tools of (a base image init does not know: its ecosystem only). */
+function ecosystemsToTry(t: TestContext): Ecosystem[] {
+  const own = t.toolchain?.unknownBase === undefined ? (t.toolchain?.ecosystems ?? []) : [];
+  return [...new Set([...(t.ecosystem ? [t.ecosystem] : []), ...own])];
+}
+
+/** Whether the test stage has a tool; with no Dockerfile, or a base image init does not know, it may. */
+const hasTool = (t: TestContext, tool: Tool) => !t.toolchain || t.toolchain.unknownBase !== undefined || t.toolchain.tools.has(tool);
+
+function take(t: TestContext, p: Proposal, notes: Notes): TestGuess {
+  notes.found.push(`${t.label}test command: ${p.command} (${p.why})`);
+  if (p.todo) notes.todo.push({ at: t.commandAt, text: p.todo });
+  const unknown = t.toolchain?.unknownBase;
+  if (unknown !== undefined && p.needs.length)
+    notes.todo.push({ at: t.commandAt, text: `the base image ${unknown || "(none)"} is not one init knows: check that it has ${p.needs.join(", ")}` });
+  return { command: p.command, environment: p.environment ?? {} };
+}
+
+/** A build that runs the tests already fails the build job on a failing test, and the test job runs them again. */
+function noteBuildTests(t: TestContext, notes: Notes): void {
+  const step = buildRunsTests(t);
+  if (step)
+    notes.guessed.push(
+      `${t.label}the image's build runs the tests already ('RUN ${step}'); the test job runs them again (skip them in the build to save the time)`,
+    );
+}
+
+/** None found: the ecosystem's usual command, or `make test`, written as a guess with a TODO. */
+function placeholder(t: TestContext, notes: Notes): TestGuess {
+  const text = cmdText(t.instructions);
+  const command = t.ecosystem ? GUESS[t.ecosystem] : "make test";
+  notes.guessed.push(
+    `${t.label}test command: none found, '${command}' written as a placeholder${text ? ` (the image's CMD, ${text}, starts the app, not its tests)` : ""}`,
+  );
+  notes.todo.push({
+    at: t.commandAt,
+    text: `no test command found${t.ecosystem ? ` for this ${t.ecosystem} image` : " (the image's ecosystem is not one init recognises)"}: '${command}' is a guess`,
+  });
+  return { command, environment: {} };
 }
 
 /** The compose test service's command and environment (`sut`, `test` or `tests`). */
@@ -77,20 +118,20 @@ function commandOf(svc: ComposeService): TestCommand | undefined {
 
 /**
  * The image's CMD only when it runs tests: a CMD that starts the app would hold the job until
- * CircleCI's no-output timeout. Else `make test`, as a placeholder.
+ * CircleCI's no-output timeout.
  */
-function imageCmdTest(t: TestContext, notes: Notes): TestGuess {
+function imageCmdTest(t: TestContext, notes: Notes): TestGuess | undefined {
   const cmd = cmdOf(t.instructions);
-  const text = typeof cmd === "string" ? cmd : cmd?.join(" ");
-  if (cmd && /test|spec|check/i.test(text ?? "")) {
-    notes.guessed.push(`${t.label}test command: the image's own CMD (${text}); check that it runs your tests`);
-    return { command: cmd, environment: {} };
-  }
-  notes.guessed.push(
-    `${t.label}test command: none found, 'make test' written as a placeholder${text ? ` (the image's CMD, ${text}, starts the app, not its tests)` : ""}`,
-  );
-  return { command: "make test", environment: {} };
+  const text = cmdText(t.instructions);
+  if (!cmd || !/test|spec|check/i.test(text ?? "")) return undefined;
+  notes.guessed.push(`${t.label}test command: the image's own CMD (${text}); check that it runs your tests`);
+  return { command: cmd, environment: {} };
 }
+
+const cmdText = (instructions: readonly Instruction[]) => {
+  const cmd = cmdOf(instructions);
+  return typeof cmd === "string" ? cmd : cmd?.join(" ");
+};
 
 /** The last CMD: exec form (a JSON list) as a list, else its text. */
 function cmdOf(instructions: readonly Instruction[]): TestCommand | undefined {
@@ -101,69 +142,5 @@ function cmdOf(instructions: readonly Instruction[]): TestCommand | undefined {
     return Array.isArray(list) && list.length ? [String(list[0]), ...list.slice(1).map(String)] : undefined;
   } catch {
     return args;
-  }
-}
-
-function hasTestScript(pkg: string): boolean {
-  try {
-    const t = (JSON.parse(pkg) as { scripts?: { test?: string } }).scripts?.test;
-    return !!t && !/no test specified/.test(t);
-  } catch {
-    return false;
-  }
-}
-
-function pytestConfigured(t: TestContext): boolean {
-  return (
-    ["pytest.ini", "tox.ini", "conftest.py"].some((f) => has(t, f)) ||
-    /\[tool:pytest\]/.test(read(t, "setup.cfg")) ||
-    /\[tool\.pytest/.test(read(t, "pyproject.toml"))
-  );
-}
-
-function rubyTest(t: TestContext): string | undefined {
-  const gemfile = read(t, "Gemfile");
-  if (/^\s*gem\s+["']rspec(-rails)?["']/m.test(gemfile)) return "bundle exec rspec";
-  if (/^\s*gem\s+["']rails["']/m.test(gemfile) && t.repo.files.some((f) => f.startsWith(inFolder(t.context, "test/"))))
-    return has(t, "bin/rails") ? "bin/rails test" : "bundle exec rails test";
-  return undefined;
-}
-
-/** pytest among the Python dependencies (pyproject, Pipfile, requirements files). */
-function pytestDeclared(t: TestContext): string | undefined {
-  const requirements = t.repo.files.filter((f) => /(^|\/)requirements[^/]*\.(txt|in)$/.test(f) && (f.startsWith(inFolder(t.context, "")) || !f.includes("/")));
-  const python = [read(t, "pyproject.toml"), read(t, "Pipfile"), ...requirements.map((f) => t.repo.read(f) ?? "")].join("\n");
-  return /(^|["'\s])pytest\b/m.test(python) ? "pytest" : undefined;
-}
-
-/** Django: manage.py at the context's root, or in the folder the image works in (WORKDIR /app/src). */
-function djangoTest(t: TestContext): string | undefined {
-  const top = inFolder(t.context, "");
-  const depth = inFolder(t.context, "manage.py").split("/").length + 1;
-  const manage = t.repo.files
-    .filter((f) => /(^|\/)manage\.py$/.test(f) && f.startsWith(top) && f.split("/").length <= depth)
-    .sort((a, b) => a.length - b.length)[0];
-  if (!manage) return undefined;
-  const sub = manage.slice(top.length, -"manage.py".length).replace(/\/$/, "");
-  const workdir = lastInstruction(t.instructions, "WORKDIR")?.args.replace(/\/+$/, "") ?? "";
-  return !sub || workdir.endsWith(`/${sub}`) ? "python manage.py test" : `python ${sub}/manage.py test`;
-}
-
-/** package.json files the Dockerfile copies (a backend/ folder's, say), with a test runner. */
-function nodeRunnerTest(t: TestContext): string | undefined {
-  for (const pkg of t.hash.filter((h) => /(^|\/)package\.json$/.test(h))) {
-    const dev = dependencies(t.repo.read(pkg));
-    const runner = ["jest", "vitest", "mocha"].find((r) => dev.includes(r));
-    if (runner) return runner === "vitest" ? "npx vitest run" : `npx ${runner}`;
-  }
-  return undefined;
-}
-
-function dependencies(pkg: string | undefined): string[] {
-  try {
-    const p = JSON.parse(pkg ?? "") as { dependencies?: object; devDependencies?: object };
-    return [...Object.keys(p.devDependencies ?? {}), ...Object.keys(p.dependencies ?? {})];
-  } catch {
-    return [];
   }
 }

@@ -38,7 +38,7 @@ describe("init detection", () => {
     expect(d.spec).toContain("hash: [Dockerfile, requirements]");
   });
 
-  it("what is copied after the last install step is code, not a hash input; stages are read one by one", () => {
+  it("what is copied after the last install step is code, not a hash input; only the stages the tests run in count", () => {
     const d = detect(
       repoView({
         Dockerfile: [
@@ -65,7 +65,8 @@ describe("init detection", () => {
         "cmd/app/main.go": "",
       }),
     );
-    expect(d.spec).toContain("hash: [Dockerfile, go.mod, go.sum, tools/gen.sh, scripts/install-deps.sh]");
+    // The tests run in the Go stage: the runtime stage after it (and its install script) is not built for them.
+    expect(d.spec).toContain("  target: build\n  hash: [Dockerfile, go.mod, go.sum, tools/gen.sh]\n");
   });
 
   it("a monorepo (a Dockerfile per folder, none at the root): one image each, named by compose", () => {
@@ -215,6 +216,7 @@ describe("init on the shapes of real repositories", () => {
         "frontend/yarn.lock": "",
         "backend/package.json": '{"devDependencies": {"jest": "30"}}',
         "backend/yarn.lock": "",
+        "backend/server.js": "",
         ".env.example": "# copy to .env\nexport NODE_ENV=development\nexport POSTGRES_USER=hello\nPOSTGRES_PASSWORD='pass word'\n",
         "compose.yaml": [
           "x-app: &app",
@@ -302,7 +304,7 @@ describe("init on the shapes of real repositories", () => {
     const d = detect(
       repoView({
         "docker/Dockerfile":
-          "FROM node:24 AS ui\nCOPY ./Makefile /src/Makefile\nCOPY ./ui /src/ui\nRUN make -C /src build-ui\nFROM golang:1.22\nCOPY . /src\nRUN make -C /src build\n",
+          "FROM node:24 AS ui\nCOPY ./Makefile /src/Makefile\nCOPY ./ui /src/ui\nRUN make -C /src build-ui\nFROM golang:1.22\nCOPY . /src\nCOPY --from=ui /src/ui/build /src/ui/build\nRUN make -C /src build\n",
         ".dockerignore": "",
         Makefile: "build:\n\tgo build\n",
         "ui/package.json": "{}",
@@ -313,7 +315,7 @@ describe("init on the shapes of real repositories", () => {
     expect(d.spec).not.toContain("context:");
   });
 
-  it("a stage that never copies the whole context installs at its first RUN: later copies are code (not hashed), heredoc bodies are not instructions", () => {
+  it("a stage that never copies the whole context installs at the RUN after its manifests: later copies are code (not hashed), heredoc bodies are not instructions", () => {
     const d = detect(
       repoView({
         Dockerfile: [
@@ -338,9 +340,10 @@ describe("init on the shapes of real repositories", () => {
       }),
     );
     expect(d.spec).toContain("hash: [Dockerfile, pom.xml]");
-    // The CMD starts the app: a test command that never ends would hold the job until the timeout.
-    expect(d.spec).toContain('command: "make test"');
-    expect(d.guessed.join("\n")).toContain("the image's CMD, java -jar /app.jar, starts the app, not its tests");
+    // The last stage is a runtime with the jar only: the tests run in the dev stage (Maven and the code, from builder).
+    expect(d.spec).toContain("  target: dev\n");
+    expect(d.spec).toContain('command: "mvn -B test"');
+    expect(d.guessed.join("\n")).toContain("the image's build runs the tests already ('RUN mvn install')");
   });
 
   it("test commands from what the project declares: Rails, Django in a sub-folder, pytest in pyproject", () => {

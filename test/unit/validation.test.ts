@@ -96,6 +96,20 @@ const cases: { name: string; spec: string; code: string; at: string; says?: RegE
   { name: "registry cache without a registry", spec: "image: a/b\ncache: registry\n", code: "GC1023", at: "2:8" },
   { name: "rule with branch and tag", spec: "image: a/b\ndeploy:\n  rules:\n    - branch: main\n      tag: v1\n      tags: [x]\n", code: "GC1024", at: "4:7" },
   { name: "path outside the repository", spec: "image:\n  name: a/b\n  dockerfile: ../Dockerfile\n", code: "GC1025", at: "3:15" },
+  {
+    name: "hash input outside the build context",
+    spec: "image:\n  name: a/b\n  context: api\n  hash: [api/Dockerfile, api/go.mod, web/package.json]\n",
+    code: "GC1040",
+    at: "4:38",
+    says: /"web\/package.json" is outside the build context "api": the build cannot read it.*Remove it, or set 'context:'/,
+  },
+  {
+    name: "build arg with a variable gen-circle does not fill in",
+    spec: "image:\n  name: a/b\n  build_args:\n    NODE_ENV: ${NODE_ENV:-production}\n",
+    code: "GC1041",
+    at: "4:15",
+    says: /Build arg NODE_ENV holds "\$\{NODE_ENV:-production\}": gen-circle passes build args as written/,
+  },
   { name: "split glob outside the repository", spec: "image: a/b\ntest:\n  command: x\n  split: ../tests/*.py\n", code: "GC1025", at: "4:10" },
   {
     name: "split glob with a space",

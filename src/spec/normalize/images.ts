@@ -1,5 +1,7 @@
 import { Codes } from "../../diagnostics.js";
+import { isCodeSource } from "../../dockerfile/code.js";
 import { dependencyInputs, dockerInstructions } from "../../dockerfile/inputs.js";
+import { cleanSource } from "../../dockerfile/parse.js";
 import { inputMatcher } from "../../hash/glob.js";
 import { parseReference } from "../docker-ref.js";
 import type { Image, ImageWithTest, ProjectImage, ProjectSpec } from "../types.js";
@@ -62,7 +64,7 @@ function normalizeImage(raw: ProjectSpec, entry: ImageEntry, r: Reporter, option
     dockerfile,
     context,
     target: ri.target,
-    buildArgs: entries(ri.build_args),
+    buildArgs: buildArgs(entry, r),
     hash: hash.map((h) => h.replace(/^\.\//, "")),
     provenance: ri.provenance ?? false,
     test: testRaw === undefined ? undefined : normalizeTest(testRaw, testPath, r),
@@ -128,8 +130,18 @@ function hashInputs(entry: ImageEntry, context: string, dockerfile: string, r: R
   const { raw: ri, path } = entry;
   const patterns = Array.isArray(ri.hash) ? ri.hash : [dockerfile, joinPath(context, ".dockerignore")];
   warnUncoveredCopies(entry, context, dockerfile, patterns, r, options);
+  const outside = outsideContext(context, dockerfile, Array.isArray(ri.hash) ? ri.hash : []);
   (Array.isArray(ri.hash) ? ri.hash : []).forEach((h, i) => {
     const clean = cleanPath(r, h, [...path, "hash", i]);
+    // A path outside the repository is GC1025 (cleanPath's): said once.
+    const escapes = h.startsWith("/") || h.split("/").includes("..");
+    if (!escapes && outside(clean)) {
+      r.warn(
+        Codes.hashOutsideContext,
+        [...path, "hash", i],
+        `Hash input ${JSON.stringify(h)} is outside the build context ${JSON.stringify(context)}: the build cannot read it, so the image does not change with it, and the cache would refresh for nothing. Remove it, or set 'context:' to a folder that holds it (with 'dockerfile:' naming the Dockerfile).`,
+      );
+    }
     if (options.matchesFiles && !options.matchesFiles(clean)) {
       r.report(
         Codes.hashMatchesNothing,
@@ -141,13 +153,59 @@ function hashInputs(entry: ImageEntry, context: string, dockerfile: string, r: R
   return patterns;
 }
 
+/**
+ * Whether a hash input (a repository path or glob) lies outside the build context, where the
+ * build cannot read it. The Dockerfiles the hash names (the image's, a base image's built here)
+ * and what lies in their folders are their builds' inputs: not outside.
+ */
+function outsideContext(context: string, dockerfile: string, hash: readonly string[]): (input: string) => boolean {
+  const under = (path: string, folder: string) => folder === "." || path === folder || path.startsWith(`${folder}/`);
+  const isDockerfile = (p: string) => p === dockerfile || /(^|\/)(Dockerfile([.-][^/]*)?|[^/]*\.Dockerfile)$/i.test(p);
+  const baseFolders = hash
+    .map((h) => h.replace(/^\.\//, ""))
+    .filter((h) => h !== dockerfile && isDockerfile(h))
+    .map((h) => (h.includes("/") ? h.slice(0, h.lastIndexOf("/")) : "."));
+  return (input) => {
+    if (context === "." || isDockerfile(input) || /\.dockerignore$/.test(input) || baseFolders.some((f) => under(input, f))) return false;
+    const glob = input.search(/[*?[]/);
+    // The literal folder a glob starts in: one that holds the context may match inside it.
+    const start = glob === -1 ? input : input.slice(0, input.lastIndexOf("/", glob) + 1).replace(/\/$/, "") || ".";
+    return !under(start, context) && !(glob !== -1 && under(context, start));
+  };
+}
+
+/**
+ * Build args are passed as written: a `${VAR}` or `$VAR` in one reaches the build as that text
+ * (a compose file would have filled it in), and the hash holds it as that text too.
+ */
+function buildArgs({ raw: ri, path }: ImageEntry, r: Reporter): [string, string][] {
+  const args = entries(ri.build_args);
+  for (const [name, value] of args) {
+    const variable = /\$(\{[A-Za-z_][A-Za-z0-9_]*(:?[-+?=][^}]*)?\}|[A-Za-z_][A-Za-z0-9_]*)/.exec(value)?.[0];
+    if (variable === undefined) continue;
+    r.warn(
+      Codes.buildArgVariable,
+      [...path, "build_args", name],
+      `Build arg ${name} holds ${JSON.stringify(variable)}: gen-circle passes build args as written, so the build gets that text, not a variable's value. Write the value itself (build args are part of the hash); a value that changes from build to build belongs in an ARG default of the Dockerfile, not here.`,
+    );
+  }
+  return args;
+}
+
 /** What the Dockerfile copies before its install step must be in the hash, or the cache goes stale. */
 function warnUncoveredCopies(entry: ImageEntry, context: string, dockerfile: string, patterns: string[], r: Reporter, options: NormalizeOptions): void {
   const { raw: ri, path, namePath } = entry;
   const dockerfileText = options.readFile?.(dockerfile);
   if (dockerfileText === undefined || !options.listFiles) return;
   const covered = (f: string) => patterns.some((h) => inputMatcher(h.replace(/^\.\//, ""))(f));
-  for (const copied of dependencyInputs(dockerInstructions(dockerfileText)).sources) {
+  const { listFiles } = options;
+  // A copied folder is code when it holds source files; one the repository does not have is read by its name.
+  const isCode = (src: string) => {
+    const below = src === "." ? [] : listFiles(joinPath(context, cleanSource(src)));
+    return isCodeSource(src, below.length ? below : undefined);
+  };
+  const read = { target: ri.target, buildArgs: Object.fromEntries(entries(ri.build_args)), isCode };
+  for (const copied of dependencyInputs(dockerInstructions(dockerfileText), read).sources) {
     const input = joinPath(context, copied);
     const missed = options.listFiles(input).filter((f) => !covered(f));
     if (missed.length) {

@@ -1,0 +1,87 @@
+import { isCodeSource } from "./code.js";
+import { copySources, runCommand, splitFlags } from "./parse.js";
+import { chainOf, type Stage } from "./stages.js";
+import { baseImage, copiedTools, ecosystemOf, runTools, type Ecosystem, type Tool } from "./toolchain.js";
+
+/** What a stage's image holds, as far as running tests goes. */
+export interface Toolchain {
+  /** The tools the stage has: its base image's, installed or run by its RUN lines, copied in from images. */
+  tools: Set<Tool>;
+  /** Their ecosystems, the base image's first. */
+  ecosystems: Ecosystem[];
+  /** A base image init does not know (a custom image): its tools are not known. */
+  unknownBase?: string;
+  /** The chain copies the project's code from the context (`COPY . .`, `COPY src ./src`). */
+  code: boolean;
+}
+
+export interface StageFacts extends Toolchain {
+  stage: Stage;
+  /** The base is a runtime only (scratch, distroless, a JRE, a web server). */
+  runtime: boolean;
+  /** The stage itself adds the code or a tool (not only inherits them from the stage it is built on). */
+  adds: boolean;
+}
+
+export interface FactsOptions {
+  /** Whether a copied context path is code; default by its name. */
+  isCode?: (src: string) => boolean;
+  /** A base image this repository builds (`FROM myorg/app-base`): its toolchain, when known. */
+  base?: (from: string) => Toolchain | undefined;
+}
+
+/** Each stage's toolchain and code, following the chain of stages (`FROM builder AS test` inherits both). */
+export function stageFacts(stages: readonly Stage[], options: FactsOptions = {}): StageFacts[] {
+  const isCode = options.isCode ?? ((src: string) => isCodeSource(src));
+  const out: StageFacts[] = [];
+  for (const stage of stages) {
+    const inherited = stage.parent === undefined ? fromImage(stage.from, options) : out[stage.parent]!;
+    const own = ownTools(stage);
+    const copiesCode = stage.body.some((i) => (i.op === "COPY" || i.op === "ADD") && (copySources(i.args) ?? []).some(isCode));
+    const tools = new Set([...inherited.tools, ...own]);
+    const ecosystems = [...inherited.ecosystems];
+    for (const t of own) {
+      const e = ecosystemOf(t);
+      if (e && !ecosystems.includes(e)) ecosystems.push(e);
+    }
+    out.push({
+      stage,
+      tools,
+      ecosystems,
+      unknownBase: inherited.unknownBase,
+      code: inherited.code || copiesCode,
+      runtime: stage.parent === undefined ? baseImage(stage.from).kind === "runtime" : out[stage.parent]!.runtime,
+      adds: copiesCode || own.some((t) => !inherited.tools.has(t)),
+    });
+  }
+  return out;
+}
+
+/** The toolchain of a base image: one the repository builds, else what the image is known to hold. */
+function fromImage(from: string, options: FactsOptions): Toolchain {
+  const built = options.base?.(from);
+  if (built) return built;
+  const image = baseImage(from);
+  return {
+    tools: new Set(image.tools),
+    ecosystems: image.ecosystem ? [image.ecosystem] : [],
+    unknownBase: image.kind === "unknown" ? from : undefined,
+    code: false,
+  };
+}
+
+/** The tools a stage's own instructions install, run or copy in from another image. */
+function ownTools(stage: Stage): Tool[] {
+  const tools = new Set<Tool>();
+  for (const ins of stage.body) {
+    if (ins.op === "RUN") runTools(runCommand(ins.args)).forEach((t) => tools.add(t));
+    if (ins.op === "COPY" && /--from[= ]/.test(ins.args)) {
+      const parts = splitFlags(ins.args).rest.split(/\s+/);
+      copiedTools(parts.slice(0, -1)).forEach((t) => tools.add(t));
+    }
+  }
+  return [...tools];
+}
+
+/** The instructions of a stage and the stages it is built on, first base first: what made its image. */
+export const chainInstructions = (stages: readonly Stage[], index: number) => chainOf(stages, index).flatMap((s) => s.body);

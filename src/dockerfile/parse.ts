@@ -1,0 +1,107 @@
+/**
+ * Reading a Dockerfile's instructions and their flags. Pure: the text comes from the caller (the
+ * CLI reads the file).
+ */
+export interface Instruction {
+  op: string;
+  args: string;
+}
+
+/** Dockerfile instructions, with continuation lines joined and comments dropped. */
+export function dockerInstructions(text: string): Instruction[] {
+  const out: Instruction[] = [];
+  let cur = "";
+  let heredoc: string | undefined; // the delimiter of a `RUN <<EOF` body being skipped
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (heredoc !== undefined) {
+      if (line === heredoc) heredoc = undefined;
+      continue;
+    }
+    if (!cur && (line.startsWith("#") || !line)) continue;
+    if (line.startsWith("#")) continue;
+    if (line.endsWith("\\")) {
+      cur += line.slice(0, -1) + " ";
+      continue;
+    }
+    cur += line;
+    const m = /^(\w+)\s+([\s\S]*)$/.exec(cur);
+    if (m) out.push({ op: m[1]!.toUpperCase(), args: m[2]!.trim() });
+    // A heredoc body (BuildKit syntax) is the instruction's, not instructions of its own.
+    heredoc = /<<-?\s*["']?(\w+)["']?/.exec(cur)?.[1];
+    cur = "";
+  }
+  return out;
+}
+
+/** The leading `--name=value` flags of an instruction (`--from=build`, `--mount=type=bind,...`), and the rest. */
+export function splitFlags(args: string): { flags: [string, string][]; rest: string } {
+  const flags: [string, string][] = [];
+  let rest = args;
+  for (let m = /^--([a-z][a-z-]*)(?:=(\S*))?\s*/i.exec(rest); m; m = /^--([a-z][a-z-]*)(?:=(\S*))?\s*/i.exec(rest)) {
+    flags.push([m[1]!.toLowerCase(), m[2] ?? ""]);
+    rest = rest.slice(m[0].length);
+  }
+  return { flags, rest };
+}
+
+/** A copy source as a context path: no `./`, no trailing `/` or `/.`; the context itself is ".". */
+export function cleanSource(src: string): string {
+  const out = src
+    .replace(/^(\.\/)+/, "")
+    .replace(/^\/+/, "")
+    .replace(/(\/\.?)+$/, "");
+  return out === "" ? "." : out;
+}
+
+/**
+ * The context paths a COPY or ADD reads (cleaned: `.` for the whole context); undefined for a copy
+ * from another stage or image (`--from`). Heredoc sources and URLs are not context paths.
+ */
+export function copySources(args: string): string[] | undefined {
+  const { flags, rest } = splitFlags(args);
+  if (flags.some(([n]) => n === "from")) return undefined;
+  let parts: string[];
+  if (rest.startsWith("[")) {
+    try {
+      parts = (JSON.parse(rest) as unknown[]).map(String);
+    } catch {
+      return undefined;
+    }
+  } else parts = rest.split(/\s+/).filter(Boolean);
+  return parts
+    .slice(0, -1)
+    .filter((p) => !p.startsWith("<<") && !/^[a-z][a-z0-9+.-]*:\/\//i.test(p) && !/^git@/.test(p))
+    .map(cleanSource);
+}
+
+/** What a `RUN --mount` makes available to the command. */
+export interface Mount {
+  /** bind (the default), cache, secret, ssh, tmpfs */
+  type: string;
+  /** A path of the context, or of `from`; the context (or `from`) itself is ".". */
+  source: string;
+  /** Another stage or an image, for a bind mount that does not read the context. */
+  from?: string;
+}
+
+/** A RUN's `--mount` flags, read as BuildKit reads them (`type` defaults to bind, `source` to the root). */
+export function runMounts(args: string): Mount[] {
+  return splitFlags(args)
+    .flags.filter(([n]) => n === "mount")
+    .map(([, value]) => {
+      const kv = new Map(
+        value.split(",").map((part) => {
+          const [k, ...v] = part.split("=");
+          return [k!.trim().toLowerCase(), v.join("=").replace(/^["']|["']$/g, "")] as const;
+        }),
+      );
+      return { type: kv.get("type") || "bind", source: cleanSource(kv.get("source") ?? kv.get("src") ?? "."), from: kv.get("from") || undefined };
+    });
+}
+
+/** The context paths a RUN bind-mounts (`--mount=type=bind,source=uv.lock,...`), without those from a stage or image. */
+export const boundSources = (args: string): string[] => runMounts(args).flatMap((m) => (m.type === "bind" && !m.from ? [m.source] : []));
+
+/** A RUN's command text, without its flags. */
+export const runCommand = (args: string): string => splitFlags(args).rest;

@@ -1,0 +1,323 @@
+import type { Toolchain } from "../dockerfile/facts.js";
+import type { Instruction } from "../dockerfile/parse.js";
+import { runCommand } from "../dockerfile/parse.js";
+import { simpleCommands, type Ecosystem, type Tool } from "../dockerfile/toolchain.js";
+import { inputMatcher } from "../hash/glob.js";
+import { inFolder, lastInstruction, type RepoView } from "./repo.js";
+
+/** What the test command of one image is read from: the repository, and the chain of the stage the tests run in. */
+export interface RuleContext {
+  repo: RepoView;
+  context: string;
+  /** The test stage's chain of instructions, first base first (the whole Dockerfile's, without stages). */
+  instructions: Instruction[];
+  /** The instructions of every stage the test stage is built from (those it copies from too), in file order. */
+  built: Instruction[];
+  /** Context paths the chain copies (`.` for the whole context). */
+  copied: readonly string[];
+  /** The image's hash inputs: the manifests it installs from (a backend/ folder's package.json). */
+  hash: readonly string[];
+  toolchain?: Toolchain;
+}
+
+/** A command a project declares, the tools it needs in the image, and why it is taken. */
+export interface Proposal {
+  command: string;
+  why: string;
+  needs: Tool[];
+  environment?: Record<string, string>;
+  /** Something to check even when the command is taken. */
+  todo?: string;
+}
+
+const read = (t: RuleContext, path: string) => t.repo.read(inFolder(t.context, path)) ?? "";
+const has = (t: RuleContext, path: string) => t.repo.files.includes(inFolder(t.context, path));
+/** Whether the stage's chain copies a context path into the image. */
+const copies = (t: RuleContext, path: string) => t.copied.some((src) => src === "." || inputMatcher(src)(path));
+/** The RUN commands of the test stage's chain, or of every stage it is built from. */
+const runs = (t: RuleContext, of: "chain" | "built" = "chain") =>
+  (of === "chain" ? t.instructions : t.built).filter((i) => i.op === "RUN").map((i) => runCommand(i.args));
+
+/**
+ * A project file by name: at the top of the context, else one the Dockerfile copies by name (a
+ * `backend/package.json`), as a repository path.
+ */
+function projectFile(t: RuleContext, name: RegExp): string | undefined {
+  const top = inFolder(t.context, "");
+  const base = (f: string) => f.split("/").pop() ?? f;
+  const atTop = t.repo.files.find((f) => f.startsWith(top) && !f.slice(top.length).includes("/") && name.test(base(f)));
+  if (atTop) return atTop;
+  const named = t.copied.filter((src) => src !== ".").map((src) => inFolder(t.context, src));
+  return t.repo.files.find((f) => name.test(base(f)) && named.some((src) => inputMatcher(src)(f)));
+}
+
+/** The ENV and ARG values the chain sets (the last one wins): `ENV A=1 B="x y"`, the older `ENV A value`, `ARG A=1`. */
+function environment(t: RuleContext): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const ins of t.instructions.filter((i) => i.op === "ENV" || i.op === "ARG")) {
+    const legacy = ins.op === "ENV" && !ins.args.includes("=") ? /^([A-Za-z_]\w*)\s+(.*)$/.exec(ins.args) : null;
+    if (legacy) env.set(legacy[1]!, legacy[2]!);
+    for (const m of legacy ? [] : ins.args.matchAll(/([A-Za-z_]\w*)=("[^"]*"|'[^']*'|\S*)/g)) env.set(m[1]!, m[2]!.replace(/^(["'])(.*)\1$/, "$2"));
+  }
+  return env;
+}
+
+const java = (t: RuleContext): Proposal[] => {
+  const out: Proposal[] = [];
+  if (projectFile(t, /^pom\.xml$/)) {
+    if (has(t, "mvnw") && copies(t, "mvnw")) out.push({ command: "./mvnw test", why: "pom.xml and the Maven wrapper", needs: ["java"] });
+    out.push({ command: "mvn -B test", why: "pom.xml found", needs: ["mvn"] });
+  }
+  if (projectFile(t, /^(build|settings)\.gradle(\.kts)?$/)) {
+    if (has(t, "gradlew") && copies(t, "gradlew")) out.push({ command: "./gradlew test", why: "Gradle build and its wrapper", needs: ["java"] });
+    out.push({ command: "gradle test", why: "Gradle build found", needs: ["gradle"] });
+  }
+  return out;
+};
+
+const rust = (t: RuleContext): Proposal[] => (projectFile(t, /^Cargo\.toml$/) ? [{ command: "cargo test", why: "Cargo.toml found", needs: ["cargo"] }] : []);
+const go = (t: RuleContext): Proposal[] => (projectFile(t, /^go\.mod$/) ? [{ command: "go test ./...", why: "go.mod found", needs: ["go"] }] : []);
+
+/** `mix test`; in the test environment when the image sets another one (`ENV MIX_ENV=prod`). */
+const elixir = (t: RuleContext): Proposal[] => {
+  if (!projectFile(t, /^mix\.exs$/)) return [];
+  const mixEnv = environment(t).get("MIX_ENV");
+  const prodOnly = runs(t).some((r) => /deps\.get\b[^&;|]*--only\s+(prod|\$\{?MIX_ENV\}?)/.test(r)) && mixEnv !== "test";
+  return [
+    {
+      command: "mix test",
+      why: "mix.exs found",
+      needs: ["mix"],
+      environment: mixEnv && mixEnv !== "test" ? { MIX_ENV: "test" } : undefined,
+      todo: prodOnly
+        ? "the image fetches only the prod dependencies (mix deps.get --only): the test dependencies are missing; fetch them in the test stage"
+        : undefined,
+    },
+  ];
+};
+
+/** `dotnet test`: of the one solution or project at the top, else of the test project. */
+const dotnet = (t: RuleContext): Proposal[] => {
+  const top = inFolder(t.context, "");
+  const inContext = t.repo.files.filter((f) => f.startsWith(top)).map((f) => f.slice(top.length));
+  const atTop = inContext.filter((f) => !f.includes("/") && /\.(sln|csproj|fsproj|vbproj)$/.test(f));
+  const projects = inContext.filter((f) => /\.(csproj|fsproj|vbproj)$/.test(f));
+  if (!atTop.length && !projects.length) return [];
+  const tests = projects.filter((f) => /tests?\b/i.test(f) || /Microsoft\.NET\.Test\.Sdk/.test(read(t, f)));
+  if (atTop.length > 1)
+    return [
+      {
+        command: `dotnet test ${atTop[0]}`,
+        why: "several solutions or projects",
+        needs: ["dotnet"],
+        todo: `several solutions or projects: ${atTop.join(", ")}`,
+      },
+    ];
+  if (atTop.length || tests.length !== 1 || !copies(t, tests[0]!)) return [{ command: "dotnet test", why: ".NET projects found", needs: ["dotnet"] }];
+  return [{ command: `dotnet test ${tests[0]}`, why: "the test project", needs: ["dotnet"] }];
+};
+
+/** `composer test` (scripts.test), Laravel's `php artisan test`, Pest, PHPUnit: with vendor/ installed in the image. */
+const php = (t: RuleContext): Proposal[] => {
+  const composerFile = projectFile(t, /^composer\.json$/);
+  const composer = parseJson(composerFile ? t.repo.read(composerFile) : undefined) as {
+    scripts?: { test?: unknown };
+    require?: object;
+    "require-dev"?: object;
+  };
+  const deps = [...Object.keys(composer.require ?? {}), ...Object.keys(composer["require-dev"] ?? {})];
+  const installs = runs(t, "built").filter((r) => /\bcomposer\s+(install|update)\b/.test(r));
+  const todo = installs.some((r) => /--no-dev\b/.test(r))
+    ? "the image installs its composer dependencies with --no-dev: the test tools are not in it"
+    : !installs.length && !has(t, "vendor/autoload.php")
+      ? "the image installs no composer dependencies (vendor/): add 'RUN composer install' to the test stage"
+      : undefined;
+  const out: Proposal[] = [];
+  if (composer.scripts?.test !== undefined) out.push({ command: "composer test", why: "composer.json has a test script", needs: ["composer"], todo });
+  if (has(t, "artisan") && deps.includes("laravel/framework")) out.push({ command: "php artisan test", why: "a Laravel application", needs: ["php"], todo });
+  if (deps.includes("pestphp/pest")) out.push({ command: "vendor/bin/pest", why: "Pest is a dependency", needs: ["php"], todo });
+  if (deps.includes("phpunit/phpunit") || has(t, "phpunit.xml") || has(t, "phpunit.xml.dist"))
+    out.push({ command: "vendor/bin/phpunit", why: "PHPUnit is set up", needs: ["php"], todo });
+  return out;
+};
+
+/** pytest or Django's runner, through uv or poetry when the image installs with them into a virtualenv of their own. */
+const python = (t: RuleContext): Proposal[] => {
+  const runner = pythonRunner(t);
+  const out: Proposal[] = [];
+  if (pytestDeclared(t)) out.push({ command: `${runner.prefix}pytest`, why: "pytest is a dependency", needs: runner.needs });
+  const django = djangoTest(t);
+  if (django) out.push({ command: `${runner.prefix}${django}`, why: "a Django project", needs: runner.needs });
+  if (pytestConfigured(t)) out.push({ command: `${runner.prefix}pytest`, why: "pytest configuration found", needs: runner.needs });
+  return out;
+};
+
+function pythonRunner(t: RuleContext): { prefix: string; needs: Tool[] } {
+  const env = environment(t);
+  const venvOnPath = /\.venv|venv\/bin/.test(env.get("PATH") ?? "") || env.has("VIRTUAL_ENV") || env.has("UV_PROJECT_ENVIRONMENT");
+  const all = runs(t).join("\n");
+  if (/\buv\s+sync\b/.test(all) && !venvOnPath) return { prefix: "uv run ", needs: ["uv"] };
+  if (/\bpoetry\s+install\b/.test(all) && !venvOnPath && !/^(false|0)$/i.test(env.get("POETRY_VIRTUALENVS_CREATE") ?? ""))
+    return { prefix: "poetry run ", needs: ["poetry"] };
+  return { prefix: "", needs: ["python"] };
+}
+
+/** rspec, Rails' runner, rake test; in the test environment when the image sets another (`ENV RAILS_ENV=production`). */
+const ruby = (t: RuleContext): Proposal[] => {
+  const command = rubyTest(t);
+  if (!command) return [];
+  const env = environment(t);
+  const other = ["RAILS_ENV", "RACK_ENV"].filter((v) => env.has(v) && env.get(v) !== "test");
+  const without = env.get("BUNDLE_WITHOUT") ?? "";
+  return [
+    {
+      command,
+      why: "from the Gemfile",
+      needs: ["ruby"],
+      environment: other.length ? Object.fromEntries(other.map((v) => [v, "test"])) : undefined,
+      todo: /(^|[\s:,])test([\s:,]|$)/.test(without)
+        ? `the image's bundle leaves out the test group (BUNDLE_WITHOUT=${without}): install it in the test stage`
+        : undefined,
+    },
+  ];
+};
+
+/** The package.json test script, run by the package manager of its lock file; else the test runner it depends on. */
+const node = (t: RuleContext): Proposal[] => {
+  const out: Proposal[] = [];
+  const pkg = [projectFile(t, /^package\.json$/), ...t.hash.filter((h) => /(^|\/)package\.json$/.test(h))].filter((p): p is string => !!p);
+  const withScript = pkg.find((p) => hasTestScript(t.repo.read(p)));
+  if (withScript) {
+    const folder = withScript.includes("/") ? withScript.slice(0, withScript.lastIndexOf("/") + 1) : "";
+    const manager = (["pnpm", "yarn"] as const).find((m) => t.repo.files.includes(`${folder}${m === "pnpm" ? "pnpm-lock.yaml" : "yarn.lock"}`));
+    if (manager)
+      out.push({
+        command: `${manager} test`,
+        why: `package.json has a test script; ${manager === "pnpm" ? "pnpm-lock.yaml" : "yarn.lock"}`,
+        needs: [manager],
+      });
+    out.push({ command: "npm test", why: "package.json has a test script", needs: ["node"] });
+  }
+  for (const p of pkg) {
+    const runner = ["jest", "vitest", "mocha"].find((r) => dependencies(t.repo.read(p)).includes(r));
+    if (runner) out.push({ command: runner === "vitest" ? "npx vitest run" : `npx ${runner}`, why: "from the project's dependencies", needs: ["node"] });
+  }
+  const todo = withoutDevDependencies(t);
+  return todo ? out.map((p) => ({ ...p, todo })) : out;
+};
+
+/** Whether the image installs its node packages without the devDependencies (where test runners are). */
+function withoutDevDependencies(t: RuleContext): string | undefined {
+  let production = false;
+  for (const ins of t.instructions) {
+    if ((ins.op === "ENV" || ins.op === "ARG") && /\bNODE_ENV[=\s]+["']?production\b/.test(ins.args)) production = true;
+    if (ins.op !== "RUN") continue;
+    // npm ci, npm install, yarn, yarn install, pnpm install: the package manager and its first word that is no option.
+    const installs = simpleCommands(runCommand(ins.args)).filter(
+      (w) =>
+        /^(npm|yarn|pnpm)$/.test(w[0]!) &&
+        /^(ci|install|i)?$/.test(w.slice(1).find((a) => !a.startsWith("-")) ?? "") &&
+        !/(^|\s)(-g|--global)(\s|$)/.test(w.join(" ")),
+    );
+    if (installs.some((w) => w.some((a) => /^(--omit=dev|--production|--prod)$/.test(a))))
+      return "the image installs its packages without the devDependencies (--omit=dev, --production): the test runner is not in it";
+    if (production && installs.length)
+      return "the image installs its packages with NODE_ENV=production, which leaves out the devDependencies (the test runner): install them in the test stage";
+  }
+  return undefined;
+}
+
+export const RULES: Record<Ecosystem, (t: RuleContext) => Proposal[]> = { java, rust, go, elixir, dotnet, php, ruby, python, node };
+
+/** `make test`, when the Makefile has a test target. */
+export const makeTest = (t: RuleContext): Proposal[] =>
+  /^test\s*:/m.test(read(t, "Makefile")) ? [{ command: "make test", why: "Makefile has a test target", needs: ["make"] }] : [];
+
+/** The command to write when none is found, by ecosystem. */
+export const GUESS: Record<Ecosystem, string> = {
+  java: "mvn -B test",
+  rust: "cargo test",
+  go: "go test ./...",
+  elixir: "mix test",
+  dotnet: "dotnet test",
+  php: "vendor/bin/phpunit",
+  ruby: "bundle exec rake test",
+  python: "pytest",
+  node: "npm test",
+};
+
+/** Build steps that run the tests already (`mvn package` without -DskipTests): the first, as written. */
+export function buildRunsTests(t: RuleContext): string | undefined {
+  for (const run of runs(t, "built")) {
+    for (const words of simpleCommands(run)) {
+      const tool = words[0]!.split("/").pop()!;
+      const args = words.slice(1);
+      const skip = args.some((a) => /^-D(skipTests|maven\.test\.skip)(=true)?$/.test(a)) || /(-x|--exclude-task)\s+test\b/.test(args.join(" "));
+      const testing =
+        (/^mvnw?$/.test(tool) && args.some((a) => /^(test|package|verify|install|deploy)$/.test(a)) && !skip) ||
+        (/^gradlew?$/.test(tool) && args.some((a) => /^(test|check|build)$/.test(a)) && !skip) ||
+        (/^(go|cargo|dotnet|mix)$/.test(tool) && args[0] === "test") ||
+        (/^(npm|yarn|pnpm)$/.test(tool) && (args[0] === "test" || (args[0] === "run" && args[1] === "test"))) ||
+        tool === "pytest" ||
+        tool === "phpunit";
+      if (testing) return words.join(" ");
+    }
+  }
+  return undefined;
+}
+
+function parseJson(text: string | undefined): Record<string, unknown> {
+  try {
+    const v = JSON.parse(text ?? "") as unknown;
+    return v && typeof v === "object" ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function hasTestScript(pkg: string | undefined): boolean {
+  const t = (parseJson(pkg) as { scripts?: { test?: unknown } }).scripts?.test;
+  return typeof t === "string" && !!t && !/no test specified/.test(t);
+}
+
+function dependencies(pkg: string | undefined): string[] {
+  const p = parseJson(pkg) as { dependencies?: object; devDependencies?: object };
+  return [...Object.keys(p.devDependencies ?? {}), ...Object.keys(p.dependencies ?? {})];
+}
+
+function pytestConfigured(t: RuleContext): boolean {
+  return (
+    ["pytest.ini", "tox.ini", "conftest.py"].some((f) => has(t, f)) ||
+    /\[tool:pytest\]/.test(read(t, "setup.cfg")) ||
+    /\[tool\.pytest/.test(read(t, "pyproject.toml"))
+  );
+}
+
+function rubyTest(t: RuleContext): string | undefined {
+  const gemfile = read(t, "Gemfile");
+  const testFolder = t.repo.files.some((f) => f.startsWith(inFolder(t.context, "test/")));
+  if (/^\s*gem\s+["']rspec(-rails)?["']/m.test(gemfile)) return "bundle exec rspec";
+  if (/^\s*gem\s+["']rails["']/m.test(gemfile) && testFolder) return has(t, "bin/rails") ? "bin/rails test" : "bundle exec rails test";
+  if (/^\s*task\b|Rake::TestTask/m.test(read(t, "Rakefile")) && testFolder) return "bundle exec rake test";
+  return undefined;
+}
+
+/** pytest among the Python dependencies (pyproject, Pipfile, requirements files). */
+function pytestDeclared(t: RuleContext): boolean {
+  const requirements = t.repo.files.filter((f) => /(^|\/)requirements[^/]*\.(txt|in)$/.test(f) && (f.startsWith(inFolder(t.context, "")) || !f.includes("/")));
+  const python = [read(t, "pyproject.toml"), read(t, "Pipfile"), ...requirements.map((f) => t.repo.read(f) ?? "")].join("\n");
+  return /(^|["'\s])pytest\b/m.test(python);
+}
+
+/** Django: manage.py at the context's root, or in the folder the image works in (WORKDIR /app/src). */
+function djangoTest(t: RuleContext): string | undefined {
+  const top = inFolder(t.context, "");
+  const depth = inFolder(t.context, "manage.py").split("/").length + 1;
+  const manage = t.repo.files
+    .filter((f) => /(^|\/)manage\.py$/.test(f) && f.startsWith(top) && f.split("/").length <= depth)
+    .sort((a, b) => a.length - b.length)[0];
+  if (!manage) return undefined;
+  const sub = manage.slice(top.length, -"manage.py".length).replace(/\/$/, "");
+  const workdir = lastInstruction(t.instructions, "WORKDIR")?.args.replace(/\/+$/, "") ?? "";
+  return !sub || workdir.endsWith(`/${sub}`) ? "python manage.py test" : `python ${sub}/manage.py test`;
+}

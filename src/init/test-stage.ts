@@ -1,0 +1,115 @@
+import type { StageFacts } from "../dockerfile/facts.js";
+import { dependenciesOf, stageNamed, type Stage } from "../dockerfile/stages.js";
+import { ecosystemOf } from "../dockerfile/toolchain.js";
+import type { BuildGraph } from "./build-graph.js";
+import type { Notes, SpecPath } from "./repo.js";
+
+/** The stage the tests run in, and the build target that builds it (none for the last stage: the whole Dockerfile). */
+export interface TestStage {
+  facts?: StageFacts;
+  target?: string;
+}
+
+/** Where init reports: `<context>: ` before each note in a monorepo, and the spec path of the image's target. */
+export interface StageReport {
+  notes: Notes;
+  label: string;
+  targetAt: SpecPath;
+  /** The compose file a target came from. */
+  composeFile?: string;
+}
+
+/** Stage names that say the stage is for the tests, then for development. */
+const TEST_NAME = /^(test|tests|testing|ci|unit-?tests?)$/i;
+const DEV_NAME = /^(dev|devel|develop|development)$/i;
+
+/** Whether the stage has a toolchain init knows (a JDK, cargo, node...). */
+const knownToolchain = (f: StageFacts) => [...f.tools].some((t) => ecosystemOf(t) !== undefined);
+
+/** A stage that can run the tests: the code, and a toolchain (known, or a base image init does not know). */
+const canTest = (f: StageFacts) => f.code && (knownToolchain(f) || f.unknownBase !== undefined);
+
+/**
+ * How good a stage is for running the tests; 0 for one that cannot. A stage named for tests, then
+ * for development; then the last stage (the whole Dockerfile); then a stage where the code and a
+ * toolchain come together (the builder), not one that only inherits them. A known toolchain
+ * before an unknown base image.
+ */
+function score(f: StageFacts, last: Stage): number {
+  if (!canTest(f)) return 0;
+  const name = f.stage.name ?? "";
+  const tier = TEST_NAME.test(name) ? 4 : DEV_NAME.test(name) ? 3 : f.stage === last ? 2 : f.adds ? 1 : 0;
+  return tier * 2 + (knownToolchain(f) ? 1 : 0);
+}
+
+/** `'builder' (FROM maven:3)`, or `stage 2 (FROM golang:1.22)` for one without a name. */
+export const describeStage = (s: Stage): string => `${s.name ? `'${s.name}'` : `stage ${s.index}`} (FROM ${s.from || "?"})`;
+
+/**
+ * The stage of a multi-stage build the tests run in: the compose file's target when it names a
+ * stage whose chain copies the code; else the best stage by `score`. Two equally good stages, a
+ * compose target not taken, or no stage that can run the tests: a TODO at the image's target.
+ */
+export function chooseTestStage(graph: BuildGraph, composeTarget: string | undefined, report: StageReport): TestStage {
+  const { stages, facts } = graph;
+  const last = stages[stages.length - 1];
+  if (!last) return {};
+  const { notes, label, targetAt } = report;
+  const named = composeTarget === undefined ? undefined : stageNamed(stages, composeTarget, false);
+  if (named && facts[named.index]!.code) {
+    notes.found.push(`${label}build target from ${report.composeFile}: ${named.name}`);
+    return { facts: facts[named.index], target: named === last ? undefined : named.name };
+  }
+  const ranked = facts.map((f) => ({ f, score: score(f, last) })).filter((r) => r.score > 0);
+  const top = Math.max(0, ...ranked.map((r) => r.score));
+  const best = ranked.filter((r) => r.score === top).pop()?.f;
+  if (composeTarget !== undefined) {
+    const why = named ? "copies none of the code (only files from other stages, or none)" : `is not a stage of ${graph.settings.dockerfile}`;
+    const instead = best
+      ? `the tests run in ${describeStage(best.stage)}, which has the toolchain and the code`
+      : "no other stage has the toolchain and the code";
+    if (!best && named) {
+      notes.todo.push({
+        at: targetAt,
+        text: `${report.composeFile} builds target '${composeTarget}', which ${why}; kept, but ${instead}: check where the tests can run`,
+      });
+      return { facts: facts[named.index], target: named === last ? undefined : named.name };
+    }
+    notes.todo.push({ at: targetAt, text: `${report.composeFile} builds target '${composeTarget}', which ${why}: ${instead}` });
+  }
+  if (!best) {
+    if (stages.length > 1)
+      notes.todo.push({
+        at: targetAt,
+        text: `no stage has both a toolchain and the project's code: the whole Dockerfile is built; set target: to the stage that can run the tests`,
+      });
+    return { facts: facts[last.index] };
+  }
+  noteChoice(
+    graph,
+    best,
+    ranked.filter((r) => r.score === top && r.f !== best).map((r) => r.f),
+    report,
+  );
+  if (best.stage !== last && !best.stage.name) {
+    notes.todo.push({ at: targetAt, text: `the tests can run in ${describeStage(best.stage)}, which has no name: name it (AS test) and set target: to it` });
+    return { facts: best };
+  }
+  return { facts: best, target: best.stage === last ? undefined : best.stage.name };
+}
+
+/** What init says of its choice; other stages as good as it (not ones it is built from) are a TODO. */
+function noteChoice(graph: BuildGraph, best: StageFacts, rivals: StageFacts[], { notes, label, targetAt }: StageReport): void {
+  if (graph.stages.length > 1) {
+    const tools = [...best.tools].filter((t) => ecosystemOf(t)).join(", ") || `the tools of ${best.unknownBase}`;
+    notes.found.push(`${label}test stage: ${describeStage(best.stage)}, with ${tools} and the code`);
+  }
+  const needed = new Set(dependenciesOf(graph.stages, best.stage.index).map((s) => s.index));
+  const others = rivals.filter((r) => !needed.has(r.stage.index));
+  if (others.length) {
+    notes.todo.push({
+      at: targetAt,
+      text: `${others.map((o) => describeStage(o.stage)).join(" and ")} could run the tests as well as ${describeStage(best.stage)}: ${best.stage.name ?? "the last stage"} chosen; set target: to the other if its tests are the ones to run`,
+    });
+  }
+}

@@ -1,0 +1,218 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { dependencyInputs, dockerInstructions } from "../../src/dockerfile/inputs.js";
+import { detect } from "../../src/init/detect.js";
+
+// Hash inputs read on the stages the tests run in: our own small Dockerfiles, one or more per rule.
+const repoView = (files: Record<string, string>, name = "shop") => ({ name, files: Object.keys(files), read: (p: string) => files[p] });
+const lines = (...l: string[]) => l.join("\n") + "\n";
+const hashOf = (files: Record<string, string>) => (parse(detect(repoView(files)).spec) as { image: { hash: string[] } }).image.hash;
+const inputs = (...l: string[]) => dependencyInputs(dockerInstructions(lines(...l)));
+
+describe("init: hash inputs, manifests copied just before the install", () => {
+  it("the manifests copied before the install, after unrelated copies and RUN lines", () => {
+    expect(
+      hashOf({
+        Dockerfile: lines(
+          "FROM hexpm/elixir:1.17.2-erlang-27.0-debian-bookworm-20240722 AS build",
+          "COPY rel/env.sh /etc/env.sh",
+          "RUN chmod +x /etc/env.sh && mix local.hex --force",
+          "COPY mix.exs mix.lock ./",
+          "RUN mix deps.get",
+          "COPY lib lib",
+          "RUN mix compile",
+        ),
+        "rel/env.sh": "",
+        "mix.exs": "",
+        "mix.lock": "",
+        "lib/app.ex": "",
+      }),
+    ).toEqual(["Dockerfile", "rel/env.sh", "mix.exs", "mix.lock"]);
+  });
+
+  it("several COPY lines before the RUN, and groups of manifests each with their install", () => {
+    expect(
+      inputs("FROM maven:3", "COPY pom.xml .", "COPY .mvn .mvn", "COPY mvnw .", "RUN ./mvnw dependency:go-offline", "COPY src src", "RUN ./mvnw package")
+        .sources,
+    ).toEqual(["pom.xml", ".mvn", "mvnw"]);
+    expect(
+      inputs("FROM maven:3", "COPY package.json yarn.lock ./", "RUN yarn install", "COPY pom.xml .", "RUN mvn dependency:go-offline", "COPY src src").sources,
+    ).toEqual(["package.json", "yarn.lock", "pom.xml"]);
+  });
+
+  it("manifests copied in the stage a stage is built on, installed in that stage", () => {
+    expect(inputs("FROM elixir:1.17 AS base", "COPY mix.exs mix.lock ./", "FROM base AS deps", "RUN mix deps.get", "COPY . .").sources).toEqual([
+      "mix.exs",
+      "mix.lock",
+    ]);
+  });
+
+  it("a folder of code copied before the install ends what is hashed (not the code itself)", () => {
+    expect(inputs("FROM node:22", "COPY package.json .", "RUN npm ci", "COPY src/ src/", "RUN npm run build", "COPY . .").sources).toEqual(["package.json"]);
+  });
+});
+
+describe("init: hash inputs, files bind-mounted into a RUN", () => {
+  it("uv.lock and pyproject.toml bound into the install", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: lines(
+          "FROM ghcr.io/astral-sh/uv:python3.12-bookworm-slim",
+          "WORKDIR /app",
+          "RUN --mount=type=cache,target=/root/.cache/uv \\",
+          "    --mount=type=bind,source=uv.lock,target=uv.lock \\",
+          "    --mount=type=bind,source=pyproject.toml,target=pyproject.toml \\",
+          "    uv sync --frozen --no-install-project",
+          "COPY . /app",
+          "RUN uv sync --frozen",
+        ),
+        "pyproject.toml": '[dependency-groups]\ndev = ["pytest"]\n',
+        "uv.lock": "",
+        "app/main.py": "",
+      }),
+    );
+    expect(parse(d.spec).image.hash).toEqual(["Dockerfile", "uv.lock", "pyproject.toml"]);
+    expect(parse(d.spec).test.command).toBe("uv run pytest");
+    expect(d.guessed.join("\n")).not.toContain("before installing");
+  });
+
+  it("Cargo.toml and Cargo.lock bound into the build, not the code bound with them; the whole context bound is code", () => {
+    const cargo = inputs(
+      "FROM rust:1.80 AS build",
+      "RUN --mount=type=bind,source=src,target=src --mount=type=bind,source=Cargo.toml,target=Cargo.toml --mount=type=bind,source=Cargo.lock,target=Cargo.lock --mount=type=cache,target=/app/target cargo build --locked --release",
+    );
+    expect(cargo.sources).toEqual(["Cargo.toml", "Cargo.lock"]);
+    const go = inputs(
+      "FROM golang:1.22",
+      "RUN --mount=type=bind,source=go.sum,target=go.sum --mount=type=bind,source=go.mod,target=go.mod go mod download",
+      "RUN --mount=type=bind,target=. go build -o /bin/server .",
+    );
+    expect(go.sources).toEqual(["go.sum", "go.mod"]);
+    // A bind mount from another stage is not a context file.
+    expect(inputs("FROM node:22 AS a", "FROM node:22", "RUN --mount=type=bind,from=a,source=/x,target=/x npm ci").sources).toEqual([]);
+  });
+});
+
+describe("init: hash inputs of a base image the repository builds", () => {
+  const base = {
+    "Dockerfile.base": lines("FROM python:3.12", "COPY requirements.txt .", "RUN pip install -r requirements.txt"),
+    "requirements.txt": "pytest\n",
+    "app.py": "",
+  };
+
+  it("built by a compose service: its Dockerfile and inputs are hash inputs; its toolchain is the image's", () => {
+    const d = detect(
+      repoView({
+        ...base,
+        Dockerfile: lines("FROM myorg/app-base:latest", "COPY . /app"),
+        "compose.yaml": "services:\n  base:\n    image: myorg/app-base\n    build: { context: ., dockerfile: Dockerfile.base }\n  app:\n    build: .\n",
+      }),
+    );
+    expect(parse(d.spec).image.hash).toEqual(["Dockerfile", "requirements.txt", "Dockerfile.base"]);
+    expect(parse(d.spec).test.command).toBe("pytest");
+    expect(d.found).toContain("base image myorg/app-base:latest: built by Dockerfile.base (compose.yaml service base builds it); its inputs are hash inputs");
+    expect(d.todo).toEqual([]);
+  });
+
+  it("an ARG default names it, a Makefile's docker build makes it; a folder of its own is its context", () => {
+    const d = detect(
+      repoView({
+        "base/Dockerfile": lines("FROM node:22", "COPY package.json package-lock.json ./", "RUN npm ci"),
+        "base/package.json": '{"scripts": {"test": "jest"}}',
+        "base/package-lock.json": "{}",
+        Makefile: "base:\n\tdocker build -t acme/node-base:dev ./base\n",
+        Dockerfile: lines("ARG BASE=acme/node-base:dev", "FROM $BASE", "COPY . /app"),
+        "index.js": "",
+      }),
+    );
+    expect(parse(d.spec).image.hash).toEqual(["Dockerfile", "base/Dockerfile", "base/package.json", "base/package-lock.json"]);
+    expect(d.found.join("\n")).toContain("built by base/Dockerfile (Makefile builds it)");
+  });
+
+  it("found by its Dockerfile's name only: taken, with a TODO", () => {
+    const d = detect(repoView({ ...base, Dockerfile: lines("FROM myorg/app-base", "COPY . /app") }));
+    expect(parse(d.spec).image.hash).toEqual(["Dockerfile", "requirements.txt", "Dockerfile.base"]);
+    expect(d.todo).toEqual(["image.hash: myorg/app-base is taken as built by Dockerfile.base (by its name): check, and drop it from hash if not"]);
+  });
+});
+
+describe("init: only the stages the tests run in count", () => {
+  it("hash inputs come from the test stage's chain and the stages it copies from, not from later stages", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: lines(
+          "FROM node:22 AS assets",
+          "COPY ui/package.json ui/package-lock.json /ui/",
+          "RUN cd /ui && npm ci",
+          "COPY ui /ui",
+          "RUN cd /ui && npm run build",
+          "FROM python:3.12 AS test",
+          "COPY requirements.txt .",
+          "RUN pip install -r requirements.txt",
+          "COPY --from=assets /ui/dist /app/static",
+          "COPY . /app",
+          "FROM python:3.12-slim AS docs",
+          "COPY . /docs",
+          "RUN pip install mkdocs && mkdocs build",
+        ),
+        "ui/package.json": "{}",
+        "ui/package-lock.json": "{}",
+        "ui/main.js": "",
+        "requirements.txt": "pytest\n",
+        "app.py": "",
+        "docs/requirements.txt": "mkdocs\n",
+      }),
+    );
+    expect(parse(d.spec).image).toMatchObject({ target: "test", hash: ["Dockerfile", "ui/package.json", "ui/package-lock.json", "requirements.txt"] });
+    // The docs stage copies everything before its install, but the tests never build it: no warning.
+    expect(d.guessed.join("\n")).not.toContain("before installing");
+  });
+});
+
+describe("init: the warning on a stage that copies the code before installing", () => {
+  it("fires for the test stage's chain, with its ecosystem's manifests in the advice", () => {
+    const go = detect(
+      repoView({ Dockerfile: lines("FROM golang:1.22", "COPY . .", "RUN go mod download && go build"), "go.mod": "", "go.sum": "", "main.go": "" }),
+    );
+    const note = go.guessed.find((g) => g.includes("before installing"))!;
+    expect(note).toContain("copy the manifests first (e.g. 'COPY go.mod go.sum ./', then 'RUN go mod download', then 'COPY . .')");
+    expect(note).not.toMatch(/pip|requirements/);
+    expect(parse(go.spec).image.hash).toEqual(["Dockerfile", "go.mod", "go.sum"]);
+    const rust = detect(
+      repoView({ Dockerfile: lines("FROM rust:1.80", "COPY Cargo.toml .", "COPY src src", "RUN cargo build"), "Cargo.toml": "", "src/main.rs": "" }),
+    );
+    expect(rust.guessed.join("\n")).toContain(
+      "the Dockerfile copies the code ('src') before installing dependencies, so the install step re-runs on every code change: copy the manifests first (e.g. 'COPY Cargo.toml Cargo.lock ./', then 'RUN cargo fetch'",
+    );
+  });
+
+  it("a stage built on one that installed first does not fire it; nor does a later stage the tests do not use", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: lines(
+          "FROM node:22 AS deps",
+          "COPY package.json package-lock.json ./",
+          "RUN npm ci",
+          "FROM deps AS test",
+          "COPY . .",
+          "RUN npm run build",
+          "FROM node:22 AS storybook",
+          "COPY . .",
+          "RUN npm ci && npm run storybook:build",
+        ),
+        "package.json": '{"scripts": {"test": "jest"}}',
+        "package-lock.json": "{}",
+        "src/a.js": "",
+      }),
+    );
+    expect(parse(d.spec).image).toMatchObject({ target: "test", hash: ["Dockerfile", "package.json", "package-lock.json"] });
+    expect(d.guessed.join("\n")).not.toContain("before installing");
+  });
+
+  it("only the image's ecosystem's manifests are added when the Dockerfile names none", () => {
+    expect(hashOf({ Dockerfile: lines("FROM golang:1.22", "COPY . .", "RUN go build"), "go.mod": "", "package.json": "{}", "requirements.txt": "" })).toEqual([
+      "Dockerfile",
+      "go.mod",
+    ]);
+  });
+});

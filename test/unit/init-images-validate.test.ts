@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { inputMatcher } from "../../src/hash/glob.js";
+import { compileSpec } from "../../src/index.js";
+import { detect } from "../../src/init/detect.js";
+
+// validate's checks of an image's build inputs, with the repository's files where they matter.
+const withFiles = (files: Record<string, string>) => ({
+  readFile: (p: string) => files[p],
+  listFiles: (pattern: string) => Object.keys(files).filter(inputMatcher(pattern)),
+  matchesFiles: (pattern: string) => Object.keys(files).some(inputMatcher(pattern)),
+});
+const codesAt = (spec: string, files?: Record<string, string>) =>
+  compileSpec(spec, files ? withFiles(files) : {}).diagnostics.map((d) => `${d.line}:${d.column} ${d.severity} ${d.code}`);
+
+describe("validate: hash inputs outside the build context (GC1040)", () => {
+  it("a file or folder outside the context is a warning at its entry", () => {
+    expect(codesAt("image:\n  name: a/b\n  context: api\n  hash: [api/Dockerfile, shared/lib, 'tools/*.sh']\n")).toEqual([
+      "4:26 warning GC1040",
+      "4:38 warning GC1040",
+    ]);
+  });
+
+  it("not for the whole repository as context, a glob that can match inside it, the Dockerfile, or a base image's Dockerfile and its folder", () => {
+    expect(codesAt("image:\n  name: a/b\n  hash: [Dockerfile, go.mod]\n")).toEqual([]);
+    expect(codesAt("image:\n  name: a/b\n  context: api\n  hash: [api/Dockerfile, '**/package.json', 'api/*.json']\n")).toEqual([]);
+    expect(
+      codesAt("image:\n  name: a/b\n  context: app\n  dockerfile: docker/Dockerfile\n  hash: [docker/Dockerfile, docker/Dockerfile.dockerignore]\n"),
+    ).toEqual([]);
+    expect(codesAt("image:\n  name: a/b\n  context: app\n  hash: [app/Dockerfile, base/Dockerfile, base/requirements.txt]\n")).toEqual([]);
+  });
+
+  it("outside the repository stays GC1025 (an error), not reported twice", () => {
+    expect(codesAt("image:\n  name: a/b\n  context: api\n  hash: [api/Dockerfile, ../secrets.txt, /etc/hosts]\n")).toEqual([
+      "4:26 error GC1025",
+      "4:42 error GC1025",
+    ]);
+  });
+
+  it("init's own spec passes: a base image built from another folder adds that folder's files", () => {
+    const files = {
+      "api/Dockerfile": "FROM acme/py-base\nCOPY . /app\n",
+      "api/app.py": "",
+      "base/Dockerfile": "FROM python:3.12\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+      "base/requirements.txt": "pytest\n",
+      "web/Dockerfile": "FROM node:22\nCOPY . .\n",
+      "web/package.json": "{}",
+      "compose.yaml": "services:\n  base:\n    image: acme/py-base\n    build: ./base\n  api:\n    build: ./api\n    image: acme/api\n",
+    };
+    const d = detect({ name: "shop", files: Object.keys(files), read: (p: string) => files[p as keyof typeof files] });
+    expect(d.spec).toContain("hash: [api/Dockerfile, base/Dockerfile, base/requirements.txt]");
+    expect(compileSpec(d.spec, withFiles(files)).diagnostics).toEqual([]);
+  });
+});
+
+describe("validate: build args holding a variable (GC1041)", () => {
+  it("init marks a build arg compose left unset with a TODO, which validate warns about too", () => {
+    const files = {
+      Dockerfile: "FROM node:22\nARG NODE_ENV\nCOPY . .\n",
+      "package.json": '{"scripts": {"test": "jest"}}',
+      "compose.yaml": "services:\n  app:\n    build:\n      context: .\n      args: { NODE_ENV: '${NODE_ENV}', UID: '${UID:-1000}' }\n",
+    };
+    const d = detect({ name: "shop", files: Object.keys(files), read: (p: string) => files[p as keyof typeof files] });
+    expect(d.todo).toEqual(["image.build_args.NODE_ENV: ${NODE_ENV} has no value in the compose variables: write the build arg's value"]);
+    expect(d.spec).toContain(
+      '  build_args:\n    # TODO: ${NODE_ENV} has no value in the compose variables: write the build arg\'s value\n    NODE_ENV: "${NODE_ENV}"\n    UID: 1000\n',
+    );
+    expect(compileSpec(d.spec).diagnostics.map((x) => x.code)).toEqual(["GC1041"]);
+  });
+
+  it("$VAR and ${VAR} are warnings at the value; literal values, numbers and a lone $ are not", () => {
+    const spec = "image:\n  name: a/b\n  build_args:\n    A: $HOME/x\n    B: '${TAG}'\n    C: production\n    D: 1000\n    E: costs $5\n";
+    const { diagnostics } = compileSpec(spec);
+    expect(diagnostics.map((d) => `${d.line}:${d.column} ${d.code} ${d.path}`)).toEqual(["4:8 GC1041 /image/build_args/A", "5:8 GC1041 /image/build_args/B"]);
+    expect(diagnostics[1]!.message).toContain('Build arg B holds "${TAG}"');
+  });
+});
+
+describe("validate: the Dockerfile's copies before its install step (GC1031), read on the target's stages", () => {
+  const dockerfile = [
+    "FROM python:3.12 AS test",
+    "COPY requirements.txt .",
+    "RUN pip install -r requirements.txt",
+    "COPY src/ src/",
+    "FROM node:22 AS docs",
+    "COPY docs/package.json .",
+    "RUN npm ci",
+    "",
+  ].join("\n");
+  const files = { Dockerfile: dockerfile, "requirements.txt": "", "src/app.py": "", "docs/package.json": "{}" };
+
+  it("a later stage's copies do not count when the spec builds the test target", () => {
+    expect(codesAt("image:\n  name: a/b\n  target: test\n  hash: [Dockerfile, requirements.txt]\n", files)).toEqual([]);
+    // Without a target the whole Dockerfile is built: the docs stage's install counts.
+    expect(codesAt("image:\n  name: a/b\n  hash: [Dockerfile, requirements.txt]\n", files)).toEqual(["3:9 warning GC1031"]);
+  });
+
+  it("a folder of code copied after the install is not an input it asks for", () => {
+    const code = {
+      ...files,
+      Dockerfile: "FROM python:3.12\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY src/ src/\nRUN python -m compileall src\n",
+    };
+    expect(codesAt("image:\n  name: a/b\n  hash: [Dockerfile, requirements.txt]\n", code)).toEqual([]);
+  });
+});

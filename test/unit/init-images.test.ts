@@ -1,0 +1,372 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { detect } from "../../src/init/detect.js";
+
+// The stage a multi-stage build's tests run in, read from the stage graph: our own small
+// Dockerfiles, one per rule.
+const repoView = (files: Record<string, string>, name = "shop") => ({ name, files: Object.keys(files), read: (p: string) => files[p] });
+const lines = (...l: string[]) => l.join("\n") + "\n";
+
+interface Spec {
+  image: { name: string; target?: string; hash?: string[]; context?: string };
+  images?: { target?: string; test: { command: unknown } }[];
+  test: { command: unknown; environment?: Record<string, unknown> };
+}
+const specOf = (d: { spec: string }) => parse(d.spec) as Spec;
+
+const GO = { "go.mod": "module x\n", "go.sum": "", "main.go": "package main\n" };
+
+describe("init: the test stage of a multi-stage build", () => {
+  it("a final stage FROM scratch or distroless holds no toolchain: the builder that has Go and the code is the target", () => {
+    for (const runtime of ["scratch", "gcr.io/distroless/static-debian12", "cgr.dev/chainguard/static:latest"]) {
+      const d = detect(
+        repoView({
+          Dockerfile: lines(
+            "FROM golang:1.22 AS build",
+            "WORKDIR /src",
+            "COPY go.mod go.sum ./",
+            "RUN go mod download",
+            "COPY . .",
+            "RUN go build -o /app .",
+            `FROM ${runtime}`,
+            "COPY --from=build /app /app",
+          ),
+          ...GO,
+        }),
+      );
+      expect(specOf(d).image.target).toBe("build");
+      expect(specOf(d).test.command).toBe("go test ./...");
+      expect(d.todo).toEqual([]);
+    }
+  });
+
+  it("a JRE runtime stage is not the test stage: the Maven builder is, with the Maven wrapper it copies", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: lines(
+          "FROM eclipse-temurin:21-jdk AS builder",
+          "WORKDIR /app",
+          "COPY mvnw pom.xml ./",
+          "COPY .mvn .mvn",
+          "RUN ./mvnw -B dependency:go-offline",
+          "COPY src src",
+          "RUN ./mvnw -B package -DskipTests",
+          "FROM eclipse-temurin:21-jre",
+          "COPY --from=builder /app/target/app.jar /app.jar",
+          'ENTRYPOINT ["java", "-jar", "/app.jar"]',
+        ),
+        mvnw: "",
+        ".mvn/wrapper/maven-wrapper.properties": "",
+        "pom.xml": "<project/>",
+        "src/main/java/App.java": "",
+      }),
+    );
+    expect(specOf(d).image.target).toBe("builder");
+    expect(specOf(d).image.hash).toEqual(["Dockerfile", "mvnw", "pom.xml", ".mvn"]);
+    expect(specOf(d).test.command).toBe("./mvnw test");
+    expect(d.found.join("\n")).toContain("test stage: 'builder' (FROM eclipse-temurin:21-jdk), with java and the code");
+  });
+
+  it("prefers a stage named for the tests, following the chain it is built on (FROM builder AS test inherits the toolchain and the code)", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: lines(
+          "FROM node:22 AS builder",
+          "WORKDIR /app",
+          "COPY package.json package-lock.json ./",
+          "RUN npm ci",
+          "COPY . .",
+          "RUN npm run build",
+          "FROM builder AS test",
+          "ENV CI=true",
+          "FROM node:22-slim AS prod",
+          "COPY --from=builder /app/dist ./dist",
+          'CMD ["node", "dist/server.js"]',
+        ),
+        "package.json": '{"scripts": {"test": "vitest run"}}',
+        "package-lock.json": "{}",
+        "src/server.ts": "",
+      }),
+    );
+    expect(specOf(d).image.target).toBe("test");
+    expect(specOf(d).test.command).toBe("npm test");
+    expect(d.todo).toEqual([]);
+  });
+
+  it("a development stage is preferred to the builder; a stage that only inherits (and changes its folder) is not taken", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: lines(
+          "FROM python:3.12 AS builder",
+          "COPY requirements.txt .",
+          "RUN pip install -r requirements.txt",
+          "COPY . /app",
+          "FROM builder AS development",
+          "RUN pip install -r requirements-dev.txt",
+          "FROM builder AS prepare-production",
+          "WORKDIR /app/dist",
+          "RUN python -m compileall .",
+          "FROM python:3.12-slim",
+          "COPY --from=prepare-production /app /app",
+        ),
+        "requirements.txt": "flask\n",
+        "requirements-dev.txt": "pytest\n",
+        "app/main.py": "",
+      }),
+    );
+    expect(specOf(d).image.target).toBe("development");
+    expect(specOf(d).test.command).toBe("pytest");
+  });
+
+  it("the builder, not a stage that only inherits from it, when no stage is named for tests", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: lines(
+          "FROM maven:3-eclipse-temurin-17 AS builder",
+          "COPY pom.xml .",
+          "RUN mvn dependency:go-offline",
+          "COPY src src",
+          "RUN mvn package -DskipTests",
+          "FROM builder AS prepare-production",
+          "WORKDIR /target/dependency",
+          "RUN jar -xf ../*.jar",
+          "FROM eclipse-temurin:17-jre-focal",
+          "COPY --from=prepare-production /target/dependency/BOOT-INF/lib /app/lib",
+        ),
+        "pom.xml": "<project/>",
+        "src/main/java/App.java": "",
+      }),
+    );
+    expect(specOf(d).image.target).toBe("builder");
+    expect(specOf(d).test.command).toBe("mvn -B test");
+    expect(d.todo).toEqual([]);
+  });
+
+  it("node:slim that only receives built files, nginx or caddy serving them: the stage with node and the code is the target", () => {
+    for (const final of [["FROM node:22-slim", "COPY --from=build /app/dist ./dist", "COPY package.json ./"], ["FROM nginx:1.27"], ["FROM caddy:2"]]) {
+      const d = detect(
+        repoView({
+          Dockerfile: lines(
+            "FROM node:22 AS build",
+            "WORKDIR /app",
+            "COPY package.json yarn.lock ./",
+            "RUN yarn install --frozen-lockfile",
+            "COPY . .",
+            "RUN yarn build",
+            ...final,
+            ...(final.length === 1 ? ["COPY --from=build /app/dist /usr/share/nginx/html"] : []),
+          ),
+          "package.json": '{"scripts": {"test": "jest"}}',
+          "yarn.lock": "",
+          "src/index.js": "",
+        }),
+      );
+      expect(specOf(d).image.target).toBe("build");
+      expect(specOf(d).test.command).toBe("yarn test");
+    }
+  });
+
+  it("the last stage is right when it has the toolchain and the code: no target", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: lines(
+          "FROM node:22 AS assets",
+          "COPY ui/ /ui/",
+          "RUN cd /ui && npm ci",
+          "FROM ruby:3.3",
+          "COPY Gemfile* ./",
+          "RUN bundle install",
+          "COPY . .",
+        ),
+        Gemfile: "gem 'rspec'\n",
+        "ui/package.json": "{}",
+        "ui/app.js": "",
+        "lib/app.rb": "",
+      }),
+    );
+    expect(specOf(d).image.target).toBeUndefined();
+    expect(specOf(d).test.command).toBe("bundle exec rspec");
+  });
+
+  it(".NET: the SDK stage, not the ASP.NET runtime", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: lines(
+          "FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:8.0 AS build",
+          "WORKDIR /source",
+          "COPY *.csproj .",
+          "RUN dotnet restore",
+          "COPY . .",
+          "RUN dotnet publish -c Release -o /app --no-restore",
+          "FROM mcr.microsoft.com/dotnet/aspnet:8.0",
+          "COPY --from=build /app .",
+        ),
+        "web.csproj": "<Project/>",
+        "Program.cs": "",
+      }),
+    );
+    expect(specOf(d).image.target).toBe("build");
+    expect(specOf(d).image.hash).toEqual(["Dockerfile", "*.csproj"]);
+    expect(specOf(d).test.command).toBe("dotnet test");
+  });
+
+  it("a base image from an ARG default is read as FROM would read it", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: lines(
+          "ARG GO_IMAGE=golang:1.22-alpine",
+          "FROM ${GO_IMAGE} AS build",
+          "COPY . .",
+          "RUN go build -o /app",
+          "FROM alpine:3.20",
+          "COPY --from=build /app /app",
+        ),
+        ...GO,
+      }),
+    );
+    expect(specOf(d).image.target).toBe("build");
+    expect(specOf(d).test.command).toBe("go test ./...");
+  });
+
+  it("an OS base image counts when its RUN lines install the toolchain; without them it does not", () => {
+    const installed = detect(
+      repoView({
+        Dockerfile: lines("FROM alpine:3.20", "RUN apk add --no-cache nodejs npm", "COPY . /app"),
+        "package.json": '{"scripts": {"test": "node --test"}}',
+      }),
+    );
+    expect(specOf(installed).test.command).toBe("npm test");
+    expect(installed.todo).toEqual([]);
+    const bare = detect(
+      repoView({
+        Dockerfile: lines(
+          "FROM rust:1.80 AS build",
+          "COPY . .",
+          "RUN cargo build --release",
+          "FROM debian:12",
+          "COPY . /srv",
+          "COPY --from=build /target/release/app /app",
+        ),
+        "Cargo.toml": "",
+        "src/main.rs": "",
+      }),
+    );
+    expect(specOf(bare).image.target).toBe("build");
+    expect(specOf(bare).test.command).toBe("cargo test");
+  });
+
+  it("two stages equally good: the last is chosen, and a TODO above target names the other", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: lines(
+          "FROM node:22 AS web",
+          "COPY web/ /web/",
+          "RUN cd /web && npm ci && npm run build",
+          "FROM golang:1.22 AS api",
+          "COPY . /src",
+          "RUN cd /src && go build -o /api",
+          "FROM gcr.io/distroless/base",
+          "COPY --from=web /web/dist /static",
+          "COPY --from=api /api /api",
+        ),
+        ...GO,
+        "web/package.json": "{}",
+        "web/main.ts": "",
+      }),
+    );
+    expect(specOf(d).image.target).toBe("api");
+    expect(d.todo).toEqual([
+      "image.target: 'web' (FROM node:22) could run the tests as well as 'api' (FROM golang:1.22): api chosen; set target: to the other if its tests are the ones to run",
+    ]);
+    expect(d.spec).toMatch(/  # TODO: 'web' \(FROM node:22\) could run the tests[^\n]*\n  target: api\n/);
+  });
+
+  it("a compose target is kept when it is a stage that has the code", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: lines(
+          "FROM node:22 AS base",
+          "COPY package*.json ./",
+          "RUN npm ci",
+          "FROM base AS dev",
+          "COPY . .",
+          "FROM base AS ci",
+          "COPY . .",
+          "FROM nginx",
+          "COPY --from=dev /dist /html",
+        ),
+        "package.json": '{"scripts": {"test": "jest"}}',
+        "package-lock.json": "{}",
+        "index.js": "",
+        "compose.yaml": "services:\n  web:\n    build: { context: ., target: dev }\n",
+      }),
+    );
+    expect(specOf(d).image.target).toBe("dev");
+    expect(d.found).toContain("build target from compose.yaml: dev");
+    expect(d.todo).toEqual([]);
+  });
+
+  it("the compose test service's target is the stage the tests run in", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: lines("FROM golang:1.22 AS build", "COPY . .", "FROM build AS checks", "RUN go vet ./...", "FROM scratch", "COPY --from=build /app /app"),
+        ...GO,
+        "compose.yaml": "services:\n  app:\n    build: .\n    image: acme/app\n  sut:\n    build: { context: ., target: checks }\n    command: go test ./...\n",
+      }),
+    );
+    expect(specOf(d).image).toMatchObject({ name: "acme/app", target: "checks" });
+    expect(specOf(d).test.command).toBe("go test ./...");
+  });
+
+  it("a compose target that copies no code, or that the Dockerfile does not have, is not used: a TODO says why", () => {
+    const dockerfile = lines(
+      "FROM python:3.12 AS build",
+      "COPY requirements.txt .",
+      "RUN pip install -r requirements.txt",
+      "COPY . /app",
+      "FROM python:3.12-slim AS prod",
+      "COPY --from=build /usr/local/lib/python3.12 /usr/local/lib/python3.12",
+      "COPY --from=build /app /app",
+    );
+    const files = { Dockerfile: dockerfile, "requirements.txt": "pytest\n", "app.py": "" };
+    const prod = detect(repoView({ ...files, "compose.yaml": "services:\n  app:\n    build: { context: ., target: prod }\n" }));
+    expect(specOf(prod).image.target).toBe("build");
+    expect(prod.todo).toEqual([
+      "image.target: compose.yaml builds target 'prod', which copies none of the code (only files from other stages, or none): the tests run in 'build' (FROM python:3.12), which has the toolchain and the code",
+    ]);
+    const missing = detect(repoView({ ...files, "compose.yaml": "services:\n  app:\n    build: { context: ., target: tests }\n" }));
+    expect(specOf(missing).image.target).toBe("build");
+    expect(missing.todo[0]).toMatch(/builds target 'tests', which is not a stage of Dockerfile: the tests run in 'build'/);
+  });
+
+  it("a builder without a name cannot be a target: a TODO says to name it", () => {
+    const d = detect(repoView({ Dockerfile: lines("FROM golang:1.22", "COPY . .", "RUN go build -o /app", "FROM scratch", "COPY --from=0 /app /app"), ...GO }));
+    expect(specOf(d).image.target).toBeUndefined();
+    expect(d.todo).toEqual(["image.target: the tests can run in stage 0 (FROM golang:1.22), which has no name: name it (AS test) and set target: to it"]);
+    expect(specOf(d).test.command).toBe("go test ./...");
+  });
+
+  it("no stage with both a toolchain and the code: the whole Dockerfile, with a TODO", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: lines(
+          "FROM alpine AS fetch",
+          "RUN wget -O /bin/tool https://example.com/tool",
+          "FROM alpine",
+          "COPY --from=fetch /bin/tool /bin/tool",
+          "COPY . /srv",
+        ),
+      }),
+    );
+    expect(specOf(d).image.target).toBeUndefined();
+    expect(d.todo[0]).toMatch(/^image.target: no stage has both a toolchain and the project's code/);
+  });
+
+  it("several images: the TODO of each goes above its own target", () => {
+    const stages = lines("FROM golang:1.22", "COPY . .", "FROM scratch", "COPY --from=0 /app /app");
+    const d = detect(repoView({ "a/Dockerfile": stages, "a/go.mod": "", "a/main.go": "", "b/Dockerfile": stages, "b/go.mod": "", "b/main.go": "" }));
+    expect(d.todo.map((t) => t.split(":")[0])).toEqual(["images.0.target", "images.1.target"]);
+    // The images have no target yet: each TODO goes above its image.
+    expect(d.spec).toMatch(/  # TODO: the tests can run in stage 0[^\n]*\n  - name: myorg\/shop-b\n/);
+  });
+});

@@ -1,0 +1,230 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { detect } from "../../src/init/detect.js";
+
+// The test command for the test stage's ecosystem, with only the tools that stage has: our own
+// small repositories, one or more per rule.
+const repoView = (files: Record<string, string>, name = "shop") => ({ name, files: Object.keys(files), read: (p: string) => files[p] });
+const lines = (...l: string[]) => l.join("\n") + "\n";
+
+interface Spec {
+  image: { target?: string };
+  images?: { test: { command: unknown } }[];
+  test: { command: unknown; environment?: Record<string, unknown> };
+}
+const run = (files: Record<string, string>) => {
+  const d = detect(repoView(files));
+  return { ...d, parsed: parse(d.spec) as Spec, command: (parse(d.spec) as Spec).test?.command };
+};
+
+describe("init: test commands by ecosystem", () => {
+  it("Maven: the wrapper when the context has it and the stage copies it, else mvn in batch mode", () => {
+    const files = { "pom.xml": "<project/>", mvnw: "", "src/main/java/App.java": "" };
+    expect(run({ ...files, Dockerfile: lines("FROM maven:3-eclipse-temurin-21", "COPY . .") }).command).toBe("./mvnw test");
+    expect(run({ ...files, Dockerfile: lines("FROM maven:3-eclipse-temurin-21", "COPY pom.xml .", "COPY src src") }).command).toBe("mvn -B test");
+  });
+
+  it("Gradle: the wrapper, else gradle; a JDK image without Gradle gets the wrapper only", () => {
+    const files = { "build.gradle.kts": "", "settings.gradle.kts": "", "src/main/kotlin/App.kt": "" };
+    expect(run({ ...files, gradlew: "", Dockerfile: lines("FROM eclipse-temurin:21-jdk", "COPY . .") }).command).toBe("./gradlew test");
+    expect(run({ ...files, Dockerfile: lines("FROM gradle:8-jdk21", "COPY . .") }).command).toBe("gradle test");
+    const noGradle = run({ ...files, Dockerfile: lines("FROM eclipse-temurin:21-jdk", "COPY . .") });
+    expect(noGradle.command).toBe("gradle test");
+    expect(noGradle.todo).toEqual([
+      "test.command: gradle test needs gradle, which stage 0 (FROM eclipse-temurin:21-jdk) does not have: install it in that stage, or choose the stage and command that run the tests",
+    ]);
+  });
+
+  it("cargo, go, dotnet", () => {
+    expect(run({ Dockerfile: lines("FROM rust:1.80", "COPY . ."), "Cargo.toml": "", "src/main.rs": "" }).command).toBe("cargo test");
+    expect(run({ Dockerfile: lines("FROM golang:1.22-alpine", "COPY . ."), "go.mod": "", "main.go": "" }).command).toBe("go test ./...");
+    expect(run({ Dockerfile: lines("FROM mcr.microsoft.com/dotnet/sdk:8.0", "COPY . ."), "app.sln": "", "src/App/App.csproj": "" }).command).toBe(
+      "dotnet test",
+    );
+    const testProject = run({
+      Dockerfile: lines("FROM mcr.microsoft.com/dotnet/sdk:8.0", "COPY . ."),
+      "src/App/App.csproj": "<Project/>",
+      "tests/App.Tests/App.Tests.csproj": '<PackageReference Include="Microsoft.NET.Test.Sdk" />',
+    });
+    expect(testProject.command).toBe("dotnet test tests/App.Tests/App.Tests.csproj");
+  });
+
+  it("mix: in the test environment when the image sets another; a TODO when only the prod dependencies are fetched", () => {
+    const d = run({
+      Dockerfile: lines(
+        "FROM hexpm/elixir:1.17.2-erlang-27.0.1-debian-bookworm-20240722-slim AS builder",
+        'ENV MIX_ENV="prod"',
+        "COPY mix.exs mix.lock ./",
+        "RUN mix deps.get --only $MIX_ENV",
+        "COPY lib lib",
+        "RUN mix release",
+        "FROM debian:bookworm-slim",
+        "COPY --from=builder /_build/prod/rel/app ./",
+      ),
+      "mix.exs": "",
+      "mix.lock": "",
+      "lib/app.ex": "",
+    });
+    expect(d.parsed.image.target).toBe("builder");
+    expect(d.parsed.test).toEqual({ command: "mix test", environment: { MIX_ENV: "test" } });
+    expect(d.todo).toEqual([
+      "test.command: the image fetches only the prod dependencies (mix deps.get --only): the test dependencies are missing; fetch them in the test stage",
+    ]);
+    expect(run({ Dockerfile: lines("FROM elixir:1.17", "COPY . .", "RUN mix deps.get"), "mix.exs": "", "lib/a.ex": "" }).parsed.test).toEqual({
+      command: "mix test",
+    });
+  });
+
+  it("PHP: composer test (a test script), php artisan test (Laravel), vendor/bin/phpunit; only with the tools the stage has", () => {
+    const dockerfile = lines("FROM php:8.3-cli", "COPY --from=composer:2 /usr/bin/composer /usr/bin/composer", "COPY . /app", "RUN composer install");
+    const script = { Dockerfile: dockerfile, "composer.json": '{"scripts": {"test": "phpunit"}, "require-dev": {"phpunit/phpunit": "^11"}}', "src/A.php": "" };
+    expect(run(script).command).toBe("composer test");
+    const laravel = {
+      Dockerfile: dockerfile,
+      artisan: "",
+      "composer.json": '{"require": {"laravel/framework": "^11"}, "require-dev": {"phpunit/phpunit": "^11"}}',
+      "app/A.php": "",
+    };
+    expect(run(laravel).command).toBe("php artisan test");
+    const phpunit = { Dockerfile: dockerfile, "composer.json": "{}", "phpunit.xml.dist": "", "src/A.php": "" };
+    expect(run(phpunit).command).toBe("vendor/bin/phpunit");
+    // No composer in the stage: its test script cannot run; PHPUnit from vendor/ can.
+    const noComposer = run({ ...script, Dockerfile: lines("FROM php:8.3-cli", "COPY . /app"), "vendor/autoload.php": "" });
+    expect(noComposer.command).toBe("vendor/bin/phpunit");
+  });
+
+  it("PHP: a TODO when the image has no vendor/ or installs without the dev dependencies", () => {
+    const files = { "composer.json": '{"require-dev": {"phpunit/phpunit": "^11"}}', "src/A.php": "" };
+    const none = run({ ...files, Dockerfile: lines("FROM php:8.3-apache", "COPY . /var/www/html") });
+    expect(none.command).toBe("vendor/bin/phpunit");
+    expect(none.todo).toEqual(["test.command: the image installs no composer dependencies (vendor/): add 'RUN composer install' to the test stage"]);
+    const noDev = run({ ...files, Dockerfile: lines("FROM composer:2", "COPY . /app", "RUN composer install --no-dev") });
+    expect(noDev.todo).toEqual(["test.command: the image installs its composer dependencies with --no-dev: the test tools are not in it"]);
+  });
+
+  it("the image's ecosystem decides: a root package.json test script does not win in a PHP, Python or Java image without node", () => {
+    const pkg = { "package.json": '{"scripts": {"test": "jest"}, "devDependencies": {"jest": "29"}}', "package-lock.json": "{}" };
+    expect(run({ ...pkg, Dockerfile: lines("FROM php:8.3", "COPY . /app", "RUN composer install"), "composer.json": "{}", "phpunit.xml": "" }).command).toBe(
+      "vendor/bin/phpunit",
+    );
+    expect(run({ ...pkg, Dockerfile: lines("FROM python:3.12", "COPY . ."), "requirements.txt": "pytest\n" }).command).toBe("pytest");
+    expect(run({ ...pkg, Dockerfile: lines("FROM maven:3", "COPY . ."), "pom.xml": "" }).command).toBe("mvn -B test");
+    // A Python image with nothing of Python's to run, and no node: not npm test, but Python's usual command, as a guess.
+    const none = run({ ...pkg, Dockerfile: lines("FROM python:3.12-slim", "COPY . .") });
+    expect(none.command).toBe("pytest");
+    expect(none.todo).toEqual(["test.command: no test command found for this python image: 'pytest' is a guess"]);
+    // With node installed too, the project's package.json test script is the command.
+    expect(run({ ...pkg, Dockerfile: lines("FROM python:3.12", "RUN apt-get update && apt-get install -y nodejs npm", "COPY . .") }).command).toBe("npm test");
+  });
+
+  it("Python: through uv or poetry when the image installs into their own virtualenv; Django's runner", () => {
+    const uv = { "pyproject.toml": '[dependency-groups]\ndev = ["pytest"]\n', "uv.lock": "", "app/main.py": "" };
+    const uvImage = lines("FROM python:3.12", "COPY --from=ghcr.io/astral-sh/uv:0.4 /uv /uvx /bin/", "COPY . /app", "WORKDIR /app", "RUN uv sync --frozen");
+    expect(run({ ...uv, Dockerfile: uvImage }).command).toBe("uv run pytest");
+    expect(run({ ...uv, Dockerfile: uvImage + 'ENV PATH="/app/.venv/bin:$PATH"\n' }).command).toBe("pytest");
+    const poetry = { "pyproject.toml": "[tool.poetry.group.dev.dependencies]\npytest = '^8'\n", "app/main.py": "" };
+    expect(run({ ...poetry, Dockerfile: lines("FROM python:3.12", "RUN pip install poetry", "COPY . .", "RUN poetry install") }).command).toBe(
+      "poetry run pytest",
+    );
+    expect(
+      run({
+        ...poetry,
+        Dockerfile: lines("FROM python:3.12", "ENV POETRY_VIRTUALENVS_CREATE=false", "RUN pip install poetry", "COPY . .", "RUN poetry install"),
+      }).command,
+    ).toBe("pytest");
+    expect(run({ Dockerfile: lines("FROM python:3.12", "COPY . ."), "manage.py": "", "requirements.txt": "django\n" }).command).toBe("python manage.py test");
+  });
+
+  it("Ruby: rspec, rails test, rake test", () => {
+    expect(run({ Dockerfile: lines("FROM ruby:3.3", "COPY . ."), Gemfile: "gem 'rspec'\n" }).command).toBe("bundle exec rspec");
+    expect(
+      run({ Dockerfile: lines("FROM ruby:3.3", "COPY . ."), Gemfile: "gem 'minitest'\n", Rakefile: "Rake::TestTask.new\n", "test/a_test.rb": "" }).command,
+    ).toBe("bundle exec rake test");
+  });
+
+  it("Rails in the test environment when the image sets production; a TODO when its bundle leaves the test group out", () => {
+    const d = run({
+      Dockerfile: lines("FROM ruby:3.3-slim", 'ENV RAILS_ENV="production" BUNDLE_WITHOUT="development:test"', "COPY . .", "RUN bundle install"),
+      Gemfile: 'gem "rails"\n',
+      "bin/rails": "",
+      "test/models/user_test.rb": "",
+    });
+    expect(d.parsed.test).toEqual({ command: "bin/rails test", environment: { RAILS_ENV: "test" } });
+    expect(d.todo).toEqual(["test.command: the image's bundle leaves out the test group (BUNDLE_WITHOUT=development:test): install it in the test stage"]);
+  });
+
+  it("PHP: composer dependencies installed in another stage and copied in count, and so does their --no-dev", () => {
+    const d = run({
+      Dockerfile: lines(
+        "FROM composer:2 AS vendor",
+        "COPY composer.json composer.lock ./",
+        "RUN composer install --no-dev --no-scripts",
+        "FROM php:8.3-fpm",
+        "COPY --from=vendor /app/vendor ./vendor",
+        "COPY . .",
+      ),
+      "composer.json": '{"require": {"laravel/framework": "^11"}}',
+      "composer.lock": "{}",
+      artisan: "",
+      "app/User.php": "",
+    });
+    expect(d.command).toBe("php artisan test");
+    expect(d.todo).toEqual(["test.command: the image installs its composer dependencies with --no-dev: the test tools are not in it"]);
+  });
+
+  it("Node: a TODO when the packages are installed without their devDependencies", () => {
+    const pkg = { "package.json": '{"scripts": {"test": "jest"}}', "package-lock.json": "{}", "index.js": "" };
+    const production = run({ ...pkg, Dockerfile: lines("FROM node:22", "ENV NODE_ENV=production", "COPY . .", "RUN npm ci && npm i -g pm2") });
+    expect(production.todo).toEqual([
+      "test.command: the image installs its packages with NODE_ENV=production, which leaves out the devDependencies (the test runner): install them in the test stage",
+    ]);
+    expect(run({ ...pkg, Dockerfile: lines("FROM node:22", "COPY . .", "RUN npm ci --omit=dev") }).todo[0]).toMatch(/without the devDependencies/);
+    expect(run({ ...pkg, Dockerfile: lines("FROM node:22", "COPY . .", "RUN npm ci", "ENV NODE_ENV=production") }).todo).toEqual([]);
+  });
+
+  it("Node: the package manager of the lock file, when the stage has it", () => {
+    const pkg = { "package.json": '{"scripts": {"test": "vitest run"}}', "src/a.ts": "" };
+    expect(run({ ...pkg, "package-lock.json": "{}", Dockerfile: lines("FROM node:22", "COPY . .") }).command).toBe("npm test");
+    expect(run({ ...pkg, "yarn.lock": "", Dockerfile: lines("FROM node:22-alpine", "COPY . .") }).command).toBe("yarn test");
+    expect(run({ ...pkg, "pnpm-lock.yaml": "", Dockerfile: lines("FROM node:22", "RUN corepack enable", "COPY . .") }).command).toBe("pnpm test");
+    // pnpm is not in the image: npm runs the same script.
+    expect(run({ ...pkg, "pnpm-lock.yaml": "", Dockerfile: lines("FROM node:22", "COPY . .") }).command).toBe("npm test");
+  });
+
+  it("a base image init does not know: the command from the manifests, and a TODO to check the tools", () => {
+    const d = run({ Dockerfile: lines("FROM registry.example.com/ci/toolbox:3", "COPY . ."), "go.mod": "", "main.go": "" });
+    expect(d.command).toBe("go test ./...");
+    expect(d.todo).toEqual(["test.command: the base image registry.example.com/ci/toolbox:3 is not one init knows: check that it has go"]);
+  });
+
+  it("nothing found: the ecosystem's usual command, or make test, with a TODO", () => {
+    const rust = run({ Dockerfile: lines("FROM rust:1.80", "COPY src src"), "src/main.rs": "" });
+    expect(rust.command).toBe("cargo test");
+    expect(rust.todo).toEqual(["test.command: no test command found for this rust image: 'cargo test' is a guess"]);
+    const bare = run({ Dockerfile: lines("FROM debian:12", "COPY site /srv"), "site/index.html": "" });
+    expect(bare.command).toBe("make test");
+    expect(bare.todo).toEqual(["test.command: no test command found (the image's ecosystem is not one init recognises): 'make test' is a guess"]);
+  });
+
+  it("notes a build that runs the tests already (mvn package without -DskipTests), not one that skips them", () => {
+    const files = { "pom.xml": "", "src/A.java": "" };
+    const runs = run({ ...files, Dockerfile: lines("FROM maven:3", "COPY . .", "RUN mvn -B package") });
+    expect(runs.guessed.join("\n")).toContain("the image's build runs the tests already ('RUN mvn -B package')");
+    const skips = run({ ...files, Dockerfile: lines("FROM maven:3", "COPY . .", "RUN mvn -B package -DskipTests") });
+    expect(skips.guessed.join("\n")).not.toContain("runs the tests already");
+  });
+
+  it("several images: each command's TODO goes above its own test command", () => {
+    const d = detect(
+      repoView({
+        "a/Dockerfile": lines("FROM rust:1", "COPY src src"),
+        "a/src/main.rs": "",
+        "b/Dockerfile": lines("FROM golang:1.22", "COPY . ."),
+        "b/go.mod": "",
+      }),
+    );
+    expect(d.todo).toEqual(["images.0.test.command: no test command found for this rust image: 'cargo test' is a guess"]);
+    expect(d.spec).toMatch(/    test:\n      # TODO: no test command found for this rust image: 'cargo test' is a guess\n      command: "cargo test"\n/);
+    expect((parse(d.spec) as Spec).images![1]!.test.command).toBe("go test ./...");
+  });
+});
