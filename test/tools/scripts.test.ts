@@ -116,18 +116,24 @@ describe("scripts", () => {
     expect(r.stderr).toContain("test.split matched no files");
   });
 
-  it("on nodes other than 0, export writes no tar and halts the job (one tar in the workspace)", async () => {
-    const p = await project({ ...base, test: { ...base.test, parallelism: 3, split: { glob: "tests/*", by: "name" } } }, { Dockerfile: "FROM scratch\n" });
-    const halted = join(p.dir, "halted");
-    writeTree(p.dir, { "bin/circleci-agent*": `#!/bin/sh\necho "$*" >>'${halted}'\n` });
-    const ws = join(p.dir, "ws");
+  it("with parallel nodes, node 0 alone pushes the candidate image; the others push nothing", async () => {
+    const spec = {
+      ...base,
+      test: { ...base.test, parallelism: 3, split: { glob: "tests/*", by: "name" } },
+      deploy: { registry: "r.example.com", rules: [{ branch: "main", tags: ["latest"] }] },
+    };
+    const p = await project(spec, { Dockerfile: "FROM scratch\n" });
     for (let node = 0; node < 3; node++) {
-      const r = p.script("image.sh", ["export", "app", ws], { CIRCLE_NODE_INDEX: String(node), CIRCLE_NODE_TOTAL: "3" });
+      const r = p.script("deploy.sh", ["app", "1", "candidate"], {
+        CIRCLE_NODE_INDEX: String(node),
+        CIRCLE_NODE_TOTAL: "3",
+        CIRCLE_BRANCH: "main",
+        CIRCLE_SHA1: "abc",
+      });
       expect(r.status, r.stderr).toBe(0);
+      if (node > 0) expect(r.stdout + r.stderr).toContain("node 0 pushes the candidate image");
     }
-    const saves = calls(p.log).filter((c) => c[0] === "save");
-    expect(saves).toHaveLength(1);
-    expect(readFileSync(halted, "utf8")).toBe("step halt\nstep halt\n");
-    expect(existsSync(join(ws, "app.tar"))).toBe(true);
+    const pushes = calls(p.log).filter((c) => c[0] === "push");
+    expect(pushes).toEqual([["push", "r.example.com/acme/app:ci-abc"]]);
   });
 });
