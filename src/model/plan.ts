@@ -17,7 +17,7 @@ import { type DeployView, deployView, imageView, type ScriptsView } from "./plan
 import { STRATEGIES, type Strategy } from "./strategies.js";
 
 // The parts of the plan: src/model/plan/ (keys and paths, the script views, deploy conditions).
-export { ARTIFACTS_DIR, RESULTS_DIR, SCRIPTS_DIR, STATE, WORKSPACE } from "./plan/keys.js";
+export { ARTIFACTS_DIR, RESULTS_DIR, SCRIPTS_DIR, STATE } from "./plan/keys.js";
 export type { DeployView, ImageView, LoginView, ScriptsView } from "./plan/views.js";
 export { STRATEGIES, type Strategy } from "./strategies.js";
 

@@ -140,6 +140,12 @@ const cases: { name: string; spec: string; code: string; at: string; says?: RegE
     says: /copies "requirements" before its install step, but the hash does not cover requirements\/test.txt.*Add "requirements" to hash/,
   },
   { name: "environment name", spec: "image: a/b\ntest:\n  command: x\n  environment:\n    1X: y\n", code: "GC1006", at: "5:5" },
+  {
+    name: "deploy context that is not a context's name",
+    spec: "image: a/b\ndeploy:\n  registry: r.example.com\n  context: [ok, 'bad;name']\n  rules: [{ branch: main, tags: [latest] }]\n",
+    code: "GC1006",
+    at: "4:17",
+  },
 ];
 
 describe("validation rules", () => {

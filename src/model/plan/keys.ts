@@ -3,9 +3,8 @@ import type { Image, Spec } from "../../spec/types.js";
 
 /** Where generated scripts live, relative to the repository root. */
 export const SCRIPTS_DIR = ".circleci/gen-circle";
-/** State the scripts keep on the CI machine (hash files, cache archives, workspace). */
+/** State the scripts keep on the CI machine (hash files, cache archives). */
 export const STATE = "/tmp/gen-circle";
-export const WORKSPACE = `${STATE}/workspace`;
 export const RESULTS_DIR = "test-results";
 export const ARTIFACTS_DIR = "artifacts";
 
