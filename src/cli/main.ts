@@ -53,6 +53,16 @@ const commands: Record<FastCommand, Command> = {
     ],
     run: async (a) => (await import("./commands/hash.js")).runHash(a),
   },
+  cost: {
+    describe:
+      "Estimate what the pipeline costs on CircleCI: per kind of push and scenario, machine starts, bytes restored and saved, critical path and credits",
+    examples: [
+      ["$0 cost", "every kind of push, every scenario, with a 500 MB archive"],
+      ["$0 cost --branch main --scenario deps --archive-mb 900", "a dependency change on main, for a 900 MB archive"],
+      ["$0 cost --cache-dir ~/.cache/gen-circle/app-1234abcd/cache", "with the archive sizes gen-circle run measured"],
+    ],
+    run: async (a) => (await import("./commands/cost.js")).runCost(a),
+  },
 };
 
 // Always parsed by yargs: fastParse reads no positionals.

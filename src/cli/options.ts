@@ -46,6 +46,23 @@ export const commandArgs = {
       list: { type: "boolean", default: false, describe: "List the input files instead" },
     },
   },
+  cost: {
+    options: {
+      spec,
+      dir,
+      branch: { type: "string", describe: "Only this branch (default: one per kind of push the filters tell apart)", needsValue: "main" },
+      tag: { type: "string", describe: "Only this git tag", needsValue: "v1.2.3" },
+      scenario: { type: "string", describe: "Only this scenario: code, deps, first or rerun", needsValue: "code" },
+      "archive-mb": { type: "string", describe: "Image archive size in MB, for all images or per image (app=300,api=120)", needsValue: "500" },
+      "cache-dir": { type: "string", describe: "Take cache sizes from a gen-circle run cache folder (measured)" },
+      "suite-min": { type: "string", describe: "Minutes the test suite takes on one node (default 4)", needsValue: "4" },
+      "deps-min": { type: "string", describe: "Minutes to build the dependency layers (default 3)", needsValue: "3" },
+      "code-min": { type: "string", describe: "Minutes to build the layers after the code is copied in (default 0.5)", needsValue: "0.5" },
+      rate: { type: "string", describe: "Credits per minute for a class the table lacks (machine.large=20,docker.xlarge=40)", needsValue: "machine.large=20" },
+      workflow: { type: "string", describe: "Workflow (default: the only one)", needsValue: "gen-circle" },
+      json: { type: "boolean", default: false, describe: "Print the estimate as JSON" },
+    },
+  },
   migrate: {
     positionals: { file: { type: "string", describe: "The 1.0 config (default circle.yml)" } },
     options: {

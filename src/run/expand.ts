@@ -47,6 +47,8 @@ export type Step =
 export interface Executor {
   type: "machine" | "docker";
   image: string;
+  /** `resource_class` (default medium) */
+  resourceClass: string;
 }
 
 export interface Job {

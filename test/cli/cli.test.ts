@@ -252,6 +252,38 @@ describe("command line", () => {
   });
 });
 
+describe("cost", () => {
+  it("prints every kind of push and scenario for the spec as generated, with its assumptions and rates; --json the same as data", () => {
+    const d = repo({ "gen-circle.yml": WITH_DEPLOY });
+    const r = cli(["cost"], d);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^branch feature\/change \(no filter names it\)$/m);
+    expect(r.stdout).toMatch(/^branch main$/m);
+    expect(r.stdout).toMatch(/deploy-app: [\d.]+ min on machine\.medium/);
+    expect(r.stdout).toContain("image archive 500 MB");
+    expect(r.stdout).toMatch(/storage 420 credits per GB-month, kept 15 days/);
+    expect(existsSync(join(d, ".circleci"))).toBe(false); // generated in memory only
+    const j = cli(["cost", "--branch", "main", "--scenario", "deps", "--archive-mb", "app=200", "--json"], d);
+    expect(j.status, j.stderr).toBe(0);
+    const s = JSON.parse(j.stdout).refs[0].scenarios[0];
+    expect([s.scenario, s.machineStarts, s.restoredBytes, s.savedBytes]).toEqual(["deps", 1, 200e6, 200e6]);
+  });
+
+  it("bad options: exit 2 saying what they take", () => {
+    const d = repo({ "gen-circle.yml": SPEC });
+    for (const [args, message] of [
+      [["--scenario", "warm"], /--scenario warm: choose one of code, deps, first, rerun/],
+      [["--rate", "large"], /--rate takes NAME=NUMBER pairs/],
+      [["--suite-min", "soon"], /--suite-min takes minutes/],
+      [["--cache-dir", join(d, "nope")], /--cache-dir .*: no such folder/],
+    ] as const) {
+      const r = cli(["cost", ...args], d);
+      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+});
+
 describe("determinism", () => {
   it("same spec, and the same spec with keys in another order, give identical bytes", () => {
     const a = repo({

@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, ROOT, run } from "../helpers.js";
+import { expectCostAgrees } from "./cost-agreement.js";
 import { ENGINE_PATH } from "./engine.js";
 import { Project } from "./project.js";
 
@@ -44,6 +45,7 @@ describe("gen-circle run: circleci tests split in the jobs", () => {
     expect(first.stdout).toContain("No timing data found");
     expect(ran(first.stdout, 0)).toEqual(["tests/ta.sh", "tests/tc.sh", "tests/te.sh"]);
     expect(ran(first.stdout, 1)).toEqual(["tests/tb.sh", "tests/td.sh"]);
+    expectCostAgrees(p.dir, join(out, "run"), join(out, "cache"), ["--branch", "main"], "first");
 
     const second = gcRun();
     expect(second.status, second.stdout + second.stderr).toBe(0);
@@ -52,6 +54,7 @@ describe("gen-circle run: circleci tests split in the jobs", () => {
     expect(ran(second.stdout, 0)).toEqual(["tests/ta.sh"]);
     expect(ran(second.stdout, 1)).toEqual(["tests/tb.sh", "tests/tc.sh", "tests/td.sh", "tests/te.sh"]);
     expect(second.stdout).toContain("tests: 5 passed, 0 failed");
+    expectCostAgrees(p.dir, join(out, "run"), join(out, "cache"), ["--branch", "main"], "rerun");
   });
 });
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, cli, ROOT, run } from "../helpers.js";
 import { ENGINE_PATH, REGISTRY_PATH, TEST_TMP } from "./engine.js";
+import { expectCostAgrees } from "./cost-agreement.js";
 import { AUTH_PASSWORD, authRegistryTags, docker, removeImages } from "./project.js";
 
 // `gen-circle run` end to end: init + generate on the example, then the emitted config (not just
@@ -21,6 +22,8 @@ const gcRun = (...a: string[]) =>
     REG_PASS: AUTH_PASSWORD,
   });
 const freshEngine = () => removeImages(image);
+// What the run just measured is what `gen-circle cost` estimates for this ref and scenario.
+const costAgrees = (ref: string[], scenario: string) => expectCostAgrees(dir, join(out, "run"), join(out, "cache"), ref, scenario);
 const tags = () => authRegistryTags(`${REGISTRY_PATH}/run-${RUN}/app`);
 
 // The user's own state from `gen-circle run`: each job has a /tmp of its own, so the
@@ -91,6 +94,7 @@ describe("gen-circle run", () => {
     expect(r.stdout).not.toContain(AUTH_PASSWORD);
     const sha = git("rev-parse", "HEAD").stdout.trim();
     expect((await tags()).sort()).toEqual([sha, "latest"].sort());
+    costAgrees(["--branch", "main"], "first");
   });
 
   it("second run, on a fresh engine: restores the cache, no rebuild, no new save", () => {
@@ -104,6 +108,7 @@ describe("gen-circle run", () => {
     expect(r.stdout).toMatch(/Save app image archive .*: skipped: .* exists/);
     expect(r.stdout).toMatch(/on CircleCI: 1 machine start,/); // deploy-app-1 tests and pushes
     expect(r.stdout).not.toContain("{{ arch }}");
+    costAgrees(["--branch", "main"], "rerun");
   });
 
   it("with parallelism 2: the build job ends on the marker before restoring the archive", () => {
@@ -138,6 +143,7 @@ describe("gen-circle run", () => {
     expect(r.stdout).toMatch(/\[test-app\/1\] job test-app, node 1 of 2/);
     expect(r.stdout).toMatch(/\[test-app\/1\] ✓ Test app in its container/);
     expect(r.stdout).toMatch(/on CircleCI: 3 machine starts/);
+    costAgrees(["--branch", "feature/p2"], "rerun");
     // On main: node 0 pushes the candidate, the deploy job tags it in the registry (no layer moves).
     const deploy = gcRun("--branch", "main");
     expect(deploy.status, deploy.stdout + deploy.stderr).toBe(0);
@@ -149,6 +155,7 @@ describe("gen-circle run", () => {
     expect(deploy.stdout).toMatch(/on CircleCI: 4 machine starts/);
     expect(deploy.stdout).not.toMatch(/persisted|attached/);
     expect(deploy.stdout).not.toContain(AUTH_PASSWORD);
+    costAgrees(["--branch", "main"], "rerun");
   };
 
   it("a feature branch builds and tests, and does not deploy", () => {
@@ -157,6 +164,7 @@ describe("gen-circle run", () => {
     expect(r.stdout).toMatch(/✓ test-app +passed/);
     expect(r.stdout).toMatch(/- deploy-app-1 +not run/);
     expect(r.stdout).not.toContain("Push app");
+    costAgrees(["--branch", "feature/x"], "code");
   });
 
   it("a release tag deploys the tag rule's tags", async () => {
@@ -165,6 +173,7 @@ describe("gen-circle run", () => {
     expect(r.stdout).toMatch(/✓ deploy-app-2 +passed/);
     expect(r.stdout).toMatch(/- deploy-app-1 +not run/);
     expect(await tags()).toContain("v1.2.3");
+    costAgrees(["--tag", "v1.2.3"], "code");
   });
 
   it("a broken test: exit 1, the failing test counted, results stored and containers cleaned up", () => {

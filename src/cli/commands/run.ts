@@ -12,6 +12,7 @@ import { type ArgsOf, checkValues } from "../options.js";
 import { printDiagnostics } from "../render.js";
 import { chooseIsolation, describeIsolation } from "../run/machine.js";
 import { interrupt, type JobResult, killTree, runWorkflow, summary, type RunContext } from "../run/runner.js";
+import { runCounts } from "../run/summary.js";
 
 /** `gen-circle run`'s arguments, as declared in options.ts. */
 export type RunArgs = ArgsOf<"run">;
@@ -33,7 +34,11 @@ export async function runRun(args: RunArgs): Promise<ExitStatus> {
   checkValues("run", args);
   const plan = planRun(args);
   if (!plan) return ExitStatus.InvalidInput;
-  return report(await runPlan(plan));
+  const results = await runPlan(plan);
+  // The measured counts, for scripts and for checking `gen-circle cost` against a real run.
+  mkdirSync(plan.output, { recursive: true });
+  writeFileSync(join(plan.output, "summary.json"), JSON.stringify(runCounts(results), null, 2) + "\n");
+  return report(results);
 }
 
 // Undefined when the config does not parse (its diagnostics printed).

@@ -27,14 +27,17 @@ export function resolveExecutor(
   }
   const environment = { ...(isObj(e.environment) ? e.environment : {}), ...(isObj(job.environment) ? job.environment : {}) };
   const workingDirectory = (job.working_directory ?? e.working_directory) as string | undefined;
+  // What the job is billed by (`gen-circle cost`); CircleCI's default is medium.
+  const rc = job.resource_class ?? e.resource_class;
+  const resourceClass = typeof rc === "string" ? rc : "medium";
   if (isObj(e.machine) || e.machine === true) {
-    return { executor: { type: "machine", image: String((e.machine as Obj)?.image ?? "default") }, environment, workingDirectory };
+    return { executor: { type: "machine", image: String((e.machine as Obj)?.image ?? "default"), resourceClass }, environment, workingDirectory };
   }
   if (e.docker !== undefined) {
     const first = Array.isArray(e.docker) ? e.docker[0] : undefined;
     if (!isObj(first) || typeof first.image !== "string")
       return fail(Codes.runShape, [...path, "docker"], "'docker' takes a list of images: docker: [{ image: NAME }].");
-    return { executor: { type: "docker", image: first.image }, environment, workingDirectory };
+    return { executor: { type: "docker", image: first.image, resourceClass }, environment, workingDirectory };
   }
   if (e.macos || e.windows) fail(Codes.runUnsupported, path, "gen-circle run runs machine and docker executors only.");
   return fail(Codes.runShape, path, "The job has no executor (machine or docker).");
