@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI, run, tmpTree } from "../helpers.js";
@@ -40,6 +40,31 @@ describe("the circleci shim (gen-circle __circleci)", () => {
     expect(bad.stderr).toContain("--split-by must be name, filesize or timings");
     const other = shim(["config", "validate"], d, {});
     expect(other.status).toBe(1);
-    expect(other.stderr).toContain("provides only 'circleci tests glob' and 'circleci tests split'");
+    expect(other.stderr).toContain("provides only 'circleci tests glob', 'circleci tests split' and 'circleci tests run'");
+  });
+
+  it("tests run: the command gets this node's share on its stdin, as CircleCI's does; its exit status is the step's", () => {
+    const d = tmpTree({ "t/a.sh": "", "t/b.sh": "", "t/c.sh": "" });
+    dirs.push(d);
+    const env = { CIRCLE_NODE_TOTAL: "2" };
+    const input = "t/a.sh\nt/b.sh\nt/c.sh\n";
+    // The documented form for a runner started elsewhere: the share written to a file.
+    const r0 = shim(["tests", "run", "--command=>share0.txt xargs echo", "--split-by=name"], d, { ...env, CIRCLE_NODE_INDEX: "0" }, input);
+    const r1 = shim(["tests", "run", "--command", ">share1.txt xargs echo", "--verbose"], d, { ...env, CIRCLE_NODE_INDEX: "1" }, input);
+    expect([r0.status, r1.status], r0.stderr + r1.stderr).toEqual([0, 0]);
+    const share = (n: number) =>
+      readFileSync(join(d, `share${n}.txt`), "utf8")
+        .trim()
+        .split(" ");
+    expect([...share(0), ...share(1)].sort()).toEqual(["t/a.sh", "t/b.sh", "t/c.sh"]);
+    expect(share(0)).not.toEqual(share(1));
+    const failing = shim(["tests", "run", "--command", "xargs false"], d, { ...env, CIRCLE_NODE_INDEX: "0" }, input);
+    expect(failing.status).toBe(1);
+    const noCommand = shim(["tests", "run", "--split-by=name"], d, env, input);
+    expect(noCommand.status).toBe(1);
+    expect(noCommand.stderr).toContain("--command is required");
+    const file = shim(["tests", "run", "--command", "cat", "list.txt"], d, env, input);
+    expect(file.status).toBe(1);
+    expect(file.stderr).toContain("takes the test names on stdin");
   });
 });

@@ -108,6 +108,29 @@ describe("scripts", () => {
     expect(calls(p.log).some((c) => c[0] === "create")).toBe(false);
   });
 
+  it("on CircleCI the share comes from circleci tests run: a rerun of failed tests runs only those, and a node without any runs nothing", async () => {
+    // CircleCI's CLI as "Rerun failed tests" drives it: the command gets the failed files only.
+    const circleci = `#!/bin/sh
+[ "$1 $2" = "tests run" ] || exit 3
+for a; do case $a in --command=*) cmd=\${a#--command=} ;; --split-by=*) echo "$a" >>"$CIRCLECI_LOG" ;; esac; done
+cat >/dev/null
+printf '%s\\n' $FAILED | sh -c "$cmd"
+`;
+    const spec = { ...base, test: { ...base.test, parallelism: 2, split: { glob: "tests/*.py", by: "name" } } };
+    const p = await project(spec, { Dockerfile: "FROM scratch\n", "tests/a.py": "", "tests/b.py": "", "tests/c.py": "", "bin/circleci*": circleci });
+    const env = { CIRCLE_NODE_INDEX: "1", CIRCLE_NODE_TOTAL: "2", CIRCLECI_LOG: join(p.dir, "circleci.log") };
+    const rerun = p.script("test.sh", ["run", "app"], { ...env, FAILED: "tests/b.py" });
+    expect(rerun.status, rerun.stderr).toBe(0);
+    const create = calls(p.log).find((c) => c[0] === "create")!;
+    expect(create).toContain("TEST_FILES=tests/b.py");
+    expect(readFileSync(join(p.dir, "circleci.log"), "utf8")).toBe("--split-by=name\n");
+    rmSync(p.log, { force: true });
+    const none = p.script("test.sh", ["run", "app"], { ...env, FAILED: "" });
+    expect(none.status, none.stderr).toBe(0);
+    expect(none.stderr).toContain("no test files to run");
+    expect(calls(p.log).some((c) => c[0] === "create")).toBe(false);
+  });
+
   it("a split glob that matches nothing fails the node, saying so", async () => {
     const spec = { ...base, test: { ...base.test, parallelism: 2, split: "spec/**/*_spec.rb" } };
     const p = await project(spec, { Dockerfile: "FROM scratch\n" });

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:e3c3d36229392585bdac25e656497f25663dc581fc87a8d7bb3b32cfce542bed
+# gen-circle-checksum: sha256:a5cc7386014754f41a5ddd94645b8f2bf967364862fe201e48db0806dee41155
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -144,8 +144,10 @@ services() {
 }
 
 # split_tests: this node's share of the test files (test.split), in $test_files, space-separated.
-# CircleCI's own `circleci tests glob | circleci tests split` where the CLI is on PATH (timings come
-# from earlier runs' stored JUnit results); elsewhere the same shares by name or file size, here.
+# CircleCI's own `circleci tests run` where the CLI is on PATH: timings come from earlier runs'
+# stored JUnit results, and "Rerun failed tests" gives each node only its failed files (tests run
+# writes the share to a file, as CircleCI documents for runners it does not start itself).
+# Elsewhere the same shares by name or file size, here.
 split_tests() {
   local index=${CIRCLE_NODE_INDEX:-0} total=${CIRCLE_NODE_TOTAL:-1} all share f
   all=$(
@@ -163,7 +165,14 @@ split_tests() {
     case "$f" in *[[:space:]]*) gc_die "test file '$f' has a space in its name: TEST_FILES is space-separated" ;; esac
   done <<<"$all"
   if command -v circleci >/dev/null 2>&1; then
-    share=$(cd "$GC_ROOT/$GC_CONTEXT" && printf '%s\n' "$all" | circleci tests split --split-by="$split_by")
+    local list="$GC_STATE/split-$GC_ID.txt"
+    mkdir -p "$GC_STATE"
+    rm -f "$list"
+    (cd "$GC_ROOT/$GC_CONTEXT" && printf '%s\n' "$all" | circleci tests run --command=">$(printf '%q' "$list") xargs echo" --split-by="$split_by") ||
+      gc_die "circleci tests run could not split the test files"
+    # No file, or a blank one: a rerun of failed tests with none on this node.
+    share=
+    [ ! -f "$list" ] || share=$(tr ' ' '\n' <"$list")
   else
     if [ "$split_by" = timings ]; then
       gc_log "no circleci CLI here: splitting by file size instead of timings"
@@ -206,7 +215,7 @@ run_tests() {
     split_tests
     if [ -z "$test_files" ]; then
       # An empty TEST_FILES would make most runners run everything.
-      gc_log "node ${CIRCLE_NODE_INDEX:-0} has no test files to run (more nodes than files)"
+      gc_log "node ${CIRCLE_NODE_INDEX:-0} has no test files to run (more nodes than files, or a rerun of failed tests with none here)"
       return 0
     fi
   fi
