@@ -53,6 +53,7 @@ export const Diagnostics = {
   timingsWithoutFiles: ["GC1034", "Split by timings with a test runner whose JUnit report may name no files"],
   hashOutsideContext: ["GC1040", "A hash input outside the image's build context (the build cannot read it)"],
   buildArgVariable: ["GC1041", "A build arg whose value holds a $VAR or ${VAR}, which gen-circle does not fill in"],
+  imageUnused: ["GC1042", "An image that nothing tests or deploys: no job builds it"],
   // migrate (circle.yml 1.0)
   notV1Config: ["GC2001", "Not a CircleCI 1.0 circle.yml"],
   misnestedSection: ["GC2002", "A section nested under another, or a phase key outside any section"],

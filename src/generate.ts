@@ -3,6 +3,7 @@ import { configYaml, formatYaml } from "./emit/config.js";
 import { withHeader } from "./emit/header.js";
 import { renderScript, SCRIPT_NAMES } from "./emit/scripts.js";
 import { ARTIFACTS_DIR, plan, RESULTS_DIR, SCRIPTS_DIR } from "./model/plan.js";
+import { CONTINUATION } from "./model/plan/changes.js";
 import { load } from "./spec/load.js";
 import { emptySpecDiagnostic, normalize, type NormalizeOptions } from "./spec/normalize.js";
 import type { ProjectSpec, Spec } from "./spec/types.js";
@@ -88,11 +89,14 @@ export async function generate(text: string, options: GenerateOptions = {}): Pro
   const { spec, diagnostics } = compileSpec(text, options);
   if (!spec || hasErrors(diagnostics)) return { files: [], diagnostics };
   const pipeline = plan(spec);
-  const config = await formatYaml(configYaml(pipeline.config));
+  const config = await formatYaml(configYaml(pipeline.setup ?? pipeline.config));
   const files: GeneratedFile[] = [{ path: ".circleci/config.yml", content: withHeader(config, file), executable: false }];
+  // With `changes:`, the setup job continues the pipeline with this config.
+  if (pipeline.setup) files.push({ path: CONTINUATION, content: withHeader(await formatYaml(configYaml(pipeline.config)), file), executable: false });
   const view = { ...pipeline.view, resultsDir: RESULTS_DIR, artifactsDir: ARTIFACTS_DIR };
   for (const name of SCRIPT_NAMES) {
     if (name === "deploy.sh" && view.deploys.length === 0) continue;
+    if (name === "changes.sh" && !view.changes) continue;
     const body = renderScript(name, view);
     const shebang = name === "lib.sh" ? undefined : "#!/usr/bin/env bash";
     files.push({ path: `${SCRIPTS_DIR}/${name}`, content: withHeader(body, file, shebang), executable: name !== "lib.sh" });

@@ -39,4 +39,4 @@ export function renderPartial(name: string, view: Record<string, unknown> = {}):
   return hb.template(spec)(view);
 }
 
-export const SCRIPT_NAMES = ["lib.sh", "hash.sh", "image.sh", "test.sh", "deploy.sh"] as const;
+export const SCRIPT_NAMES = ["lib.sh", "hash.sh", "image.sh", "test.sh", "deploy.sh", "changes.sh"] as const;

@@ -71,10 +71,14 @@ export interface WorkflowJobExtra {
 
 export interface CircleConfigShape {
   version: 2.1;
+  /** a setup configuration: its one job continues the pipeline (dynamic configuration) */
+  setup?: true;
+  /** pipeline parameters (the continuation sets them) */
+  parameters?: Record<string, { type: "boolean"; default: boolean; description: string }>;
   executors: Record<string, ExecutorShape>;
   commands?: Record<CommandName, CommandShape>;
   jobs: Record<string, JobShape>;
-  workflows: Record<string, { jobs: WorkflowJobShape[] }>;
+  workflows: Record<string, { when?: string; jobs: WorkflowJobShape[] }>;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   type WorkflowJobShape,
   workflowJob,
 } from "./circleci.js";
+import { changesView, continuation, setupConfig } from "./plan/changes.js";
 import { commandBook, script } from "./plan/commands.js";
 import { deployCondition, deployFilters, filterValue, nonDeployFilters, uniq } from "./plan/deploy.js";
 import { ARTIFACTS_DIR, RESULTS_DIR, serviceCaches } from "./plan/keys.js";
@@ -23,6 +24,8 @@ export { STRATEGIES, type Strategy } from "./strategies.js";
 
 export interface Pipeline {
   config: CircleConfigShape;
+  /** with `changes:`, `.circleci/config.yml` is this setup config and `config` its continuation */
+  setup?: CircleConfigShape;
   view: ScriptsView;
 }
 
@@ -45,25 +48,33 @@ export function plan(spec: Spec): Pipeline {
     upstreamFilters: tagMatchers.length ? { tags: { only: uniq(tagMatchers.map(filterValue)) } } : undefined,
     remote: spec.executor.type === "docker" ? [{ setup_remote_docker: strategy.layerCaching ? { docker_layer_caching: true } : {} }] : [],
   };
-  for (const img of spec.images) planImage(ctx, img);
+  const byImage = new Map<string, WorkflowJobShape[]>();
+  for (const img of spec.images) {
+    const from = ctx.workflow.length;
+    planImage(ctx, img);
+    byImage.set(img.id, ctx.workflow.slice(from));
+  }
 
   const executor =
     spec.executor.type === "machine"
       ? { machine: { image: spec.executor.image, ...(strategy.layerCaching ? { docker_layer_caching: true } : {}) } }
       : { docker: [{ image: spec.executor.image }] };
-  const config: CircleConfigShape = {
+  const full: CircleConfigShape = {
     version: 2.1,
     executors: { "gen-circle": { ...executor, resource_class: spec.executor.resourceClass } },
     commands: book.commands,
     jobs: ctx.jobs,
     workflows: { "gen-circle": { jobs: ctx.workflow } },
   };
+  const config = spec.changes ? continuation(spec, full, byImage) : full;
   const cacheReg = spec.cache.registry;
   // Every per-image table of the scripts (lib.sh, hash.sh, test.sh) is rendered from these views.
   const images = spec.images.map(imageView);
   return {
     config,
+    ...(spec.changes ? { setup: setupConfig(spec) } : {}),
     view: {
+      changes: changesView(spec) ?? null,
       images,
       strategy: strategy.name,
       strategyPartial: strategy.partial,
@@ -106,9 +117,11 @@ function planImage(ctx: PlanContext, img: Image): void {
     ctx.workflow.push(workflowJob(name, [], ctx.upstreamFilters));
     requires.push(name);
   }
+  const rules = img.deploy ? ctx.spec.deployRules : [];
+  // Among several images, one nothing consumes (GC1042): no job builds it.
+  if (ctx.spec.images.length > 1 && !img.test && !img.selfTest.length && !rules.length) return;
   const testName = img.test ? `test-${img.id}` : `build-${img.id}`;
   const job = (steps: StepShape[]): JobShape => ({ executor: "gen-circle", ...(parallelism > 1 ? { parallelism } : {}), steps });
-  const rules = img.deploy ? ctx.spec.deployRules : [];
   if (!rules.length) {
     ctx.jobs[testName] = job(testJobSteps(ctx, img, buildJob));
     ctx.workflow.push(workflowJob(testName, requires, ctx.upstreamFilters));

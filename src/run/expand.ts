@@ -2,6 +2,7 @@ import { Codes, type Code } from "../diagnostics.js";
 import type { SourceDoc } from "../spec/load.js";
 import { type Ctx, isObj, type Obj, stringMap } from "./expand/context.js";
 import { resolveExecutor } from "./expand/executors.js";
+import { evalCondition } from "./expand/conditions.js";
 import { bindParams, substitute } from "./expand/params.js";
 import { expandSteps } from "./expand/steps.js";
 
@@ -21,6 +22,10 @@ export interface Pipeline {
   number: number;
   /** `<< pipeline.project.slug >>`: on CircleCI `gh/ORG/REPO`; here `local/` and the repository's folder */
   projectSlug?: string;
+  /** `<< pipeline.git.base_revision >>`: the build before this one on the branch (none on its first) */
+  baseRevision?: string;
+  /** pipeline parameters given to this pipeline (a continuation's), over the config's defaults */
+  parameters?: Record<string, unknown>;
 }
 
 export type Step =
@@ -93,7 +98,7 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
   if (config.version !== 2.1)
     fail(Codes.runUnsupported, ["version"], `gen-circle run reads CircleCI 2.1 configs; this one has version ${String(config.version)}.`, "value");
   for (const key of Object.keys(config)) {
-    if (!["version", "executors", "commands", "jobs", "workflows", "parameters"].includes(key)) {
+    if (!["version", "setup", "executors", "commands", "jobs", "workflows", "parameters"].includes(key)) {
       fail(Codes.runUnsupported, [key], `gen-circle run does not support the top-level key '${key}' (orbs, setup and the like need CircleCI itself).`);
     }
   }
@@ -104,15 +109,7 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
   const executors = (config.executors as Obj | undefined) ?? {};
   const jobs = (config.jobs as Obj | undefined) ?? {};
 
-  const pipelineValues: Record<string, string> = {
-    "pipeline.git.branch": pipeline.branch,
-    "pipeline.git.tag": pipeline.tag,
-    "pipeline.git.revision": pipeline.revision,
-    "pipeline.number": String(pipeline.number),
-    "pipeline.project.slug": pipeline.projectSlug ?? "local/project",
-  };
-
-  const ctx: Ctx = { fail, commands, executors, pipelineValues };
+  const ctx: Ctx = { fail, commands, executors, pipelineValues: pipelineValues(config, pipeline) };
 
   const out: Job[] = [];
   const entries = (wf as Obj).jobs;
@@ -149,6 +146,37 @@ export function expandWorkflow(src: SourceDoc, workflowName: string, pipeline: P
       if (!names.has(r)) fail(Codes.runReference, ["workflows", workflowName, "jobs", i], `Job '${j.name}' requires '${r}', which is not in the workflow.`);
   });
   return out;
+}
+
+/** `<< pipeline.* >>` values: the pipeline's git facts, and its parameters (declared defaults, then the given values). */
+function pipelineValues(config: Obj, pipeline: Pipeline): Record<string, string> {
+  const values: Record<string, string> = {
+    "pipeline.git.branch": pipeline.branch,
+    "pipeline.git.tag": pipeline.tag,
+    "pipeline.git.revision": pipeline.revision,
+    "pipeline.git.base_revision": pipeline.baseRevision ?? "",
+    "pipeline.number": String(pipeline.number),
+    "pipeline.project.slug": pipeline.projectSlug ?? "local/project",
+  };
+  const declared = isObj(config.parameters) ? config.parameters : {};
+  for (const [name, decl] of Object.entries(declared)) if (isObj(decl) && "default" in decl) values[`pipeline.parameters.${name}`] = String(decl.default);
+  for (const [name, value] of Object.entries(pipeline.parameters ?? {})) values[`pipeline.parameters.${name}`] = String(value);
+  return values;
+}
+
+/** Whether a workflow runs in this pipeline: its `when` holds and its `unless` does not (CircleCI's logic statements). */
+export function workflowRuns(src: SourceDoc, workflowName: string, pipeline: Pipeline): boolean {
+  const config = src.value as Obj;
+  const wf = ((config.workflows as Obj | undefined) ?? {})[workflowName];
+  if (!isObj(wf)) return false;
+  const fail = (code: Code, path: (string | number)[], message: string, at: "key" | "value" = "key"): never => {
+    const p = src.position(path, at);
+    throw new ConfigError(code, message, p.line, p.column);
+  };
+  const ctx: Ctx = { fail, commands: {}, executors: {}, pipelineValues: pipelineValues(config, pipeline) };
+  const path = ["workflows", workflowName];
+  const holds = (key: "when" | "unless") => evalCondition(ctx, substitute(ctx, wf[key], {}, [...path, key]), [...path, key]);
+  return ("when" in wf ? holds("when") : true) && !("unless" in wf && holds("unless"));
 }
 
 function normFilters(v: unknown): Filters {

@@ -64,10 +64,23 @@ export function normalize(raw: ProjectSpec, src: SourceDoc, options: NormalizeOp
     resourceClass: ("resource_class" in e && e.resource_class) || DEFAULT_RESOURCE_CLASS,
   };
 
+  // Among several images, one no test, self-test or deploy uses: a job that only built it would
+  // bill a machine on every push for nothing. (One image alone is the project: building it is the check.)
+  images.forEach((img, i) => {
+    if (images.length < 2 || img.test || img.selfTest.length || (img.deploy && deployRules.length)) return;
+    r.warn(
+      Codes.imageUnused,
+      raw.images ? ["images", i] : ["image"],
+      `Nothing tests or deploys ${img.id}, so no job builds it. Give it a test (or self_test), or deploy rules (deploy: true); else remove it.`,
+    );
+  });
+
   if (diagnostics.some((d) => d.severity === "error")) return { diagnostics };
   const context = raw.deploy?.context;
   const deployContexts = context === undefined ? [] : Array.isArray(context) ? context : [context];
-  return { spec: { images, cache, deployRules, deployContexts, pullRegistries, executor }, diagnostics };
+  const c = raw.changes;
+  const changes = c === undefined || c === false ? undefined : { base: (c !== true && c.base) || "main", executor: (c !== true && c.executor) || "docker" };
+  return { spec: { images, cache, deployRules, deployContexts, pullRegistries, executor, ...(changes ? { changes } : {}) }, diagnostics };
 }
 
 export { qualify } from "./normalize/registries.js";

@@ -101,4 +101,6 @@ export interface Spec {
   /** The registries logged in to before images are pulled (`pull: true`), in the spec's order. */
   pullRegistries: Registry[];
   executor: { type: "machine" | "docker"; image: string; resourceClass: string };
+  /** Only the images a push changed run (a setup workflow decides); undefined: every image, always. */
+  changes?: { base: string; executor: "docker" | "machine" };
 }

@@ -53,7 +53,11 @@ describe("run's expansion, part by part", () => {
       executors: { vm: { parameters: { img: { type: "string" } }, machine: { image: "<< parameters.img >>" }, environment: { A: "1", B: "1" } } },
     });
     const r = resolveExecutor(c, { executor: { name: "vm", img: "ubuntu-2404:current" }, environment: { B: "2" } }, {}, ["jobs", "t"]);
-    expect(r).toEqual({ executor: { type: "machine", image: "ubuntu-2404:current" }, environment: { A: "1", B: "2" }, workingDirectory: undefined });
+    expect(r).toEqual({
+      executor: { type: "machine", image: "ubuntu-2404:current", resourceClass: "medium" },
+      environment: { A: "1", B: "2" },
+      workingDirectory: undefined,
+    });
   });
 
   it("values: Go durations as CircleCI reads no_output_timeout", () => {

@@ -22,7 +22,9 @@ interface Config {
 async function configOf(spec: object | string): Promise<Config> {
   const r = await generate(typeof spec === "string" ? spec : stringify(spec));
   expect(r.diagnostics).toEqual([]);
-  return parse(r.files.find((f) => f.path === ".circleci/config.yml")!.content) as Config;
+  // With changes:, the pipeline is the continuation the setup job posts.
+  const pipeline = r.files.find((f) => f.path === ".circleci/gen-circle/continue.yml") ?? r.files.find((f) => f.path === ".circleci/config.yml")!;
+  return parse(pipeline.content) as Config;
 }
 
 /** A job's steps with the config's commands expanded and their parameters filled in. */

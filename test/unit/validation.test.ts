@@ -110,6 +110,13 @@ const cases: { name: string; spec: string; code: string; at: string; says?: RegE
     at: "4:15",
     says: /Build arg NODE_ENV holds "\$\{NODE_ENV:-production\}": gen-circle passes build args as written/,
   },
+  {
+    name: "among several images, one nothing tests or deploys",
+    spec: "images:\n  - name: a/app\n    test: make test\n  - name: a/tool\n    dockerfile: tool.Dockerfile\n",
+    code: "GC1042",
+    at: "4:5",
+    says: /Nothing tests or deploys tool, so no job builds it/,
+  },
   { name: "split glob outside the repository", spec: "image: a/b\ntest:\n  command: x\n  split: ../tests/*.py\n", code: "GC1025", at: "4:10" },
   {
     name: "split glob with a space",

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join, relative, resolve } from "node:path";
 import { Codes, formatDiagnostic } from "../../diagnostics.js";
-import { ConfigError, expandWorkflow, type Job, listWorkflows, type Pipeline } from "../../run/expand.js";
+import { ConfigError, expandWorkflow, type Job, listWorkflows, type Pipeline, workflowRuns } from "../../run/expand.js";
 import { load, type SourceDoc } from "../../spec/load.js";
 import { cliError, ExitError, ExitStatus } from "../exit.js";
 import { readInput } from "../fs.js";
@@ -12,13 +12,20 @@ import { type ArgsOf, checkValues } from "../options.js";
 import { printDiagnostics } from "../render.js";
 import { chooseIsolation, describeIsolation } from "../run/machine.js";
 import { interrupt, type JobResult, killTree, runWorkflow, summary, type RunContext } from "../run/runner.js";
+import { startContinueServer } from "../run/continue-server.js";
 import { runCounts } from "../run/summary.js";
 
 /** `gen-circle run`'s arguments, as declared in options.ts. */
 export type RunArgs = ArgsOf<"run">;
 
 /** What the run will do: the runner's context without what runPlan adds, and the jobs. */
-type Plan = Omit<RunContext, "isolation" | "write"> & { jobs: Job[] };
+type Plan = Omit<RunContext, "isolation" | "write"> & {
+  jobs: Job[];
+  /** the pipeline values the config was expanded with (a continuation is expanded with them too) */
+  pipeline: Pipeline;
+  /** a setup configuration (`setup: true`): its job continues the pipeline */
+  setup: boolean;
+};
 
 interface Repo {
   root: string;
@@ -34,7 +41,13 @@ export async function runRun(args: RunArgs): Promise<ExitStatus> {
   checkValues("run", args);
   const plan = planRun(args);
   if (!plan) return ExitStatus.InvalidInput;
-  const results = await runPlan(plan);
+  announce(plan);
+  const results = plan.setup ? await runSetup(plan) : await runPlan(plan);
+  // The build before the next one on this branch: `<< pipeline.git.base_revision >>`.
+  writeFileSync(
+    join(plan.cacheDir, "revisions.json"),
+    JSON.stringify({ ...lastRevisions(plan.cacheDir), [plan.branch || `tag:${plan.tag}`]: plan.revision }) + "\n",
+  );
   // The measured counts, for scripts and for checking `gen-circle cost` against a real run.
   mkdirSync(plan.output, { recursive: true });
   writeFileSync(join(plan.output, "summary.json"), JSON.stringify(runCounts(results), null, 2) + "\n");
@@ -57,18 +70,21 @@ function planRun(args: RunArgs): Plan | undefined {
   const counter = join(cacheDir, "build-num");
   const buildNum = (existsSync(counter) ? Number(readFileSync(counter, "utf8")) || 0 : 0) + 1;
   writeFileSync(counter, String(buildNum));
-  let jobs = expandJobs(source, args.workflow, repo.display, {
+  const pipeline: Pipeline = {
     branch,
     tag,
     revision: repo.revision,
     number: buildNum,
     projectSlug: `local/${basename(repo.root)}`,
-  });
+    baseRevision: lastRevisions(cacheDir)[branch || `tag:${tag}`],
+  };
+  let jobs = expandJobs(source, args.workflow, repo.display, pipeline);
   // Build numbers for every job of this run (each job has its own, as on CircleCI).
   writeFileSync(counter, String(buildNum + Math.max(jobs.length, 1) - 1));
   if (args.job) jobs = [onlyJob(jobs, args.job)];
   if (!args.dirty) checkCommitted(repo);
-  return { root: repo.root, branch, tag, revision: repo.revision, buildNum, cacheDir, output, env, dirty: !!args.dirty, jobs };
+  const setup = (source.value as Record<string, unknown>).setup === true;
+  return { root: repo.root, branch, tag, revision: repo.revision, buildNum, cacheDir, output, env, dirty: !!args.dirty, jobs, pipeline, setup };
 }
 
 function findRepo(args: RunArgs): Repo {
@@ -148,11 +164,9 @@ function checkCommitted({ git, root, configPath }: Repo): void {
   );
 }
 
-async function runPlan(plan: Plan): Promise<JobResult[]> {
-  const { branch, tag, revision, buildNum, cacheDir, output } = plan;
-  const isolation = chooseIsolation(output);
+function announce({ branch, tag, revision, buildNum, cacheDir, output }: Plan): void {
   process.stdout.write(
-    `gen-circle run: ${tag ? `tag ${tag}` : `branch ${branch}`} at ${revision.slice(0, 12)}, build ${buildNum}\n  cache: ${cacheDir}\n  output: ${output}\n${describeIsolation(isolation)}\n`,
+    `gen-circle run: ${tag ? `tag ${tag}` : `branch ${branch}`} at ${revision.slice(0, 12)}, build ${buildNum}\n  cache: ${cacheDir}\n  output: ${output}\n${describeIsolation(chooseIsolation(output))}\n`,
   );
   const onInt = () => {
     if (interrupt.requested) process.exit(ExitStatus.Interrupted);
@@ -162,8 +176,71 @@ async function runPlan(plan: Plan): Promise<JobResult[]> {
   };
   process.on("SIGINT", onInt);
   process.on("SIGTERM", onInt);
-  const { jobs, ...ctx } = plan;
-  return runWorkflow(jobs, { ...ctx, isolation, write: (t) => process.stdout.write(t) });
+}
+
+async function runPlan(plan: Plan): Promise<JobResult[]> {
+  const { jobs, pipeline: _, setup: __, ...ctx } = plan;
+  return runWorkflow(jobs, { ...ctx, isolation: chooseIsolation(plan.output), write: (t) => process.stdout.write(t) });
+}
+
+/**
+ * A setup configuration: its workflow runs with a continuation key and CircleCI's API on this
+ * machine (continue-server.ts); what its job posts is then run as CircleCI runs a continued
+ * pipeline: every workflow whose `when` holds with the posted parameters.
+ */
+async function runSetup(plan: Plan): Promise<JobResult[]> {
+  const server = await startContinueServer();
+  let setupResults: JobResult[];
+  try {
+    setupResults = await runPlan({ ...plan, env: { ...plan.env, CIRCLE_CONTINUATION_KEY: server.key, GC_CIRCLECI_API: server.api } });
+  } finally {
+    await server.close();
+  }
+  const posted = server.posted();
+  if (!posted || setupResults.some((r) => r.status === "failed")) {
+    if (!posted && !setupResults.some((r) => r.status === "failed")) process.stdout.write("gen-circle run: the setup workflow did not continue the pipeline\n");
+    return setupResults;
+  }
+  const display = "the configuration the setup job posted";
+  const { source, diagnostics } = load(posted.configuration, display);
+  if (!source) {
+    printDiagnostics(diagnostics, false);
+    throw new ExitError("", ExitStatus.InvalidInput);
+  }
+  const pipeline = { ...plan.pipeline, parameters: posted.parameters };
+  const jobs = continuedJobs(source, display, pipeline);
+  const params = Object.entries(posted.parameters)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(", ");
+  process.stdout.write(`gen-circle run: continued (${params || "no parameters"}): ${jobs.length ? jobs.map((j) => j.name).join(", ") : "no job runs"}\n`);
+  const more = await runPlan({ ...plan, buildNum: plan.buildNum + plan.jobs.length, jobs, setup: false });
+  return [...setupResults, ...more];
+}
+
+// Every workflow whose when holds, as CircleCI runs a pipeline's workflows (job names are unique across them here).
+function continuedJobs(source: SourceDoc, display: string, pipeline: Pipeline): Job[] {
+  try {
+    const config = source.value as Record<string, unknown>;
+    return listWorkflows(config)
+      .filter((w) => workflowRuns(source, w, pipeline))
+      .flatMap((w) => expandWorkflow(source, w, pipeline));
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      throw new ExitError(
+        formatDiagnostic({ file: display, line: e.line, column: e.column, severity: "error", code: e.code, message: e.message }),
+        ExitStatus.InvalidInput,
+      );
+    }
+    throw e;
+  }
+}
+
+function lastRevisions(cacheDir: string): Record<string, string> {
+  try {
+    return JSON.parse(readFileSync(join(cacheDir, "revisions.json"), "utf8")) as Record<string, string>;
+  } catch {
+    return {};
+  }
 }
 
 // An interrupted run failed, even when every job that ran passed.

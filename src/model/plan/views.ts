@@ -1,3 +1,4 @@
+import type { ChangesView } from "./changes.js";
 import { hashSalt } from "../../hash/manifest.js";
 import { qualify } from "../../spec/normalize.js";
 import { pushOrder } from "../../spec/placeholders.js";
@@ -20,6 +21,8 @@ export interface ScriptsView {
   ids: string;
   /** deploy.sh's lines that fill a tag template's placeholders into t (src/spec/placeholders.ts) */
   tagSubstitutions: string[];
+  /** changes.sh's tables (`changes:`), else null */
+  changes: ChangesView | null;
 }
 export interface LoginView {
   host: string;

@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:5e9d007b0c0b057c8c24b211e4fcf329819aee992de3dc852f892bcdcc8f2c26
+# gen-circle-checksum: sha256:137a28b686ccbad1459f77959e20ad3de31abe7ad98ad6f77e76f6e0755c077b
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -16,6 +16,21 @@ GC_STATE=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
 GC_IMAGES='svc'
 export GC_ROOT GC_SCRIPTS GC_STATE
 
+# A branch or tag against a rule's names: the value, then exact names, then --, then regexes
+# (a whole match, as CircleCI's filters mean it).
+gc_matches() {
+  local value=$1 m
+  shift
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do
+    [ "$value" != "$1" ] || return 0
+    shift
+  done
+  [ $# -eq 0 ] || shift
+  for m in "$@"; do
+    [[ $value =~ ^($m)$ ]] && return 0
+  done
+  return 1
+}
 gc_log() { printf 'gen-circle: %s\n' "$*" >&2; }
 gc_warn() { printf 'gen-circle: warning: %s\n' "$*" >&2; }
 gc_die() {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:9e7e95852feeb263b9b61a350448b293369113e1438f4519dc03b4ae281496f7
+# gen-circle-checksum: sha256:059dcd771877174f40f015c45f57fa4483bcfb49e441bfe0d574dbb15652d5e5
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -65,6 +65,7 @@ self_test() {
     'frontend')
       ;;
     'migrations')
+      self_test_one 'docker run --rm "$IMAGE" migrate -version'
       ;;
   esac
 }

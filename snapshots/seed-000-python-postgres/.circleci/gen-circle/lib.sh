@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:f50c5a691d12269a2f2ae978f335d76ebc3feaa630658f41fdee7a7455c45b3c
+# gen-circle-checksum: sha256:b18057e1dd3a0dfd8df8b42e88f9d9b4c057cf94d6fdddff21f67b1cbbcbc79d
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -16,6 +16,21 @@ GC_STATE=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
 GC_IMAGES='myapp'
 export GC_ROOT GC_SCRIPTS GC_STATE
 
+# A branch or tag against a rule's names: the value, then exact names, then --, then regexes
+# (a whole match, as CircleCI's filters mean it).
+gc_matches() {
+  local value=$1 m
+  shift
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do
+    [ "$value" != "$1" ] || return 0
+    shift
+  done
+  [ $# -eq 0 ] || shift
+  for m in "$@"; do
+    [[ $value =~ ^($m)$ ]] && return 0
+  done
+  return 1
+}
 gc_log() { printf 'gen-circle: %s\n' "$*" >&2; }
 gc_warn() { printf 'gen-circle: warning: %s\n' "$*" >&2; }
 gc_die() {

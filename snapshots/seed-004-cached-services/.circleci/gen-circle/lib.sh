@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:a78683bc227cfc3f55a81a8675c9337cca2ba8762040f18fb543fe2bcfb49153
+# gen-circle-checksum: sha256:d83e730f4428fd541bbea09e842f6198c5ba7e16b03700358599a2dfd2e7ac3f
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -16,6 +16,21 @@ GC_STATE=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
 GC_IMAGES='web'
 export GC_ROOT GC_SCRIPTS GC_STATE
 
+# A branch or tag against a rule's names: the value, then exact names, then --, then regexes
+# (a whole match, as CircleCI's filters mean it).
+gc_matches() {
+  local value=$1 m
+  shift
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do
+    [ "$value" != "$1" ] || return 0
+    shift
+  done
+  [ $# -eq 0 ] || shift
+  for m in "$@"; do
+    [[ $value =~ ^($m)$ ]] && return 0
+  done
+  return 1
+}
 gc_log() { printf 'gen-circle: %s\n' "$*" >&2; }
 gc_warn() { printf 'gen-circle: warning: %s\n' "$*" >&2; }
 gc_die() {
