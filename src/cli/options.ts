@@ -53,6 +53,7 @@ export const commandArgs = {
       branch: { type: "string", describe: "Only this branch (default: one per kind of push the filters tell apart)", needsValue: "main" },
       tag: { type: "string", describe: "Only this git tag", needsValue: "v1.2.3" },
       scenario: { type: "string", describe: "Only this scenario: code, deps, first or rerun", needsValue: "code" },
+      changed: { type: "string", describe: "With changes: in the spec, only this case: every (image changed), none, or an image id", needsValue: "api" },
       "archive-mb": { type: "string", describe: "Image archive size in MB, for all images or per image (app=300,api=120)", needsValue: "500" },
       "cache-dir": { type: "string", describe: "Take cache sizes from a gen-circle run cache folder (measured)" },
       "suite-min": { type: "string", describe: "Minutes the test suite takes on one node (default 4)", needsValue: "4" },

@@ -10,7 +10,7 @@ export function renderCost(refs: RefCost[], assumptions: string[]): string {
     lines.push(`${ref.label}`);
     for (const s of ref.scenarios) {
       lines.push(
-        `  ${s.title}`,
+        `  ${s.changed ? `[${s.changed}] ` : ""}${s.title}`,
         `    ${s.machineStarts} machine start${s.machineStarts === 1 ? "" : "s"}, restored ${mb(s.restoredBytes)}, saved ${mb(s.savedBytes)}, persisted ${mb(s.persistedBytes)}; critical path ${s.criticalPathMinutes.toFixed(1)} min; ${s.credits} credits (${s.computeCredits} compute + ${s.storageCredits} storage)`,
       );
       for (const j of s.jobs)

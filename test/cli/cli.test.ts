@@ -269,6 +269,29 @@ describe("cost", () => {
     expect([s.scenario, s.machineStarts, s.restoredBytes, s.savedBytes]).toEqual(["deps", 1, 200e6, 200e6]);
   });
 
+  it("with changes:, per case of what changed: the setup job, then the images it continues with; check knows the continuation", () => {
+    const spec =
+      "version: 1\nchanges: true\nimages:\n  - name: myorg/api\n    context: api\n    test: make test\n  - name: myorg/web\n    context: web\n    test: npm test\n";
+    const d = repo({ "gen-circle.yml": spec, "api/Dockerfile": "FROM scratch\n", "web/Dockerfile": "FROM scratch\n" });
+    const j = cli(["cost", "--branch", "topic", "--scenario", "code", "--json"], d);
+    expect(j.status, j.stderr).toBe(0);
+    const cases = JSON.parse(j.stdout).refs[0].scenarios as { changed: string; jobs: { name: string }[]; machineStarts: number }[];
+    expect(cases.map((c) => [c.changed, c.jobs.map((x) => x.name), c.machineStarts])).toEqual([
+      ["every image", ["gen-circle-changes", "test-api", "test-web"], 3],
+      ["only api", ["gen-circle-changes", "test-api"], 2],
+      ["only web", ["gen-circle-changes", "test-web"], 2],
+      ["no image", ["gen-circle-changes"], 1],
+    ]);
+    expect(cli(["cost", "--changed", "db"], d).stderr).toMatch(/--changed db: choose every, none or an image id \(api, web\)/);
+    expect(cli(["generate"], d).status).toBe(0);
+    expect(existsSync(join(d, ".circleci/gen-circle/continue.yml"))).toBe(true);
+    expect(cli(["check"], d).status).toBe(0);
+    writeFileSync(join(d, ".circleci/gen-circle/continue.yml"), readFileSync(join(d, ".circleci/gen-circle/continue.yml"), "utf8") + "# edited\n");
+    const drift = cli(["check"], d);
+    expect(drift.status).toBe(1);
+    expect(drift.stdout + drift.stderr).toContain("continue.yml");
+  });
+
   it("bad options: exit 2 saying what they take", () => {
     const d = repo({ "gen-circle.yml": SPEC });
     for (const [args, message] of [

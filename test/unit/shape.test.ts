@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { generate } from "../../src/index.js";
+import { changePaths } from "../../src/model/plan/changes.js";
 import { fixtureCases } from "../helpers.js";
 
 // The pipeline's shape: what CircleCI charges for is machine starts and bytes restored,
@@ -183,5 +184,69 @@ describe("pipeline shape", () => {
       const config = await configOf({ ...base, cache: { strategy }, test: { ...base.test, parallelism: 3, split: { glob: "tests/*", by: "name" } } });
       expect(Object.keys(config.jobs)).toEqual(["test-app"]);
     }
+  });
+});
+
+describe("only what changed (changes:)", () => {
+  const two = {
+    version: 1,
+    changes: true,
+    images: [
+      { name: "acme/api", context: "services/api", hash: ["services/api/Dockerfile"], test: "go test ./..." },
+      { name: "acme/web", context: ".", dockerfile: "web.Dockerfile", hash: ["web.Dockerfile"], test: "npm test" },
+    ],
+    deploy: { registry: "ghcr.io", rules: [{ branch: "main", tags: ["latest"] }] },
+  };
+
+  it("config.yml is a setup config: one small container job, for every branch and tag, that runs changes.sh", async () => {
+    const r = await generate(stringify(two));
+    expect(r.diagnostics).toEqual([]);
+    const setup = parse(r.files.find((f) => f.path === ".circleci/config.yml")!.content) as Record<string, unknown> & Config;
+    expect(setup.setup).toBe(true);
+    expect(setup.executors).toEqual({ "gen-circle-setup": { docker: [{ image: "cimg/base:current" }], resource_class: "small" } });
+    expect(Object.keys(setup.jobs)).toEqual(["gen-circle-changes"]);
+    expect(JSON.stringify(setup.jobs["gen-circle-changes"])).toContain(".circleci/gen-circle/changes.sh");
+    expect(setup.workflows).toEqual({ "gen-circle-setup": { jobs: [{ "gen-circle-changes": { filters: { tags: { only: ["/.*/"] } } } }] } });
+    expect(r.files.map((f) => f.path)).toEqual(expect.arrayContaining([".circleci/gen-circle/continue.yml", ".circleci/gen-circle/changes.sh"]));
+  });
+
+  it("the continuation: a run-<image> parameter each (false unless the setup job says), and each image's jobs in a workflow of its own", async () => {
+    const c = (await configOf(two)) as Config & { parameters: Record<string, { default: boolean }>; workflows: Record<string, { when?: string }> };
+    expect(Object.keys(c.parameters)).toEqual(["run-api", "run-web"]);
+    expect(Object.values(c.parameters).map((p) => p.default)).toEqual([false, false]);
+    const names = (w: string) => c.workflows[w]!.jobs.map((j) => (typeof j === "string" ? j : Object.keys(j)[0]));
+    expect(Object.keys(c.workflows)).toEqual(["gen-circle-api", "gen-circle-web"]);
+    expect(c.workflows["gen-circle-api"]!.when).toBe("<< pipeline.parameters.run-api >>");
+    expect(names("gen-circle-api")).toEqual(["test-api", "deploy-api"]);
+    expect(names("gen-circle-web")).toEqual(["test-web", "deploy-web"]);
+  });
+
+  it("without changes: one config, one workflow, no changes.sh", async () => {
+    const r = await generate(stringify({ ...two, changes: false }));
+    expect(r.files.map((f) => f.path)).not.toContain(".circleci/gen-circle/changes.sh");
+    expect(Object.keys((await configOf({ ...two, changes: false })).workflows)).toEqual(["gen-circle"]);
+  });
+
+  it("an image's paths: its context, Dockerfile and hash inputs' folders; a context of the whole repository is every path", () => {
+    const img = (over: object) => ({
+      id: "x",
+      name: "x",
+      dockerfile: "Dockerfile",
+      context: ".",
+      hash: [],
+      buildArgs: [],
+      provenance: false,
+      services: [],
+      selfTest: [],
+      deploy: true,
+      ...over,
+    });
+    expect(changePaths(img({ context: "services/api", dockerfile: "docker/api.Dockerfile", hash: ["services/api/go.mod", "shared/**/*.proto"] }))).toEqual([
+      "docker/api.Dockerfile",
+      "services/api",
+      "services/api/go.mod",
+      "shared",
+    ]);
+    expect(changePaths(img({ context: "." }))).toEqual([""]);
   });
 });

@@ -1,11 +1,10 @@
 import { existsSync } from "node:fs";
 import { Codes } from "../../diagnostics.js";
 import { assumptionsFor } from "../../cost/assumptions.js";
-import { CostError, estimateCost, SCENARIOS } from "../../cost/estimate.js";
+import { CostError, costOfGenerated, SCENARIOS } from "../../cost/estimate.js";
 import { renderCost } from "../../cost/render.js";
 import type { Assumptions, Scenario } from "../../cost/simulate.js";
 import { ConfigError } from "../../run/expand.js";
-import { load } from "../../spec/load.js";
 import { cliError, ExitStatus } from "../exit.js";
 import { type ArgsOf, checkValues } from "../options.js";
 import { CacheStore } from "../run/cache-store.js";
@@ -21,17 +20,24 @@ export async function runCost(args: CostArgs): Promise<ExitStatus> {
   const { input, result } = await generateProject(args, true);
   const warnings = result.diagnostics;
   if (!args.json && warnings.length) printDiagnostics(warnings, false);
-  const config = result.files.find((f) => f.path === ".circleci/config.yml")!;
-  const { source } = load(config.content, ".circleci/config.yml");
   const { assumptions, notes } = assumptionsOf(args);
   const scenario = args.scenario;
   if (scenario !== undefined && !SCENARIOS.some((s) => s.id === scenario))
     throw cliError(Codes.cliUsage, `--scenario ${scenario}: choose one of ${SCENARIOS.map((s) => s.id).join(", ")}.`);
+  const ids = result.spec!.images.map((i) => i.id);
+  if (args.changed !== undefined && (!result.spec!.changes || (!["every", "none"].includes(args.changed) && !ids.includes(args.changed))))
+    throw cliError(
+      Codes.cliUsage,
+      result.spec!.changes
+        ? `--changed ${args.changed}: choose every, none or an image id (${ids.join(", ")}).`
+        : "--changed needs changes: in the spec (only what changed runs).",
+    );
   try {
-    const refs = estimateCost(source!, {
+    const refs = costOfGenerated(result, {
       workflow: args.workflow,
       ref: args.tag ? { tag: args.tag } : args.branch ? { branch: args.branch } : undefined,
       scenarios: scenario ? [scenario as Scenario] : undefined,
+      changed: args.changed,
       rates: pairs(args.rate, "--rate", "machine.large=20"),
       assumptions,
     });
