@@ -61,7 +61,13 @@ export default defineConfig({
         docker(
           "docker-run",
           e,
-          ["test/docker/run.test.ts", "test/docker/run-split.test.ts", "test/docker/run-concurrent.test.ts", "test/docker/run-heal.test.ts", "test/docker/run-changes.test.ts"],
+          [
+            "test/docker/run.test.ts",
+            "test/docker/run-split.test.ts",
+            "test/docker/run-concurrent.test.ts",
+            "test/docker/run-heal.test.ts",
+            "test/docker/run-changes.test.ts",
+          ],
           i + 1,
         ),
       ),
