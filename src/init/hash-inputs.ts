@@ -51,7 +51,22 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
   add(manifests);
   add(baseInputs(repo, graph, index, build, notes));
   notes.found.push(`${label}hash inputs: ${hash.join(", ") || "(none)"}`);
+  noteUnpinned(graph, index, build, notes);
   return hash;
+}
+
+/**
+ * Base images the test stage pulls by tag: the cache key does not see a tag move. The cache
+ * heals (one rebuild, a new generation saved), but a build by digest never moves at all.
+ */
+function noteUnpinned(graph: BuildGraph, index: number, build: ImageBuild, notes: Notes): void {
+  const unpinned = dependenciesOf(graph.stages, index)
+    .filter((stage) => stage.parent === undefined && !graph.bases.has(stage.from) && stage.from !== "scratch" && !stage.from.includes("@sha256:"))
+    .map((stage) => stage.from);
+  if (!unpinned.length) return;
+  notes.found.push(
+    `${build.label}base image${unpinned.length > 1 ? "s" : ""} by tag, not digest: ${[...new Set(unpinned)].join(", ")}. When a tag moves, the next pipeline rebuilds and saves a new cache generation; pin FROM name@sha256:... for builds that never move`,
+  );
 }
 
 /** The context's .dockerignore, and the Dockerfile's own (`Dockerfile.dockerignore`, which BuildKit reads instead). */

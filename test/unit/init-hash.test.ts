@@ -216,3 +216,16 @@ describe("init: the warning on a stage that copies the code before installing", 
     ]);
   });
 });
+
+describe("init: base images by tag", () => {
+  it("names the test stage's base images pulled by tag (the cache heals when one moves; a digest never moves); not a digest, scratch or a base built here", () => {
+    const found = (files: Record<string, string>) => detect(repoView(files)).found.filter((f) => f.includes("by tag, not digest"));
+    const tagged = found({
+      Dockerfile: lines("FROM python:3.12-slim AS deps", "COPY requirements.txt .", "RUN pip install -r requirements.txt", "FROM deps AS test", "COPY . ."),
+      "requirements.txt": "",
+    });
+    expect(tagged).toEqual([expect.stringMatching(/^base image by tag, not digest: python:3\.12-slim\. When a tag moves, the next pipeline rebuilds/)]);
+    expect(found({ Dockerfile: lines("FROM python:3.12-slim@sha256:" + "a".repeat(64), "COPY . .") })).toEqual([]);
+    expect(found({ Dockerfile: lines("FROM scratch", "COPY app /app"), app: "" })).toEqual([]);
+  });
+});
