@@ -10,7 +10,7 @@ import {
   type WorkflowJobShape,
   workflowJob,
 } from "./circleci.js";
-import { changesView, continuation, setupConfig } from "./plan/changes.js";
+import { changesView, continuation, setupConfig, SMALL, smallExecutor } from "./plan/changes.js";
 import { commandBook, script } from "./plan/commands.js";
 import { deployCondition, deployFilters, filterValue, nonDeployFilters, uniq } from "./plan/deploy.js";
 import { ARTIFACTS_DIR, RESULTS_DIR, serviceCaches } from "./plan/keys.js";
@@ -59,9 +59,10 @@ export function plan(spec: Spec): Pipeline {
     spec.executor.type === "machine"
       ? { machine: { image: spec.executor.image, ...(strategy.layerCaching ? { docker_layer_caching: true } : {}) } }
       : { docker: [{ image: spec.executor.image }] };
+  const small = Object.values(ctx.jobs).some((j) => j.executor === SMALL);
   const full: CircleConfigShape = {
     version: 2.1,
-    executors: { "gen-circle": { ...executor, resource_class: spec.executor.resourceClass } },
+    executors: { "gen-circle": { ...executor, resource_class: spec.executor.resourceClass }, ...(small ? { [SMALL]: smallExecutor(spec) } : {}) },
     commands: book.commands,
     jobs: ctx.jobs,
     workflows: { "gen-circle": { jobs: ctx.workflow } },
@@ -163,7 +164,8 @@ function planImage(ctx: PlanContext, img: Image): void {
   ctx.workflow.push(workflowJob(testName, requires, deployFilters(rules), { name: deploying, context }));
   for (const r of rules) {
     const name = deployName(r);
-    ctx.jobs[name] = { executor: "gen-circle", steps: ["checkout", { "gen-circle-promote": { image: img.id, rule: r.index } }] };
+    // A manifest copy through the registry's API: no Docker, the small executor.
+    ctx.jobs[name] = { executor: SMALL, steps: ["checkout", { "gen-circle-promote": { image: img.id, rule: r.index } }] };
     ctx.workflow.push(workflowJob(name, [deploying], ruleFilters(r), { context, serialGroup: serialGroup(name) }));
   }
 }

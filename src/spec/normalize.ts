@@ -23,7 +23,7 @@ export interface NormalizeOptions {
   listFiles?: (pattern: string) => string[];
 }
 
-const DEFAULT_MACHINE = "ubuntu-2404:current";
+export const DEFAULT_MACHINE = "ubuntu-2404:current";
 /** 2 vCPUs on both executors (machine: 7.5 GB of memory; docker: 4 GB). */
 export const DEFAULT_RESOURCE_CLASS = "medium";
 const DEFAULT_DOCKER = "cimg/base:current";
@@ -79,8 +79,9 @@ export function normalize(raw: ProjectSpec, src: SourceDoc, options: NormalizeOp
   const context = raw.deploy?.context;
   const deployContexts = context === undefined ? [] : Array.isArray(context) ? context : [context];
   const c = raw.changes;
-  const changes = c === undefined || c === false ? undefined : { base: (c !== true && c.base) || "main", executor: (c !== true && c.executor) || "docker" };
-  return { spec: { images, cache, deployRules, deployContexts, pullRegistries, executor, ...(changes ? { changes } : {}) }, diagnostics };
+  const changes = c === undefined || c === false ? undefined : { base: (c !== true && c.base) || "main" };
+  const smallJobs = raw.small_jobs ?? "docker";
+  return { spec: { images, cache, deployRules, deployContexts, pullRegistries, executor, smallJobs, ...(changes ? { changes } : {}) }, diagnostics };
 }
 
 export { qualify } from "./normalize/registries.js";

@@ -102,5 +102,7 @@ export interface Spec {
   pullRegistries: Registry[];
   executor: { type: "machine" | "docker"; image: string; resourceClass: string };
   /** Only the images a push changed run (a setup workflow decides); undefined: every image, always. */
-  changes?: { base: string; executor: "docker" | "machine" };
+  changes?: { base: string };
+  /** the executor of the jobs that run no Docker (the setup job, the deploy jobs that copy a manifest) */
+  smallJobs: "docker" | "machine";
 }

@@ -254,8 +254,13 @@ describe("deploy after parallel nodes: a candidate pushed once, tagged in the re
     expect(await authRegistryTags(path())).toEqual([candidate]);
     p.freshEngine(); // the deploy job runs on another machine, with no image
     const before = proxy.requests().length;
-    const { code, out, seen } = await watched(p.spawnScript("deploy.sh", ["app", "1", "promote"]));
+    // On the small executor (a container with no Docker engine): any docker call fails here.
+    const noDocker = join(p.state, "no-docker");
+    mkdirSync(noDocker, { recursive: true });
+    writeFileSync(join(noDocker, "docker"), "#!/bin/sh\necho 'docker: not on this executor' >&2\nexit 127\n", { mode: 0o755 });
+    const { code, out, seen } = await watched(p.spawnScript("deploy.sh", ["app", "1", "promote"], { PATH: `${noDocker}:${process.env.PATH}` }));
     expect(code, out).toBe(0);
+    expect(out).not.toContain("not on this executor");
     expect(out + seen.join("\n")).not.toContain(PASSWORD);
     const during = proxy.requests().slice(before);
     // Manifests only, read once and written once per tag: not one layer's blob, up or down.

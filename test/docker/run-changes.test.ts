@@ -33,8 +33,9 @@ beforeAll(() => {
   for (const { id } of images) writeFileSync(join(dir, "services", id, "requirements.txt"), `webframework 1\norm 1\n# changes-${id}-${RUN}\n`);
   const spec = {
     version: 1,
-    // The setup job on this machine's executor: gen-circle run has no cimg/base to pull offline.
-    changes: { executor: "machine" },
+    changes: true,
+    // The setup job on a machine: gen-circle run has no cimg/base to pull offline.
+    small_jobs: "machine",
     images: images.map(({ id, name }) => ({
       id,
       name,

@@ -114,7 +114,11 @@ describe("gen-circle run", () => {
   it("with parallelism 2: the build job ends on the marker before restoring the archive", () => {
     writeFileSync(
       join(dir, "gen-circle.yml"),
-      readFileSync(join(dir, "gen-circle.yml"), "utf8").replace(/^test:\n/m, "test:\n  parallelism: 2\n  split: { glob: tests/*.sh, by: name }\n"),
+      // The deploy job on a machine: gen-circle run has no cimg/base (the small executor) to pull offline.
+      readFileSync(join(dir, "gen-circle.yml"), "utf8").replace(
+        /^test:\n/m,
+        "small_jobs: machine\ntest:\n  parallelism: 2\n  split: { glob: tests/*.sh, by: name }\n",
+      ),
     );
     expect(cli(["generate"], dir).status).toBe(0);
     git("commit", "-qam", "two test nodes");

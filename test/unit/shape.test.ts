@@ -203,7 +203,7 @@ describe("only what changed (changes:)", () => {
     expect(r.diagnostics).toEqual([]);
     const setup = parse(r.files.find((f) => f.path === ".circleci/config.yml")!.content) as Record<string, unknown> & Config;
     expect(setup.setup).toBe(true);
-    expect(setup.executors).toEqual({ "gen-circle-setup": { docker: [{ image: "cimg/base:current" }], resource_class: "small" } });
+    expect(setup.executors).toEqual({ "gen-circle-small": { docker: [{ image: "cimg/base:current" }], resource_class: "small" } });
     expect(Object.keys(setup.jobs)).toEqual(["gen-circle-changes"]);
     expect(JSON.stringify(setup.jobs["gen-circle-changes"])).toContain(".circleci/gen-circle/changes.sh");
     expect(setup.workflows).toEqual({ "gen-circle-setup": { jobs: [{ "gen-circle-changes": { filters: { tags: { only: ["/.*/"] } } } }] } });
@@ -219,6 +219,24 @@ describe("only what changed (changes:)", () => {
     expect(c.workflows["gen-circle-api"]!.when).toBe("<< pipeline.parameters.run-api >>");
     expect(names("gen-circle-api")).toEqual(["test-api", "deploy-api"]);
     expect(names("gen-circle-web")).toEqual(["test-web", "deploy-web"]);
+  });
+
+  it("small_jobs: machine puts the setup job and the manifest-copying deploy jobs on a machine (no container image to pull)", async () => {
+    const r = await generate(stringify({ ...two, small_jobs: "machine" }));
+    const setup = parse(r.files.find((f) => f.path === ".circleci/config.yml")!.content) as Config & { executors: object };
+    expect(setup.executors).toEqual({ "gen-circle-small": { machine: { image: "ubuntu-2404:current" }, resource_class: "medium" } });
+    const p4 = await configOf({
+      ...two,
+      changes: false,
+      small_jobs: "machine",
+      test: undefined,
+      images: [{ ...two.images[0], test: { command: "x", parallelism: 2, split: { glob: "t/*", by: "name" } } }],
+    });
+    expect((p4 as Config & { executors: Record<string, object> }).executors["gen-circle-small"]).toEqual({
+      machine: { image: "ubuntu-2404:current" },
+      resource_class: "medium",
+    });
+    expect((p4.jobs["deploy-api"] as unknown as { executor: string }).executor).toBe("gen-circle-small");
   });
 
   it("without changes: one config, one workflow, no changes.sh", async () => {

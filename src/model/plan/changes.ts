@@ -1,5 +1,6 @@
 import type { Image, Matcher, Spec } from "../../spec/types.js";
-import type { CircleConfigShape, WorkflowJobShape } from "../circleci.js";
+import { DEFAULT_MACHINE } from "../../spec/normalize.js";
+import type { CircleConfigShape, ExecutorShape, WorkflowJobShape } from "../circleci.js";
 import { SCRIPTS_DIR } from "./keys.js";
 
 /**
@@ -12,6 +13,15 @@ import { SCRIPTS_DIR } from "./keys.js";
  */
 export const CONTINUATION = `${SCRIPTS_DIR}/continue.yml`;
 export const runParameter = (id: string) => `run-${id}`;
+
+/** The executor of jobs that run no Docker: a small container, or where none may be pulled, a machine. */
+export const SMALL = "gen-circle-small";
+export function smallExecutor(spec: Spec): ExecutorShape {
+  return spec.smallJobs === "docker"
+    ? { docker: [{ image: "cimg/base:current" }], resource_class: "small" }
+    : // no machine class is smaller than medium
+      { machine: { image: spec.executor.type === "machine" ? spec.executor.image : DEFAULT_MACHINE }, resource_class: "medium" };
+}
 
 export interface ChangesView {
   base: string;
@@ -67,17 +77,13 @@ export function continuation(spec: Spec, config: CircleConfigShape, byImage: Map
 
 /** `.circleci/config.yml` when only what changed runs: the setup job alone. */
 export function setupConfig(spec: Spec): CircleConfigShape {
-  const executor =
-    spec.changes!.executor === "docker"
-      ? { docker: [{ image: "cimg/base:current" }], resource_class: "small" }
-      : { machine: { image: spec.executor.image }, resource_class: "medium" }; // no smaller machine class
   return {
     version: 2.1,
     setup: true,
-    executors: { "gen-circle-setup": executor },
+    executors: { [SMALL]: smallExecutor(spec) },
     jobs: {
       "gen-circle-changes": {
-        executor: "gen-circle-setup",
+        executor: SMALL,
         steps: [
           "checkout",
           {
