@@ -130,11 +130,18 @@ function runFolders(root: string, args: RunArgs): { cacheDir: string; output: st
 }
 
 function expandJobs(source: SourceDoc, workflowArg: string | undefined, display: string, pipeline: Pipeline): Job[] {
-  try {
+  return reportingConfigErrors(display, () => {
     const workflows = listWorkflows(source.value as Record<string, unknown>);
     const workflow = workflowArg ?? (workflows.length === 1 ? workflows[0] : undefined);
     if (!workflow) throw cliError(Codes.noSuchName, `Name a workflow: ${workflows.join(", ")}.`);
     return expandWorkflow(source, workflow, pipeline);
+  });
+}
+
+// What the config does not allow, as file:line:col and exit 2.
+function reportingConfigErrors<T>(display: string, f: () => T): T {
+  try {
+    return f();
   } catch (e) {
     if (e instanceof ConfigError) {
       throw new ExitError(
@@ -219,20 +226,11 @@ async function runSetup(plan: Plan): Promise<JobResult[]> {
 
 // Every workflow whose when holds, as CircleCI runs a pipeline's workflows (job names are unique across them here).
 function continuedJobs(source: SourceDoc, display: string, pipeline: Pipeline): Job[] {
-  try {
-    const config = source.value as Record<string, unknown>;
-    return listWorkflows(config)
+  return reportingConfigErrors(display, () =>
+    listWorkflows(source.value as Record<string, unknown>)
       .filter((w) => workflowRuns(source, w, pipeline))
-      .flatMap((w) => expandWorkflow(source, w, pipeline));
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      throw new ExitError(
-        formatDiagnostic({ file: display, line: e.line, column: e.column, severity: "error", code: e.code, message: e.message }),
-        ExitStatus.InvalidInput,
-      );
-    }
-    throw e;
-  }
+      .flatMap((w) => expandWorkflow(source, w, pipeline)),
+  );
 }
 
 function lastRevisions(cacheDir: string): Record<string, string> {
