@@ -23,8 +23,9 @@ import { parse, stringify } from "yaml";
 const root = new URL("..", import.meta.url).pathname;
 const args = process.argv.slice(2);
 const record = args.includes("--record");
+const diff = args.includes("--diff");
 const mirror = args.find((a) => !a.startsWith("--"));
-const usage = "usage: npm run conformance:init -- DIR [--record]   (DIR: one folder per repository, DIR/<owner>+<name>/repo, a git clone)";
+const usage = "usage: npm run conformance:init -- DIR [--record] [--diff]   (DIR: one folder per repository, DIR/<owner>+<name>/repo, a git clone)";
 if (!mirror) {
   console.error(usage);
   process.exit(2);
@@ -178,6 +179,22 @@ for (const s of samples) {
   const why = [];
   if (!build)
     why.push(o.generated ? `build inputs ${JSON.stringify(o.images.map(({ test, ...b }) => b))}` : `generate failed: ${o.generateError.trim().split("\n")[0]}`);
+  // --diff: what a wrong image differs in, against the record (hash files missing and extra).
+  if (!build && diff && o.generated)
+    e.images.forEach((want, n) => {
+      const got = o.images[n];
+      if (!got) return why.push(`DIFF image ${n}: missing`);
+      const parts = ["dockerfile", "context", "target"].filter(
+        (k) => want[k] !== got[k] && !(k === "target" && (want.target_alternatives ?? []).includes(got.target)),
+      );
+      const w = o.expected[n].hash ?? [];
+      const g = o.expected[n].observed ?? [];
+      const missing = w.filter((f) => !g.includes(f));
+      const extra = g.filter((f) => !w.includes(f));
+      why.push(
+        `DIFF image ${n}: ${parts.map((k) => `${k} want ${want[k]} got ${got[k]}`).join("; ")}${!same(want.build_args, got.build_args) ? `; build_args want ${JSON.stringify(want.build_args)}` : ""}${missing.length ? `; hash missing ${missing.join(", ")}` : ""}${extra.length ? `; hash extra ${extra.join(", ")}` : ""}`,
+      );
+    });
   if (!services) why.push(`services ${JSON.stringify(o.services)}${o.unresolved.length ? ` unresolved in ${o.unresolved}` : ""}`);
   if (tests.length && !test) why.push(`test ${JSON.stringify(o.images.map((i) => i.test))}`);
   // Never silently wrong: each wrong point must be flagged, by a TODO init wrote on that part of

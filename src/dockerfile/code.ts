@@ -21,6 +21,7 @@ const MANIFESTS = [
   /^Gemfile(\.lock)?$/,
   /^go\.(mod|sum|work)$/,
   /^Cargo\.(toml|lock)$/,
+  /^rust-toolchain(\.toml)?$/,
   /^composer\.(json|lock)$/,
   /\.(cs|fs|vb)proj$/,
   /\.sln$/,

@@ -5,7 +5,7 @@ import { inFolder } from "./repo.js";
 /** Each ecosystem's manifests (by file name), in the order the ecosystems are tried when the image does not say. */
 const MANIFEST_OF: [Ecosystem, RegExp][] = [
   ["java", /^(pom\.xml|(build|settings)\.gradle(\.kts)?|gradle\.(lockfile|properties))$/],
-  ["rust", /^Cargo\.(toml|lock)$/],
+  ["rust", /^(Cargo\.(toml|lock)|rust-toolchain(\.toml)?)$/],
   ["go", /^go\.(mod|sum|work)$/],
   ["elixir", /^mix\.(exs|lock)$/],
   ["dotnet", /\.(sln|csproj|fsproj|vbproj)$|^(packages\.lock\.json|Directory\.(Build|Packages)\.props|NuGet\.config|global\.json)$/i],

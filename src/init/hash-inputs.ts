@@ -1,6 +1,7 @@
 import { codeSourceIn, isManifest } from "../dockerfile/code.js";
 import { stageInputs } from "../dockerfile/inputs.js";
 import { dependenciesOf, targetStage } from "../dockerfile/stages.js";
+import { workspaceManifests } from "./workspaces.js";
 import type { Ecosystem } from "../dockerfile/toolchain.js";
 import { inputMatcher } from "../hash/glob.js";
 import type { BuildGraph, RepoBase } from "./build-graph.js";
@@ -32,7 +33,7 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
   const add = (paths: readonly string[]) => paths.forEach((p) => hash.includes(p) || hash.push(p));
   if (!graph) {
     add(ignoreFiles(repo, context));
-    add(contextManifests(repo.files, context, build.ecosystem));
+    add(contextManifests(repo, context, build.ecosystem));
     notes.found.push(`${label}hash inputs: ${hash.join(", ") || "(none)"}`);
     return hash;
   }
@@ -41,7 +42,7 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
   const deps = stageInputs(graph.stages, index, codeSourceIn(repo.files, context));
   // Kept when it names something in the repository (a file, a folder, or a glob that matches).
   const manifests = existing(repo, context, deps.sources);
-  if (deps.wholeContextFirst || !manifests.length) manifests.push(...contextManifests(repo.files, context, build.ecosystem));
+  if (deps.wholeContextFirst || !manifests.length) manifests.push(...contextManifests(repo, context, build.ecosystem));
   if (deps.wholeContextFirst) {
     const what = deps.codeCopied === "." || deps.codeCopied === undefined ? "the whole context" : `the code ('${deps.codeCopied}')`;
     notes.guessed.push(
@@ -109,13 +110,14 @@ function baseOwnInputs(repo: RepoView, base: RepoBase): string[] {
  * project's package.json for its tooling is no dependency of the image). Files outside the
  * context are none of the build's.
  */
-function contextManifests(files: readonly string[], context: string, ecosystem: Ecosystem | undefined): string[] {
+function contextManifests(repo: RepoView, context: string, ecosystem: Ecosystem | undefined): string[] {
   const top = inFolder(context, "");
-  return files.filter(
+  const own = repo.files.filter(
     (f) =>
       f.startsWith(top) &&
       !f.slice(top.length).includes("/") &&
       isManifest(f) &&
       (ecosystem === undefined || ecosystemManifest(f) === ecosystem || ecosystemManifest(f) === undefined),
   );
+  return [...own, ...workspaceManifests(repo, context, ecosystem)];
 }

@@ -229,3 +229,82 @@ describe("init: base images by tag", () => {
     expect(found({ Dockerfile: lines("FROM scratch", "COPY app /app"), app: "" })).toEqual([]);
   });
 });
+
+describe("init: a workspace's member manifests, when the whole context is copied before the install", () => {
+  const copiesAll = (from: string, install: string) => lines(`FROM ${from}`, "WORKDIR /app", "COPY . .", `RUN ${install}`);
+  it("pnpm's packages, npm's and yarn's workspaces: each member's package.json, as a glob where the workspace says one", () => {
+    expect(
+      hashOf({
+        Dockerfile: copiesAll("node:22", "pnpm install"),
+        "package.json": "{}",
+        "pnpm-lock.yaml": "",
+        "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n  - '!**/test/**'\n",
+        "packages/a/package.json": "{}",
+        "packages/b/package.json": "{}",
+        "packages/a/index.js": "",
+      }),
+    ).toEqual(["Dockerfile", "package.json", "pnpm-lock.yaml", "pnpm-workspace.yaml", "packages/*/package.json"]);
+    expect(
+      hashOf({
+        Dockerfile: copiesAll("node:22", "npm ci"),
+        "package.json": JSON.stringify({ workspaces: { packages: ["apps/web", "libs/*"] } }),
+        "package-lock.json": "",
+        "apps/web/package.json": "{}",
+        "libs/ui/package.json": "{}",
+      }),
+    ).toEqual(["Dockerfile", "package.json", "package-lock.json", "apps/web/package.json", "libs/*/package.json"]);
+  });
+
+  it("cargo's members and rust-toolchain.toml; Gradle's includes and its wrapper and version catalog; Maven's modules", () => {
+    expect(
+      hashOf({
+        Dockerfile: copiesAll("rust:1.80", "cargo build"),
+        "Cargo.toml": '[workspace]\nmembers = [\n  "crates/core",\n  "crates/api/*",\n]\n\n[profile.release]\nlto = true\n',
+        "Cargo.lock": "",
+        "rust-toolchain.toml": "",
+        "crates/core/Cargo.toml": "",
+        "crates/api/v1/Cargo.toml": "",
+      }),
+    ).toEqual(["Dockerfile", "Cargo.toml", "Cargo.lock", "rust-toolchain.toml", "crates/core/Cargo.toml", "crates/api/*/Cargo.toml"]);
+    expect(
+      hashOf({
+        Dockerfile: copiesAll("gradle:8-jdk21", "gradle build"),
+        "settings.gradle.kts": 'rootProject.name = "x"\ninclude(":app", ":lib:core")\n',
+        "build.gradle.kts": "",
+        "app/build.gradle.kts": "",
+        "lib/core/build.gradle.kts": "",
+        "gradle/libs.versions.toml": "",
+        "gradle/wrapper/gradle-wrapper.properties": "",
+      }),
+    ).toEqual([
+      "Dockerfile",
+      "settings.gradle.kts",
+      "build.gradle.kts",
+      "app/build.gradle.kts",
+      "lib/core/build.gradle.kts",
+      "gradle/libs.versions.toml",
+      "gradle/wrapper/gradle-wrapper.properties",
+    ]);
+    expect(
+      hashOf({
+        Dockerfile: copiesAll("maven:3.9", "mvn -B package"),
+        "pom.xml": "<project><modules><module>api</module><module>web</module></modules></project>",
+        "api/pom.xml": "<project><modules><module>sub</module></modules></project>",
+        "api/sub/pom.xml": "<project/>",
+        "web/pom.xml": "<project/>",
+      }),
+    ).toEqual(["Dockerfile", "pom.xml", "api/pom.xml", "api/sub/pom.xml", "web/pom.xml"]);
+  });
+
+  it("a .NET solution's projects; not a member the workspace does not name, nor one that is not there", () => {
+    expect(
+      hashOf({
+        Dockerfile: copiesAll("mcr.microsoft.com/dotnet/sdk:8.0", "dotnet restore App.sln"),
+        "App.sln":
+          'Project("{FAE04EC0}") = "Web", "src\\Web\\Web.csproj", "{1}"\nEndProject\nProject("{FAE04EC0}") = "Gone", "src\\Gone\\Gone.csproj", "{2}"\nEndProject\n',
+        "src/Web/Web.csproj": "",
+        "tools/Other/Other.csproj": "",
+      }),
+    ).toEqual(["Dockerfile", "App.sln", "src/Web/Web.csproj"]);
+  });
+});

@@ -1,0 +1,93 @@
+import { parse } from "yaml";
+import type { Ecosystem } from "../dockerfile/toolchain.js";
+import { inputMatcher } from "../hash/glob.js";
+import { inFolder, type RepoView } from "./repo.js";
+
+/**
+ * The manifests of a workspace's members, as its package manager reads them before installing:
+ * when a Dockerfile copies the whole context before the install, each member's manifest decides
+ * the dependency layer as much as the root's. Read from the workspace's own declaration (pnpm's
+ * `packages`, npm and yarn `workspaces`, cargo `[workspace] members`, Gradle `include`, Maven
+ * `<modules>`, a .NET solution's projects), never from folder names. Globs stay globs (a new
+ * member is picked up); only members that exist are given.
+ */
+export function workspaceManifests(repo: RepoView, context: string, ecosystem: Ecosystem | undefined): string[] {
+  const at = (p: string) => inFolder(context, p);
+  const read = (p: string) => repo.read(at(p));
+  const out: string[] = [];
+  const add = (member: string, manifest: string) => {
+    const clean = member.replace(/^\.\//, "").replace(/\/+$/, "");
+    if (!clean || clean.startsWith("!") || clean.startsWith("..")) return;
+    const path = at(`${clean}/${manifest}`);
+    if (repo.files.some(inputMatcher(path))) out.push(path);
+  };
+  if (ecosystem === undefined || ecosystem === "node") for (const m of nodeMembers(read)) add(m, "package.json");
+  if (ecosystem === undefined || ecosystem === "rust") for (const m of cargoMembers(read("Cargo.toml"))) add(m, "Cargo.toml");
+  if (ecosystem === undefined || ecosystem === "java") {
+    for (const m of gradleIncludes(read("settings.gradle.kts") ?? read("settings.gradle"))) for (const f of ["build.gradle.kts", "build.gradle"]) add(m, f);
+    for (const m of mavenModules(repo, context, "")) add(m, "pom.xml");
+    // What Gradle reads before resolving: its version (the wrapper) and the version catalog.
+    const gradle = ["settings.gradle.kts", "settings.gradle", "build.gradle.kts", "build.gradle"].some((f) => repo.files.includes(at(f)));
+    if (gradle) for (const f of ["gradle/libs.versions.toml", "gradle/wrapper/gradle-wrapper.properties"]) if (repo.files.includes(at(f))) out.push(at(f));
+  }
+  if (ecosystem === undefined || ecosystem === "dotnet")
+    for (const sln of repo.files.filter((f) => f.startsWith(at("")) && !f.slice(at("").length).includes("/") && f.endsWith(".sln")))
+      for (const p of solutionProjects(repo.read(sln))) if (repo.files.includes(at(p))) out.push(at(p));
+  return [...new Set(out)];
+}
+
+function nodeMembers(read: (p: string) => string | undefined): string[] {
+  const members: string[] = [];
+  const pnpm = read("pnpm-workspace.yaml");
+  if (pnpm !== undefined) {
+    try {
+      const doc = parse(pnpm) as { packages?: unknown } | null;
+      if (Array.isArray(doc?.packages)) members.push(...doc.packages.filter((p): p is string => typeof p === "string"));
+    } catch {
+      // not YAML: no members from it
+    }
+  }
+  const pkg = read("package.json");
+  if (pkg !== undefined) {
+    try {
+      const w = (JSON.parse(pkg) as { workspaces?: unknown }).workspaces;
+      const list = Array.isArray(w) ? w : (w as { packages?: unknown } | undefined)?.packages;
+      if (Array.isArray(list)) members.push(...list.filter((p): p is string => typeof p === "string"));
+    } catch {
+      // not JSON: no members from it
+    }
+  }
+  return members;
+}
+
+/** `[workspace]` `members = [...]` of a Cargo.toml (one or several lines). */
+function cargoMembers(toml: string | undefined): string[] {
+  const ws = toml?.split(/^\[workspace\]\s*$/m)[1]?.split(/^\[/m)[0];
+  const list = ws && /^\s*members\s*=\s*\[([^\]]*)\]/m.exec(ws)?.[1];
+  return list ? [...list.matchAll(/"([^"]+)"|'([^']+)'/g)].map((m) => m[1] ?? m[2]!) : [];
+}
+
+/** Gradle `include(":app", ":lib:core")` / `include 'app'`: project paths as folders. */
+function gradleIncludes(settings: string | undefined): string[] {
+  if (!settings) return [];
+  const out: string[] = [];
+  for (const line of settings.split("\n")) {
+    const m = /^\s*include\b(.*)$/.exec(line);
+    if (m) for (const q of m[1]!.matchAll(/"([^"]+)"|'([^']+)'/g)) out.push((q[1] ?? q[2]!).replace(/^:/, "").replace(/:/g, "/"));
+  }
+  return out;
+}
+
+/** A pom's `<module>`s, and theirs, as folders from the context. */
+function mavenModules(repo: RepoView, context: string, folder: string, depth = 0): string[] {
+  const pom = repo.read(inFolder(context, folder ? `${folder}/pom.xml` : "pom.xml"));
+  if (!pom || depth > 4) return [];
+  const modules = [...pom.matchAll(/<module>\s*([^<\s]+)\s*<\/module>/g)].map((m) => (folder ? `${folder}/${m[1]}` : m[1]!));
+  return modules.flatMap((m) => [m, ...mavenModules(repo, context, m, depth + 1)]);
+}
+
+/** The project files a .sln names (`Project(...) = "Name", "src\\App\\App.csproj", ...`). */
+function solutionProjects(sln: string | undefined): string[] {
+  if (!sln) return [];
+  return [...sln.matchAll(/^Project\([^)]*\)\s*=\s*"[^"]*",\s*"([^"]+\.(?:cs|fs|vb)proj)"/gm)].map((m) => m[1]!.replace(/\\/g, "/"));
+}
