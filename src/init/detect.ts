@@ -1,5 +1,5 @@
 import { noteVariables, readCompose } from "./compose.js";
-import { findDockerfiles, guessImages } from "./images.js";
+import { findDockerfiles, guessImages, noteOtherDockerfiles } from "./images.js";
 import { renderSpec, specOf } from "./render.js";
 import type { Notes, RepoView } from "./repo.js";
 import { guessServices } from "./services.js";
@@ -20,6 +20,7 @@ export function detect(repo: RepoView): Detection {
   const dockerfiles = findDockerfiles(repo, notes);
   const compose = readCompose(repo, notes);
   const images = guessImages(repo, dockerfiles, compose, notes);
+  noteOtherDockerfiles(repo, images, compose, notes);
   const services = guessServices(repo, compose, dockerfiles, notes);
   // After every compose value is read: the images' and the services'.
   noteVariables(compose, notes);

@@ -45,6 +45,37 @@ interface ImageContext {
   notes: Notes;
 }
 
+/**
+ * Other Dockerfiles of the repository that init did not take for the one image (`Dockerfile-test`,
+ * `dev/Dockerfile`): which one the tests run in is not something a file declares, so the choice is
+ * a TODO. Not one that a compose service builds (a service, or the app's own build), nor one the
+ * image's hash holds (a base image it is built on).
+ */
+export function noteOtherDockerfiles(repo: RepoView, images: readonly ImageGuess[], compose: Compose, notes: Notes): void {
+  if (images.length !== 1 || !images[0]!.dockerfile) return;
+  const built = new Set(
+    Object.values(compose.services).flatMap((svc) => {
+      const b = svc && buildOf(svc);
+      return b ? [inFolder(b.context, b.dockerfile ?? "Dockerfile")] : [];
+    }),
+  );
+  const [image] = images;
+  const others = repo.files.filter(
+    (f) =>
+      /(^|\/)(Dockerfile([.-][^/]*)?|[^/]+\.[Dd]ockerfile)$/.test(f) &&
+      !/\.dockerignore$/.test(f) &&
+      !NOT_IMAGES.test(f) &&
+      f !== image!.dockerfile &&
+      !built.has(f) &&
+      !image!.hash.includes(f),
+  );
+  if (!others.length) return;
+  notes.todo.push({
+    at: ["image", "dockerfile"],
+    text: `${image!.dockerfile} is taken for the tests; the repository has ${others.length > 3 ? `${others.length} other Dockerfiles (${others.slice(0, 3).join(", ")}, ...)` : `other Dockerfiles too (${others.join(", ")})`}: if the tests run in one of them, set dockerfile: (and hash:) to it`,
+  });
+}
+
 /** One image per Dockerfile; with none, one image still (its Dockerfile to be added). */
 export function guessImages(repo: RepoView, dockerfiles: readonly string[], compose: Compose, notes: Notes): [ImageGuess, ...ImageGuess[]] {
   const ctx: ImageContext = { repo, compose, notes, monorepo: dockerfiles.length > 1 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { detect } from "../../src/init/detect.js";
 import { renderSpec } from "../../src/init/render.js";
 
 const spec = { version: 1 as const, image: { name: "acme/shop" }, services: { db: { image: "postgres:16" } }, test: { command: "make test" } };
@@ -26,5 +27,33 @@ describe("init TODO comments", () => {
       { at: ["services", "db"], text: "two" },
     ]);
     expect(text).toMatch(/# TODO: one\n\s+# TODO: two\n\s+db:/);
+  });
+});
+
+describe("init: other Dockerfiles than the one taken for the tests", () => {
+  const view = (files: Record<string, string>) => ({ name: "shop", files: Object.keys(files), read: (p: string) => files[p] });
+  const todos = (files: Record<string, string>) => detect(view(files)).todo.filter((t) => t.startsWith("image.dockerfile"));
+  const app = "FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n";
+
+  it("names them in a TODO: which Dockerfile runs the tests is not something a file declares", () => {
+    expect(todos({ Dockerfile: app, "Dockerfile-test": app, "docker/ci.Dockerfile": app, "requirements.txt": "" })).toEqual([
+      expect.stringMatching(
+        /^image\.dockerfile: Dockerfile is taken for the tests; the repository has other Dockerfiles too \(Dockerfile-test, docker\/ci\.Dockerfile\)/,
+      ),
+    ]);
+  });
+
+  it("not one that a compose service builds, nor a base image the hash holds, nor an ignore file, nor one under examples", () => {
+    expect(
+      todos({
+        Dockerfile: "FROM shop-base\nCOPY . .\n",
+        "Dockerfile.base": app,
+        "Dockerfile.dockerignore": "",
+        "db/Dockerfile": "FROM postgres:16\n",
+        "docker-compose.yml": "services:\n  base:\n    build: { context: ., dockerfile: Dockerfile.base }\n    image: shop-base\n  db:\n    build: db\n",
+        "examples/demo/Dockerfile": app,
+        "requirements.txt": "",
+      }),
+    ).toEqual([]);
   });
 });
