@@ -90,6 +90,7 @@ describe("init detection", () => {
         "    context: services/api",
         "    hash: [services/api/Dockerfile, services/api/go.mod, services/api/go.sum]",
         "    test:",
+        "      # TODO: go test ./... is the build tool's default, not a command the project names: check it against how the project's CI runs the tests (a filter, the packages, a profile)",
         '      command: "go test ./..."',
         "  - name: acme/web",
         "    context: services/web",
