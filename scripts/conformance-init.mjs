@@ -65,7 +65,8 @@ function observe(sample) {
     return {
       expected,
       todo: (init.stderr.split("TODO (marked in the spec; check each):\n")[1] ?? "").split("\nnext:")[0].trim(),
-      warnings: gen.stderr.split("\n").filter((l) => / warning /.test(l)),
+      // A warning or an error of generate: either tells the user before CircleCI does.
+      warnings: gen.stderr.split("\n").filter((l) => / (warning|error) /.test(l)),
       images,
       services: services.map((s) => s.name),
       unresolved: services.filter((s) => s.unresolved).map((s) => s.name),

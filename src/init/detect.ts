@@ -17,8 +17,8 @@ export interface Detection {
 /** `gen-circle init`: the spec a repository's Dockerfiles and compose file suggest, and how each part was found. */
 export function detect(repo: RepoView): Detection {
   const notes: Notes = { found: [], guessed: [], todo: [] };
-  const dockerfiles = findDockerfiles(repo, notes);
   const compose = readCompose(repo, notes);
+  const dockerfiles = findDockerfiles(repo, compose, notes);
   const images = guessImages(repo, dockerfiles, compose, notes);
   noteOtherDockerfiles(repo, images, compose, notes);
   const services = guessServices(repo, compose, dockerfiles, notes);

@@ -48,6 +48,11 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
     notes.guessed.push(
       `${label}the Dockerfile copies ${what} before installing dependencies${graph.stages.length > 1 ? ` (stage ${deps.wholeContextStage})` : ""}, so the install step re-runs on every code change: ${installAdvice(build.ecosystem, repo.files, context)}`,
     );
+    // No line of the Dockerfile says which files the install reads: the manifests are a guess.
+    notes.todo.push({
+      at: build.hashAt,
+      text: `the Dockerfile copies ${what} before installing, so no line of it says which files the install reads: these are the manifests init found; add any other file the install reads (a .gemspec, a version file)`,
+    });
   }
   add(manifests);
   add(baseInputs(repo, graph, index, build, notes));

@@ -6,7 +6,7 @@ import { readBuild } from "./build-graph.js";
 import { buildOf, type Compose, type ComposeService, TEST_SERVICES } from "./compose.js";
 import { imageEcosystem } from "./ecosystems.js";
 import { hashInputs } from "./hash-inputs.js";
-import { inFolder, lastInstruction, type Notes, type RepoView, type SpecPath } from "./repo.js";
+import { lastInstruction, type Notes, type RepoView, type SpecPath } from "./repo.js";
 import { guessTest, type TestGuess } from "./test-command.js";
 import { chooseTestStage, describeStage } from "./test-stage.js";
 
@@ -27,15 +27,40 @@ const NOT_IMAGES = /(^|\/)(node_modules|vendor|third_party|\.git|\.devcontainer|
  * The root Dockerfile is the image; without one, each folder's Dockerfile is an image of its own
  * (a monorepo: images:), shallowest first.
  */
-export function findDockerfiles(repo: RepoView, notes: Notes): string[] {
+export function findDockerfiles(repo: RepoView, compose: Compose, notes: Notes): string[] {
   const dockerfiles = repo.files.includes("Dockerfile")
     ? ["Dockerfile"]
     : repo.files
         .filter((f) => /(^|\/)Dockerfile$/.test(f) && !NOT_IMAGES.test(f))
         .sort((a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b));
-  if (!dockerfiles.length) notes.guessed.push("no Dockerfile found: add one, then set image.dockerfile");
-  else notes.found.push(`${dockerfiles.length > 1 ? "Dockerfiles (one image each)" : "Dockerfile"}: ${dockerfiles.join(", ")}`);
+  if (!dockerfiles.length) {
+    const built = composeDockerfile(repo, compose, notes);
+    if (built) return [built];
+    notes.guessed.push("no Dockerfile found: add one, then set image.dockerfile");
+  } else notes.found.push(`${dockerfiles.length > 1 ? "Dockerfiles (one image each)" : "Dockerfile"}: ${dockerfiles.join(", ")}`);
   return dockerfiles;
+}
+
+/**
+ * With no file named Dockerfile (`deploy/debian.Dockerfile`, `Dockerfile.ci`), the one compose
+ * builds: its test service's (sut, test, tests), else the first in compose's order; several are a TODO.
+ */
+function composeDockerfile(repo: RepoView, compose: Compose, notes: Notes): string | undefined {
+  const byService = Object.entries(compose.services).flatMap(([name, svc]) => {
+    const b = svc && buildOf(svc);
+    const path = b && compose.reader.interpolate(b.path);
+    return path && repo.files.includes(path) ? [{ name, path }] : [];
+  });
+  const paths = [...new Set(byService.map((b) => b.path))];
+  const chosen = byService.find((b) => TEST_SERVICES.includes(b.name))?.path ?? paths[0];
+  if (!chosen) return undefined;
+  notes.found.push(`Dockerfile built by ${compose.file}: ${chosen}`);
+  if (paths.length > 1)
+    notes.todo.push({
+      at: ["image", "dockerfile"],
+      text: `${compose.file} builds ${paths.length} Dockerfiles (${paths.join(", ")}): ${chosen} is taken; set dockerfile: to the one the tests run in`,
+    });
+  return chosen;
 }
 
 interface ImageContext {
@@ -56,7 +81,7 @@ export function noteOtherDockerfiles(repo: RepoView, images: readonly ImageGuess
   const built = new Set(
     Object.values(compose.services).flatMap((svc) => {
       const b = svc && buildOf(svc);
-      return b ? [inFolder(b.context, b.dockerfile ?? "Dockerfile")] : [];
+      return b ? [compose.reader.interpolate(b.path)] : [];
     }),
   );
   const [image] = images;
@@ -133,7 +158,7 @@ function builderOf(compose: Compose, dockerfile: string | undefined, stage: stri
   if (!dockerfile) return undefined;
   const builders = Object.values(compose.services).filter((svc): svc is ComposeService => {
     const b = svc && buildOf(svc);
-    return !!b && inFolder(b.context, b.dockerfile ?? "Dockerfile") === dockerfile;
+    return !!b && compose.reader.interpolate(b.path) === dockerfile;
   });
   return builders.find((svc) => [undefined, stage].includes(buildOf(svc)!.target)) ?? builders[0];
 }
@@ -143,7 +168,7 @@ function testServiceTarget(compose: Compose, dockerfile: string | undefined): st
   for (const name of TEST_SERVICES) {
     const svc = compose.services[name];
     const b = svc ? buildOf(svc) : undefined;
-    if (b?.target !== undefined && inFolder(b.context, b.dockerfile ?? "Dockerfile") === dockerfile) return b.target;
+    if (b?.target !== undefined && compose.reader.interpolate(b.path) === dockerfile) return b.target;
   }
   return undefined;
 }

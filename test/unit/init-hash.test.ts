@@ -308,3 +308,12 @@ describe("init: a workspace's member manifests, when the whole context is copied
     ).toEqual(["Dockerfile", "App.sln", "src/Web/Web.csproj"]);
   });
 });
+
+describe("init: a Dockerfile that copies the whole context before installing", () => {
+  it("the manifests are a guess: a TODO at the hash says so", () => {
+    const d = detect(repoView({ Dockerfile: lines("FROM ruby:3.3", "COPY . .", "RUN bundle install"), Gemfile: "", "Gemfile.lock": "" }));
+    expect(d.todo).toContainEqual(
+      expect.stringMatching(/^image\.hash: the Dockerfile copies the whole context before installing, so no line of it says which files/),
+    );
+  });
+});

@@ -3,7 +3,7 @@ import { parse } from "yaml";
 import { detect } from "../../src/init/detect.js";
 
 /** The TODOs about the image (a test command's own, e.g. a build tool's default command, are another file's). */
-const imageTodos = (d: { todo: string[] }) => d.todo.filter((t) => !/^(images\.\d+\.)?test\.command:/.test(t));
+const imageTodos = (d: { todo: string[] }) => d.todo.filter((t) => !/^(images\.\d+\.)?(test\.command|image\.hash|hash):/.test(t));
 
 // The stage a multi-stage build's tests run in, read from the stage graph: our own small
 // Dockerfiles, one per rule.
@@ -373,5 +373,34 @@ describe("init: the test stage of a multi-stage build", () => {
     expect(imageTodos(d).map((t) => t.split(":")[0])).toEqual(["images.0.target", "images.1.target"]);
     // The images have no target yet: each TODO goes above its image.
     expect(d.spec).toMatch(/  # TODO: the tests can run in stage 0[^\n]*\n  - name: myorg\/shop-b\n/);
+  });
+});
+
+describe("init: no file named Dockerfile", () => {
+  it("the Dockerfile compose builds, its variable's default filled in; the test service's, with its target", () => {
+    const d = detect(
+      repoView({
+        "deploy/debian.Dockerfile": lines(
+          "FROM elixir:1.17 AS deps",
+          "COPY mix.exs mix.lock ./",
+          "RUN mix deps.get",
+          "FROM deps AS test-image",
+          "COPY . .",
+          "FROM deps AS prod",
+        ),
+        "deploy/newman.Dockerfile": lines("FROM postman/newman"),
+        "mix.exs": "",
+        "mix.lock": "",
+        "docker-compose.yml": lines(
+          "services:",
+          "  test:",
+          "    build: { context: ., dockerfile: '${DOCKER_FILE:-deploy/debian.Dockerfile}', target: test-image }",
+          "  newman:",
+          "    build: { context: ., dockerfile: deploy/newman.Dockerfile }",
+        ),
+      }),
+    );
+    expect(specOf(d).image).toMatchObject({ dockerfile: "deploy/debian.Dockerfile", target: "test-image" });
+    expect(d.todo).toContainEqual(expect.stringMatching(/^image\.dockerfile: docker-compose\.yml builds 2 Dockerfiles .*deploy\/debian\.Dockerfile is taken/));
   });
 });
