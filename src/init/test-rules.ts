@@ -85,8 +85,20 @@ const java = (t: RuleContext): Proposal[] => {
   return out;
 };
 
-const rust = (t: RuleContext): Proposal[] =>
-  projectFile(t, /^Cargo\.toml$/) ? [{ command: "cargo test", why: "Cargo.toml found", needs: ["cargo"], todo: convention("cargo test") }] : [];
+/**
+ * `cargo test`; `--workspace` where a bare `cargo test` would leave members out: a root manifest
+ * that is a package and a workspace at once (it tests the root package only), or a workspace with
+ * `default-members` (it tests those only). In a virtual workspace without them, every member.
+ */
+const rust = (t: RuleContext): Proposal[] => {
+  const manifest = projectFile(t, /^Cargo\.toml$/);
+  if (!manifest) return [];
+  const toml = t.repo.read(manifest) ?? "";
+  // Without --workspace, cargo tests the root package of a package-and-workspace, or the default-members.
+  const workspace = /^\[workspace\]/m.test(toml) && (/^\[package\]/m.test(toml) || /^\s*default-members\s*=/m.test(toml));
+  const command = workspace ? "cargo test --workspace" : "cargo test";
+  return [{ command, why: "Cargo.toml found", needs: ["cargo"], todo: convention(command) }];
+};
 const go = (t: RuleContext): Proposal[] =>
   projectFile(t, /^go\.mod$/) ? [{ command: "go test ./...", why: "go.mod found", needs: ["go"], todo: convention("go test ./...") }] : [];
 
@@ -139,18 +151,22 @@ const php = (t: RuleContext): Proposal[] => {
     "require-dev"?: object;
   };
   const deps = [...Object.keys(composer.require ?? {}), ...Object.keys(composer["require-dev"] ?? {})];
+  // Composer's bin-dir (config.bin-dir, else <vendor-dir>/bin, else vendor/bin): where pest and phpunit are.
+  const config = (composer as { config?: { "vendor-dir"?: unknown; "bin-dir"?: unknown } }).config ?? {};
+  const vendor = typeof config["vendor-dir"] === "string" ? config["vendor-dir"].replace(/\/+$/, "") : "vendor";
+  const bin = typeof config["bin-dir"] === "string" ? config["bin-dir"].replace(/\/+$/, "") : `${vendor}/bin`;
   const installs = runs(t, "built").filter((r) => /\bcomposer\s+(install|update)\b/.test(r));
   const todo = installs.some((r) => /--no-dev\b/.test(r))
     ? "the image installs its composer dependencies with --no-dev: the test tools are not in it"
-    : !installs.length && !has(t, "vendor/autoload.php")
+    : !installs.length && !has(t, `${vendor}/autoload.php`)
       ? "the image installs no composer dependencies (vendor/): add 'RUN composer install' to the test stage"
       : undefined;
   const out: Proposal[] = [];
   if (composer.scripts?.test !== undefined) out.push({ command: "composer test", why: "composer.json has a test script", needs: ["composer"], todo });
   if (has(t, "artisan") && deps.includes("laravel/framework")) out.push({ command: "php artisan test", why: "a Laravel application", needs: ["php"], todo });
-  if (deps.includes("pestphp/pest")) out.push({ command: "vendor/bin/pest", why: "Pest is a dependency", needs: ["php"], todo });
+  if (deps.includes("pestphp/pest")) out.push({ command: `${bin}/pest`, why: "Pest is a dependency", needs: ["php"], todo });
   if (deps.includes("phpunit/phpunit") || has(t, "phpunit.xml") || has(t, "phpunit.xml.dist"))
-    out.push({ command: "vendor/bin/phpunit", why: "PHPUnit is set up", needs: ["php"], todo });
+    out.push({ command: `${bin}/phpunit`, why: "PHPUnit is set up", needs: ["php"], todo });
   return out;
 };
 
@@ -158,8 +174,10 @@ const php = (t: RuleContext): Proposal[] => {
 const python = (t: RuleContext): Proposal[] => {
   const runner = pythonRunner(t);
   const out: Proposal[] = [];
-  if (pytestDeclared(t)) out.push({ command: `${runner.prefix}pytest`, why: "pytest is a dependency", needs: runner.needs });
   const django = djangoTest(t);
+  // pytest runs a Django project's tests only with pytest-django (which sets Django up): without it, Django's own runner.
+  if (django && !pytestDeclared(t, "-django")) out.push({ command: `${runner.prefix}${django}`, why: "a Django project", needs: runner.needs });
+  if (pytestDeclared(t)) out.push({ command: `${runner.prefix}pytest`, why: "pytest is a dependency", needs: runner.needs });
   if (django) out.push({ command: `${runner.prefix}${django}`, why: "a Django project", needs: runner.needs });
   if (pytestConfigured(t)) out.push({ command: `${runner.prefix}pytest`, why: "pytest configuration found", needs: runner.needs });
   return out;
@@ -316,10 +334,20 @@ function rubyTest(t: RuleContext): string | undefined {
 }
 
 /** pytest among the Python dependencies (pyproject, Pipfile, requirements files). */
-function pytestDeclared(t: RuleContext): boolean {
+function pytestDeclared(t: RuleContext, plugin = ""): boolean {
+  // pytest, or a package named after it (pytest-cov needs pytest).
+  return new RegExp(`(^\\s*|["'])pytest${plugin}\\b`, "m").test(pythonRequirements(t));
+}
+
+/** Whether the project requires a package of exactly this name (`django`, not `django-csp`). */
+function pythonRequirement(t: RuleContext, name: string): boolean {
+  return new RegExp(`(^\\s*|["'])${name}\\s*([=<>~!;\\[,"']|$)`, "mi").test(pythonRequirements(t));
+}
+
+/** The project's Python requirements as text: a requirement is a line that starts with it, or a quoted one ("pytest>=8"); comments dropped. */
+function pythonRequirements(t: RuleContext): string {
   const requirements = t.repo.files.filter((f) => /(^|\/)requirements[^/]*\.(txt|in)$/.test(f) && (f.startsWith(inFolder(t.context, "")) || !f.includes("/")));
-  const python = [read(t, "pyproject.toml"), read(t, "Pipfile"), ...requirements.map((f) => t.repo.read(f) ?? "")].join("\n");
-  return /(^|["'\s])pytest\b/m.test(python);
+  return [read(t, "pyproject.toml"), read(t, "Pipfile"), ...requirements.map((f) => t.repo.read(f) ?? "")].join("\n").replace(/#.*$/gm, "");
 }
 
 /** Django: manage.py at the context's root, or in the folder the image works in (WORKDIR /app/src). */
@@ -329,7 +357,8 @@ function djangoTest(t: RuleContext): string | undefined {
   const manage = t.repo.files
     .filter((f) => /(^|\/)manage\.py$/.test(f) && f.startsWith(top) && f.split("/").length <= depth)
     .sort((a, b) => a.length - b.length)[0];
-  if (!manage) return undefined;
+  // Django's own manage.py, or Django a requirement: a Flask project may have a manage.py too, with other commands.
+  if (!manage || !(/DJANGO_SETTINGS_MODULE|django\.core\.management/.test(t.repo.read(manage) ?? "") || pythonRequirement(t, "django"))) return undefined;
   const sub = manage.slice(top.length, -"manage.py".length).replace(/\/$/, "");
   const workdir = lastInstruction(t.instructions, "WORKDIR")?.args.replace(/\/+$/, "") ?? "";
   return !sub || workdir.endsWith(`/${sub}`) ? "python manage.py test" : `python ${sub}/manage.py test`;

@@ -239,3 +239,34 @@ describe("init: test commands by ecosystem", () => {
     expect((parse(d.spec) as Spec).images![1]!.test.command).toBe("go test ./...");
   });
 });
+
+describe("init: test commands as the tools mean them", () => {
+  it("Django's runner when pytest is there without pytest-django (pytest cannot set Django up); pytest with it; a Flask manage.py is no Django", () => {
+    const dj = (requirements: string, manage = "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n") =>
+      run({ Dockerfile: lines("FROM python:3.12", "WORKDIR /app", "COPY . ."), "manage.py": manage, "requirements.txt": requirements }).command;
+    expect(dj("django\npytest\n")).toBe("python manage.py test");
+    expect(dj("django\npytest\npytest-django\n")).toBe("pytest");
+    expect(dj("flask\npytest\n", "from flask.cli import FlaskGroup\n")).toBe("pytest");
+    // A comment that names pytest is no requirement of it.
+    expect(dj("django  # not pytest-django, see docs\n")).toBe("python manage.py test");
+  });
+
+  it("cargo test --workspace where the root manifest is a package and a workspace; a bare cargo test in a virtual workspace", () => {
+    const cargo = (toml: string) => run({ Dockerfile: lines("FROM rust:1.80", "WORKDIR /app", "COPY . ."), "Cargo.toml": toml, "Cargo.lock": "" }).command;
+    expect(cargo('[package]\nname = "app"\n\n[workspace]\nmembers = ["crates/*"]\n')).toBe("cargo test --workspace");
+    expect(cargo('[workspace]\nmembers = ["crates/*"]\n')).toBe("cargo test");
+    expect(cargo('[workspace]\nmembers = ["crates/*"]\ndefault-members = ["crates/web"]\n')).toBe("cargo test --workspace");
+  });
+
+  it("phpunit and pest from composer's bin-dir (config.bin-dir, else <vendor-dir>/bin)", () => {
+    const php = (config: object) =>
+      run({
+        Dockerfile: lines("FROM php:8.3-cli", "WORKDIR /app", "COPY . .", "RUN composer install"),
+        "composer.json": JSON.stringify({ "require-dev": { "phpunit/phpunit": "^11" }, config }),
+        "phpunit.xml": "",
+      }).command;
+    expect(php({})).toBe("vendor/bin/phpunit");
+    expect(php({ "vendor-dir": "src/vendor" })).toBe("src/vendor/bin/phpunit");
+    expect(php({ "vendor-dir": "lib", "bin-dir": "tools/bin/" })).toBe("tools/bin/phpunit");
+  });
+});

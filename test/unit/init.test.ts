@@ -363,7 +363,7 @@ describe("init on the shapes of real repositories", () => {
       repoView({ Dockerfile: "FROM python:3\nWORKDIR /app\nCOPY . .\nWORKDIR /app/src\n", "src/manage.py": "", "requirements.txt": "django\n" }),
     );
     expect(django.spec).toContain('command: "python manage.py test"');
-    const elsewhere = detect(repoView({ Dockerfile: "FROM python:3\nWORKDIR /app\nCOPY . .\n", "src/manage.py": "" }));
+    const elsewhere = detect(repoView({ Dockerfile: "FROM python:3\nWORKDIR /app\nCOPY . .\n", "src/manage.py": "", "requirements.txt": "Django>=5\n" }));
     expect(elsewhere.spec).toContain('command: "python src/manage.py test"');
     const py = detect(repoView({ Dockerfile: "FROM python:3\n", "pyproject.toml": '[dependency-groups]\ndev = ["pytest>=8"]\n' }));
     expect(py.spec).toContain("command: pytest");
