@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:ebf5049556870a2933b9246269653d25dc0709e06b84a953f0fbf589c8e1e019
+# gen-circle-checksum: sha256:dd67281c7827f2b3d4cd1631f0c476082e722216286742ef66b83b6b13a99e3c
 set -euo pipefail
 # Only what changed (changes: in gen-circle.yml): the setup job of CircleCI's dynamic
 # configuration. Decides which images this push changed and continues the pipeline with
@@ -67,8 +67,10 @@ elif ! from=$(since); then
   every="nothing to compare with (a first build of $base, or no $base to diff against): every image"
 fi
 changed=()
-if [ -z "$every" ]; then
-  mapfile -t changed < <(git -C "$GC_ROOT" diff --name-only "$from" HEAD --)
+if [ -z "$every" ] && ! diff_out=$(git -C "$GC_ROOT" diff --name-only "$from" HEAD --); then
+  every="git diff from ${from:0:12} failed: every image"
+elif [ -z "$every" ]; then
+  [ -z "$diff_out" ] || mapfile -t changed <<<"$diff_out"
   gc_log "${#changed[@]} file(s) changed since ${from:0:12}"
   for f in "${changed[@]}"; do
     case "$f" in
