@@ -162,7 +162,8 @@ function scenarioCost(jobs: Job[], s: (typeof SCENARIOS)[number], rates: Map<str
   const savedBytes = sum((p) => p.saved);
   const persistedBytes = sum((p) => p.persisted);
   const computeCredits = priced.reduce((n, p) => n + p.credits, 0);
-  const storageCredits = Math.ceil(((savedBytes + persistedBytes) / 1e9) * STORAGE.creditsPerGbMonth * (STORAGE.retentionDays / 30));
+  // Billed by size over time, not per task: rounded to the nearest credit (a marker of bytes costs none).
+  const storageCredits = Math.round(((savedBytes + persistedBytes) / 1e9) * STORAGE.creditsPerGbMonth * (STORAGE.retentionDays / 30));
   return {
     scenario: s.id,
     title: s.title,

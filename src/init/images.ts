@@ -48,7 +48,7 @@ export function findDockerfiles(repo: RepoView, compose: Compose, notes: Notes):
 function composeDockerfile(repo: RepoView, compose: Compose, notes: Notes): string | undefined {
   const byService = Object.entries(compose.services).flatMap(([name, svc]) => {
     const b = svc && buildOf(svc);
-    const path = b && compose.reader.interpolate(b.path);
+    const path = b && compose.reader.quiet.interpolate(b.path);
     return path && repo.files.includes(path) ? [{ name, path }] : [];
   });
   const paths = [...new Set(byService.map((b) => b.path))];
@@ -81,7 +81,7 @@ export function noteOtherDockerfiles(repo: RepoView, images: readonly ImageGuess
   const built = new Set(
     Object.values(compose.services).flatMap((svc) => {
       const b = svc && buildOf(svc);
-      return b ? [compose.reader.interpolate(b.path)] : [];
+      return b ? [compose.reader.quiet.interpolate(b.path)] : [];
     }),
   );
   const [image] = images;
@@ -117,7 +117,7 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
   const instructions = dockerfile ? dockerInstructions(repo.read(dockerfile) ?? "") : [];
   const builder = builderOf(compose, dockerfile, lastStage(instructions));
   const build = builder && buildOf(builder);
-  const context = build?.context ?? contextOf(dockerfile, instructions, repo.files);
+  const context = build ? compose.reader.quiet.interpolate(build.context) : contextOf(dockerfile, instructions, repo.files);
   const label = monorepo ? `${context}: ` : "";
   const at = (...keys: string[]): SpecPath => (monorepo ? ["images", index, ...keys] : keys[0] === "test" ? keys : ["image", ...keys]);
   const buildArgs = compose.reader.environment(build?.args);
@@ -158,7 +158,7 @@ function builderOf(compose: Compose, dockerfile: string | undefined, stage: stri
   if (!dockerfile) return undefined;
   const builders = Object.values(compose.services).filter((svc): svc is ComposeService => {
     const b = svc && buildOf(svc);
-    return !!b && compose.reader.interpolate(b.path) === dockerfile;
+    return !!b && compose.reader.quiet.interpolate(b.path) === dockerfile;
   });
   return builders.find((svc) => [undefined, stage].includes(buildOf(svc)!.target)) ?? builders[0];
 }
@@ -168,7 +168,7 @@ function testServiceTarget(compose: Compose, dockerfile: string | undefined): st
   for (const name of TEST_SERVICES) {
     const svc = compose.services[name];
     const b = svc ? buildOf(svc) : undefined;
-    if (b?.target !== undefined && compose.reader.interpolate(b.path) === dockerfile) return b.target;
+    if (b?.target !== undefined && compose.reader.quiet.interpolate(b.path) === dockerfile) return b.target;
   }
   return undefined;
 }

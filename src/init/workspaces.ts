@@ -71,10 +71,9 @@ function cargoMembers(toml: string | undefined): string[] {
 function gradleIncludes(settings: string | undefined): string[] {
   if (!settings) return [];
   const out: string[] = [];
-  for (const line of settings.split("\n")) {
-    const m = /^\s*include\b(.*)$/.exec(line);
-    if (m) for (const q of m[1]!.matchAll(/"([^"]+)"|'([^']+)'/g)) out.push((q[1] ?? q[2]!).replace(/^:/, "").replace(/:/g, "/"));
-  }
+  // include(":a", ":b") over one or several lines, or include 'a', 'b' on one.
+  const calls = [...settings.matchAll(/^\s*include\s*\(([^)]*)\)/gm), ...settings.matchAll(/^\s*include\s+([^(\n][^\n]*)$/gm)];
+  for (const call of calls) for (const q of call[1]!.matchAll(/"([^"]+)"|'([^']+)'/g)) out.push((q[1] ?? q[2]!).replace(/^:/, "").replace(/:/g, "/"));
   return out;
 }
 

@@ -63,29 +63,34 @@ afterAll(() => {
 });
 
 describe("gen-circle run: only what changed", () => {
-  it("main's first build runs every image; a branch that changes one image runs the setup job and that image only", () => {
+  it("main's first build runs every image; then each build of main runs what changed since the one before, a branch what it changed", () => {
     const first = gcRun("main");
     expect(first.status, first.stdout + first.stderr).toBe(0);
     expect(first.stdout).toContain("nothing to compare with");
     expect(ran(first.stdout)).toEqual(["gen-circle-changes", "test-api", "test-web"]);
     expect(first.stdout).toMatch(/on CircleCI: 3 machine starts/);
 
-    git("checkout", "-q", "-b", "feature");
     commit({ "services/web/src/app.sh": "greet() { printf 'hello %s\\n' \"$1\"; }\n" }, "web only");
-    const web = gcRun("feature");
+    const web = gcRun("main");
     expect(web.status, web.stdout + web.stderr).toBe(0);
     expect(web.stdout).toContain("web runs: services/web/src/app.sh changed");
     expect(web.stdout).toMatch(/continued \(run-api=false, run-web=true\): test-web/);
     expect(ran(web.stdout)).toEqual(["gen-circle-changes", "test-web"]);
     expect(web.stdout).toMatch(/on CircleCI: 2 machine starts/);
-    expectCostAgrees(dir, join(out, "run"), join(out, "cache"), ["--branch", "feature", "--changed", "web"], "code");
+    expectCostAgrees(dir, join(out, "run"), join(out, "cache"), ["--branch", "main", "--changed", "web"], "code");
 
-    // The build before this one on the branch is the base now: a docs change runs no image.
     commit({ "README.md": "docs\n" }, "docs");
-    const docs = gcRun("feature");
+    const docs = gcRun("main");
     expect(docs.status, docs.stdout + docs.stderr).toBe(0);
     expect(ran(docs.stdout)).toEqual(["gen-circle-changes"]);
     expect(docs.stdout).toMatch(/on CircleCI: 1 machine start,/);
+
+    // A branch: what it changed since it left main.
+    git("checkout", "-q", "-b", "feature");
+    commit({ "services/api/src/marker": "api-change\n" }, "api only");
+    const api = gcRun("feature");
+    expect(api.status, api.stdout + api.stderr).toBe(0);
+    expect(ran(api.stdout)).toEqual(["gen-circle-changes", "test-api"]);
   });
 
   it("a change to the pipeline itself runs every image", () => {

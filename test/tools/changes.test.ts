@@ -75,7 +75,7 @@ async function decide(rev: string, env: Record<string, string>) {
 }
 
 describe("changes.sh: only what changed", () => {
-  it("a new branch runs the images its commits changed since it left the base branch; the build before narrows it", async () => {
+  it("a branch runs the images its commits changed since it left the base branch, all of them on each push", async () => {
     git(origin, "checkout", "-q", "-b", "feature");
     const web = commit({ "services/web/app.js": "x" }, "web");
     const first = await decide(web, { CIRCLE_BRANCH: "feature" });
@@ -84,14 +84,23 @@ describe("changes.sh: only what changed", () => {
     expect(first.stderr).toContain("web runs: services/web/app.js changed");
     // The continuation is the generated continue.yml, as it is in the commit.
     expect(first.posted!.configuration).toContain("when: << pipeline.parameters.run-web >>");
-    const api = commit({ "services/api/go.mod": "module api\n" }, "api");
-    const next = await decide(api, { CIRCLE_BRANCH: "feature", GC_BASE_REVISION: web });
-    expect(next.posted!.parameters).toEqual({ "run-api": true, "run-web": false });
-    // A Dockerfile outside the build context counts too.
-    const conf = commit({ "docker/api.Dockerfile": "FROM scratch\nLABEL a=b\n" }, "api dockerfile");
-    expect((await decide(conf, { CIRCLE_BRANCH: "feature", GC_BASE_REVISION: api })).posted!.parameters).toEqual({ "run-api": true, "run-web": false });
+    // The build before (maybe cancelled or red) does not narrow a branch: web's change is tested again.
     const docs = commit({ "README.md": "docs\n" }, "docs");
-    const none = await decide(docs, { CIRCLE_BRANCH: "feature", GC_BASE_REVISION: conf });
+    expect((await decide(docs, { CIRCLE_BRANCH: "feature", GC_BASE_REVISION: web })).posted!.parameters).toEqual({ "run-api": false, "run-web": true });
+    git(origin, "checkout", "-q", "main");
+  });
+
+  it("the base branch runs what changed since the build before it: a Dockerfile outside the context counts, a move counts on both sides, a docs commit runs none", async () => {
+    const before = git(origin, "rev-parse", "HEAD");
+    const api = commit({ "docker/api.Dockerfile": "FROM scratch\nLABEL a=b\n" }, "api dockerfile");
+    expect((await decide(api, { CIRCLE_BRANCH: "main", GC_BASE_REVISION: before })).posted!.parameters).toEqual({ "run-api": true, "run-web": false });
+    // A move (git sees a rename): the image it left changed as much as the one it reached.
+    git(origin, "mv", "services/api/go.mod", "services/web/go.mod");
+    git(origin, "commit", "-qm", "move a file from api to web");
+    const moved = git(origin, "rev-parse", "HEAD");
+    expect((await decide(moved, { CIRCLE_BRANCH: "main", GC_BASE_REVISION: api })).posted!.parameters).toEqual({ "run-api": true, "run-web": true });
+    const docs = commit({ "README.md": "docs on main\n" }, "docs");
+    const none = await decide(docs, { CIRCLE_BRANCH: "main", GC_BASE_REVISION: moved });
     expect(none.posted!.parameters).toEqual({ "run-api": false, "run-web": false });
     expect(none.stderr).toContain("api: nothing of it changed");
   });
@@ -104,10 +113,9 @@ describe("changes.sh: only what changed", () => {
     expect(release.posted!.parameters).toEqual(all);
     expect(release.stderr).toContain("branch release-1 deploys: every image");
     const spec2 = commit({ "gen-circle.yml": "# edited\n" }, "spec");
-    expect((await decide(spec2, { CIRCLE_BRANCH: "feature", GC_BASE_REVISION: head })).posted!.parameters).toEqual(all);
+    expect((await decide(spec2, { CIRCLE_BRANCH: "main", GC_BASE_REVISION: head })).posted!.parameters).toEqual(all);
     // The base branch's first build: no build before it.
-    const main = git(origin, "rev-parse", "main");
-    expect((await decide(main, { CIRCLE_BRANCH: "main" })).posted!.parameters).toEqual(all);
+    expect((await decide(spec2, { CIRCLE_BRANCH: "main" })).posted!.parameters).toEqual(all);
   });
 
   it("without a continuation key (not CircleCI's setup workflow) or with one the API refuses: fails, saying so", async () => {

@@ -196,6 +196,13 @@ async function runPlan(plan: Plan): Promise<JobResult[]> {
  * pipeline: every workflow whose `when` holds with the posted parameters.
  */
 async function runSetup(plan: Plan): Promise<JobResult[]> {
+  // The endpoint is on this machine's loopback, which a container's network does not reach.
+  const inContainer = plan.jobs.find((j) => j.executor.type === "docker");
+  if (inContainer)
+    throw cliError(
+      Codes.runUnsupported,
+      `The setup job ${inContainer.name} runs in a container, which cannot reach the continue endpoint gen-circle run serves on this machine: run it on a machine executor (small_jobs: machine in gen-circle.yml).`,
+    );
   const server = await startContinueServer();
   let setupResults: JobResult[];
   try {
@@ -204,9 +211,11 @@ async function runSetup(plan: Plan): Promise<JobResult[]> {
     await server.close();
   }
   const posted = server.posted();
-  if (!posted || setupResults.some((r) => r.status === "failed")) {
-    if (!posted && !setupResults.some((r) => r.status === "failed")) process.stdout.write("gen-circle run: the setup workflow did not continue the pipeline\n");
-    return setupResults;
+  if (setupResults.some((r) => r.status === "failed")) return setupResults;
+  if (!posted) {
+    // On CircleCI a setup workflow that does not continue leaves the pipeline in error.
+    process.stdout.write("gen-circle run: ✗ the setup workflow ended without continuing the pipeline (CircleCI marks such a pipeline as an error)\n");
+    return [...setupResults, { ...setupResults[0]!, name: "(continuation)", status: "failed", nodes: 0, cache: [], steps: [] }];
   }
   const display = "the configuration the setup job posted";
   const { source, diagnostics } = load(posted.configuration, display);
@@ -214,6 +223,14 @@ async function runSetup(plan: Plan): Promise<JobResult[]> {
     printDiagnostics(diagnostics, false);
     throw new ExitError("", ExitStatus.InvalidInput);
   }
+  // CircleCI refuses a parameter the continued configuration does not declare.
+  const declared = Object.keys(((source.value as Record<string, unknown>).parameters as object | undefined) ?? {});
+  const unknown = Object.keys(posted.parameters).filter((k) => !declared.includes(k));
+  if (unknown.length)
+    throw cliError(
+      Codes.runReference,
+      `The setup job continued with parameters the configuration does not declare: ${unknown.join(", ")} (declared: ${declared.join(", ") || "none"}).`,
+    );
   const pipeline = { ...plan.pipeline, parameters: posted.parameters };
   const jobs = continuedJobs(source, display, pipeline);
   const params = Object.entries(posted.parameters)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:784b0f3677defcf9e4adac3f62bac53ae3120426e51ad44ae3d20407e515a60b
+# gen-circle-checksum: sha256:f852082ae89aba56acaeb142cf1c049d77537ceaca7021e66cc28ed66a0b1444
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Tags this commit's image by a deploy rule of gen-circle.yml and pushes it.
@@ -61,27 +61,14 @@ branch=$(gc_branch)
 git_tag=${CIRCLE_TAG:-}
 build=${CIRCLE_BUILD_NUM:-local}
 
-matches() { # value, then exact names, then --, then regexes (whole match)
-  local value=$1 m
-  shift
-  while [ $# -gt 0 ] && [ "$1" != -- ]; do
-    [ "$value" != "$1" ] || return 0
-    shift
-  done
-  [ $# -eq 0 ] || shift
-  for m in "$@"; do
-    [[ $value =~ ^($m)$ ]] && return 0
-  done
-  return 1
-}
 
 # A job started for this rule whose branch or tag the rule does not match here is a failure, never
 # a green job that pushed nothing: CircleCI (Java regexes) and this check (POSIX ERE) disagree.
 if [ ${#tag_exact[@]} -gt 0 ] || [ ${#tag_regex[@]} -gt 0 ]; then
-  if [ -z "$git_tag" ] || ! matches "$git_tag" "${tag_exact[@]}" -- "${tag_regex[@]}"; then
+  if [ -z "$git_tag" ] || ! gc_matches "$git_tag" "${tag_exact[@]}" -- "${tag_regex[@]}"; then
     gc_die "git tag '${git_tag}' is not one that rule $rule deploys: nothing pushed (the rule's filters and this check disagree, or the script was run by hand on another tag)"
   fi
-elif [ -z "$branch" ] || ! matches "$branch" "${branch_exact[@]}" -- "${branch_regex[@]}"; then
+elif [ -z "$branch" ] || ! gc_matches "$branch" "${branch_exact[@]}" -- "${branch_regex[@]}"; then
   gc_die "branch '${branch}' is not one that rule $rule deploys: nothing pushed (the rule's filters and this check disagree, or the script was run by hand on another branch)"
 fi
 

@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:1e813c66c3e760380617b42d0fac4dab8c70207a9afad043ec643f6102595a5b
+# gen-circle-checksum: sha256:f425e1a1a56c355990297f89ee45e4e0ff503c83f7a0c19a422c69caf4cb66e7
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -16,6 +16,21 @@ GC_STATE=${GEN_CIRCLE_STATE:-/tmp/gen-circle}
 GC_IMAGES='app'
 export GC_ROOT GC_SCRIPTS GC_STATE
 
+# A branch or tag against a rule's names: the value, then exact names, then --, then regexes
+# (a whole match, as CircleCI's filters mean it).
+gc_matches() {
+  local value=$1 m
+  shift
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do
+    [ "$value" != "$1" ] || return 0
+    shift
+  done
+  [ $# -eq 0 ] || shift
+  for m in "$@"; do
+    [[ $value =~ ^($m)$ ]] && return 0
+  done
+  return 1
+}
 gc_log() { printf 'gen-circle: %s\n' "$*" >&2; }
 gc_warn() { printf 'gen-circle: warning: %s\n' "$*" >&2; }
 gc_die() {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:a5cc7386014754f41a5ddd94645b8f2bf967364862fe201e48db0806dee41155
+# gen-circle-checksum: sha256:76168dd80369ec07b04ab5ebb66af41d883094576259bd2facb22732d23674f3
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -162,7 +162,10 @@ split_tests() {
   )
   [ -n "$all" ] || gc_die "test.split matched no files under $GC_CONTEXT (globs: ${split_globs[*]})"
   while IFS= read -r f; do
-    case "$f" in *[[:space:]]*) gc_die "test file '$f' has a space in its name: TEST_FILES is space-separated" ;; esac
+    case "$f" in
+      *[[:space:]]*) gc_die "test file '$f' has a space in its name: TEST_FILES is space-separated" ;;
+      *[\'\"\\]*) gc_die "test file '$f' has a quote or a backslash in its name, which xargs (circleci tests run) reads as quoting" ;;
+    esac
   done <<<"$all"
   if command -v circleci >/dev/null 2>&1; then
     local list="$GC_STATE/split-$GC_ID.txt"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:fed9bd51da3ae1b4739c21ec4720ea7c3cd18c7478f99e03b205805bd20990f2
+# gen-circle-checksum: sha256:6ba0e7350b605b675907e71358770ea762b99b77262e463c7fe49fe91c6aec1f
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -153,7 +153,10 @@ split_tests() {
   )
   [ -n "$all" ] || gc_die "test.split matched no files under $GC_CONTEXT (globs: ${split_globs[*]})"
   while IFS= read -r f; do
-    case "$f" in *[[:space:]]*) gc_die "test file '$f' has a space in its name: TEST_FILES is space-separated" ;; esac
+    case "$f" in
+      *[[:space:]]*) gc_die "test file '$f' has a space in its name: TEST_FILES is space-separated" ;;
+      *[\'\"\\]*) gc_die "test file '$f' has a quote or a backslash in its name, which xargs (circleci tests run) reads as quoting" ;;
+    esac
   done <<<"$all"
   if command -v circleci >/dev/null 2>&1; then
     local list="$GC_STATE/split-$GC_ID.txt"

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:dd67281c7827f2b3d4cd1631f0c476082e722216286742ef66b83b6b13a99e3c
+# gen-circle-checksum: sha256:95c394b97175e555a4108ce38793c2973482cf60efdcccf4edd62fd81a6ef7d2
 set -euo pipefail
 # Only what changed (changes: in gen-circle.yml): the setup job of CircleCI's dynamic
 # configuration. Decides which images this push changed and continues the pipeline with
 # continue.yml, a run-<image> parameter each, through CircleCI's API (continuation key on stdin).
 # Every image runs for a git tag, on a branch that deploys, when the pipeline itself changed, and
 # when there is nothing to compare with; otherwise an image runs when a file under its build
-# context, its Dockerfile or its hash inputs changed since the build before this one on the
-# branch (pipeline.git.base_revision), or on a new branch since it left the base branch.
+# context, its Dockerfile or its hash inputs changed: on another branch since it left the base
+# branch, on the base branch since the build before (pipeline.git.base_revision).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 case ${BASH_SOURCE[0]} in */*) . "${BASH_SOURCE[0]%/*}/lib.sh" ;; *) . ./lib.sh ;; esac
 
@@ -27,14 +27,15 @@ image_paths() {
   esac
 }
 
-# Where to diff from: the build before this one on the branch, else where the branch left $base.
+# Where to diff from. Another branch: where it left $base, so a push tests everything the branch
+# changed (a build before it may have been cancelled or red). $base itself: the build before this one.
 since() {
   local rev=${GC_BASE_REVISION:-}
-  if [ -n "$rev" ] && git -C "$GC_ROOT" cat-file -e "$rev^{commit}" 2>/dev/null; then
+  if [ "${CIRCLE_BRANCH:-}" = "$base" ]; then
+    [ -n "$rev" ] && git -C "$GC_ROOT" cat-file -e "$rev^{commit}" 2>/dev/null || return 1
     printf '%s\n' "$rev"
     return
   fi
-  [ "${CIRCLE_BRANCH:-}" != "$base" ] || return 1
   git -C "$GC_ROOT" rev-parse -q --verify "origin/$base^{commit}" >/dev/null 2>&1 || git -C "$GC_ROOT" fetch -q origin "$base:refs/remotes/origin/$base" 2>/dev/null || return 1
   git -C "$GC_ROOT" merge-base HEAD "origin/$base"
 }
@@ -67,10 +68,13 @@ elif ! from=$(since); then
   every="nothing to compare with (a first build of $base, or no $base to diff against): every image"
 fi
 changed=()
-if [ -z "$every" ] && ! diff_out=$(git -C "$GC_ROOT" diff --name-only "$from" HEAD --); then
+list="$GC_STATE/changed-files"
+mkdir -p "$GC_STATE"
+# Both sides of a rename, names as they are (no quoting of unusual bytes), NUL-separated.
+if [ -z "$every" ] && ! git -C "$GC_ROOT" -c core.quotePath=false diff --no-renames --name-only -z "$from" HEAD -- >"$list"; then
   every="git diff from ${from:0:12} failed: every image"
 elif [ -z "$every" ]; then
-  [ -z "$diff_out" ] || mapfile -t changed <<<"$diff_out"
+  mapfile -d '' -t changed <"$list"
   gc_log "${#changed[@]} file(s) changed since ${from:0:12}"
   for f in "${changed[@]}"; do
     case "$f" in
@@ -102,7 +106,7 @@ done
 # CircleCI's API (a Server installation: set GC_CIRCLECI_API to its https://HOST/api/v2).
 api=${GC_CIRCLECI_API:-https://circleci.com/api/v2}
 case "$api" in
-  https://* | http://localhost[:/]* | http://127.*) ;;
+  https://* | http://localhost[:/]* | http://127.0.0.1[:/]*) ;;
   *) gc_die "GC_CIRCLECI_API must be an https:// URL (plain http only on this machine), got '$api'" ;;
 esac
 [ -n "${CIRCLE_CONTINUATION_KEY:-}" ] || gc_die "CIRCLE_CONTINUATION_KEY is not set: this job runs in CircleCI's setup workflow only (turn on dynamic configuration in the project's advanced settings)"

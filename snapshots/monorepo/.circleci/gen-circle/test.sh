@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:059dcd771877174f40f015c45f57fa4483bcfb49e441bfe0d574dbb15652d5e5
+# gen-circle-checksum: sha256:e916b567cf339874669c66d81758b4ca32d1f2256d2deb166c5f8e9d211c7ef6
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -177,7 +177,10 @@ split_tests() {
   )
   [ -n "$all" ] || gc_die "test.split matched no files under $GC_CONTEXT (globs: ${split_globs[*]})"
   while IFS= read -r f; do
-    case "$f" in *[[:space:]]*) gc_die "test file '$f' has a space in its name: TEST_FILES is space-separated" ;; esac
+    case "$f" in
+      *[[:space:]]*) gc_die "test file '$f' has a space in its name: TEST_FILES is space-separated" ;;
+      *[\'\"\\]*) gc_die "test file '$f' has a quote or a backslash in its name, which xargs (circleci tests run) reads as quoting" ;;
+    esac
   done <<<"$all"
   if command -v circleci >/dev/null 2>&1; then
     local list="$GC_STATE/split-$GC_ID.txt"

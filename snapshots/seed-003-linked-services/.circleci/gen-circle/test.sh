@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:89694aca7cb6936bae0bf2e0d49475c264d9eb74344d7c8417d7e1b5cc7ba94e
+# gen-circle-checksum: sha256:9eca3beda6acb6255f6df26ea5453d101de77370ffb4d26a85eb4ed952b4e1bf
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -160,7 +160,10 @@ split_tests() {
   )
   [ -n "$all" ] || gc_die "test.split matched no files under $GC_CONTEXT (globs: ${split_globs[*]})"
   while IFS= read -r f; do
-    case "$f" in *[[:space:]]*) gc_die "test file '$f' has a space in its name: TEST_FILES is space-separated" ;; esac
+    case "$f" in
+      *[[:space:]]*) gc_die "test file '$f' has a space in its name: TEST_FILES is space-separated" ;;
+      *[\'\"\\]*) gc_die "test file '$f' has a quote or a backslash in its name, which xargs (circleci tests run) reads as quoting" ;;
+    esac
   done <<<"$all"
   if command -v circleci >/dev/null 2>&1; then
     local list="$GC_STATE/split-$GC_ID.txt"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:442d1458c9ac132adad8888d0596b113a2876160a957443d4951e14f860ffd6a
+# gen-circle-checksum: sha256:f57b894f0f4ac58057ff0157c5e3ab61931f2c067de44e10e376b8f3a186986d
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -153,7 +153,10 @@ split_tests() {
   )
   [ -n "$all" ] || gc_die "test.split matched no files under $GC_CONTEXT (globs: ${split_globs[*]})"
   while IFS= read -r f; do
-    case "$f" in *[[:space:]]*) gc_die "test file '$f' has a space in its name: TEST_FILES is space-separated" ;; esac
+    case "$f" in
+      *[[:space:]]*) gc_die "test file '$f' has a space in its name: TEST_FILES is space-separated" ;;
+      *[\'\"\\]*) gc_die "test file '$f' has a quote or a backslash in its name, which xargs (circleci tests run) reads as quoting" ;;
+    esac
   done <<<"$all"
   if command -v circleci >/dev/null 2>&1; then
     local list="$GC_STATE/split-$GC_ID.txt"
