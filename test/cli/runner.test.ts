@@ -6,7 +6,7 @@ import { expandWorkflow } from "../../src/run/expand.js";
 import { load } from "../../src/spec/load.js";
 import { chooseIsolation } from "../../src/cli/run/machine.js";
 import { runWorkflow } from "../../src/cli/run/runner.js";
-import { run, tmpTree } from "../helpers.js";
+import { cli, run, tmpTree } from "../helpers.js";
 
 const pipeline = { branch: "main", tag: "", revision: "abc123", number: 7 };
 const expand = (yaml: string, p = pipeline, wf = "w") => expandWorkflow(load(yaml, "config.yml").source!, wf, p);
@@ -184,5 +184,51 @@ workflows: { w: { jobs: [a] } }
     const { c, lines } = ctx(root);
     await runWorkflow(jobs, c);
     expect(lines.join("")).toMatch(/saved k-arch1-linux-(amd64|arm64)-\d+_\d+ /);
+  });
+});
+
+describe("gen-circle run: setup configurations", () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const setupRepo = (config: string) => {
+    const d = tmpTree({
+      ".circleci/config.yml": config,
+      "continue.yml":
+        "version: 2.1\nparameters:\n  go: { type: boolean, default: false }\njobs:\n  hello:\n    machine: { image: ubuntu-2404:current }\n    steps: [{ run: echo hello-from-the-continuation }]\nworkflows:\n  w:\n    when: << pipeline.parameters.go >>\n    jobs: [hello]\n",
+    });
+    dirs.push(d);
+    run("git", ["init", "-q"], { cwd: d });
+    run("git", ["add", "-A"], { cwd: d });
+    run("git", ["-c", "user.email=a@b", "-c", "user.name=t", "commit", "-q", "-m", "x"], { cwd: d });
+    const out = mkdtempSync(join(tmpdir(), "gc-run-setup-"));
+    dirs.push(out);
+    return (...a: string[]) => cli(["run", "--branch", "main", "--cache-dir", join(out, "cache"), "--output", join(out, "run"), ...a], d);
+  };
+  const setup = (executor: string, command: string) =>
+    `version: 2.1\nsetup: true\njobs:\n  decide:\n    ${executor}\n    steps:\n      - checkout\n      - run: ${JSON.stringify(command)}\nworkflows:\n  s:\n    jobs: [decide]\n`;
+  // What changes.sh does, in a few lines: post the continuation with the key on curl's stdin.
+  const post = (params: string) =>
+    `printf '{"continuation-key": "%s", "configuration": %s, "parameters": ${params}}' "$CIRCLE_CONTINUATION_KEY" "$(node -e 'process.stdout.write(JSON.stringify(require("fs").readFileSync("continue.yml", "utf8")))')" | curl -sS -f -X POST -H 'Content-Type: application/json' --data-binary @- "$GC_CIRCLECI_API/pipeline/continue"`;
+
+  it("the setup job continues through the endpoint on this machine; the workflows whose when holds run", () => {
+    const r = setupRepo(setup("machine: { image: ubuntu-2404:current }", post('{"go": true}')))();
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/continued \(go=true\): hello/);
+    expect(r.stdout).toContain("hello-from-the-continuation");
+  });
+
+  it("a parameter the continuation does not declare is refused, as CircleCI refuses it; a setup that does not continue fails", () => {
+    const undeclared = setupRepo(setup("machine: { image: ubuntu-2404:current }", post('{"nope": true}')))();
+    expect(undeclared.status).toBe(2);
+    expect(undeclared.stderr).toContain("parameters the configuration does not declare: nope");
+    const silent = setupRepo(setup("machine: { image: ubuntu-2404:current }", "echo deciding nothing"))();
+    expect(silent.status).toBe(1);
+    expect(silent.stdout).toContain("ended without continuing the pipeline");
+  });
+
+  it("a setup job in a container is refused before anything runs: it could not reach the endpoint", () => {
+    const r = setupRepo(setup("docker: [{ image: cimg/base:current }]", "true"))();
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("small_jobs: machine");
   });
 });
