@@ -2,12 +2,12 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { compileSpec, generate, type GenerateResult } from "../generate.js";
-import { inputMatcher } from "../hash/glob.js";
+import { inputMatcher, staticBase } from "../hash/glob.js";
 import { imageHash, hashSalt, selectInputs } from "../hash/manifest.js";
 import { globMatchesAny } from "../spec/normalize.js";
 import type { Image, Spec } from "../spec/types.js";
 import { ExitError, ExitStatus } from "./exit.js";
-import { readSpec, staticBase, walkFiles, type SpecInput } from "./fs.js";
+import { readSpec, walkFiles, type SpecInput } from "./fs.js";
 import { printDiagnostics } from "./render.js";
 
 export interface CommonArgs {

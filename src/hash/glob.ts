@@ -16,3 +16,15 @@ export function inputMatcher(pattern: string): (file: string) => boolean {
     return false;
   };
 }
+
+/** The folder a glob can match under: the part before its first glob character. */
+export function staticBase(pattern: string): string {
+  const parts = pattern.split("/");
+  const fixed: string[] = [];
+  for (const p of parts) {
+    if (/[*?[\]]/.test(p)) break;
+    fixed.push(p);
+  }
+  if (fixed.length === parts.length) return pattern; // no glob: the file or folder itself
+  return fixed.length ? fixed.join("/") : ".";
+}

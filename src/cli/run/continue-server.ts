@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
  * CircleCI's "continue a pipeline" endpoint on this machine, for a setup workflow in `gen-circle
  * run`: POST {api}/pipeline/continue with the pipeline's continuation key, the configuration (a
  * string) and its parameters. As on CircleCI, a pipeline is continued once; a wrong key, a second
- * call or another body is refused with the status CircleCI gives.
+ * call or another body is refused (400 here; CircleCI's own statuses are not known offline).
  * @see https://circleci.com/docs/api/v2/#operation/continuePipeline
  */
 export interface ContinueServer {

@@ -1,4 +1,5 @@
 import type { Image, Matcher, Spec } from "../../spec/types.js";
+import { staticBase } from "../../hash/glob.js";
 import { DEFAULT_MACHINE } from "../../spec/normalize.js";
 import type { CircleConfigShape, ExecutorShape, WorkflowJobShape } from "../circleci.js";
 import { SCRIPTS_DIR } from "./keys.js";
@@ -39,12 +40,6 @@ export function changePaths(img: Image): string[] {
   const folder = (p: string) => (p === "." || p === "./" ? "" : p.replace(/^\.\//, "").replace(/\/+$/, ""));
   const paths = [folder(img.context), folder(img.dockerfile), ...img.hash.map((h) => folder(staticBase(h)))];
   return [...new Set(paths.includes("") ? [""] : paths)].sort();
-}
-
-function staticBase(pattern: string): string {
-  const parts = pattern.split("/");
-  const i = parts.findIndex((p) => /[*?[\]{}]/.test(p));
-  return i < 0 ? pattern : parts.slice(0, i).join("/") || ".";
 }
 
 export function changesView(spec: Spec): ChangesView | undefined {
