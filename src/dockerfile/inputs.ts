@@ -1,6 +1,6 @@
 import { isCodeSource, isManifest } from "./code.js";
-import { boundSources, copySources, runCommand, type Instruction } from "./parse.js";
-import { chainOf, dependenciesOf, dockerStages, targetStage, type Stage } from "./stages.js";
+import { boundSources, copySources, runCommand, splitFlags, type Instruction } from "./parse.js";
+import { chainOf, dependenciesOf, dockerStages, stageNamed, targetStage, type Stage } from "./stages.js";
 import { simpleCommands } from "./toolchain.js";
 
 /**
@@ -50,9 +50,17 @@ export function dependencyInputs(instructions: Instruction[], options: InputOpti
 export function stageInputs(stages: readonly Stage[], index: number, isCode: (src: string) => boolean = (src) => isCodeSource(src)): DependencyInputs {
   const out: DependencyInputs = { sources: [], wholeContextFirst: false };
   const chain = new Set(chainOf(stages, index).map((s) => s.index));
+  // Stages whose files hold the code (they copy it, or copy from one that does): `COPY --from` one
+  // of them brings code, whatever it filtered (a stage that keeps only the pom.xml files of `COPY . .`).
+  // Likewise stages that install: `COPY --from` one of them brings the dependencies (node_modules, vendor/).
+  const withCode = new Set<number>();
+  const withInstall = new Set<number>();
   for (const stage of dependenciesOf(stages, index)) {
     const sequence = chainOf(stages, stage.index).flatMap((s) => s.body);
-    const read = readSequence(sequence, isCode);
+    const earlier = (ref: string) => stageNamed(stages.slice(0, stage.index), ref)?.index ?? -1;
+    const read = readSequence(sequence, isCode, (ref) => ({ code: withCode.has(earlier(ref)), installs: withInstall.has(earlier(ref)) }));
+    if (read.hasCode) withCode.add(stage.index);
+    if (read.installs) withInstall.add(stage.index);
     for (const src of read.inputs) if (!out.sources.includes(src)) out.sources.push(src);
     if (read.codeBeforeInstall && chain.has(stage.index) && !out.wholeContextFirst) {
       out.wholeContextFirst = true;
@@ -73,14 +81,25 @@ interface Step {
   code: boolean;
   manifest: boolean;
   installs: boolean;
+  /** A RUN of a script or a make target: what it installs cannot be read. */
+  opaque?: boolean;
 }
 
-function steps(sequence: readonly Instruction[], isCode: (src: string) => boolean): Step[] {
+/** What a `COPY --from=<stage>` brings: the code, installed dependencies. */
+type StageFiles = (ref: string) => { code: boolean; installs: boolean };
+
+function steps(sequence: readonly Instruction[], isCode: (src: string) => boolean, fromStage: StageFiles): Step[] {
   return sequence.flatMap((ins): Step[] => {
     const run = ins.op === "RUN";
+    const from = ins.op === "COPY" ? splitFlags(ins.args).flags.find(([n]) => n === "from")?.[1] : undefined;
+    if (from !== undefined) {
+      const brings = fromStage(from);
+      return brings.code || brings.installs ? [{ run: false, sources: [], code: brings.code, manifest: false, installs: brings.installs }] : [];
+    }
     const sources = run ? boundSources(ins.args) : ins.op === "COPY" || ins.op === "ADD" ? (copySources(ins.args) ?? []) : undefined;
     if (!sources) return [];
-    return [{ run, sources, code: sources.some(isCode), manifest: sources.some(isManifest), installs: run && installsDependencies(runCommand(ins.args)) }];
+    const command = run ? runCommand(ins.args) : "";
+    return [{ run, sources, code: sources.some(isCode), manifest: sources.some(isManifest), installs: run && installsDependencies(command), opaque: run && runsScript(command) }];
   });
 }
 
@@ -88,8 +107,9 @@ function steps(sequence: readonly Instruction[], isCode: (src: string) => boolea
 function readSequence(
   sequence: readonly Instruction[],
   isCode: (src: string) => boolean,
-): { inputs: string[]; codeBeforeInstall: boolean; codeCopied?: string } {
-  const all = steps(sequence, isCode);
+  fromStage: StageFiles,
+): { inputs: string[]; codeBeforeInstall: boolean; codeCopied?: string; hasCode: boolean; installs: boolean } {
+  const all = steps(sequence, isCode, fromStage);
   const codeAt = all.findIndex((s) => s.code);
   let end: number; // the install step: inputs are what comes before it, and what it bind-mounts
   if (codeAt !== -1) {
@@ -107,9 +127,25 @@ function readSequence(
     end = Math.max(afterCopy, all.map((s) => s.run && s.manifest).lastIndexOf(true));
   }
   const inputs = end === -1 ? [] : all.slice(0, end + 1).flatMap((s) => s.sources.filter((src) => !isCode(src)));
+  // Manifests copied after the last RUN but before the code (pom.xml of each module, then `COPY . .`)
+  // were copied first for the install to read them: they are inputs even when the install comes later.
+  if (codeAt !== -1) inputs.push(...all.slice(end + 1, codeAt).flatMap((s) => (s.run ? [] : s.sources.filter((src) => isManifest(src) && !isCode(src)))));
   const installs = all.map((s) => s.installs);
-  const codeBeforeInstall = codeAt !== -1 && !installs.slice(0, codeAt).includes(true) && installs.slice(codeAt).includes(true) && !all[codeAt]!.run;
-  return { inputs: [...new Set(inputs)], codeBeforeInstall, codeCopied: all[codeAt]?.sources.find(isCode) };
+  // After the code, a script or a make target counts as an install when nothing before installed:
+  // it is where a build that fetches its dependencies hides (`RUN ./build.sh`).
+  const later = all.slice(codeAt + 1).some((s) => s.installs || s.opaque === true);
+  const codeBeforeInstall = codeAt !== -1 && !installs.slice(0, codeAt).includes(true) && later && !all[codeAt]!.run;
+  return { inputs: [...new Set(inputs)], codeBeforeInstall, codeCopied: all[codeAt]?.sources.find(isCode), hasCode: codeAt !== -1, installs: installs.includes(true) };
+}
+
+/** Whether a RUN runs a script of the image or the context (`./build.sh`, `bash x.sh`, `/opt/bin/build`) or make. */
+function runsScript(run: string): boolean {
+  return simpleCommands(run).some((words) => {
+    const tool = words[0]!;
+    if (/^(make|gmake|just|task)$/.test(tool)) return true;
+    if (/^(ba|z|da)?sh$/.test(tool)) return words.slice(1).some((w) => !w.startsWith("-") && /\.sh$|\//.test(w));
+    return (/\//.test(tool) || /\.sh$/.test(tool)) && !/^\/(usr\/)?s?bin\/|^\/bin\//.test(tool);
+  });
 }
 
 /** Package managers' install commands (and builds that fetch dependencies: `go build`, `cargo build`, `mvn package`). */

@@ -53,9 +53,16 @@ function chooseFiles(repo: RepoView, notes: Notes): string[] {
   const base = baseOf(first, repo.files);
   const doc = base ? parseFile(repo, first, { found: [], guessed: [], todo: [] }) : undefined;
   const fragment = (svc: unknown) => !svc || (typeof svc === "object" && !("image" in svc) && !("build" in svc) && !("extends" in svc));
-  const services = doc?.services && typeof doc.services === "object" ? Object.values(doc.services) : [];
+  const named = doc?.services && typeof doc.services === "object" ? (doc.services as Record<string, unknown>) : {};
+  const services = Object.values(named);
   if (base && services.some(fragment)) {
     notes.found.push(`${first} holds fragments of services: read over ${base}, as 'docker compose -f ${base} -f ${first}' would`);
+    return [base, first];
+  }
+  // Compose refuses a depends_on on a service the project does not define: such a file is used over its base.
+  const missing = services.flatMap((svc) => (svc && typeof svc === "object" ? dependsOn(svc as ComposeService) : [])).filter((d) => !Object.hasOwn(named, d));
+  if (base && missing.length) {
+    notes.found.push(`${first} waits for ${[...new Set(missing)].join(", ")}, which it does not define: read over ${base}, as 'docker compose -f ${base} -f ${first}' would`);
     return [base, first];
   }
   const override = overrideOf(first, repo.files);

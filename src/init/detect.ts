@@ -21,7 +21,8 @@ export function detect(repo: RepoView): Detection {
   const dockerfiles = findDockerfiles(repo, compose, notes);
   const images = guessImages(repo, dockerfiles, compose, notes);
   noteOtherDockerfiles(repo, images, compose, notes);
-  const services = guessServices(repo, compose, dockerfiles, notes);
+  const targets = new Map(images.flatMap((i) => (i.dockerfile ? [[i.dockerfile, i.target] as const] : [])));
+  const services = guessServices(repo, compose, dockerfiles, notes, targets);
   // After every compose value is read: the images' and the services'.
   noteVariables(compose, notes);
   if (services.length) notes.found.push(`services: ${services.map((s) => `${s.name} (${s.image})`).join(", ")}`);

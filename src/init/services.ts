@@ -1,6 +1,7 @@
 import { dockerInstructions } from "../dockerfile/inputs.js";
+import { simpleCommands } from "../dockerfile/toolchain.js";
 import { canonicalRepository, knownService } from "../spec/known-services.js";
-import { folderOf } from "./compose-files.js";
+import { folderOf, mountOf } from "./compose-files.js";
 import { buildOf, type Compose, type ComposeService, TEST_SERVICES } from "./compose.js";
 import type { Notes, RepoView } from "./repo.js";
 import { serviceBuildBase, type ServiceBase } from "./service-build.js";
@@ -18,10 +19,11 @@ export interface ServiceGuess {
 /** What a compose service is to the tests. */
 type Role =
   | { kind: "test" } // runs the tests (sut, test, tests)
-  | { kind: "app"; why: string } // the image under test (builds it, or runs the project's own image)
+  | { kind: "app"; why: string; other?: string } // the image under test (builds it, or runs the project's own image); other: another Dockerfile of its folder
   | { kind: "service-build"; base: ServiceBase } // a known service built with additions (FROM postgres + init scripts)
   | { kind: "built"; dockerfile: string } // another image built here
   | { kind: "image"; image: string }
+  | { kind: "job"; why: string } // runs to completion on the code (an install, an asset build): a tool, not a service
   | { kind: "none" }; // neither image nor build
 
 /** What the services are chosen from: the compose model, each service's role, and who reaches whom. */
@@ -39,9 +41,15 @@ export interface ServiceContext {
  * point at, transitively. When they say nothing at all, the well-known data stores, with a TODO.
  * Every other compose service is left out, with the reason in the report.
  */
-export function guessServices(repo: RepoView, compose: Compose, dockerfiles: readonly string[], notes: Notes): ServiceGuess[] {
+export function guessServices(
+  repo: RepoView,
+  compose: Compose,
+  dockerfiles: readonly string[],
+  notes: Notes,
+  testTargets: ReadonlyMap<string, string | undefined> = new Map(),
+): ServiceGuess[] {
   const services = Object.fromEntries(Object.entries(compose.services).map(([k, v]) => [k, v ?? {}]));
-  const project: Project = { repo, compose, dockerfiles, builtImages: builtImages(compose, services) };
+  const project: Project = { repo, compose, dockerfiles, testTargets, builtImages: builtImages(compose, services), awaited: awaitedToEnd(services) };
   const roles = new Map(Object.entries(services).map(([name, svc]) => [name, roleOf(project, name, svc)]));
   const ctx: ServiceContext = { repo, compose, services, roles, notes };
   const roots = [...roles].filter(([, r]) => r.kind === "test" || r.kind === "app").map(([n]) => n);
@@ -49,6 +57,14 @@ export function guessServices(repo: RepoView, compose: Compose, dockerfiles: rea
   const chosen = reach(ctx, roots);
   const taken = chosen.size ? chosen : fallback(ctx, roots);
   noteLeftOut(ctx, taken, chosen.size === 0 && taken.size > 0);
+  // Compose runs the app from another Dockerfile or stage than the tests': what it needs is a guess for the tests.
+  const apps = roots.map((r) => roles.get(r)!);
+  const others = apps.flatMap((r) => (r.kind === "app" && r.other ? [r.other] : []));
+  if (chosen.size && others.length === apps.length)
+    notes.todo.push({
+      at: ["services"],
+      text: `compose's app builds ${others.join("; ")}: these are the services the app needs to run; remove those the tests do not use`,
+    });
   return nameServices(ctx, taken).map(([name, compose]) => serviceSettings(ctx, compose, name));
 }
 
@@ -57,8 +73,48 @@ interface Project {
   repo: RepoView;
   compose: Compose;
   dockerfiles: readonly string[];
+  /** Each image's Dockerfile → the stage its tests run in (undefined: the final one). */
+  testTargets: ReadonlyMap<string, string | undefined>;
   /** Repositories compose names the images it builds (`build: .` with `image: acme/shop`). */
   builtImages: readonly string[];
+  /** Services another waits for with `condition: service_completed_successfully`: they run to their end. */
+  awaited: ReadonlySet<string>;
+}
+
+function awaitedToEnd(services: Record<string, ComposeService>): Set<string> {
+  const out = new Set<string>();
+  for (const svc of Object.values(services)) {
+    const d = svc.depends_on;
+    if (!d || typeof d !== "object" || Array.isArray(d)) continue;
+    for (const [name, how] of Object.entries(d as Record<string, unknown>)) {
+      if ((how as { condition?: unknown } | null)?.condition === "service_completed_successfully") out.add(name);
+    }
+  }
+  return out;
+}
+
+/** Package managers and build tools: a service that runs one on a bind mount works on the code. */
+const CODE_TOOL = /^(npm|npx|pnpm|yarn|bun|composer|pip[\d.]*|pipenv|poetry|uv|bundle|bundler|rake|mix|cargo|go|mvn|mvnw|gradle|gradlew|dotnet|make)$/;
+
+/**
+ * Why a compose service is a job rather than a service: another waits for it to complete, or it
+ * runs a package manager or build tool on files mounted from the repository (`composer install`
+ * on `.:/app`, an asset watcher). Undefined for a service.
+ */
+function jobOf(p: Project, name: string, svc: ComposeService, image: string): string | undefined {
+  if (knownService(image)) return undefined;
+  if (p.awaited.has(name)) return "another service waits for it to complete (service_completed_successfully)";
+  const mountsCode = (Array.isArray(svc.volumes) ? svc.volumes : []).some((v) => {
+    const m = mountOf(v);
+    return m?.type === "bind" && m.source !== undefined && /^\.{1,2}(\/\.{1,2})*\/?$/.test(m.source);
+  });
+  if (!mountsCode) return undefined;
+  const run = ["entrypoint", "command"].map((k) => svc[k]).map((v) => (Array.isArray(v) ? v.map(String).join(" ") : typeof v === "string" ? v : "")).join(" ; ");
+  const tool = simpleCommands(run)
+    .map((words) => words.find((w) => !/^(sh|bash|-c|exec|env|[A-Z_]+=.*|"|')$/.test(w.replace(/^["']/, ""))))
+    .map((w) => w?.replace(/^["']/, "").split("/").pop())
+    .find((w) => w !== undefined && CODE_TOOL.test(w));
+  return tool ? `it runs ${tool} on the repository it mounts` : undefined;
 }
 
 const builtImages = (compose: Compose, services: Record<string, ComposeService>): string[] =>
@@ -77,12 +133,21 @@ function roleOf(p: Project, name: string, svc: ComposeService): Role {
     if (base) return { kind: "service-build", base };
     // Another Dockerfile of an image's folder (Dockerfile.dev) builds the app too.
     const contexts = p.dockerfiles.length ? p.dockerfiles.map(folderOf) : ["."];
-    if (p.dockerfiles.includes(build.path) || contexts.includes(build.context)) return { kind: "app", why: `builds ${build.path}` };
+    if (p.dockerfiles.includes(build.path)) {
+      // Compose runs another stage than the tests' (the runtime image; the tests run in the builder).
+      const tested = p.testTargets.get(build.path);
+      const stage = (t: string | undefined) => t?.toLowerCase() ?? "(the final stage)";
+      const other = stage(build.target) !== stage(tested) ? `${build.path} to ${stage(build.target)}, the tests run in ${stage(tested)}` : undefined;
+      return { kind: "app", why: `builds ${build.path}`, ...(other ? { other } : {}) };
+    }
+    if (contexts.includes(build.context)) return { kind: "app", why: `builds ${build.path}`, other: `${build.path}, not the image the tests run in (${p.dockerfiles.join(", ")})` };
     return { kind: "built", dockerfile: build.path };
   }
   if (typeof svc.image !== "string") return { kind: "none" };
   const image = p.compose.reader.quiet.interpolate(svc.image);
   if (ownImage(p, image)) return { kind: "app", why: `runs the project's own image, ${image}` };
+  const job = jobOf(p, name, svc, image);
+  if (job) return { kind: "job", why: job };
   return { kind: "image", image };
 }
 
@@ -180,6 +245,8 @@ function noteLeftOut(ctx: ServiceContext, taken: ReadonlyMap<string, Reference[]
           : `it is built here (${role.dockerfile}) and the app does not need it`
         : role.kind === "none"
           ? "it has no image"
+          : role.kind === "job"
+            ? `${role.why}: a job, not a service`
           : fellBack
             ? "not a well-known data store"
             : "neither the app nor its services wait for it or name it in their settings";

@@ -47,6 +47,54 @@ describe("init: hash inputs, manifests copied just before the install", () => {
     ]);
   });
 
+  it("manifests copied after the last RUN and before the code are inputs, even when the install comes after the code", () => {
+    const read = inputs(
+      "FROM maven:3",
+      "COPY settings.xml .",
+      "RUN apt-get update && cp settings.xml /root/.m2/",
+      "COPY pom.xml .",
+      "COPY api/pom.xml api/",
+      "COPY scripts/banner.txt /etc/",
+      "COPY . .",
+      "RUN mvn install",
+    );
+    // The banner copied between them is no manifest: copies after the last RUN stay out unless they are.
+    expect(read.sources).toEqual(["settings.xml", "pom.xml", "api/pom.xml"]);
+    expect(read.wholeContextFirst).toBe(true);
+  });
+
+  it("a stage that copies from a stage holding the code (kept pom.xml files of `COPY . .`) installs from code", () => {
+    const read = inputs(
+      "FROM alpine AS poms",
+      "COPY . .",
+      "RUN find . -type f ! -name pom.xml -delete",
+      "FROM maven:3 AS build",
+      "COPY mvnw .",
+      "RUN chmod +x mvnw",
+      "COPY --from=poms /src .",
+      "RUN ./mvnw dependency:go-offline",
+      "COPY . .",
+    );
+    expect(read.sources).toEqual(["mvnw"]);
+    expect(read.wholeContextFirst).toBe(true);
+    expect(read.wholeContextStage).toBe("build");
+    // A stage that copies only manifests brings no code.
+    expect(inputs("FROM node:22 AS deps", "COPY package.json .", "RUN npm ci", "FROM node:22", "COPY --from=deps /node_modules ./node_modules", "COPY . .", "RUN npm test").wholeContextFirst).toBe(false);
+  });
+
+  it("a script or make target run after the whole context, with nothing installed before, is taken as the install", () => {
+    expect(inputs("FROM maven:3", "COPY bin/build.sh /opt/", "RUN apt-get update", "COPY . /src", "RUN /opt/build.sh /src").wholeContextFirst).toBe(true);
+    expect(inputs("FROM golang:1.22", "COPY . .", "RUN make build").wholeContextFirst).toBe(true);
+    expect(inputs("FROM golang:1.22", "COPY . .", "RUN bash scripts/build.sh").wholeContextFirst).toBe(true);
+    // Dependencies copied from a stage that installed them came first: a script after the code is no install.
+    expect(
+      inputs("FROM php:8 AS vendor", "COPY composer.json .", "RUN composer install", "FROM php:8", "COPY --from=vendor /app/vendor vendor", "COPY . .", "RUN ./vendor/bin/phpunit --version")
+        .wholeContextFirst,
+    ).toBe(false);
+    // Not a script: a system tool, or a chmod of one.
+    expect(inputs("FROM golang:1.22", "COPY . .", "RUN /usr/bin/env true && chmod +x run.sh").wholeContextFirst).toBe(false);
+  });
+
   it("a folder of code copied before the install ends what is hashed (not the code itself)", () => {
     expect(inputs("FROM node:22", "COPY package.json .", "RUN npm ci", "COPY src/ src/", "RUN npm run build", "COPY . .").sources).toEqual(["package.json"]);
   });

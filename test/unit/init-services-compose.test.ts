@@ -83,6 +83,19 @@ describe("init finds the compose file where repositories keep it", () => {
     expect(d.found).toContain("compose files: compose.yml, compose.ci.yml");
   });
 
+  it("a variant whose service waits for one it does not define is read over its base", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: APP,
+        "tests/Dockerfile": APP,
+        "docker-compose.yml": "services:\n  app:\n    build: .\n    depends_on: [db]\n  db:\n    image: postgres:16\n",
+        "docker-compose-e2e.yml": "services:\n  e2e:\n    build: { context: ., dockerfile: tests/Dockerfile }\n    depends_on: [app]\n",
+      }),
+    );
+    expect(d.found).toContain("compose files: docker-compose.yml, docker-compose-e2e.yml");
+    expect(Object.keys(services(d))).toEqual(["db"]);
+  });
+
   it("the override file next to the base is merged over it: environment by name, mounts by target, lists appended, command replaced", () => {
     const repo = repoView({
       "docker-compose.yml": [

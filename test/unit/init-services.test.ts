@@ -65,7 +65,10 @@ describe("init: the services are what the app needs", () => {
       ]),
     );
     expect(d.found).toEqual(expect.arrayContaining(["the app in compose: web (it builds Dockerfile)", "the app in compose: assets (it builds Dockerfile)"]));
-    expect(servicesTodo(d)).toEqual([]);
+    // The one image init cannot classify (no known probe, no healthcheck) is flagged.
+    expect(servicesTodo(d)).toEqual([
+      "services.zookeeper: zookeeper:3.9 is not a service init knows, and compose gives it no healthcheck: the tests would not wait for it; write a ready: probe, or remove it if the tests do not use it",
+    ]);
   });
 
   it("what the app's settings point at: URLs, host:port, *_HOST values, a wait-for in its command; by a service's name, alias or container_name", () => {
@@ -176,6 +179,67 @@ describe("init: the services are what the app needs", () => {
         "the app in compose: worker (it runs the project's own image, acme/storefront:dev)",
       ]),
     );
+  });
+
+  it("jobs are not services: one another waits to complete, one that runs a package manager on the mounted repository", () => {
+    const d = run({
+      Dockerfile: APP,
+      "compose.yaml": yaml(
+        "services:",
+        "  web:",
+        "    build: .",
+        "    depends_on:",
+        "      db: { condition: service_healthy }",
+        "      assets: { condition: service_completed_successfully }",
+        "      vendor: { condition: service_started }",
+        "  assets:",
+        "    image: node:24-alpine",
+        "    command: sh -c 'npm run build'",
+        "    depends_on: [vendor]",
+        "  vendor:",
+        "    image: composer:2",
+        "    command: composer install",
+        "    volumes: ['.:/app']",
+        "  db:",
+        "    image: postgres:16",
+        "    volumes: ['./data:/var/lib/postgresql/data']",
+      ),
+    });
+    expect(Object.keys(d.services)).toEqual(["db"]);
+    expect(d.guessed).toEqual(
+      expect.arrayContaining([
+        "compose service assets left out: another service waits for it to complete (service_completed_successfully): a job, not a service",
+        "compose service vendor left out: it runs composer on the repository it mounts: a job, not a service",
+      ]),
+    );
+    // A data store that mounts a folder of the repository is still one.
+    expect(servicesTodo(d)).toEqual([]);
+  });
+
+  it("an app compose builds from another Dockerfile than the tests' image: its services are taken, with a TODO", () => {
+    const d = run({
+      Dockerfile: APP,
+      "docker/web/Dockerfile": "FROM httpd:2.4\n",
+      "compose.yaml": yaml("services:", "  web:", "    build: { context: ., dockerfile: docker/web/Dockerfile }", "    depends_on: [db]", "  db:", "    image: redis:7"),
+    });
+    expect(Object.keys(d.services)).toEqual(["db"]);
+    expect(servicesTodo(d)).toEqual([
+      "services: compose's app builds docker/web/Dockerfile, not the image the tests run in (Dockerfile): these are the services the app needs to run; remove those the tests do not use",
+    ]);
+  });
+
+  it("an app compose builds to another stage than the tests' (the runtime image): a TODO; the same stage: none", () => {
+    const files = (target: string) => ({
+      Dockerfile: "FROM python:3.12 AS build\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nFROM gcr.io/distroless/python3\nCOPY --from=build /app /app\n",
+      "requirements.txt": "pytest\n",
+      "compose.yaml": yaml("services:", "  web:", `    build: { context: ., ${target} }`, "    depends_on: [cache]", "  cache:", "    image: redis:7"),
+    });
+    const runtime = run(files("dockerfile: Dockerfile"));
+    expect(Object.keys(runtime.services)).toEqual(["cache"]);
+    expect(servicesTodo(runtime)).toEqual([
+      "services: compose's app builds Dockerfile to (the final stage), the tests run in build: these are the services the app needs to run; remove those the tests do not use",
+    ]);
+    expect(servicesTodo(run(files("target: build")))).toEqual([]);
   });
 
   it("the app's services waiting for each other say nothing of what it needs: the data stores, with a TODO", () => {

@@ -312,8 +312,11 @@ describe("init on the shapes of real repositories", () => {
         "main.go": "",
       }),
     );
-    expect(d.spec).toContain(["  dockerfile: docker/Dockerfile", "  hash: [docker/Dockerfile, .dockerignore, Makefile, ui]"].join("\n"));
+    expect(d.spec).toContain("  dockerfile: docker/Dockerfile\n");
+    expect(d.spec).toContain("  hash: [docker/Dockerfile, .dockerignore, Makefile, ui]\n");
     expect(d.spec).not.toContain("context:");
+    // `make build` after the whole context, with nothing installed before: the hash is a guess.
+    expect(d.todo.some((t) => t.startsWith("image.hash: the Dockerfile copies the whole context before installing"))).toBe(true);
   });
 
   it("a stage that never copies the whole context installs at the RUN after its manifests: later copies are code (not hashed), heredoc bodies are not instructions", () => {
