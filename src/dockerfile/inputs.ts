@@ -99,7 +99,16 @@ function steps(sequence: readonly Instruction[], isCode: (src: string) => boolea
     const sources = run ? boundSources(ins.args) : ins.op === "COPY" || ins.op === "ADD" ? (copySources(ins.args) ?? []) : undefined;
     if (!sources) return [];
     const command = run ? runCommand(ins.args) : "";
-    return [{ run, sources, code: sources.some(isCode), manifest: sources.some(isManifest), installs: run && installsDependencies(command), opaque: run && runsScript(command) }];
+    return [
+      {
+        run,
+        sources,
+        code: sources.some(isCode),
+        manifest: sources.some(isManifest),
+        installs: run && installsDependencies(command),
+        opaque: run && runsScript(command),
+      },
+    ];
   });
 }
 
@@ -135,7 +144,13 @@ function readSequence(
   // it is where a build that fetches its dependencies hides (`RUN ./build.sh`).
   const later = all.slice(codeAt + 1).some((s) => s.installs || s.opaque === true);
   const codeBeforeInstall = codeAt !== -1 && !installs.slice(0, codeAt).includes(true) && later && !all[codeAt]!.run;
-  return { inputs: [...new Set(inputs)], codeBeforeInstall, codeCopied: all[codeAt]?.sources.find(isCode), hasCode: codeAt !== -1, installs: installs.includes(true) };
+  return {
+    inputs: [...new Set(inputs)],
+    codeBeforeInstall,
+    codeCopied: all[codeAt]?.sources.find(isCode),
+    hasCode: codeAt !== -1,
+    installs: installs.includes(true),
+  };
 }
 
 /** Whether a RUN runs a script of the image or the context (`./build.sh`, `bash x.sh`, `/opt/bin/build`) or make. */

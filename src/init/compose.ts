@@ -62,7 +62,9 @@ function chooseFiles(repo: RepoView, notes: Notes): string[] {
   // Compose refuses a depends_on on a service the project does not define: such a file is used over its base.
   const missing = services.flatMap((svc) => (svc && typeof svc === "object" ? dependsOn(svc as ComposeService) : [])).filter((d) => !Object.hasOwn(named, d));
   if (base && missing.length) {
-    notes.found.push(`${first} waits for ${[...new Set(missing)].join(", ")}, which it does not define: read over ${base}, as 'docker compose -f ${base} -f ${first}' would`);
+    notes.found.push(
+      `${first} waits for ${[...new Set(missing)].join(", ")}, which it does not define: read over ${base}, as 'docker compose -f ${base} -f ${first}' would`,
+    );
     return [base, first];
   }
   const override = overrideOf(first, repo.files);

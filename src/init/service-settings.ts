@@ -147,7 +147,10 @@ function readyOf(d: Draft, serviceBuild: boolean): string | undefined {
     return known.ready;
   }
   if (probe === undefined && !serviceBuild)
-    d.todo([], `${String(svc.image)} is not a service init knows, and compose gives it no healthcheck: the tests would not wait for it; write a ready: probe, or remove it if the tests do not use it`);
+    d.todo(
+      [],
+      `${String(svc.image)} is not a service init knows, and compose gives it no healthcheck: the tests would not wait for it; write a ready: probe, or remove it if the tests do not use it`,
+    );
   if (fromMount) d.todo([], `compose's healthcheck (${probe}) runs a file from a mount, which the service does not have in CI: write a ready: probe`);
   else if (probe === undefined && /\/run\/secrets\//.test(JSON.stringify((svc.healthcheck as { test?: unknown } | null)?.test ?? ""))) {
     d.todo([], "compose's healthcheck reads a secret file the service does not have in CI: write a ready: probe");

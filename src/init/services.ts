@@ -109,7 +109,10 @@ function jobOf(p: Project, name: string, svc: ComposeService, image: string): st
     return m?.type === "bind" && m.source !== undefined && /^\.{1,2}(\/\.{1,2})*\/?$/.test(m.source);
   });
   if (!mountsCode) return undefined;
-  const run = ["entrypoint", "command"].map((k) => svc[k]).map((v) => (Array.isArray(v) ? v.map(String).join(" ") : typeof v === "string" ? v : "")).join(" ; ");
+  const run = ["entrypoint", "command"]
+    .map((k) => svc[k])
+    .map((v) => (Array.isArray(v) ? v.map(String).join(" ") : typeof v === "string" ? v : ""))
+    .join(" ; ");
   const tool = simpleCommands(run)
     .map((words) => words.find((w) => !/^(sh|bash|-c|exec|env|[A-Z_]+=.*|"|')$/.test(w.replace(/^["']/, ""))))
     .map((w) => w?.replace(/^["']/, "").split("/").pop())
@@ -140,7 +143,8 @@ function roleOf(p: Project, name: string, svc: ComposeService): Role {
       const other = stage(build.target) !== stage(tested) ? `${build.path} to ${stage(build.target)}, the tests run in ${stage(tested)}` : undefined;
       return { kind: "app", why: `builds ${build.path}`, ...(other ? { other } : {}) };
     }
-    if (contexts.includes(build.context)) return { kind: "app", why: `builds ${build.path}`, other: `${build.path}, not the image the tests run in (${p.dockerfiles.join(", ")})` };
+    if (contexts.includes(build.context))
+      return { kind: "app", why: `builds ${build.path}`, other: `${build.path}, not the image the tests run in (${p.dockerfiles.join(", ")})` };
     return { kind: "built", dockerfile: build.path };
   }
   if (typeof svc.image !== "string") return { kind: "none" };
@@ -247,9 +251,9 @@ function noteLeftOut(ctx: ServiceContext, taken: ReadonlyMap<string, Reference[]
           ? "it has no image"
           : role.kind === "job"
             ? `${role.why}: a job, not a service`
-          : fellBack
-            ? "not a well-known data store"
-            : "neither the app nor its services wait for it or name it in their settings";
+            : fellBack
+              ? "not a well-known data store"
+              : "neither the app nor its services wait for it or name it in their settings";
     ctx.notes.guessed.push(`compose service ${name} left out: ${why}`);
   }
 }

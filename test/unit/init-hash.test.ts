@@ -79,7 +79,17 @@ describe("init: hash inputs, manifests copied just before the install", () => {
     expect(read.wholeContextFirst).toBe(true);
     expect(read.wholeContextStage).toBe("build");
     // A stage that copies only manifests brings no code.
-    expect(inputs("FROM node:22 AS deps", "COPY package.json .", "RUN npm ci", "FROM node:22", "COPY --from=deps /node_modules ./node_modules", "COPY . .", "RUN npm test").wholeContextFirst).toBe(false);
+    expect(
+      inputs(
+        "FROM node:22 AS deps",
+        "COPY package.json .",
+        "RUN npm ci",
+        "FROM node:22",
+        "COPY --from=deps /node_modules ./node_modules",
+        "COPY . .",
+        "RUN npm test",
+      ).wholeContextFirst,
+    ).toBe(false);
   });
 
   it("a script or make target run after the whole context, with nothing installed before, is taken as the install", () => {
@@ -88,8 +98,15 @@ describe("init: hash inputs, manifests copied just before the install", () => {
     expect(inputs("FROM golang:1.22", "COPY . .", "RUN bash scripts/build.sh").wholeContextFirst).toBe(true);
     // Dependencies copied from a stage that installed them came first: a script after the code is no install.
     expect(
-      inputs("FROM php:8 AS vendor", "COPY composer.json .", "RUN composer install", "FROM php:8", "COPY --from=vendor /app/vendor vendor", "COPY . .", "RUN ./vendor/bin/phpunit --version")
-        .wholeContextFirst,
+      inputs(
+        "FROM php:8 AS vendor",
+        "COPY composer.json .",
+        "RUN composer install",
+        "FROM php:8",
+        "COPY --from=vendor /app/vendor vendor",
+        "COPY . .",
+        "RUN ./vendor/bin/phpunit --version",
+      ).wholeContextFirst,
     ).toBe(false);
     // Not a script: a system tool, or a chmod of one.
     expect(inputs("FROM golang:1.22", "COPY . .", "RUN /usr/bin/env true && chmod +x run.sh").wholeContextFirst).toBe(false);

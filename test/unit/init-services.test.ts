@@ -220,7 +220,14 @@ describe("init: the services are what the app needs", () => {
     const d = run({
       Dockerfile: APP,
       "docker/web/Dockerfile": "FROM httpd:2.4\n",
-      "compose.yaml": yaml("services:", "  web:", "    build: { context: ., dockerfile: docker/web/Dockerfile }", "    depends_on: [db]", "  db:", "    image: redis:7"),
+      "compose.yaml": yaml(
+        "services:",
+        "  web:",
+        "    build: { context: ., dockerfile: docker/web/Dockerfile }",
+        "    depends_on: [db]",
+        "  db:",
+        "    image: redis:7",
+      ),
     });
     expect(Object.keys(d.services)).toEqual(["db"]);
     expect(servicesTodo(d)).toEqual([
@@ -230,7 +237,8 @@ describe("init: the services are what the app needs", () => {
 
   it("an app compose builds to another stage than the tests' (the runtime image): a TODO; the same stage: none", () => {
     const files = (target: string) => ({
-      Dockerfile: "FROM python:3.12 AS build\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nFROM gcr.io/distroless/python3\nCOPY --from=build /app /app\n",
+      Dockerfile:
+        "FROM python:3.12 AS build\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nFROM gcr.io/distroless/python3\nCOPY --from=build /app /app\n",
       "requirements.txt": "pytest\n",
       "compose.yaml": yaml("services:", "  web:", `    build: { context: ., ${target} }`, "    depends_on: [cache]", "  cache:", "    image: redis:7"),
     });
