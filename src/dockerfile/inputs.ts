@@ -46,6 +46,13 @@ export function dependencyInputs(instructions: Instruction[], options: InputOpti
   return target ? stageInputs(stages, target.index, options.isCode) : { sources: [], wholeContextFirst: false };
 }
 
+/** Whether the stages building `index` copy or bind-mount anything of the build context. */
+export function readsContext(stages: readonly Stage[], index: number): boolean {
+  return dependenciesOf(stages, index).some((s) =>
+    s.body.some((i) => (i.op === "COPY" || i.op === "ADD" ? (copySources(i.args)?.length ?? 0) > 0 : i.op === "RUN" && boundSources(i.args).length > 0)),
+  );
+}
+
 /** `dependencyInputs` of a stage graph, for the stage at `index`. */
 export function stageInputs(stages: readonly Stage[], index: number, isCode: (src: string) => boolean = (src) => isCodeSource(src)): DependencyInputs {
   const out: DependencyInputs = { sources: [], wholeContextFirst: false };

@@ -1,5 +1,5 @@
 import { codeSourceIn, isManifest } from "../dockerfile/code.js";
-import { stageInputs } from "../dockerfile/inputs.js";
+import { readsContext, stageInputs } from "../dockerfile/inputs.js";
 import { dependenciesOf, targetStage } from "../dockerfile/stages.js";
 import { workspaceManifests } from "./workspaces.js";
 import type { Ecosystem } from "../dockerfile/toolchain.js";
@@ -42,7 +42,8 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
   const deps = stageInputs(graph.stages, index, codeSourceIn(repo.files, context));
   // Kept when it names something in the repository (a file, a folder, or a glob that matches).
   const manifests = existing(repo, context, deps.sources);
-  if (deps.wholeContextFirst || !manifests.length) manifests.push(...contextManifests(repo, context, build.ecosystem));
+  // An image that copies nothing of the repository depends on its Dockerfile alone.
+  if (deps.wholeContextFirst || (!manifests.length && readsContext(graph.stages, index))) manifests.push(...contextManifests(repo, context, build.ecosystem));
   if (deps.wholeContextFirst) {
     const what = deps.codeCopied === "." || deps.codeCopied === undefined ? "the whole context" : `the code ('${deps.codeCopied}')`;
     notes.guessed.push(

@@ -1,5 +1,6 @@
 import type { StageFacts } from "../dockerfile/facts.js";
-import { dependenciesOf, stageNamed, type Stage } from "../dockerfile/stages.js";
+import { readsContext } from "../dockerfile/inputs.js";
+import { chainOf, dependenciesOf, stageNamed, type Stage } from "../dockerfile/stages.js";
 import { ecosystemOf } from "../dockerfile/toolchain.js";
 import type { BuildGraph } from "./build-graph.js";
 import type { Notes, SpecPath } from "./repo.js";
@@ -83,6 +84,12 @@ export function chooseTestStage(graph: BuildGraph, composeTarget: string | undef
         at: targetAt,
         text: `no stage has both a toolchain and the project's code: the whole Dockerfile is built; set target: to the stage that can run the tests`,
       });
+    // One stage that copies nothing in (development images get the code from a bind mount): the tests run in the image.
+    else if (!readsContext(stages, last.index))
+      notes.todo.push({
+        at: targetAt,
+        text: `${graph.settings.dockerfile} copies none of the project's code (a bind mount gives it in development): the tests run in the image, so copy the code in (COPY . .) and install its dependencies there`,
+      });
     return { facts: facts[last.index] };
   }
   noteChoice(
@@ -104,12 +111,16 @@ function noteChoice(graph: BuildGraph, best: StageFacts, rivals: StageFacts[], {
     const tools = [...best.tools].filter((t) => ecosystemOf(t)).join(", ") || `the tools of ${best.unknownBase}`;
     notes.found.push(`${label}test stage: ${describeStage(best.stage)}, with ${tools} and the code`);
   }
+  // A stage the chosen one is built on, or copies from with the same toolchain, is part of it; one it
+  // only copies artifacts from with another toolchain (a frontend builder) has tests of its own.
+  const chain = new Set(chainOf(graph.stages, best.stage.index).map((s) => s.index));
   const needed = new Set(dependenciesOf(graph.stages, best.stage.index).map((s) => s.index));
-  const others = rivals.filter((r) => !needed.has(r.stage.index));
+  const sameTools = (r: StageFacts) => r.ecosystems.every((e) => best.ecosystems.includes(e));
+  const others = rivals.filter((r) => !chain.has(r.stage.index) && !(needed.has(r.stage.index) && sameTools(r)));
   if (others.length) {
     notes.todo.push({
       at: targetAt,
-      text: `${others.map((o) => describeStage(o.stage)).join(" and ")} could run the tests as well as ${describeStage(best.stage)}: ${best.stage.name ?? "the last stage"} chosen; set target: to the other if its tests are the ones to run`,
+      text: `${others.map((o) => describeStage(o.stage)).join(" and ")} could run the tests as well as ${describeStage(best.stage)}: ${best.stage.name ?? "the last stage"} chosen; set target: to the other if its tests are the ones to run, or add an image with that target to run both`,
     });
   }
 }

@@ -117,6 +117,19 @@ describe("init: hash inputs, manifests copied just before the install", () => {
   });
 });
 
+describe("init: a Dockerfile that copies nothing of the repository", () => {
+  it("depends on itself alone, and a TODO says the tests' image has no code", () => {
+    const d = detect(
+      repoView({ "dev/Dockerfile": lines("FROM php:8.3-apache", "RUN docker-php-ext-install pdo_mysql"), "composer.json": "{}", "composer.lock": "{}" }),
+    );
+    const spec = parse(d.spec) as { image: { hash: string[] } };
+    expect(spec.image.hash).toEqual(["dev/Dockerfile"]);
+    expect(d.todo).toContain(
+      "image.target: dev/Dockerfile copies none of the project's code (a bind mount gives it in development): the tests run in the image, so copy the code in (COPY . .) and install its dependencies there",
+    );
+  });
+});
+
 describe("init: hash inputs, files bind-mounted into a RUN", () => {
   it("uv.lock and pyproject.toml bound into the install", () => {
     const d = detect(

@@ -279,9 +279,29 @@ describe("init: the test stage of a multi-stage build", () => {
     );
     expect(specOf(d).image.target).toBe("api");
     expect(imageTodos(d)).toEqual([
-      "image.target: 'web' (FROM node:22) could run the tests as well as 'api' (FROM golang:1.22): api chosen; set target: to the other if its tests are the ones to run",
+      "image.target: 'web' (FROM node:22) could run the tests as well as 'api' (FROM golang:1.22): api chosen; set target: to the other if its tests are the ones to run, or add an image with that target to run both",
     ]);
     expect(d.spec).toMatch(/  # TODO: 'web' \(FROM node:22\) could run the tests[^\n]*\n  target: api\n/);
+  });
+
+  it("a stage the chosen one copies built files from, with another toolchain, is still named; one with the same toolchain is not", () => {
+    const dockerfile = (web: string) =>
+      lines(
+        `FROM ${web} AS web`,
+        "COPY web/ /web/",
+        `RUN cd /web && ${web.startsWith("node") ? "npm ci" : "go build"}`,
+        "FROM golang:1.22 AS api",
+        "COPY . /src",
+        "COPY --from=web /web/dist /src/dist",
+        "RUN cd /src && go build -o /api",
+        "FROM scratch",
+        "COPY --from=api /api /api",
+      );
+    const files = { ...GO, "web/package.json": "{}", "web/main.ts": "", "web/main.go": "" };
+    expect(imageTodos(detect(repoView({ ...files, Dockerfile: dockerfile("node:22") })))).toEqual([
+      "image.target: 'web' (FROM node:22) could run the tests as well as 'api' (FROM golang:1.22): api chosen; set target: to the other if its tests are the ones to run, or add an image with that target to run both",
+    ]);
+    expect(imageTodos(detect(repoView({ ...files, Dockerfile: dockerfile("golang:1.22") })))).toEqual([]);
   });
 
   it("a compose target is kept when it is a stage that has the code", () => {
