@@ -149,7 +149,7 @@ function readSequence(
   const installs = all.map((s) => s.installs);
   // After the code, a script or a make target counts as an install when nothing before installed:
   // it is where a build that fetches its dependencies hides (`RUN ./build.sh`).
-  const later = all.slice(codeAt + 1).some((s) => s.installs || s.opaque === true);
+  const later = all.slice(codeAt + 1).some((s) => s.run && (s.installs || s.opaque === true));
   const codeBeforeInstall = codeAt !== -1 && !installs.slice(0, codeAt).includes(true) && later && !all[codeAt]!.run;
   return {
     inputs: [...new Set(inputs)],

@@ -8,6 +8,13 @@ import type { BuildGraph, RepoBase } from "./build-graph.js";
 import { ecosystemManifest, installAdvice } from "./ecosystems.js";
 import { inFolder, type Notes, type RepoView, type SpecPath } from "./repo.js";
 
+/** Files that declare a workspace's members, and their ecosystem. */
+const WORKSPACE_FILES: [RegExp, Ecosystem][] = [
+  [/(^|\/)pnpm-workspace\.yaml$/, "node"],
+  [/(^|\/)settings\.gradle(\.kts)?$/, "java"],
+  [/\.sln$/, "dotnet"],
+];
+
 /** One image's build, as the hash inputs are read from it. */
 export interface ImageBuild {
   /** The Dockerfile read as a stage graph (no Dockerfile: none). */
@@ -56,6 +63,12 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
     });
   }
   add(manifests);
+  // A workspace's declaration copied before the install: its members' manifests are read by it too.
+  if (!deps.wholeContextFirst)
+    for (const m of manifests) {
+      const declares = inFolder(context, m.slice(m.lastIndexOf("/") + 1)) === m && WORKSPACE_FILES.find(([re]) => re.test(m))?.[1];
+      if (declares) add(workspaceManifests(repo, context, declares));
+    }
   add(baseInputs(repo, graph, index, build, notes));
   notes.found.push(`${label}hash inputs: ${hash.join(", ") || "(none)"}`);
   noteUnpinned(graph, index, build, notes);

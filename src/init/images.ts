@@ -1,6 +1,7 @@
 import { chainInstructions } from "../dockerfile/facts.js";
 import { copySources, dockerInstructions, type Instruction } from "../dockerfile/parse.js";
-import { dependenciesOf } from "../dockerfile/stages.js";
+import { readsContext } from "../dockerfile/inputs.js";
+import { dependenciesOf, dockerStages } from "../dockerfile/stages.js";
 import { parseReference, repositoryOf } from "../spec/docker-ref.js";
 import { readBuild } from "./build-graph.js";
 import { buildOf, type Compose, type ComposeService, TEST_SERVICES } from "./compose.js";
@@ -29,7 +30,7 @@ const NOT_IMAGES = /(^|\/)(node_modules|vendor|third_party|\.git|\.devcontainer|
  */
 export function findDockerfiles(repo: RepoView, compose: Compose, notes: Notes): string[] {
   const dockerfiles = repo.files.includes("Dockerfile")
-    ? ["Dockerfile"]
+    ? [testDockerfile(repo, notes) ?? "Dockerfile"]
     : repo.files
         .filter((f) => /(^|\/)Dockerfile$/.test(f) && !NOT_IMAGES.test(f))
         .sort((a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b));
@@ -39,6 +40,20 @@ export function findDockerfiles(repo: RepoView, compose: Compose, notes: Notes):
     notes.guessed.push("no Dockerfile found: add one, then set image.dockerfile");
   } else notes.found.push(`${dockerfiles.length > 1 ? "Dockerfiles (one image each)" : "Dockerfile"}: ${dockerfiles.join(", ")}`);
   return dockerfiles;
+}
+
+/** A name that says a Dockerfile is for the tests, as a stage's name would (`Dockerfile.test`, `Dockerfile-ci`, `test.Dockerfile`). */
+const TEST_DOCKERFILE = /^(Dockerfile[.-](test|tests|testing|ci)|(test|tests|testing|ci)\.Dockerfile)$/i;
+
+/** A Dockerfile next to the root one whose name says it is the tests' image, when it copies the repository in. */
+function testDockerfile(repo: RepoView, notes: Notes): string | undefined {
+  const found = repo.files.filter((f) => TEST_DOCKERFILE.test(f)).sort();
+  const chosen = found.find((f) => {
+    const stages = dockerStages(dockerInstructions(repo.read(f) ?? ""));
+    return stages.length > 0 && readsContext(stages, stages.length - 1);
+  });
+  if (chosen) notes.found.push(`${chosen}: named for the tests, it is their image (not Dockerfile)`);
+  return chosen;
 }
 
 /**

@@ -8,7 +8,7 @@ import { inFolder, type RepoView } from "./repo.js";
  * when a Dockerfile copies the whole context before the install, each member's manifest decides
  * the dependency layer as much as the root's. Read from the workspace's own declaration (pnpm's
  * `packages`, npm and yarn `workspaces`, cargo `[workspace] members`, Gradle `include`, Maven
- * `<modules>`, a .NET solution's projects), never from folder names. Globs stay globs (a new
+ * `<modules>`, a .NET solution's projects, what a Gemfile reads), never from folder names. Globs stay globs (a new
  * member is picked up); only members that exist are given.
  */
 export function workspaceManifests(repo: RepoView, context: string, ecosystem: Ecosystem | undefined): string[] {
@@ -16,9 +16,9 @@ export function workspaceManifests(repo: RepoView, context: string, ecosystem: E
   const read = (p: string) => repo.read(at(p));
   const out: string[] = [];
   const add = (member: string, manifest: string) => {
-    const clean = member.replace(/^\.\//, "").replace(/\/+$/, "");
-    if (!clean || clean.startsWith("!") || clean.startsWith("..")) return;
-    const path = at(`${clean}/${manifest}`);
+    const clean = member.replace(/^\.\//, "").replace(/\/+$/, "") || ".";
+    if (clean.startsWith("!") || clean.startsWith("..")) return;
+    const path = at(clean === "." ? manifest : `${clean}/${manifest}`);
     if (repo.files.some(inputMatcher(path))) out.push(path);
   };
   if (ecosystem === undefined || ecosystem === "node") for (const m of nodeMembers(read)) add(m, "package.json");
@@ -33,7 +33,38 @@ export function workspaceManifests(repo: RepoView, context: string, ecosystem: E
   if (ecosystem === undefined || ecosystem === "dotnet")
     for (const sln of repo.files.filter((f) => f.startsWith(at("")) && !f.slice(at("").length).includes("/") && f.endsWith(".sln")))
       for (const p of solutionProjects(repo.read(sln))) if (repo.files.includes(at(p))) out.push(at(p));
+  if (ecosystem === undefined || ecosystem === "ruby") {
+    for (const f of bundlerReads(read("Gemfile"))) {
+      if (f.endsWith("/")) add(f, "*.gemspec");
+      else if (repo.files.includes(at(f))) out.push(at(f));
+    }
+  }
   return [...new Set(out)];
+}
+
+/**
+ * What Bundler reads with the Gemfile: the gemspecs of `gemspec` and of gems from a `path:` (as
+ * `folder/`), the files `eval_gemfile` evaluates, and a Ruby version file (`ruby file: ".ruby-version"`,
+ * `ruby File.read(".ruby-version")`).
+ */
+function bundlerReads(gemfile: string | undefined): string[] {
+  if (!gemfile) return [];
+  const out: string[] = [];
+  for (const line of gemfile.split("\n").map((l) => l.replace(/#.*$/, "").trim())) {
+    const quoted = (re: RegExp) => re.exec(line)?.[1] ?? re.exec(line)?.[2];
+    if (/^gemspec\b/.test(line)) out.push(`${quoted(/path:\s*(?:"([^"]+)"|'([^']+)')/) ?? "."}/`);
+    else if (/^gem\s/.test(line)) {
+      const path = quoted(/path:\s*(?:"([^"]+)"|'([^']+)')/);
+      if (path) out.push(`${path}/`);
+    } else if (/^eval_gemfile\s/.test(line)) {
+      const file = quoted(/eval_gemfile\s*\(?\s*(?:"([^"]+)"|'([^']+)')/);
+      if (file) out.push(file);
+    } else if (/^ruby\b/.test(line)) {
+      const file = quoted(/(?:file:\s*|File\.read\(\s*)(?:"([^"]+)"|'([^']+)')/);
+      if (file) out.push(file.replace(/^\.\//, ""));
+    }
+  }
+  return out;
 }
 
 function nodeMembers(read: (p: string) => string | undefined): string[] {
@@ -60,11 +91,13 @@ function nodeMembers(read: (p: string) => string | undefined): string[] {
   return members;
 }
 
-/** `[workspace]` `members = [...]` of a Cargo.toml (one or several lines). */
+/** `[workspace]` `members = [...]` of a Cargo.toml (one or several lines), and the crates its dependencies take from a `path` (cargo reads their manifests too). */
 function cargoMembers(toml: string | undefined): string[] {
   const ws = toml?.split(/^\[workspace\]\s*$/m)[1]?.split(/^\[/m)[0];
   const list = ws && /^\s*members\s*=\s*\[([^\]]*)\]/m.exec(ws)?.[1];
-  return list ? [...list.matchAll(/"([^"]+)"|'([^']+)'/g)].map((m) => m[1] ?? m[2]!) : [];
+  const members = list ? [...list.matchAll(/"([^"]+)"|'([^']+)'/g)].map((m) => m[1] ?? m[2]!) : [];
+  const paths = [...(toml ?? "").replace(/#.*$/gm, "").matchAll(/\bpath\s*=\s*(?:"([^"]+)"|'([^']+)')/g)].map((m) => m[1] ?? m[2]!);
+  return [...members, ...paths];
 }
 
 /** Gradle `include(":app", ":lib:core")` / `include 'app'`: project paths as folders. */

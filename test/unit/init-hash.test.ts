@@ -108,6 +108,20 @@ describe("init: hash inputs, manifests copied just before the install", () => {
         "RUN ./vendor/bin/phpunit --version",
       ).wholeContextFirst,
     ).toBe(false);
+    // Built files copied in after the code, from a stage that installed: no install of this stage.
+    expect(
+      inputs(
+        "FROM node:22 AS ui",
+        "COPY package.json .",
+        "RUN npm ci",
+        "COPY ui ui",
+        "FROM python:3.12",
+        "COPY uv.lock .",
+        "RUN uv sync",
+        "COPY . .",
+        "COPY --from=ui /dist dist",
+      ).wholeContextFirst,
+    ).toBe(false);
     // Not a script: a system tool, or a chmod of one.
     expect(inputs("FROM golang:1.22", "COPY . .", "RUN /usr/bin/env true && chmod +x run.sh").wholeContextFirst).toBe(false);
   });
@@ -337,13 +351,24 @@ describe("init: a workspace's member manifests, when the whole context is copied
     expect(
       hashOf({
         Dockerfile: copiesAll("rust:1.80", "cargo build"),
-        "Cargo.toml": '[workspace]\nmembers = [\n  "crates/core",\n  "crates/api/*",\n]\n\n[profile.release]\nlto = true\n',
+        "Cargo.toml":
+          '[workspace]\nmembers = [\n  "crates/core",\n  "crates/api/*",\n]\n\n[workspace.dependencies]\nextra = { path = "./crates/extra" }\n# old = { path = "crates/old" }\n\n[profile.release]\nlto = true\n',
         "Cargo.lock": "",
         "rust-toolchain.toml": "",
         "crates/core/Cargo.toml": "",
         "crates/api/v1/Cargo.toml": "",
+        "crates/extra/Cargo.toml": "",
+        "crates/old/Cargo.toml": "",
       }),
-    ).toEqual(["Dockerfile", "Cargo.toml", "Cargo.lock", "rust-toolchain.toml", "crates/core/Cargo.toml", "crates/api/*/Cargo.toml"]);
+    ).toEqual([
+      "Dockerfile",
+      "Cargo.toml",
+      "Cargo.lock",
+      "rust-toolchain.toml",
+      "crates/core/Cargo.toml",
+      "crates/api/*/Cargo.toml",
+      "crates/extra/Cargo.toml",
+    ]);
     expect(
       hashOf({
         Dockerfile: copiesAll("gradle:8-jdk21", "gradle build"),
@@ -372,6 +397,57 @@ describe("init: a workspace's member manifests, when the whole context is copied
         "web/pom.xml": "<project/>",
       }),
     ).toEqual(["Dockerfile", "pom.xml", "api/pom.xml", "api/sub/pom.xml", "web/pom.xml"]);
+  });
+
+  it("a workspace declaration copied before the install brings its members' manifests, of its own ecosystem", () => {
+    expect(
+      hashOf({
+        Dockerfile: lines(
+          "FROM node:22 AS ui",
+          "COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./",
+          "COPY charts charts",
+          "RUN pnpm install",
+          "COPY client client",
+          "FROM python:3.12",
+          "COPY requirements.txt .",
+          "RUN pip install -r requirements.txt",
+          "COPY . .",
+          "COPY --from=ui /client/dist client/dist",
+        ),
+        "package.json": "{}",
+        "pnpm-lock.yaml": "",
+        "pnpm-workspace.yaml": "packages: [charts]\n",
+        "charts/package.json": "{}",
+        "charts/index.js": "",
+        "client/app.js": "",
+        "requirements.txt": "",
+        "app.py": "",
+      }),
+    ).toEqual(["Dockerfile", "package.json", "pnpm-lock.yaml", "pnpm-workspace.yaml", "requirements.txt", "charts/package.json"]);
+  });
+
+  it("what Bundler reads with the Gemfile: the gemspec, gems from a path, eval_gemfile, the Ruby version file", () => {
+    expect(
+      hashOf({
+        Dockerfile: copiesAll("ruby:3.3", "bundle install"),
+        Gemfile: [
+          'source "https://rubygems.org"',
+          'ruby file: ".ruby-version"',
+          "gemspec",
+          'gem "catalog", path: "./engines/catalog"',
+          "gem 'web', path: 'engines/web' # the storefront",
+          'eval_gemfile "Gemfile.plugins"',
+          '# gem "old", path: "engines/old"',
+        ].join("\n"),
+        "Gemfile.lock": "",
+        ".ruby-version": "3.3.4",
+        "shop.gemspec": "",
+        "engines/catalog/catalog.gemspec": "",
+        "engines/web/web.gemspec": "",
+        "engines/old/old.gemspec": "",
+        "Gemfile.plugins": "",
+      }),
+    ).toEqual(["Dockerfile", "Gemfile", "Gemfile.lock", ".ruby-version", "*.gemspec", "engines/catalog/*.gemspec", "engines/web/*.gemspec", "Gemfile.plugins"]);
   });
 
   it("a .NET solution's projects; not a member the workspace does not name, nor one that is not there", () => {

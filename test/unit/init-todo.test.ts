@@ -36,11 +36,24 @@ describe("init: other Dockerfiles than the one taken for the tests", () => {
   const app = "FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n";
 
   it("names them in a TODO: which Dockerfile runs the tests is not something a file declares", () => {
-    expect(todos({ Dockerfile: app, "Dockerfile-test": app, "docker/ci.Dockerfile": app, "requirements.txt": "" })).toEqual([
+    expect(todos({ Dockerfile: app, "Dockerfile.dev": app, "docker/ci.Dockerfile": app, "requirements.txt": "" })).toEqual([
       expect.stringMatching(
-        /^image\.dockerfile: Dockerfile is taken for the tests; the repository has other Dockerfiles too \(Dockerfile-test, docker\/ci\.Dockerfile\)/,
+        /^image\.dockerfile: Dockerfile is taken for the tests; the repository has other Dockerfiles too \(Dockerfile\.dev, docker\/ci\.Dockerfile\)/,
       ),
     ]);
+  });
+
+  it("one next to the root Dockerfile named for the tests, as a stage would be, is taken when it copies the repository in", () => {
+    const d = detect(view({ Dockerfile: app, "Dockerfile-test": app, "requirements.txt": "" }));
+    expect((parse(d.spec) as { image: { dockerfile: string } }).image.dockerfile).toBe("Dockerfile-test");
+    expect(d.found).toContain("Dockerfile-test: named for the tests, it is their image (not Dockerfile)");
+    expect(d.todo.filter((t) => t.startsWith("image.dockerfile"))).toEqual([
+      expect.stringMatching(/^image\.dockerfile: Dockerfile-test is taken for the tests; the repository has other Dockerfiles too \(Dockerfile\)/),
+    ]);
+    // One that copies nothing in (the code comes from a bind mount) cannot run the tests.
+    expect(
+      parse(detect(view({ Dockerfile: app, "Dockerfile.test": "FROM python:3.12\nRUN pip install pytest\n", "requirements.txt": "" })).spec).image.dockerfile,
+    ).toBeUndefined();
   });
 
   it("not one that a compose service builds, nor a base image the hash holds, nor an ignore file, nor one under examples", () => {
