@@ -1,7 +1,9 @@
+import { codeSourceIn } from "../dockerfile/code.js";
+import { cdToRoot, codeRoot, type ContextKinds } from "../dockerfile/code-root.js";
 import type { Instruction } from "../dockerfile/parse.js";
 import type { Ecosystem, Tool } from "../dockerfile/toolchain.js";
 import { type Compose, type ComposeService, TEST_SERVICES } from "./compose.js";
-import { lastInstruction, type Notes, type SpecPath } from "./repo.js";
+import { inFolder, lastInstruction, type Notes, type SpecPath } from "./repo.js";
 import { buildRunsTests, GUESS, makeTest, type Proposal, type RuleContext, RULES } from "./test-rules.js";
 
 /** A command run with `sh -c`, or an exec-form list (the spec's `test.command`). */
@@ -10,6 +12,10 @@ export type TestCommand = string | [string, ...string[]];
 export interface TestGuess {
   command: TestCommand;
   environment: Record<string, string>;
+  /** Its paths are from the image's working directory (not the repository's root): no `cd` before it. */
+  inWorkdir?: boolean;
+  /** The folder of the context it runs from, when not the root. */
+  dir?: string;
 }
 
 /** What one image's test command is guessed from. */
@@ -36,6 +42,24 @@ export interface TestContext extends RuleContext {
 export function guessTest(t: TestContext, notes: Notes): TestGuess {
   const service = composeTest(t, notes);
   if (service) return service;
+  const { inWorkdir, dir, ...guess } = fromFiles(t, notes);
+  // Found from the repository's files, the command names paths from its root: it runs where the image starts.
+  const cd = typeof guess.command === "string" && !inWorkdir ? cdToRoot(codeRoot(t.instructions, contextKinds(t)), dir) : "";
+  // A command whose folder is not known (dir undefined) is moved only when the image starts outside the repository.
+  if (cd) notes.found.push(`${t.label}the image starts outside the copied repository: the test command runs from it (${cd.slice(0, -4)})`);
+  return cd ? { ...guess, command: `${cd}${guess.command as string}` } : guess;
+}
+
+/** Where the context's folders and code are, as the image copies them. */
+function contextKinds(t: TestContext): ContextKinds {
+  const isCode = codeSourceIn(t.repo.files, t.context);
+  return {
+    isFolder: (src) => t.repo.files.some((f) => f.startsWith(`${inFolder(t.context, src)}/`)),
+    isCode,
+  };
+}
+
+function fromFiles(t: TestContext, notes: Notes): TestGuess {
   noteBuildTests(t, notes);
   const proposals = [...ecosystemsToTry(t).flatMap((e) => RULES[e](t)), ...makeTest(t)];
   const taken = proposals.find((p) => p.needs.every((tool) => hasTool(t, tool)));
@@ -70,7 +94,7 @@ function take(t: TestContext, p: Proposal, notes: Notes): TestGuess {
   const unknown = t.toolchain?.unknownBase;
   if (unknown !== undefined && p.needs.length)
     notes.todo.push({ at: t.commandAt, text: `the base image ${unknown || "(none)"} is not one init knows: check that it has ${p.needs.join(", ")}` });
-  return { command: p.command, environment: p.environment ?? {} };
+  return { command: p.command, environment: p.environment ?? {}, ...(p.inWorkdir ? { inWorkdir: true } : {}), ...(p.dir !== undefined ? { dir: p.dir } : {}) };
 }
 
 /** A build that runs the tests already fails the build job on a failing test, and the test job runs them again. */

@@ -28,6 +28,10 @@ export interface Proposal {
   environment?: Record<string, string>;
   /** Something to check even when the command is taken. */
   todo?: string;
+  /** The command's paths are from the image's working directory, not from the repository's root. */
+  inWorkdir?: boolean;
+  /** The folder of the context it runs from (a package.json's), when not the root. */
+  dir?: string;
 }
 
 const read = (t: RuleContext, path: string) => t.repo.read(inFolder(t.context, path)) ?? "";
@@ -72,18 +76,27 @@ const convention = (command: string) =>
 
 const java = (t: RuleContext): Proposal[] => {
   const out: Proposal[] = [];
-  if (projectFile(t, /^pom\.xml$/)) {
-    if (has(t, "mvnw") && copies(t, "mvnw"))
-      out.push({ command: "./mvnw test", why: "pom.xml and the Maven wrapper", needs: ["java"], todo: convention("./mvnw test") });
-    out.push({ command: "mvn -B test", why: "pom.xml found", needs: ["mvn"], todo: convention("mvn -B test") });
+  // The tool the Dockerfile builds with: `mvn` in a maven image even when the repository has a wrapper.
+  const built = runs(t).join("\n");
+  const pom = projectFile(t, /^pom\.xml$/);
+  if (pom) {
+    const wrapper = has(t, "mvnw") && copies(t, "mvnw") && !(/(^|[\s;&|(])mvn\s/m.test(built) && !/mvnw\b/.test(built));
+    if (wrapper)
+      out.push({ command: "./mvnw -B test", why: "pom.xml and the Maven wrapper", needs: ["java"], todo: convention("./mvnw -B test"), ...fromRoot(t, pom) });
+    out.push({ command: "mvn -B test", why: "pom.xml found", needs: ["mvn"], todo: convention("mvn -B test"), ...fromRoot(t, pom) });
   }
-  if (projectFile(t, /^(build|settings)\.gradle(\.kts)?$/)) {
-    if (has(t, "gradlew") && copies(t, "gradlew"))
-      out.push({ command: "./gradlew test", why: "Gradle build and its wrapper", needs: ["java"], todo: convention("./gradlew test") });
-    out.push({ command: "gradle test", why: "Gradle build found", needs: ["gradle"], todo: convention("gradle test") });
+  const gradle = projectFile(t, /^(build|settings)\.gradle(\.kts)?$/);
+  if (gradle) {
+    const wrapper = has(t, "gradlew") && copies(t, "gradlew") && !(/(^|[\s;&|(])gradle\s/m.test(built) && !/gradlew\b/.test(built));
+    if (wrapper)
+      out.push({ command: "./gradlew test", why: "Gradle build and its wrapper", needs: ["java"], todo: convention("./gradlew test"), ...fromRoot(t, gradle) });
+    out.push({ command: "gradle test", why: "Gradle build found", needs: ["gradle"], todo: convention("gradle test"), ...fromRoot(t, gradle) });
   }
   return out;
 };
+
+/** `dir: ""` when the file the command is found from is at the context's root: the command runs from there. */
+const fromRoot = (t: RuleContext, file: string): { dir?: string } => (file.slice(inFolder(t.context, "").length).includes("/") ? {} : { dir: "" });
 
 /**
  * `cargo test`; `--workspace` where a bare `cargo test` would leave members out: a root manifest
@@ -97,18 +110,22 @@ const rust = (t: RuleContext): Proposal[] => {
   // Without --workspace, cargo tests the root package of a package-and-workspace, or the default-members.
   const workspace = /^\[workspace\]/m.test(toml) && (/^\[package\]/m.test(toml) || /^\s*default-members\s*=/m.test(toml));
   const command = workspace ? "cargo test --workspace" : "cargo test";
-  return [{ command, why: "Cargo.toml found", needs: ["cargo"], todo: convention(command) }];
+  return [{ command, why: "Cargo.toml found", needs: ["cargo"], todo: convention(command), ...fromRoot(t, manifest) }];
 };
-const go = (t: RuleContext): Proposal[] =>
-  projectFile(t, /^go\.mod$/) ? [{ command: "go test ./...", why: "go.mod found", needs: ["go"], todo: convention("go test ./...") }] : [];
+const go = (t: RuleContext): Proposal[] => {
+  const mod = projectFile(t, /^go\.mod$/);
+  return mod ? [{ command: "go test ./...", why: "go.mod found", needs: ["go"], todo: convention("go test ./..."), ...fromRoot(t, mod) }] : [];
+};
 
 /** `mix test`; in the test environment when the image sets another one (`ENV MIX_ENV=prod`). */
 const elixir = (t: RuleContext): Proposal[] => {
-  if (!projectFile(t, /^mix\.exs$/)) return [];
+  const mix = projectFile(t, /^mix\.exs$/);
+  if (!mix) return [];
   const mixEnv = environment(t).get("MIX_ENV");
   const prodOnly = runs(t).some((r) => /deps\.get\b[^&;|]*--only\s+(prod|\$\{?MIX_ENV\}?)/.test(r)) && mixEnv !== "test";
   return [
     {
+      ...fromRoot(t, mix),
       command: "mix test",
       why: "mix.exs found",
       needs: ["mix"],
@@ -135,10 +152,11 @@ const dotnet = (t: RuleContext): Proposal[] => {
         why: "several solutions or projects",
         needs: ["dotnet"],
         todo: `several solutions or projects: ${atTop.join(", ")}`,
+        dir: "",
       },
     ];
   if (atTop.length || tests.length !== 1 || !copies(t, tests[0]!))
-    return [{ command: "dotnet test", why: ".NET projects found", needs: ["dotnet"], todo: convention("dotnet test") }];
+    return [{ command: "dotnet test", why: ".NET projects found", needs: ["dotnet"], todo: convention("dotnet test"), ...(atTop.length ? { dir: "" } : {}) }];
   return [{ command: `dotnet test ${tests[0]}`, why: "the test project", needs: ["dotnet"] }];
 };
 
@@ -175,10 +193,11 @@ const python = (t: RuleContext): Proposal[] => {
   const runner = pythonRunner(t);
   const out: Proposal[] = [];
   const django = djangoTest(t);
+  const viaDjango = django && { command: `${runner.prefix}${django.command}`, why: "a Django project", needs: runner.needs, inWorkdir: django.inWorkdir };
   // pytest runs a Django project's tests only with pytest-django (which sets Django up): without it, Django's own runner.
-  if (django && !pytestDeclared(t, "-django")) out.push({ command: `${runner.prefix}${django}`, why: "a Django project", needs: runner.needs });
+  if (viaDjango && !pytestDeclared(t, "-django")) out.push(viaDjango);
   if (pytestDeclared(t)) out.push({ command: `${runner.prefix}pytest`, why: "pytest is a dependency", needs: runner.needs });
-  if (django) out.push({ command: `${runner.prefix}${django}`, why: "a Django project", needs: runner.needs });
+  if (viaDjango) out.push(viaDjango);
   if (pytestConfigured(t)) out.push({ command: `${runner.prefix}pytest`, why: "pytest configuration found", needs: runner.needs });
   return out;
 };
@@ -218,6 +237,8 @@ const node = (t: RuleContext): Proposal[] => {
   const out: Proposal[] = [];
   const pkg = [projectFile(t, /^package\.json$/), ...t.hash.filter((h) => /(^|\/)package\.json$/.test(h))].filter((p): p is string => !!p);
   const withScript = pkg.find((p) => hasTestScript(t.repo.read(p)));
+  // The package's folder, from the context: the command runs there.
+  const dirOf = (p: string) => ({ dir: p.slice(inFolder(t.context, "").length, Math.max(0, p.lastIndexOf("/"))).replace(/\/$/, "") });
   if (withScript) {
     const folder = withScript.includes("/") ? withScript.slice(0, withScript.lastIndexOf("/") + 1) : "";
     const manager = (["pnpm", "yarn"] as const).find((m) => t.repo.files.includes(`${folder}${m === "pnpm" ? "pnpm-lock.yaml" : "yarn.lock"}`));
@@ -226,12 +247,14 @@ const node = (t: RuleContext): Proposal[] => {
         command: `${manager} test`,
         why: `package.json has a test script; ${manager === "pnpm" ? "pnpm-lock.yaml" : "yarn.lock"}`,
         needs: [manager],
+        ...dirOf(withScript),
       });
-    out.push({ command: "npm test", why: "package.json has a test script", needs: ["node"] });
+    out.push({ command: "npm test", why: "package.json has a test script", needs: ["node"], ...dirOf(withScript) });
   }
   for (const p of pkg) {
     const runner = ["jest", "vitest", "mocha"].find((r) => dependencies(t.repo.read(p)).includes(r));
-    if (runner) out.push({ command: runner === "vitest" ? "npx vitest run" : `npx ${runner}`, why: "from the project's dependencies", needs: ["node"] });
+    if (runner)
+      out.push({ command: runner === "vitest" ? "npx vitest run" : `npx ${runner}`, why: "from the project's dependencies", needs: ["node"], ...dirOf(p) });
   }
   const todo = withoutDevDependencies(t);
   return todo ? out.map((p) => ({ ...p, todo })) : out;
@@ -351,7 +374,7 @@ function pythonRequirements(t: RuleContext): string {
 }
 
 /** Django: manage.py at the context's root, or in the folder the image works in (WORKDIR /app/src). */
-function djangoTest(t: RuleContext): string | undefined {
+function djangoTest(t: RuleContext): { command: string; inWorkdir: boolean } | undefined {
   const top = inFolder(t.context, "");
   const depth = inFolder(t.context, "manage.py").split("/").length + 1;
   const manage = t.repo.files
@@ -361,5 +384,6 @@ function djangoTest(t: RuleContext): string | undefined {
   if (!manage || !(/DJANGO_SETTINGS_MODULE|django\.core\.management/.test(t.repo.read(manage) ?? "") || pythonRequirement(t, "django"))) return undefined;
   const sub = manage.slice(top.length, -"manage.py".length).replace(/\/$/, "");
   const workdir = lastInstruction(t.instructions, "WORKDIR")?.args.replace(/\/+$/, "") ?? "";
-  return !sub || workdir.endsWith(`/${sub}`) ? "python manage.py test" : `python ${sub}/manage.py test`;
+  if (sub && workdir.endsWith(`/${sub}`)) return { command: "python manage.py test", inWorkdir: true };
+  return { command: sub ? `python ${sub}/manage.py test` : "python manage.py test", inWorkdir: false };
 }

@@ -155,6 +155,7 @@ describe("init: hash inputs, files bind-mounted into a RUN", () => {
           "    --mount=type=bind,source=uv.lock,target=uv.lock \\",
           "    --mount=type=bind,source=pyproject.toml,target=pyproject.toml \\",
           "    uv sync --frozen --no-install-project",
+          "WORKDIR /app",
           "COPY . /app",
           "RUN uv sync --frozen",
         ),
@@ -196,7 +197,7 @@ describe("init: hash inputs of a base image the repository builds", () => {
     const d = detect(
       repoView({
         ...base,
-        Dockerfile: lines("FROM myorg/app-base:latest", "COPY . /app"),
+        Dockerfile: lines("FROM myorg/app-base:latest", "WORKDIR /app", "COPY . /app"),
         "compose.yaml": "services:\n  base:\n    image: myorg/app-base\n    build: { context: ., dockerfile: Dockerfile.base }\n  app:\n    build: .\n",
       }),
     );
@@ -213,7 +214,7 @@ describe("init: hash inputs of a base image the repository builds", () => {
         "base/package.json": '{"scripts": {"test": "jest"}}',
         "base/package-lock.json": "{}",
         Makefile: "base:\n\tdocker build -t acme/node-base:dev ./base\n",
-        Dockerfile: lines("ARG BASE=acme/node-base:dev", "FROM $BASE", "COPY . /app"),
+        Dockerfile: lines("ARG BASE=acme/node-base:dev", "FROM $BASE", "WORKDIR /app", "COPY . /app"),
         "index.js": "",
       }),
     );
@@ -222,7 +223,7 @@ describe("init: hash inputs of a base image the repository builds", () => {
   });
 
   it("found by its Dockerfile's name only: taken, with a TODO", () => {
-    const d = detect(repoView({ ...base, Dockerfile: lines("FROM myorg/app-base", "COPY . /app") }));
+    const d = detect(repoView({ ...base, Dockerfile: lines("FROM myorg/app-base", "WORKDIR /app", "COPY . /app") }));
     expect(parse(d.spec).image.hash).toEqual(["Dockerfile", "requirements.txt", "Dockerfile.base"]);
     expect(d.todo).toEqual(["image.hash: myorg/app-base is taken as built by Dockerfile.base (by its name): check, and drop it from hash if not"]);
   });
@@ -242,6 +243,7 @@ describe("init: only the stages the tests run in count", () => {
           "COPY requirements.txt .",
           "RUN pip install -r requirements.txt",
           "COPY --from=assets /ui/dist /app/static",
+          "WORKDIR /app",
           "COPY . /app",
           "FROM python:3.12-slim AS docs",
           "COPY . /docs",

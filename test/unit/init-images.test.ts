@@ -66,7 +66,7 @@ describe("init: the test stage of a multi-stage build", () => {
     );
     expect(specOf(d).image.target).toBe("builder");
     expect(specOf(d).image.hash).toEqual(["Dockerfile", "mvnw", "pom.xml", ".mvn"]);
-    expect(specOf(d).test.command).toBe("./mvnw test");
+    expect(specOf(d).test.command).toBe("./mvnw -B test");
     expect(d.found.join("\n")).toContain("test stage: 'builder' (FROM eclipse-temurin:21-jdk), with java and the code");
   });
 
@@ -103,6 +103,7 @@ describe("init: the test stage of a multi-stage build", () => {
           "FROM python:3.12 AS builder",
           "COPY requirements.txt .",
           "RUN pip install -r requirements.txt",
+          "WORKDIR /app",
           "COPY . /app",
           "FROM builder AS development",
           "RUN pip install -r requirements-dev.txt",
@@ -234,7 +235,7 @@ describe("init: the test stage of a multi-stage build", () => {
   it("an OS base image counts when its RUN lines install the toolchain; without them it does not", () => {
     const installed = detect(
       repoView({
-        Dockerfile: lines("FROM alpine:3.20", "RUN apk add --no-cache nodejs npm", "COPY . /app"),
+        Dockerfile: lines("FROM alpine:3.20", "RUN apk add --no-cache nodejs npm", "WORKDIR /app", "COPY . /app"),
         "package.json": '{"scripts": {"test": "node --test"}}',
       }),
     );
@@ -346,6 +347,7 @@ describe("init: the test stage of a multi-stage build", () => {
       "FROM python:3.12 AS build",
       "COPY requirements.txt .",
       "RUN pip install -r requirements.txt",
+      "WORKDIR /app",
       "COPY . /app",
       "FROM python:3.12-slim AS prod",
       "COPY --from=build /usr/local/lib/python3.12 /usr/local/lib/python3.12",

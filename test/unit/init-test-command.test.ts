@@ -23,8 +23,11 @@ const run = (files: Record<string, string>) => {
 describe("init: test commands by ecosystem", () => {
   it("Maven: the wrapper when the context has it and the stage copies it, else mvn in batch mode", () => {
     const files = { "pom.xml": "<project/>", mvnw: "", "src/main/java/App.java": "" };
-    expect(run({ ...files, Dockerfile: lines("FROM maven:3-eclipse-temurin-21", "COPY . .") }).command).toBe("./mvnw test");
+    expect(run({ ...files, Dockerfile: lines("FROM maven:3-eclipse-temurin-21", "COPY . .") }).command).toBe("./mvnw -B test");
     expect(run({ ...files, Dockerfile: lines("FROM maven:3-eclipse-temurin-21", "COPY pom.xml .", "COPY src src") }).command).toBe("mvn -B test");
+    // The tool the Dockerfile builds with: mvn, though the wrapper is there.
+    expect(run({ ...files, Dockerfile: lines("FROM maven:3-eclipse-temurin-21", "COPY . .", "RUN mvn -B package -DskipTests") }).command).toBe("mvn -B test");
+    expect(run({ ...files, Dockerfile: lines("FROM maven:3-eclipse-temurin-21", "COPY . .", "RUN ./mvnw -B package") }).command).toBe("./mvnw -B test");
   });
 
   it("Gradle: the wrapper, else gradle; a JDK image without Gradle gets the wrapper only", () => {
@@ -79,7 +82,13 @@ describe("init: test commands by ecosystem", () => {
   });
 
   it("PHP: composer test (a test script), php artisan test (Laravel), vendor/bin/phpunit; only with the tools the stage has", () => {
-    const dockerfile = lines("FROM php:8.3-cli", "COPY --from=composer:2 /usr/bin/composer /usr/bin/composer", "COPY . /app", "RUN composer install");
+    const dockerfile = lines(
+      "FROM php:8.3-cli",
+      "COPY --from=composer:2 /usr/bin/composer /usr/bin/composer",
+      "WORKDIR /app",
+      "COPY . /app",
+      "RUN composer install",
+    );
     const script = { Dockerfile: dockerfile, "composer.json": '{"scripts": {"test": "phpunit"}, "require-dev": {"phpunit/phpunit": "^11"}}', "src/A.php": "" };
     expect(run(script).command).toBe("composer test");
     const laravel = {
@@ -92,24 +101,25 @@ describe("init: test commands by ecosystem", () => {
     const phpunit = { Dockerfile: dockerfile, "composer.json": "{}", "phpunit.xml.dist": "", "src/A.php": "" };
     expect(run(phpunit).command).toBe("vendor/bin/phpunit");
     // No composer in the stage: its test script cannot run; PHPUnit from vendor/ can.
-    const noComposer = run({ ...script, Dockerfile: lines("FROM php:8.3-cli", "COPY . /app"), "vendor/autoload.php": "" });
+    const noComposer = run({ ...script, Dockerfile: lines("FROM php:8.3-cli", "WORKDIR /app", "COPY . /app"), "vendor/autoload.php": "" });
     expect(noComposer.command).toBe("vendor/bin/phpunit");
   });
 
   it("PHP: a TODO when the image has no vendor/ or installs without the dev dependencies", () => {
     const files = { "composer.json": '{"require-dev": {"phpunit/phpunit": "^11"}}', "src/A.php": "" };
-    const none = run({ ...files, Dockerfile: lines("FROM php:8.3-apache", "COPY . /var/www/html") });
+    const none = run({ ...files, Dockerfile: lines("FROM php:8.3-apache", "WORKDIR /var/www/html", "COPY . /var/www/html") });
     expect(none.command).toBe("vendor/bin/phpunit");
     expect(commandTodos(none)).toEqual(["test.command: the image installs no composer dependencies (vendor/): add 'RUN composer install' to the test stage"]);
-    const noDev = run({ ...files, Dockerfile: lines("FROM composer:2", "COPY . /app", "RUN composer install --no-dev") });
+    const noDev = run({ ...files, Dockerfile: lines("FROM composer:2", "WORKDIR /app", "COPY . /app", "RUN composer install --no-dev") });
     expect(commandTodos(noDev)).toEqual(["test.command: the image installs its composer dependencies with --no-dev: the test tools are not in it"]);
   });
 
   it("the image's ecosystem decides: a root package.json test script does not win in a PHP, Python or Java image without node", () => {
     const pkg = { "package.json": '{"scripts": {"test": "jest"}, "devDependencies": {"jest": "29"}}', "package-lock.json": "{}" };
-    expect(run({ ...pkg, Dockerfile: lines("FROM php:8.3", "COPY . /app", "RUN composer install"), "composer.json": "{}", "phpunit.xml": "" }).command).toBe(
-      "vendor/bin/phpunit",
-    );
+    expect(
+      run({ ...pkg, Dockerfile: lines("FROM php:8.3", "WORKDIR /app", "COPY . /app", "RUN composer install"), "composer.json": "{}", "phpunit.xml": "" })
+        .command,
+    ).toBe("vendor/bin/phpunit");
     expect(run({ ...pkg, Dockerfile: lines("FROM python:3.12", "COPY . ."), "requirements.txt": "pytest\n" }).command).toBe("pytest");
     expect(run({ ...pkg, Dockerfile: lines("FROM maven:3", "COPY . ."), "pom.xml": "" }).command).toBe("mvn -B test");
     // A Python image with nothing of Python's to run, and no node: not npm test, but Python's usual command, as a guess.
@@ -122,7 +132,14 @@ describe("init: test commands by ecosystem", () => {
 
   it("Python: through uv or poetry when the image installs into their own virtualenv; Django's runner", () => {
     const uv = { "pyproject.toml": '[dependency-groups]\ndev = ["pytest"]\n', "uv.lock": "", "app/main.py": "" };
-    const uvImage = lines("FROM python:3.12", "COPY --from=ghcr.io/astral-sh/uv:0.4 /uv /uvx /bin/", "COPY . /app", "WORKDIR /app", "RUN uv sync --frozen");
+    const uvImage = lines(
+      "FROM python:3.12",
+      "COPY --from=ghcr.io/astral-sh/uv:0.4 /uv /uvx /bin/",
+      "WORKDIR /app",
+      "COPY . /app",
+      "WORKDIR /app",
+      "RUN uv sync --frozen",
+    );
     expect(run({ ...uv, Dockerfile: uvImage }).command).toBe("uv run pytest");
     expect(run({ ...uv, Dockerfile: uvImage + 'ENV PATH="/app/.venv/bin:$PATH"\n' }).command).toBe("pytest");
     const poetry = { "pyproject.toml": "[tool.poetry.group.dev.dependencies]\npytest = '^8'\n", "app/main.py": "" };
