@@ -103,6 +103,14 @@ function fromScripts(repo: RepoView, wanted: string, self: string): Found | unde
   return undefined;
 }
 
+/** The context (and file) a script of the repository builds a Dockerfile with (`docker build -f docker/Dockerfile .`), and where it says so. */
+export function scriptBuildOf(repo: RepoView, dockerfile: string): { context: string; file: string } | undefined {
+  const found = scriptBuilds(repo).find(({ build }) => (build.file ?? inFolder(build.context, "Dockerfile")) === dockerfile && !/[$`{()%]|^\.\.|^\//.test(build.context));
+  // A context that is not a folder of the repository (a word of a command substitution) says nothing.
+  if (!found || (found.build.context !== "." && !repo.files.some((f) => f.startsWith(`${found.build.context}/`)))) return undefined;
+  return { context: found.build.context, file: found.file };
+}
+
 /** The `docker build` lines of the repository's scripts, read once per repository. */
 const scriptBuildsOf = new WeakMap<RepoView, { file: string; build: DockerBuild }[]>();
 function scriptBuilds(repo: RepoView): { file: string; build: DockerBuild }[] {
@@ -137,6 +145,7 @@ function dockerBuild(line: string): DockerBuild | undefined {
   const at = words.findIndex((w, i) => w === "build" && (words[i - 1] === "docker" || (words[i - 1] === "buildx" && words[i - 2] === "docker")));
   if (at === -1) return undefined;
   const out: DockerBuild = { context: "." };
+  let positional = false; // the context is the first word that is no option
   const clean = (p: string) =>
     p
       .replace(/^["']|["']$/g, "")
@@ -149,7 +158,10 @@ function dockerBuild(line: string): DockerBuild | undefined {
     else if (m?.[1] === "-f" || m?.[1] === "--file") out.file = clean(value!);
     else if (m) out.target = clean(value!);
     else if (/^--?[a-z]/.test(words[i]!)) i += /^(--build-arg|--platform|--label|--secret|--cache-from|-o|--output)$/.test(words[i]!) ? 1 : 0;
-    else if (!/^[|>]/.test(words[i]!)) out.context = clean(words[i]!);
+    else if (!/^[|>]/.test(words[i]!) && !positional) {
+      out.context = clean(words[i]!);
+      positional = true;
+    }
   }
   return out;
 }

@@ -3,7 +3,7 @@ import { copySources, dockerInstructions, type Instruction } from "../dockerfile
 import { readsContext } from "../dockerfile/inputs.js";
 import { dependenciesOf, dockerStages } from "../dockerfile/stages.js";
 import { parseReference, repositoryOf } from "../spec/docker-ref.js";
-import { readBuild } from "./build-graph.js";
+import { readBuild, scriptBuildOf } from "./build-graph.js";
 import { buildOf, type Compose, type ComposeService, TEST_SERVICES } from "./compose.js";
 import { imageEcosystem } from "./ecosystems.js";
 import { hashInputs } from "./hash-inputs.js";
@@ -132,7 +132,9 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
   const instructions = dockerfile ? dockerInstructions(repo.read(dockerfile) ?? "") : [];
   const builder = builderOf(compose, dockerfile, lastStage(instructions));
   const build = builder && buildOf(builder);
-  const context = build ? compose.reader.quiet.interpolate(build.context) : contextOf(dockerfile, instructions, repo.files);
+  const scripted = !build && dockerfile ? scriptBuildOf(repo, dockerfile) : undefined;
+  if (scripted) notes.found.push(`${dockerfile}: built with the context ${scripted.context} by ${scripted.file}`);
+  const context = build ? compose.reader.quiet.interpolate(build.context) : (scripted?.context ?? contextOf(dockerfile, instructions, repo.files));
   const label = monorepo ? `${context}: ` : "";
   const at = (...keys: string[]): SpecPath => (monorepo ? ["images", index, ...keys] : keys[0] === "test" ? keys : ["image", ...keys]);
   const buildArgs = compose.reader.environment(build?.args);

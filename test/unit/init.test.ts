@@ -301,6 +301,29 @@ describe("init on the shapes of real repositories", () => {
     expect(d.spec).not.toContain("proxy");
   });
 
+  it("the context a script of the repository builds a Dockerfile with", () => {
+    const d = detect(
+      repoView({
+        "packaging/alpine/Dockerfile": "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /app\nFROM alpine\nCOPY --from=build /app /app\n",
+        Makefile: "image:\n\tdocker build --pull -t acme/app:dev -f packaging/alpine/Dockerfile .\n",
+        "go.mod": "",
+        "main.go": "",
+      }),
+    );
+    expect(d.found).toContain("packaging/alpine/Dockerfile: built with the context . by Makefile");
+    expect(d.spec).not.toContain("context:");
+    // The first word that is no option is the context; a command substitution's words are not.
+    const late = detect(
+      repoView({
+        "docker/Dockerfile": "FROM golang:1.22\nCOPY go.mod .\nRUN go mod download\nCOPY . .\n",
+        "build.sh": "docker build . --file docker/Dockerfile --tag app:$(date +%s) --build-arg V=1\n",
+        "go.mod": "",
+        "main.go": "",
+      }),
+    );
+    expect(late.found).toContain("docker/Dockerfile: built with the context . by build.sh");
+  });
+
   it("a Dockerfile in docker/ that copies from the repository root is built with the root as context", () => {
     const d = detect(
       repoView({
