@@ -13,6 +13,8 @@ export interface CodeRoot {
   root?: string;
   /** The working directory at the end of the chain ("" for the base image's own). */
   workdir: string;
+  /** The root is where the whole context was copied (not inferred from a folder or a file). */
+  whole: boolean;
 }
 
 /** Whether a context path is a folder (`src` of `COPY src/ ./src`), and whether it is code. */
@@ -41,7 +43,7 @@ export function codeRoot(chain: readonly Instruction[], kinds: ContextKinds): Co
       }
     }
   }
-  return { root: best?.root, workdir };
+  return { root: best?.root, workdir, whole: best?.rank === 3 };
 }
 
 /** The root a copy of `src` to `dest` implies, with how sure it is. */

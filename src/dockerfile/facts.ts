@@ -1,6 +1,7 @@
 import { isCodeSource } from "./code.js";
 import { copySources, runCommand, splitFlags } from "./parse.js";
-import { chainOf, type Stage } from "./stages.js";
+import { codeRoot } from "./code-root.js";
+import { chainOf, stageNamed, type Stage } from "./stages.js";
 import { baseImage, copiedTools, ecosystemOf, runTools, type Ecosystem, type Tool } from "./toolchain.js";
 
 /** What a stage's image holds, as far as running tests goes. */
@@ -37,7 +38,9 @@ export function stageFacts(stages: readonly Stage[], options: FactsOptions = {})
   for (const stage of stages) {
     const inherited = stage.parent === undefined ? fromImage(stage.from, options) : out[stage.parent]!;
     const own = ownTools(stage);
-    const copiesCode = stage.body.some((i) => (i.op === "COPY" || i.op === "ADD") && (copySources(i.args) ?? []).some(isCode));
+    const copiesCode =
+      stage.body.some((i) => (i.op === "COPY" || i.op === "ADD") && (copySources(i.args) ?? []).some(isCode)) ||
+      copiesCodeFrom(stages, stage, isCode);
     const tools = new Set([...inherited.tools, ...own]);
     const ecosystems = [...inherited.ecosystems];
     for (const t of own) {
@@ -55,6 +58,28 @@ export function stageFacts(stages: readonly Stage[], options: FactsOptions = {})
     });
   }
   return out;
+}
+
+/**
+ * Whether a stage copies, from an earlier stage, the folder where that stage holds the whole
+ * context (`COPY --from=build /rails /rails` after the build's `WORKDIR /rails` and `COPY . .`): the
+ * code comes with it. A built file copied out (`/app/server`) is no code.
+ */
+function copiesCodeFrom(stages: readonly Stage[], stage: Stage, isCode: (src: string) => boolean): boolean {
+  return stage.body.some((ins) => {
+    if (ins.op !== "COPY") return false;
+    const { flags, rest } = splitFlags(ins.args);
+    const from = flags.find(([n]) => n === "from")?.[1];
+    const source = from === undefined ? undefined : stageNamed(stages.slice(0, stage.index), from);
+    if (!source) return false;
+    const { root, whole } = codeRoot(
+      chainOf(stages, source.index).flatMap((s) => s.body),
+      { isFolder: () => false, isCode },
+    );
+    if (!whole || !root?.startsWith("/")) return false;
+    const paths = rest.split(/\s+/).slice(0, -1).map((p) => p.replace(/^["']|["']$/g, "").replace(/(.)\/+$/, "$1"));
+    return paths.some((p) => p === root || p === "/" || root.startsWith(`${p}/`));
+  });
 }
 
 /** The toolchain of a base image: one the repository builds, else what the image is known to hold. */

@@ -10,13 +10,21 @@ const rootOf = (...lines: string[]) => codeRoot(dockerInstructions(lines.join("\
 
 describe("the repository's root in an image", () => {
   it("where the whole context is copied, against the WORKDIR of the time; the last WORKDIR is where the image starts", () => {
-    expect(rootOf("FROM sdk", "WORKDIR /app", "COPY *.sln .", "COPY . .", "WORKDIR /app/src/Web")).toEqual({ root: "/app", workdir: "/app/src/Web" });
-    expect(rootOf("FROM golang", "COPY . /src/gotify")).toEqual({ root: "/src/gotify", workdir: "" });
+    expect(rootOf("FROM sdk", "WORKDIR /app", "COPY *.sln .", "COPY . .", "WORKDIR /app/src/Web")).toEqual({
+      root: "/app",
+      workdir: "/app/src/Web",
+      whole: true,
+    });
+    expect(rootOf("FROM golang", "COPY . /src/gotify")).toEqual({ root: "/src/gotify", workdir: "", whole: true });
     // ARG and ENV values fill in the paths (the old `ENV A b` form too).
-    expect(rootOf("FROM maven", "ENV BUILD_DIR=/tmp/build", 'COPY . "$BUILD_DIR"', "WORKDIR /opt")).toEqual({ root: "/tmp/build", workdir: "/opt" });
+    expect(rootOf("FROM maven", "ENV BUILD_DIR=/tmp/build", 'COPY . "$BUILD_DIR"', "WORKDIR /opt")).toEqual({
+      root: "/tmp/build",
+      workdir: "/opt",
+      whole: true,
+    });
     expect(rootOf("FROM maven", "ARG HOME_DIR=/home/app", "ENV APP ${HOME_DIR}/code", "COPY . $APP").root).toBe("/home/app/code");
     // Relative to the base image's own folder when no WORKDIR says.
-    expect(rootOf("FROM node", "COPY . .")).toEqual({ root: "", workdir: "" });
+    expect(rootOf("FROM node", "COPY . .")).toEqual({ root: "", workdir: "", whole: true });
   });
 
   it("without the whole context: a folder of code copied under its own name, else root files into a folder", () => {

@@ -351,7 +351,7 @@ describe("init: the test stage of a multi-stage build", () => {
       "COPY . /app",
       "FROM python:3.12-slim AS prod",
       "COPY --from=build /usr/local/lib/python3.12 /usr/local/lib/python3.12",
-      "COPY --from=build /app /app",
+      "COPY --from=build /app/dist /app",
     );
     const files = { Dockerfile: dockerfile, "requirements.txt": "pytest\n", "app.py": "" };
     const prod = detect(repoView({ ...files, "compose.yaml": "services:\n  app:\n    build: { context: ., target: prod }\n" }));
@@ -362,6 +362,45 @@ describe("init: the test stage of a multi-stage build", () => {
     const missing = detect(repoView({ ...files, "compose.yaml": "services:\n  app:\n    build: { context: ., target: tests }\n" }));
     expect(specOf(missing).image.target).toBe("build");
     expect(missing.todo[0]).toMatch(/builds target 'tests', which is not a stage of Dockerfile: the tests run in 'build'/);
+  });
+
+  it("a final stage that copies the builder's whole copy of the repository has the code (a Rails image): the whole Dockerfile", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: lines(
+          "FROM ruby:3.3-slim AS base",
+          "WORKDIR /rails",
+          "FROM base AS build",
+          "COPY Gemfile Gemfile.lock ./",
+          "RUN bundle install",
+          "COPY . .",
+          "FROM base",
+          'COPY --from=build "${BUNDLE_PATH}" "${BUNDLE_PATH}"',
+          "COPY --from=build /rails /rails",
+        ),
+        Gemfile: "gem 'rails'\n",
+        "Gemfile.lock": "",
+        "bin/rails": "",
+        "test/models/user_test.rb": "",
+        "app/models/user.rb": "",
+      }),
+    );
+    expect(specOf(d).image.target).toBeUndefined();
+    // A built file copied out of the builder is no code: the builder is the test stage.
+    const go = detect(
+      repoView({
+        Dockerfile: lines(
+          "FROM golang:1.22 AS build",
+          "WORKDIR /src",
+          "COPY . .",
+          "RUN go build -o /src/app",
+          "FROM debian:12",
+          "COPY --from=build /src/app /app",
+        ),
+        ...GO,
+      }),
+    );
+    expect(specOf(go).image.target).toBe("build");
   });
 
   it("a builder without a name cannot be a target: a TODO says to name it", () => {
