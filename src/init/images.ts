@@ -39,6 +39,12 @@ export function findDockerfiles(repo: RepoView, compose: Compose, notes: Notes):
     if (built) return [built];
     notes.guessed.push("no Dockerfile found: add one, then set image.dockerfile");
   } else notes.found.push(`${dockerfiles.length > 1 ? "Dockerfiles (one image each)" : "Dockerfile"}: ${dockerfiles.join(", ")}`);
+  // No file says which of several Dockerfiles are the project's images to test.
+  if (dockerfiles.length > 1)
+    notes.todo.push({
+      at: ["images"],
+      text: `one image for each of the ${dockerfiles.length} Dockerfiles found: remove those the pipeline should not build and test (tools, packaging, examples)`,
+    });
   return dockerfiles;
 }
 

@@ -431,7 +431,7 @@ describe("init: the test stage of a multi-stage build", () => {
   it("several images: the TODO of each goes above its own target", () => {
     const stages = lines("FROM golang:1.22", "COPY . .", "FROM scratch", "COPY --from=0 /app /app");
     const d = detect(repoView({ "a/Dockerfile": stages, "a/go.mod": "", "a/main.go": "", "b/Dockerfile": stages, "b/go.mod": "", "b/main.go": "" }));
-    expect(imageTodos(d).map((t) => t.split(":")[0])).toEqual(["images.0.target", "images.1.target"]);
+    expect(imageTodos(d).map((t) => t.split(":")[0])).toEqual(["images", "images.0.target", "images.1.target"]);
     // The images have no target yet: each TODO goes above its image.
     expect(d.spec).toMatch(/  # TODO: the tests can run in stage 0[^\n]*\n  - name: myorg\/shop-b\n/);
   });
