@@ -126,7 +126,15 @@ export function noteOtherDockerfiles(repo: RepoView, images: readonly ImageGuess
 export function guessImages(repo: RepoView, dockerfiles: readonly string[], compose: Compose, notes: Notes): [ImageGuess, ...ImageGuess[]] {
   const ctx: ImageContext = { repo, compose, notes, monorepo: dockerfiles.length > 1 };
   const [first, ...rest]: readonly (string | undefined)[] = dockerfiles; // first: undefined when there is none
-  return [guessImage(ctx, first, 0), ...rest.map((dockerfile, i) => guessImage(ctx, dockerfile, i + 1))];
+  const images: [ImageGuess, ...ImageGuess[]] = [guessImage(ctx, first, 0), ...rest.map((dockerfile, i) => guessImage(ctx, dockerfile, i + 1))];
+  // Two images of one name would be one image to the spec: the later ones get a number.
+  const seen = new Map<string, number>();
+  for (const image of images) {
+    const n = (seen.get(image.name) ?? 0) + 1;
+    seen.set(image.name, n);
+    if (n > 1) image.name = `${image.name}-${n}`;
+  }
+  return images;
 }
 
 /**
@@ -157,7 +165,7 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
   const built = graph && stage ? dependenciesOf(graph.stages, stage.index).flatMap((s) => s.body) : instructions;
   const copied = chain.flatMap((i) => (i.op === "COPY" || i.op === "ADD" ? (copySources(i.args) ?? []) : []));
   const ecosystem = imageEcosystem(chosen.facts, repo.files, context, copied);
-  const name = imageName(ctx, builder, context, label);
+  const name = imageName(ctx, builder, context === "." && dockerfile?.includes("/") ? dockerfile.slice(0, dockerfile.lastIndexOf("/")) : context, label);
   const hash = hashInputs(repo, { graph, context, stage: stage?.index, ecosystem, label, hashAt: at("hash") }, notes);
   const test = guessTest(
     {

@@ -322,6 +322,21 @@ describe("init on the shapes of real repositories", () => {
       }),
     );
     expect(late.found).toContain("docker/Dockerfile: built with the context . by build.sh");
+    // Two Dockerfiles built from the root: each image is named after its Dockerfile's folder, never twice the same.
+    const two = detect(
+      repoView({
+        "packaging/alpine/Dockerfile": "FROM golang:1.22\nCOPY . .\n",
+        "packaging/debian/Dockerfile": "FROM golang:1.22\nCOPY . .\n",
+        "tools/a/Dockerfile": "FROM golang:1.22\nCOPY . .\n",
+        "tools/b/a/Dockerfile": "FROM golang:1.22\nCOPY . .\n",
+        Makefile: ["alpine:", "\tdocker build -f packaging/alpine/Dockerfile .", "debian:", "\tdocker build -f packaging/debian/Dockerfile .", ""].join("\n"),
+        "go.mod": "",
+        "main.go": "",
+      }),
+    );
+    const names = (parse(two.spec) as { images: { name: string }[] }).images.map((i) => i.name);
+    expect(names).toEqual(["myorg/shop-alpine", "myorg/shop-debian", "myorg/shop-a", "myorg/shop-a-2"]);
+    expect(compileSpec(two.spec).diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   });
 
   it("a Dockerfile in docker/ that copies from the repository root is built with the root as context", () => {
