@@ -39,8 +39,7 @@ export function stageFacts(stages: readonly Stage[], options: FactsOptions = {})
     const inherited = stage.parent === undefined ? fromImage(stage.from, options) : out[stage.parent]!;
     const own = ownTools(stage);
     const copiesCode =
-      stage.body.some((i) => (i.op === "COPY" || i.op === "ADD") && (copySources(i.args) ?? []).some(isCode)) ||
-      copiesCodeFrom(stages, stage, isCode);
+      stage.body.some((i) => (i.op === "COPY" || i.op === "ADD") && (copySources(i.args) ?? []).some(isCode)) || copiesCodeFrom(stages, stage, isCode);
     const tools = new Set([...inherited.tools, ...own]);
     const ecosystems = [...inherited.ecosystems];
     for (const t of own) {
@@ -77,7 +76,10 @@ function copiesCodeFrom(stages: readonly Stage[], stage: Stage, isCode: (src: st
       { isFolder: () => false, isCode },
     );
     if (!whole || !root?.startsWith("/")) return false;
-    const paths = rest.split(/\s+/).slice(0, -1).map((p) => p.replace(/^["']|["']$/g, "").replace(/(.)\/+$/, "$1"));
+    const paths = rest
+      .split(/\s+/)
+      .slice(0, -1)
+      .map((p) => p.replace(/^["']|["']$/g, "").replace(/(.)\/+$/, "$1"));
     return paths.some((p) => p === root || p === "/" || root.startsWith(`${p}/`));
   });
 }

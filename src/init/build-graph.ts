@@ -105,7 +105,9 @@ function fromScripts(repo: RepoView, wanted: string, self: string): Found | unde
 
 /** The context (and file) a script of the repository builds a Dockerfile with (`docker build -f docker/Dockerfile .`), and where it says so. */
 export function scriptBuildOf(repo: RepoView, dockerfile: string): { context: string; file: string } | undefined {
-  const found = scriptBuilds(repo).find(({ build }) => (build.file ?? inFolder(build.context, "Dockerfile")) === dockerfile && !/[$`{()%]|^\.\.|^\//.test(build.context));
+  const found = scriptBuilds(repo).find(
+    ({ build }) => (build.file ?? inFolder(build.context, "Dockerfile")) === dockerfile && !/[$`{()%]|^\.\.|^\//.test(build.context),
+  );
   // A context that is not a folder of the repository (a word of a command substitution) says nothing.
   if (!found || (found.build.context !== "." && !repo.files.some((f) => f.startsWith(`${found.build.context}/`)))) return undefined;
   return { context: found.build.context, file: found.file };

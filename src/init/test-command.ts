@@ -4,7 +4,7 @@ import type { Instruction } from "../dockerfile/parse.js";
 import type { Ecosystem, Tool } from "../dockerfile/toolchain.js";
 import { type Compose, type ComposeService, TEST_SERVICES } from "./compose.js";
 import { inFolder, lastInstruction, type Notes, type SpecPath } from "./repo.js";
-import { buildRunsTests, GUESS, makeTest, type Proposal, type RuleContext, RULES } from "./test-rules.js";
+import { buildRunsTests, GUESS, isConvention, makeTest, type Proposal, type RuleContext, RULES } from "./test-rules.js";
 
 /** A command run with `sh -c`, or an exec-form list (the spec's `test.command`). */
 export type TestCommand = string | [string, ...string[]];
@@ -61,7 +61,10 @@ function contextKinds(t: TestContext): ContextKinds {
 
 function fromFiles(t: TestContext, notes: Notes): TestGuess {
   noteBuildTests(t, notes);
-  const proposals = [...ecosystemsToTry(t).flatMap((e) => RULES[e](t)), ...makeTest(t)];
+  const own = ecosystemsToTry(t).flatMap((e) => RULES[e](t));
+  // The project's declared `make test` before a build tool's default, when the image can run it.
+  const make = makeTest(t).filter((p) => p.needs.every((tool) => hasTool(t, tool)));
+  const proposals = [...own.filter((p) => !isConvention(p)), ...make, ...own.filter(isConvention), ...makeTest(t)];
   const taken = proposals.find((p) => p.needs.every((tool) => hasTool(t, tool)));
   if (taken) return take(t, taken, notes);
   const cmd = imageCmdTest(t, notes);

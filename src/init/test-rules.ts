@@ -284,8 +284,23 @@ function withoutDevDependencies(t: RuleContext): string | undefined {
 export const RULES: Record<Ecosystem, (t: RuleContext) => Proposal[]> = { java, rust, go, elixir, dotnet, php, ruby, python, node };
 
 /** `make test`, when the Makefile has a test target. */
-export const makeTest = (t: RuleContext): Proposal[] =>
-  /^test\s*:/m.test(read(t, "Makefile")) ? [{ command: "make test", why: "Makefile has a test target", needs: ["make"] }] : [];
+export const makeTest = (t: RuleContext): Proposal[] => {
+  const makefile = read(t, "Makefile");
+  const target = /^test[ \t]*:(?!=)[^\n]*$/m.exec(makefile);
+  if (!target) return [];
+  // The recipe: the tab-indented lines after the target. One that runs docker cannot run inside the image.
+  const recipe = makefile
+    .slice(target.index + target[0].length)
+    .split("\n")
+    .slice(1);
+  const end = recipe.findIndex((l) => !l.startsWith("\t") && l.trim() !== "");
+  const lines = end === -1 ? recipe : recipe.slice(0, end);
+  if (lines.some((l) => /\bdocker(-compose)?\b|\bpodman\b/.test(l))) return [];
+  return [{ command: "make test", why: "Makefile has a test target", needs: ["make"], dir: "" }];
+};
+
+/** A build tool's default (`go test ./...`): what the project declares (a Makefile's test target) comes first. */
+export const isConvention = (p: Proposal): boolean => p.todo?.endsWith(convention(p.command).slice(p.command.length)) === true;
 
 /** The command to write when none is found, by ecosystem. */
 export const GUESS: Record<Ecosystem, string> = {

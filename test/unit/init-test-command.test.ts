@@ -222,6 +222,25 @@ describe("init: test commands by ecosystem", () => {
     ]);
   });
 
+  it("a Makefile's test target the image can run comes before a build tool's default; not one that runs docker", () => {
+    const go = { "go.mod": "", "main.go": "" };
+    const image = lines("FROM golang:1.22", "RUN apt-get update && apt-get install -y make", "WORKDIR /src", "COPY . .");
+    const make = run({ ...go, Dockerfile: image, Makefile: "build:\n\tgo build\n\ntest: build\n\tgo test -race ./internal/...\n" });
+    expect(make.command).toBe("make test");
+    expect(commandTodos(make)).toEqual([]);
+    // Its recipe starts containers: it is meant for the host, not the image.
+    expect(run({ ...go, Dockerfile: image, Makefile: "test:\n\tdocker compose run --rm app go test ./...\n\nlint:\n\tgolangci-lint run\n" }).command).toBe(
+      "go test ./...",
+    );
+    // No make in the image: the default, as before.
+    expect(run({ ...go, Dockerfile: lines("FROM golang:1.22-alpine", "WORKDIR /src", "COPY . ."), Makefile: "test:\n\tgo test ./...\n" }).command).toBe(
+      "go test ./...",
+    );
+    // A test script of package.json is declared too: it stays first.
+    const node = { "package.json": '{"scripts": {"test": "vitest run"}}', Makefile: "test:\n\tnpm test -- --coverage\n" };
+    expect(run({ ...node, Dockerfile: lines("FROM node:22", "RUN apt-get update && apt-get install -y make", "COPY . .") }).command).toBe("npm test");
+  });
+
   it("nothing found: the ecosystem's usual command, or make test, with a TODO", () => {
     const rust = run({ Dockerfile: lines("FROM rust:1.80", "COPY src src"), "src/main.rs": "" });
     expect(rust.command).toBe("cargo test");
