@@ -37,16 +37,16 @@ describe("the repository's root in an image", () => {
   });
 
   it("cd before the command only to an absolute root that is not where the image starts (or a package's folder of it)", () => {
-    expect(cdToRoot({ root: "/app", workdir: "/app/src/Web" }, "")).toBe("cd /app && ");
+    expect(cdToRoot({ root: "/app", workdir: "/app/src/Web", whole: true }, "")).toBe("cd /app && ");
     // Which folder the command belongs to not known: a working directory inside the repository may be it.
-    expect(cdToRoot({ root: "/app", workdir: "/app/src/Web" })).toBe("");
-    expect(cdToRoot({ root: "/src/app", workdir: "/opt" })).toBe("cd /src/app && ");
-    expect(cdToRoot({ root: "/app", workdir: "/app" })).toBe("");
-    expect(cdToRoot({ root: "/app", workdir: "/app/backend" }, "backend")).toBe("");
-    expect(cdToRoot({ root: "/app", workdir: "" }, "web")).toBe("cd /app/web && ");
-    expect(cdToRoot({ root: "", workdir: "/app" })).toBe("");
-    expect(cdToRoot({ root: undefined, workdir: "/app" })).toBe("");
-    expect(cdToRoot({ root: "/my app", workdir: "" })).toBe("cd '/my app' && ");
+    expect(cdToRoot({ root: "/app", workdir: "/app/src/Web", whole: true })).toBe("");
+    expect(cdToRoot({ root: "/src/app", workdir: "/opt", whole: true })).toBe("cd /src/app && ");
+    expect(cdToRoot({ root: "/app", workdir: "/app", whole: true })).toBe("");
+    expect(cdToRoot({ root: "/app", workdir: "/app/backend", whole: true }, "backend")).toBe("");
+    expect(cdToRoot({ root: "/app", workdir: "", whole: true }, "web")).toBe("cd /app/web && ");
+    expect(cdToRoot({ root: "", workdir: "/app", whole: true })).toBe("");
+    expect(cdToRoot({ root: undefined, workdir: "/app", whole: true })).toBe("");
+    expect(cdToRoot({ root: "/my app", workdir: "", whole: true })).toBe("cd '/my app' && ");
   });
 });
 
