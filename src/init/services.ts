@@ -1,6 +1,6 @@
 import { dockerInstructions } from "../dockerfile/inputs.js";
 import { simpleCommands } from "../dockerfile/toolchain.js";
-import { canonicalRepository, knownService } from "../spec/known-services.js";
+import { canonicalRepository, knownService, knownTool } from "../spec/known-services.js";
 import { folderOf, mountOf } from "./compose-files.js";
 import { buildOf, type Compose, type ComposeService, TEST_SERVICES } from "./compose.js";
 import type { Notes, RepoView } from "./repo.js";
@@ -24,6 +24,7 @@ type Role =
   | { kind: "built"; dockerfile: string } // another image built here
   | { kind: "image"; image: string }
   | { kind: "job"; why: string } // runs to completion on the code (an install, an asset build): a tool, not a service
+  | { kind: "tool"; what: string } // a well-known development tool (a mail catcher, a database console)
   | { kind: "none" }; // neither image nor build
 
 /** What the services are chosen from: the compose model, each service's role, and who reaches whom. */
@@ -152,6 +153,8 @@ function roleOf(p: Project, name: string, svc: ComposeService): Role {
   if (ownImage(p, image)) return { kind: "app", why: `runs the project's own image, ${image}` };
   const job = jobOf(p, name, svc, image);
   if (job) return { kind: "job", why: job };
+  const tool = knownTool(image);
+  if (tool) return { kind: "tool", what: tool };
   return { kind: "image", image };
 }
 
@@ -251,9 +254,11 @@ function noteLeftOut(ctx: ServiceContext, taken: ReadonlyMap<string, Reference[]
           ? "it has no image"
           : role.kind === "job"
             ? `${role.why}: a job, not a service`
-            : fellBack
-              ? "not a well-known data store"
-              : "neither the app nor its services wait for it or name it in their settings";
+            : role.kind === "tool"
+              ? `${role.what}, a development tool the tests do not need (add it if they do)`
+              : fellBack
+                ? "not a well-known data store"
+                : "neither the app nor its services wait for it or name it in their settings";
     ctx.notes.guessed.push(`compose service ${name} left out: ${why}`);
   }
 }

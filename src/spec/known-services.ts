@@ -202,6 +202,37 @@ export const KNOWN_SERVICES: readonly KnownService[] = [
   },
 ];
 
+/**
+ * Well-known images of development tools: the app may send to them (mail, traces) or they look at
+ * its data, but its tests do not need them. init leaves them out even when the app waits for one.
+ */
+export const KNOWN_TOOLS: readonly { kind: string; repositories: readonly string[] }[] = [
+  { kind: "a mail catcher", repositories: ["mailhog/mailhog", "axllent/mailpit", "maildev/maildev", "schickling/mailcatcher", "rnwood/smtp4dev"] },
+  {
+    kind: "a tracing or metrics console",
+    repositories: ["jaegertracing/all-in-one", "jaegertracing/jaeger", "openzipkin/zipkin", "grafana/grafana", "prom/prometheus", "grafana/otel-lgtm"],
+  },
+  {
+    kind: "a console for a database, a queue or a cache",
+    repositories: [
+      "adminer",
+      "phpmyadmin",
+      "phpmyadmin/phpmyadmin",
+      "dpage/pgadmin4",
+      "mongo-express",
+      "rediscommander/redis-commander",
+      "provectuslabs/kafka-ui",
+    ],
+  },
+  { kind: "a reverse proxy", repositories: ["traefik"] },
+];
+
+/** The tool an image is, by its repository. */
+export function knownTool(image: string): string | undefined {
+  const repository = canonicalRepository(image);
+  return repository === undefined ? undefined : KNOWN_TOOLS.find((k) => k.repositories.includes(repository))?.kind;
+}
+
 /** Docker Hub's names for itself, and mirrors of its official images. */
 const HUB = /^(docker\.io|index\.docker\.io|registry-1\.docker\.io|public\.ecr\.aws\/docker|mirror\.gcr\.io)\//;
 

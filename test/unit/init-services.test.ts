@@ -58,10 +58,10 @@ describe("init: the services are what the app needs", () => {
     expect(Object.keys(d.services)).toEqual(["db", "kafka", "zookeeper"]);
     expect(d.guessed).toEqual(
       expect.arrayContaining([
-        "compose service adminer left out: neither the app nor its services wait for it or name it in their settings",
-        "compose service kafka-ui left out: neither the app nor its services wait for it or name it in their settings",
-        "compose service mail left out: neither the app nor its services wait for it or name it in their settings",
-        "compose service proxy left out: neither the app nor its services wait for it or name it in their settings",
+        "compose service adminer left out: a console for a database, a queue or a cache, a development tool the tests do not need (add it if they do)",
+        "compose service kafka-ui left out: a console for a database, a queue or a cache, a development tool the tests do not need (add it if they do)",
+        "compose service mail left out: a mail catcher, a development tool the tests do not need (add it if they do)",
+        "compose service proxy left out: a reverse proxy, a development tool the tests do not need (add it if they do)",
       ]),
     );
     expect(d.found).toEqual(expect.arrayContaining(["the app in compose: web (it builds Dockerfile)", "the app in compose: assets (it builds Dockerfile)"]));
@@ -285,7 +285,30 @@ describe("init: the services are what the app needs", () => {
       "services: the app (app) names no service it needs (no depends_on, no host in its environment): the data stores of compose.yaml are taken; remove those the tests do not use",
     );
     expect(d.spec).toMatch(/# TODO: the app \(app\) names no service.*\nservices:/);
-    expect(d.guessed).toContain("compose service ui left out: not a well-known data store");
+    expect(d.guessed).toContain(
+      "compose service ui left out: a console for a database, a queue or a cache, a development tool the tests do not need (add it if they do)",
+    );
+  });
+
+  it("a well-known development tool the app waits for or points at is still left out (a mail catcher, a tracing console)", () => {
+    const d = run({
+      Dockerfile: APP,
+      "compose.yaml": yaml(
+        "services:",
+        "  app:",
+        "    build: .",
+        "    depends_on: [db, mail]",
+        "    environment: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318', SMTP_HOST: mail }",
+        "  db:",
+        "    image: postgres:16",
+        "  mail:",
+        "    image: docker.io/axllent/mailpit:v1.20",
+        "  jaeger:",
+        "    image: jaegertracing/all-in-one:1.60",
+      ),
+    });
+    expect(Object.keys(d.services)).toEqual(["db"]);
+    expect(d.guessed).toContain("compose service jaeger left out: a tracing or metrics console, a development tool the tests do not need (add it if they do)");
   });
 
   it("a compose file of dependencies only (the app runs outside compose): its data stores, with a TODO", () => {
