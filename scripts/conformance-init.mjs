@@ -125,8 +125,9 @@ function hashFiles(dir, img) {
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 // `./vendor/bin/phpunit` and `vendor/bin/phpunit` run the same file (a command name with a slash is a
-// path); `./mvnw` and `mvnw` do not (the latter is looked up in PATH).
-const command = (c) => (typeof c === "string" ? c.replace(/^\.\/(?=[^\s/]+\/)/, "") : c);
+// path); `./mvnw` and `mvnw` do not (the latter is looked up in PATH). An argument `./manage.py` is
+// the file `manage.py`.
+const command = (c) => (typeof c === "string" ? c.replace(/^\.\/(?=[^\s/]+\/)/, "").replace(/(\s)\.\/(?=\S)/g, "$1") : c);
 const oneOf = (want, got) => (Array.isArray(want) ? want : [want]).map(command).includes(command(got));
 const rows = [];
 const counts = {

@@ -103,6 +103,14 @@ function fromScripts(repo: RepoView, wanted: string, self: string): Found | unde
   return undefined;
 }
 
+/** The repositories the repository's scripts tag the images they build with (`docker build -t acme_web .`). */
+export function scriptBuiltImages(repo: RepoView): string[] {
+  return scriptBuilds(repo).flatMap(({ build }) => {
+    const ref = build.tag && !/[$`{]/.test(build.tag) ? parseReference(build.tag.toLowerCase()) : undefined;
+    return ref ? [repositoryOf(ref)] : [];
+  });
+}
+
 /** The context (and file) a script of the repository builds a Dockerfile with (`docker build -f docker/Dockerfile .`), and where it says so. */
 export function scriptBuildOf(repo: RepoView, dockerfile: string): { context: string; file: string } | undefined {
   const found = scriptBuilds(repo).find(

@@ -4,6 +4,7 @@ import { canonicalRepository, knownService, knownTool } from "../spec/known-serv
 import { folderOf, mountOf } from "./compose-files.js";
 import { buildOf, type Compose, type ComposeService, TEST_SERVICES } from "./compose.js";
 import type { Notes, RepoView } from "./repo.js";
+import { scriptBuiltImages } from "./build-graph.js";
 import { serviceBuildBase, type ServiceBase } from "./service-build.js";
 import { dnsNames, type Reference, referencesOf, waitsFor } from "./service-refs.js";
 import { serviceSettings } from "./service-settings.js";
@@ -50,23 +51,69 @@ export function guessServices(
   testTargets: ReadonlyMap<string, string | undefined> = new Map(),
 ): ServiceGuess[] {
   const services = Object.fromEntries(Object.entries(compose.services).map(([k, v]) => [k, v ?? {}]));
-  const project: Project = { repo, compose, dockerfiles, testTargets, builtImages: builtImages(compose, services), awaited: awaitedToEnd(services) };
+  const project: Project = { repo, compose, dockerfiles, testTargets, builtImages: builtImages(repo, compose, services), awaited: awaitedToEnd(services) };
   const roles = new Map(Object.entries(services).map(([name, svc]) => [name, roleOf(project, name, svc)]));
   const ctx: ServiceContext = { repo, compose, services, roles, notes };
   const roots = [...roles].filter(([, r]) => r.kind === "test" || r.kind === "app").map(([n]) => n);
   for (const [name, role] of roles) if (role.kind === "app") notes.found.push(`the app in compose: ${name} (it ${role.why})`);
   const chosen = reach(ctx, roots);
   const taken = chosen.size ? chosen : fallback(ctx, roots);
-  noteLeftOut(ctx, taken, chosen.size === 0 && taken.size > 0);
+  const embedded = dropEmbedded(ctx, taken);
+  noteLeftOut(ctx, taken, chosen.size === 0 && taken.size > 0, embedded);
   // Compose runs the app from another Dockerfile or stage than the tests': what it needs is a guess for the tests.
   const apps = roots.map((r) => roles.get(r)!);
   const others = apps.flatMap((r) => (r.kind === "app" && r.other ? [r.other] : []));
-  if (chosen.size && others.length === apps.length)
+  const said = notes.todo.some((t) => t.at.length === 1 && t.at[0] === "services");
+  if (chosen.size && taken.size && others.length === apps.length)
     notes.todo.push({
       at: ["services"],
       text: `compose's app builds ${others.join("; ")}: these are the services the app needs to run; remove those the tests do not use`,
     });
+  // No compose test service says what the tests need: what the running app needs is the guess.
+  else if (taken.size && !said && !apps.some((r) => r.kind === "test"))
+    notes.todo.push({
+      at: ["services"],
+      text: `these are what compose's app (${roots.join(", ")}) needs to run; no compose test service says what the tests need: remove those they do not use`,
+    });
   return nameServices(ctx, taken).map(([name, compose]) => serviceSettings(ctx, compose, name));
+}
+
+/**
+ * The test runner's own configuration says the tests use an embedded database (SQLite): a SQL
+ * database service is then not theirs. PHPUnit's `<env|server name="DB_CONNECTION" value="sqlite">`
+ * (Laravel), Rails' `test:` database with the sqlite3 adapter.
+ */
+function dropEmbedded(ctx: ServiceContext, taken: Map<string, Reference[]>): Set<string> {
+  const dropped = new Set<string>();
+  const says = embeddedTestDatabase(ctx.repo);
+  if (!says) return dropped;
+  for (const name of [...taken.keys()]) {
+    const role = ctx.roles.get(name)!;
+    const image = role.kind === "image" ? role.image : role.kind === "service-build" ? role.base.image : undefined;
+    if (image === undefined || !knownService(image)?.sql) continue;
+    taken.delete(name);
+    dropped.add(name);
+    ctx.notes.guessed.push(`compose service ${name} left out: ${says} sets the tests' database to SQLite`);
+  }
+  return dropped;
+}
+
+function embeddedTestDatabase(repo: RepoView): string | undefined {
+  for (const file of ["phpunit.xml", "phpunit.xml.dist"]) {
+    const xml = repo.read(file) ?? "";
+    if (/<(env|server)\s+name="DB_CONNECTION"\s+value="sqlite"/.test(xml.replace(/<!--[\s\S]*?-->/g, ""))) return file;
+  }
+  const yml = repo.read("config/database.yml");
+  if (yml) {
+    const blocks = new Map<string, string>();
+    for (const m of yml.matchAll(/^([\w-]+):[^\n]*\n((?:[ \t]+[^\n]*\n?|\n)*)/gm)) blocks.set(m[1]!, m[0]);
+    const test = blocks.get("test") ?? "";
+    const merged = /<<:\s*\*(\w+)/.exec(test)?.[1];
+    const anchorBlock = merged ? [...blocks.values()].find((b) => new RegExp(`&${merged}\\b`).test(b)) : undefined;
+    const adapter = /^\s+adapter:\s*(\S+)/m.exec(test)?.[1] ?? (anchorBlock && /^\s+adapter:\s*(\S+)/m.exec(anchorBlock)?.[1]);
+    if (adapter && /^sqlite/.test(adapter)) return "config/database.yml";
+  }
+  return undefined;
 }
 
 /** What tells the app from the rest: the images under test, and what compose builds. */
@@ -121,11 +168,14 @@ function jobOf(p: Project, name: string, svc: ComposeService, image: string): st
   return tool ? `it runs ${tool} on the repository it mounts` : undefined;
 }
 
-const builtImages = (compose: Compose, services: Record<string, ComposeService>): string[] =>
-  Object.values(services).flatMap((svc) => {
+/** The images the project builds: compose's (`build:` with `image:`), and those its scripts tag (`docker build -t acme_web`). */
+const builtImages = (repo: RepoView, compose: Compose, services: Record<string, ComposeService>): string[] => [
+  ...Object.values(services).flatMap((svc) => {
     const repository = svc.build !== undefined && typeof svc.image === "string" ? canonicalRepository(compose.reader.quiet.interpolate(svc.image)) : undefined;
     return repository ? [repository] : [];
-  });
+  }),
+  ...scriptBuiltImages(repo).flatMap((r) => canonicalRepository(r) ?? []),
+];
 
 /** A compose service's role. */
 function roleOf(p: Project, name: string, svc: ComposeService): Role {
@@ -234,8 +284,9 @@ function fallback(ctx: ServiceContext, roots: readonly string[]): Map<string, Re
 }
 
 /** A note for each compose service that is not a service of the tests, with the reason; a TODO for one the app needs that init cannot take. */
-function noteLeftOut(ctx: ServiceContext, taken: ReadonlyMap<string, Reference[]>, fellBack: boolean): void {
+function noteLeftOut(ctx: ServiceContext, taken: ReadonlyMap<string, Reference[]>, fellBack: boolean, noted: ReadonlySet<string>): void {
   for (const [name, role] of ctx.roles) {
+    if (noted.has(name)) continue;
     const refs = taken.get(name);
     if (role.kind === "test" || role.kind === "app" || (refs && (role.kind === "image" || role.kind === "service-build"))) continue;
     if (refs && role.kind === "built") {

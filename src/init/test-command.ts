@@ -3,8 +3,10 @@ import { cdToRoot, codeRoot, type ContextKinds } from "../dockerfile/code-root.j
 import type { Instruction } from "../dockerfile/parse.js";
 import type { Ecosystem, Tool } from "../dockerfile/toolchain.js";
 import { type Compose, type ComposeService, TEST_SERVICES } from "./compose.js";
+import { canonicalRepository } from "../spec/known-services.js";
+import { scriptBuiltImages } from "./build-graph.js";
 import { inFolder, lastInstruction, type Notes, type SpecPath } from "./repo.js";
-import { buildRunsTests, GUESS, isConvention, makeTest, type Proposal, type RuleContext, RULES } from "./test-rules.js";
+import { buildRunsTests, GUESS, isConvention, makeRecipe, makeTest, type Proposal, type RuleContext, RULES } from "./test-rules.js";
 
 /** A command run with `sh -c`, or an exec-form list (the spec's `test.command`). */
 export type TestCommand = string | [string, ...string[]];
@@ -40,7 +42,7 @@ export interface TestContext extends RuleContext {
  * with a TODO.
  */
 export function guessTest(t: TestContext, notes: Notes): TestGuess {
-  const service = composeTest(t, notes);
+  const service = composeTest(t, notes) ?? makeInCompose(t, notes);
   if (service) return service;
   const { inWorkdir, dir, ...guess } = fromFiles(t, notes);
   // Found from the repository's files, the command names paths from its root: it runs where the image starts.
@@ -48,6 +50,36 @@ export function guessTest(t: TestContext, notes: Notes): TestGuess {
   // A command whose folder is not known (dir undefined) is moved only when the image starts outside the repository.
   if (cd) notes.found.push(`${t.label}the image starts outside the copied repository: the test command runs from it (${cd.slice(0, -4)})`);
   return cd ? { ...guess, command: `${cd}${guess.command as string}` } : guess;
+}
+
+/**
+ * A Makefile's test target that runs the tests in a compose service the project builds (by compose or by its scripts)
+ * (`docker compose exec web bash -c "vendor/bin/phpunit"`, `docker-compose run --rm app go test
+ * ./...`): the command it runs there, as the container runs it (from its working directory).
+ */
+function makeInCompose(t: TestContext, notes: Notes): TestGuess | undefined {
+  for (const line of makeRecipe(t.repo.read(inFolder(t.context, "Makefile")) ?? "", "test") ?? []) {
+    const m = /\bdocker(?:-compose|\s+compose)\s+(?:[-\w]+\s+)*?(exec|run)\s+(.*)$/.exec(line.replace(/^[@-]+/, ""));
+    if (!m) continue;
+    const words = m[2]!.match(/"[^"]*"|'[^']*'|\S+/g) ?? [];
+    // Options of exec/run (`--rm`, `-T`, `-e X=1`, `--workdir /x`), then the service, then its command.
+    let i = 0;
+    while (i < words.length && words[i]!.startsWith("-"))
+      i += /^(-e|--env|-w|--workdir|-u|--user|--name|--entrypoint|-p|--publish|-v|--volume)$/.test(words[i]!) ? 2 : 1;
+    const svc = t.compose.services[words[i] ?? ""];
+    const rest = words.slice(i + 1).map((w) => w.replace(/^(["'])([\s\S]*)\1$/, "$2"));
+    if (!svc || !rest.length || !(svc.build !== undefined || buildsImage(t, svc.image))) continue;
+    const command = /^(ba)?sh$/.test(rest[0]!) && rest[1] === "-c" && rest.length === 3 ? rest[2]! : rest.join(" ");
+    notes.found.push(`${t.label}test command: ${command} (the Makefile's test target runs it in compose's ${words[i]})`);
+    return { command, environment: {} };
+  }
+  return undefined;
+}
+
+/** Whether a compose service's image is one the repository's scripts build (`docker build -t acme_web`). */
+function buildsImage(t: TestContext, image: unknown): boolean {
+  const repository = typeof image === "string" ? canonicalRepository(t.compose.reader.quiet.interpolate(image)) : undefined;
+  return repository !== undefined && scriptBuiltImages(t.repo).some((r) => canonicalRepository(r) === repository);
 }
 
 /** Where the context's folders and code are, as the image copies them. */

@@ -285,19 +285,23 @@ export const RULES: Record<Ecosystem, (t: RuleContext) => Proposal[]> = { java, 
 
 /** `make test`, when the Makefile has a test target. */
 export const makeTest = (t: RuleContext): Proposal[] => {
-  const makefile = read(t, "Makefile");
-  const target = /^test[ \t]*:(?!=)[^\n]*$/m.exec(makefile);
-  if (!target) return [];
-  // The recipe: the tab-indented lines after the target. One that runs docker cannot run inside the image.
+  const lines = makeRecipe(read(t, "Makefile"), "test");
+  // A recipe that runs docker cannot run inside the image.
+  if (!lines || lines.some((l) => /\bdocker(-compose)?\b|\bpodman\b/.test(l))) return [];
+  return [{ command: "make test", why: "Makefile has a test target", needs: ["make"], dir: "" }];
+};
+
+/** The recipe of a Makefile's target: the tab-indented lines after it; undefined without the target. */
+export function makeRecipe(makefile: string, name: string): string[] | undefined {
+  const target = new RegExp(`^${name}[ \\t]*:(?!=)[^\\n]*$`, "m").exec(makefile);
+  if (!target) return undefined;
   const recipe = makefile
     .slice(target.index + target[0].length)
     .split("\n")
     .slice(1);
   const end = recipe.findIndex((l) => !l.startsWith("\t") && l.trim() !== "");
-  const lines = end === -1 ? recipe : recipe.slice(0, end);
-  if (lines.some((l) => /\bdocker(-compose)?\b|\bpodman\b/.test(l))) return [];
-  return [{ command: "make test", why: "Makefile has a test target", needs: ["make"], dir: "" }];
-};
+  return (end === -1 ? recipe : recipe.slice(0, end)).map((l) => l.trim()).filter(Boolean);
+}
 
 /** A build tool's default (`go test ./...`): what the project declares (a Makefile's test target) comes first. */
 export const isConvention = (p: Proposal): boolean => p.todo?.endsWith(convention(p.command).slice(p.command.length)) === true;

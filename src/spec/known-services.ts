@@ -9,6 +9,8 @@ import { parseReference, repositoryOf } from "./docker-ref.js";
 export interface KnownService {
   /** What it is, for init's notes. */
   kind: string;
+  /** A SQL database: tests configured for an embedded one (SQLite) do not need it. */
+  sql?: boolean;
   /** Repositories, as written after `docker.io/` (official images without `library/`). */
   repositories: readonly string[];
   /** A readiness probe run in the service (`sh -c`) with what the image ships. */
@@ -64,6 +66,7 @@ const searchReady = "curl -fsS 'http://127.0.0.1:9200/_cluster/health?wait_for_s
 export const KNOWN_SERVICES: readonly KnownService[] = [
   {
     kind: "PostgreSQL",
+    sql: true,
     repositories: ["postgres", "postgis/postgis", "pgvector/pgvector", "timescale/timescaledb", "cimg/postgres", "circleci/postgres"],
     // Over TCP: the server the image runs for its init scripts listens on its socket only.
     ready: "pg_isready -h 127.0.0.1 -U ${POSTGRES_USER:-postgres}",
@@ -72,6 +75,7 @@ export const KNOWN_SERVICES: readonly KnownService[] = [
   },
   {
     kind: "PostgreSQL",
+    sql: true,
     repositories: ["bitnami/postgresql", "bitnamilegacy/postgresql"],
     ready: "pg_isready -h 127.0.0.1 -U postgres",
     start: [{ anyOf: ["POSTGRESQL_PASSWORD", "POSTGRES_PASSWORD", "ALLOW_EMPTY_PASSWORD"], set: { ALLOW_EMPTY_PASSWORD: "yes" }, credential: true }],
@@ -79,6 +83,7 @@ export const KNOWN_SERVICES: readonly KnownService[] = [
   },
   {
     kind: "MySQL",
+    sql: true,
     repositories: ["mysql", "mysql/mysql-server", "percona", "percona/percona-server", "cimg/mysql", "circleci/mysql"],
     // Over TCP: the init server runs with --skip-networking. The ping succeeds on "access denied" too.
     ready: mysqlAdmin,
@@ -87,6 +92,7 @@ export const KNOWN_SERVICES: readonly KnownService[] = [
   },
   {
     kind: "MySQL",
+    sql: true,
     repositories: ["bitnami/mysql", "bitnamilegacy/mysql"],
     ready: mysqlAdmin,
     start: [{ anyOf: ["MYSQL_ROOT_PASSWORD", "ALLOW_EMPTY_PASSWORD"], set: { ALLOW_EMPTY_PASSWORD: "yes" }, credential: true }],
@@ -94,6 +100,7 @@ export const KNOWN_SERVICES: readonly KnownService[] = [
   },
   {
     kind: "MariaDB",
+    sql: true,
     repositories: ["mariadb"],
     // healthcheck.sh ships with the image since 2023; older tags have mariadb-admin or only mysqladmin (11.0 dropped it).
     ready: `healthcheck.sh --connect --innodb_initialized || mariadb-admin ping -h 127.0.0.1 --silent || ${mysqlAdmin}`,
@@ -102,6 +109,7 @@ export const KNOWN_SERVICES: readonly KnownService[] = [
   },
   {
     kind: "MariaDB",
+    sql: true,
     repositories: ["bitnami/mariadb", "bitnamilegacy/mariadb"],
     ready: `mariadb-admin ping -h 127.0.0.1 --silent || ${mysqlAdmin}`,
     start: [{ anyOf: ["MARIADB_ROOT_PASSWORD", "ALLOW_EMPTY_PASSWORD"], set: { ALLOW_EMPTY_PASSWORD: "yes" }, credential: true }],
@@ -190,6 +198,7 @@ export const KNOWN_SERVICES: readonly KnownService[] = [
   },
   {
     kind: "SQL Server",
+    sql: true,
     repositories: ["mcr.microsoft.com/mssql/server", "mcr.microsoft.com/azure-sql-edge"],
     ready: listening(1433),
     timeout: 120,

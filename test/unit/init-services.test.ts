@@ -7,7 +7,8 @@ import { isServiceBuild, serviceBuildBase } from "../../src/init/service-build.j
 import { knownService } from "../../src/spec/known-services.js";
 
 /** The TODOs about services: the images side adds its own (a test command these trimmed fixtures do not have). */
-const servicesTodo = (d: { todo: string[] }) => d.todo.filter((t) => t.startsWith("services"));
+const GENERAL = "services: these are what compose's app";
+const servicesTodo = (d: { todo: string[] }) => d.todo.filter((t) => t.startsWith("services") && !t.startsWith(GENERAL));
 
 // Which compose services are services of the tests, and their settings, on small repositories of
 // our own writing (shapes seen in public repositories, none of their files).
@@ -181,6 +182,17 @@ describe("init: the services are what the app needs", () => {
     );
   });
 
+  it("services taken from what the running app needs get a TODO; a compose test service's needs do not", () => {
+    const general = (d: { todo: string[] }) => d.todo.filter((t) => t.startsWith(GENERAL));
+    const app = run({ Dockerfile: APP, "compose.yaml": yaml("services:", "  web:", "    build: .", "    depends_on: [db]", "  db:", "    image: redis:7") });
+    expect(general(app)).toEqual([
+      "services: these are what compose's app (web) needs to run; no compose test service says what the tests need: remove those they do not use",
+    ]);
+    const sut = run({ Dockerfile: APP, "compose.yaml": yaml("services:", "  sut:", "    build: .", "    depends_on: [db]", "  db:", "    image: redis:7") });
+    expect(Object.keys(sut.services)).toEqual(["db"]);
+    expect(general(sut)).toEqual([]);
+  });
+
   it("jobs are not services: one another waits to complete, one that runs a package manager on the mounted repository", () => {
     const d = run({
       Dockerfile: APP,
@@ -248,6 +260,50 @@ describe("init: the services are what the app needs", () => {
       "services: compose's app builds Dockerfile to (the final stage), the tests run in build: these are the services the app needs to run; remove those the tests do not use",
     ]);
     expect(servicesTodo(run(files("target: build")))).toEqual([]);
+  });
+
+  it("a service that runs an image the repository's scripts build (docker build -t) is the app", () => {
+    const d = run({
+      Dockerfile: APP,
+      Makefile: "build:\n\tdocker build --tag shop_web --target web .\n",
+      "compose.yaml": yaml(
+        "services:",
+        "  web:",
+        "    image: shop_web:latest",
+        "    depends_on: [cache]",
+        "  cache:",
+        "    image: redis:7",
+        "  db:",
+        "    image: postgres:16",
+      ),
+    });
+    expect(Object.keys(d.services)).toEqual(["cache"]);
+    expect(d.found).toContain("the app in compose: web (it runs the project's own image, shop_web:latest)");
+  });
+
+  it("the test runner set up for SQLite (PHPUnit's DB_CONNECTION, Rails' test database) needs no SQL database service", () => {
+    const compose = yaml("services:", "  app:", "    build: .", "    depends_on: [db, cache]", "  db:", "    image: mysql:8", "  cache:", "    image: redis:7");
+    const php = run({
+      Dockerfile: APP,
+      "compose.yaml": compose,
+      "phpunit.xml": '<phpunit><php>\n<server name="DB_CONNECTION" value="sqlite"/>\n<server name="DB_DATABASE" value=":memory:"/>\n</php></phpunit>\n',
+    });
+    expect(Object.keys(php.services)).toEqual(["cache"]);
+    expect(php.guessed).toContain("compose service db left out: phpunit.xml sets the tests' database to SQLite");
+    const rails = (adapter: string) =>
+      Object.keys(
+        run({
+          Dockerfile: APP,
+          "compose.yaml": compose,
+          "config/database.yml": `default: &default\n  adapter: ${adapter}\n  pool: 5\n\ndevelopment:\n  <<: *default\n  database: dev\n\ntest:\n  <<: *default\n  database: db/test.sqlite3\n`,
+        }).services,
+      );
+    expect(rails("sqlite3")).toEqual(["cache"]);
+    expect(rails("postgresql")).toEqual(["cache", "db"]);
+    // Commented out, it says nothing.
+    expect(
+      Object.keys(run({ Dockerfile: APP, "compose.yaml": compose, "phpunit.xml": '<!-- <env name="DB_CONNECTION" value="sqlite"/> -->' }).services),
+    ).toEqual(["cache", "db"]);
   });
 
   it("the app's services waiting for each other say nothing of what it needs: the data stores, with a TODO", () => {

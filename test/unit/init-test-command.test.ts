@@ -241,6 +241,23 @@ describe("init: test commands by ecosystem", () => {
     expect(run({ ...node, Dockerfile: lines("FROM node:22", "RUN apt-get update && apt-get install -y make", "COPY . .") }).command).toBe("npm test");
   });
 
+  it("a Makefile's test target that runs the tests in a compose service the project builds: the command it runs there", () => {
+    const files = {
+      Dockerfile: lines("FROM php:8.3-cli", "WORKDIR /srv", "COPY . .", "RUN composer install"),
+      "composer.json": "{}",
+      "phpunit.xml": "",
+      "compose.yaml": "services:\n  web:\n    build: .\n  db:\n    image: mysql:8\n",
+    };
+    const exec = run({ ...files, Makefile: 'test:\n\tdocker-compose exec web bash -c "touch db.sqlite && vendor/bin/phpunit"\n' });
+    expect(exec.command).toBe("touch db.sqlite && vendor/bin/phpunit");
+    expect(exec.found).toContain("test command: touch db.sqlite && vendor/bin/phpunit (the Makefile's test target runs it in compose's web)");
+    expect(run({ ...files, Makefile: "test:\n\t@docker compose run --rm -e APP_ENV=test web vendor/bin/phpunit --testdox\n" }).command).toBe(
+      "vendor/bin/phpunit --testdox",
+    );
+    // Run in a service the project does not build (a stock image): not the tests' image.
+    expect(run({ ...files, Makefile: "test:\n\tdocker compose run db mysql -e 'select 1'\n" }).command).toBe("vendor/bin/phpunit");
+  });
+
   it("nothing found: the ecosystem's usual command, or make test, with a TODO", () => {
     const rust = run({ Dockerfile: lines("FROM rust:1.80", "COPY src src"), "src/main.rs": "" });
     expect(rust.command).toBe("cargo test");
