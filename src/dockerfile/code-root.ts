@@ -1,5 +1,6 @@
 import { posix } from "node:path";
 import { cleanSource, splitFlags, type Instruction } from "./parse.js";
+import { chainOf, stageNamed, type Stage } from "./stages.js";
 
 /**
  * Where an image holds the build context's root, and the working directory its command starts in:
@@ -27,11 +28,14 @@ export function codeRoot(chain: readonly Instruction[], kinds: ContextKinds): Co
   const vars = new Map<string, string>();
   let workdir = "";
   // The best guess so far: the whole context (3), a folder of code (2), any other file or folder (1).
-  let best: { rank: number; root: string } | undefined;
+  const candidates: { rank: number; root: string }[] = [];
+  const workdirs: string[] = [];
   for (const ins of chain) {
     if (ins.op === "ARG" || ins.op === "ENV") declare(vars, ins);
-    else if (ins.op === "WORKDIR") workdir = resolve(workdir, expand(ins.args.trim(), vars));
-    else if ((ins.op === "COPY" || ins.op === "ADD") && !splitFlags(ins.args).flags.some(([n]) => n === "from")) {
+    else if (ins.op === "WORKDIR") {
+      workdir = resolve(workdir, expand(unquote(ins.args.trim()), vars));
+      workdirs.push(workdir);
+    } else if ((ins.op === "COPY" || ins.op === "ADD") && !splitFlags(ins.args).flags.some(([n]) => n === "from")) {
       const parts = copyParts(splitFlags(ins.args).rest).map((p) => expand(p, vars));
       if (parts.length < 2) continue;
       const dest = parts[parts.length - 1]!;
@@ -39,12 +43,22 @@ export function codeRoot(chain: readonly Instruction[], kinds: ContextKinds): Co
       const intoFolder = /\/$|^\.$/.test(dest) || sources.length > 1;
       for (const src of sources) {
         const found = rootOf(src, resolve(workdir, dest), intoFolder, kinds);
-        if (found && (!best || found.rank >= best.rank)) best = found;
+        if (found) candidates.push(found);
       }
     }
   }
-  return { root: best?.root, workdir, whole: best?.rank === 3 };
+  // The whole context says where the repository is; a folder or a file only when the image works
+  // in or under that folder (a config file copied to /etc/app is not the repository).
+  const within = (root: string) => workdirs.some((w) => w === root || w.startsWith(`${root === "/" ? "" : root}/`));
+  const kept = candidates.filter((c) => c.rank === 3 || within(c.root));
+  const rank = Math.max(0, ...kept.map((c) => c.rank));
+  const roots = [...new Set(kept.filter((c) => c.rank === rank).map((c) => c.root))];
+  // Copies that disagree say nothing for sure.
+  const root = roots.length === 1 && !roots[0]!.includes("$") ? roots[0] : undefined;
+  return { root, workdir, whole: rank === 3 && root !== undefined };
 }
+
+const unquote = (text: string) => text.replace(/^(["'])(.*)\1$/, "$2");
 
 /** The root a copy of `src` to `dest` implies, with how sure it is. */
 function rootOf(src: string, dest: string, intoFolder: boolean, kinds: ContextKinds): { rank: number; root: string } | undefined {
@@ -68,7 +82,7 @@ function rootOf(src: string, dest: string, intoFolder: boolean, kinds: ContextKi
  * image starts outside the repository.
  */
 export function cdToRoot({ root, workdir }: CodeRoot, dir?: string): string {
-  if (root === undefined || !root.startsWith("/")) return "";
+  if (root === undefined || !root.startsWith("/") || workdir.includes("$")) return "";
   // Where the command's folder is not known, a working directory inside the repository may be it.
   if (dir === undefined && (workdir === root || workdir.startsWith(`${root === "/" ? "" : root}/`))) return "";
   const target = dir ? posix.join(root, dir) : root;
@@ -117,4 +131,26 @@ function expand(text: string, vars: ReadonlyMap<string, string>): string {
     const value = vars.get((braced ?? bare) as string);
     return value ?? (fallback as string | undefined) ?? all;
   });
+}
+
+/**
+ * Whether a `COPY --from=<stage>` copies the folder where that stage holds its whole copy of the
+ * repository, or one above it (`COPY --from=build /rails /rails` after the build's `WORKDIR /rails`
+ * and `COPY . .`): the code comes with it. A built file copied out (`/app/server`) is no code.
+ */
+export function copiesRepositoryFrom(stages: readonly Stage[], stage: Stage, ins: Instruction, isCode: (src: string) => boolean): boolean {
+  if (ins.op !== "COPY") return false;
+  const { flags, rest } = splitFlags(ins.args);
+  const from = flags.find(([n]) => n === "from")?.[1];
+  const source = from === undefined ? undefined : stageNamed(stages.slice(0, stage.index), from);
+  if (!source) return false;
+  const { root, whole } = codeRoot(
+    chainOf(stages, source.index).flatMap((s) => s.body),
+    { isFolder: () => false, isCode },
+  );
+  if (!whole || !root?.startsWith("/")) return false;
+  const paths = copyParts(rest)
+    .slice(0, -1)
+    .map((p) => p.replace(/(.)\/+$/, "$1"));
+  return paths.some((p) => p === root || p === "/" || root.startsWith(`${p}/`));
 }

@@ -1,6 +1,6 @@
 import { isCodeSource } from "./code.js";
 import { copySources, runCommand, splitFlags } from "./parse.js";
-import { codeRoot } from "./code-root.js";
+import { copiesRepositoryFrom } from "./code-root.js";
 import { chainOf, stageNamed, type Stage } from "./stages.js";
 import { baseImage, copiedTools, ecosystemOf, runTools, type Ecosystem, type Tool } from "./toolchain.js";
 
@@ -60,29 +60,22 @@ export function stageFacts(stages: readonly Stage[], options: FactsOptions = {})
 }
 
 /**
- * Whether a stage copies, from an earlier stage, the folder where that stage holds the whole
- * context (`COPY --from=build /rails /rails` after the build's `WORKDIR /rails` and `COPY . .`): the
- * code comes with it. A built file copied out (`/app/server`) is no code.
+ * Whether a stage gets the repository from an earlier stage (`COPY --from=build /app /app`) that
+ * still has what the tests need: not one that pruned its dependencies to production ones
+ * (`npm prune --omit=dev`, `composer install --no-dev`), whose copy would test without them.
  */
 function copiesCodeFrom(stages: readonly Stage[], stage: Stage, isCode: (src: string) => boolean): boolean {
   return stage.body.some((ins) => {
-    if (ins.op !== "COPY") return false;
-    const { flags, rest } = splitFlags(ins.args);
-    const from = flags.find(([n]) => n === "from")?.[1];
-    const source = from === undefined ? undefined : stageNamed(stages.slice(0, stage.index), from);
-    if (!source) return false;
-    const { root, whole } = codeRoot(
-      chainOf(stages, source.index).flatMap((s) => s.body),
-      { isFolder: () => false, isCode },
-    );
-    if (!whole || !root?.startsWith("/")) return false;
-    const paths = rest
-      .split(/\s+/)
-      .slice(0, -1)
-      .map((p) => p.replace(/^["']|["']$/g, "").replace(/(.)\/+$/, "$1"));
-    return paths.some((p) => p === root || p === "/" || root.startsWith(`${p}/`));
+    if (!copiesRepositoryFrom(stages, stage, ins, isCode)) return false;
+    const from = splitFlags(ins.args).flags.find(([n]) => n === "from")![1];
+    const source = stageNamed(stages.slice(0, stage.index), from)!;
+    const runs = chainOf(stages, source.index).flatMap((s) => s.body.filter((i) => i.op === "RUN").map((i) => runCommand(i.args)));
+    return !runs.some((r) => PRODUCTION_ONLY.test(r));
   });
 }
+
+/** Installs that leave the development and test dependencies out, or remove them. */
+const PRODUCTION_ONLY = /\b(npm|pnpm|yarn)\s+prune\b|--omit[= ]dev\b|--production\b|--prod\b|--no-dev\b|--only[= ]main\b|--without[= ](dev|test)/;
 
 /** The toolchain of a base image: one the repository builds, else what the image is known to hold. */
 function fromImage(from: string, options: FactsOptions): Toolchain {

@@ -1,5 +1,6 @@
 import { isCodeSource, isManifest } from "./code.js";
 import { boundSources, copySources, runCommand, splitFlags, type Instruction } from "./parse.js";
+import { copiesRepositoryFrom } from "./code-root.js";
 import { chainOf, dependenciesOf, dockerStages, stageNamed, targetStage, type Stage } from "./stages.js";
 import { simpleCommands } from "./toolchain.js";
 
@@ -57,16 +58,17 @@ export function readsContext(stages: readonly Stage[], index: number): boolean {
 export function stageInputs(stages: readonly Stage[], index: number, isCode: (src: string) => boolean = (src) => isCodeSource(src)): DependencyInputs {
   const out: DependencyInputs = { sources: [], wholeContextFirst: false };
   const chain = new Set(chainOf(stages, index).map((s) => s.index));
-  // Stages whose files hold the code (they copy it, or copy from one that does): `COPY --from` one
-  // of them brings code, whatever it filtered (a stage that keeps only the pom.xml files of `COPY . .`).
-  // Likewise stages that install: `COPY --from` one of them brings the dependencies (node_modules, vendor/).
-  const withCode = new Set<number>();
+  // Stages that install: `COPY --from` one of them brings the dependencies (node_modules, vendor/).
+  // `COPY --from` a stage's whole copy of the repository brings the code, whatever it filtered (a
+  // stage that keeps only the pom.xml files of `COPY . .`); built files copied out are no code.
   const withInstall = new Set<number>();
   for (const stage of dependenciesOf(stages, index)) {
     const sequence = chainOf(stages, stage.index).flatMap((s) => s.body);
     const earlier = (ref: string) => stageNamed(stages.slice(0, stage.index), ref)?.index ?? -1;
-    const read = readSequence(sequence, isCode, (ref) => ({ code: withCode.has(earlier(ref)), installs: withInstall.has(earlier(ref)) }));
-    if (read.hasCode) withCode.add(stage.index);
+    const read = readSequence(sequence, isCode, (ref, ins) => ({
+      code: copiesRepositoryFrom(stages, stage, ins, isCode),
+      installs: withInstall.has(earlier(ref)),
+    }));
     if (read.installs) withInstall.add(stage.index);
     for (const src of read.inputs) if (!out.sources.includes(src)) out.sources.push(src);
     if (read.codeBeforeInstall && chain.has(stage.index) && !out.wholeContextFirst) {
@@ -93,14 +95,14 @@ interface Step {
 }
 
 /** What a `COPY --from=<stage>` brings: the code, installed dependencies. */
-type StageFiles = (ref: string) => { code: boolean; installs: boolean };
+type StageFiles = (ref: string, ins: Instruction) => { code: boolean; installs: boolean };
 
 function steps(sequence: readonly Instruction[], isCode: (src: string) => boolean, fromStage: StageFiles): Step[] {
   return sequence.flatMap((ins): Step[] => {
     const run = ins.op === "RUN";
     const from = ins.op === "COPY" ? splitFlags(ins.args).flags.find(([n]) => n === "from")?.[1] : undefined;
     if (from !== undefined) {
-      const brings = fromStage(from);
+      const brings = fromStage(from, ins);
       return brings.code || brings.installs ? [{ run: false, sources: [], code: brings.code, manifest: false, installs: brings.installs }] : [];
     }
     const sources = run ? boundSources(ins.args) : ins.op === "COPY" || ins.op === "ADD" ? (copySources(ins.args) ?? []) : undefined;
@@ -124,7 +126,7 @@ function readSequence(
   sequence: readonly Instruction[],
   isCode: (src: string) => boolean,
   fromStage: StageFiles,
-): { inputs: string[]; codeBeforeInstall: boolean; codeCopied?: string; hasCode: boolean; installs: boolean } {
+): { inputs: string[]; codeBeforeInstall: boolean; codeCopied?: string; installs: boolean } {
   const all = steps(sequence, isCode, fromStage);
   const codeAt = all.findIndex((s) => s.code);
   let end: number; // the install step: inputs are what comes before it, and what it bind-mounts
@@ -155,7 +157,6 @@ function readSequence(
     inputs: [...new Set(inputs)],
     codeBeforeInstall,
     codeCopied: all[codeAt]?.sources.find(isCode),
-    hasCode: codeAt !== -1,
     installs: installs.includes(true),
   };
 }

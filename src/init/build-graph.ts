@@ -113,12 +113,14 @@ export function scriptBuiltImages(repo: RepoView): string[] {
 
 /** The context (and file) a script of the repository builds a Dockerfile with (`docker build -f docker/Dockerfile .`), and where it says so. */
 export function scriptBuildOf(repo: RepoView, dockerfile: string): { context: string; file: string } | undefined {
+  // A context that is not a folder of the repository (a variable, a path outside it) says nothing: the next line may.
   const found = scriptBuilds(repo).find(
-    ({ build }) => (build.file ?? inFolder(build.context, "Dockerfile")) === dockerfile && !/[$`{()%]|^\.\.|^\//.test(build.context),
+    ({ build }) =>
+      (build.file ?? inFolder(build.context, "Dockerfile")) === dockerfile &&
+      !/[$`{()%]|^\.\.|^\//.test(build.context) &&
+      (build.context === "." || repo.files.some((f) => f.startsWith(`${build.context}/`))),
   );
-  // A context that is not a folder of the repository (a word of a command substitution) says nothing.
-  if (!found || (found.build.context !== "." && !repo.files.some((f) => f.startsWith(`${found.build.context}/`)))) return undefined;
-  return { context: found.build.context, file: found.file };
+  return found && { context: found.build.context, file: found.file };
 }
 
 /** The `docker build` lines of the repository's scripts, read once per repository. */
@@ -151,29 +153,58 @@ interface DockerBuild {
 
 /** A `docker build` (or `docker buildx build`) command line: its tag, file, target and context. */
 function dockerBuild(line: string): DockerBuild | undefined {
-  const words = line.trim().split(/\s+/);
+  const words = shellWords(line.trim());
   const at = words.findIndex((w, i) => w === "build" && (words[i - 1] === "docker" || (words[i - 1] === "buildx" && words[i - 2] === "docker")));
   if (at === -1) return undefined;
   const out: DockerBuild = { context: "." };
-  let positional = false; // the context is the first word that is no option
+  let positional = false; // the context is the first word that is no option (nor an option's value)
   const clean = (p: string) =>
     p
       .replace(/^["']|["']$/g, "")
       .replace(/^\.\//, "")
       .replace(/\/+$/, "") || ".";
   for (let i = at + 1; i < words.length; i++) {
-    const m = /^(-t|--tag|-f|--file|--target)(?:=(.*))?$/.exec(words[i]!);
+    const word = words[i]!;
+    if (/^[|>&;]/.test(word)) break;
+    const m = /^(-t|--tag|-f|--file|--target)(?:=(.*))?$/.exec(word);
     const value = m ? (m[2] ?? words[++i] ?? "") : undefined;
     if (m?.[1] === "-t" || m?.[1] === "--tag") out.tag ??= clean(value!);
     else if (m?.[1] === "-f" || m?.[1] === "--file") out.file = clean(value!);
     else if (m) out.target = clean(value!);
-    else if (/^--?[a-z]/.test(words[i]!)) i += /^(--build-arg|--platform|--label|--secret|--cache-from|-o|--output)$/.test(words[i]!) ? 1 : 0;
-    else if (!/^[|>]/.test(words[i]!) && !positional) {
-      out.context = clean(words[i]!);
+    // Any other option takes a value unless it is one of the flags that take none.
+    else if (word.startsWith("-")) i += word.includes("=") || BUILD_FLAGS.test(word) ? 0 : 1;
+    else if (!positional) {
+      out.context = clean(word);
       positional = true;
     }
   }
   return out;
+}
+
+/** `docker build` options that take no value. */
+const BUILD_FLAGS = /^(--pull|--no-cache|--rm|--force-rm|-q|--quiet|--load|--push|--squash|--compress|--disable-content-trust|--check)$/;
+
+/** A line's words as the shell splits them: quotes and `$(...)` keep their spaces. */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let word = "";
+  let depth = 0;
+  let quote: string | undefined;
+  for (const c of line) {
+    if (quote) {
+      if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === "(" && word.endsWith("$")) depth++;
+    else if (c === ")" && depth > 0) depth--;
+    else if (/\s/.test(c) && depth === 0) {
+      if (word) words.push(word);
+      word = "";
+      continue;
+    }
+    word += c;
+  }
+  if (word) words.push(word);
+  return words;
 }
 
 /** `Dockerfile.base`, `base.Dockerfile`, `Dockerfile-base` or `base/Dockerfile` for an image whose name ends in `base`. */

@@ -60,8 +60,14 @@ function chooseFiles(repo: RepoView, notes: Notes): string[] {
     return [base, first];
   }
   // Compose refuses a depends_on on a service the project does not define: such a file is used over its base.
-  const missing = services.flatMap((svc) => (svc && typeof svc === "object" ? dependsOn(svc as ComposeService) : [])).filter((d) => !Object.hasOwn(named, d));
-  if (base && missing.length) {
+  // Not one marked `required: false` (compose skips it), nor when the file includes others (they may define it).
+  const required = (svc: ComposeService) => {
+    const d = svc.depends_on;
+    const map = d && typeof d === "object" && !Array.isArray(d) ? (d as Record<string, { required?: unknown } | null>) : {};
+    return dependsOn(svc).filter((name) => map[name]?.required !== false);
+  };
+  const missing = services.flatMap((svc) => (svc && typeof svc === "object" ? required(svc as ComposeService) : [])).filter((d) => !Object.hasOwn(named, d));
+  if (base && missing.length && doc?.include === undefined) {
     notes.found.push(
       `${first} waits for ${[...new Set(missing)].join(", ")}, which it does not define: read over ${base}, as 'docker compose -f ${base} -f ${first}' would`,
     );

@@ -1,6 +1,6 @@
+import { codeSourceIn } from "../dockerfile/code.js";
 import { chainInstructions } from "../dockerfile/facts.js";
 import { copySources, dockerInstructions, type Instruction } from "../dockerfile/parse.js";
-import { readsContext } from "../dockerfile/inputs.js";
 import { dependenciesOf, dockerStages } from "../dockerfile/stages.js";
 import { parseReference, repositoryOf } from "../spec/docker-ref.js";
 import { readBuild, scriptBuildOf } from "./build-graph.js";
@@ -51,12 +51,17 @@ export function findDockerfiles(repo: RepoView, compose: Compose, notes: Notes):
 /** A name that says a Dockerfile is for the tests, as a stage's name would (`Dockerfile.test`, `Dockerfile-ci`, `test.Dockerfile`). */
 const TEST_DOCKERFILE = /^(Dockerfile[.-](test|tests|testing|ci)|(test|tests|testing|ci)\.Dockerfile)$/i;
 
-/** A Dockerfile next to the root one whose name says it is the tests' image, when it copies the repository in. */
+/** A Dockerfile next to the root one whose name says it is the tests' image, when it copies the code in. */
 function testDockerfile(repo: RepoView, notes: Notes): string | undefined {
   const found = repo.files.filter((f) => TEST_DOCKERFILE.test(f)).sort();
+  const isCode = codeSourceIn(repo.files, ".");
   const chosen = found.find((f) => {
     const stages = dockerStages(dockerInstructions(repo.read(f) ?? ""));
-    return stages.length > 0 && readsContext(stages, stages.length - 1);
+    // It must copy the code in (not only scripts or tools for CI).
+    return (
+      stages.length > 0 &&
+      dependenciesOf(stages, stages.length - 1).some((s) => s.body.some((i) => (i.op === "COPY" || i.op === "ADD") && (copySources(i.args) ?? []).some(isCode)))
+    );
   });
   if (chosen) notes.found.push(`${chosen}: named for the tests, it is their image (not Dockerfile)`);
   return chosen;

@@ -296,6 +296,12 @@ function noteLeftOut(ctx: ServiceContext, taken: ReadonlyMap<string, Reference[]
         text: `the tests may need ${name} (${by}), which compose builds from ${role.dockerfile}: a service runs an image, so it is left out; add it if the tests need it`,
       });
     }
+    // A tool the app points at (MAIL_HOST=mailpit): left out, but the app may try to reach it.
+    if (refs && role.kind === "tool")
+      ctx.notes.todo.push({
+        at: ["services"],
+        text: `the app reaches ${name} (${refs.map((r) => r.via).join(", ")}), ${role.what}: left out as the tests rarely need one; add it if they do`,
+      });
     const why =
       role.kind === "built"
         ? refs

@@ -49,7 +49,10 @@ export function guessTest(t: TestContext, notes: Notes): TestGuess {
   const cd = typeof guess.command === "string" && !inWorkdir ? cdToRoot(codeRoot(t.instructions, contextKinds(t)), dir) : "";
   // A command whose folder is not known (dir undefined) is moved only when the image starts outside the repository.
   if (cd) notes.found.push(`${t.label}the image starts outside the copied repository: the test command runs from it (${cd.slice(0, -4)})`);
-  return cd ? { ...guess, command: `${cd}${guess.command as string}` } : guess;
+  if (!cd) return guess;
+  // `cd X && a || b` would run b where cd failed: a list of commands goes in a group.
+  const command = guess.command as string;
+  return { ...guess, command: /\|\||;|\||(^|[^&])&($|[^&])/.test(command) ? `${cd}{ ${command}; }` : `${cd}${command}` };
 }
 
 /**

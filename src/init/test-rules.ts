@@ -157,7 +157,7 @@ const dotnet = (t: RuleContext): Proposal[] => {
     ];
   if (atTop.length || tests.length !== 1 || !copies(t, tests[0]!))
     return [{ command: "dotnet test", why: ".NET projects found", needs: ["dotnet"], todo: convention("dotnet test"), ...(atTop.length ? { dir: "" } : {}) }];
-  return [{ command: `dotnet test ${tests[0]}`, why: "the test project", needs: ["dotnet"] }];
+  return [{ command: `dotnet test ${tests[0]}`, why: "the test project", needs: ["dotnet"], dir: "" }];
 };
 
 /** `composer test` (scripts.test), Laravel's `php artisan test`, Pest, PHPUnit: with vendor/ installed in the image. */
@@ -275,6 +275,8 @@ function withoutDevDependencies(t: RuleContext): string | undefined {
     );
     if (installs.some((w) => w.some((a) => /^(--omit=dev|--production|--prod)$/.test(a))))
       return "the image installs its packages without the devDependencies (--omit=dev, --production): the test runner is not in it";
+    if (/\b(npm|pnpm|yarn)\s+prune\b/.test(runCommand(ins.args)))
+      return "the image prunes its packages to the production ones (npm prune): the test runner is not in it; prune in a later stage than the tests'";
     if (production && installs.length)
       return "the image installs its packages with NODE_ENV=production, which leaves out the devDependencies (the test runner): install them in the test stage";
   }
@@ -285,22 +287,32 @@ export const RULES: Record<Ecosystem, (t: RuleContext) => Proposal[]> = { java, 
 
 /** `make test`, when the Makefile has a test target. */
 export const makeTest = (t: RuleContext): Proposal[] => {
-  const lines = makeRecipe(read(t, "Makefile"), "test");
-  // A recipe that runs docker cannot run inside the image.
-  if (!lines || lines.some((l) => /\bdocker(-compose)?\b|\bpodman\b/.test(l))) return [];
+  const makefile = read(t, "Makefile");
+  // The image must have the Makefile, and make must not start containers (meant for the host).
+  if (!makeRecipe(makefile, "test") || !copies(t, inFolder(t.context, "Makefile")) || runsContainers(makefile, "test")) return [];
   return [{ command: "make test", why: "Makefile has a test target", needs: ["make"], dir: "" }];
 };
 
-/** The recipe of a Makefile's target: the tab-indented lines after it; undefined without the target. */
+/** Whether a target, or a target it depends on, runs docker (`$(DC) run` with `DC := docker compose` too). */
+function runsContainers(makefile: string, name: string, depth = 0): boolean {
+  const vars = new Map([...makefile.matchAll(/^([A-Za-z_][\w]*)\s*[:?+]?=\s*(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+  const expand = (line: string) => line.replace(/\$[({]([A-Za-z_]\w*)[)}]/g, (all, v: string) => vars.get(v) ?? all);
+  if ((makeRecipe(makefile, name) ?? []).some((l) => /\bdocker(-compose)?\b|\bpodman\b/.test(expand(l)))) return true;
+  const line = new RegExp(`^${name}[ \\t]*:(?!=)([^;\\n]*)`, "m").exec(makefile)?.[1] ?? "";
+  return depth < 2 && line.split(/\s+/).some((dep) => /^[\w.-]+$/.test(dep) && runsContainers(makefile, dep, depth + 1));
+}
+
+/** The recipe of a Makefile's target: what follows `;` on its line, and the tab-indented lines after it; undefined without the target. */
 export function makeRecipe(makefile: string, name: string): string[] | undefined {
-  const target = new RegExp(`^${name}[ \\t]*:(?!=)[^\\n]*$`, "m").exec(makefile);
+  const target = new RegExp(`^${name.replace(/[.]/g, "\\.")}[ \\t]*:(?!=)[^\\n]*$`, "m").exec(makefile);
   if (!target) return undefined;
+  const inline = target[0].includes(";") ? [target[0].slice(target[0].indexOf(";") + 1)] : [];
   const recipe = makefile
     .slice(target.index + target[0].length)
     .split("\n")
     .slice(1);
   const end = recipe.findIndex((l) => !l.startsWith("\t") && l.trim() !== "");
-  return (end === -1 ? recipe : recipe.slice(0, end)).map((l) => l.trim()).filter(Boolean);
+  return [...inline, ...(end === -1 ? recipe : recipe.slice(0, end))].map((l) => l.trim()).filter(Boolean);
 }
 
 /** A build tool's default (`go test ./...`): what the project declares (a Makefile's test target) comes first. */

@@ -96,7 +96,12 @@ function cargoMembers(toml: string | undefined): string[] {
   const ws = toml?.split(/^\[workspace\]\s*$/m)[1]?.split(/^\[/m)[0];
   const list = ws && /^\s*members\s*=\s*\[([^\]]*)\]/m.exec(ws)?.[1];
   const members = list ? [...list.matchAll(/"([^"]+)"|'([^']+)'/g)].map((m) => m[1] ?? m[2]!) : [];
-  const paths = [...(toml ?? "").replace(/#.*$/gm, "").matchAll(/\bpath\s*=\s*(?:"([^"]+)"|'([^']+)')/g)].map((m) => m[1] ?? m[2]!);
+  // A dependency's inline table (`x = { path = "crates/x" }`), in a dependencies section.
+  const sections = (toml ?? "")
+    .replace(/#.*$/gm, "")
+    .split(/^(?=\[)/m)
+    .filter((sec) => /^\[([\w.-]*\.)?(dev-|build-)?dependencies\]/.test(sec));
+  const paths = sections.flatMap((sec) => [...sec.matchAll(/[{,]\s*path\s*=\s*(?:"([^"]+)"|'([^']+)')/g)].map((m) => m[1] ?? m[2]!));
   return [...members, ...paths];
 }
 

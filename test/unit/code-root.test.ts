@@ -32,6 +32,12 @@ describe("the repository's root in an image", () => {
     expect(rootOf("FROM node", "COPY package.json /srv/", "WORKDIR /srv").root).toBe("/srv");
     // A folder copied under another name says nothing of the root.
     expect(rootOf("FROM node", "COPY ui /static").root).toBeUndefined();
+    // A file copied to a folder the image does not work in (a config, a health check) is not the repository.
+    expect(rootOf("FROM node", "WORKDIR /app", "COPY package.json ./", "COPY src ./src", "COPY healthcheck.js /usr/local/bin/").root).toBe("/app");
+    expect(rootOf("FROM golang", "WORKDIR /app", "COPY go.mod ./", "COPY config.yaml /etc/myapp/").root).toBe("/app");
+    // Quotes around WORKDIR are the shell's, not the path's; a variable with no value leaves the root unknown.
+    expect(rootOf("FROM sdk", 'WORKDIR "/src"', "COPY . .", 'WORKDIR "/src/Web"')).toEqual({ root: "/src", workdir: "/src/Web", whole: true });
+    expect(rootOf("FROM sdk", "WORKDIR /srv/$APP", "COPY . .").root).toBeUndefined();
     // Copies from other stages say nothing either.
     expect(rootOf("FROM node", "COPY --from=build /app /app").root).toBeUndefined();
   });

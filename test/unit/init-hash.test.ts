@@ -66,6 +66,7 @@ describe("init: hash inputs, manifests copied just before the install", () => {
   it("a stage that copies from a stage holding the code (kept pom.xml files of `COPY . .`) installs from code", () => {
     const read = inputs(
       "FROM alpine AS poms",
+      "WORKDIR /src",
       "COPY . .",
       "RUN find . -type f ! -name pom.xml -delete",
       "FROM maven:3 AS build",
@@ -78,6 +79,22 @@ describe("init: hash inputs, manifests copied just before the install", () => {
     expect(read.sources).toEqual(["mvnw"]);
     expect(read.wholeContextFirst).toBe(true);
     expect(read.wholeContextStage).toBe("build");
+    // Built files copied out of a stage that holds the code are no code: the manifests stay precise inputs.
+    const built = inputs(
+      "FROM node:22 AS frontend",
+      "WORKDIR /fe",
+      "COPY frontend/package.json ./",
+      "RUN npm ci",
+      "COPY frontend/src ./src",
+      "RUN npm run build",
+      "FROM python:3.12",
+      "COPY --from=frontend /fe/dist ./static",
+      "COPY requirements.txt .",
+      "RUN pip install -r requirements.txt",
+      "COPY . .",
+    );
+    expect(built.sources).toEqual(["frontend/package.json", "requirements.txt"]);
+    expect(built.wholeContextFirst).toBe(false);
     // A stage that copies only manifests brings no code.
     expect(
       inputs(

@@ -386,6 +386,29 @@ describe("init: the test stage of a multi-stage build", () => {
       }),
     );
     expect(specOf(d).image.target).toBeUndefined();
+    // A builder that pruned its dependencies to production ones: its copy would test without the test tools.
+    const pruned = detect(
+      repoView({
+        Dockerfile: lines(
+          "FROM node:20 AS build",
+          "WORKDIR /app",
+          "COPY package*.json ./",
+          "RUN npm ci",
+          "COPY . .",
+          "RUN npm run build && npm prune --omit=dev",
+          "FROM node:20-alpine",
+          "WORKDIR /app",
+          "COPY --from=build /app ./",
+        ),
+        "package.json": '{"scripts": {"test": "jest"}}',
+        "package-lock.json": "{}",
+        "src/index.js": "",
+      }),
+    );
+    expect(specOf(pruned).image.target).toBe("build");
+    expect(pruned.todo).toContain(
+      "test.command: the image prunes its packages to the production ones (npm prune): the test runner is not in it; prune in a later stage than the tests'",
+    );
     // A built file copied out of the builder is no code: the builder is the test stage.
     const go = detect(
       repoView({

@@ -365,6 +365,11 @@ describe("init: the services are what the app needs", () => {
     });
     expect(Object.keys(d.services)).toEqual(["db"]);
     expect(d.guessed).toContain("compose service jaeger left out: a tracing or metrics console, a development tool the tests do not need (add it if they do)");
+    // The app reaches them: a TODO says so.
+    expect(servicesTodo(d)).toEqual([
+      "services: the app reaches mail (app's depends_on, app's SMTP_HOST), a mail catcher: left out as the tests rarely need one; add it if they do",
+      "services: the app reaches jaeger (app's OTEL_EXPORTER_OTLP_ENDPOINT), a tracing or metrics console: left out as the tests rarely need one; add it if they do",
+    ]);
   });
 
   it("a compose file of dependencies only (the app runs outside compose): its data stores, with a TODO", () => {

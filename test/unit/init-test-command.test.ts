@@ -232,6 +232,16 @@ describe("init: test commands by ecosystem", () => {
     expect(run({ ...go, Dockerfile: image, Makefile: "test:\n\tdocker compose run --rm app go test ./...\n\nlint:\n\tgolangci-lint run\n" }).command).toBe(
       "go test ./...",
     );
+    // Containers started through a variable, by a prerequisite, or on the target's own line.
+    for (const makefile of [
+      "DC := docker compose\ntest:\n\t$(DC) run --rm app go test ./...\n",
+      "test: db-up\n\tgo test ./...\ndb-up:\n\tdocker compose up -d db\n",
+      "test: ; docker compose run app go test ./...\n",
+    ])
+      expect(run({ ...go, Dockerfile: image, Makefile: makefile }).command).toBe("go test ./...");
+    // The image without the Makefile cannot run it.
+    const noMakefile = lines("FROM golang:1.22", "RUN apt-get update && apt-get install -y make", "WORKDIR /src", "COPY go.mod ./", "COPY cmd ./cmd");
+    expect(run({ ...go, "cmd/main.go": "", Dockerfile: noMakefile, Makefile: "test:\n\tgo test ./...\n" }).command).toBe("go test ./...");
     // No make in the image: the default, as before.
     expect(run({ ...go, Dockerfile: lines("FROM golang:1.22-alpine", "WORKDIR /src", "COPY . ."), Makefile: "test:\n\tgo test ./...\n" }).command).toBe(
       "go test ./...",

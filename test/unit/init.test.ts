@@ -322,6 +322,20 @@ describe("init on the shapes of real repositories", () => {
       }),
     );
     expect(late.found).toContain("docker/Dockerfile: built with the context . by build.sh");
+    // An option's value is no context (--network host with a host/ folder); a command substitution is one word.
+    for (const line of ["docker build --network host -f docker/Dockerfile .", "docker build -t app:$(git rev-parse --short HEAD) -f docker/Dockerfile ."]) {
+      const d = detect(
+        repoView({
+          "docker/Dockerfile": "FROM golang:1.22\nCOPY go.mod .\nRUN go mod download\nCOPY . .\n",
+          "build.sh": `${line}\n`,
+          "go.mod": "",
+          "main.go": "",
+          "host/x.go": "",
+          "git/x.go": "",
+        }),
+      );
+      expect(d.found).toContain("docker/Dockerfile: built with the context . by build.sh");
+    }
     // Two Dockerfiles built from the root: each image is named after its Dockerfile's folder, never twice the same.
     const two = detect(
       repoView({
