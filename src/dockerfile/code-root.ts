@@ -111,8 +111,8 @@ function copyParts(rest: string): string[] {
     .map((w) => w.replace(/^(["'])(.*)\1$/, "$2"));
 }
 
-/** `ARG A=1`, `ENV A=1 B="x y"`, and the old `ENV A 1`. */
-function declare(vars: Map<string, string>, ins: Instruction): void {
+/** `ARG A=1`, `ENV A=1 B="x y"`, and the old `ENV A 1`, into `vars`. */
+export function declare(vars: Map<string, string>, ins: Instruction): void {
   const old = ins.op === "ENV" && /^([A-Za-z_]\w*)\s+([^=\s][\s\S]*)$/.exec(ins.args.trim());
   if (old && !old[1]!.includes("=")) {
     vars.set(old[1]!, expand(old[2]!.trim(), vars));
@@ -126,7 +126,7 @@ function declare(vars: Map<string, string>, ins: Instruction): void {
 }
 
 /** `$VAR`, `${VAR}`, `${VAR:-default}`; an unknown name is left as written. */
-function expand(text: string, vars: ReadonlyMap<string, string>): string {
+export function expand(text: string, vars: ReadonlyMap<string, string>): string {
   return text.replace(/\$(?:\{([A-Za-z_]\w*)(?::-([^}]*))?\}|([A-Za-z_]\w*))/g, (all, braced, fallback, bare) => {
     const value = vars.get((braced ?? bare) as string);
     return value ?? (fallback as string | undefined) ?? all;

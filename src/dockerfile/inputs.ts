@@ -1,6 +1,6 @@
 import { isCodeSource, isManifest } from "./code.js";
-import { boundSources, copySources, runCommand, splitFlags, type Instruction } from "./parse.js";
-import { copiesRepositoryFrom } from "./code-root.js";
+import { boundSources, cleanSource, copySources, runCommand, splitFlags, type Instruction } from "./parse.js";
+import { copiesRepositoryFrom, declare, expand } from "./code-root.js";
 import { chainOf, dependenciesOf, dockerStages, stageNamed, targetStage, type Stage } from "./stages.js";
 import { simpleCommands } from "./toolchain.js";
 
@@ -98,15 +98,19 @@ interface Step {
 type StageFiles = (ref: string, ins: Instruction) => { code: boolean; installs: boolean };
 
 function steps(sequence: readonly Instruction[], isCode: (src: string) => boolean, fromStage: StageFiles): Step[] {
+  // ARG defaults and ENV values fill in the copied paths (`COPY $SOLUTION ./`), as BuildKit does.
+  const vars = new Map<string, string>();
   return sequence.flatMap((ins): Step[] => {
+    if (ins.op === "ARG" || ins.op === "ENV") declare(vars, ins);
     const run = ins.op === "RUN";
     const from = ins.op === "COPY" ? splitFlags(ins.args).flags.find(([n]) => n === "from")?.[1] : undefined;
     if (from !== undefined) {
       const brings = fromStage(from, ins);
       return brings.code || brings.installs ? [{ run: false, sources: [], code: brings.code, manifest: false, installs: brings.installs }] : [];
     }
-    const sources = run ? boundSources(ins.args) : ins.op === "COPY" || ins.op === "ADD" ? (copySources(ins.args) ?? []) : undefined;
-    if (!sources) return [];
+    const written = run ? boundSources(ins.args) : ins.op === "COPY" || ins.op === "ADD" ? (copySources(ins.args) ?? []) : undefined;
+    if (!written) return [];
+    const sources = written.map((src) => cleanSource(expand(src, vars)));
     const command = run ? runCommand(ins.args) : "";
     return [
       {

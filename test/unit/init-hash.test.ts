@@ -143,6 +143,20 @@ describe("init: hash inputs, manifests copied just before the install", () => {
     expect(inputs("FROM golang:1.22", "COPY . .", "RUN /usr/bin/env true && chmod +x run.sh").wholeContextFirst).toBe(false);
   });
 
+  it("ARG defaults and ENV values fill in the copied paths, as BuildKit does", () => {
+    expect(
+      inputs(
+        "FROM mcr.microsoft.com/dotnet/sdk:8.0",
+        "ARG SOLUTION=App.sln",
+        "ENV REQS=deps",
+        "COPY $SOLUTION ./",
+        "COPY ${REQS}/ ./deps/",
+        "RUN dotnet restore $SOLUTION",
+        "COPY . .",
+      ).sources,
+    ).toEqual(["App.sln", "deps"]);
+  });
+
   it("a folder of code copied before the install ends what is hashed (not the code itself)", () => {
     expect(inputs("FROM node:22", "COPY package.json .", "RUN npm ci", "COPY src/ src/", "RUN npm run build", "COPY . .").sources).toEqual(["package.json"]);
   });
