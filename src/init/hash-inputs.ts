@@ -1,5 +1,5 @@
 import { codeSourceIn, isManifest } from "../dockerfile/code.js";
-import { readsContext, stageInputs } from "../dockerfile/inputs.js";
+import { copySources, stageInputs } from "../dockerfile/inputs.js";
 import { dependenciesOf, targetStage } from "../dockerfile/stages.js";
 import { workspaceManifests } from "./workspaces.js";
 import type { Ecosystem } from "../dockerfile/toolchain.js";
@@ -50,7 +50,12 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
   // Kept when it names something in the repository (a file, a folder, or a glob that matches).
   const manifests = existing(repo, context, deps.sources);
   // An image that copies nothing of the repository depends on its Dockerfile alone.
-  if (deps.wholeContextFirst || (!manifests.length && readsContext(graph.stages, index))) manifests.push(...contextManifests(repo, context, build.ecosystem));
+  // With no manifest named, the context's are a guess only for an image that holds the code (not one that copies a built binary in).
+  const isCode = codeSourceIn(repo.files, context);
+  const holdsCode = dependenciesOf(graph.stages, index).some((st) =>
+    st.body.some((i) => (i.op === "COPY" || i.op === "ADD") && (copySources(i.args) ?? []).some(isCode)),
+  );
+  if (deps.wholeContextFirst || (!manifests.length && holdsCode)) manifests.push(...contextManifests(repo, context, build.ecosystem));
   if (deps.wholeContextFirst) {
     const what = deps.codeCopied === "." || deps.codeCopied === undefined ? "the whole context" : `the code ('${deps.codeCopied}')`;
     notes.guessed.push(

@@ -1,4 +1,5 @@
 import { codeSourceIn } from "../dockerfile/code.js";
+import { declare, expand } from "../dockerfile/code-root.js";
 import { chainInstructions } from "../dockerfile/facts.js";
 import { copySources, dockerInstructions, type Instruction } from "../dockerfile/parse.js";
 import { dependenciesOf, dockerStages } from "../dockerfile/stages.js";
@@ -38,6 +39,10 @@ export function findDockerfiles(repo: RepoView, compose: Compose, notes: Notes):
     const built = composeDockerfile(repo, compose, notes);
     if (built) return [built];
     notes.guessed.push("no Dockerfile found: add one, then set image.dockerfile");
+    notes.todo.push({
+      at: ["image"],
+      text: "the repository has no Dockerfile: the tests run in the project's image, so add one (with the toolchain and the code) and set dockerfile: and hash:",
+    });
   } else notes.found.push(`${dockerfiles.length > 1 ? "Dockerfiles (one image each)" : "Dockerfile"}: ${dockerfiles.join(", ")}`);
   // No file says which of several Dockerfiles are the project's images to test.
   if (dockerfiles.length > 1)
@@ -242,8 +247,13 @@ function imageName({ repo, compose, notes }: ImageContext, builder: ComposeServi
 function contextOf(dockerfile: string | undefined, instructions: Instruction[], files: readonly string[]): string {
   const folder = dockerfile && dockerfile.includes("/") ? dockerfile.slice(0, dockerfile.lastIndexOf("/")) : ".";
   if (folder === ".") return folder;
+  // ARG defaults and ENV values fill in the paths (`COPY ${BASE_PATH}deployment/x /etc/`).
+  const vars = new Map<string, string>();
   const sources = instructions
-    .flatMap((i) => (i.op === "COPY" || i.op === "ADD" ? (copySources(i.args) ?? []) : []))
+    .flatMap((i) => {
+      if (i.op === "ARG" || i.op === "ENV") declare(vars, i);
+      return i.op === "COPY" || i.op === "ADD" ? (copySources(i.args) ?? []).map((src) => expand(src, vars)) : [];
+    })
     .map((p) => p.replace(/\/+$/, ""))
     .filter((p) => p && p !== "." && !/[*?[]|^[a-z]+:\/\//i.test(p));
   const exists = (path: string) => files.some((f) => f === path || f.startsWith(`${path}/`));

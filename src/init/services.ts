@@ -1,6 +1,6 @@
 import { dockerInstructions } from "../dockerfile/inputs.js";
 import { simpleCommands } from "../dockerfile/toolchain.js";
-import { canonicalRepository, knownService, knownTool } from "../spec/known-services.js";
+import { canonicalRepository, KNOWN_SERVICES, knownService, knownTool } from "../spec/known-services.js";
 import { folderOf, mountOf } from "./compose-files.js";
 import { buildOf, type Compose, type ComposeService, TEST_SERVICES } from "./compose.js";
 import type { Notes, RepoView } from "./repo.js";
@@ -272,7 +272,7 @@ function fallback(ctx: ServiceContext, roots: readonly string[]): Map<string, Re
   const out = new Map<string, Reference[]>();
   if (said) return out;
   for (const [name, role] of ctx.roles) {
-    if (role.kind === "service-build" || (role.kind === "image" && knownService(role.image))) out.set(name, []);
+    if (role.kind === "service-build" || (role.kind === "image" && (knownService(role.image) || probesLikeStore(ctx.services[name]!)))) out.set(name, []);
   }
   if (out.size) {
     const app = roots.length
@@ -281,6 +281,13 @@ function fallback(ctx: ServiceContext, roots: readonly string[]): Map<string, Re
     ctx.notes.todo.push({ at: ["services"], text: `${app}: the data stores of ${ctx.compose.files.join(" + ")} are taken; remove those the tests do not use` });
   }
   return out;
+}
+
+/** A compose healthcheck that runs a data store's own client (`pg_isready`, `mysqladmin ping`): that store, in another image. */
+function probesLikeStore(svc: ComposeService): boolean {
+  const test = JSON.stringify((svc.healthcheck as { test?: unknown } | null)?.test ?? "");
+  const clients = KNOWN_SERVICES.map((k) => k.ready.split(/\s+/)[0]!).filter((w) => !/^(curl|wget|grep|sh|test|nc|echo)$/.test(w));
+  return clients.some((c) => new RegExp(`(^|[^\\w-])${c}([^\\w-]|$)`).test(test));
 }
 
 /** A note for each compose service that is not a service of the tests, with the reason; a TODO for one the app needs that init cannot take. */

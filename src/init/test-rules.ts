@@ -199,8 +199,29 @@ const python = (t: RuleContext): Proposal[] => {
   if (pytestDeclared(t)) out.push({ command: `${runner.prefix}pytest`, why: "pytest is a dependency", needs: runner.needs });
   if (viaDjango) out.push(viaDjango);
   if (pytestConfigured(t)) out.push({ command: `${runner.prefix}pytest`, why: "pytest configuration found", needs: runner.needs });
-  return out;
+  const todo = withoutDevGroups(t);
+  return todo ? out.map((p) => ({ ...p, todo })) : out;
 };
+
+/** Whether the image installs its Python packages without the development groups (where pytest usually is). */
+function withoutDevGroups(t: RuleContext): string | undefined {
+  const flag = runs(t)
+    .flatMap((r) => simpleCommands(r))
+    .map((w) => w.join(" "))
+    .map((c) =>
+      /^uv (sync|pip sync)\b/.test(c) && /\s--no-dev\b|\s--only-group[= ]main\b/.test(c)
+        ? "uv sync --no-dev"
+        : /^poetry install\b/.test(c) && /\s(--only[= ]main|--without[= ]\S*\b(dev|test)\b|--no-dev)\b/.test(c)
+          ? "poetry install without the dev group"
+          : /^pipenv install\b/.test(c) && !/\s(--dev|-d)\b/.test(c)
+            ? "pipenv install without --dev"
+            : undefined,
+    )
+    .find((f) => f !== undefined);
+  return (
+    flag && `the image installs its packages without the development groups (${flag}): check that the test runner is in it, or install them in the test stage`
+  );
+}
 
 function pythonRunner(t: RuleContext): { prefix: string; needs: Tool[] } {
   const env = environment(t);

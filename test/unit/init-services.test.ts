@@ -372,6 +372,25 @@ describe("init: the services are what the app needs", () => {
     ]);
   });
 
+  it("with nothing named, an image whose healthcheck runs a data store's own client counts as that store", () => {
+    const d = run({
+      Dockerfile: APP,
+      "compose.yaml": yaml(
+        "services:",
+        "  app:",
+        "    build: .",
+        "  db:",
+        "    image: pgautoupgrade/pgautoupgrade:16-alpine",
+        "    healthcheck: { test: ['CMD-SHELL', 'pg_isready -U app'] }",
+        "  docs:",
+        "    image: squidfunk/mkdocs-material",
+        "    healthcheck: { test: ['CMD', 'curl', '-f', 'http://localhost:8000'] }",
+      ),
+    });
+    expect(Object.keys(d.services)).toEqual(["db"]);
+    expect(d.services.db!.ready).toBe("pg_isready -U app");
+  });
+
   it("a compose file of dependencies only (the app runs outside compose): its data stores, with a TODO", () => {
     const d = run({ Dockerfile: APP, "docker-compose.dev.yml": "services:\n  redis:\n    image: redis:7\n  mailpit:\n    image: axllent/mailpit\n" });
     expect(Object.keys(d.services)).toEqual(["redis"]);

@@ -268,6 +268,16 @@ describe("init: test commands by ecosystem", () => {
     expect(run({ ...files, Makefile: "test:\n\tdocker compose run db mysql -e 'select 1'\n" }).command).toBe("vendor/bin/phpunit");
   });
 
+  it("Python: a TODO when the image installs without the development groups (uv --no-dev, poetry --only main, pipenv without --dev)", () => {
+    const files = { "pyproject.toml": '[dependency-groups]\ndev = ["pytest"]\n', "uv.lock": "", "app.py": "" };
+    const image = (install: string) => lines("FROM python:3.12", "WORKDIR /app", "COPY pyproject.toml uv.lock ./", `RUN ${install}`, "COPY . .");
+    for (const install of ["pip install uv && uv sync --frozen --no-dev", "poetry install --only main", "pipenv install --deploy --system"])
+      expect(commandTodos(run({ ...files, Dockerfile: image(install) }))).toEqual([
+        expect.stringMatching(/^test\.command: the image installs its packages without the development groups \(/),
+      ]);
+    expect(commandTodos(run({ ...files, Dockerfile: image("pip install uv && uv sync --frozen") }))).toEqual([]);
+  });
+
   it("nothing found: the ecosystem's usual command, or make test, with a TODO", () => {
     const rust = run({ Dockerfile: lines("FROM rust:1.80", "COPY src src"), "src/main.rs": "" });
     expect(rust.command).toBe("cargo test");

@@ -301,6 +301,30 @@ describe("init on the shapes of real repositories", () => {
     expect(d.spec).not.toContain("proxy");
   });
 
+  it("a Dockerfile in a folder whose copies name root paths through an ARG is built from the root", () => {
+    const d = detect(
+      repoView({
+        "docker/prod/Dockerfile":
+          'ARG BASE_PATH="docker/prod/"\nFROM php:8.3-cli\nARG BASE_PATH\nCOPY ${BASE_PATH}deployment/php.ini /usr/local/etc/php/\nCOPY . /app\n',
+        "docker/prod/deployment/php.ini": "",
+        "composer.json": "{}",
+        "src/A.php": "",
+      }),
+    );
+    expect(d.spec).not.toContain("context:");
+  });
+
+  it("no Dockerfile: a TODO in the spec; one that copies a built binary in hashes no manifest", () => {
+    const none = detect(repoView({ "package.json": '{"scripts": {"test": "jest"}}', "index.js": "" }));
+    expect(none.todo).toContain(
+      "image: the repository has no Dockerfile: the tests run in the project's image, so add one (with the toolchain and the code) and set dockerfile: and hash:",
+    );
+    const binary = detect(
+      repoView({ Dockerfile: "FROM alpine:3.20\nCOPY dist/app /usr/local/bin/app\n", "go.mod": "", "go.sum": "", "main.go": "", "dist/app": "" }),
+    );
+    expect((parse(binary.spec) as { image: { hash: string[] } }).image.hash).toEqual(["Dockerfile"]);
+  });
+
   it("the context a script of the repository builds a Dockerfile with", () => {
     const d = detect(
       repoView({
