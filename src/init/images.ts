@@ -1,5 +1,6 @@
 import { codeSourceIn } from "../dockerfile/code.js";
 import { declare, expand } from "../dockerfile/code-root.js";
+import { dockerignoreMatcher, isTestFile } from "../dockerfile/dockerignore.js";
 import { chainInstructions } from "../dockerfile/facts.js";
 import { copySources, dockerInstructions, type Instruction } from "../dockerfile/parse.js";
 import { dependenciesOf, dockerStages } from "../dockerfile/stages.js";
@@ -8,7 +9,7 @@ import { readBuild, scriptBuildOf } from "./build-graph.js";
 import { buildOf, type Compose, type ComposeService, TEST_SERVICES } from "./compose.js";
 import { imageEcosystem } from "./ecosystems.js";
 import { hashInputs } from "./hash-inputs.js";
-import { lastInstruction, type Notes, type RepoView, type SpecPath } from "./repo.js";
+import { inFolder, lastInstruction, type Notes, type RepoView, type SpecPath } from "./repo.js";
 import { guessTest, type TestGuess } from "./test-command.js";
 import { chooseTestStage, describeStage } from "./test-stage.js";
 
@@ -177,6 +178,7 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
   const ecosystem = imageEcosystem(chosen.facts, repo.files, context, copied);
   const name = imageName(ctx, builder, context === "." && dockerfile?.includes("/") ? dockerfile.slice(0, dockerfile.lastIndexOf("/")) : context, label);
   const hash = hashInputs(repo, { graph, context, stage: stage?.index, ecosystem, label, hashAt: at("hash") }, notes);
+  if (dockerfile) noteIgnoredTests(repo, dockerfile, context, notes, at("test", "command"));
   const test = guessTest(
     {
       ...{ repo, compose, monorepo, context, instructions: chain, built, copied, hash, toolchain: chosen.facts, ecosystem, label },
@@ -185,6 +187,24 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
     notes,
   );
   return { name, dockerfile, context, target: chosen.target, buildArgs, hash, test };
+}
+
+/**
+ * The tests run in the image, so the build context must hold them: a `.dockerignore` (the
+ * Dockerfile's own, else the context's) that leaves out every test file of the context is a TODO.
+ */
+function noteIgnoredTests(repo: RepoView, dockerfile: string, context: string, notes: Notes, at: SpecPath): void {
+  const file = [`${dockerfile}.dockerignore`, inFolder(context, ".dockerignore")].find((f) => repo.files.includes(f));
+  if (!file) return;
+  const top = inFolder(context, "");
+  const tests = repo.files.filter((f) => f.startsWith(top) && isTestFile(f.slice(top.length)));
+  if (!tests.length) return;
+  const ignored = dockerignoreMatcher(repo.read(file) ?? "");
+  if (tests.every((f) => ignored(f.slice(top.length))))
+    notes.todo.push({
+      at,
+      text: `${file} leaves every test file out of the build context (${tests.slice(0, 2).join(", ")}${tests.length > 2 ? ", ..." : ""}): the tests run in the image, so let them in (a test stage's Dockerfile can have its own .dockerignore)`,
+    });
 }
 
 /** The name of the Dockerfile's last stage (`FROM node AS app`), if it has one. */
