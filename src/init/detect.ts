@@ -22,7 +22,11 @@ export function detect(repo: RepoView): Detection {
   const images = guessImages(repo, dockerfiles, compose, notes);
   noteOtherDockerfiles(repo, images, compose, notes);
   const targets = new Map(images.flatMap((i) => (i.dockerfile ? [[i.dockerfile, i.target] as const] : [])));
-  const services = guessServices(repo, compose, dockerfiles, notes, targets);
+  const { services, environment } = guessServices(repo, compose, dockerfiles, notes, targets);
+  // One image: the app's settings that point at its services are the tests' too (a setting the test command sets wins).
+  const added = images.length === 1 ? Object.keys(environment).filter((k) => !Object.hasOwn(images[0].test.environment, k)) : [];
+  for (const key of added) images[0].test.environment[key] = environment[key]!;
+  if (added.length) notes.found.push(`test environment from compose's app, pointing at the services: ${added.join(", ")}`);
   // After every compose value is read: the images' and the services'.
   noteVariables(compose, notes);
   if (services.length) notes.found.push(`services: ${services.map((s) => `${s.name} (${s.image})`).join(", ")}`);

@@ -49,7 +49,7 @@ export function guessServices(
   dockerfiles: readonly string[],
   notes: Notes,
   testTargets: ReadonlyMap<string, string | undefined> = new Map(),
-): ServiceGuess[] {
+): { services: ServiceGuess[]; environment: Record<string, string> } {
   const services = Object.fromEntries(Object.entries(compose.services).map(([k, v]) => [k, v ?? {}]));
   const project: Project = { repo, compose, dockerfiles, testTargets, builtImages: builtImages(repo, compose, services), awaited: awaitedToEnd(services) };
   const roles = new Map(Object.entries(services).map(([name, svc]) => [name, roleOf(project, name, svc)]));
@@ -75,7 +75,34 @@ export function guessServices(
       at: ["services"],
       text: `these are what compose's app (${roots.join(", ")}) needs to run; no compose test service says what the tests need: remove those they do not use`,
     });
-  return nameServices(ctx, taken).map(([name, compose]) => serviceSettings(ctx, compose, name));
+  const named = nameServices(ctx, taken);
+  return {
+    services: named.map(([name, compose]) => serviceSettings(ctx, compose, name)),
+    environment: appSettings(ctx, roots, new Set(named.map(([name]) => name))),
+  };
+}
+
+/**
+ * The app's settings that point at the services it was given (`DATABASE_URL=postgres://u:p@db/app`,
+ * `REDIS_HOST=cache`): the tests run in the same image, and read the same settings to reach them.
+ * Only those whose host is a service's name in the spec.
+ */
+function appSettings(ctx: ServiceContext, roots: readonly string[], names: ReadonlySet<string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const network = networkNames(ctx);
+  for (const root of roots) {
+    if (ctx.roles.get(root)!.kind !== "app") continue;
+    const svc = ctx.services[root]!;
+    const env = ctx.compose.reader.quiet.serviceEnvironment(svc).environment;
+    for (const ref of referencesOf(svc, network, ctx.compose.reader)) {
+      const value = env[ref.via];
+      if (value === undefined || ref.as === undefined || !names.has(ref.as) || Object.hasOwn(out, ref.via)) continue;
+      // A value compose could not fill in is no setting to copy.
+      if (/\$\{?[A-Za-z_]/.test(value)) continue;
+      out[ref.via] = value;
+    }
+  }
+  return out;
 }
 
 /**

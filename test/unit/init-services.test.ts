@@ -182,6 +182,30 @@ describe("init: the services are what the app needs", () => {
     );
   });
 
+  it("the app's settings that point at the services become the test's environment (the tests run in the same image)", () => {
+    const d = run({
+      Dockerfile: APP,
+      "compose.yaml": yaml(
+        "services:",
+        "  web:",
+        "    build: .",
+        "    environment:",
+        "      DATABASE_URL: postgres://shop:pw@db:5432/shop",
+        "      REDIS_HOST: cache",
+        "      SECRET_KEY: dev",
+        "      MAIL_URL: ${MAIL_URL}",
+        "  db:",
+        "    image: postgres:16",
+        "    environment: { POSTGRES_PASSWORD: pw, POSTGRES_USER: shop }",
+        "  cache:",
+        "    image: redis:7",
+      ),
+    });
+    const spec = parse(d.spec) as { test: { environment?: Record<string, string> } };
+    expect(spec.test.environment).toEqual({ DATABASE_URL: "postgres://shop:pw@db:5432/shop", REDIS_HOST: "cache" });
+    expect(d.found).toContain("test environment from compose's app, pointing at the services: DATABASE_URL, REDIS_HOST");
+  });
+
   it("services taken from what the running app needs get a TODO; a compose test service's needs do not", () => {
     const general = (d: { todo: string[] }) => d.todo.filter((t) => t.startsWith(GENERAL));
     const app = run({ Dockerfile: APP, "compose.yaml": yaml("services:", "  web:", "    build: .", "    depends_on: [db]", "  db:", "    image: redis:7") });
