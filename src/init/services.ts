@@ -54,7 +54,9 @@ export function guessServices(
   const project: Project = { repo, compose, dockerfiles, testTargets, builtImages: builtImages(repo, compose, services), awaited: awaitedToEnd(services) };
   const roles = new Map(Object.entries(services).map(([name, svc]) => [name, roleOf(project, name, svc)]));
   const ctx: ServiceContext = { repo, compose, services, roles, notes };
-  const roots = [...roles].filter(([, r]) => r.kind === "test" || r.kind === "app").map(([n]) => n);
+  // A compose test service (sut, test, tests) says what the tests need; else the app's needs are the guess.
+  const testers = [...roles].filter(([, r]) => r.kind === "test").map(([n]) => n);
+  const roots = testers.length ? testers : [...roles].filter(([, r]) => r.kind === "app").map(([n]) => n);
   for (const [name, role] of roles) if (role.kind === "app") notes.found.push(`the app in compose: ${name} (it ${role.why})`);
   const chosen = reach(ctx, roots);
   const taken = chosen.size ? chosen : fallback(ctx, roots);

@@ -120,13 +120,32 @@ describe("init: the services are what the app needs", () => {
     expect(Object.keys(d.services)).toEqual(["database"]);
   });
 
-  it("the compose test service's needs count too; it is not a service", () => {
+  it("a compose test service says what the tests need, not the app; it is not a service", () => {
     const d = run({
       Dockerfile: APP,
       "compose.yaml":
         "services:\n  sut:\n    build: .\n    command: npm test\n    depends_on: [redis]\n  redis:\n    image: redis:7\n  db:\n    image: postgres:16\n",
     });
     expect(Object.keys(d.services)).toEqual(["redis"]);
+    // The app's own needs (a search engine, a payment mock) are not the tests'.
+    const both = run({
+      Dockerfile: APP,
+      "compose.yaml": yaml(
+        "services:",
+        "  web:",
+        "    build: .",
+        "    image: shop:dev",
+        "    depends_on: [db, search]",
+        "  tests:",
+        "    image: shop:dev",
+        "    depends_on: { db: { condition: service_healthy } }",
+        "  db:",
+        "    image: postgres:16",
+        "  search:",
+        "    image: opensearchproject/opensearch:2",
+      ),
+    });
+    expect(Object.keys(both.services)).toEqual(["db"]);
   });
 
   it("without a service that builds it, the app is the service that runs the project's own image; never a service", () => {
