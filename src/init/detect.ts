@@ -2,6 +2,7 @@ import { noteVariables, readCompose } from "./compose.js";
 import { findDockerfiles, guessImages, noteOtherDockerfiles } from "./images.js";
 import { renderSpec, specOf } from "./render.js";
 import type { Notes, RepoView } from "./repo.js";
+import { ciServices } from "./ci-services.js";
 import { guessServices } from "./services.js";
 
 export type { RepoView } from "./repo.js";
@@ -22,7 +23,14 @@ export function detect(repo: RepoView): Detection {
   const images = guessImages(repo, dockerfiles, compose, notes);
   noteOtherDockerfiles(repo, images, compose, notes);
   const targets = new Map(images.flatMap((i) => (i.dockerfile ? [[i.dockerfile, i.target] as const] : [])));
-  const { services, environment } = guessServices(repo, compose, dockerfiles, notes, targets);
+  const fromCompose = guessServices(repo, compose, dockerfiles, notes, targets);
+  // Compose names no service: the services a CI job that runs the tests declares, when one does.
+  const ci = fromCompose.services.length ? undefined : ciServices(repo);
+  if (ci) {
+    notes.found.push(`services from ${ci.from}: ${ci.services.map((s) => s.name).join(", ")}`);
+    notes.todo.push({ at: ["services"], text: `taken from ${ci.from}, which runs the tests with these services: check that the image's tests need them` });
+  }
+  const { services, environment } = ci ?? fromCompose;
   // One image: the app's settings that point at its services are the tests' too (a setting the test command sets wins).
   const added = images.length === 1 ? Object.keys(environment).filter((k) => !Object.hasOwn(images[0].test.environment, k)) : [];
   for (const key of added) images[0].test.environment[key] = environment[key]!;

@@ -225,6 +225,50 @@ describe("init: the services are what the app needs", () => {
     expect(d.found).toContain("test environment from compose's app, pointing at the services: DATABASE_URL, REDIS_HOST");
   });
 
+  it("no compose service: the services a CI job that runs the tests declares, reached by their names", () => {
+    const workflow = yaml(
+      "on: push",
+      "jobs:",
+      "  lint:",
+      "    runs-on: ubuntu-latest",
+      "    services: { cache: { image: 'redis:7' } }",
+      "    steps: [{ run: 'npm run lint' }]",
+      "  test:",
+      "    runs-on: ubuntu-latest",
+      "    env:",
+      "      DATABASE_URL: mysql://root:pw@127.0.0.1:33306/app",
+      "      TOKEN: ${{ secrets.TOKEN }}",
+      "    services:",
+      "      mysql:",
+      "        image: mysql:8.4",
+      "        env: { MYSQL_ROOT_PASSWORD: pw, MYSQL_DATABASE: app }",
+      "        ports: ['33306:3306']",
+      "        options: --health-cmd='mysqladmin ping' --health-interval=10s",
+      "    steps:",
+      "      - uses: actions/checkout@v4",
+      "      - run: vendor/bin/phpunit",
+      "        env: { APP_ENV: test }",
+    );
+    const d = run({ Dockerfile: APP, ".github/workflows/ci.yml": workflow });
+    expect(d.services).toEqual({ mysql: { image: "mysql:8.4", ready: "mysqladmin ping", environment: { MYSQL_ROOT_PASSWORD: "pw", MYSQL_DATABASE: "app" } } });
+    expect((parse(d.spec) as { test: { environment?: Record<string, string> } }).test.environment).toEqual({ DATABASE_URL: "mysql://root:pw@mysql:3306/app" });
+    expect(d.found).toContain("services from .github/workflows/ci.yml job test: mysql");
+    expect(d.todo).toContain(
+      "services: taken from .github/workflows/ci.yml job test, which runs the tests with these services: check that the image's tests need them",
+    );
+    // A job whose services the matrix chooses says nothing for sure.
+    const matrix = workflow.replace("    steps:\n      - uses", "      db:\n        image: ${{ matrix.db }}\n    steps:\n      - uses");
+    expect(matrix).toContain("matrix.db");
+    expect(run({ Dockerfile: APP, ".github/workflows/ci.yml": matrix }).services).toEqual({});
+    // Compose's services, when it names some, come first.
+    const both = run({
+      Dockerfile: APP,
+      ".github/workflows/ci.yml": workflow,
+      "compose.yaml": yaml("services:", "  web:", "    build: .", "    depends_on: [db]", "  db:", "    image: postgres:16"),
+    });
+    expect(Object.keys(both.services)).toEqual(["db"]);
+  });
+
   it("services taken from what the running app needs get a TODO; a compose test service's needs do not", () => {
     const general = (d: { todo: string[] }) => d.todo.filter((t) => t.startsWith(GENERAL));
     const app = run({ Dockerfile: APP, "compose.yaml": yaml("services:", "  web:", "    build: .", "    depends_on: [db]", "  db:", "    image: redis:7") });

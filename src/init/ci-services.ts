@@ -1,0 +1,101 @@
+import { parse } from "yaml";
+import { knownService, missingStartSettings } from "../spec/known-services.js";
+import type { RepoView } from "./repo.js";
+import type { ServiceGuess } from "./services.js";
+
+/**
+ * The service containers a GitHub Actions job that runs the tests declares (`jobs.<id>.services`):
+ * what the project says its tests need, when compose says nothing. Each keeps its image, its
+ * `env` and its `--health-cmd` (else a well-known image's probe, and the settings it needs to
+ * start). The job's settings that reach a service through a published port on localhost
+ * (`postgres://u:p@localhost:5432/x` with `ports: ["5432:5432"]`) are given with the service's
+ * name and port instead: in the pipeline the tests reach each service by its name.
+ */
+export interface CiServices {
+  services: ServiceGuess[];
+  environment: Record<string, string>;
+  /** `<workflow file> job <id>`. */
+  from: string;
+}
+
+interface Job {
+  services?: Record<string, { image?: unknown; env?: unknown; ports?: unknown; options?: unknown } | null>;
+  env?: unknown;
+  steps?: { run?: unknown; env?: unknown }[];
+}
+
+/** A step that runs tests: a test runner, or a `test` target or script. */
+const RUNS_TESTS = /(^|[\s/:])(test|tests|pytest|phpunit|pest|rspec|jest|vitest|mocha)\b/;
+
+export function ciServices(repo: RepoView): CiServices | undefined {
+  const workflows = repo.files.filter((f) => /^\.github\/workflows\/[^/]+\.ya?ml$/.test(f)).sort();
+  for (const file of workflows) {
+    let doc: { jobs?: Record<string, Job | null> } | null;
+    try {
+      doc = parse(repo.read(file) ?? "") as typeof doc;
+    } catch {
+      continue;
+    }
+    for (const [id, job] of Object.entries(doc?.jobs ?? {})) {
+      if (!job?.services || typeof job.services !== "object") continue;
+      const steps = Array.isArray(job.steps) ? job.steps : [];
+      const testing = steps.find((s) => typeof s?.run === "string" && RUNS_TESTS.test(s.run));
+      if (!testing) continue;
+      // A service chosen by the matrix (`image: ${{ matrix.db }}`) leaves the job's set unknown.
+      if (Object.values(job.services).some((svc) => typeof svc?.image !== "string" || svc.image.includes("${{"))) continue;
+      const found = servicesOf(job.services);
+      if (!found.services.length) continue;
+      const environment = settingsOf({ ...literal(job.env), ...literal(testing.env) }, found.ports);
+      return { services: found.services, environment, from: `${file} job ${id}` };
+    }
+  }
+  return undefined;
+}
+
+/** Literal string settings (not `${{ ... }}` expressions). */
+function literal(env: unknown): Record<string, string> {
+  if (!env || typeof env !== "object") return {};
+  return Object.fromEntries(
+    Object.entries(env as Record<string, unknown>)
+      .filter(([, v]) => ["string", "number", "boolean"].includes(typeof v) && !String(v).includes("${{"))
+      .map(([k, v]) => [k, String(v)]),
+  );
+}
+
+function servicesOf(declared: NonNullable<Job["services"]>): { services: ServiceGuess[]; ports: Map<string, { name: string; port: string }> } {
+  const services: ServiceGuess[] = [];
+  const ports = new Map<string, { name: string; port: string }>();
+  for (const [key, svc] of Object.entries(declared)) {
+    const image = typeof svc?.image === "string" ? svc.image : undefined;
+    const name = key.toLowerCase().replace(/[^a-z0-9_-]+/g, "-");
+    if (!image || image.includes("${{") || !/^[a-z][a-z0-9_-]{0,62}$/.test(name)) continue;
+    const environment = literal(svc?.env);
+    const known = knownService(image);
+    for (const setting of known ? missingStartSettings(known, environment) : []) Object.assign(environment, setting.set);
+    const health = /--health-cmd[= ](?:"([^"]*)"|'([^']*)'|(\S+))/.exec(typeof svc?.options === "string" ? svc.options : "");
+    const ready = health ? (health[1] ?? health[2] ?? health[3]) : known?.ready;
+    services.push({ name, image, environment, ...(ready ? { ready: known?.timeout && !health ? { command: ready, timeout: known.timeout } : ready } : {}) });
+    // `HOST:CONTAINER` (or a lone container port, published on the same number): localhost:HOST reaches it.
+    for (const p of Array.isArray(svc?.ports) ? svc.ports.map(String) : []) {
+      const [host, container] = p.replace(/\/\w+$/, "").split(":");
+      if (host) ports.set(host, { name, port: container ?? host });
+    }
+  }
+  return { services, ports };
+}
+
+/** The settings that reach a service on localhost through its published port, with the service's name and port. */
+function settingsOf(env: Record<string, string>, ports: ReadonlyMap<string, { name: string; port: string }>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    let hit = false;
+    const moved = value.replace(/\b(localhost|127\.0\.0\.1):(\d+)\b/g, (all, _host, port: string) => {
+      const to = ports.get(port);
+      if (!to) return all;
+      hit = true;
+      return `${to.name}:${to.port}`;
+    });
+    if (hit) out[key] = moved;
+  }
+  return out;
+}
