@@ -34,7 +34,7 @@ export function detect(repo: RepoView): Detection {
   // One image: the app's settings that point at its services are the tests' too (a setting the test command sets wins).
   const added = images.length === 1 ? Object.keys(environment).filter((k) => !Object.hasOwn(images[0].test.environment, k)) : [];
   for (const key of added) images[0].test.environment[key] = environment[key]!;
-  if (added.length) notes.found.push(`test environment from compose's app, pointing at the services: ${added.join(", ")}`);
+  if (added.length) notes.found.push(`test environment from ${ci ? ci.from : "compose's app"}, pointing at the services: ${added.join(", ")}`);
   // After every compose value is read: the images' and the services'.
   noteVariables(compose, notes);
   if (services.length) notes.found.push(`services: ${services.map((s) => `${s.name} (${s.image})`).join(", ")}`);
