@@ -1,6 +1,6 @@
 import { dockerInstructions } from "../dockerfile/inputs.js";
 import { simpleCommands } from "../dockerfile/toolchain.js";
-import { canonicalRepository, KNOWN_SERVICES, knownService, knownTool } from "../spec/known-services.js";
+import { canonicalRepository, knownByProbe, type KnownService, knownService, knownTool } from "../spec/known-services.js";
 import { folderOf, mountOf } from "./compose-files.js";
 import { buildOf, type Compose, type ComposeService, TEST_SERVICES } from "./compose.js";
 import type { Notes, RepoView } from "./repo.js";
@@ -313,11 +313,8 @@ function fallback(ctx: ServiceContext, roots: readonly string[]): Map<string, Re
 }
 
 /** A compose healthcheck that runs a data store's own client (`pg_isready`, `mysqladmin ping`): that store, in another image. */
-function probesLikeStore(svc: ComposeService): boolean {
-  const test = JSON.stringify((svc.healthcheck as { test?: unknown } | null)?.test ?? "");
-  const clients = KNOWN_SERVICES.map((k) => k.ready.split(/\s+/)[0]!).filter((w) => !/^(curl|wget|grep|sh|test|nc|echo)$/.test(w));
-  return clients.some((c) => new RegExp(`(^|[^\\w-])${c}([^\\w-]|$)`).test(test));
-}
+const probesLikeStore = (svc: ComposeService): KnownService | undefined =>
+  knownByProbe(JSON.stringify((svc.healthcheck as { test?: unknown } | null)?.test ?? ""));
 
 /** A note for each compose service that is not a service of the tests, with the reason; a TODO for one the app needs that init cannot take. */
 function noteLeftOut(ctx: ServiceContext, taken: ReadonlyMap<string, Reference[]>, fellBack: boolean, noted: ReadonlySet<string>): void {

@@ -261,6 +261,14 @@ export function knownService(image: string): KnownService | undefined {
   return repository === undefined ? undefined : KNOWN_SERVICES.find((k) => k.repositories.includes(repository));
 }
 
+/** The entry whose own client a probe runs (`pg_isready`, `mysqladmin ping`, `redis-cli ping`); not one of the generic tools. */
+export function knownByProbe(probe: string): KnownService | undefined {
+  return KNOWN_SERVICES.find((k) => {
+    const client = k.ready.split(/\s+/)[0]!;
+    return !/^(curl|wget|grep|sh|test|nc|echo|mc)$/.test(client) && new RegExp(`(^|[^\\w-])${client}([^\\w-]|$)`).test(probe);
+  });
+}
+
 /** The settings of `known.start` that `environment` lacks, with the values that make the image start. */
 export function missingStartSettings(known: KnownService, environment: Readonly<Record<string, unknown>>): StartSetting[] {
   return known.start.filter((s) => !s.anyOf.some((name) => Object.hasOwn(environment, name)));

@@ -468,14 +468,18 @@ describe("init: the services are what the app needs", () => {
         "    build: .",
         "  db:",
         "    image: pgautoupgrade/pgautoupgrade:16-alpine",
+        "    env_file: app.env",
         "    healthcheck: { test: ['CMD-SHELL', 'pg_isready -U app'] }",
         "  docs:",
         "    image: squidfunk/mkdocs-material",
         "    healthcheck: { test: ['CMD', 'curl', '-f', 'http://localhost:8000'] }",
       ),
+      "app.env": "POSTGRES_PASSWORD=pw\nSECRET_KEY=dev\n",
     });
     expect(Object.keys(d.services)).toEqual(["db"]);
     expect(d.services.db!.ready).toBe("pg_isready -U app");
+    // Read as PostgreSQL: only its own settings from the env_file it shares with the app.
+    expect(d.services.db!.environment).toEqual({ POSTGRES_PASSWORD: "pw" });
   });
 
   it("a compose file of dependencies only (the app runs outside compose): its data stores, with a TODO", () => {
