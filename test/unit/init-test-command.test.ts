@@ -110,6 +110,9 @@ describe("init: test commands by ecosystem", () => {
     const none = run({ ...files, Dockerfile: lines("FROM php:8.3-apache", "WORKDIR /var/www/html", "COPY . /var/www/html") });
     expect(none.command).toBe("vendor/bin/phpunit");
     expect(commandTodos(none)).toEqual(["test.command: the image installs no composer dependencies (vendor/): add 'RUN composer install' to the test stage"]);
+    // Options before the command are composer's own: it installs.
+    const options = run({ ...files, Dockerfile: lines("FROM composer:2", "WORKDIR /app", "COPY . /app", "RUN composer --no-ansi install --working-dir=/app") });
+    expect(commandTodos(options)).toEqual([]);
     const noDev = run({ ...files, Dockerfile: lines("FROM composer:2", "WORKDIR /app", "COPY . /app", "RUN composer install --no-dev") });
     expect(commandTodos(noDev)).toEqual(["test.command: the image installs its composer dependencies with --no-dev: the test tools are not in it"]);
   });
