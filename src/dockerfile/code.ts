@@ -24,7 +24,7 @@ const MANIFESTS = [
   /^rust-toolchain(\.toml)?$/,
   /^composer\.(json|lock)$/,
   /\.(cs|fs|vb)proj$/,
-  /\.sln$/,
+  /\.slnx?$/,
   /^(Directory\.(Build|Packages)\.props|NuGet\.config|global\.json)$/i,
   /^packages\.lock\.json$/,
   /^pom\.xml$/,

@@ -30,10 +30,10 @@ export function dockerignoreMatcher(text: string): (path: string) => boolean {
 }
 
 /**
- * Files the common test runners discover as tests: folders named for tests (`test`, `tests`,
- * `spec`, `__tests__`) and files named for them (`*_test.go`, `test_*.py`, `*.test.ts`,
+ * Files the common test runners discover as tests: source files in folders named for tests (`test`,
+ * `tests`, `spec`, `__tests__`; not the YAML of `config/routes/test/`) and files named for them (`*_test.go`, `test_*.py`, `*.test.ts`,
  * `*.spec.js`, `*Test.java`, `*_spec.rb`, `*Test.php`, `*Tests.cs`).
  */
 export const isTestFile = (path: string): boolean =>
-  /(^|\/)(tests?|spec|specs|__tests__)\//.test(path) ||
+  (/(^|\/)(tests?|spec|specs|__tests__)\//.test(path) && /\.(php|py|[cm]?[jt]sx?|go|rb|java|kt|cs|fs|exs?|rs|scala)$/.test(path)) ||
   /(_test\.(go|py|exs?)|(^|\/)test_[^/]*\.py|\.(test|spec)\.[cm]?[jt]sx?|Tests?\.(java|kt|php|cs|scala)|_spec\.rb)$/.test(path);

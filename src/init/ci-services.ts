@@ -5,9 +5,9 @@ import type { ServiceGuess } from "./services.js";
 
 /**
  * The service containers a GitHub Actions job that runs the tests declares (`jobs.<id>.services`):
- * what the project says its tests need, when compose says nothing. Each keeps its image, its
- * `env` and its `--health-cmd` (else a well-known image's probe, and the settings it needs to
- * start). The job's settings that reach a service through a published port on localhost
+ * what the project says its tests need, when compose says nothing. Each keeps its image and its
+ * `env`; a well-known image gets its own probe and the settings it needs to start, another the
+ * job's `--health-cmd`. The job's settings that reach a service through a published port on localhost
  * (`postgres://u:p@localhost:5432/x` with `ports: ["5432:5432"]`) are given with the service's
  * name and port instead: in the pipeline the tests reach each service by its name.
  */
@@ -73,8 +73,9 @@ function servicesOf(declared: NonNullable<Job["services"]>): { services: Service
     const known = knownService(image);
     for (const setting of known ? missingStartSettings(known, environment) : []) Object.assign(environment, setting.set);
     const health = /--health-cmd[= ](?:"([^"]*)"|'([^']*)'|(\S+))/.exec(typeof svc?.options === "string" ? svc.options : "");
-    const ready = health ? (health[1] ?? health[2] ?? health[3]) : known?.ready;
-    services.push({ name, image, environment, ...(ready ? { ready: known?.timeout && !health ? { command: ready, timeout: known.timeout } : ready } : {}) });
+    // A well-known image's own probe first: it asks the server over TCP, not a socket an init phase may already answer on.
+    const ready = known?.ready ?? (health ? (health[1] ?? health[2] ?? health[3]) : undefined);
+    services.push({ name, image, environment, ...(ready ? { ready: known?.timeout ? { command: ready, timeout: known.timeout } : ready } : {}) });
     // `HOST:CONTAINER` (or a lone container port, published on the same number): localhost:HOST reaches it.
     for (const p of Array.isArray(svc?.ports) ? svc.ports.map(String) : []) {
       const [host, container] = p.replace(/\/\w+$/, "").split(":");

@@ -12,7 +12,7 @@ import { inFolder, type Notes, type RepoView, type SpecPath } from "./repo.js";
 const WORKSPACE_FILES: [RegExp, Ecosystem][] = [
   [/(^|\/)pnpm-workspace\.yaml$/, "node"],
   [/(^|\/)settings\.gradle(\.kts)?$/, "java"],
-  [/\.sln$/, "dotnet"],
+  [/\.slnx?$/, "dotnet"],
 ];
 
 /** One image's build, as the hash inputs are read from it. */

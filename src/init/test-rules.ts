@@ -141,7 +141,10 @@ const elixir = (t: RuleContext): Proposal[] => {
 const dotnet = (t: RuleContext): Proposal[] => {
   const top = inFolder(t.context, "");
   const inContext = t.repo.files.filter((f) => f.startsWith(top)).map((f) => f.slice(top.length));
-  const atTop = inContext.filter((f) => !f.includes("/") && /\.(sln|csproj|fsproj|vbproj)$/.test(f));
+  const atTop = inContext
+    .filter((f) => !f.includes("/") && /\.(slnx?|csproj|fsproj|vbproj)$/.test(f))
+    // The solution named after the repository first (`shop.sln` in shop/): the project's own, not a tools one.
+    .sort((a, b) => Number(stem(b) === t.repo.name.toLowerCase()) - Number(stem(a) === t.repo.name.toLowerCase()));
   const projects = inContext.filter((f) => /\.(csproj|fsproj|vbproj)$/.test(f));
   if (!atTop.length && !projects.length) return [];
   const tests = projects.filter((f) => /tests?\b/i.test(f) || /Microsoft\.NET\.Test\.Sdk/.test(read(t, f)));
@@ -159,6 +162,8 @@ const dotnet = (t: RuleContext): Proposal[] => {
     return [{ command: "dotnet test", why: ".NET projects found", needs: ["dotnet"], todo: convention("dotnet test"), ...(atTop.length ? { dir: "" } : {}) }];
   return [{ command: `dotnet test ${tests[0]}`, why: "the test project", needs: ["dotnet"], dir: "" }];
 };
+
+const stem = (file: string) => file.replace(/\.[^.]+$/, "").toLowerCase();
 
 /** `composer test` (scripts.test), Laravel's `php artisan test`, Pest, PHPUnit: with vendor/ installed in the image. */
 const php = (t: RuleContext): Proposal[] => {
@@ -205,7 +210,8 @@ const python = (t: RuleContext): Proposal[] => {
 
 /** Whether the image installs its Python packages without the development groups (where pytest usually is). */
 function withoutDevGroups(t: RuleContext): string | undefined {
-  const flag = runs(t)
+  // Every stage the test stage is built from: a builder's `uv sync --no-dev` copied in counts.
+  const flag = runs(t, "built")
     .flatMap((r) => simpleCommands(r))
     .map((w) => w.join(" "))
     .map((c) =>

@@ -31,7 +31,7 @@ export function workspaceManifests(repo: RepoView, context: string, ecosystem: E
     if (gradle) for (const f of ["gradle/libs.versions.toml", "gradle/wrapper/gradle-wrapper.properties"]) if (repo.files.includes(at(f))) out.push(at(f));
   }
   if (ecosystem === undefined || ecosystem === "dotnet")
-    for (const sln of repo.files.filter((f) => f.startsWith(at("")) && !f.slice(at("").length).includes("/") && f.endsWith(".sln")))
+    for (const sln of repo.files.filter((f) => f.startsWith(at("")) && !f.slice(at("").length).includes("/") && /\.slnx?$/.test(f)))
       for (const p of solutionProjects(repo.read(sln))) if (repo.files.includes(at(p))) out.push(at(p));
   if (ecosystem === undefined || ecosystem === "ruby") {
     for (const f of bundlerReads(read("Gemfile"))) {
@@ -126,5 +126,10 @@ function mavenModules(repo: RepoView, context: string, folder: string, depth = 0
 /** The project files a .sln names (`Project(...) = "Name", "src\\App\\App.csproj", ...`). */
 function solutionProjects(sln: string | undefined): string[] {
   if (!sln) return [];
-  return [...sln.matchAll(/^Project\([^)]*\)\s*=\s*"[^"]*",\s*"([^"]+\.(?:cs|fs|vb)proj)"/gm)].map((m) => m[1]!.replace(/\\/g, "/"));
+  // A .sln's `Project(...) = "Name", "path"` lines, or a .slnx's `<Project Path="path" />`.
+  const paths = [
+    ...[...sln.matchAll(/^Project\([^)]*\)\s*=\s*"[^"]*",\s*"([^"]+\.(?:cs|fs|vb)proj)"/gm)].map((m) => m[1]!),
+    ...[...sln.matchAll(/<Project\s+[^>]*\bPath="([^"]+\.(?:cs|fs|vb)proj)"/g)].map((m) => m[1]!),
+  ];
+  return paths.map((p) => p.replace(/\\/g, "/"));
 }

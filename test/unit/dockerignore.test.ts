@@ -26,7 +26,7 @@ describe(".dockerignore as Docker reads it", () => {
       "__tests__/x.js",
     ];
     expect(tests.filter(isTestFile)).toEqual(tests);
-    expect(["src/testing.go", "app/contest.py", "latest/x.js", "src/Tester.java"].filter(isTestFile)).toEqual([]);
+    expect(["src/testing.go", "app/contest.py", "latest/x.js", "src/Tester.java", "config/routes/test/routes.yaml"].filter(isTestFile)).toEqual([]);
   });
 });
 

@@ -483,6 +483,16 @@ describe("init: a workspace's member manifests, when the whole context is copied
     ).toEqual(["Dockerfile", "Gemfile", "Gemfile.lock", ".ruby-version", "*.gemspec", "engines/catalog/*.gemspec", "engines/web/*.gemspec", "Gemfile.plugins"]);
   });
 
+  it("a .slnx solution's projects", () => {
+    expect(
+      hashOf({
+        Dockerfile: copiesAll("mcr.microsoft.com/dotnet/sdk:10.0", "dotnet restore App.slnx"),
+        "App.slnx": '<Solution>\n  <Folder Name="/src/">\n    <Project Path="src/Web/Web.csproj" />\n  </Folder>\n</Solution>\n',
+        "src/Web/Web.csproj": "",
+      }),
+    ).toEqual(["Dockerfile", "App.slnx", "src/Web/Web.csproj"]);
+  });
+
   it("a .NET solution's projects; not a member the workspace does not name, nor one that is not there", () => {
     expect(
       hashOf({

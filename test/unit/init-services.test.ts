@@ -250,7 +250,10 @@ describe("init: the services are what the app needs", () => {
       "        env: { APP_ENV: test }",
     );
     const d = run({ Dockerfile: APP, ".github/workflows/ci.yml": workflow });
-    expect(d.services).toEqual({ mysql: { image: "mysql:8.4", ready: "mysqladmin ping", environment: { MYSQL_ROOT_PASSWORD: "pw", MYSQL_DATABASE: "app" } } });
+    // MySQL's own probe (over TCP), not the job's health command.
+    expect(d.services.mysql!.ready).toMatch(/^mysqladmin ping -h 127\.0\.0\.1/);
+    expect(d.services.mysql!.environment).toEqual({ MYSQL_ROOT_PASSWORD: "pw", MYSQL_DATABASE: "app" });
+    expect(Object.keys(d.services)).toEqual(["mysql"]);
     expect((parse(d.spec) as { test: { environment?: Record<string, string> } }).test.environment).toEqual({ DATABASE_URL: "mysql://root:pw@mysql:3306/app" });
     expect(d.found).toContain("services from .github/workflows/ci.yml job test: mysql");
     expect(d.todo).toContain(

@@ -21,6 +21,18 @@ const run = (files: Record<string, string>) => {
 };
 
 describe("init: test commands by ecosystem", () => {
+  it(".NET: with several solutions, the one named after the repository first (a TODO names them all)", () => {
+    const files = {
+      "Tools.sln": "",
+      "shop.sln": "",
+      "src/Web/Web.csproj": "",
+      Dockerfile: lines("FROM mcr.microsoft.com/dotnet/sdk:8.0", "WORKDIR /src", "COPY . ."),
+    };
+    const d = run(files);
+    expect(d.command).toBe("dotnet test shop.sln");
+    expect(commandTodos(d)).toEqual(["test.command: several solutions or projects: shop.sln, Tools.sln"]);
+  });
+
   it("Maven: the wrapper when the context has it and the stage copies it, else mvn in batch mode", () => {
     const files = { "pom.xml": "<project/>", mvnw: "", "src/main/java/App.java": "" };
     expect(run({ ...files, Dockerfile: lines("FROM maven:3-eclipse-temurin-21", "COPY . .") }).command).toBe("./mvnw -B test");
@@ -279,6 +291,18 @@ describe("init: test commands by ecosystem", () => {
         expect.stringMatching(/^test\.command: the image installs its packages without the development groups \(/),
       ]);
     expect(commandTodos(run({ ...files, Dockerfile: image("pip install uv && uv sync --frozen") }))).toEqual([]);
+    // In a builder stage the test stage copies its packages from, too.
+    const builder = lines(
+      "FROM python:3.12 AS builder",
+      "WORKDIR /app",
+      "COPY pyproject.toml uv.lock ./",
+      "RUN pip install uv && uv sync --frozen --no-dev",
+      "FROM python:3.12-slim",
+      "WORKDIR /app",
+      "COPY --from=builder /app/.venv /app/.venv",
+      "COPY . .",
+    );
+    expect(commandTodos(run({ ...files, Dockerfile: builder }))).toEqual([expect.stringMatching(/without the development groups \(uv sync --no-dev\)/)]);
   });
 
   it("nothing found: the ecosystem's usual command, or make test, with a TODO", () => {
