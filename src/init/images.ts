@@ -6,6 +6,7 @@ import { copySources, dockerInstructions, type Instruction } from "../dockerfile
 import { dependenciesOf, dockerStages } from "../dockerfile/stages.js";
 import { parseReference, repositoryOf } from "../spec/docker-ref.js";
 import { readBuild, scriptBuildOf } from "./build-graph.js";
+import { folderOf } from "./compose-files.js";
 import { buildOf, type Compose, type ComposeService, TEST_SERVICES } from "./compose.js";
 import { imageEcosystem } from "./ecosystems.js";
 import { hashInputs } from "./hash-inputs.js";
@@ -117,13 +118,15 @@ export function noteOtherDockerfiles(repo: RepoView, images: readonly ImageGuess
     }),
   );
   const [image] = images;
+  // One compose builds next to the image's Dockerfile (`Dockerfile-dev` for the app) is another build of the image: named too.
+  const sibling = (f: string) => folderOf(f) === folderOf(image!.dockerfile!);
   const others = repo.files.filter(
     (f) =>
       /(^|\/)(Dockerfile([.-][^/]*)?|[^/]+\.[Dd]ockerfile)$/.test(f) &&
       !/\.dockerignore$/.test(f) &&
       !NOT_IMAGES.test(f) &&
       f !== image!.dockerfile &&
-      !built.has(f) &&
+      (!built.has(f) || sibling(f)) &&
       !image!.hash.includes(f),
   );
   if (!others.length) return;

@@ -293,11 +293,11 @@ function withoutDevDependencies(t: RuleContext): string | undefined {
   for (const ins of t.instructions) {
     if ((ins.op === "ENV" || ins.op === "ARG") && /\bNODE_ENV[=\s]+["']?production\b/.test(ins.args)) production = true;
     if (ins.op !== "RUN") continue;
-    // npm ci, npm install, yarn, yarn install, pnpm install: the package manager and its first word that is no option.
+    // npm ci, npm install, yarn, yarn install, pnpm install, yarn workspaces focus: the package manager and its first word that is no option.
     const installs = simpleCommands(runCommand(ins.args)).filter(
       (w) =>
         /^(npm|yarn|pnpm)$/.test(w[0]!) &&
-        /^(ci|install|i)?$/.test(w.slice(1).find((a) => !a.startsWith("-")) ?? "") &&
+        (/^(ci|install|i)?$/.test(w.slice(1).find((a) => !a.startsWith("-")) ?? "") || (w[1] === "workspaces" && w[2] === "focus")) &&
         !/(^|\s)(-g|--global)(\s|$)/.test(w.join(" ")),
     );
     if (installs.some((w) => w.some((a) => /^(--omit=dev|--production|--prod)$/.test(a))))

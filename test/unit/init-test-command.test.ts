@@ -216,6 +216,9 @@ describe("init: test commands by ecosystem", () => {
       "test.command: the image installs its packages with NODE_ENV=production, which leaves out the devDependencies (the test runner): install them in the test stage",
     ]);
     expect(commandTodos(run({ ...pkg, Dockerfile: lines("FROM node:22", "COPY . .", "RUN npm ci --omit=dev") }))[0]).toMatch(/without the devDependencies/);
+    expect(commandTodos(run({ ...pkg, Dockerfile: lines("FROM node:22", "COPY . .", "RUN yarn workspaces focus --all --production") }))[0]).toMatch(
+      /without the devDependencies/,
+    );
     expect(commandTodos(run({ ...pkg, Dockerfile: lines("FROM node:22", "COPY . .", "RUN npm ci", "ENV NODE_ENV=production") }))).toEqual([]);
   });
 

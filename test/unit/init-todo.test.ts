@@ -56,6 +56,17 @@ describe("init: other Dockerfiles than the one taken for the tests", () => {
     ).toBeUndefined();
   });
 
+  it("one compose builds next to it for the app (a development build of the image) is named", () => {
+    expect(
+      todos({
+        Dockerfile: app,
+        "Dockerfile-dev": app,
+        "docker-compose.yml": "services:\n  web:\n    build: { context: ., dockerfile: Dockerfile-dev }\n",
+        "requirements.txt": "",
+      }),
+    ).toEqual([expect.stringMatching(/^image\.dockerfile: Dockerfile is taken for the tests; the repository has other Dockerfiles too \(Dockerfile-dev\)/)]);
+  });
+
   it("not one that a compose service builds, nor a base image the hash holds, nor an ignore file, nor one under examples", () => {
     expect(
       todos({
