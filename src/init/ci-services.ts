@@ -1,5 +1,5 @@
 import { parse } from "yaml";
-import { knownService, missingStartSettings } from "../spec/known-services.js";
+import { knownService, knownTool, missingStartSettings } from "../spec/known-services.js";
 import type { RepoView } from "./repo.js";
 import type { ServiceGuess } from "./services.js";
 
@@ -30,7 +30,7 @@ const RUNS_TESTS = /(^|[\s/:])(test|tests|pytest|phpunit|pest|rspec|jest|vitest|
 export function ciServices(repo: RepoView): CiServices | undefined {
   const workflows = repo.files.filter((f) => /^\.github\/workflows\/[^/]+\.ya?ml$/.test(f)).sort();
   for (const file of workflows) {
-    let doc: { jobs?: Record<string, Job | null> } | null;
+    let doc: { jobs?: Record<string, Job | null>; env?: unknown } | null;
     try {
       doc = parse(repo.read(file) ?? "") as typeof doc;
     } catch {
@@ -45,7 +45,7 @@ export function ciServices(repo: RepoView): CiServices | undefined {
       if (Object.values(job.services).some((svc) => typeof svc?.image !== "string" || svc.image.includes("${{"))) continue;
       const found = servicesOf(job.services);
       if (!found.services.length) continue;
-      const environment = settingsOf({ ...literal(job.env), ...literal(testing.env) }, found.ports);
+      const environment = settingsOf({ ...literal(doc?.env), ...literal(job.env), ...literal(testing.env) }, found.ports);
       return { services: found.services, environment, from: `${file} job ${id}` };
     }
   }
@@ -68,7 +68,8 @@ function servicesOf(declared: NonNullable<Job["services"]>): { services: Service
   for (const [key, svc] of Object.entries(declared)) {
     const image = typeof svc?.image === "string" ? svc.image : undefined;
     const name = key.toLowerCase().replace(/[^a-z0-9_-]+/g, "-");
-    if (!image || image.includes("${{") || !/^[a-z][a-z0-9_-]{0,62}$/.test(name)) continue;
+    // A development tool (a mail catcher) is no service of the tests, as in compose.
+    if (!image || image.includes("${{") || !/^[a-z][a-z0-9_-]{0,62}$/.test(name) || knownTool(image)) continue;
     const environment = literal(svc?.env);
     const known = knownService(image);
     for (const setting of known ? missingStartSettings(known, environment) : []) Object.assign(environment, setting.set);
@@ -76,10 +77,10 @@ function servicesOf(declared: NonNullable<Job["services"]>): { services: Service
     // A well-known image's own probe first: it asks the server over TCP, not a socket an init phase may already answer on.
     const ready = known?.ready ?? (health ? (health[1] ?? health[2] ?? health[3]) : undefined);
     services.push({ name, image, environment, ...(ready ? { ready: known?.timeout ? { command: ready, timeout: known.timeout } : ready } : {}) });
-    // `HOST:CONTAINER` (or a lone container port, published on the same number): localhost:HOST reaches it.
     for (const p of Array.isArray(svc?.ports) ? svc.ports.map(String) : []) {
-      const [host, container] = p.replace(/\/\w+$/, "").split(":");
-      if (host) ports.set(host, { name, port: container ?? host });
+      // `HOST:CONTAINER` or `IP:HOST:CONTAINER`; a lone container port is published on a random host port.
+      const parts = p.replace(/\/\w+$/, "").split(":");
+      if (parts.length >= 2) ports.set(parts[parts.length - 2]!, { name, port: parts[parts.length - 1]! });
     }
   }
   return { services, ports };
@@ -89,6 +90,7 @@ function servicesOf(declared: NonNullable<Job["services"]>): { services: Service
 function settingsOf(env: Record<string, string>, ports: ReadonlyMap<string, { name: string; port: string }>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
+    if (!/^[A-Za-z_]\w*$/.test(key)) continue; // the test's environment takes shell names only
     let hit = false;
     const moved = value.replace(/\b(localhost|127\.0\.0\.1):(\d+)\b/g, (all, _host, port: string) => {
       const to = ports.get(port);

@@ -24,8 +24,8 @@ export function detect(repo: RepoView): Detection {
   noteOtherDockerfiles(repo, images, compose, notes);
   const targets = new Map(images.flatMap((i) => (i.dockerfile ? [[i.dockerfile, i.target] as const] : [])));
   const fromCompose = guessServices(repo, compose, dockerfiles, notes, targets);
-  // Compose names no service: the services a CI job that runs the tests declares, when one does.
-  const ci = fromCompose.services.length ? undefined : ciServices(repo);
+  // Compose has no service to choose from: the services a CI job that runs the tests declares, when one does.
+  const ci = fromCompose.considered ? undefined : ciServices(repo);
   if (ci) {
     notes.found.push(`services from ${ci.from}: ${ci.services.map((s) => s.name).join(", ")}`);
     notes.todo.push({ at: ["services"], text: `taken from ${ci.from}, which runs the tests with these services: check that the image's tests need them` });

@@ -49,14 +49,15 @@ export function guessServices(
   dockerfiles: readonly string[],
   notes: Notes,
   testTargets: ReadonlyMap<string, string | undefined> = new Map(),
-): { services: ServiceGuess[]; environment: Record<string, string> } {
+): { services: ServiceGuess[]; environment: Record<string, string>; considered: boolean } {
   const services = Object.fromEntries(Object.entries(compose.services).map(([k, v]) => [k, v ?? {}]));
   const project: Project = { repo, compose, dockerfiles, testTargets, builtImages: builtImages(repo, compose, services), awaited: awaitedToEnd(services) };
   const roles = new Map(Object.entries(services).map(([name, svc]) => [name, roleOf(project, name, svc)]));
   const ctx: ServiceContext = { repo, compose, services, roles, notes };
   // A compose test service (sut, test, tests) says what the tests need; else the app's needs are the guess.
   const testers = [...roles].filter(([, r]) => r.kind === "test").map(([n]) => n);
-  const roots = testers.length ? testers : [...roles].filter(([, r]) => r.kind === "app").map(([n]) => n);
+  // The app a test service waits for (a Docker Hub autotest `sut` that calls it) brings its needs too.
+  const roots = testers.length ? withApps(ctx, testers) : [...roles].filter(([, r]) => r.kind === "app").map(([n]) => n);
   for (const [name, role] of roles) if (role.kind === "app") notes.found.push(`the app in compose: ${name} (it ${role.why})`);
   const chosen = reach(ctx, roots);
   const taken = chosen.size ? chosen : fallback(ctx, roots);
@@ -81,6 +82,8 @@ export function guessServices(
   return {
     services: named.map(([name, compose]) => serviceSettings(ctx, compose, name)),
     environment: appSettings(ctx, roots, new Set(named.map(([name]) => name))),
+    // Compose had images to choose from: its choice stands, even when none was taken.
+    considered: [...roles.values()].some((r) => r.kind === "image" || r.kind === "service-build" || r.kind === "tool"),
   };
 }
 
@@ -98,7 +101,8 @@ function appSettings(ctx: ServiceContext, roots: readonly string[], names: Reado
     const env = ctx.compose.reader.quiet.serviceEnvironment(svc).environment;
     for (const ref of referencesOf(svc, network, ctx.compose.reader)) {
       const value = env[ref.via];
-      if (value === undefined || ref.as === undefined || !names.has(ref.as) || Object.hasOwn(out, ref.via)) continue;
+      // The test's environment takes shell names only (not `spring.datasource.url`).
+      if (value === undefined || ref.as === undefined || !names.has(ref.as) || Object.hasOwn(out, ref.via) || !/^[A-Za-z_]\w*$/.test(ref.via)) continue;
       // A value compose could not fill in is no setting to copy.
       if (/\$\{?[A-Za-z_]/.test(value)) continue;
       out[ref.via] = value;
@@ -143,6 +147,18 @@ function embeddedTestDatabase(repo: RepoView): string | undefined {
     if (adapter && /^sqlite/.test(adapter)) return "config/database.yml";
   }
   return undefined;
+}
+
+/** The test services and the app services they reach, transitively. */
+function withApps(ctx: ServiceContext, testers: readonly string[]): string[] {
+  const out = [...testers];
+  const names = networkNames(ctx);
+  for (let i = 0; i < out.length; i++) {
+    for (const ref of referencesOf(ctx.services[out[i]!]!, names, ctx.compose.reader)) {
+      if (ctx.roles.get(ref.service)?.kind === "app" && !out.includes(ref.service)) out.push(ref.service);
+    }
+  }
+  return out;
 }
 
 /** What tells the app from the rest: the images under test, and what compose builds. */

@@ -208,25 +208,25 @@ const python = (t: RuleContext): Proposal[] => {
   return todo ? out.map((p) => ({ ...p, todo })) : out;
 };
 
-/** Whether the image installs its Python packages without the development groups (where pytest usually is). */
+/** Whether the image installs its Python packages without the development groups (where pytest usually is): the last project install decides. */
 function withoutDevGroups(t: RuleContext): string | undefined {
   // Every stage the test stage is built from: a builder's `uv sync --no-dev` copied in counts.
-  const flag = runs(t, "built")
+  const installs = runs(t, "built")
     .flatMap((r) => simpleCommands(r))
     .map((w) => w.join(" "))
-    .map((c) =>
-      /^uv (sync|pip sync)\b/.test(c) && /\s--no-dev\b|\s--only-group[= ]main\b/.test(c)
-        ? "uv sync --no-dev"
-        : /^poetry install\b/.test(c) && /\s(--only[= ]main|--without[= ]\S*\b(dev|test)\b|--no-dev)\b/.test(c)
-          ? "poetry install without the dev group"
-          : /^pipenv install\b/.test(c) && !/\s(--dev|-d)\b/.test(c)
-            ? "pipenv install without --dev"
-            : undefined,
-    )
-    .find((f) => f !== undefined);
-  return (
-    flag && `the image installs its packages without the development groups (${flag}): check that the test runner is in it, or install them in the test stage`
-  );
+    .filter(
+      (c) => /^uv (sync|pip sync)\b/.test(c) || /^poetry install\b/.test(c) || (/^pipenv install\b/.test(c) && !/^pipenv install(\s+-\S+)*\s+[^-\s]/.test(c)),
+    );
+  const last = installs[installs.length - 1];
+  if (!last) return undefined;
+  const flag = /^uv/.test(last)
+    ? /\s--no-dev\b|\s--only-group[= ]main\b/.test(last) && "uv sync --no-dev"
+    : /^poetry/.test(last)
+      ? /\s(--only[= ]main|--without[= ]\S*\b(dev|test)\b|--no-dev)\b/.test(last) && "poetry install without the dev group"
+      : !/\s(--dev|-d)\b/.test(last) && "pipenv install without --dev";
+  return flag
+    ? `the image installs its packages without the development groups (${flag}): check that the test runner is in it, or install them in the test stage`
+    : undefined;
 }
 
 function pythonRunner(t: RuleContext): { prefix: string; needs: Tool[] } {

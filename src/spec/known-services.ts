@@ -263,9 +263,14 @@ export function knownService(image: string): KnownService | undefined {
 
 /** The entry whose own client a probe runs (`pg_isready`, `mysqladmin ping`, `redis-cli ping`); not one of the generic tools. */
 export function knownByProbe(probe: string): KnownService | undefined {
+  // A probe of another host (`redis-cli -h redis ping` in an app's healthcheck) checks that host, not this container.
+  const host = /(?:^|[\s"',])(?:-h|--host)(?:[\s"',=]+)([^\s"',]+)/.exec(probe)?.[1];
+  if (host !== undefined && !/^(localhost|127\.0\.0\.1|::1)$/.test(host)) return undefined;
   return KNOWN_SERVICES.find((k) => {
     const client = k.ready.split(/\s+/)[0]!;
-    return !/^(curl|wget|grep|sh|test|nc|echo|mc)$/.test(client) && new RegExp(`(^|[^\\w-])${client}([^\\w-]|$)`).test(probe);
+    // Generic tools, and a script any image may ship under a common name, say nothing.
+    if (/^(curl|wget|grep|sh|test|nc|echo|mc|healthcheck\.sh)$/.test(client)) return false;
+    return new RegExp(`(^|[^\\w.-])${client.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}([^\\w.-]|$)`).test(probe);
   });
 }
 

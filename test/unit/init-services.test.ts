@@ -146,6 +146,22 @@ describe("init: the services are what the app needs", () => {
       ),
     });
     expect(Object.keys(both.services)).toEqual(["db"]);
+    // A test service that calls the app (an autotest `sut`): the app's needs come with it.
+    const sut = run({
+      Dockerfile: APP,
+      "compose.yaml": yaml(
+        "services:",
+        "  sut:",
+        "    build: .",
+        "    depends_on: [app]",
+        "  app:",
+        "    build: .",
+        "    depends_on: [db]",
+        "  db:",
+        "    image: postgres:16",
+      ),
+    });
+    expect(Object.keys(sut.services)).toEqual(["db"]);
   });
 
   it("without a service that builds it, the app is the service that runs the project's own image; never a service", () => {
@@ -210,6 +226,7 @@ describe("init: the services are what the app needs", () => {
         "    build: .",
         "    environment:",
         "      DATABASE_URL: postgres://shop:pw@db:5432/shop",
+        "      spring.redis.url: redis://cache:6379",
         "      REDIS_HOST: cache",
         "      SECRET_KEY: dev",
         "      MAIL_URL: ${MAIL_URL}",
@@ -263,6 +280,25 @@ describe("init: the services are what the app needs", () => {
     const matrix = workflow.replace("    steps:\n      - uses", "      db:\n        image: ${{ matrix.db }}\n    steps:\n      - uses");
     expect(matrix).toContain("matrix.db");
     expect(run({ Dockerfile: APP, ".github/workflows/ci.yml": matrix }).services).toEqual({});
+    // A published port written with its address; the workflow's own env too.
+    const ip = run({
+      Dockerfile: APP,
+      ".github/workflows/ci.yml": workflow
+        .replace("['33306:3306']", "['127.0.0.1:33306:3306']")
+        .replace("on: push\n", "on: push\nenv:\n  CACHE_URL: redis://localhost:33306\n"),
+    });
+    expect((parse(ip.spec) as { test: { environment?: Record<string, string> } }).test.environment).toEqual({
+      CACHE_URL: "redis://mysql:3306",
+      DATABASE_URL: "mysql://root:pw@mysql:3306/app",
+    });
+    // Compose had a database and left it out on purpose (the tests use SQLite): no service from CI either.
+    const sqlite = run({
+      Dockerfile: APP,
+      ".github/workflows/ci.yml": workflow,
+      "compose.yaml": yaml("services:", "  web:", "    build: .", "    depends_on: [db]", "  db:", "    image: mysql:8"),
+      "phpunit.xml": '<phpunit><php><env name="DB_CONNECTION" value="sqlite"/></php></phpunit>',
+    });
+    expect(sqlite.services).toEqual({});
     // Compose's services, when it names some, come first.
     const both = run({
       Dockerfile: APP,

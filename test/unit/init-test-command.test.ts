@@ -294,6 +294,10 @@ describe("init: test commands by ecosystem", () => {
         expect.stringMatching(/^test\.command: the image installs its packages without the development groups \(/),
       ]);
     expect(commandTodos(run({ ...files, Dockerfile: image("pip install uv && uv sync --frozen") }))).toEqual([]);
+    // The last install decides: a test stage that syncs the dev group again has pytest.
+    expect(commandTodos(run({ ...files, Dockerfile: image("pip install uv && uv sync --frozen --no-dev && uv sync --frozen") }))).toEqual([]);
+    // `pipenv install <package>` adds a package; it is no install of the project.
+    expect(commandTodos(run({ ...files, Dockerfile: image("pipenv install --dev && pipenv install gunicorn") }))).toEqual([]);
     // In a builder stage the test stage copies its packages from, too.
     const builder = lines(
       "FROM python:3.12 AS builder",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compileSpec } from "../../src/index.js";
-import { canonicalRepository, KNOWN_SERVICES, knownService, listening, missingStartSettings } from "../../src/spec/known-services.js";
+import { canonicalRepository, KNOWN_SERVICES, knownService, listening, missingStartSettings, knownByProbe } from "../../src/spec/known-services.js";
 
 const kind = (image: string) => knownService(image)?.kind;
 const services = (yaml: string) => {
@@ -123,5 +123,18 @@ describe("a service's environment takes the names docker takes", () => {
     const { codes } = services(`  db:\n    image: postgres:16\n    environment: { ${entry} }\n`);
     expect(codes).toHaveLength(1);
     expect(codes[0]).toMatch(/^GC1006 \/services\/db\/environment/);
+  });
+});
+
+describe("a store read by its healthcheck", () => {
+  it("its own client, run against this container: not a generic tool, a common script name, or another host", () => {
+    expect(knownByProbe('["CMD-SHELL","pg_isready -U app"]')?.kind).toBe("PostgreSQL");
+    expect(knownByProbe('["CMD","redis-cli","-h","127.0.0.1","ping"]')?.kind).toBe("Redis");
+    expect(knownByProbe('["CMD","/healthcheck.sh"]')).toBeUndefined();
+    expect(knownByProbe('"./healthcheck.sh || exit 1"')).toBeUndefined();
+    expect(knownByProbe('["CMD","curl","-f","http://localhost:8080"]')).toBeUndefined();
+    // An app that checks the store it depends on is not that store.
+    expect(knownByProbe('["CMD","redis-cli","-h","redis","ping"]')).toBeUndefined();
+    expect(knownByProbe('["CMD-SHELL","pg_isready -h db"]')).toBeUndefined();
   });
 });
