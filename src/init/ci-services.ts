@@ -1,4 +1,5 @@
 import { parse } from "yaml";
+import { simpleCommands } from "../dockerfile/toolchain.js";
 import { knownService, knownTool, missingStartSettings } from "../spec/known-services.js";
 import type { RepoView } from "./repo.js";
 import type { ServiceGuess } from "./services.js";
@@ -39,7 +40,12 @@ export function ciServices(repo: RepoView): CiServices | undefined {
     for (const [id, job] of Object.entries(doc?.jobs ?? {})) {
       if (!job?.services || typeof job.services !== "object") continue;
       const steps = Array.isArray(job.steps) ? job.steps : [];
-      const testing = steps.find((s) => typeof s?.run === "string" && RUNS_TESTS.test(s.run));
+      // A command that runs tests (not `cd tests` or `mkdir test-results`).
+      const testing = steps.find(
+        (s) =>
+          typeof s?.run === "string" &&
+          simpleCommands(s.run).some((w) => !/^(cd|mkdir|ls|rm|cp|mv|echo|cat|touch)$/.test(w[0]!) && RUNS_TESTS.test(w.join(" "))),
+      );
       if (!testing) continue;
       // A service chosen by the matrix (`image: ${{ matrix.db }}`) leaves the job's set unknown.
       if (Object.values(job.services).some((svc) => typeof svc?.image !== "string" || svc.image.includes("${{"))) continue;

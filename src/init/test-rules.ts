@@ -178,7 +178,7 @@ const php = (t: RuleContext): Proposal[] => {
   const config = (composer as { config?: { "vendor-dir"?: unknown; "bin-dir"?: unknown } }).config ?? {};
   const vendor = typeof config["vendor-dir"] === "string" ? config["vendor-dir"].replace(/\/+$/, "") : "vendor";
   const bin = typeof config["bin-dir"] === "string" ? config["bin-dir"].replace(/\/+$/, "") : `${vendor}/bin`;
-  const installs = runs(t, "built").filter((r) => /\bcomposer(\s+-[-\w=]+)*\s+(install|update)\b/.test(r));
+  const installs = runs(t, "built").filter((r) => /\bcomposer(\s+(-d|--working-dir)\s+\S+|\s+-[-\w=/.]+)*\s+(install|update)\b/.test(r));
   const todo = installs.some((r) => /--no-dev\b/.test(r))
     ? "the image installs its composer dependencies with --no-dev: the test tools are not in it"
     : !installs.length && !has(t, `${vendor}/autoload.php`)

@@ -249,7 +249,7 @@ describe("init: the services are what the app needs", () => {
       "  lint:",
       "    runs-on: ubuntu-latest",
       "    services: { cache: { image: 'redis:7' } }",
-      "    steps: [{ run: 'npm run lint' }]",
+      "    steps: [{ run: 'npm run lint' }, { run: 'mkdir -p test-results && cd tests' }]",
       "  test:",
       "    runs-on: ubuntu-latest",
       "    env:",

@@ -125,6 +125,7 @@ describe("init: test commands by ecosystem", () => {
     // Options before the command are composer's own: it installs.
     const options = run({ ...files, Dockerfile: lines("FROM composer:2", "WORKDIR /app", "COPY . /app", "RUN composer --no-ansi install --working-dir=/app") });
     expect(commandTodos(options)).toEqual([]);
+    expect(commandTodos(run({ ...files, Dockerfile: lines("FROM composer:2", "WORKDIR /app", "COPY . /app", "RUN composer -d /app install") }))).toEqual([]);
     const noDev = run({ ...files, Dockerfile: lines("FROM composer:2", "WORKDIR /app", "COPY . /app", "RUN composer install --no-dev") });
     expect(commandTodos(noDev)).toEqual(["test.command: the image installs its composer dependencies with --no-dev: the test tools are not in it"]);
   });
