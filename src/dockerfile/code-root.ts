@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { cleanSource, splitFlags, type Instruction } from "./parse.js";
+import { cleanSource, copyWords, splitFlags, type Instruction } from "./parse.js";
 import { chainOf, stageNamed, type Stage } from "./stages.js";
 
 /**
@@ -96,20 +96,8 @@ function resolve(dir: string, path: string): string {
   return joined === "." ? "" : joined;
 }
 
-/** COPY's words: the JSON form, or split at spaces (quotes removed). */
-function copyParts(rest: string): string[] {
-  if (rest.startsWith("[")) {
-    try {
-      return (JSON.parse(rest) as unknown[]).map(String);
-    } catch {
-      return [];
-    }
-  }
-  return rest
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((w) => w.replace(/^(["'])(.*)\1$/, "$2"));
-}
+/** COPY's words, quotes removed. */
+const copyParts = (rest: string): string[] => (copyWords(rest) ?? []).map((w) => w.replace(/^(["'])(.*)\1$/, "$2"));
 
 /** `ARG A=1`, `ENV A=1 B="x y"`, and the old `ENV A 1`, into `vars`. */
 export function declare(vars: Map<string, string>, ins: Instruction): void {

@@ -61,18 +61,22 @@ export function cleanSource(src: string): string {
 export function copySources(args: string): string[] | undefined {
   const { flags, rest } = splitFlags(args);
   if (flags.some(([n]) => n === "from")) return undefined;
-  let parts: string[];
-  if (rest.startsWith("[")) {
-    try {
-      parts = (JSON.parse(rest) as unknown[]).map(String);
-    } catch {
-      return undefined;
-    }
-  } else parts = rest.split(/\s+/).filter(Boolean);
+  const parts = copyWords(rest);
+  if (!parts) return undefined;
   return parts
     .slice(0, -1)
     .filter((p) => !p.startsWith("<<") && !/^[a-z][a-z0-9+.-]*:\/\//i.test(p) && !/^git@/.test(p))
     .map(cleanSource);
+}
+
+/** A COPY's or ADD's words after its flags: the JSON form, else split at spaces; undefined for JSON that does not parse. */
+export function copyWords(rest: string): string[] | undefined {
+  if (!rest.startsWith("[")) return rest.split(/\s+/).filter(Boolean);
+  try {
+    return (JSON.parse(rest) as unknown[]).map(String);
+  } catch {
+    return undefined;
+  }
 }
 
 /** What a `RUN --mount` makes available to the command. */
