@@ -28,6 +28,11 @@ export interface DependencyInputs {
   wholeContextStage?: string;
   /** What it copies first: `.` for the whole context, else the code's folder (`src`). */
   codeCopied?: string;
+  /**
+   * The files that stage's installs name, when they name every file they read (`pip install -r
+   * requirements-dev.txt`); undefined when an install reads what the copy brought unnamed.
+   */
+  namedManifests?: string[];
 }
 
 /**
@@ -75,6 +80,7 @@ export function stageInputs(stages: readonly Stage[], index: number, isCode: (sr
       out.wholeContextFirst = true;
       out.wholeContextStage = stageLabel(stage);
       out.codeCopied = read.codeCopied;
+      if (read.named) out.namedManifests = read.named;
     }
   }
   return out;
@@ -92,6 +98,8 @@ interface Step {
   installs: boolean;
   /** A RUN of a script or a make target: what it installs cannot be read. */
   opaque?: boolean;
+  /** The files its installs name, when they name all they read (`pip install -r requirements.txt`). */
+  named?: string[];
 }
 
 /** What a `COPY --from=<stage>` brings: the code, installed dependencies. */
@@ -120,6 +128,7 @@ function steps(sequence: readonly Instruction[], isCode: (src: string) => boolea
         manifest: sources.some(isManifest),
         installs: run && installsDependencies(command),
         opaque: run && runsScript(command),
+        named: run ? namedRequirements(command) : undefined,
       },
     ];
   });
@@ -130,7 +139,7 @@ function readSequence(
   sequence: readonly Instruction[],
   isCode: (src: string) => boolean,
   fromStage: StageFiles,
-): { inputs: string[]; codeBeforeInstall: boolean; codeCopied?: string; installs: boolean } {
+): { inputs: string[]; codeBeforeInstall: boolean; codeCopied?: string; installs: boolean; named?: string[] } {
   const all = steps(sequence, isCode, fromStage);
   const codeAt = all.findIndex((s) => s.code);
   let end: number; // the install step: inputs are what comes before it, and what it bind-mounts
@@ -157,12 +166,50 @@ function readSequence(
   // it is where a build that fetches its dependencies hides (`RUN ./build.sh`).
   const later = all.slice(codeAt + 1).some((s) => s.run && (s.installs || s.opaque === true));
   const codeBeforeInstall = codeAt !== -1 && !installs.slice(0, codeAt).includes(true) && later && !all[codeAt]!.run;
+  const after = all.slice(codeAt + 1).filter((s) => s.run && (s.installs || s.opaque === true));
+  const named = after.map((s) => s.named);
   return {
     inputs: [...new Set(inputs)],
     codeBeforeInstall,
     codeCopied: all[codeAt]?.sources.find(isCode),
     installs: installs.includes(true),
+    ...(codeBeforeInstall && named.every((n) => n !== undefined) ? { named: [...new Set(named.flat())] } : {}),
   };
+}
+
+/**
+ * The files a RUN's installs read, when every install names them: pip's `-r`/`-c` files (a package
+ * by its name reads none). An install of the project or a path (`pip install .`, `-e .`), any other
+ * package manager's install (it reads its manifests by their names), or a script gives undefined.
+ */
+function namedRequirements(run: string): string[] | undefined {
+  const files: string[] = [];
+  for (const words of simpleCommands(run)) {
+    const tool = words[0]!.split("/").pop()!;
+    const at = /^pip[\d.]*$/.test(tool)
+      ? 1
+      : /^python[\d.]*$/.test(tool) && words[1] === "-m" && words[2] === "pip"
+        ? 3
+        : tool === "uv" && words[1] === "pip"
+          ? 2
+          : -1;
+    if (at === -1) {
+      if (installsDependencies(words.join(" ")) || runsScript(words.join(" "))) return undefined;
+      continue;
+    }
+    if (words[at] !== "install") continue;
+    const args = words.slice(at + 1);
+    for (let i = 0; i < args.length; i++) {
+      const w = args[i]!;
+      const flag = /^(-r|--requirement|-c|--constraint)(?:=(.+))?$/.exec(w) ?? /^(-[rc])(.+)$/.exec(w);
+      if (flag) {
+        const file = flag[2] ?? args[++i];
+        if (file === undefined) return undefined;
+        files.push(file);
+      } else if (/^(-e|--editable)$/.test(w) || (!w.startsWith("-") && !w.includes("://") && /^\.|\/|\.(whl|tar\.gz|zip)$/.test(w))) return undefined; // the project itself, a path
+    }
+  }
+  return files.length ? files.map(cleanSource) : undefined;
 }
 
 /** Whether a RUN runs a script of the image or the context (`./build.sh`, `bash x.sh`, `/opt/bin/build`) or make. */

@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import { codeSourceIn, isManifest } from "../dockerfile/code.js";
 import { copySources, stageInputs } from "../dockerfile/inputs.js";
 import { dependenciesOf, targetStage } from "../dockerfile/stages.js";
@@ -55,7 +56,9 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
   const holdsCode = dependenciesOf(graph.stages, index).some((st) =>
     st.body.some((i) => (i.op === "COPY" || i.op === "ADD") && (copySources(i.args) ?? []).some(isCode)),
   );
-  if (deps.wholeContextFirst || (!manifests.length && holdsCode)) manifests.push(...contextManifests(repo, context, build.ecosystem));
+  const named = deps.wholeContextFirst ? namedManifests(repo, context, deps.namedManifests) : undefined;
+  if (named) manifests.push(...named);
+  else if (deps.wholeContextFirst || (!manifests.length && holdsCode)) manifests.push(...contextManifests(repo, context, build.ecosystem));
   if (deps.wholeContextFirst) {
     const what = deps.codeCopied === "." || deps.codeCopied === undefined ? "the whole context" : `the code ('${deps.codeCopied}')`;
     notes.guessed.push(
@@ -64,7 +67,9 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
     // No line of the Dockerfile says which files the install reads: the manifests are a guess.
     notes.todo.push({
       at: build.hashAt,
-      text: `the Dockerfile copies ${what} before installing, so no line of it says which files the install reads: these are the manifests init found; add any other file the install reads (a .gemspec, a version file)`,
+      text: named
+        ? `the Dockerfile copies ${what} before installing: these are the files its install names (and those they include); add any other file the install reads`
+        : `the Dockerfile copies ${what} before installing, so no line of it says which files the install reads: these are the manifests init found; add any other file the install reads (a .gemspec, a version file)`,
     });
   }
   add(manifests);
@@ -126,6 +131,26 @@ function baseOwnInputs(repo: RepoView, base: RepoBase): string[] {
   const stage = targetStage(base.graph.stages, base.target);
   const sources = stage ? stageInputs(base.graph.stages, stage.index, codeSourceIn(repo.files, base.context)).sources : [];
   return [base.dockerfile, ...ignoreFiles(repo, base.context, base.dockerfile), ...existing(repo, base.context, sources)];
+}
+
+/**
+ * The requirement files an install names after copying the whole context (`pip install -r
+ * requirements-dev.txt`), with those they include (`-r requirements.txt`, relative to the file):
+ * undefined unless each is in the repository, where the context's manifests stay the guess.
+ */
+function namedManifests(repo: RepoView, context: string, named: readonly string[] | undefined): string[] | undefined {
+  if (!named?.length) return undefined;
+  const out: string[] = [];
+  const queue = named.map((f) => inFolder(context, f));
+  for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+    if (out.includes(file)) continue;
+    const text = repo.read(file);
+    if (text === undefined) return undefined;
+    out.push(file);
+    const dir = posix.dirname(file);
+    for (const m of text.matchAll(/^\s*(?:-r|--requirement|-c|--constraint)[\s=]+(\S+)/gm)) queue.push(posix.normalize(posix.join(dir, m[1]!)));
+  }
+  return out;
 }
 
 /**

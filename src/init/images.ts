@@ -3,7 +3,7 @@ import { declare, expand } from "../dockerfile/code-root.js";
 import { dockerignoreMatcher, isTestFile } from "../dockerfile/dockerignore.js";
 import { chainInstructions } from "../dockerfile/facts.js";
 import { copySources, dockerInstructions, type Instruction } from "../dockerfile/parse.js";
-import { dependenciesOf, dockerStages } from "../dockerfile/stages.js";
+import { dependenciesOf, dockerStages, type Stage } from "../dockerfile/stages.js";
 import { parseReference, repositoryOf } from "../spec/docker-ref.js";
 import { readBuild, scriptBuildOf } from "./build-graph.js";
 import { folderOf } from "./compose-files.js";
@@ -151,6 +151,54 @@ export function guessImages(repo: RepoView, dockerfiles: readonly string[], comp
   return images;
 }
 
+/** Build args Docker gives every build without a declaration (`docker build` reads the proxies). */
+const PREDEFINED_ARG = /^(https?_proxy|ftp_proxy|no_proxy|all_proxy)$|^BUILDKIT_(?!INLINE_CACHE$)/i;
+
+/**
+ * Compose build args the stages built for the test stage never read: no ARG of theirs declares it
+ * and no FROM of theirs names it (through the global ARGs, `ARG BASE=${REGISTRY}python`). Docker
+ * passes them to nothing; BuildKit's inline cache is the pipeline's own choice.
+ */
+function unreadArgs(
+  instructions: readonly Instruction[],
+  stages: readonly Stage[],
+  index: number,
+  args: Record<string, string>,
+): { name: string; why: string }[] {
+  const built = new Set(dependenciesOf(stages, index).map((st) => st.index));
+  const globals = new Map<string, string>(); // a global ARG → the text of its default
+  const read = new Set<string>();
+  const names = (text: string) => [...text.matchAll(/\$\{?([A-Za-z_]\w*)/g)].map((m) => m[1]!);
+  let at = -1;
+  for (const ins of instructions) {
+    if (ins.op === "FROM") {
+      at += 1;
+      if (built.has(at)) names(ins.args).forEach((n) => read.add(n));
+    } else if (ins.op === "ARG") {
+      for (const m of ins.args.matchAll(/([A-Za-z_]\w*)(?:=("[^"]*"|'[^']*'|\S*))?/g)) {
+        if (at === -1) globals.set(m[1]!, m[2] ?? "");
+        else if (built.has(at)) read.add(m[1]!);
+      }
+    }
+  }
+  // A global read by a FROM reads the globals its default names.
+  const queue = [...read];
+  for (let name = queue.shift(); name !== undefined; name = queue.shift())
+    for (const n of names(globals.get(name) ?? "")) {
+      if (read.has(n)) continue;
+      read.add(n);
+      queue.push(n);
+    }
+  return Object.keys(args)
+    .filter((name) => !read.has(name) && !PREDEFINED_ARG.test(name))
+    .map((name) => ({
+      name,
+      why: /^BUILDKIT_INLINE_CACHE$/i.test(name)
+        ? "the pipeline decides how the image carries its build cache"
+        : "no stage the tests' image is built from declares it (ARG) or names it in FROM, so the build does not read it",
+    }));
+}
+
 /**
  * One image: its build (from compose, else the Dockerfile), the stage its tests run in, the hash
  * inputs of that stage's chain, and the test command for that stage's toolchain.
@@ -175,6 +223,11 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
   const composeTarget = (monorepo ? undefined : testServiceTarget(compose, dockerfile)) ?? build?.target;
   const chosen = graph ? chooseTestStage(graph, composeTarget, { notes, label, targetAt: at("target"), composeFile: compose.file }) : {};
   const stage = chosen.facts?.stage;
+  if (graph)
+    for (const arg of unreadArgs(instructions, graph.stages, stage?.index ?? graph.stages.length - 1, buildArgs)) {
+      delete buildArgs[arg.name];
+      notes.found.push(`${label}build arg ${arg.name} left out: ${arg.why}`);
+    }
   const chain = graph && stage ? chainInstructions(graph.stages, stage.index) : instructions;
   const built = graph && stage ? dependenciesOf(graph.stages, stage.index).flatMap((s) => s.body) : instructions;
   const copied = chain.flatMap((i) => (i.op === "COPY" || i.op === "ADD" ? (copySources(i.args) ?? []) : []));

@@ -1,4 +1,4 @@
-import { knownByProbe, type KnownService, knownService, missingStartSettings } from "../spec/known-services.js";
+import { hubReference, knownByProbe, type KnownService, knownService, missingStartSettings } from "../spec/known-services.js";
 import { buildOf, type ComposeService } from "./compose.js";
 import { mountOf } from "./compose-files.js";
 import { mountTargets, rawEnvironment } from "./service-refs.js";
@@ -33,7 +33,7 @@ export function serviceSettings(ctx: ServiceContext, composeName: string, name: 
     );
   } else {
     const raw = String(svc.image);
-    image = ctx.compose.reader.interpolate(raw);
+    image = hubReference(ctx.compose.reader.interpolate(raw));
     // An image init does not know whose healthcheck runs a known store's client is that store (a Postgres with upgrades).
     d.known = knownService(image) ?? knownByProbe(JSON.stringify((svc.healthcheck as { test?: unknown } | null)?.test ?? ""));
     const unset = ctx.compose.reader.unresolved(raw);

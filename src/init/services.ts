@@ -118,7 +118,8 @@ function appSettings(ctx: ServiceContext, roots: readonly string[], names: Reado
  */
 function dropEmbedded(ctx: ServiceContext, taken: Map<string, Reference[]>): Set<string> {
   const dropped = new Set<string>();
-  const says = embeddedTestDatabase(ctx.repo);
+  const configured = embeddedTestDatabase(ctx.repo);
+  const says = configured ?? inMemoryJvmDatabase(ctx.repo, new Set([...taken.keys()]));
   if (!says) return dropped;
   for (const name of [...taken.keys()]) {
     const role = ctx.roles.get(name)!;
@@ -126,7 +127,9 @@ function dropEmbedded(ctx: ServiceContext, taken: Map<string, Reference[]>): Set
     if (image === undefined || !knownService(image)?.sql) continue;
     taken.delete(name);
     dropped.add(name);
-    ctx.notes.guessed.push(`compose service ${name} left out: ${says} sets the tests' database to SQLite`);
+    ctx.notes.guessed.push(`compose service ${name} left out: ${says}`);
+    // Sources are read for a URL, not run: some tests may still reach the service.
+    if (!configured) ctx.notes.todo.push({ at: ["services"], text: `compose service ${name} left out: ${says}; add it back if some tests reach it` });
   }
   return dropped;
 }
@@ -134,7 +137,7 @@ function dropEmbedded(ctx: ServiceContext, taken: Map<string, Reference[]>): Set
 function embeddedTestDatabase(repo: RepoView): string | undefined {
   for (const file of ["phpunit.xml", "phpunit.xml.dist"]) {
     const xml = repo.read(file) ?? "";
-    if (/<(env|server)\s+name="DB_CONNECTION"\s+value="sqlite"/.test(xml.replace(/<!--[\s\S]*?-->/g, ""))) return file;
+    if (/<(env|server)\s+name="DB_CONNECTION"\s+value="sqlite"/.test(xml.replace(/<!--[\s\S]*?-->/g, ""))) return `${file} sets the tests' database to SQLite`;
   }
   const yml = repo.read("config/database.yml");
   if (yml) {
@@ -144,9 +147,29 @@ function embeddedTestDatabase(repo: RepoView): string | undefined {
     const merged = /<<:\s*\*(\w+)/.exec(test)?.[1];
     const anchorBlock = merged ? [...blocks.values()].find((b) => new RegExp(`&${merged}\\b`).test(b)) : undefined;
     const adapter = /^\s+adapter:\s*(\S+)/m.exec(test)?.[1] ?? (anchorBlock && /^\s+adapter:\s*(\S+)/m.exec(anchorBlock)?.[1]);
-    if (adapter && /^sqlite/.test(adapter)) return "config/database.yml";
+    if (adapter && /^sqlite/.test(adapter)) return "config/database.yml sets the tests' database to SQLite";
   }
   return undefined;
+}
+
+/** JVM test sources and resources: where a JDBC URL the tests open is written. */
+const JVM_TEST_FILE = /(^|\/)src\/test\/.*\.(java|kt|groovy|scala|xml|properties|ya?ml)$/;
+
+/**
+ * The JVM tests open an in-memory database (`jdbc:h2:mem:`, HSQLDB's, Derby's) and no JDBC URL
+ * of theirs names a compose service's host (a `${...}` host may be one): the compose database is
+ * the running app's.
+ */
+function inMemoryJvmDatabase(repo: RepoView, services: ReadonlySet<string>): string | undefined {
+  let found: string | undefined;
+  for (const file of repo.files.filter((f) => JVM_TEST_FILE.test(f)).slice(0, 5000)) {
+    const text = repo.read(file) ?? "";
+    if (!text.includes("jdbc:")) continue;
+    if (!found && /jdbc:(h2:mem|hsqldb:mem|derby:memory):/.test(text)) found = file;
+    for (const m of text.matchAll(/jdbc:(?:(?:postgresql|mysql|mariadb|sqlserver):\/\/|oracle:thin:@(?:\/\/)?)([^/:;?"'\s]+)/g))
+      if (m[1]!.includes("$") || services.has(m[1]!)) return undefined;
+  }
+  return found && `the tests' own sources open an in-memory database (${found})`;
 }
 
 /** The test services and the app services they reach, transitively. */

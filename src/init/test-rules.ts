@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import type { Toolchain } from "../dockerfile/facts.js";
 import type { Instruction } from "../dockerfile/parse.js";
 import { runCommand } from "../dockerfile/parse.js";
@@ -187,11 +188,24 @@ const php = (t: RuleContext): Proposal[] => {
   const out: Proposal[] = [];
   if (composer.scripts?.test !== undefined) out.push({ command: "composer test", why: "composer.json has a test script", needs: ["composer"], todo });
   if (has(t, "artisan") && deps.includes("laravel/framework")) out.push({ command: "php artisan test", why: "a Laravel application", needs: ["php"], todo });
-  if (deps.includes("pestphp/pest")) out.push({ command: `${bin}/pest`, why: "Pest is a dependency", needs: ["php"], todo });
+  if (deps.includes("pestphp/pest"))
+    out.push({ command: `${bin}/pest${pestTests(t, composerFile, vendor)}`, why: "Pest is a dependency", needs: ["php"], todo });
   if (deps.includes("phpunit/phpunit") || has(t, "phpunit.xml") || has(t, "phpunit.xml.dist"))
     out.push({ command: `${bin}/phpunit`, why: "PHPUnit is set up", needs: ["php"], todo });
   return out;
 };
+
+/**
+ * Pest looks for its tests in `tests/` of the vendor folder's parent: with a vendor-dir below the
+ * project (`src/vendor`), the project's `tests/` is given by `--test-directory`, relative to that parent.
+ */
+function pestTests(t: RuleContext, composerFile: string | undefined, vendor: string): string {
+  const parent = posix.dirname(vendor);
+  if (parent === "." || !composerFile) return "";
+  const project = posix.dirname(composerFile);
+  const tests = t.repo.files.some((f) => f.startsWith(inFolder(project, "tests/")));
+  return tests ? ` --test-directory ${posix.relative(parent, "tests")}` : "";
+}
 
 /** pytest or Django's runner, through uv or poetry when the image installs with them into a virtualenv of their own. */
 const python = (t: RuleContext): Proposal[] => {

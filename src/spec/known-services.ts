@@ -245,9 +245,18 @@ export function knownTool(image: string): string | undefined {
 /** Docker Hub's names for itself, and mirrors of its official images. */
 const HUB = /^(docker\.io|index\.docker\.io|registry-1\.docker\.io|public\.ecr\.aws\/docker|mirror\.gcr\.io)\//;
 
+/**
+ * Docker Hub's web address for an official image (`docker.io/_/postgres`, as `hub.docker.com/_/postgres`
+ * writes it) as a reference docker takes: `postgres`. Docker rejects `_` as a namespace.
+ */
+export function hubReference(image: string): string {
+  return image.replace(/^((?:docker\.io|index\.docker\.io|registry-1\.docker\.io)\/)?_\//, "");
+}
+
 /** An image's repository as the table writes it: `docker.io/library/postgres:16` → `postgres`. */
 export function canonicalRepository(image: string): string | undefined {
   // A tag that is still a compose variable (`postgres:${PG_VERSION}`) does not hide the repository.
+  image = hubReference(image);
   const ref = parseReference(image) ?? parseReference(image.replace(/\$\{[^}]*\}|\$[A-Za-z_]\w*/g, "x"));
   if (!ref) return undefined;
   return repositoryOf(ref)

@@ -514,3 +514,30 @@ describe("init: a Dockerfile that copies the whole context before installing", (
     );
   });
 });
+
+describe("init: an install after the whole context that names its requirement files", () => {
+  const python = (run: string) => ({
+    Dockerfile: lines("FROM python:3.13", "WORKDIR /code", "COPY . .", run),
+    "requirements.txt": "django\n",
+    "requirements-dev.txt": "-r requirements.txt\n-c constraints/ci.txt\npytest\n",
+    "constraints/ci.txt": "",
+    "pyproject.toml": "[tool.pytest.ini_options]\n",
+    "setup.cfg": "[flake8]\n",
+  });
+  it("takes the files pip names and those they include, not every manifest of the context", () => {
+    const files = python("RUN pip install --upgrade pip && pip install --no-cache-dir -r requirements-dev.txt");
+    expect(hashOf(files)).toEqual(["Dockerfile", "requirements-dev.txt", "requirements.txt", "constraints/ci.txt"]);
+    expect(detect(repoView(files)).todo).toContainEqual(
+      expect.stringMatching(/^image\.hash: the Dockerfile copies the whole context before installing: these are the files its install names/),
+    );
+  });
+  it("an install of the project itself, a path, or a named file that is not there: the context's manifests, as before", () => {
+    for (const run of [
+      "RUN pip install -r requirements.txt && pip install -e .",
+      "RUN pip install ./vendor/lib.whl",
+      "RUN pip install -r requirements/missing.txt",
+      "RUN ./install.sh",
+    ])
+      expect(hashOf(python(run))).toEqual(expect.arrayContaining(["pyproject.toml", "setup.cfg"]));
+  });
+});

@@ -52,10 +52,12 @@ describe("validate: hash inputs outside the build context (GC1040)", () => {
   });
 });
 
+const lines = (...l: string[]) => l.join("\n") + "\n";
+
 describe("validate: build args holding a variable (GC1041)", () => {
   it("init marks a build arg compose left unset with a TODO, which validate warns about too", () => {
     const files = {
-      Dockerfile: "FROM node:22\nARG NODE_ENV\nCOPY . .\n",
+      Dockerfile: "FROM node:22\nARG NODE_ENV UID\nCOPY . .\n",
       "package.json": '{"scripts": {"test": "jest"}}',
       "compose.yaml": "services:\n  app:\n    build:\n      context: .\n      args: { NODE_ENV: '${NODE_ENV}', UID: '${UID:-1000}' }\n",
     };
@@ -65,6 +67,40 @@ describe("validate: build args holding a variable (GC1041)", () => {
       '  build_args:\n    # TODO: ${NODE_ENV} has no value in the compose variables: write the build arg\'s value\n    NODE_ENV: "${NODE_ENV}"\n    UID: 1000\n',
     );
     expect(compileSpec(d.spec).diagnostics.map((x) => x.code)).toEqual(["GC1041"]);
+  });
+
+  it("a build arg no stage of the test image reads is left out (with BuildKit's inline cache); a declared, FROM-named or predefined one is kept", () => {
+    const files = {
+      Dockerfile: lines(
+        "ARG REGISTRY=''",
+        "ARG HUB=${REGISTRY}",
+        "ARG UNUSED=1",
+        "FROM ${HUB}elixir:1.17 AS deps",
+        "ARG MIX_ENV=test",
+        "COPY mix.exs mix.lock ./",
+        "RUN mix deps.get",
+        "FROM deps AS test",
+        "COPY . .",
+        "FROM debian:12 AS prod",
+        "ARG PROD_ONLY",
+      ),
+      "mix.exs": "",
+      "mix.lock": "",
+      "compose.yaml": lines(
+        "services:",
+        "  test:",
+        "    build:",
+        "      context: .",
+        "      target: test",
+        "      args: { REGISTRY: ghcr.io/, MIX_ENV: test, UNUSED: '2', PROD_ONLY: x, BUILDKIT_INLINE_CACHE: '1', HTTP_PROXY: 'http://proxy:3128' }",
+      ),
+    };
+    const d = detect({ name: "shop", files: Object.keys(files), read: (p: string) => files[p as keyof typeof files] });
+    expect(d.spec).toMatch(/build_args:\n    REGISTRY: ghcr.io\/\n    MIX_ENV: test\n    HTTP_PROXY: "?http:\/\/proxy:3128"?\n/);
+    expect(d.found).toContain(
+      "build arg UNUSED left out: no stage the tests' image is built from declares it (ARG) or names it in FROM, so the build does not read it",
+    );
+    expect(d.found).toContain("build arg BUILDKIT_INLINE_CACHE left out: the pipeline decides how the image carries its build cache");
   });
 
   it("$VAR and ${VAR} are warnings at the value; literal values, numbers and a lone $ are not", () => {

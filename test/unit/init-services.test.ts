@@ -432,6 +432,35 @@ describe("init: the services are what the app needs", () => {
     ).toEqual(["cache", "db"]);
   });
 
+  it("JVM tests that open an in-memory database and no URL of a compose host need no SQL database service (with a TODO)", () => {
+    const compose = yaml(
+      "services:",
+      "  api:",
+      "    build: .",
+      "    depends_on: [db, cache]",
+      "  db:",
+      "    image: mariadb:11",
+      "  cache:",
+      "    image: redis:7",
+    );
+    const jvm = (test: string) =>
+      run({
+        Dockerfile: "FROM maven:3.9\nCOPY pom.xml .\nRUN mvn dependency:go-offline\nCOPY . .\n",
+        "pom.xml": "<project/>",
+        "compose.yaml": compose,
+        "api/src/test/java/org/acme/BaseTest.java": 'class BaseTest { String url = "jdbc:h2:mem:openmrs;DB_CLOSE_DELAY=-1"; }',
+        "api/src/test/java/org/acme/Other.java": test,
+      });
+    const local = jvm('String u = "jdbc:mysql://localhost:3306/x";');
+    expect(Object.keys(local.services)).toEqual(["cache"]);
+    expect(servicesTodo(local)).toContain(
+      "services: compose service db left out: the tests' own sources open an in-memory database (api/src/test/java/org/acme/BaseTest.java); add it back if some tests reach it",
+    );
+    // A test that opens the compose database by its host, or by a setting, needs it.
+    expect(Object.keys(jvm('String u = "jdbc:mariadb://db:3306/x";').services)).toEqual(["cache", "db"]);
+    expect(Object.keys(jvm('url: "jdbc:postgresql://${DB_HOST}/x"').services)).toEqual(["cache", "db"]);
+  });
+
   it("the app's services waiting for each other say nothing of what it needs: the data stores, with a TODO", () => {
     const d = run({
       Dockerfile: APP,
@@ -614,6 +643,22 @@ describe("init: a service's settings", () => {
       "service es: discovery.type=single-node, xpack.security.enabled=false added, what Elasticsearch needs to start in CI (compose's own values are kept)",
     );
     // Dotted names are valid environment names of a service.
+    expect(compileSpec(d.spec).diagnostics).toEqual([]);
+  });
+
+  it("Docker Hub's web name of an official image (docker.io/_/postgres) is written as a reference docker takes", () => {
+    const d = run({
+      Dockerfile: APP,
+      "compose.yaml": yaml(
+        "services:",
+        "  app:",
+        "    build: .",
+        "    depends_on: [db]",
+        "  db:",
+        '    image: "${HUB:-docker.io/}${ORG:-_}/postgres:18-alpine"',
+      ),
+    });
+    expect(d.services.db).toMatchObject({ image: "postgres:18-alpine", ready: knownService("postgres")!.ready });
     expect(compileSpec(d.spec).diagnostics).toEqual([]);
   });
 

@@ -377,4 +377,16 @@ describe("init: test commands as the tools mean them", () => {
     expect(php({ "vendor-dir": "src/vendor" })).toBe("src/vendor/bin/phpunit");
     expect(php({ "vendor-dir": "lib", "bin-dir": "tools/bin/" })).toBe("tools/bin/phpunit");
   });
+
+  it("pest below a vendor-dir under the project is given the project's tests/ (it looks in the vendor folder's parent)", () => {
+    const pest = (config: object) =>
+      run({
+        Dockerfile: lines("FROM php:8.3-cli", "WORKDIR /app", "COPY . .", "RUN composer install"),
+        "composer.json": JSON.stringify({ "require-dev": { "pestphp/pest": "^3" }, config }),
+        "tests/Pest.php": "",
+      }).command;
+    expect(pest({})).toBe("vendor/bin/pest");
+    expect(pest({ "vendor-dir": "src/vendor" })).toBe("src/vendor/bin/pest --test-directory ../tests");
+    expect(pest({ "vendor-dir": "app/lib/vendor" })).toBe("app/lib/vendor/bin/pest --test-directory ../../tests");
+  });
 });

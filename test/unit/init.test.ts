@@ -204,7 +204,7 @@ describe("init on the shapes of real repositories", () => {
           "COPY . ..",
           "RUN yarn build",
           "FROM node:24 AS app",
-          "ARG NODE_ENV=production",
+          "ARG NODE_ENV=production UID",
           "WORKDIR /app/backend",
           "COPY backend/package.json backend/*yarn* ./",
           "RUN yarn install",
