@@ -46,12 +46,6 @@ export function findDockerfiles(repo: RepoView, compose: Compose, notes: Notes):
       text: "the repository has no Dockerfile: the tests run in the project's image, so add one (with the toolchain and the code) and set dockerfile: and hash:",
     });
   } else notes.found.push(`${dockerfiles.length > 1 ? "Dockerfiles (one image each)" : "Dockerfile"}: ${dockerfiles.join(", ")}`);
-  // No file says which of several Dockerfiles are the project's images to test.
-  if (dockerfiles.length > 1)
-    notes.todo.push({
-      at: ["images"],
-      text: `one image for each of the ${dockerfiles.length} Dockerfiles found: remove those the pipeline should not build and test (tools, packaging, examples)`,
-    });
   return dockerfiles;
 }
 
@@ -199,18 +193,93 @@ function unreadArgs(
     }));
 }
 
+/** A Dockerfile's build context: the compose service's that builds it, a script's `docker build`, else read from the Dockerfile. */
+function buildContext(repo: RepoView, compose: Compose, dockerfile: string | undefined) {
+  const instructions = dockerfile ? dockerInstructions(repo.read(dockerfile) ?? "") : [];
+  const builder = builderOf(compose, dockerfile, lastStage(instructions));
+  const build = builder && buildOf(builder);
+  const scripted = !build && dockerfile ? scriptBuildOf(repo, dockerfile) : undefined;
+  const context = build ? compose.reader.quiet.interpolate(build.context) : (scripted?.context ?? contextOf(dockerfile, instructions, repo.files));
+  return { instructions, builder, build, scripted, context };
+}
+
+/** The context's test files (`*_test.go`, `tests/…`, `*.spec.ts`): what the image could run. */
+const testFilesIn = (repo: RepoView, context: string) => {
+  const top = inFolder(context, "");
+  return repo.files.filter((f) => f.startsWith(top) && isTestFile(f.slice(top.length)));
+};
+
+/**
+ * Of several Dockerfiles (a monorepo's services), those whose build context holds a test file, and
+ * those compose builds: an image with no test to run in it and no part in the application compose
+ * runs is a build, not a test job. With none kept, all stay.
+ */
+export function imagesWithTests(repo: RepoView, dockerfiles: readonly string[], compose: Compose, notes: Notes): string[] {
+  if (dockerfiles.length < 2) return [...dockerfiles];
+  const builds = new Map(dockerfiles.map((d) => [d, buildContext(repo, compose, d)]));
+  const contexts = new Map([...builds].map(([d, b]) => [d, b.context]));
+  // One compose builds is a part of the application (what the tested parts run with): it stays.
+  const kept = dockerfiles.filter((d) => builds.get(d)!.build !== undefined || testFilesIn(repo, contexts.get(d)!).length > 0);
+  const withTests = kept.length ? kept : [...dockerfiles];
+  const left = dockerfiles.filter((d) => !withTests.includes(d));
+  if (left.length)
+    notes.found.push(
+      `no test file in the build context of ${left.map((d) => `${d} (${contexts.get(d)})`).join(", ")}, and compose does not build ${left.length > 1 ? "them" : "it"}: no image for ${left.length > 1 ? "them" : "it"}`,
+    );
+  const out = oneImagePerRun(repo, withTests, compose, notes);
+  // No file says which of several Dockerfiles are the project's images to test.
+  if (out.length > 1)
+    notes.todo.push({
+      at: ["images"],
+      text: `one image for each of the ${out.length} Dockerfiles found${left.length ? " with tests in their context" : ""}: remove those the pipeline should not build and test (tools, packaging, examples)`,
+    });
+  return out;
+}
+
+/** CI files that may name a Dockerfile they build. */
+const CI_FILE = /^(\.github\/workflows\/[^/]+\.ya?ml|\.gitlab-ci\.yml|\.circleci\/config\.yml|\.woodpecker(\.ya?ml|\/[^/]+\.ya?ml)|(.*\/)?Jenkinsfile)$/;
+
+/**
+ * Dockerfiles that build the same context and would run the same test command there (a package's
+ * alpine, distroless, debian builds) run the same tests: one image of them is enough. The one CI
+ * builds is kept, else the first compose builds, else the first found.
+ */
+function oneImagePerRun(repo: RepoView, dockerfiles: readonly string[], compose: Compose, notes: Notes): string[] {
+  if (dockerfiles.length < 2) return [...dockerfiles];
+  const scratch: Notes = { found: [], guessed: [], todo: [] };
+  const guesses = guessImages(repo, dockerfiles, compose, scratch);
+  const ci = repo.files.filter((f) => CI_FILE.test(f)).map((f) => repo.read(f) ?? "");
+  const built = Object.values(compose.services).flatMap((svc) => {
+    const b = svc && buildOf(svc);
+    return b ? [compose.reader.quiet.interpolate(b.path)] : [];
+  });
+  const rank = (d: string) => [ci.some((text) => text.includes(d)) ? 0 : 1, built.includes(d) ? built.indexOf(d) : built.length, dockerfiles.indexOf(d)];
+  const before = (a: string, b: string) => {
+    const [x, y] = [rank(a), rank(b)];
+    const n = x.findIndex((v, i) => v !== y[i]);
+    return n === -1 ? 0 : x[n]! - y[n]!;
+  };
+  // The command less a `cd <workdir> &&` before it: the same tests from another WORKDIR.
+  const run = (g: ImageGuess) => `${g.context}\0${JSON.stringify(g.test.command).replace(/^(\[?")cd \S+ && /, "$1")}`;
+  const groups = new Map<string, string[]>();
+  guesses.forEach((g, i) => groups.set(run(g), [...(groups.get(run(g)) ?? []), dockerfiles[i]!]));
+  const keep = new Set([...groups.values()].map((group) => [...group].sort(before)[0]!));
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    const [chosen, ...rest] = [...group].sort(before);
+    notes.found.push(`${rest.join(", ")}: the same context and test command as ${chosen}, so the same tests; one image is enough`);
+  }
+  return dockerfiles.filter((d) => keep.has(d));
+}
+
 /**
  * One image: its build (from compose, else the Dockerfile), the stage its tests run in, the hash
  * inputs of that stage's chain, and the test command for that stage's toolchain.
  */
 function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: number): ImageGuess {
   const { repo, compose, notes, monorepo } = ctx;
-  const instructions = dockerfile ? dockerInstructions(repo.read(dockerfile) ?? "") : [];
-  const builder = builderOf(compose, dockerfile, lastStage(instructions));
-  const build = builder && buildOf(builder);
-  const scripted = !build && dockerfile ? scriptBuildOf(repo, dockerfile) : undefined;
+  const { instructions, builder, build, scripted, context } = buildContext(repo, compose, dockerfile);
   if (scripted) notes.found.push(`${dockerfile}: built with the context ${scripted.context} by ${scripted.file}`);
-  const context = build ? compose.reader.quiet.interpolate(build.context) : (scripted?.context ?? contextOf(dockerfile, instructions, repo.files));
   const label = monorepo ? `${context}: ` : "";
   const at = (...keys: string[]): SpecPath => (monorepo ? ["images", index, ...keys] : keys[0] === "test" ? keys : ["image", ...keys]);
   const buildArgs = compose.reader.environment(build?.args);
@@ -253,7 +322,7 @@ function noteIgnoredTests(repo: RepoView, dockerfile: string, context: string, n
   const file = [`${dockerfile}.dockerignore`, inFolder(context, ".dockerignore")].find((f) => repo.files.includes(f));
   if (!file) return;
   const top = inFolder(context, "");
-  const tests = repo.files.filter((f) => f.startsWith(top) && isTestFile(f.slice(top.length)));
+  const tests = testFilesIn(repo, context);
   if (!tests.length) return;
   const ignored = dockerignoreMatcher(repo.read(file) ?? "");
   if (tests.every((f) => ignored(f.slice(top.length))))

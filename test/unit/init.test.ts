@@ -108,6 +108,80 @@ describe("init detection", () => {
     expect(spec!.images.map((i) => i.id)).toEqual(["api", "web"]);
   });
 
+  it("a monorepo's Dockerfile whose build context holds no test file, and that compose does not build, gets no image; with none kept, all stay", () => {
+    const go = "FROM golang:1.22 AS builder\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nFROM scratch\n";
+    const files = {
+      "src/cart/Dockerfile": go,
+      "src/cart/go.mod": "",
+      "src/cart/go.sum": "",
+      "src/cart/money/money_test.go": "",
+      "src/email/Dockerfile": "FROM python:3.12\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n",
+      "src/email/requirements.txt": "",
+      "src/email/server.py": "",
+      "src/pay/Dockerfile": "FROM node:22\nCOPY package.json .\nRUN npm install\nCOPY . .\n",
+      "src/pay/package.json": '{"scripts": {"test": "echo no test specified && exit 1"}}',
+      // Tests outside the context are not in the image.
+      "src/shop/src/Dockerfile": "FROM mcr.microsoft.com/dotnet/sdk:8.0\nCOPY . .\n",
+      "src/shop/src/shop.csproj": "",
+      "src/shop/tests/ShopTests.cs": "",
+      "src/web/Dockerfile": go,
+      "src/web/go.mod": "",
+      "src/web/go.sum": "",
+      "src/web/handler_test.go": "",
+    };
+    const d = detect(repoView(files));
+    expect((parse(d.spec) as { images: { context: string }[] }).images.map((i) => i.context)).toEqual(["src/cart", "src/web"]);
+    expect(d.found).toContain(
+      "no test file in the build context of src/email/Dockerfile (src/email), src/pay/Dockerfile (src/pay), src/shop/src/Dockerfile (src/shop/src), and compose does not build them: no image for them",
+    );
+    expect(d.todo).toContain(
+      "images: one image for each of the 2 Dockerfiles found with tests in their context: remove those the pipeline should not build and test (tools, packaging, examples)",
+    );
+    // One compose builds is a part of the application: it stays, tests or not.
+    const composed = detect(repoView({ ...files, "compose.yaml": "services:\n  email:\n    build: src/email\n" }));
+    expect((parse(composed.spec) as { images: { context: string }[] }).images.map((i) => i.context)).toEqual(["src/cart", "src/email", "src/web"]);
+    const none = detect(repoView(Object.fromEntries(Object.entries(files).filter(([f]) => !/_test\.go$/.test(f)))));
+    expect((parse(none.spec) as { images: unknown[] }).images).toHaveLength(5);
+  });
+
+  it("Dockerfiles that build one context and would run one test command there are one image: CI's, else compose's first, else the first found", () => {
+    const build = (base: string, workdir: string) => `FROM ${base} AS build\nADD . ${workdir}\nWORKDIR ${workdir}\nRUN go build ./...\nFROM alpine:3\n`;
+    const files = {
+      "packaging/debian/Dockerfile": 'FROM golang:1-trixie\nADD . /src\nCMD ["/src/packaging/debian/build.sh"]\n',
+      "packaging/docker/alpine/Dockerfile": build("golang:alpine", "/go/src/app"),
+      "packaging/docker/distroless/Dockerfile": build("golang:1", "/go/src/app"),
+      "go.mod": "module m\n",
+      "go.sum": "",
+      "feed/parse_test.go": "",
+      Makefile: [
+        "deb:\n\tdocker build -f packaging/debian/Dockerfile .",
+        "docker-alpine:\n\tdocker build -f packaging/docker/alpine/Dockerfile .",
+        "docker-distroless:\n\tdocker build -f packaging/docker/distroless/Dockerfile .\n",
+      ].join("\n"),
+    };
+    const chosen = (extra: Record<string, string>) => {
+      const d = detect(repoView({ ...files, ...extra }));
+      return { dockerfile: (parse(d.spec) as { image: { dockerfile: string } }).image.dockerfile, d };
+    };
+    const { dockerfile, d } = chosen({});
+    expect(dockerfile).toBe("packaging/debian/Dockerfile");
+    expect(d.found).toContain(
+      "packaging/docker/alpine/Dockerfile, packaging/docker/distroless/Dockerfile: the same context and test command as packaging/debian/Dockerfile, so the same tests; one image is enough",
+    );
+    // The others are still named in a TODO.
+    expect(d.todo).toContainEqual(
+      expect.stringMatching(/^image\.dockerfile: packaging\/debian\/Dockerfile is taken for the tests; the repository has other Dockerfiles too/),
+    );
+    expect(
+      chosen({
+        ".github/workflows/docker.yml": "      - uses: docker/build-push-action@v6\n        with:\n          file: ./packaging/docker/distroless/Dockerfile\n",
+      }).dockerfile,
+    ).toBe("packaging/docker/distroless/Dockerfile");
+    expect(chosen({ "compose.yaml": "services:\n  app:\n    build: { context: ., dockerfile: packaging/docker/alpine/Dockerfile }\n" }).dockerfile).toBe(
+      "packaging/docker/alpine/Dockerfile",
+    );
+  });
+
   it("seed 000's Dockerfile (code copied before the install): root manifests, and a hint", () => {
     const d = detect(
       repoView({
@@ -364,7 +438,8 @@ describe("init on the shapes of real repositories", () => {
     const two = detect(
       repoView({
         "packaging/alpine/Dockerfile": "FROM golang:1.22\nCOPY . .\n",
-        "packaging/debian/Dockerfile": "FROM golang:1.22\nCOPY . .\n",
+        // Another toolchain: not the same tests as alpine's (those would be one image).
+        "packaging/debian/Dockerfile": "FROM python:3.12\nCOPY . .\n",
         "tools/a/Dockerfile": "FROM golang:1.22\nCOPY . .\n",
         "tools/b/a/Dockerfile": "FROM golang:1.22\nCOPY . .\n",
         Makefile: ["alpine:", "\tdocker build -f packaging/alpine/Dockerfile .", "debian:", "\tdocker build -f packaging/debian/Dockerfile .", ""].join("\n"),
