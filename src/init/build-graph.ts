@@ -1,3 +1,4 @@
+import { shellWords } from "./shell.js";
 import { codeSourceIn } from "../dockerfile/code.js";
 import { stageFacts, type StageFacts, type Toolchain } from "../dockerfile/facts.js";
 import { dockerInstructions } from "../dockerfile/parse.js";
@@ -183,29 +184,6 @@ function dockerBuild(line: string): DockerBuild | undefined {
 
 /** `docker build` options that take no value. */
 const BUILD_FLAGS = /^(--pull|--no-cache|--rm|--force-rm|-q|--quiet|--load|--push|--squash|--compress|--disable-content-trust|--check)$/;
-
-/** A line's words as the shell splits them: quotes and `$(...)` keep their spaces. */
-function shellWords(line: string): string[] {
-  const words: string[] = [];
-  let word = "";
-  let depth = 0;
-  let quote: string | undefined;
-  for (const c of line) {
-    if (quote) {
-      if (c === quote) quote = undefined;
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === "(" && word.endsWith("$")) depth++;
-    else if (c === ")" && depth > 0) depth--;
-    else if (/\s/.test(c) && depth === 0) {
-      if (word) words.push(word);
-      word = "";
-      continue;
-    }
-    word += c;
-  }
-  if (word) words.push(word);
-  return words;
-}
 
 /** `Dockerfile.base`, `base.Dockerfile`, `Dockerfile-base` or `base/Dockerfile` for an image whose name ends in `base`. */
 function byName(repo: RepoView, wanted: string, self: string): Found | undefined {

@@ -1,3 +1,6 @@
+import { posix } from "node:path";
+import { asTestCommand, ciCommands, runnerOf } from "./ci-tests.js";
+import { shellWords } from "./shell.js";
 import { codeSourceIn } from "../dockerfile/code.js";
 import { cdToRoot, codeRoot, type ContextKinds } from "../dockerfile/code-root.js";
 import type { Instruction } from "../dockerfile/parse.js";
@@ -101,9 +104,13 @@ function fromFiles(t: TestContext, notes: Notes): TestGuess {
   const make = makeTest(t).filter((p) => p.needs.every((tool) => hasTool(t, tool)));
   const proposals = [...own.filter((p) => !isConvention(p)), ...make, ...own.filter(isConvention), ...makeTest(t)];
   const taken = proposals.find((p) => p.needs.every((tool) => hasTool(t, tool)));
-  if (taken) return take(t, taken, notes);
+  // A command the project does not name (a tool's default): its CI's run of the same tool says how.
+  if (taken) return take(t, (isConvention(taken) || taken.unsure ? fromCi(t, taken) : undefined) ?? taken, notes);
   const cmd = imageCmdTest(t, notes);
   if (cmd) return cmd;
+  // No file names a command and the image shows no tool: the CI's run of the ecosystem's runner.
+  const ci = t.ecosystem ? fromCi(t, { command: GUESS[t.ecosystem], why: "", needs: [] }) : undefined;
+  if (ci && !proposals.length) return take(t, ci, notes);
   const missing = proposals[0];
   if (missing) {
     const tools = missing.needs.filter((tool) => !hasTool(t, tool)).join(", ");
@@ -115,6 +122,46 @@ function fromFiles(t: TestContext, notes: Notes): TestGuess {
     return { command: missing.command, environment: missing.environment ?? {} };
   }
   return placeholder(t, notes);
+}
+
+/**
+ * The first command the project's CI runs with the same test tool as a guessed one (`go test -tags
+ * skipCi ./...` for `go test ./...`), in the image's context: what the project runs, less the flags
+ * of CI's reports and earlier steps. The guess's tools and environment stay.
+ */
+function fromCi(t: TestContext, guess: Proposal): Proposal | undefined {
+  const runner = runnerOf(guess.command);
+  if (!runner) return undefined;
+  const top = t.context === "." ? "" : t.context;
+  // A folder of the repository, in the image's context (not `cd /usr/src/app` of a CI container).
+  const inContext = (dir: string) =>
+    (dir === "" || t.repo.files.some((f) => f.startsWith(`${dir}/`))) && (top === "" || dir === top || dir.startsWith(`${top}/`));
+  const found = ciCommands(t.repo).find((c) => runnerOf(c.command) === runner && !c.command.includes("${{") && inContext(c.dir));
+  if (!found) return undefined;
+  const command = asTestCommand(found.command);
+  // CI's verbosity and batch flags alone say nothing the default does not.
+  if (!addsTo(command, guess.command)) return undefined;
+  const { unsure: _, ...rest } = guess;
+  return {
+    ...rest,
+    command,
+    why: `${found.file} runs it`,
+    dir: posix.relative(top, found.dir),
+    inWorkdir: false,
+    todo: `taken from ${found.file}: check that it runs in the image as it does there (CI's setup steps, its environment)`,
+  };
+}
+
+/** Flags that change only what a run prints (`-v`, `--batch-mode`), and Maven's default file. */
+const QUIET = /^(-v|--verbose|-q|--quiet|-B|--batch-mode|-ntp|--no-transfer-progress|-V|--show-version|-e|--errors|--color|--no-color|--ansi|--no-ansi)$/;
+
+/** Whether a CI command says more than a tool's default: words besides the default's, output flags and `--file pom.xml`. */
+function addsTo(ci: string, guess: string): boolean {
+  const words = shellWords(ci).filter(
+    (w, i, all) => !QUIET.test(w) && !(/^(-f|--file)$/.test(w) && all[i + 1] === "pom.xml") && !(w === "pom.xml" && /^(-f|--file)$/.test(all[i - 1] ?? "")),
+  );
+  const known = new Set(shellWords(guess).map((w) => w.replace(/^\.\//, "")));
+  return words.some((w) => !known.has(w.replace(/^\.\//, "")));
 }
 
 /** The image's ecosystem first, then the others the stage has tools of (a base image init does not know: its ecosystem only). */

@@ -33,6 +33,8 @@ export interface Proposal {
   inWorkdir?: boolean;
   /** The folder of the context it runs from (a package.json's), when not the root. */
   dir?: string;
+  /** One of several the project has (solutions): how its CI runs the same tool comes first. */
+  unsure?: boolean;
 }
 
 const read = (t: RuleContext, path: string) => t.repo.read(inFolder(t.context, path)) ?? "";
@@ -157,6 +159,7 @@ const dotnet = (t: RuleContext): Proposal[] => {
         needs: ["dotnet"],
         todo: `several solutions or projects: ${atTop.join(", ")}`,
         dir: "",
+        unsure: true,
       },
     ];
   if (atTop.length || tests.length !== 1 || !copies(t, tests[0]!))

@@ -1,0 +1,150 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { asTestCommand, ciCommands, runnerOf } from "../../src/init/ci-tests.js";
+import { detect } from "../../src/init/detect.js";
+import { shellCommands, shellWords } from "../../src/init/shell.js";
+
+const repoView = (files: Record<string, string>, name = "shop") => ({ name, files: Object.keys(files), read: (p: string) => files[p] });
+const lines = (...l: string[]) => l.join("\n") + "\n";
+
+describe("shell text", () => {
+  it("words keep quotes and $(...); commands split at &&, ||, ;, | and line ends outside them, continued lines joined", () => {
+    expect(shellWords(`go test -v $(go list ./... | grep -v e2e) --filter "A & B"`)).toEqual([
+      "go",
+      "test",
+      "-v",
+      "$(go list ./... | grep -v e2e)",
+      "--filter",
+      '"A & B"',
+    ]);
+    expect(shellCommands("cargo test --workspace || cargo test --workspace\nmake lint; echo 'a && b' && php x \\\n  --y 2>&1 | tee out")).toEqual([
+      "cargo test --workspace",
+      "cargo test --workspace",
+      "make lint",
+      "echo 'a && b'",
+      "php x    --y 2>&1",
+      "tee out",
+    ]);
+  });
+});
+
+describe("the commands a project's CI runs", () => {
+  it("GitHub Actions steps with their working-directory (step, job, workflow), `cd` in a script, GitLab, Woodpecker, CircleCI, Travis", () => {
+    const found = ciCommands(
+      repoView({
+        ".github/workflows/ci.yml": lines(
+          "defaults: { run: { working-directory: ./api } }",
+          "jobs:",
+          "  test:",
+          "    steps:",
+          "      - uses: actions/checkout@v4",
+          "      - run: go test ./...",
+          "      - run: |",
+          "          cd web && npm test",
+          "        working-directory: .",
+          "  ui:",
+          "    defaults: { run: { working-directory: web } }",
+          "    steps: [{ run: pnpm test }]",
+        ),
+        ".gitlab-ci.yml": lines("stages: [test]", "unit:", "  script: [pytest -q]"),
+        ".woodpecker.yml": lines("steps:", "  test:", "    image: rust", "    commands: [cargo test --workspace]"),
+        ".circleci/config.yml": lines("jobs:", "  t:", "    steps:", "      - run: mix test", "      - run: { command: rspec, working_directory: app }"),
+        ".travis.yml": lines("script: [make test]"),
+        "not-yaml/x": "",
+      }),
+    );
+    expect(found.map((c) => `${c.file} [${c.dir}] ${c.command}`)).toEqual([
+      ".circleci/config.yml [] mix test",
+      ".circleci/config.yml [app] rspec",
+      ".github/workflows/ci.yml [api] go test ./...",
+      ".github/workflows/ci.yml [web] npm test",
+      ".github/workflows/ci.yml [web] pnpm test",
+      ".gitlab-ci.yml [] pytest -q",
+      ".travis.yml [] make test",
+      ".woodpecker.yml [] cargo test --workspace",
+    ]);
+  });
+
+  it("the test tool a command runs, through uv run, bundle exec, python -m, php and the wrappers; none for other commands", () => {
+    const runners = [
+      "go test -tags x ./...",
+      "dotnet test App.sln -c Release",
+      "CI=1 npm run test",
+      "yarn test",
+      "uv run pytest tests",
+      "python -m pytest",
+      "bundle exec rspec",
+      "./mvnw -B verify",
+      "php -dxdebug.mode=coverage vendor/bin/phpunit",
+      "go build ./...",
+      "npm run lint",
+      "make lint",
+    ].map(runnerOf);
+    expect(runners).toEqual([
+      "go test",
+      "dotnet test",
+      "npm test",
+      "npm test",
+      "pytest",
+      "pytest",
+      "rspec",
+      "mvn test",
+      "phpunit",
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it("as a test command of the image: report, coverage and CI-step flags left out", () => {
+    expect(asTestCommand("dotnet test App.sln -c Release --no-restore --no-build --logger trx --collect:XPlat")).toBe(
+      "dotnet test App.sln -c Release --collect:XPlat",
+    );
+    expect(asTestCommand("php -dxdebug.mode=coverage vendor/bin/phpunit --coverage-text --coverage-clover coverage/clover.xml --log-junit junit.xml")).toBe(
+      "php vendor/bin/phpunit",
+    );
+    expect(asTestCommand("pytest --cov=app --junitxml=out.xml -x")).toBe("pytest -x");
+    expect(asTestCommand("go test -race -coverprofile c.out -covermode=atomic ./...")).toBe("go test -race ./...");
+  });
+});
+
+describe("init: the test command from CI where the repository names none", () => {
+  const go = {
+    Dockerfile: lines("FROM golang:1.22", "WORKDIR /src", "COPY go.mod go.sum ./", "RUN go mod download", "COPY . ."),
+    "go.mod": "module m\n",
+    "go.sum": "",
+    "a_test.go": "",
+  };
+  const command = (files: Record<string, string>) => {
+    const d = detect(repoView(files));
+    return { command: (parse(d.spec) as { test: { command: string } }).test.command, todo: d.todo.filter((t) => t.startsWith("test")) };
+  };
+  it("CI's run of the tool replaces the tool's default, with a TODO to check it in the image", () => {
+    const d = command({
+      ...go,
+      ".github/workflows/build.yml": lines("jobs:", "  t:", "    steps:", "      - run: |", "          go test -v $(go list ./...) -tags skipCi"),
+    });
+    expect(d.command).toBe("go test -v $(go list ./...) -tags skipCi");
+    expect(d.todo).toEqual([
+      "test.command: taken from .github/workflows/build.yml: check that it runs in the image as it does there (CI's setup steps, its environment)",
+    ]);
+  });
+  it("not when CI adds only output flags, runs in a folder outside the repository or the context, or runs another tool", () => {
+    for (const run of ["go test -v ./...", "cd /usr/src/app && go test -tags x ./...", "go vet ./..."]) {
+      const d = command({ ...go, ".github/workflows/build.yml": lines("jobs:", "  t:", "    steps:", `      - run: ${run}`) });
+      expect(d.command).toBe("go test ./...");
+      expect(d.todo[0]).toMatch(/is the build tool's default/);
+    }
+  });
+  it("one of several solutions: the one CI tests, run from the repository's root", () => {
+    const d = command({
+      Dockerfile: lines("FROM mcr.microsoft.com/dotnet/sdk:8.0", "WORKDIR /app", "COPY . .", "WORKDIR /app/src/Web"),
+      "All.sln": "",
+      "Web.sln": "",
+      "src/Web/Web.csproj": "",
+      "tests/UnitTests/UnitTests.csproj": "",
+      ".github/workflows/dotnet.yml": lines("jobs:", "  b:", "    steps:", "      - run: dotnet build", "      - run: dotnet test ./Web.sln --no-build"),
+    });
+    expect(d.command).toBe("cd /app && dotnet test ./Web.sln");
+  });
+});
