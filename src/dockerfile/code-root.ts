@@ -1,6 +1,7 @@
 import { posix } from "node:path";
-import { cleanSource, copyWords, splitFlags, type Instruction } from "./parse.js";
+import { cleanSource, copyWords, runCommand, splitFlags, type Instruction } from "./parse.js";
 import { chainOf, stageNamed, type Stage } from "./stages.js";
+import { simpleCommands } from "./toolchain.js";
 
 /**
  * Where an image holds the build context's root, and the working directory its command starts in:
@@ -141,4 +142,29 @@ export function copiesRepositoryFrom(stages: readonly Stage[], stage: Stage, ins
     .slice(0, -1)
     .map((p) => p.replace(/(.)\/+$/, "$1"));
   return paths.some((p) => p === root || p === "/" || root.startsWith(`${p}/`));
+}
+
+/**
+ * The names a stage keeps of its whole copy of the repository, when a `find` deletes every other
+ * file (`find . -type f ! -name pom.xml ! -name '*.jar' -delete`): as globs of any folder. A
+ * `COPY --from` it brings those files only: the dependency manifests, not the code.
+ */
+export function keptByFind(stages: readonly Stage[], from: string, before: number): string[] | undefined {
+  const source = stageNamed(stages.slice(0, before), from);
+  if (!source) return undefined;
+  for (const ins of chainOf(stages, source.index).flatMap((s) => s.body)) {
+    if (ins.op !== "RUN") continue;
+    for (const words of simpleCommands(runCommand(ins.args))) {
+      if (words[0] !== "find" || !words.some((w, i) => w === "-delete" || (w === "-exec" && /^(\/bin\/)?rm$/.test(words[i + 1] ?? "")))) continue;
+      const kept: string[] = [];
+      for (let i = 1; i < words.length; i++) {
+        if (!/^(-name|-iname)$/.test(words[i]!)) continue;
+        // Only names the find spares (`! -name x`) say what stays; a name it deletes says nothing of the rest.
+        if (!/^(\\?!|-not)$/.test(words[i - 1] ?? "")) return undefined;
+        kept.push(`**/${words[i + 1]!.replace(/^(["'])(.*)\1$/, "$2")}`);
+      }
+      if (kept.length) return kept;
+    }
+  }
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import { isCodeSource, isManifest } from "./code.js";
 import { boundSources, cleanSource, copySources, runCommand, splitFlags, type Instruction } from "./parse.js";
-import { copiesRepositoryFrom, declare, expand } from "./code-root.js";
+import { copiesRepositoryFrom, declare, expand, keptByFind } from "./code-root.js";
 import { chainOf, dependenciesOf, dockerStages, stageNamed, targetStage, type Stage } from "./stages.js";
 import { simpleCommands } from "./toolchain.js";
 
@@ -64,16 +64,17 @@ export function stageInputs(stages: readonly Stage[], index: number, isCode: (sr
   const out: DependencyInputs = { sources: [], wholeContextFirst: false };
   const chain = new Set(chainOf(stages, index).map((s) => s.index));
   // Stages that install: `COPY --from` one of them brings the dependencies (node_modules, vendor/).
-  // `COPY --from` a stage's whole copy of the repository brings the code, whatever it filtered (a
-  // stage that keeps only the pom.xml files of `COPY . .`); built files copied out are no code.
+  // `COPY --from` a stage's whole copy of the repository brings the code, unless a find kept only
+  // some names of it (every pom.xml): then those files; built files copied out are no code.
   const withInstall = new Set<number>();
   for (const stage of dependenciesOf(stages, index)) {
     const sequence = chainOf(stages, stage.index).flatMap((s) => s.body);
     const earlier = (ref: string) => stageNamed(stages.slice(0, stage.index), ref)?.index ?? -1;
-    const read = readSequence(sequence, isCode, (ref, ins) => ({
-      code: copiesRepositoryFrom(stages, stage, ins, isCode),
-      installs: withInstall.has(earlier(ref)),
-    }));
+    const read = readSequence(sequence, isCode, (ref, ins) => {
+      const whole = copiesRepositoryFrom(stages, stage, ins, isCode);
+      const kept = whole ? keptByFind(stages, ref, stage.index) : undefined;
+      return { code: whole && !kept, installs: withInstall.has(earlier(ref)), ...(kept ? { kept } : {}) };
+    });
     if (read.installs) withInstall.add(stage.index);
     for (const src of read.inputs) if (!out.sources.includes(src)) out.sources.push(src);
     if (read.codeBeforeInstall && chain.has(stage.index) && !out.wholeContextFirst) {
@@ -102,8 +103,8 @@ interface Step {
   named?: string[];
 }
 
-/** What a `COPY --from=<stage>` brings: the code, installed dependencies. */
-type StageFiles = (ref: string, ins: Instruction) => { code: boolean; installs: boolean };
+/** What a `COPY --from=<stage>` brings: the code, installed dependencies, or the repository's files of some names (every pom.xml). */
+type StageFiles = (ref: string, ins: Instruction) => { code: boolean; installs: boolean; kept?: string[] };
 
 function steps(sequence: readonly Instruction[], isCode: (src: string) => boolean, fromStage: StageFiles): Step[] {
   // ARG defaults and ENV values fill in the copied paths (`COPY $SOLUTION ./`), as BuildKit does.
@@ -114,6 +115,7 @@ function steps(sequence: readonly Instruction[], isCode: (src: string) => boolea
     const from = ins.op === "COPY" ? splitFlags(ins.args).flags.find(([n]) => n === "from")?.[1] : undefined;
     if (from !== undefined) {
       const brings = fromStage(from, ins);
+      if (brings.kept) return [{ run: false, sources: brings.kept, code: false, manifest: true, installs: false }];
       return brings.code || brings.installs ? [{ run: false, sources: [], code: brings.code, manifest: false, installs: brings.installs }] : [];
     }
     const written = run ? boundSources(ins.args) : ins.op === "COPY" || ins.op === "ADD" ? (copySources(ins.args) ?? []) : undefined;

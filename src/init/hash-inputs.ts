@@ -1,6 +1,7 @@
 import { posix } from "node:path";
 import { codeSourceIn, isManifest } from "../dockerfile/code.js";
 import { copySources, stageInputs } from "../dockerfile/inputs.js";
+import { dockerignoreMatcher } from "../dockerfile/dockerignore.js";
 import { dependenciesOf, targetStage } from "../dockerfile/stages.js";
 import { workspaceManifests } from "./workspaces.js";
 import type { Ecosystem } from "../dockerfile/toolchain.js";
@@ -49,7 +50,7 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
   const index = build.stage ?? graph.stages.length - 1;
   const deps = stageInputs(graph.stages, index, codeSourceIn(repo.files, context));
   // Kept when it names something in the repository (a file, a folder, or a glob that matches).
-  const manifests = existing(repo, context, deps.sources);
+  const manifests = withoutIgnored(repo, context, existing(repo, context, deps.sources), graph.settings.dockerfile);
   // An image that copies nothing of the repository depends on its Dockerfile alone.
   // With no manifest named, the context's are a guess only for an image that holds the code (not one that copies a built binary in).
   const isCode = codeSourceIn(repo.files, context);
@@ -102,6 +103,23 @@ function noteUnpinned(graph: BuildGraph, index: number, build: ImageBuild, notes
 /** The context's .dockerignore, and the Dockerfile's own (`Dockerfile.dockerignore`, which BuildKit reads instead). */
 function ignoreFiles(repo: RepoView, context: string, dockerfile?: string): string[] {
   return [inFolder(context, ".dockerignore"), ...(dockerfile ? [`${dockerfile}.dockerignore`] : [])].filter((f) => repo.files.includes(f));
+}
+
+/**
+ * A glob's files the build context leaves out (.dockerignore) are no input of the image: such a
+ * glob (every pom.xml) is written as the files it brings into the context instead.
+ */
+function withoutIgnored(repo: RepoView, context: string, paths: string[], dockerfile: string): string[] {
+  const file = ignoreFiles(repo, context, dockerfile).pop();
+  if (!file) return paths;
+  const ignored = dockerignoreMatcher(repo.read(file) ?? "");
+  const top = inFolder(context, "");
+  return paths.flatMap((p) => {
+    if (!/[*?[]/.test(p)) return [p];
+    const matched = repo.files.filter(inputMatcher(p));
+    const kept = matched.filter((f) => !ignored(f.slice(top.length)));
+    return kept.length === matched.length ? [p] : kept;
+  });
 }
 
 const existing = (repo: RepoView, context: string, sources: readonly string[]) =>

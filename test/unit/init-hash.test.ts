@@ -63,7 +63,7 @@ describe("init: hash inputs, manifests copied just before the install", () => {
     expect(read.wholeContextFirst).toBe(true);
   });
 
-  it("a stage that copies from a stage holding the code (kept pom.xml files of `COPY . .`) installs from code", () => {
+  it("a stage that copies the pom.xml files a find kept of `COPY . .` installs from them; from a stage holding the code, from code", () => {
     const read = inputs(
       "FROM alpine AS poms",
       "WORKDIR /src",
@@ -76,9 +76,21 @@ describe("init: hash inputs, manifests copied just before the install", () => {
       "RUN ./mvnw dependency:go-offline",
       "COPY . .",
     );
-    expect(read.sources).toEqual(["mvnw"]);
-    expect(read.wholeContextFirst).toBe(true);
-    expect(read.wholeContextStage).toBe("build");
+    expect(read.sources).toEqual(["mvnw", "**/pom.xml"]);
+    expect(read.wholeContextFirst).toBe(false);
+    const unfiltered = inputs(
+      "FROM alpine AS src",
+      "WORKDIR /src",
+      "COPY . .",
+      "FROM maven:3 AS build",
+      "COPY mvnw .",
+      "RUN chmod +x mvnw",
+      "COPY --from=src /src .",
+      "RUN ./mvnw dependency:go-offline",
+    );
+    expect(unfiltered.sources).toEqual(["mvnw"]);
+    expect(unfiltered.wholeContextFirst).toBe(true);
+    expect(unfiltered.wholeContextStage).toBe("build");
     // Built files copied out of a stage that holds the code are no code: the manifests stay precise inputs.
     const built = inputs(
       "FROM node:22 AS frontend",
@@ -539,5 +551,42 @@ describe("init: an install after the whole context that names its requirement fi
       "RUN ./install.sh",
     ])
       expect(hashOf(python(run))).toEqual(expect.arrayContaining(["pyproject.toml", "setup.cfg"]));
+  });
+});
+
+describe("init: a stage that keeps only some files of the repository (find ... ! -name pom.xml -delete)", () => {
+  it("brings those files, not the code: every such file is an input, with the files copied beside it before the install", () => {
+    const files = {
+      Dockerfile: lines(
+        "FROM eclipse-temurin:17 AS poms",
+        "WORKDIR /usr/src",
+        "COPY . .",
+        "RUN find . -type f -and \\! -name pom.xml -and \\! -name '*.jar' -delete",
+        "FROM eclipse-temurin:17 AS build",
+        "WORKDIR /usr/src",
+        "COPY mvnw ./",
+        "RUN chmod +x mvnw",
+        "COPY .mvn/wrapper .mvn/wrapper",
+        "COPY --from=poms /usr/src/ .",
+        "RUN ./mvnw -B dependency:go-offline",
+        "COPY . .",
+        "RUN ./mvnw -B install -DskipTests",
+        "FROM eclipse-temurin:17-jre",
+        "COPY --from=build /usr/src/app.jar /app.jar",
+      ),
+      mvnw: "",
+      ".mvn/wrapper/maven-wrapper.properties": "",
+      "pom.xml": "<project><modules><module>core</module></modules></project>",
+      "core/pom.xml": "<project/>",
+      "core/src/test/resources/plugin.jar": "",
+      "core/src/main/java/A.java": "",
+    };
+    expect(hashOf(files)).toEqual(["Dockerfile", "mvnw", ".mvn/wrapper", "**/pom.xml", "**/*.jar"]);
+    // Files the context leaves out are none of its inputs: the glob is written as the files it brings.
+    const ignoring = { ...files, ".dockerignore": "build/\n", "build/ci/pom.xml": "" };
+    expect(hashOf(ignoring)).toEqual(["Dockerfile", ".dockerignore", "mvnw", ".mvn/wrapper", "pom.xml", "core/pom.xml", "**/*.jar"]);
+    // A find that deletes some names keeps the rest: the code.
+    const deletes = { ...files, Dockerfile: files.Dockerfile.replace("-and \\! -name pom.xml -and \\! -name '*.jar' -delete", "-name '*.md' -delete") };
+    expect(hashOf(deletes)).not.toContain("**/pom.xml");
   });
 });
