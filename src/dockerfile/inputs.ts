@@ -33,6 +33,8 @@ export interface DependencyInputs {
    * requirements-dev.txt`); undefined when an install reads what the copy brought unnamed.
    */
   namedManifests?: string[];
+  /** The context's scripts that stage runs to install (`RUN ./scripts/setup`): inputs, and what they run says which manifests count. */
+  installScripts?: string[];
 }
 
 /**
@@ -82,6 +84,7 @@ export function stageInputs(stages: readonly Stage[], index: number, isCode: (sr
       out.wholeContextStage = stageLabel(stage);
       out.codeCopied = read.codeCopied;
       if (read.named) out.namedManifests = read.named;
+      if (read.scripts.length) out.installScripts = read.scripts;
     }
   }
   return out;
@@ -101,6 +104,8 @@ interface Step {
   opaque?: boolean;
   /** The files its installs name, when they name all they read (`pip install -r requirements.txt`). */
   named?: string[];
+  /** The script of the copied context it runs (`./scripts/setup`, `bash bin/install.sh`). */
+  script?: string;
 }
 
 /** What a `COPY --from=<stage>` brings: the code, installed dependencies, or the repository's files of some names (every pom.xml). */
@@ -131,6 +136,7 @@ function steps(sequence: readonly Instruction[], isCode: (src: string) => boolea
         installs: run && installsDependencies(command),
         opaque: run && runsScript(command),
         named: run ? namedRequirements(command) : undefined,
+        script: run ? contextScript(command) : undefined,
       },
     ];
   });
@@ -141,7 +147,7 @@ function readSequence(
   sequence: readonly Instruction[],
   isCode: (src: string) => boolean,
   fromStage: StageFiles,
-): { inputs: string[]; codeBeforeInstall: boolean; codeCopied?: string; installs: boolean; named?: string[] } {
+): { inputs: string[]; codeBeforeInstall: boolean; codeCopied?: string; installs: boolean; named?: string[]; scripts: string[] } {
   const all = steps(sequence, isCode, fromStage);
   const codeAt = all.findIndex((s) => s.code);
   let end: number; // the install step: inputs are what comes before it, and what it bind-mounts
@@ -176,6 +182,7 @@ function readSequence(
     codeCopied: all[codeAt]?.sources.find(isCode),
     installs: installs.includes(true),
     ...(codeBeforeInstall && named.every((n) => n !== undefined) ? { named: [...new Set(named.flat())] } : {}),
+    scripts: codeBeforeInstall ? [...new Set(after.flatMap((s) => (s.script ? [s.script] : [])))] : [],
   };
 }
 
@@ -212,6 +219,13 @@ function namedRequirements(run: string): string[] | undefined {
     }
   }
   return files.length ? files.map(cleanSource) : undefined;
+}
+
+/** The relative path of the script a RUN runs first (`./scripts/setup`, `sh bin/build.sh`): one of the copied context. */
+function contextScript(run: string): string | undefined {
+  const words = simpleCommands(run)[0] ?? [];
+  const path = /^(ba|z|da)?sh$/.test(words[0] ?? "") ? words.slice(1).find((w) => !w.startsWith("-")) : words[0];
+  return path !== undefined && !path.startsWith("/") && !path.includes("$") && (path.includes("/") || /\.sh$/.test(path)) ? cleanSource(path) : undefined;
 }
 
 /** Whether a RUN runs a script of the image or the context (`./build.sh`, `bash x.sh`, `/opt/bin/build`) or make. */

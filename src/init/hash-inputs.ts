@@ -4,7 +4,7 @@ import { copySources, stageInputs } from "../dockerfile/inputs.js";
 import { dockerignoreMatcher } from "../dockerfile/dockerignore.js";
 import { dependenciesOf, targetStage } from "../dockerfile/stages.js";
 import { workspaceManifests } from "./workspaces.js";
-import type { Ecosystem } from "../dockerfile/toolchain.js";
+import { ecosystemOf, runTools, type Ecosystem } from "../dockerfile/toolchain.js";
 import { inputMatcher } from "../hash/glob.js";
 import type { BuildGraph, RepoBase } from "./build-graph.js";
 import { ecosystemManifest, installAdvice } from "./ecosystems.js";
@@ -58,7 +58,9 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
     st.body.some((i) => (i.op === "COPY" || i.op === "ADD") && (copySources(i.args) ?? []).some(isCode)),
   );
   const named = deps.wholeContextFirst ? namedManifests(repo, context, deps.namedManifests) : undefined;
+  const scripts = deps.wholeContextFirst ? installScripts(repo, context, deps.installScripts) : undefined;
   if (named) manifests.push(...named);
+  else if (scripts) manifests.push(...scripts.files, ...contextManifests(repo, context, build.ecosystem ?? scripts.ecosystem));
   else if (deps.wholeContextFirst || (!manifests.length && holdsCode)) manifests.push(...contextManifests(repo, context, build.ecosystem));
   if (deps.wholeContextFirst) {
     const what = deps.codeCopied === "." || deps.codeCopied === undefined ? "the whole context" : `the code ('${deps.codeCopied}')`;
@@ -149,6 +151,17 @@ function baseOwnInputs(repo: RepoView, base: RepoBase): string[] {
   const stage = targetStage(base.graph.stages, base.target);
   const sources = stage ? stageInputs(base.graph.stages, stage.index, codeSourceIn(repo.files, base.context)).sources : [];
   return [base.dockerfile, ...ignoreFiles(repo, base.context, base.dockerfile), ...existing(repo, base.context, sources)];
+}
+
+/**
+ * The scripts of the context the install runs after copying it all (`RUN ./scripts/setup`): inputs
+ * themselves, and the one ecosystem whose tools they run (`composer install`) says which manifests count.
+ */
+function installScripts(repo: RepoView, context: string, scripts: readonly string[] | undefined): { files: string[]; ecosystem?: Ecosystem } | undefined {
+  const files = (scripts ?? []).map((s) => inFolder(context, s)).filter((f) => repo.files.includes(f));
+  if (!files.length) return undefined;
+  const ecosystems = new Set(files.flatMap((f) => runTools(repo.read(f) ?? "").flatMap((tool) => ecosystemOf(tool) ?? [])));
+  return { files, ...(ecosystems.size === 1 ? { ecosystem: [...ecosystems][0]! } : {}) };
 }
 
 /**

@@ -119,26 +119,60 @@ function appSettings(ctx: ServiceContext, roots: readonly string[], names: Reado
 function dropEmbedded(ctx: ServiceContext, taken: Map<string, Reference[]>): Set<string> {
   const dropped = new Set<string>();
   const configured = embeddedTestDatabase(ctx.repo);
-  const says = configured ?? inMemoryJvmDatabase(ctx.repo, new Set([...taken.keys()]));
-  if (!says) return dropped;
+  const sql = configured ?? inMemoryJvmDatabase(ctx.repo, new Set([...taken.keys()]));
+  const cache = inProcessStores(ctx.repo);
   for (const name of [...taken.keys()]) {
     const role = ctx.roles.get(name)!;
     const image = role.kind === "image" ? role.image : role.kind === "service-build" ? role.base.image : undefined;
-    if (image === undefined || !knownService(image)?.sql) continue;
+    const known = image === undefined ? undefined : knownService(image);
+    const says = known?.sql ? sql : known?.cache ? cache : undefined;
+    if (!says) continue;
     taken.delete(name);
     dropped.add(name);
     ctx.notes.guessed.push(`compose service ${name} left out: ${says}`);
     // Sources are read for a URL, not run: some tests may still reach the service.
-    if (!configured) ctx.notes.todo.push({ at: ["services"], text: `compose service ${name} left out: ${says}; add it back if some tests reach it` });
+    if (known?.sql && !configured)
+      ctx.notes.todo.push({ at: ["services"], text: `compose service ${name} left out: ${says}; add it back if some tests reach it` });
   }
   return dropped;
 }
 
-function embeddedTestDatabase(repo: RepoView): string | undefined {
+/** PHPUnit's `<env|server name="X" value="Y">` settings, by file (phpunit.xml, else phpunit.xml.dist). */
+function phpunitSettings(repo: RepoView): { file: string; settings: Map<string, string> } | undefined {
   for (const file of ["phpunit.xml", "phpunit.xml.dist"]) {
-    const xml = repo.read(file) ?? "";
-    if (/<(env|server)\s+name="DB_CONNECTION"\s+value="sqlite"/.test(xml.replace(/<!--[\s\S]*?-->/g, ""))) return `${file} sets the tests' database to SQLite`;
+    const xml = repo.read(file);
+    if (xml === undefined) continue;
+    const settings = new Map<string, string>();
+    for (const m of xml.replace(/<!--[\s\S]*?-->/g, "").matchAll(/<(?:env|server)\s+name="([^"]+)"\s+value="([^"]*)"/g)) settings.set(m[1]!, m[2]!);
+    return { file, settings };
   }
+  return undefined;
+}
+
+/**
+ * The tests' cache, queue and session set to in-process drivers (Laravel's `CACHE_DRIVER=array`,
+ * `QUEUE_CONNECTION=sync`, `SESSION_DRIVER=array` in phpunit.xml): a Redis or Memcached is not theirs.
+ */
+function inProcessStores(repo: RepoView): string | undefined {
+  const found = phpunitSettings(repo);
+  if (!found) return undefined;
+  const get = (...names: string[]) => names.map((n) => found.settings.get(n)).find((v) => v !== undefined);
+  const cache = get("CACHE_STORE", "CACHE_DRIVER");
+  const queue = get("QUEUE_CONNECTION", "QUEUE_DRIVER");
+  const session = get("SESSION_DRIVER");
+  const local =
+    cache &&
+    queue &&
+    session &&
+    /^(array|file|null|database)$/.test(cache) &&
+    /^(sync|null|database)$/.test(queue) &&
+    /^(array|file|cookie|database)$/.test(session);
+  return local ? `${found.file} sets the tests' cache, queue and session to in-process drivers (${cache}, ${queue}, ${session})` : undefined;
+}
+
+function embeddedTestDatabase(repo: RepoView): string | undefined {
+  const php = phpunitSettings(repo);
+  if (php?.settings.get("DB_CONNECTION") === "sqlite") return `${php.file} sets the tests' database to SQLite`;
   const yml = repo.read("config/database.yml");
   if (yml) {
     const blocks = new Map<string, string>();

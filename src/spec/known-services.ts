@@ -11,6 +11,8 @@ export interface KnownService {
   kind: string;
   /** A SQL database: tests configured for an embedded one (SQLite) do not need it. */
   sql?: boolean;
+  /** A cache or queue store: tests configured for in-process drivers (Laravel's array, sync) do not need it. */
+  cache?: boolean;
   /** Repositories, as written after `docker.io/` (official images without `library/`). */
   repositories: readonly string[];
   /** A readiness probe run in the service (`sh -c`) with what the image ships. */
@@ -117,6 +119,7 @@ export const KNOWN_SERVICES: readonly KnownService[] = [
   },
   {
     kind: "Redis",
+    cache: true,
     repositories: ["redis", "redis/redis-stack", "redis/redis-stack-server", "cimg/redis", "circleci/redis"],
     // A server that asks for a password answers NOAUTH: it is up. LOADING is not ready yet.
     ready: "redis-cli -h 127.0.0.1 ping 2>&1 | grep -qE 'PONG|NOAUTH'",
@@ -125,6 +128,7 @@ export const KNOWN_SERVICES: readonly KnownService[] = [
   },
   {
     kind: "Redis",
+    cache: true,
     repositories: ["bitnami/redis", "bitnamilegacy/redis"],
     ready: "redis-cli -h 127.0.0.1 ping 2>&1 | grep -qE 'PONG|NOAUTH'",
     start: [{ anyOf: ["REDIS_PASSWORD", "REDIS_PASSWORD_FILE", "ALLOW_EMPTY_PASSWORD"], set: { ALLOW_EMPTY_PASSWORD: "yes" }, credential: true }],
@@ -132,12 +136,13 @@ export const KNOWN_SERVICES: readonly KnownService[] = [
   },
   {
     kind: "Valkey",
+    cache: true,
     repositories: ["valkey/valkey", "bitnami/valkey"],
     ready: "valkey-cli -h 127.0.0.1 ping 2>&1 | grep -qE 'PONG|NOAUTH'",
     start: [],
     reads: /^VALKEY_/,
   },
-  { kind: "Memcached", repositories: ["memcached", "bitnami/memcached"], ready: listening(11211), start: [], reads: /^MEMCACHED_/ },
+  { kind: "Memcached", cache: true, repositories: ["memcached", "bitnami/memcached"], ready: listening(11211), start: [], reads: /^MEMCACHED_/ },
   {
     kind: "RabbitMQ",
     repositories: ["rabbitmq", "bitnami/rabbitmq"],

@@ -590,3 +590,20 @@ describe("init: a stage that keeps only some files of the repository (find ... !
     expect(hashOf(deletes)).not.toContain("**/pom.xml");
   });
 });
+
+describe("init: an install script run after the whole context is copied", () => {
+  it("is an input, and the ecosystem of what it runs says which manifests count", () => {
+    const files = {
+      Dockerfile: lines("FROM acme/nginx-php:8 AS base", "WORKDIR /srv", "COPY . .", "RUN ./scripts/setup", "FROM base AS web", "COPY nginx.conf /etc/nginx/"),
+      "scripts/setup": "#!/bin/bash\ncomposer install --no-interaction\ncp .env.example .env\nphp artisan key:generate\n",
+      "composer.json": "{}",
+      "composer.lock": "{}",
+      "package.json": "{}",
+      "yarn.lock": "",
+    };
+    expect(hashOf(files)).toEqual(["Dockerfile", "scripts/setup", "composer.json", "composer.lock"]);
+    // A script of two ecosystems says nothing of which: the context's manifests stay.
+    const both = { ...files, "scripts/setup": "composer install\nyarn install\n" };
+    expect(hashOf(both)).toEqual(expect.arrayContaining(["scripts/setup", "composer.json", "package.json"]));
+  });
+});

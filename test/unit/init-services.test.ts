@@ -407,7 +407,7 @@ describe("init: the services are what the app needs", () => {
     expect(d.found).toContain("the app in compose: web (it runs the project's own image, shop_web:latest)");
   });
 
-  it("the test runner set up for SQLite (PHPUnit's DB_CONNECTION, Rails' test database) needs no SQL database service", () => {
+  it("the test runner set up for SQLite (PHPUnit's DB_CONNECTION, Rails' test database) needs no SQL database service; for in-process drivers, no cache", () => {
     const compose = yaml("services:", "  app:", "    build: .", "    depends_on: [db, cache]", "  db:", "    image: mysql:8", "  cache:", "    image: redis:7");
     const php = run({
       Dockerfile: APP,
@@ -416,6 +416,18 @@ describe("init: the services are what the app needs", () => {
     });
     expect(Object.keys(php.services)).toEqual(["cache"]);
     expect(php.guessed).toContain("compose service db left out: phpunit.xml sets the tests' database to SQLite");
+    // Laravel's in-process cache, queue and session drivers: no Redis either; one left on Redis keeps it.
+    const drivers = (queue: string) =>
+      run({
+        Dockerfile: APP,
+        "compose.yaml": compose,
+        "phpunit.xml": `<phpunit><php><server name="CACHE_DRIVER" value="array"/><env name="SESSION_DRIVER" value="array"/><env name="QUEUE_CONNECTION" value="${queue}"/></php></phpunit>`,
+      });
+    expect(Object.keys(drivers("sync").services)).toEqual(["db"]);
+    expect(drivers("sync").guessed).toContain(
+      "compose service cache left out: phpunit.xml sets the tests' cache, queue and session to in-process drivers (array, sync, array)",
+    );
+    expect(Object.keys(drivers("redis").services)).toEqual(["cache", "db"]);
     const rails = (adapter: string) =>
       Object.keys(
         run({
