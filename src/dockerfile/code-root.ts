@@ -168,3 +168,17 @@ export function keptByFind(stages: readonly Stage[], from: string, before: numbe
   }
   return undefined;
 }
+
+/**
+ * A dependency recipe a stage derives from the repository's manifests (`cargo chef prepare`): a
+ * `COPY --from` it brings what the recipe is made of: the workspace's manifests, its lock file, the
+ * toolchain file and cargo's configuration.
+ */
+export function recipeOf(stages: readonly Stage[], from: string, before: number): string[] | undefined {
+  const source = stageNamed(stages.slice(0, before), from);
+  if (!source) return undefined;
+  const runs = chainOf(stages, source.index).flatMap((s) => s.body.filter((i) => i.op === "RUN").map((i) => runCommand(i.args)));
+  return runs.some((r) => simpleCommands(r).some((w) => w[0] === "cargo" && w[1] === "chef" && w[2] === "prepare"))
+    ? ["Cargo.toml", "Cargo.lock", "rust-toolchain.toml", "rust-toolchain", ".cargo/config.toml", ".cargo/config"]
+    : undefined;
+}

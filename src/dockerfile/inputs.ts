@@ -1,6 +1,6 @@
 import { isCodeSource, isManifest } from "./code.js";
 import { boundSources, cleanSource, copySources, runCommand, splitFlags, type Instruction } from "./parse.js";
-import { copiesRepositoryFrom, declare, expand, keptByFind } from "./code-root.js";
+import { copiesRepositoryFrom, declare, expand, keptByFind, recipeOf } from "./code-root.js";
 import { chainOf, dependenciesOf, dockerStages, stageNamed, targetStage, type Stage } from "./stages.js";
 import { simpleCommands } from "./toolchain.js";
 
@@ -74,7 +74,7 @@ export function stageInputs(stages: readonly Stage[], index: number, isCode: (sr
     const earlier = (ref: string) => stageNamed(stages.slice(0, stage.index), ref)?.index ?? -1;
     const read = readSequence(sequence, isCode, (ref, ins) => {
       const whole = copiesRepositoryFrom(stages, stage, ins, isCode);
-      const kept = whole ? keptByFind(stages, ref, stage.index) : undefined;
+      const kept = whole ? keptByFind(stages, ref, stage.index) : recipeOf(stages, ref, stage.index);
       return { code: whole && !kept, installs: withInstall.has(earlier(ref)), ...(kept ? { kept } : {}) };
     });
     if (read.installs) withInstall.add(stage.index);

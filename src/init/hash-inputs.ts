@@ -15,6 +15,7 @@ const WORKSPACE_FILES: [RegExp, Ecosystem][] = [
   [/(^|\/)pnpm-workspace\.yaml$/, "node"],
   [/(^|\/)settings\.gradle(\.kts)?$/, "java"],
   [/\.slnx?$/, "dotnet"],
+  [/(^|\/)Cargo\.toml$/, "rust"],
 ];
 
 /** One image's build, as the hash inputs are read from it. */

@@ -290,7 +290,9 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
   }
   const graph = dockerfile ? readBuild(repo, compose, { dockerfile, context, target: build?.target, buildArgs }) : undefined;
   const composeTarget = (monorepo ? undefined : testServiceTarget(compose, dockerfile)) ?? build?.target;
-  const chosen = graph ? chooseTestStage(graph, composeTarget, { notes, label, targetAt: at("target"), composeFile: compose.file }) : {};
+  const chosen = graph
+    ? chooseTestStage(graph, composeTarget, { notes, label, targetAt: at("target"), commandAt: at("test", "command"), composeFile: compose.file })
+    : {};
   const stage = chosen.facts?.stage;
   if (graph)
     for (const arg of unreadArgs(instructions, graph.stages, stage?.index ?? graph.stages.length - 1, buildArgs)) {
@@ -303,11 +305,11 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
   const ecosystem = imageEcosystem(chosen.facts, repo.files, context, copied);
   const name = imageName(ctx, builder, context === "." && dockerfile?.includes("/") ? dockerfile.slice(0, dockerfile.lastIndexOf("/")) : context, label);
   const hash = hashInputs(repo, { graph, context, stage: stage?.index, ecosystem, label, hashAt: at("hash") }, notes);
-  if (dockerfile) noteIgnoredTests(repo, dockerfile, context, notes, at("test", "command"));
+  if (dockerfile) noteIgnoredTests(repo, dockerfile, context, notes, at("target"));
   const test = guessTest(
     {
       ...{ repo, compose, monorepo, context, instructions: chain, built, copied, hash, toolchain: chosen.facts, ecosystem, label },
-      ...{ stageName: stage && describeStage(stage), commandAt: at("test", "command") },
+      ...{ stageName: stage && describeStage(stage), commandAt: at("test", "command"), targetAt: at("target") },
     },
     notes,
   );

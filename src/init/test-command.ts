@@ -36,6 +36,8 @@ export interface TestContext extends RuleContext {
   label: string;
   /** Where a TODO about the test command goes. */
   commandAt: SpecPath;
+  /** Where a TODO about what the image lacks for the tests goes: the stage they run in. */
+  targetAt: SpecPath;
 }
 
 /**
@@ -176,6 +178,7 @@ const hasTool = (t: TestContext, tool: Tool) => !t.toolchain || t.toolchain.unkn
 function take(t: TestContext, p: Proposal, notes: Notes): TestGuess {
   notes.found.push(`${t.label}test command: ${p.command} (${p.why})`);
   if (p.todo) notes.todo.push({ at: t.commandAt, text: p.todo });
+  if (p.imageTodo) notes.todo.push({ at: t.targetAt, text: p.imageTodo });
   const unknown = t.toolchain?.unknownBase;
   if (unknown !== undefined && p.needs.length)
     notes.todo.push({ at: t.commandAt, text: `the base image ${unknown || "(none)"} is not one init knows: check that it has ${p.needs.join(", ")}` });

@@ -29,6 +29,8 @@ export interface Proposal {
   environment?: Record<string, string>;
   /** Something to check even when the command is taken. */
   todo?: string;
+  /** Something the image lacks for it (the test tools left out): a TODO at the stage the tests run in. */
+  imageTodo?: string;
   /** The command's paths are from the image's working directory, not from the repository's root. */
   inWorkdir?: boolean;
   /** The folder of the context it runs from (a package.json's), when not the root. */
@@ -133,7 +135,7 @@ const elixir = (t: RuleContext): Proposal[] => {
       why: "mix.exs found",
       needs: ["mix"],
       environment: mixEnv && mixEnv !== "test" ? { MIX_ENV: "test" } : undefined,
-      todo: prodOnly
+      imageTodo: prodOnly
         ? "the image fetches only the prod dependencies (mix deps.get --only): the test dependencies are missing; fetch them in the test stage"
         : undefined,
     },
@@ -183,18 +185,19 @@ const php = (t: RuleContext): Proposal[] => {
   const vendor = typeof config["vendor-dir"] === "string" ? config["vendor-dir"].replace(/\/+$/, "") : "vendor";
   const bin = typeof config["bin-dir"] === "string" ? config["bin-dir"].replace(/\/+$/, "") : `${vendor}/bin`;
   const installs = runs(t, "built").filter((r) => /\bcomposer(\s+(-d|--working-dir)\s+\S+|\s+-[-\w=/.]+)*\s+(install|update)\b/.test(r));
-  const todo = installs.some((r) => /--no-dev\b/.test(r))
+  const imageTodo = installs.some((r) => /--no-dev\b/.test(r))
     ? "the image installs its composer dependencies with --no-dev: the test tools are not in it"
     : !installs.length && !has(t, `${vendor}/autoload.php`)
       ? "the image installs no composer dependencies (vendor/): add 'RUN composer install' to the test stage"
       : undefined;
   const out: Proposal[] = [];
-  if (composer.scripts?.test !== undefined) out.push({ command: "composer test", why: "composer.json has a test script", needs: ["composer"], todo });
-  if (has(t, "artisan") && deps.includes("laravel/framework")) out.push({ command: "php artisan test", why: "a Laravel application", needs: ["php"], todo });
+  if (composer.scripts?.test !== undefined) out.push({ command: "composer test", why: "composer.json has a test script", needs: ["composer"], imageTodo });
+  if (has(t, "artisan") && deps.includes("laravel/framework"))
+    out.push({ command: "php artisan test", why: "a Laravel application", needs: ["php"], imageTodo });
   if (deps.includes("pestphp/pest"))
-    out.push({ command: `${bin}/pest${pestTests(t, composerFile, vendor)}`, why: "Pest is a dependency", needs: ["php"], todo });
+    out.push({ command: `${bin}/pest${pestTests(t, composerFile, vendor)}`, why: "Pest is a dependency", needs: ["php"], imageTodo });
   if (deps.includes("phpunit/phpunit") || has(t, "phpunit.xml") || has(t, "phpunit.xml.dist"))
-    out.push({ command: `${bin}/phpunit`, why: "PHPUnit is set up", needs: ["php"], todo });
+    out.push({ command: `${bin}/phpunit`, why: "PHPUnit is set up", needs: ["php"], imageTodo });
   return out;
 };
 
@@ -221,8 +224,8 @@ const python = (t: RuleContext): Proposal[] => {
   if (pytestDeclared(t)) out.push({ command: `${runner.prefix}pytest`, why: "pytest is a dependency", needs: runner.needs });
   if (viaDjango) out.push(viaDjango);
   if (pytestConfigured(t)) out.push({ command: `${runner.prefix}pytest`, why: "pytest configuration found", needs: runner.needs });
-  const todo = withoutDevGroups(t);
-  return todo ? out.map((p) => ({ ...p, todo })) : out;
+  const imageTodo = withoutDevGroups(t);
+  return imageTodo ? out.map((p) => ({ ...p, imageTodo })) : out;
 };
 
 /** Whether the image installs its Python packages without the development groups (where pytest usually is): the last project install decides. */
@@ -262,16 +265,21 @@ const ruby = (t: RuleContext): Proposal[] => {
   if (!command) return [];
   const env = environment(t);
   const other = ["RAILS_ENV", "RACK_ENV"].filter((v) => env.has(v) && env.get(v) !== "test");
-  const without = env.get("BUNDLE_WITHOUT") ?? "";
+  // BUNDLE_WITHOUT, `bundle config [set] [--local] without '...'` or `bundle install --without ...`: the last one says.
+  const set = runs(t, "built")
+    .flatMap((r) => [
+      ...r.matchAll(/\bbundle\s+(?:config\s+(?:set\s+)?(?:--(?:local|global)\s+)?without|install\b[^&;|]*?--without)[\s=]+(["']?)([\w:, -]+)\1/g),
+    ])
+    .map((m) => m[2]!.trim());
+  const without = set[set.length - 1] ?? env.get("BUNDLE_WITHOUT") ?? "";
+  const how = set.length ? `bundle config without '${without}'` : `BUNDLE_WITHOUT=${without}`;
   return [
     {
       command,
       why: "from the Gemfile",
       needs: ["ruby"],
       environment: other.length ? Object.fromEntries(other.map((v) => [v, "test"])) : undefined,
-      todo: /(^|[\s:,])test([\s:,]|$)/.test(without)
-        ? `the image's bundle leaves out the test group (BUNDLE_WITHOUT=${without}): install it in the test stage`
-        : undefined,
+      imageTodo: /(^|[\s:,])test([\s:,]|$)/.test(without) ? `the image's bundle leaves out the test group (${how}): install it in the test stage` : undefined,
     },
   ];
 };
@@ -300,8 +308,8 @@ const node = (t: RuleContext): Proposal[] => {
     if (runner)
       out.push({ command: runner === "vitest" ? "npx vitest run" : `npx ${runner}`, why: "from the project's dependencies", needs: ["node"], ...dirOf(p) });
   }
-  const todo = withoutDevDependencies(t);
-  return todo ? out.map((p) => ({ ...p, todo })) : out;
+  const imageTodo = withoutDevDependencies(t);
+  return imageTodo ? out.map((p) => ({ ...p, imageTodo })) : out;
 };
 
 /** Whether the image installs its node packages without the devDependencies (where test runners are). */

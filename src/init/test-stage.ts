@@ -16,6 +16,8 @@ export interface StageReport {
   notes: Notes;
   label: string;
   targetAt: SpecPath;
+  /** Where a TODO on the test command goes: it cannot be checked against an image that cannot run the tests. */
+  commandAt?: SpecPath;
   /** The compose file a target came from. */
   composeFile?: string;
 }
@@ -89,6 +91,11 @@ export function chooseTestStage(graph: BuildGraph, composeTarget: string | undef
       notes.todo.push({
         at: targetAt,
         text: `${graph.settings.dockerfile} copies none of the project's code (a bind mount gives it in development): the tests run in the image, so copy the code in (COPY . .) and install its dependencies there`,
+      });
+    if (report.commandAt && (stages.length > 1 || !readsContext(stages, last.index)))
+      notes.todo.push({
+        at: report.commandAt,
+        text: "no stage of the image can run the tests yet (see target): check this command, and the setup it needs (dependencies, a database schema), once one can",
       });
     return { facts: facts[last.index] };
   }

@@ -42,7 +42,7 @@ describe("init: a .dockerignore that leaves the tests out", () => {
 
   it("is a TODO at the test command; the Dockerfile's own .dockerignore is the one read", () => {
     expect(todos({ ...files, ".dockerignore": "tests/\n.git\n" })).toEqual([
-      "test.command: .dockerignore leaves every test file out of the build context (tests/test_main.py): the tests run in the image, so let them in (a test stage's Dockerfile can have its own .dockerignore)",
+      "image.target: .dockerignore leaves every test file out of the build context (tests/test_main.py): the tests run in the image, so let them in (a test stage's Dockerfile can have its own .dockerignore)",
     ]);
     expect(todos({ ...files, ".dockerignore": "tests/\n", "Dockerfile.dockerignore": ".git\n" })).toEqual([]);
     expect(todos({ ...files, ".dockerignore": ".git\n**/__pycache__\n" })).toEqual([]);

@@ -407,7 +407,7 @@ describe("init: the test stage of a multi-stage build", () => {
     );
     expect(specOf(pruned).image.target).toBe("build");
     expect(pruned.todo).toContain(
-      "test.command: the image prunes its packages to the production ones (npm prune): the test runner is not in it; prune in a later stage than the tests'",
+      "image.target: the image prunes its packages to the production ones (npm prune): the test runner is not in it; prune in a later stage than the tests'",
     );
     // A built file copied out of the builder is no code: the builder is the test stage.
     const go = detect(

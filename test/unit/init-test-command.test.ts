@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 
 /** The TODOs but the hash's (a Dockerfile that copies everything first gets one there: init-hash's subject). */
-const commandTodos = (d: { todo: string[] }) => d.todo.filter((t) => /test\.command:/.test(t));
+const commandTodos = (d: { todo: string[] }) => d.todo.filter((t) => /(test\.command|image\.target):/.test(t));
 import { detect } from "../../src/init/detect.js";
 
 // The test command for the test stage's ecosystem, with only the tools that stage has: our own
@@ -86,7 +86,7 @@ describe("init: test commands by ecosystem", () => {
     expect(d.parsed.image.target).toBe("builder");
     expect(d.parsed.test).toEqual({ command: "mix test", environment: { MIX_ENV: "test" } });
     expect(commandTodos(d)).toEqual([
-      "test.command: the image fetches only the prod dependencies (mix deps.get --only): the test dependencies are missing; fetch them in the test stage",
+      "image.target: the image fetches only the prod dependencies (mix deps.get --only): the test dependencies are missing; fetch them in the test stage",
     ]);
     expect(run({ Dockerfile: lines("FROM elixir:1.17", "COPY . .", "RUN mix deps.get"), "mix.exs": "", "lib/a.ex": "" }).parsed.test).toEqual({
       command: "mix test",
@@ -121,13 +121,13 @@ describe("init: test commands by ecosystem", () => {
     const files = { "composer.json": '{"require-dev": {"phpunit/phpunit": "^11"}}', "src/A.php": "" };
     const none = run({ ...files, Dockerfile: lines("FROM php:8.3-apache", "WORKDIR /var/www/html", "COPY . /var/www/html") });
     expect(none.command).toBe("vendor/bin/phpunit");
-    expect(commandTodos(none)).toEqual(["test.command: the image installs no composer dependencies (vendor/): add 'RUN composer install' to the test stage"]);
+    expect(commandTodos(none)).toEqual(["image.target: the image installs no composer dependencies (vendor/): add 'RUN composer install' to the test stage"]);
     // Options before the command are composer's own: it installs.
     const options = run({ ...files, Dockerfile: lines("FROM composer:2", "WORKDIR /app", "COPY . /app", "RUN composer --no-ansi install --working-dir=/app") });
     expect(commandTodos(options)).toEqual([]);
     expect(commandTodos(run({ ...files, Dockerfile: lines("FROM composer:2", "WORKDIR /app", "COPY . /app", "RUN composer -d /app install") }))).toEqual([]);
     const noDev = run({ ...files, Dockerfile: lines("FROM composer:2", "WORKDIR /app", "COPY . /app", "RUN composer install --no-dev") });
-    expect(commandTodos(noDev)).toEqual(["test.command: the image installs its composer dependencies with --no-dev: the test tools are not in it"]);
+    expect(commandTodos(noDev)).toEqual(["image.target: the image installs its composer dependencies with --no-dev: the test tools are not in it"]);
   });
 
   it("the image's ecosystem decides: a root package.json test script does not win in a PHP, Python or Java image without node", () => {
@@ -187,7 +187,7 @@ describe("init: test commands by ecosystem", () => {
     });
     expect(d.parsed.test).toEqual({ command: "bin/rails test", environment: { RAILS_ENV: "test" } });
     expect(commandTodos(d)).toEqual([
-      "test.command: the image's bundle leaves out the test group (BUNDLE_WITHOUT=development:test): install it in the test stage",
+      "image.target: the image's bundle leaves out the test group (BUNDLE_WITHOUT=development:test): install it in the test stage",
     ]);
   });
 
@@ -207,14 +207,14 @@ describe("init: test commands by ecosystem", () => {
       "app/User.php": "",
     });
     expect(d.command).toBe("php artisan test");
-    expect(commandTodos(d)).toEqual(["test.command: the image installs its composer dependencies with --no-dev: the test tools are not in it"]);
+    expect(commandTodos(d)).toEqual(["image.target: the image installs its composer dependencies with --no-dev: the test tools are not in it"]);
   });
 
   it("Node: a TODO when the packages are installed without their devDependencies", () => {
     const pkg = { "package.json": '{"scripts": {"test": "jest"}}', "package-lock.json": "{}", "index.js": "" };
     const production = run({ ...pkg, Dockerfile: lines("FROM node:22", "ENV NODE_ENV=production", "COPY . .", "RUN npm ci && npm i -g pm2") });
     expect(commandTodos(production)).toEqual([
-      "test.command: the image installs its packages with NODE_ENV=production, which leaves out the devDependencies (the test runner): install them in the test stage",
+      "image.target: the image installs its packages with NODE_ENV=production, which leaves out the devDependencies (the test runner): install them in the test stage",
     ]);
     expect(commandTodos(run({ ...pkg, Dockerfile: lines("FROM node:22", "COPY . .", "RUN npm ci --omit=dev") }))[0]).toMatch(/without the devDependencies/);
     expect(commandTodos(run({ ...pkg, Dockerfile: lines("FROM node:22", "COPY . .", "RUN yarn workspaces focus --all --production") }))[0]).toMatch(
@@ -292,7 +292,7 @@ describe("init: test commands by ecosystem", () => {
     const image = (install: string) => lines("FROM python:3.12", "WORKDIR /app", "COPY pyproject.toml uv.lock ./", `RUN ${install}`, "COPY . .");
     for (const install of ["pip install uv && uv sync --frozen --no-dev", "poetry install --only main", "pipenv install --deploy --system"])
       expect(commandTodos(run({ ...files, Dockerfile: image(install) }))).toEqual([
-        expect.stringMatching(/^test\.command: the image installs its packages without the development groups \(/),
+        expect.stringMatching(/^image\.target: the image installs its packages without the development groups \(/),
       ]);
     expect(commandTodos(run({ ...files, Dockerfile: image("pip install uv && uv sync --frozen") }))).toEqual([]);
     // The last install decides: a test stage that syncs the dev group again has pytest.
