@@ -1,7 +1,8 @@
+import { parse } from "yaml";
 import { shellWords } from "./shell.js";
 import { codeSourceIn } from "../dockerfile/code.js";
 import { stageFacts, type StageFacts, type Toolchain } from "../dockerfile/facts.js";
-import { dockerInstructions } from "../dockerfile/parse.js";
+import { cleanSource, dockerInstructions } from "../dockerfile/parse.js";
 import { dockerStages, targetStage, type Stage } from "../dockerfile/stages.js";
 import { baseImage } from "../dockerfile/toolchain.js";
 import { parseReference, repositoryOf } from "../spec/docker-ref.js";
@@ -68,7 +69,7 @@ type Found = Omit<RepoBase, "from" | "graph">;
  * (`image: myorg/app-base` with `build:`), a `docker build -t myorg/app-base -f ...` in a Makefile
  * or script, else a Dockerfile named for it (`Dockerfile.base` for `myorg/app-base`).
  */
-function repoBuildOf(repo: RepoView, compose: Compose, from: string, self: string): Found | undefined {
+export function repoBuildOf(repo: RepoView, compose: Compose, from: string, self: string): Found | undefined {
   const ref = parseReference(from.toLowerCase());
   if (!ref) return undefined;
   const wanted = repositoryOf(ref);
@@ -131,18 +132,41 @@ function scriptBuilds(repo: RepoView): { file: string; build: DockerBuild }[] {
   if (!builds) {
     builds = repo.files
       .filter((f) => SCRIPTS.test(f))
-      .flatMap((file) =>
-        (repo.read(file) ?? "")
+      .flatMap((file) => [
+        ...(repo.read(file) ?? "")
           .replace(/\\\r?\n/g, " ")
           .split(/\r?\n|&&|;/)
           .flatMap((line) => {
             const build = dockerBuild(line);
             return build ? [{ file, build }] : [];
           }),
-      );
+        ...(/^\.github\/workflows\//.test(file) ? buildPushActions(repo.read(file) ?? "").map((build) => ({ file, build })) : []),
+      ]);
     scriptBuildsOf.set(repo, builds);
   }
   return builds;
+}
+
+/** The builds of a workflow's `docker/build-push-action` steps (`with: file, context, tags, target`), one for each tag. */
+function buildPushActions(text: string): DockerBuild[] {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch {
+    return []; // a workflow that is not YAML builds nothing here
+  }
+  const jobs = Object.values(((doc as { jobs?: unknown } | null)?.jobs ?? {}) as Record<string, { steps?: unknown }>);
+  return jobs.flatMap((job) =>
+    (Array.isArray(job?.steps) ? (job.steps as { uses?: unknown; with?: Record<string, unknown> }[]) : []).flatMap((step) => {
+      if (typeof step?.uses !== "string" || !step.uses.startsWith("docker/build-push-action") || !step.with) return [];
+      const w = step.with;
+      const context = typeof w.context === "string" && !w.context.includes("${{") ? cleanSource(w.context) : ".";
+      const file = typeof w.file === "string" && !w.file.includes("${{") ? cleanSource(w.file) : undefined;
+      const target = typeof w.target === "string" ? w.target : undefined;
+      const tags = typeof w.tags === "string" ? w.tags.split(/[\s,]+/).filter((t) => t && !t.includes("${{")) : [];
+      return (tags.length ? tags : [undefined]).map((tag) => ({ context, ...(tag ? { tag } : {}), ...(file ? { file } : {}), ...(target ? { target } : {}) }));
+    }),
+  );
 }
 
 interface DockerBuild {

@@ -1,6 +1,7 @@
 import { posix } from "node:path";
 import { parse } from "yaml";
 import type { RepoView } from "./repo.js";
+import { fileRank } from "./compose-files.js";
 import { shellCommands, shellWords } from "./shell.js";
 
 /**
@@ -147,4 +148,66 @@ export function asTestCommand(command: string): string {
   }
   // `php -dxdebug.mode=coverage vendor/bin/phpunit`: the coverage driver's setting goes with the coverage.
   return out.filter((w, i) => !(i > 0 && /^php[\d.]*$/.test(out[0]!) && /^-d\s*xdebug\.mode=coverage$/.test(w))).join(" ");
+}
+
+/** Where CI runs the tests in a compose service: `docker compose -f ci.yml run --rm django python manage.py test`. */
+export interface CiComposeRun {
+  /** The compose files given with `-f` (repository paths), in order; empty for compose's default. */
+  files: string[];
+  service: string;
+  /** The command run in the service, as a test command (`coverage run` unwrapped, report flags left out). */
+  command: string;
+  file: string;
+}
+
+/** Options of `docker compose run`/`exec` that take a value. */
+const RUN_VALUED = /^(-e|--env|-w|--workdir|-u|--user|--name|--entrypoint|-p|--publish|-v|--volume|-l|--label|--env-file|--index)$/;
+
+/**
+ * The first CI command that runs a test tool in a compose service (`docker compose -f ci.yml run
+ * --rm django coverage run manage.py test`): the project's own way to run its tests, with the
+ * compose files, the service and the command.
+ */
+export function ciComposeRun(repo: RepoView): CiComposeRun | undefined {
+  const runs = ciCommands(repo).flatMap((c) => composeRunOf(c) ?? []);
+  // Several: the one with compose files named for tests or CI (`ci.yml`) over one for development (`local.yml`).
+  const rankOf = (r: CiComposeRun) => Math.min(...r.files.map((f) => fileRank(f)), r.files.length ? 9 : 1);
+  return runs.map((r, i) => ({ r, i })).sort((a, b) => rankOf(a.r) - rankOf(b.r) || a.i - b.i)[0]?.r;
+}
+
+function composeRunOf(c: CiCommand): CiComposeRun | undefined {
+  const words = shellWords(c.command);
+  let i = words[0] === "docker-compose" ? 1 : words[0] === "docker" && words[1] === "compose" ? 2 : -1;
+  if (i === -1) return undefined;
+  const files: string[] = [];
+  // Global options, then the subcommand.
+  while (i < words.length && words[i]!.startsWith("-")) {
+    const w = words[i]!;
+    const eq = /^(-f|--file)=(.+)$/.exec(w);
+    if (eq) files.push(eq[2]!);
+    else if (/^(-f|--file)$/.test(w)) files.push(words[++i] ?? "");
+    else if (/^(-p|--project-name|--profile|--env-file|--project-directory|--ansi|--progress|--parallel)$/.test(w)) i++;
+    i++;
+  }
+  if (!/^(run|exec)$/.test(words[i] ?? "")) return undefined;
+  i++;
+  while (i < words.length && words[i]!.startsWith("-")) i += RUN_VALUED.test(words[i]!) ? 2 : 1;
+  const service = words[i];
+  const rest = words.slice(i + 1).map(unquote);
+  if (!service || !rest.length) return undefined;
+  const inner = /^(ba)?sh$/.test(rest[0]!) && rest[1] === "-c" && rest.length === 3 ? rest[2]! : rest.join(" ");
+  const command = asTestCommand(unwrapCoverage(inner));
+  if (!runnerOf(command) && !/(^|\s|\/)manage\.py test\b|\brails test\b|^make test\b/.test(command)) return undefined;
+  return { files: files.map((f) => posix.normalize(posix.join(c.dir, unquote(f)))), service, command, file: c.file };
+}
+
+const unquote = (w: string) => w.replace(/^(["'])([\s\S]*)\1$/, "$2");
+
+/** `coverage run [-m] X ...` runs X with python, measured: the tests are `python [-m] X ...`. */
+function unwrapCoverage(command: string): string {
+  const words = shellWords(command);
+  if (words[0] !== "coverage" || words[1] !== "run") return command;
+  let i = 2;
+  while (i < words.length && words[i]!.startsWith("-") && words[i] !== "-m") i++;
+  return ["python", ...words.slice(i)].join(" ");
 }

@@ -36,6 +36,15 @@ function rank(variant: string | undefined): number {
   return 4;
 }
 
+/** The rank of a compose file named freely (`ci.yml`, `local.yml`, `compose.test.yml`): its words, as a variant's. */
+export function fileRank(path: string): number {
+  const stem = path
+    .slice(path.lastIndexOf("/") + 1)
+    .replace(/\.ya?ml$/, "")
+    .replace(/^(docker-)?compose[._-]?/, "");
+  return rank(stem || undefined);
+}
+
 export const folderOf = (path: string): string => (path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".");
 const depth = (path: string) => (path.startsWith(".devcontainer/") ? 99 : path.split("/").length);
 const variantOf = (path: string) => COMPOSE_NAME.exec(path.slice(path.lastIndexOf("/") + 1))?.[1];

@@ -1,3 +1,4 @@
+import { ciComposeRun, type CiComposeRun } from "./ci-tests.js";
 import { parse } from "yaml";
 import { baseOf, composeCandidates, folderOf, joinPath, mergeService, overrideOf, withRepoPaths } from "./compose-files.js";
 import type { Notes, RepoView } from "./repo.js";
@@ -23,7 +24,12 @@ export interface Compose {
   /** Each service with its paths (build context, env_file, bind mounts) as repository paths. */
   services: Record<string, ComposeService | null>;
   reader: ComposeReader;
+  /** The service the project's CI runs its tests in (`docker compose run django python manage.py test`), and that command. */
+  ciRun?: { service: string; command: string; file: string };
 }
+
+/** The compose services the tests run in: the one CI runs them in, then `sut`, `test`, `tests`. */
+export const testServices = (compose: Compose): string[] => [...(compose.ciRun ? [compose.ciRun.service] : []), ...TEST_SERVICES];
 
 interface ComposeDocument {
   services?: unknown;
@@ -47,7 +53,14 @@ function parseFile(repo: RepoView, path: string, notes: Notes): ComposeDocument 
  * when it is a fragment that only makes sense on top of it (`docker compose -f compose.yml -f
  * compose.test.yml`), and the base's override file, as `docker compose` merges it by default.
  */
-function chooseFiles(repo: RepoView, notes: Notes): string[] {
+function chooseFiles(repo: RepoView, notes: Notes, run: CiComposeRun | undefined): string[] {
+  // The files CI runs the tests with (`docker compose -f ci.yml run ...`) come first, whatever their names.
+  if (run?.files.length && run.files.every((f) => repo.files.includes(f))) {
+    notes.found.push(
+      `compose file${run.files.length > 1 ? "s" : ""} ${run.files.join(", ")}: ${run.file} runs the tests with ${run.files.length > 1 ? "them" : "it"}`,
+    );
+    return run.files;
+  }
   const [first] = composeCandidates(repo.files);
   if (!first) return [];
   const base = baseOf(first, repo.files);
@@ -79,7 +92,8 @@ function chooseFiles(repo: RepoView, notes: Notes): string[] {
 
 /** The repository's compose model; an invalid file is reported and read as empty. */
 export function readCompose(repo: RepoView, notes: Notes): Compose {
-  const files = chooseFiles(repo, notes);
+  const run = ciComposeRun(repo);
+  const files = chooseFiles(repo, notes, run);
   const folder = files[0] ? folderOf(files[0]) : ".";
   let services: Record<string, ComposeService | null> = {};
   const secrets: Record<string, unknown> = {};
@@ -94,7 +108,13 @@ export function readCompose(repo: RepoView, notes: Notes): Compose {
   }
   services = resolveExtends(repo, services, notes, read);
   if (read.length) notes.found.push(`compose file${read.length > 1 ? "s" : ""}: ${read.join(", ")}`);
-  return { file: files[0], files: read, folder, services, reader: composeReader(repo.read, secrets, folder) };
+  // CI's run names a service of these files: where the tests run, and how.
+  const ciRun =
+    run && services[run.service] && (run.files.length ? run.files.every((f) => read.includes(f)) : true)
+      ? { service: run.service, command: run.command, file: run.file }
+      : undefined;
+  if (ciRun) notes.found.push(`${ciRun.file} runs the tests in compose's ${ciRun.service}: ${ciRun.command}`);
+  return { file: files[0], files: read, folder, services, reader: composeReader(repo.read, secrets, folder), ...(ciRun ? { ciRun } : {}) };
 }
 
 /** One file's services (with repository paths) and secrets, with the files it includes. */

@@ -5,9 +5,9 @@ import { chainInstructions } from "../dockerfile/facts.js";
 import { copySources, dockerInstructions, type Instruction } from "../dockerfile/parse.js";
 import { dependenciesOf, dockerStages, type Stage } from "../dockerfile/stages.js";
 import { parseReference, repositoryOf } from "../spec/docker-ref.js";
-import { readBuild, scriptBuildOf } from "./build-graph.js";
+import { readBuild, repoBuildOf, scriptBuildOf } from "./build-graph.js";
 import { folderOf } from "./compose-files.js";
-import { buildOf, type Compose, type ComposeService, TEST_SERVICES } from "./compose.js";
+import { buildOf, type Compose, type ComposeService, testServices } from "./compose.js";
 import { imageEcosystem } from "./ecosystems.js";
 import { hashInputs } from "./hash-inputs.js";
 import { inFolder, lastInstruction, type Notes, type RepoView, type SpecPath } from "./repo.js";
@@ -32,6 +32,19 @@ const NOT_IMAGES = /(^|\/)(node_modules|vendor|third_party|\.git|\.devcontainer|
  * (a monorepo: images:), shallowest first.
  */
 export function findDockerfiles(repo: RepoView, compose: Compose, notes: Notes): string[] {
+  // The Dockerfile of the compose service CI runs the tests in is the tests' image.
+  // Built by compose, or (`image:` only) by the repository's scripts or workflows (`docker build -t`, build-push-action).
+  const run = compose.ciRun && compose.services[compose.ciRun.service];
+  const ciBuilt =
+    run && buildOf(run)
+      ? compose.reader.quiet.interpolate(buildOf(run)!.path)
+      : run && typeof run.image === "string"
+        ? repoBuildOf(repo, compose, compose.reader.quiet.interpolate(run.image), "")?.dockerfile
+        : undefined;
+  if (ciBuilt && repo.files.includes(ciBuilt)) {
+    notes.found.push(`Dockerfile: ${ciBuilt} (compose's ${compose.ciRun!.service}, where ${compose.ciRun!.file} runs the tests)`);
+    return [ciBuilt];
+  }
   const dockerfiles = repo.files.includes("Dockerfile")
     ? [testDockerfile(repo, notes) ?? "Dockerfile"]
     : repo.files
@@ -79,7 +92,7 @@ function composeDockerfile(repo: RepoView, compose: Compose, notes: Notes): stri
     return path && repo.files.includes(path) ? [{ name, path }] : [];
   });
   const paths = [...new Set(byService.map((b) => b.path))];
-  const chosen = byService.find((b) => TEST_SERVICES.includes(b.name))?.path ?? paths[0];
+  const chosen = byService.find((b) => testServices(compose).includes(b.name))?.path ?? paths[0];
   if (!chosen) return undefined;
   notes.found.push(`Dockerfile built by ${compose.file}: ${chosen}`);
   if (paths.length > 1)
@@ -353,7 +366,7 @@ function builderOf(compose: Compose, dockerfile: string | undefined, stage: stri
 
 /** The target of the compose test service (`sut`, `test`, `tests`) that builds this Dockerfile: the stage its tests run in. */
 function testServiceTarget(compose: Compose, dockerfile: string | undefined): string | undefined {
-  for (const name of TEST_SERVICES) {
+  for (const name of testServices(compose)) {
     const svc = compose.services[name];
     const b = svc ? buildOf(svc) : undefined;
     if (b?.target !== undefined && compose.reader.quiet.interpolate(b.path) === dockerfile) return b.target;

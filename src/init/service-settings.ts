@@ -135,11 +135,20 @@ export function splitWords(text: string): string[] {
  * file, or there is none) the known image's probe. A healthcheck that cannot run and no probe to
  * put instead: none, with a TODO.
  */
+/**
+ * A PostgreSQL or MySQL client probe over TCP (`-h 127.0.0.1`): the official images first run a
+ * temporary server on the Unix socket alone while their init scripts run, and a socket probe
+ * passes then, before the tests can connect.
+ */
+function overTcp(probe: string): string {
+  return probe.replace(/(^|[\s;&|"'])(pg_isready|mysqladmin\s+ping|mariadb-admin\s+ping)(?![^;&|]*\s(-h|--host)[\s=])/g, "$1$2 -h 127.0.0.1");
+}
+
 function readyOf(d: Draft, serviceBuild: boolean): string | undefined {
   const { ctx, svc, known } = d;
   const probe = ctx.compose.reader.readiness(svc.healthcheck);
   const fromMount = probe !== undefined && runsMountedFile(probe, mountTargets(svc));
-  if (probe !== undefined && !fromMount && !serviceBuild) return probe;
+  if (probe !== undefined && !fromMount && !serviceBuild) return overTcp(probe);
   if (known) {
     if (probe !== undefined)
       ctx.notes.guessed.push(

@@ -2,7 +2,7 @@ import { dockerInstructions } from "../dockerfile/inputs.js";
 import { simpleCommands } from "../dockerfile/toolchain.js";
 import { canonicalRepository, knownByProbe, type KnownService, knownService, knownTool } from "../spec/known-services.js";
 import { folderOf, mountOf } from "./compose-files.js";
-import { buildOf, type Compose, type ComposeService, TEST_SERVICES } from "./compose.js";
+import { buildOf, type Compose, type ComposeService, testServices } from "./compose.js";
 import type { Notes, RepoView } from "./repo.js";
 import { scriptBuiltImages } from "./build-graph.js";
 import { serviceBuildBase, type ServiceBase } from "./service-build.js";
@@ -281,7 +281,7 @@ const builtImages = (repo: RepoView, compose: Compose, services: Record<string, 
 
 /** A compose service's role. */
 function roleOf(p: Project, name: string, svc: ComposeService): Role {
-  if (TEST_SERVICES.includes(name)) return { kind: "test" };
+  if (testServices(p.compose).includes(name)) return { kind: "test" };
   const build = buildOf(svc);
   if (build) {
     const instructions = dockerInstructions(p.repo.read(build.path) ?? "");

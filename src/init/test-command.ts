@@ -5,7 +5,7 @@ import { codeSourceIn } from "../dockerfile/code.js";
 import { cdToRoot, codeRoot, type ContextKinds } from "../dockerfile/code-root.js";
 import type { Instruction } from "../dockerfile/parse.js";
 import type { Ecosystem, Tool } from "../dockerfile/toolchain.js";
-import { type Compose, type ComposeService, TEST_SERVICES } from "./compose.js";
+import { type Compose, type ComposeService, testServices } from "./compose.js";
 import { canonicalRepository } from "../spec/known-services.js";
 import { scriptBuiltImages } from "./build-graph.js";
 import { inFolder, lastInstruction, type Notes, type SpecPath } from "./repo.js";
@@ -211,11 +211,17 @@ function placeholder(t: TestContext, notes: Notes): TestGuess {
 /** The compose test service's command and environment (`sut`, `test` or `tests`). */
 function composeTest(t: TestContext, notes: Notes): TestGuess | undefined {
   if (t.monorepo) return undefined;
-  for (const name of TEST_SERVICES) {
+  const run = t.compose.ciRun;
+  for (const name of testServices(t.compose)) {
     const svc = t.compose.services[name];
-    const command = svc ? commandOf(svc) : undefined;
+    // The command CI runs in the service says more than the service's own.
+    const command = run?.service === name ? run.command : svc ? commandOf(svc) : undefined;
     if (!svc || !command) continue;
-    notes.found.push(`test command from the compose test service: ${typeof command === "string" ? command : command.join(" ")}`);
+    notes.found.push(
+      run?.service === name
+        ? `test command from ${run.file}, run in compose's ${name}: ${run.command}`
+        : `test command from the compose test service: ${typeof command === "string" ? command : command.join(" ")}`,
+    );
     return { command, environment: t.compose.reader.environment(svc.environment) };
   }
   return undefined;

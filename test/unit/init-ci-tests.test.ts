@@ -148,3 +148,84 @@ describe("init: the test command from CI where the repository names none", () =>
     expect(d.command).toBe("cd /app && dotnet test ./Web.sln");
   });
 });
+
+describe("init: CI that runs the tests in a compose service", () => {
+  const files = {
+    "compose/local/django/Dockerfile": lines(
+      "FROM python:3.12",
+      "WORKDIR /app",
+      "COPY requirements requirements",
+      "RUN pip install -r requirements/local.txt",
+      "COPY . .",
+    ),
+    "compose/production/django/Dockerfile": lines("FROM python:3.12", "COPY . /app"),
+    "compose/production/nginx/Dockerfile": lines("FROM nginx:1"),
+    "requirements/local.txt": "django\n",
+    "manage.py": "import django\n",
+    "app/tests/test_x.py": "",
+    "local.yml": lines(
+      "services:",
+      "  django:",
+      "    build: { context: ., dockerfile: compose/local/django/Dockerfile }",
+      "    depends_on: [postgres, mailhog]",
+      "  postgres:",
+      "    image: postgres:16",
+      "  mailhog:",
+      "    image: mailhog/mailhog",
+    ),
+    "ci.yml": lines(
+      "services:",
+      "  django:",
+      "    image: shop_ci_django:latest",
+      "    depends_on: { postgres: { condition: service_healthy } }",
+      "    environment:",
+      "      DATABASE_URL: postgres://postgres:postgres@postgres:5432/shop",
+      "      DJANGO_SETTINGS_MODULE: config.settings.test",
+      "  postgres:",
+      "    image: postgres:16",
+      "    environment: { POSTGRES_PASSWORD: postgres, POSTGRES_DB: shop }",
+      '    healthcheck: { test: ["CMD-SHELL", "pg_isready -U postgres"] }',
+    ),
+    ".github/workflows/cli.yml": lines("jobs:", "  t:", "    steps:", "      - run: docker compose -f local.yml run --rm django python manage.py test"),
+    ".github/workflows/tests.yml": lines(
+      "jobs:",
+      "  t:",
+      "    steps:",
+      "      - uses: docker/build-push-action@v6",
+      "        with:",
+      "          context: .",
+      "          file: ./compose/local/django/Dockerfile",
+      "          tags: shop_ci_django:latest",
+      "      - run: docker compose -f ci.yml up -d --wait postgres",
+      "      - run: |",
+      "          docker compose -f ci.yml run --rm -e CI=1 django coverage run --source=app manage.py test --exclude-tag=slow",
+      "          docker compose -f ci.yml run --rm django coverage xml",
+    ),
+  };
+
+  it("reads the compose file it runs (named for CI over one for development), the service's Dockerfile, its needs, command and environment", () => {
+    const d = detect(repoView(files));
+    const spec = parse(d.spec) as {
+      image: { dockerfile: string };
+      services: Record<string, { ready: string }>;
+      test: { command: string; environment: Record<string, unknown> };
+    };
+    expect(spec.image.dockerfile).toBe("compose/local/django/Dockerfile");
+    expect(Object.keys(spec.services)).toEqual(["postgres"]);
+    expect(spec.services.postgres!.ready).toBe("pg_isready -h 127.0.0.1 -U postgres");
+    expect(spec.test.command).toBe("python manage.py test --exclude-tag=slow");
+    expect(spec.test.environment).toEqual({ DATABASE_URL: "postgres://postgres:postgres@postgres:5432/shop", DJANGO_SETTINGS_MODULE: "config.settings.test" });
+    expect(d.found).toContain("compose file ci.yml: .github/workflows/tests.yml runs the tests with it");
+  });
+
+  it("a CI compose command that runs no test tool (up, logs, coverage xml) says nothing", () => {
+    const d = detect(
+      repoView({
+        ...files,
+        ".github/workflows/cli.yml": "",
+        ".github/workflows/tests.yml": lines("jobs:", "  t:", "    steps:", "      - run: docker compose -f ci.yml run --rm django coverage xml"),
+      }),
+    );
+    expect(d.found.join("\n")).not.toContain("runs the tests");
+  });
+});

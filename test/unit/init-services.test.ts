@@ -557,7 +557,8 @@ describe("init: the services are what the app needs", () => {
       "app.env": "POSTGRES_PASSWORD=pw\nSECRET_KEY=dev\n",
     });
     expect(Object.keys(d.services)).toEqual(["db"]);
-    expect(d.services.db!.ready).toBe("pg_isready -U app");
+    // Over TCP: a socket probe passes while the image runs its init scripts on a temporary server.
+    expect(d.services.db!.ready).toBe("pg_isready -h 127.0.0.1 -U app");
     // Read as PostgreSQL: only its own settings from the env_file it shares with the app.
     expect(d.services.db!.environment).toEqual({ POSTGRES_PASSWORD: "pw" });
   });

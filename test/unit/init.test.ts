@@ -366,7 +366,7 @@ describe("init on the shapes of real repositories", () => {
     expect(d.spec).toContain(["  context: backend", "  target: builder", "  hash: [backend/Dockerfile, backend/go.mod, backend/go.sum]"].join("\n"));
     expect(d.spec).toContain(
       [
-        '    ready: "mysqladmin ping --password=\\"s3cret-1\\" --silent"',
+        '    ready: "mysqladmin ping -h 127.0.0.1 --password=\\"s3cret-1\\" --silent"',
         "    environment:",
         "      MYSQL_DATABASE: example",
         "      MYSQL_ROOT_PASSWORD: s3cret-1",
