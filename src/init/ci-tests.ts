@@ -108,6 +108,8 @@ export function runnerOf(command: string): string | undefined {
   const base = (words[0] ?? "").split("/").pop()!;
   const tool = base === "mvnw" ? "mvn" : base === "gradlew" ? "gradle" : base;
   const verb = words.slice(1).find((w) => !w.startsWith("-"));
+  // cargo-nextest and cargo-insta run cargo's tests (`cargo nextest run`, `cargo insta test`).
+  if (tool === "cargo" && /^(nextest|insta)$/.test(verb ?? "")) return "cargo test";
   if (/^(go|dotnet|cargo|mix|make)$/.test(tool)) return verb === "test" ? `${tool} test` : undefined;
   if (/^(npm|yarn|pnpm|bun)$/.test(tool)) {
     const script = verb === "run" ? words.slice(2).find((w) => !w.startsWith("-")) : verb;
@@ -126,9 +128,16 @@ const DROPPED: [RegExp, boolean][] = [
   [/^-(coverprofile|covermode|coverpkg)(=|$)/, true],
 ];
 
+/** `cargo nextest run`/`cargo insta test` as cargo's own runner (neither is in an image by default), less nextest's profile. */
+function asCargoTest(words: string[]): string[] {
+  if (words[0] !== "cargo" || !/^(nextest|insta)$/.test(words[1] ?? "") || !/^(run|test)$/.test(words[2] ?? "")) return words;
+  const rest = words.slice(3).filter((w, i, all) => !/^--profile(=|$)/.test(w) && !(all[i - 1] === "--profile"));
+  return ["cargo", "test", ...rest];
+}
+
 /** A CI command as a test command of the image: report, coverage and CI-step flags left out. */
 export function asTestCommand(command: string): string {
-  const words = shellWords(command);
+  const words = asCargoTest(shellWords(command));
   const out: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;

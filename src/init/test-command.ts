@@ -66,8 +66,13 @@ export function guessTest(t: TestContext, notes: Notes): TestGuess {
  * ./...`): the command it runs there, as the container runs it (from its working directory).
  */
 function makeInCompose(t: TestContext, notes: Notes): TestGuess | undefined {
-  for (const line of makeRecipe(t.repo.read(inFolder(t.context, "Makefile")) ?? "", "test") ?? []) {
-    const m = /\bdocker(?:-compose|\s+compose)\s+(?:[-\w]+\s+)*?(exec|run)\s+(.*)$/.exec(line.replace(/^[@-]+/, ""));
+  const makefile = t.repo.read(inFolder(t.context, "Makefile")) ?? "";
+  // A make variable the Makefile does not set (`$(only)`, given on the command line) is empty.
+  const defined = new Set([...makefile.matchAll(/^([A-Za-z_][\w]*)\s*[:?+]?=/gm)].map((m) => m[1]!));
+  const steps: { service: string; command: string }[] = [];
+  for (const raw of makeRecipe(makefile, "test") ?? []) {
+    const line = raw.replace(/\$[({]([A-Za-z_]\w*)[)}]/g, (all, v: string) => (defined.has(v) ? all : "")).trim();
+    const m = /\bdocker(?:-compose|\s+compose)\s+(?:\S+\s+)*?(exec|run)\s+(.*)$/.exec(line.replace(/^[@-]+/, ""));
     if (!m) continue;
     const words = m[2]!.match(/"[^"]*"|'[^']*'|\S+/g) ?? [];
     // Options of exec/run (`--rm`, `-T`, `-e X=1`, `--workdir /x`), then the service, then its command.
@@ -78,10 +83,17 @@ function makeInCompose(t: TestContext, notes: Notes): TestGuess | undefined {
     const rest = words.slice(i + 1).map((w) => w.replace(/^(["'])([\s\S]*)\1$/, "$2"));
     if (!svc || !rest.length || !(svc.build !== undefined || buildsImage(t, svc.image))) continue;
     const command = /^(ba)?sh$/.test(rest[0]!) && rest[1] === "-c" && rest.length === 3 ? rest[2]! : rest.join(" ");
-    notes.found.push(`${t.label}test command: ${command} (the Makefile's test target runs it in compose's ${words[i]})`);
-    return { command, environment: {} };
+    steps.push({ service: words[i]!, command });
   }
-  return undefined;
+  // The runs in the first service, one after the other (`mix prepare_test`, then `mix test`).
+  const service = steps[0]?.service;
+  if (service === undefined) return undefined;
+  const command = steps
+    .filter((s) => s.service === service)
+    .map((s) => s.command)
+    .join(" && ");
+  notes.found.push(`${t.label}test command: ${command} (the Makefile's test target runs it in compose's ${service})`);
+  return { command, environment: {} };
 }
 
 /** Whether a compose service's image is one the repository's scripts build (`docker build -t acme_web`). */

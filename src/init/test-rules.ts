@@ -196,8 +196,10 @@ const php = (t: RuleContext): Proposal[] => {
     out.push({ command: "php artisan test", why: "a Laravel application", needs: ["php"], imageTodo });
   if (deps.includes("pestphp/pest"))
     out.push({ command: `${bin}/pest${pestTests(t, composerFile, vendor)}`, why: "Pest is a dependency", needs: ["php"], imageTodo });
-  if (deps.includes("phpunit/phpunit") || has(t, "phpunit.xml") || has(t, "phpunit.xml.dist"))
-    out.push({ command: `${bin}/phpunit`, why: "PHPUnit is set up", needs: ["php"], imageTodo });
+  // Without a configuration at the top, a bare phpunit runs nothing: how the project's CI runs it comes first.
+  const configured = has(t, "phpunit.xml") || has(t, "phpunit.xml.dist");
+  if (deps.includes("phpunit/phpunit") || configured)
+    out.push({ command: `${bin}/phpunit`, why: "PHPUnit is set up", needs: ["php"], imageTodo, ...(configured ? {} : { unsure: true }) });
   return out;
 };
 

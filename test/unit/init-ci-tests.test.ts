@@ -105,6 +105,10 @@ describe("the commands a project's CI runs", () => {
     );
     expect(asTestCommand("pytest --cov=app --junitxml=out.xml -x")).toBe("pytest -x");
     expect(asTestCommand("go test -race -coverprofile c.out -covermode=atomic ./...")).toBe("go test -race ./...");
+    // cargo-nextest and cargo-insta are not in an image by default: cargo's own runner, with the same selection.
+    expect(runnerOf("cargo nextest run --lib")).toBe("cargo test");
+    expect(asTestCommand("cargo nextest run --profile ci --lib --bins")).toBe("cargo test --lib --bins");
+    expect(asTestCommand("cargo insta test --workspace")).toBe("cargo test --workspace");
   });
 });
 
@@ -136,6 +140,18 @@ describe("init: the test command from CI where the repository names none", () =>
       expect(d.todo[0]).toMatch(/is the build tool's default/);
     }
   });
+  it("PHPUnit with no configuration at the top (a bare phpunit runs nothing): the configuration CI gives it", () => {
+    const php = {
+      Dockerfile: lines("FROM php:8.3-cli", "WORKDIR /app", "COPY . .", "RUN composer install"),
+      "composer.json": JSON.stringify({ "require-dev": { "phpunit/phpunit": "^11" } }),
+      "tests/units.sqlite.xml": "<phpunit/>",
+      ".github/workflows/unit.yml": lines("jobs:", "  t:", "    steps:", "      - run: ./vendor/bin/phpunit -c tests/units.sqlite.xml"),
+    };
+    expect(command(php).command).toBe("./vendor/bin/phpunit -c tests/units.sqlite.xml");
+    // With its configuration at the top, the project's own phpunit stands.
+    expect(command({ ...php, "phpunit.xml": "<phpunit/>" }).command).toBe("vendor/bin/phpunit");
+  });
+
   it("one of several solutions: the one CI tests, run from the repository's root", () => {
     const d = command({
       Dockerfile: lines("FROM mcr.microsoft.com/dotnet/sdk:8.0", "WORKDIR /app", "COPY . .", "WORKDIR /app/src/Web"),

@@ -285,6 +285,14 @@ describe("init: test commands by ecosystem", () => {
     );
     // Run in a service the project does not build (a stock image): not the tests' image.
     expect(run({ ...files, Makefile: "test:\n\tdocker compose run db mysql -e 'select 1'\n" }).command).toBe("vendor/bin/phpunit");
+    // With compose files given, in steps (one after the other), and a make variable given on the command line only (empty).
+    const steps = [
+      "test: stop",
+      "\t@bash docker/message.sh 'Running tests'",
+      "\tdocker compose -f compose.yaml -f compose.test.yaml run web php artisan migrate",
+      "\tdocker compose -f compose.yaml -f compose.test.yaml run web vendor/bin/phpunit $(only)",
+    ];
+    expect(run({ ...files, Makefile: steps.join("\n") + "\n" }).command).toBe("php artisan migrate && vendor/bin/phpunit");
   });
 
   it("Python: a TODO when the image installs without the development groups (uv --no-dev, poetry --only main, pipenv without --dev)", () => {
