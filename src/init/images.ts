@@ -2,7 +2,7 @@ import { codeSourceIn } from "../dockerfile/code.js";
 import { declare, expand } from "../dockerfile/code-root.js";
 import { dockerignoreMatcher, isTestFile } from "../dockerfile/dockerignore.js";
 import { chainInstructions } from "../dockerfile/facts.js";
-import { copySources, dockerInstructions, type Instruction } from "../dockerfile/parse.js";
+import { cleanSource, copySources, dockerInstructions, type Instruction } from "../dockerfile/parse.js";
 import { dependenciesOf, dockerStages, type Stage } from "../dockerfile/stages.js";
 import { parseReference, repositoryOf } from "../spec/docker-ref.js";
 import { readBuild, repoBuildOf, scriptBuildOf } from "./build-graph.js";
@@ -10,6 +10,7 @@ import { folderOf } from "./compose-files.js";
 import { buildOf, type Compose, type ComposeService, testServices } from "./compose.js";
 import { imageEcosystem } from "./ecosystems.js";
 import { hashInputs } from "./hash-inputs.js";
+import { inputMatcher } from "../hash/glob.js";
 import { inFolder, lastInstruction, type Notes, type RepoView, type SpecPath } from "./repo.js";
 import { guessTest, type TestGuess } from "./test-command.js";
 import { chooseTestStage, describeStage } from "./test-stage.js";
@@ -319,6 +320,9 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
   const name = imageName(ctx, builder, context === "." && dockerfile?.includes("/") ? dockerfile.slice(0, dockerfile.lastIndexOf("/")) : context, label);
   const hash = hashInputs(repo, { graph, context, stage: stage?.index, ecosystem, label, hashAt: at("hash") }, notes);
   if (dockerfile) noteIgnoredTests(repo, dockerfile, context, notes, at("target"));
+  // What the stages it is built from copy of the context (not `COPY --from`): none of the test files, and no whole copy.
+  const fromContext = built.flatMap((i) => ((i.op === "COPY" || i.op === "ADD") && !/--from[= ]/.test(i.args) ? (copySources(i.args) ?? []) : []));
+  noteUncopiedTests(repo, context, fromContext, notes, at("target"));
   const test = guessTest(
     {
       ...{ repo, compose, monorepo, context, instructions: chain, built, copied, hash, toolchain: chosen.facts, ecosystem, label },
@@ -345,6 +349,22 @@ function noteIgnoredTests(repo: RepoView, dockerfile: string, context: string, n
       at,
       text: `${file} leaves every test file out of the build context (${tests.slice(0, 2).join(", ")}${tests.length > 2 ? ", ..." : ""}): the tests run in the image, so let them in (a test stage's Dockerfile can have its own .dockerignore)`,
     });
+}
+
+/**
+ * The tests run in the image: a Dockerfile that copies folders of the context (`COPY lib lib`,
+ * `COPY priv priv`) but neither the whole context nor any test file leaves them out. A TODO.
+ */
+function noteUncopiedTests(repo: RepoView, context: string, sources: readonly string[], notes: Notes, at: SpecPath): void {
+  const top = inFolder(context, "");
+  const tests = testFilesIn(repo, context).map((f) => f.slice(top.length));
+  if (!tests.length || !sources.length || sources.some((s) => s === "." || s === "*")) return;
+  const matchers = sources.map((s) => inputMatcher(cleanSource(s)));
+  if (tests.some((f) => matchers.some((m) => m(f)))) return;
+  notes.todo.push({
+    at,
+    text: `the stages the tests run in copy ${sources.slice(0, 4).join(", ")}${sources.length > 4 ? ", ..." : ""} of the context but no test file (${tests.slice(0, 2).join(", ")}${tests.length > 2 ? ", ..." : ""}): the tests run in the image, so copy them in`,
+  });
 }
 
 /** The name of the Dockerfile's last stage (`FROM node AS app`), if it has one. */

@@ -150,7 +150,13 @@ function fromCi(t: TestContext, guess: Proposal): Proposal | undefined {
   // A folder of the repository, in the image's context (not `cd /usr/src/app` of a CI container).
   const inContext = (dir: string) =>
     (dir === "" || t.repo.files.some((f) => f.startsWith(`${dir}/`))) && (top === "" || dir === top || dir.startsWith(`${top}/`));
-  const found = ciCommands(t.repo).find((c) => runnerOf(c.command) === runner && !c.command.includes("${{") && inContext(c.dir));
+  const matching = ciCommands(t.repo).filter((c) => runnerOf(c.command) === runner && !c.command.includes("${{") && inContext(c.dir));
+  // Unit tests before integration, end-to-end or acceptance runs (which need the app, or more services), by the file's and the command's words.
+  const kind = (c: { file: string; command: string }) => {
+    const text = `${c.file} ${c.command}`.toLowerCase();
+    return /integration|e2e|end-to-end|acceptance|functional|system|smoke/.test(text) ? 2 : /unit/.test(text) ? 0 : 1;
+  };
+  const found = matching.map((c, i) => ({ c, i })).sort((a, b) => kind(a.c) - kind(b.c) || a.i - b.i)[0]?.c;
   if (!found) return undefined;
   const command = asTestCommand(found.command);
   // CI's verbosity and batch flags alone say nothing the default does not.

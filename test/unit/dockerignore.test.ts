@@ -48,3 +48,28 @@ describe("init: a .dockerignore that leaves the tests out", () => {
     expect(todos({ ...files, ".dockerignore": ".git\n**/__pycache__\n" })).toEqual([]);
   });
 });
+
+describe("init: a test stage that copies folders of the context but no test file", () => {
+  const files = (dockerfile: string) => ({
+    Dockerfile: dockerfile,
+    "mix.exs": "",
+    "mix.lock": "",
+    "lib/app.ex": "",
+    "priv/repo/seeds.exs": "",
+    "test/app_test.exs": "",
+    "test/test_helper.exs": "",
+  });
+  const run = (f: Record<string, string>) => detect({ name: "shop", files: Object.keys(f), read: (p: string) => f[p] });
+  it("is a TODO at the target: the tests run in the image", () => {
+    const d = run(files("FROM elixir:1.17\nWORKDIR /app\nCOPY mix.exs mix.lock ./\nRUN mix deps.get\nCOPY ./lib lib\nCOPY priv priv\n"));
+    expect(d.todo).toContain(
+      "image.target: the stages the tests run in copy mix.exs, mix.lock, lib, priv of the context but no test file (test/app_test.exs, test/test_helper.exs): the tests run in the image, so copy them in",
+    );
+  });
+  it("not when a copy brings a test file, or the whole context", () => {
+    for (const last of ["COPY test test", "COPY . ."])
+      expect(run(files(`FROM elixir:1.17\nWORKDIR /app\nCOPY mix.exs mix.lock ./\nRUN mix deps.get\nCOPY lib lib\n${last}\n`)).todo.join("\n")).not.toContain(
+        "no test file",
+      );
+  });
+});

@@ -148,6 +148,14 @@ describe("init: the test command from CI where the repository names none", () =>
       ".github/workflows/unit.yml": lines("jobs:", "  t:", "    steps:", "      - run: ./vendor/bin/phpunit -c tests/units.sqlite.xml"),
     };
     expect(command(php).command).toBe("./vendor/bin/phpunit -c tests/units.sqlite.xml");
+    // The unit run before an integration one, whichever file comes first.
+    const both = {
+      ...php,
+      ".github/workflows/integration.yml": lines("jobs:", "  t:", "    steps:", "      - run: ./vendor/bin/phpunit -c tests/integration.sqlite.xml"),
+    };
+    expect(
+      command({ ...both, ".github/workflows/unit.yml": lines("jobs:", "  t:", "    steps:", "      - run: ./vendor/bin/phpunit -c tests/sqlite.xml") }).command,
+    ).toBe("./vendor/bin/phpunit -c tests/sqlite.xml");
     // With its configuration at the top, the project's own phpunit stands.
     expect(command({ ...php, "phpunit.xml": "<phpunit/>" }).command).toBe("vendor/bin/phpunit");
   });
