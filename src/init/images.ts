@@ -358,7 +358,9 @@ function noteIgnoredTests(repo: RepoView, dockerfile: string, context: string, n
 function noteUncopiedTests(repo: RepoView, context: string, sources: readonly string[], notes: Notes, at: SpecPath): void {
   const top = inFolder(context, "");
   const tests = testFilesIn(repo, context).map((f) => f.slice(top.length));
-  if (!tests.length || !sources.length || sources.some((s) => s === "." || s === "*")) return;
+  // An image that copies no code (a built binary) is flagged as one that cannot run the tests.
+  const isCode = codeSourceIn(repo.files, context);
+  if (!tests.length || !sources.some((s) => isCode(cleanSource(s))) || sources.some((s) => s === "." || s === "*")) return;
   const matchers = sources.map((s) => inputMatcher(cleanSource(s)));
   if (tests.some((f) => matchers.some((m) => m(f)))) return;
   notes.todo.push({
