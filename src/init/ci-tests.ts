@@ -164,6 +164,8 @@ export interface CiComposeRun {
   /** The compose files given with `-f` (repository paths), in order; empty for compose's default. */
   files: string[];
   service: string;
+  /** For `docker exec`: the container's name, whose compose service is the one (`container_name:`). */
+  container?: string;
   /** The command run in the service, as a test command (`coverage run` unwrapped, report flags left out). */
   command: string;
   file: string;
@@ -178,13 +180,22 @@ const RUN_VALUED = /^(-e|--env|-w|--workdir|-u|--user|--name|--entrypoint|-p|--p
  * compose files, the service and the command.
  */
 export function ciComposeRun(repo: RepoView): CiComposeRun | undefined {
-  const runs = ciCommands(repo).flatMap((c) => composeRunOf(c) ?? []);
+  const runs: CiComposeRun[] = [];
+  // The compose files of the last `docker compose -f ... up` of each CI file: where a `docker exec <container>` runs.
+  const upFiles = new Map<string, string[]>();
+  for (const c of ciCommands(repo)) {
+    const compose = composeCommand(c);
+    if (compose?.verb === "up") upFiles.set(c.file, compose.files);
+    const run = compose && /^(run|exec)$/.test(compose.verb) ? testRun(repo, c, compose.files, compose.args) : dockerExec(repo, c, upFiles.get(c.file) ?? []);
+    if (run) runs.push(run);
+  }
   // Several: the one with compose files named for tests or CI (`ci.yml`) over one for development (`local.yml`).
   const rankOf = (r: CiComposeRun) => Math.min(...r.files.map((f) => fileRank(f)), r.files.length ? 9 : 1);
   return runs.map((r, i) => ({ r, i })).sort((a, b) => rankOf(a.r) - rankOf(b.r) || a.i - b.i)[0]?.r;
 }
 
-function composeRunOf(c: CiCommand): CiComposeRun | undefined {
+/** `docker compose [-f F]... VERB ARGS` (or `docker-compose`): its files (repository paths), verb and the words after it. */
+function composeCommand(c: CiCommand): { files: string[]; verb: string; args: string[] } | undefined {
   const words = shellWords(c.command);
   let i = words[0] === "docker-compose" ? 1 : words[0] === "docker" && words[1] === "compose" ? 2 : -1;
   if (i === -1) return undefined;
@@ -198,16 +209,30 @@ function composeRunOf(c: CiCommand): CiComposeRun | undefined {
     else if (/^(-p|--project-name|--profile|--env-file|--project-directory|--ansi|--progress|--parallel)$/.test(w)) i++;
     i++;
   }
-  if (!/^(run|exec)$/.test(words[i] ?? "")) return undefined;
-  i++;
-  while (i < words.length && words[i]!.startsWith("-")) i += RUN_VALUED.test(words[i]!) ? 2 : 1;
-  const service = words[i];
-  const rest = words.slice(i + 1).map(unquote);
-  if (!service || !rest.length) return undefined;
+  return { files: files.map((f) => posix.normalize(posix.join(c.dir, unquote(f)))), verb: words[i] ?? "", args: words.slice(i + 1) };
+}
+
+/** `[options] SERVICE CMD...` of `run`/`exec` (or `docker exec`): a run of the tests when CMD runs a test tool, or a test script of the repository. */
+function testRun(repo: RepoView, c: CiCommand, files: string[], args: string[], container = false): CiComposeRun | undefined {
+  let i = 0;
+  while (i < args.length && args[i]!.startsWith("-")) i += RUN_VALUED.test(args[i]!) ? 2 : 1;
+  const target = args[i];
+  const rest = args.slice(i + 1).map(unquote);
+  if (!target || !rest.length) return undefined;
   const inner = /^(ba)?sh$/.test(rest[0]!) && rest[1] === "-c" && rest.length === 3 ? rest[2]! : rest.join(" ");
   const command = asTestCommand(unwrapCoverage(inner));
-  if (!runnerOf(command) && !/(^|\s|\/)manage\.py test\b|\brails test\b|^make test\b/.test(command)) return undefined;
-  return { files: files.map((f) => posix.normalize(posix.join(c.dir, unquote(f)))), service, command, file: c.file };
+  const first = shellWords(command)[0] ?? "";
+  // A script of the repository named for the tests (`./run_pytest.sh`, `bin/test`).
+  const script = !first.startsWith("/") && /test/i.test(first.split("/").pop()!) && repo.files.includes(posix.normalize(first));
+  if (!runnerOf(command) && !script && !/(^|\s|\/)manage\.py test\b|\brails test\b|^make test\b/.test(command)) return undefined;
+  return { files, ...(container ? { container: target, service: "" } : { service: target }), command, file: c.file };
+}
+
+/** `docker exec [options] CONTAINER CMD` after a `docker compose up`: the service is the one of that container_name. */
+function dockerExec(repo: RepoView, c: CiCommand, files: string[]): CiComposeRun | undefined {
+  const words = shellWords(c.command);
+  if (words[0] !== "docker" || words[1] !== "exec") return undefined;
+  return testRun(repo, c, files, words.slice(2), true);
 }
 
 const unquote = (w: string) => w.replace(/^(["'])([\s\S]*)\1$/, "$2");

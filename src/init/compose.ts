@@ -109,9 +109,11 @@ export function readCompose(repo: RepoView, notes: Notes): Compose {
   services = resolveExtends(repo, services, notes, read);
   if (read.length) notes.found.push(`compose file${read.length > 1 ? "s" : ""}: ${read.join(", ")}`);
   // CI's run names a service of these files: where the tests run, and how.
+  // `docker exec <container>`: the service of that container_name.
+  const service = run?.container !== undefined ? Object.keys(services).find((n) => services[n]?.container_name === run.container) : run?.service;
   const ciRun =
-    run && services[run.service] && (run.files.length ? run.files.every((f) => read.includes(f)) : true)
-      ? { service: run.service, command: run.command, file: run.file }
+    run && service && services[service] && (run.files.length ? run.files.every((f) => read.includes(f)) : true)
+      ? { service, command: run.command, file: run.file }
       : undefined;
   if (ciRun) notes.found.push(`${ciRun.file} runs the tests in compose's ${ciRun.service}: ${ciRun.command}`);
   return { file: files[0], files: read, folder, services, reader: composeReader(repo.read, secrets, folder), ...(ciRun ? { ciRun } : {}) };

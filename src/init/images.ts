@@ -319,6 +319,7 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
   const ecosystem = imageEcosystem(chosen.facts, repo.files, context, copied);
   const name = imageName(ctx, builder, context === "." && dockerfile?.includes("/") ? dockerfile.slice(0, dockerfile.lastIndexOf("/")) : context, label);
   const hash = hashInputs(repo, { graph, context, stage: stage?.index, ecosystem, label, hashAt: at("hash") }, notes);
+  const checked = notes.todo.length;
   if (dockerfile) noteIgnoredTests(repo, dockerfile, context, notes, at("target"));
   // What the stages it is built from copy of the context (not `COPY --from`): none of the test files, and no whole copy.
   const fromContext = built.flatMap((i) => ((i.op === "COPY" || i.op === "ADD") && !/--from[= ]/.test(i.args) ? (copySources(i.args) ?? []) : []));
@@ -330,6 +331,14 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
     },
     notes,
   );
+  // The image lacks what the tests need (their files, their tools): the command cannot be checked until it has them.
+  const added = notes.todo.slice(checked);
+  const same = (a: SpecPath, b: SpecPath) => a.length === b.length && a.every((k, i) => k === b[i]);
+  if (added.some((n) => same(n.at, at("target"))) && !added.some((n) => same(n.at, at("test", "command"))))
+    notes.todo.push({
+      at: at("test", "command"),
+      text: "the image lacks what the tests need (see target): check this command, and the setup it needs (a database schema, a service), once it has it",
+    });
   return { name, dockerfile, context, target: chosen.target, buildArgs, hash, test };
 }
 

@@ -69,7 +69,7 @@ function makeInCompose(t: TestContext, notes: Notes): TestGuess | undefined {
   const makefile = t.repo.read(inFolder(t.context, "Makefile")) ?? "";
   // A make variable the Makefile does not set (`$(only)`, given on the command line) is empty.
   const defined = new Set([...makefile.matchAll(/^([A-Za-z_][\w]*)\s*[:?+]?=/gm)].map((m) => m[1]!));
-  const steps: { service: string; command: string }[] = [];
+  const steps: { service: string; command: string; svc: ComposeService }[] = [];
   for (const raw of makeRecipe(makefile, "test") ?? []) {
     const line = raw.replace(/\$[({]([A-Za-z_]\w*)[)}]/g, (all, v: string) => (defined.has(v) ? all : "")).trim();
     const m = /\bdocker(?:-compose|\s+compose)\s+(?:\S+\s+)*?(exec|run)\s+(.*)$/.exec(line.replace(/^[@-]+/, ""));
@@ -83,7 +83,7 @@ function makeInCompose(t: TestContext, notes: Notes): TestGuess | undefined {
     const rest = words.slice(i + 1).map((w) => w.replace(/^(["'])([\s\S]*)\1$/, "$2"));
     if (!svc || !rest.length || !(svc.build !== undefined || buildsImage(t, svc.image))) continue;
     const command = /^(ba)?sh$/.test(rest[0]!) && rest[1] === "-c" && rest.length === 3 ? rest[2]! : rest.join(" ");
-    steps.push({ service: words[i]!, command });
+    steps.push({ service: words[i]!, command, svc });
   }
   // The runs in the first service, one after the other (`mix prepare_test`, then `mix test`).
   const service = steps[0]?.service;
@@ -93,7 +93,8 @@ function makeInCompose(t: TestContext, notes: Notes): TestGuess | undefined {
     .map((s) => s.command)
     .join(" && ");
   notes.found.push(`${t.label}test command: ${command} (the Makefile's test target runs it in compose's ${service})`);
-  return { command, environment: {} };
+  // It runs with that service's settings (`MIX_ENV: test` of a test overlay).
+  return { command, environment: t.compose.reader.environment(steps[0]!.svc.environment) };
 }
 
 /** Whether a compose service's image is one the repository's scripts build (`docker build -t acme_web`). */

@@ -242,6 +242,36 @@ describe("init: CI that runs the tests in a compose service", () => {
     expect(d.found).toContain("compose file ci.yml: .github/workflows/tests.yml runs the tests with it");
   });
 
+  it("docker exec into the container of a service compose started (its container_name), running a test script of the repository", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: lines("FROM python:3.12 AS testing", "WORKDIR /code", "COPY . .", "RUN pip install -r requirements.txt"),
+        "requirements.txt": "pytest\n",
+        "run_pytest.sh": "pytest\n",
+        "app/tests/test_x.py": "",
+        "docker-compose.dev.yml": lines(
+          "services:",
+          "  dev-db:",
+          "    image: postgres:16",
+          "  test-service:",
+          "    container_name: shop_test",
+          "    build: { context: ., target: testing }",
+          "    depends_on: [dev-db]",
+        ),
+        ".github/workflows/test.yml": lines(
+          "jobs:",
+          "  t:",
+          "    steps:",
+          "      - run: docker compose -f docker-compose.dev.yml up --build -d test-service dev-db",
+          "      - run: docker exec shop_test ./run_pytest.sh",
+        ),
+      }),
+    );
+    expect(d.found).toContain(".github/workflows/test.yml runs the tests in compose's test-service: ./run_pytest.sh");
+    expect((parse(d.spec) as { test: { command: string } }).test.command).toBe("./run_pytest.sh");
+    expect(Object.keys((parse(d.spec) as { services: object }).services)).toEqual(["dev-db"]);
+  });
+
   it("a CI compose command that runs no test tool (up, logs, coverage xml) says nothing", () => {
     const d = detect(
       repoView({
