@@ -119,7 +119,7 @@ function appSettings(ctx: ServiceContext, roots: readonly string[], names: Reado
 function dropEmbedded(ctx: ServiceContext, taken: Map<string, Reference[]>): Set<string> {
   const dropped = new Set<string>();
   const configured = embeddedTestDatabase(ctx.repo);
-  const sql = configured ?? inMemoryJvmDatabase(ctx.repo, new Set([...taken.keys()]));
+  const sql = configured ?? inMemoryJvmDatabase(ctx.repo, new Set([...taken.keys()])) ?? inMemoryDotnetDatabase(ctx.repo);
   const cache = inProcessStores(ctx.repo);
   for (const name of [...taken.keys()]) {
     const role = ctx.roles.get(name)!;
@@ -204,6 +204,22 @@ function inMemoryJvmDatabase(repo: RepoView, services: ReadonlySet<string>): str
       if (m[1]!.includes("$") || services.has(m[1]!)) return undefined;
   }
   return found && `the tests' own sources open an in-memory database (${found})`;
+}
+
+/**
+ * The .NET test projects use EF Core's in-memory or SQLite provider, and none references a
+ * server's provider (SqlServer, Npgsql, MySQL) or Testcontainers: the compose database is the
+ * running app's.
+ */
+function inMemoryDotnetDatabase(repo: RepoView): string | undefined {
+  const projects = repo.files.filter((f) => /\.(cs|fs|vb)proj$/.test(f)).map((f) => ({ f, text: repo.read(f) ?? "" }));
+  const tests = projects.filter(({ f, text }) => /Microsoft\.NET\.Test\.Sdk/.test(text) || /(^|[/.])tests?([/.]|$)/i.test(f));
+  const found = tests.find(({ text }) => /Include="Microsoft\.EntityFrameworkCore\.(InMemory|Sqlite)"/.test(text));
+  if (!found) return undefined;
+  const server =
+    /Include="(Microsoft\.EntityFrameworkCore\.SqlServer|Npgsql[\w.]*|Pomelo\.EntityFrameworkCore\.MySql|MySql\.EntityFrameworkCore|Testcontainers[\w.]*)"/;
+  if (tests.some(({ text }) => server.test(text))) return undefined;
+  return `the tests' projects use EF Core's in-memory or SQLite provider (${found.f})`;
 }
 
 /** The test services and the app services they reach, transitively. */

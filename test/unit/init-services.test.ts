@@ -473,6 +473,24 @@ describe("init: the services are what the app needs", () => {
     expect(Object.keys(jvm('url: "jdbc:postgresql://${DB_HOST}/x"').services)).toEqual(["cache", "db"]);
   });
 
+  it(".NET test projects on EF Core's in-memory provider, none on a server's provider or Testcontainers, need no SQL database service", () => {
+    const compose = yaml("services:", "  web:", "    build: .", "    depends_on: [sqlserver]", "  sqlserver:", "    image: mcr.microsoft.com/azure-sql-edge");
+    const dotnet = (extra: string) =>
+      run({
+        Dockerfile: "FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /app\nCOPY . .\nRUN dotnet restore\n",
+        "Shop.sln": "",
+        "src/Web/Web.csproj": '<Project><ItemGroup><PackageReference Include="Microsoft.EntityFrameworkCore.SqlServer" /></ItemGroup></Project>',
+        "tests/UnitTests/UnitTests.csproj": `<Project><ItemGroup><PackageReference Include="Microsoft.NET.Test.Sdk" /><PackageReference Include="Microsoft.EntityFrameworkCore.InMemory" />${extra}</ItemGroup></Project>`,
+        "compose.yaml": compose,
+      });
+    const inMemory = dotnet("");
+    expect(Object.keys(inMemory.services)).toEqual([]);
+    expect(inMemory.todo).toContain(
+      "services: compose service sqlserver left out: the tests' projects use EF Core's in-memory or SQLite provider (tests/UnitTests/UnitTests.csproj); add it back if some tests reach it",
+    );
+    expect(Object.keys(dotnet('<PackageReference Include="Testcontainers.MsSql" />').services)).toEqual(["sqlserver"]);
+  });
+
   it("the app's services waiting for each other say nothing of what it needs: the data stores, with a TODO", () => {
     const d = run({
       Dockerfile: APP,
