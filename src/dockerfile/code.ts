@@ -25,7 +25,7 @@ const MANIFESTS = [
   /^composer\.(json|lock)$/,
   /\.(cs|fs|vb)proj$/,
   /\.slnx?$/,
-  /^(Directory\.(Build|Packages)\.props|NuGet\.config|global\.json)$/i,
+  /^(Directory\.(Build|Packages)\.props|Directory\.Build\.targets|NuGet\.config|global\.json)$/i,
   /^packages\.lock\.json$/,
   /^pom\.xml$/,
   /^build\.gradle(\.kts)?$/,

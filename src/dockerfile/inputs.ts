@@ -54,6 +54,23 @@ export function dependencyInputs(instructions: Instruction[], options: InputOpti
   return target ? stageInputs(stages, target.index, options.isCode) : { sources: [], wholeContextFirst: false };
 }
 
+/**
+ * Every context path the stages building `index` copy or bind-mount (ARG defaults and ENV values
+ * filled in), not what they take from other stages: what of the repository is in the build.
+ */
+export function contextCopies(stages: readonly Stage[], index: number): string[] {
+  const none = () => ({ code: false, installs: false });
+  const out = new Set<string>();
+  for (const stage of dependenciesOf(stages, index))
+    for (const step of steps(
+      chainOf(stages, stage.index).flatMap((s) => s.body),
+      () => false,
+      none,
+    ))
+      step.sources.forEach((src) => out.add(src));
+  return [...out];
+}
+
 /** Whether the stages building `index` copy or bind-mount anything of the build context. */
 export function readsContext(stages: readonly Stage[], index: number): boolean {
   return dependenciesOf(stages, index).some((s) =>

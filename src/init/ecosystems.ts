@@ -8,7 +8,10 @@ const MANIFEST_OF: [Ecosystem, RegExp][] = [
   ["rust", /^(Cargo\.(toml|lock)|rust-toolchain(\.toml)?)$/],
   ["go", /^go\.(mod|sum|work)$/],
   ["elixir", /^mix\.(exs|lock)$/],
-  ["dotnet", /\.(slnx?|csproj|fsproj|vbproj)$|^(packages\.lock\.json|Directory\.(Build|Packages)\.props|NuGet\.config|global\.json)$/i],
+  [
+    "dotnet",
+    /\.(slnx?|csproj|fsproj|vbproj)$|^(packages\.lock\.json|Directory\.(Build|Packages)\.props|Directory\.Build\.targets|NuGet\.config|global\.json)$/i,
+  ],
   ["php", /^composer\.(json|lock)$/],
   ["ruby", /^Gemfile(\.lock)?$/],
   ["python", /^(requirements.*\.(txt|in)|constraints.*\.txt|Pipfile(\.lock)?|poetry\.lock|pyproject\.toml|setup\.(py|cfg)|uv\.lock|manage\.py)$/],

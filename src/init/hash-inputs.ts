@@ -1,6 +1,6 @@
 import { posix } from "node:path";
 import { codeSourceIn, isManifest } from "../dockerfile/code.js";
-import { copySources, stageInputs } from "../dockerfile/inputs.js";
+import { contextCopies, copySources, stageInputs } from "../dockerfile/inputs.js";
 import { dockerignoreMatcher } from "../dockerfile/dockerignore.js";
 import { dependenciesOf, targetStage } from "../dockerfile/stages.js";
 import { workspaceManifests } from "./workspaces.js";
@@ -60,9 +60,11 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
   );
   const named = deps.wholeContextFirst ? namedManifests(repo, context, deps.namedManifests) : undefined;
   const scripts = deps.wholeContextFirst ? installScripts(repo, context, deps.installScripts) : undefined;
+  // The context's manifests, as a guess: only those the build copies in (a file it leaves out cannot change the image).
+  const inBuild = copiedBy(repo, context, contextCopies(graph.stages, index));
   if (named) manifests.push(...named);
-  else if (scripts) manifests.push(...scripts.files, ...contextManifests(repo, context, build.ecosystem ?? scripts.ecosystem));
-  else if (deps.wholeContextFirst || (!manifests.length && holdsCode)) manifests.push(...contextManifests(repo, context, build.ecosystem));
+  else if (scripts) manifests.push(...scripts.files, ...contextManifests(repo, context, build.ecosystem ?? scripts.ecosystem).filter(inBuild));
+  else if (deps.wholeContextFirst || (!manifests.length && holdsCode)) manifests.push(...contextManifests(repo, context, build.ecosystem).filter(inBuild));
   if (deps.wholeContextFirst) {
     const what = deps.codeCopied === "." || deps.codeCopied === undefined ? "the whole context" : `the code ('${deps.codeCopied}')`;
     notes.guessed.push(
@@ -105,7 +107,9 @@ function noteUnpinned(graph: BuildGraph, index: number, build: ImageBuild, notes
 
 /** The context's .dockerignore, and the Dockerfile's own (`Dockerfile.dockerignore`, which BuildKit reads instead). */
 function ignoreFiles(repo: RepoView, context: string, dockerfile?: string): string[] {
-  return [inFolder(context, ".dockerignore"), ...(dockerfile ? [`${dockerfile}.dockerignore`] : [])].filter((f) => repo.files.includes(f));
+  // BuildKit reads the Dockerfile's own instead of the context's, not both.
+  const own = dockerfile && repo.files.includes(`${dockerfile}.dockerignore`) ? `${dockerfile}.dockerignore` : undefined;
+  return own ? [own] : [inFolder(context, ".dockerignore")].filter((f) => repo.files.includes(f));
 }
 
 /**
@@ -154,6 +158,18 @@ function baseOwnInputs(repo: RepoView, base: RepoBase): string[] {
   return [base.dockerfile, ...ignoreFiles(repo, base.context, base.dockerfile), ...existing(repo, base.context, sources)];
 }
 
+/** Whether a repository path (a file, or a glob's files) is among what the build copies of the context. */
+function copiedBy(repo: RepoView, context: string, sources: readonly string[]): (path: string) => boolean {
+  // A source still holding a variable could be anything.
+  if (sources.some((src) => src.includes("$"))) return () => true;
+  const top = inFolder(context, "");
+  const matchers = sources.map((src) => (src === "." ? () => true : inputMatcher(src)));
+  return (path) => {
+    const files = /[*?[]/.test(path) ? repo.files.filter(inputMatcher(path)) : [path];
+    return files.some((f) => f.startsWith(top) && matchers.some((m) => m(f.slice(top.length))));
+  };
+}
+
 /**
  * The scripts of the context the install runs after copying it all (`RUN ./scripts/setup`): inputs
  * themselves, and the one ecosystem whose tools they run (`composer install`) says which manifests count.
@@ -200,5 +216,10 @@ function contextManifests(repo: RepoView, context: string, ecosystem: Ecosystem 
       isManifest(f) &&
       (ecosystem === undefined || ecosystemManifest(f) === ecosystem || ecosystemManifest(f) === undefined),
   );
-  return [...own, ...workspaceManifests(repo, context, ecosystem)];
+  // MSBuild imports the nearest Directory.Build.props/.targets and Directory.Packages.props above each project: nested ones count.
+  const msbuild =
+    ecosystem === "dotnet"
+      ? repo.files.filter((f) => f.startsWith(top) && f.slice(top.length).includes("/") && /(^|\/)Directory\.(Build\.(props|targets)|Packages\.props)$/.test(f))
+      : [];
+  return [...own, ...workspaceManifests(repo, context, ecosystem), ...msbuild];
 }

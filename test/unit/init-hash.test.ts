@@ -639,3 +639,42 @@ describe("init: a dependency recipe derived from the repository (cargo chef)", (
     expect(hashOf(files)).toEqual(["Dockerfile", "Cargo.toml", "Cargo.lock", "crates/*/Cargo.toml"]);
   });
 });
+
+describe("init: the guessed manifests are those the build copies in", () => {
+  const files = {
+    Dockerfile: lines(
+      "FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build",
+      "ARG SOLUTION=Shop.sln",
+      "WORKDIR /app",
+      "COPY $SOLUTION ./",
+      "COPY src/ ./src",
+      "COPY test/ ./test",
+      "COPY nuget.config ./",
+      "RUN dotnet build $SOLUTION -c Release",
+      "FROM mcr.microsoft.com/dotnet/aspnet:10.0",
+      "COPY --from=build /app/publish .",
+    ),
+    "Dockerfile.dockerignore": "**/bin\n",
+    ".dockerignore": "**/obj\n",
+    "Shop.sln": 'Project("{X}") = "Web", "src\\Web\\Web.csproj", "{1}"\nEndProject\nProject("{X}") = "Tests", "test\\Tests\\Tests.csproj", "{2}"\nEndProject\n',
+    "Tools.sln": 'Project("{X}") = "Pack", "tools\\Pack\\Pack.csproj", "{3}"\nEndProject\n',
+    "Directory.Build.props": "",
+    "nuget.config": "",
+    "src/Directory.Build.props": "",
+    "src/Web/Directory.Build.targets": "",
+    "src/Web/Web.csproj": "",
+    "src/Web/Program.cs": "",
+    "test/Directory.Packages.props": "",
+    "test/Tests/Tests.csproj": "",
+    "test/Tests/UnitTest.cs": "",
+    "tools/Pack/Pack.csproj": "",
+  };
+  it("not a root file or another solution's projects it never copies; the Dockerfile's own .dockerignore only; nested MSBuild imports", () => {
+    const hash = hashOf(files);
+    expect(hash).toEqual(
+      expect.arrayContaining(["Dockerfile", "Dockerfile.dockerignore", "Shop.sln", "nuget.config", "src/Web/Web.csproj", "test/Tests/Tests.csproj"]),
+    );
+    expect(hash).toEqual(expect.arrayContaining(["src/Directory.Build.props", "src/Web/Directory.Build.targets", "test/Directory.Packages.props"]));
+    for (const left of [".dockerignore", "Directory.Build.props", "Tools.sln", "tools/Pack/Pack.csproj"]) expect(hash).not.toContain(left);
+  });
+});
