@@ -156,7 +156,10 @@ export function asTestCommand(command: string): string {
     if (valued) i++;
   }
   // `php -dxdebug.mode=coverage vendor/bin/phpunit`: the coverage driver's setting goes with the coverage.
-  return out.filter((w, i) => !(i > 0 && /^php[\d.]*$/.test(out[0]!) && /^-d\s*xdebug\.mode=coverage$/.test(w))).join(" ");
+  const kept = out.filter((w, i) => !(i > 0 && /^php[\d.]*$/.test(out[0]!) && /^-d\s*xdebug\.mode=coverage$/.test(w)));
+  // `npm test -- --coverage` less its flag: no `--` left with nothing after it.
+  if (kept[kept.length - 1] === "--") kept.pop();
+  return kept.join(" ");
 }
 
 /** Where CI runs the tests in a compose service: `docker compose -f ci.yml run --rm django python manage.py test`. */

@@ -1,5 +1,5 @@
 import { noteVariables, readCompose } from "./compose.js";
-import { findDockerfiles, guessImages, imagesWithTests, noteOtherDockerfiles } from "./images.js";
+import { findDockerfiles, guessImages, imagesWithTests, noteOtherDockerfiles, withTestTools } from "./images.js";
 import { renderSpec, specOf } from "./render.js";
 import type { Notes, RepoView } from "./repo.js";
 import { ciServices } from "./ci-services.js";
@@ -19,7 +19,7 @@ export interface Detection {
 export function detect(repo: RepoView): Detection {
   const notes: Notes = { found: [], guessed: [], todo: [] };
   const compose = readCompose(repo, notes);
-  const dockerfiles = imagesWithTests(repo, findDockerfiles(repo, compose, notes), compose, notes);
+  const dockerfiles = withTestTools(repo, imagesWithTests(repo, findDockerfiles(repo, compose, notes), compose, notes), compose, notes);
   const images = guessImages(repo, dockerfiles, compose, notes);
   noteOtherDockerfiles(repo, images, compose, notes);
   const targets = new Map(images.flatMap((i) => (i.dockerfile ? [[i.dockerfile, i.target] as const] : [])));

@@ -3,7 +3,7 @@ import { declare, expand } from "../dockerfile/code-root.js";
 import { dockerignoreMatcher, isTestFile } from "../dockerfile/dockerignore.js";
 import { chainInstructions } from "../dockerfile/facts.js";
 import { cleanSource, copySources, dockerInstructions, type Instruction } from "../dockerfile/parse.js";
-import { dependenciesOf, dockerStages, type Stage } from "../dockerfile/stages.js";
+import { chainOf, dependenciesOf, dockerStages, type Stage } from "../dockerfile/stages.js";
 import { parseReference, repositoryOf } from "../spec/docker-ref.js";
 import { readBuild, repoBuildOf, scriptBuildOf } from "./build-graph.js";
 import { folderOf } from "./compose-files.js";
@@ -142,6 +142,39 @@ export function noteOtherDockerfiles(repo: RepoView, images: readonly ImageGuess
     at: ["image", "dockerfile"],
     text: `${image!.dockerfile} is taken for the tests; the repository has ${others.length > 3 ? `${others.length} other Dockerfiles (${others.slice(0, 3).join(", ")}, ...)` : `other Dockerfiles too (${others.join(", ")})`}: if the tests run in one of them, set dockerfile: (and hash:) to it`,
   });
+}
+
+/**
+ * A root Dockerfile that leaves the test tools out (`poetry install --only main`, `npm prune`), or
+ * where no file says how the tests run, and that compose does not build, gives way to a Dockerfile
+ * compose builds with tests in its context whose image has a way to run them (`backend/Dockerfile`,
+ * the development image): the one the project works in.
+ */
+export function withTestTools(repo: RepoView, dockerfiles: readonly string[], compose: Compose, notes: Notes): string[] {
+  if (dockerfiles.length !== 1 || dockerfiles[0] !== "Dockerfile") return [...dockerfiles];
+  const built = [
+    ...new Set(
+      Object.values(compose.services).flatMap((svc) => {
+        const b = svc && buildOf(svc);
+        return b ? [compose.reader.quiet.interpolate(b.path)] : [];
+      }),
+    ),
+  ];
+  if (built.includes("Dockerfile")) return [...dockerfiles];
+  // Weak: its tests lack their tools, or no file of the project names how to run them there.
+  const weak = (d: string) => {
+    const { test } = guessImages(repo, [d], compose, { found: [], guessed: [], todo: [] })[0];
+    return test.lacksTools === true || test.placeholder === true;
+  };
+  if (!weak("Dockerfile")) return [...dockerfiles];
+  const other = built.find((d) => repo.files.includes(d) && testFilesIn(repo, buildContext(repo, compose, d).context).length > 0 && !weak(d));
+  if (!other) return [...dockerfiles];
+  notes.found.push(`Dockerfile: ${other}, which compose builds: the root Dockerfile's image lacks the test tools, or a way to run the tests`);
+  notes.todo.push({
+    at: ["image", "dockerfile"],
+    text: `${other} is taken for the tests: the root Dockerfile's image lacks the test tools, or no file says how the tests run there; if they should run in it, set dockerfile: (and hash:) to it`,
+  });
+  return [other];
 }
 
 /** One image per Dockerfile; with none, one image still (its Dockerfile to be added). */
@@ -328,6 +361,8 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
     {
       ...{ repo, compose, monorepo, context, instructions: chain, built, copied, hash, toolchain: chosen.facts, ecosystem, label },
       ...{ stageName: stage && describeStage(stage), commandAt: at("test", "command"), targetAt: at("target") },
+      bases: graph && stage ? chainOf(graph.stages, stage.index).map((s) => s.from) : [],
+      ignored: ignoredBy(repo, dockerfile, context),
     },
     notes,
   );
@@ -340,6 +375,12 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
       text: "the image lacks what the tests need (see target): check this command, and the setup it needs (a database schema, a service), once it has it",
     });
   return { name, dockerfile, context, target: chosen.target, buildArgs, hash, test };
+}
+
+/** The build context's .dockerignore (the Dockerfile's own, else the context's), as paths from the context's root. */
+function ignoredBy(repo: RepoView, dockerfile: string | undefined, context: string): ((path: string) => boolean) | undefined {
+  const file = [...(dockerfile ? [`${dockerfile}.dockerignore`] : []), inFolder(context, ".dockerignore")].find((f) => repo.files.includes(f));
+  return file ? dockerignoreMatcher(repo.read(file) ?? "") : undefined;
 }
 
 /**

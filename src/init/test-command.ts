@@ -1,6 +1,6 @@
 import { posix } from "node:path";
 import { asTestCommand, ciCommands, runnerOf } from "./ci-tests.js";
-import { shellWords } from "./shell.js";
+import { shellCommands, shellWords } from "./shell.js";
 import { codeSourceIn } from "../dockerfile/code.js";
 import { cdToRoot, codeRoot, type ContextKinds } from "../dockerfile/code-root.js";
 import type { Instruction } from "../dockerfile/parse.js";
@@ -21,6 +21,10 @@ export interface TestGuess {
   inWorkdir?: boolean;
   /** The folder of the context it runs from, when not the root. */
   dir?: string;
+  /** The image leaves the test tools out (`--no-dev`, `npm prune`): another Dockerfile may have them. */
+  lacksTools?: boolean;
+  /** No file named a command: the ecosystem's usual one was written. */
+  placeholder?: boolean;
 }
 
 /** What one image's test command is guessed from. */
@@ -38,6 +42,8 @@ export interface TestContext extends RuleContext {
   commandAt: SpecPath;
   /** Where a TODO about what the image lacks for the tests goes: the stage they run in. */
   targetAt: SpecPath;
+  /** The images the test stage's chain is built FROM (`golang:1.22-alpine`). */
+  bases?: readonly string[];
 }
 
 /**
@@ -119,8 +125,9 @@ function fromFiles(t: TestContext, notes: Notes): TestGuess {
   const make = makeTest(t).filter((p) => p.needs.every((tool) => hasTool(t, tool)));
   const proposals = [...own.filter((p) => !isConvention(p)), ...make, ...own.filter(isConvention), ...makeTest(t)];
   const taken = proposals.find((p) => p.needs.every((tool) => hasTool(t, tool)));
-  // A command the project does not name (a tool's default): its CI's run of the same tool says how.
-  if (taken) return take(t, (isConvention(taken) || taken.unsure ? fromCi(t, taken) : undefined) ?? taken, notes);
+  // The Makefile's test target running the same tool says how the project runs it (a folder, a filter);
+  // a command the project does not name (a tool's default): its CI's run of the same tool.
+  if (taken) return take(t, fromMakefile(t, taken) ?? (isConvention(taken) || taken.unsure ? fromCi(t, taken) : undefined) ?? taken, notes);
   const cmd = imageCmdTest(t, notes);
   if (cmd) return cmd;
   // No file names a command and the image shows no tool: the CI's run of the ecosystem's runner.
@@ -159,18 +166,55 @@ function fromCi(t: TestContext, guess: Proposal): Proposal | undefined {
   };
   const found = matching.map((c, i) => ({ c, i })).sort((a, b) => kind(a.c) - kind(b.c) || a.i - b.i)[0]?.c;
   if (!found) return undefined;
-  const command = asTestCommand(found.command);
+  const { command, environment } = withoutAssignments(asTestCommand(found.command));
   // CI's verbosity and batch flags alone say nothing the default does not.
   if (!addsTo(command, guess.command)) return undefined;
   const { unsure: _, ...rest } = guess;
   return {
     ...rest,
     command,
+    environment: { ...guess.environment, ...environment },
     why: `${found.file} runs it`,
     dir: posix.relative(top, found.dir),
     inWorkdir: false,
     todo: `taken from ${found.file}: check that it runs in the image as it does there (CI's setup steps, its environment)`,
   };
+}
+
+/**
+ * The command of the context's Makefile `test` target that runs the same test tool as a guess,
+ * when it says more (`poetry run pytest tests/unit_tests/`): the project's own way, run without
+ * make (the image may not have it). The Makefile's variables filled in; one it does not set is empty.
+ */
+function fromMakefile(t: TestContext, guess: Proposal): Proposal | undefined {
+  const runner = runnerOf(guess.command);
+  const makefile = t.repo.read(inFolder(t.context, "Makefile"));
+  if (!runner || makefile === undefined) return undefined;
+  const vars = new Map([...makefile.matchAll(/^([A-Za-z_]\w*)\s*[:?+]?=[ \t]*(.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
+  for (const raw of makeRecipe(makefile, "test") ?? []) {
+    const line = raw.replace(/^[@-]+/, "").replace(/\$[({]([A-Za-z_]\w*)[)}]/g, (_, v: string) => vars.get(v) ?? "");
+    if (line.startsWith("#")) continue;
+    const found = shellCommands(line).find((c) => runnerOf(c) === runner);
+    if (!found) continue;
+    const { command, environment } = withoutAssignments(asTestCommand(found));
+    if (!addsTo(command, guess.command)) return undefined;
+    const { unsure: _, todo: __, ...rest } = guess;
+    return { ...rest, command, environment: { ...guess.environment, ...environment }, why: "the Makefile's test target runs it", dir: "", inWorkdir: false };
+  }
+  return undefined;
+}
+
+/** `A=1 B=2 cmd ...`: the assignments as the test's environment, and the command. */
+function withoutAssignments(text: string): { command: string; environment: Record<string, string> } {
+  const words = shellWords(text);
+  const environment: Record<string, string> = {};
+  let i = 0;
+  for (; i < words.length; i++) {
+    const m = /^([A-Za-z_]\w*)=(.*)$/.exec(words[i]!);
+    if (!m) break;
+    environment[m[1]!] = m[2]!.replace(/^(["'])([\s\S]*)\1$/, "$2");
+  }
+  return { command: words.slice(i).join(" "), environment };
 }
 
 /** Flags that change only what a run prints (`-v`, `--batch-mode`), and Maven's default file. */
@@ -194,14 +238,34 @@ function ecosystemsToTry(t: TestContext): Ecosystem[] {
 /** Whether the test stage has a tool; with no Dockerfile, or a base image init does not know, it may. */
 const hasTool = (t: TestContext, tool: Tool) => !t.toolchain || t.toolchain.unknownBase !== undefined || t.toolchain.tools.has(tool);
 
-function take(t: TestContext, p: Proposal, notes: Notes): TestGuess {
+/**
+ * `go test -race` needs cgo, so a C compiler: an Alpine image (`golang:1.22-alpine`) has none
+ * unless its build installs one (`apk add build-base`, `gcc`). There, `-race` is left out.
+ */
+function withoutRace(t: TestContext, p: Proposal, notes: Notes): Proposal {
+  if (!/^go\s+test\b.*\s-race\b/.test(p.command)) return p;
+  const alpine = (t.bases ?? []).some((f) => /alpine/i.test(f));
+  const compiler = t.built.some((i) => i.op === "RUN" && /\b(build-base|gcc|clang|musl-dev)\b/.test(i.args));
+  if (!alpine || compiler) return p;
+  notes.found.push(`${t.label}go test -race needs cgo and a C compiler, which the Alpine image does not have: -race left out`);
+  return { ...p, command: p.command.replace(/\s-race\b/, "") };
+}
+
+function take(t: TestContext, given: Proposal, notes: Notes): TestGuess {
+  const p = withoutRace(t, given, notes);
   notes.found.push(`${t.label}test command: ${p.command} (${p.why})`);
   if (p.todo) notes.todo.push({ at: t.commandAt, text: p.todo });
   if (p.imageTodo) notes.todo.push({ at: t.targetAt, text: p.imageTodo });
   const unknown = t.toolchain?.unknownBase;
   if (unknown !== undefined && p.needs.length)
     notes.todo.push({ at: t.commandAt, text: `the base image ${unknown || "(none)"} is not one init knows: check that it has ${p.needs.join(", ")}` });
-  return { command: p.command, environment: p.environment ?? {}, ...(p.inWorkdir ? { inWorkdir: true } : {}), ...(p.dir !== undefined ? { dir: p.dir } : {}) };
+  return {
+    command: p.command,
+    environment: p.environment ?? {},
+    ...(p.inWorkdir ? { inWorkdir: true } : {}),
+    ...(p.dir !== undefined ? { dir: p.dir } : {}),
+    ...(p.imageTodo ? { lacksTools: true } : {}),
+  };
 }
 
 /** A build that runs the tests already fails the build job on a failing test, and the test job runs them again. */
@@ -224,7 +288,7 @@ function placeholder(t: TestContext, notes: Notes): TestGuess {
     at: t.commandAt,
     text: `no test command found${t.ecosystem ? ` for this ${t.ecosystem} image` : " (the image's ecosystem is not one init recognises)"}: '${command}' is a guess`,
   });
-  return { command, environment: {} };
+  return { command, environment: {}, placeholder: true };
 }
 
 /** The compose test service's command and environment (`sut`, `test` or `tests`). */

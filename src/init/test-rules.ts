@@ -19,6 +19,8 @@ export interface RuleContext {
   /** The image's hash inputs: the manifests it installs from (a backend/ folder's package.json). */
   hash: readonly string[];
   toolchain?: Toolchain;
+  /** Whether the build context leaves a path out (its .dockerignore), from the context's root. */
+  ignored?: (path: string) => boolean;
 }
 
 /** A command a project declares, the tools it needs in the image, and why it is taken. */
@@ -42,7 +44,7 @@ export interface Proposal {
 const read = (t: RuleContext, path: string) => t.repo.read(inFolder(t.context, path)) ?? "";
 const has = (t: RuleContext, path: string) => t.repo.files.includes(inFolder(t.context, path));
 /** Whether the stage's chain copies a context path into the image. */
-const copies = (t: RuleContext, path: string) => t.copied.some((src) => src === "." || inputMatcher(src)(path));
+const copies = (t: RuleContext, path: string) => !t.ignored?.(path) && t.copied.some((src) => src === "." || inputMatcher(src)(path));
 /** The RUN commands of the test stage's chain, or of every stage it is built from. */
 const runs = (t: RuleContext, of: "chain" | "built" = "chain") =>
   (of === "chain" ? t.instructions : t.built).filter((i) => i.op === "RUN").map((i) => runCommand(i.args));

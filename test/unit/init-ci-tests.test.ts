@@ -283,3 +283,79 @@ describe("init: CI that runs the tests in a compose service", () => {
     expect(d.found.join("\n")).not.toContain("runs the tests");
   });
 });
+
+describe("init: the Makefile's test target running the same tool", () => {
+  it("says how the project runs it (variables filled in, leading assignments as the environment), without make", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: lines(
+          "FROM python:3.11",
+          "RUN pip install poetry",
+          "WORKDIR /backend",
+          "COPY pyproject.toml poetry.lock ./",
+          "RUN poetry install",
+          "COPY . .",
+        ),
+        "pyproject.toml": '[tool.poetry.group.test.dependencies]\npytest = "*"\n',
+        "poetry.lock": "",
+        "tests/unit_tests/test_x.py": "",
+        Makefile:
+          "TEST_FILE ?= tests/unit_tests/\n\ntest:\n\t# placeholders for the settings the app reads\n\tAPI_KEY=placeholder poetry run pytest $(TEST_FILE)\n",
+      }),
+    );
+    const spec = parse(d.spec) as { test: { command: string; environment: Record<string, unknown> } };
+    expect(spec.test.command).toBe("poetry run pytest tests/unit_tests/");
+    expect(spec.test.environment).toEqual({ API_KEY: "placeholder" });
+  });
+});
+
+describe("init: a root Dockerfile whose image lacks the test tools, or a way to run the tests", () => {
+  const files = {
+    Dockerfile: lines(
+      "FROM python:3.11",
+      "WORKDIR /backend",
+      "COPY ./backend/pyproject.toml ./backend/poetry.lock ./",
+      "RUN poetry install --only main",
+      "COPY ./backend .",
+    ),
+    "backend/Dockerfile": lines(
+      "FROM python:3.11",
+      "RUN pip install poetry",
+      "WORKDIR /backend",
+      "COPY pyproject.toml poetry.lock ./",
+      "RUN poetry install",
+      "COPY . .",
+    ),
+    "backend/pyproject.toml": '[tool.poetry.group.dev.dependencies]\npytest = "*"\n',
+    "backend/poetry.lock": "",
+    "backend/tests/test_x.py": "",
+    "compose.yaml": lines("services:", "  backend:", "    build: { context: backend }"),
+  };
+  it("gives way to the Dockerfile compose builds, whose image has them, with a TODO", () => {
+    const d = detect(repoView(files));
+    expect((parse(d.spec) as { image: { context: string } }).image.context).toBe("backend");
+    expect(d.todo).toContainEqual(
+      expect.stringMatching(/^image\.dockerfile: backend\/Dockerfile is taken for the tests: the root Dockerfile's image lacks the test tools/),
+    );
+  });
+  it("not when compose builds the root Dockerfile", () => {
+    const d = detect(repoView({ ...files, "compose.yaml": lines("services:", "  app:", "    build: .", "  backend:", "    build: { context: backend }") }));
+    expect((parse(d.spec) as { image: { context?: string } }).image.context).toBeUndefined();
+  });
+});
+
+describe("init: go test -race in an image without a C compiler", () => {
+  const files = (image: string) => ({
+    Dockerfile: lines(`FROM ${image} AS builder`, "WORKDIR /app", "COPY go.mod go.sum ./", "RUN go mod download", "COPY . .", "FROM scratch"),
+    "go.mod": "module m\n",
+    "go.sum": "",
+    "internal/a_test.go": "",
+    Makefile: "test:\n\tgo test -v -race -covermode atomic -coverprofile=coverage.txt ./internal/... ./pkg/...\n",
+    ".dockerignore": "Makefile\n",
+  });
+  const command = (f: Record<string, string>) => (parse(detect(repoView(f)).spec) as { test: { command: string } }).test.command;
+  it("is left out on Alpine (no cgo compiler), kept where the image has one", () => {
+    expect(command(files("golang:1.22-alpine"))).toBe("go test -v ./internal/... ./pkg/...");
+    expect(command(files("golang:1.22"))).toBe("go test -v -race ./internal/... ./pkg/...");
+  });
+});
