@@ -13,7 +13,7 @@ import { hashInputs } from "./hash-inputs.js";
 import { inputMatcher } from "../hash/glob.js";
 import { inFolder, lastInstruction, type Notes, type RepoView, type SpecPath } from "./repo.js";
 import { guessTest, type TestGuess } from "./test-command.js";
-import { chooseTestStage, describeStage } from "./test-stage.js";
+import { chooseTestStage, describeStage, NO_STAGE_CAN_RUN } from "./test-stage.js";
 
 export interface ImageGuess {
   name: string;
@@ -162,9 +162,11 @@ export function withTestTools(repo: RepoView, dockerfiles: readonly string[], co
   ];
   if (built.includes("Dockerfile")) return [...dockerfiles];
   // Weak: its tests lack their tools, or no file of the project names how to run them there.
+  // Weak too: no stage of it can run the tests (no code: a development image with a bind mount).
   const weak = (d: string) => {
-    const { test } = guessImages(repo, [d], compose, { found: [], guessed: [], todo: [] })[0];
-    return test.lacksTools === true || test.placeholder === true;
+    const scratch: Notes = { found: [], guessed: [], todo: [] };
+    const { test } = guessImages(repo, [d], compose, scratch)[0];
+    return test.lacksTools === true || test.placeholder === true || scratch.todo.some((n) => n.text.startsWith(NO_STAGE_CAN_RUN));
   };
   if (!weak("Dockerfile")) return [...dockerfiles];
   const other = built.find((d) => repo.files.includes(d) && testFilesIn(repo, buildContext(repo, compose, d).context).length > 0 && !weak(d));

@@ -22,6 +22,9 @@ export interface StageReport {
   composeFile?: string;
 }
 
+/** The start of the TODO on a test command that no stage of the image can run yet. */
+export const NO_STAGE_CAN_RUN = "no stage of the image can run the tests yet";
+
 /** Stage names that say the stage is for the tests, then for development. */
 const TEST_NAME = /^(test|tests|testing|ci|unit-?tests?)$/i;
 const DEV_NAME = /^(dev|devel|develop|development)$/i;
@@ -95,7 +98,7 @@ export function chooseTestStage(graph: BuildGraph, composeTarget: string | undef
     if (report.commandAt && (stages.length > 1 || !readsContext(stages, last.index)))
       notes.todo.push({
         at: report.commandAt,
-        text: "no stage of the image can run the tests yet (see target): check this command, and the setup it needs (dependencies, a database schema), once one can",
+        text: `${NO_STAGE_CAN_RUN} (see target): check this command, and the setup it needs (dependencies, a database schema), once one can`,
       });
     return { facts: facts[last.index] };
   }

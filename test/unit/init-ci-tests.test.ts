@@ -338,6 +338,11 @@ describe("init: a root Dockerfile whose image lacks the test tools, or a way to 
       expect.stringMatching(/^image\.dockerfile: backend\/Dockerfile is taken for the tests: the root Dockerfile's image lacks the test tools/),
     );
   });
+  it("not for a Dockerfile of compose's that copies no code (a development image with a bind mount)", () => {
+    const d = detect(repoView({ ...files, "backend/Dockerfile": lines("FROM python:3.11", "WORKDIR /backend", 'ENTRYPOINT ["python", "main.py"]') }));
+    expect((parse(d.spec) as { image: { context?: string } }).image.context).toBeUndefined();
+  });
+
   it("not when compose builds the root Dockerfile", () => {
     const d = detect(repoView({ ...files, "compose.yaml": lines("services:", "  app:", "    build: .", "  backend:", "    build: { context: backend }") }));
     expect((parse(d.spec) as { image: { context?: string } }).image.context).toBeUndefined();
