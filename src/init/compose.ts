@@ -302,13 +302,14 @@ function fromSecret(secretFiles: Map<string, string>, key: string, value: string
 /** An `environment:` (a list of `KEY=value` or a map), read; names `valid` refuses are left out. */
 function readEnvironment(env: unknown, interpolate: (value: string) => string, secretFiles: Map<string, string>, valid: RegExp): Record<string, string> {
   const entries: [string, string][] = [];
+  // A name without a value (`- DEBUG`, `DEBUG:`) takes the shell's or the environment file's value, as `${DEBUG}` would.
   if (Array.isArray(env)) {
     for (const e of env) {
       const [k, ...v] = String(e).split("=");
-      if (k) entries.push([k.trim(), v.join("=")]);
+      if (k) entries.push([k.trim(), v.length ? v.join("=") : `\${${k.trim()}}`]);
     }
   } else if (env && typeof env === "object") {
-    for (const [k, v] of Object.entries(env)) entries.push([k, v === null || v === undefined ? "" : String(v)]);
+    for (const [k, v] of Object.entries(env)) entries.push([k, v === null || v === undefined ? `\${${k}}` : String(v)]);
   }
   const out: Record<string, string> = {};
   for (const [k, raw] of entries) {

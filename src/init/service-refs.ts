@@ -99,4 +99,6 @@ export const mountTargets = (svc: ComposeService): string[] =>
   });
 
 /** The mapping form of a service's `environment:` as written (values not interpolated). */
-export const rawEnvironment = (svc: ComposeService): Record<string, unknown> => asMapping(svc.environment);
+/** A service's environment as written; a name without a value reads as `${NAME}` (the shell's or the environment file's). */
+export const rawEnvironment = (svc: ComposeService): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(asMapping(svc.environment)).map(([k, v]) => [k, v === null || v === undefined ? `\${${k}}` : v]));

@@ -693,6 +693,26 @@ describe("init: a service's settings", () => {
     expect(compileSpec(d.spec).diagnostics).toEqual([]);
   });
 
+  it("a setting named without a value takes the environment file's value, else is a TODO (not an empty value)", () => {
+    const d = run({
+      Dockerfile: APP,
+      ".env.example": "POSTGRES_PASSWORD=s3cret\n",
+      "compose.yaml": yaml(
+        "services:",
+        "  app:",
+        "    build: .",
+        "    depends_on: [db]",
+        "  db:",
+        "    image: postgres:16",
+        "    environment:",
+        "      - POSTGRES_PASSWORD",
+        "      - POSTGRES_DB",
+      ),
+    });
+    expect(d.services.db!.environment).toMatchObject({ POSTGRES_PASSWORD: "s3cret", POSTGRES_DB: "${POSTGRES_DB}" });
+    expect(servicesTodo(d)).toContainEqual(expect.stringMatching(/^services\.db\.environment\.POSTGRES_DB: \$\{POSTGRES_DB\} has no value/));
+  });
+
   it("a healthcheck that runs a mounted script gives way to the image's probe; with no probe to put instead, it is dropped with a TODO", () => {
     const d = run({
       Dockerfile: APP,
