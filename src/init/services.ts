@@ -119,7 +119,7 @@ function appSettings(ctx: ServiceContext, roots: readonly string[], names: Reado
 function dropEmbedded(ctx: ServiceContext, taken: Map<string, Reference[]>): Set<string> {
   const dropped = new Set<string>();
   const configured = embeddedTestDatabase(ctx.repo);
-  const sql = configured ?? inMemoryJvmDatabase(ctx.repo, new Set([...taken.keys()])) ?? inMemoryDotnetDatabase(ctx.repo);
+  const sql = configured ?? inMemoryJvmDatabase(ctx.repo, new Set([...taken.keys()])) ?? inMemoryDotnetDatabase(ctx.repo) ?? sqliteBootstrap(ctx.repo);
   const cache = inProcessStores(ctx.repo);
   for (const name of [...taken.keys()]) {
     const role = ctx.roles.get(name)!;
@@ -204,6 +204,22 @@ function inMemoryJvmDatabase(repo: RepoView, services: ReadonlySet<string>): str
       if (m[1]!.includes("$") || services.has(m[1]!)) return undefined;
   }
   return found && `the tests' own sources open an in-memory database (${found})`;
+}
+
+/**
+ * PHPUnit's bootstrap file (`bootstrap="tests/bootstrap.php"`) sets the tests up on SQLite and
+ * names no other SQL engine: the compose database is the running app's.
+ */
+function sqliteBootstrap(repo: RepoView): string | undefined {
+  for (const file of ["phpunit.xml", "phpunit.xml.dist"]) {
+    const bootstrap = /<phpunit\b[^>]*\sbootstrap="([^"]+)"/.exec(repo.read(file) ?? "")?.[1];
+    const text = bootstrap === undefined ? undefined : repo.read(bootstrap.replace(/^\.\//, ""));
+    if (text === undefined) continue;
+    return /sqlite/i.test(text) && !/mysql|mariadb|pgsql|postgres|sqlsrv|sqlserver/i.test(text)
+      ? `the tests' bootstrap (${bootstrap}) sets them up on SQLite`
+      : undefined;
+  }
+  return undefined;
 }
 
 /**

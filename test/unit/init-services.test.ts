@@ -428,6 +428,11 @@ describe("init: the services are what the app needs", () => {
       "compose service cache left out: phpunit.xml sets the tests' cache, queue and session to in-process drivers (array, sync, array)",
     );
     expect(Object.keys(drivers("redis").services)).toEqual(["cache", "db"]);
+    // PHPUnit's bootstrap that sets the tests up on SQLite, naming no other engine: no SQL database either (with a TODO).
+    const boot = (text: string) =>
+      run({ Dockerfile: APP, "compose.yaml": compose, "phpunit.xml.dist": '<phpunit bootstrap="tests/bootstrap.php"></phpunit>', "tests/bootstrap.php": text });
+    expect(Object.keys(boot("<?php use App\\Database\\Sqlite3; $db = new Sqlite3(':memory:');").services)).toEqual(["cache"]);
+    expect(Object.keys(boot("<?php $dsn = getenv('DB') ?: 'sqlite'; // or mysql").services)).toEqual(["cache", "db"]);
     const rails = (adapter: string) =>
       Object.keys(
         run({
