@@ -284,18 +284,21 @@ describe("init: CI that runs the tests in a compose service", () => {
   });
 });
 
+/** A Python image that installs with poetry, the dev group included. */
+const POETRY_IMAGE = lines(
+  "FROM python:3.11",
+  "RUN pip install poetry",
+  "WORKDIR /backend",
+  "COPY pyproject.toml poetry.lock ./",
+  "RUN poetry install",
+  "COPY . .",
+);
+
 describe("init: the Makefile's test target running the same tool", () => {
   it("says how the project runs it (variables filled in, leading assignments as the environment), without make", () => {
     const d = detect(
       repoView({
-        Dockerfile: lines(
-          "FROM python:3.11",
-          "RUN pip install poetry",
-          "WORKDIR /backend",
-          "COPY pyproject.toml poetry.lock ./",
-          "RUN poetry install",
-          "COPY . .",
-        ),
+        Dockerfile: POETRY_IMAGE,
         "pyproject.toml": '[tool.poetry.group.test.dependencies]\npytest = "*"\n',
         "poetry.lock": "",
         "tests/unit_tests/test_x.py": "",
@@ -318,14 +321,7 @@ describe("init: a root Dockerfile whose image lacks the test tools, or a way to 
       "RUN poetry install --only main",
       "COPY ./backend .",
     ),
-    "backend/Dockerfile": lines(
-      "FROM python:3.11",
-      "RUN pip install poetry",
-      "WORKDIR /backend",
-      "COPY pyproject.toml poetry.lock ./",
-      "RUN poetry install",
-      "COPY . .",
-    ),
+    "backend/Dockerfile": POETRY_IMAGE,
     "backend/pyproject.toml": '[tool.poetry.group.dev.dependencies]\npytest = "*"\n',
     "backend/poetry.lock": "",
     "backend/tests/test_x.py": "",

@@ -21,6 +21,8 @@ const run = (files: Record<string, string>, name?: string) => {
 };
 const APP = "FROM node:20\nCOPY package.json .\nRUN npm install\nCOPY . .\n";
 const yaml = (...lines: string[]) => lines.join("\n") + "\n";
+/** A compose file of an app that waits for `db`, given db's lines. */
+const appAndDb = (...db: string[]) => yaml("services:", "  app:", "    build: .", "    depends_on: [db]", "  db:", ...db);
 
 describe("init: the services are what the app needs", () => {
   it("what the app waits for, transitively (list and map forms); tools, dashboards and proxies are left out, each with the reason", () => {
@@ -685,14 +687,7 @@ describe("init: a service's settings", () => {
   it("Docker Hub's web name of an official image (docker.io/_/postgres) is written as a reference docker takes", () => {
     const d = run({
       Dockerfile: APP,
-      "compose.yaml": yaml(
-        "services:",
-        "  app:",
-        "    build: .",
-        "    depends_on: [db]",
-        "  db:",
-        '    image: "${HUB:-docker.io/}${ORG:-_}/postgres:18-alpine"',
-      ),
+      "compose.yaml": appAndDb('    image: "${HUB:-docker.io/}${ORG:-_}/postgres:18-alpine"'),
     });
     expect(d.services.db).toMatchObject({ image: "postgres:18-alpine", ready: knownService("postgres")!.ready });
     expect(compileSpec(d.spec).diagnostics).toEqual([]);
@@ -702,17 +697,7 @@ describe("init: a service's settings", () => {
     const d = run({
       Dockerfile: APP,
       ".env.example": "POSTGRES_PASSWORD=s3cret\n",
-      "compose.yaml": yaml(
-        "services:",
-        "  app:",
-        "    build: .",
-        "    depends_on: [db]",
-        "  db:",
-        "    image: postgres:16",
-        "    environment:",
-        "      - POSTGRES_PASSWORD",
-        "      - POSTGRES_DB",
-      ),
+      "compose.yaml": appAndDb("    image: postgres:16", "    environment:", "      - POSTGRES_PASSWORD", "      - POSTGRES_DB"),
     });
     expect(d.services.db!.environment).toMatchObject({ POSTGRES_PASSWORD: "s3cret", POSTGRES_DB: "${POSTGRES_DB}" });
     expect(servicesTodo(d)).toContainEqual(expect.stringMatching(/^services\.db\.environment\.POSTGRES_DB: \$\{POSTGRES_DB\} has no value/));
@@ -789,12 +774,7 @@ describe("init: a service's settings", () => {
     const d = run({
       Dockerfile: APP,
       ".env.example": "POSTGRES_USER=app\n",
-      "compose.yaml": yaml(
-        "services:",
-        "  app:",
-        "    build: .",
-        "    depends_on: [db]",
-        "  db:",
+      "compose.yaml": appAndDb(
         "    image: postgres:${PG_VERSION}",
         "    environment:",
         "      POSTGRES_USER: ${POSTGRES_USER}",
@@ -813,12 +793,7 @@ describe("init: a service's settings", () => {
   it("a *_FILE setting whose file is a secret or a mount the service lacks in CI is left out, and the start setting added", () => {
     const d = run({
       Dockerfile: APP,
-      "compose.yaml": yaml(
-        "services:",
-        "  app:",
-        "    build: .",
-        "    depends_on: [db]",
-        "  db:",
+      "compose.yaml": appAndDb(
         "    image: postgres:16",
         "    environment: [POSTGRES_PASSWORD_FILE=/run/secrets/db_password]",
         "    secrets: [db_password]",
