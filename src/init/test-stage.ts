@@ -90,12 +90,12 @@ export function chooseTestStage(graph: BuildGraph, composeTarget: string | undef
         text: `no stage has both a toolchain and the project's code: the whole Dockerfile is built; set target: to the stage that can run the tests`,
       });
     // One stage that copies nothing in (development images get the code from a bind mount): the tests run in the image.
-    else if (!readsContext(stages, last.index))
+    else if (!facts[last.index]!.code)
       notes.todo.push({
         at: targetAt,
-        text: `${graph.settings.dockerfile} copies none of the project's code (a bind mount gives it in development): the tests run in the image, so copy the code in (COPY . .) and install its dependencies there`,
+        text: `${graph.settings.dockerfile} copies none of the project's code (a bind mount gives it in development): the tests run in the image, so copy the code in (COPY . .)${readsContext(stages, last.index) ? "" : " and install its dependencies there"}`,
       });
-    if (report.commandAt && (stages.length > 1 || !readsContext(stages, last.index)))
+    if (report.commandAt && (stages.length > 1 || !facts[last.index]!.code))
       notes.todo.push({
         at: report.commandAt,
         text: `${NO_STAGE_CAN_RUN} (see target): check this command, and the setup it needs (dependencies, a database schema), once one can`,

@@ -338,7 +338,11 @@ describe("init: test commands by ecosystem", () => {
     expect(commandTodos(rust)).toEqual(["test.command: no test command found for this rust image: 'cargo test' is a guess"]);
     const bare = run({ Dockerfile: lines("FROM debian:12", "COPY site /srv"), "site/index.html": "" });
     expect(bare.command).toBe("make test");
-    expect(commandTodos(bare)).toEqual(["test.command: no test command found (the image's ecosystem is not one init recognises): 'make test' is a guess"]);
+    expect(commandTodos(bare)).toContain("test.command: no test command found (the image's ecosystem is not one init recognises): 'make test' is a guess");
+    // It copies files, but none of the code: the tests cannot run in it as it is.
+    expect(commandTodos(bare)).toContain(
+      "image.target: Dockerfile copies none of the project's code (a bind mount gives it in development): the tests run in the image, so copy the code in (COPY . .)",
+    );
   });
 
   it("notes a build that runs the tests already (mvn package without -DskipTests), not one that skips them", () => {
