@@ -1,7 +1,7 @@
 import { noteVariables, readCompose } from "./compose.js";
 import { findDockerfiles, guessImages, imagesWithTests, noteOtherDockerfiles, withTestTools } from "./images.js";
 import { renderSpec, specOf } from "./render.js";
-import type { Notes, RepoView } from "./repo.js";
+import { inFolder, type Notes, type RepoView } from "./repo.js";
 import { ciServices } from "./ci-services.js";
 import { guessServices } from "./services.js";
 
@@ -23,7 +23,12 @@ export function detect(repo: RepoView): Detection {
   const images = guessImages(repo, dockerfiles, compose, notes);
   noteOtherDockerfiles(repo, images, compose, notes);
   const targets = new Map(images.flatMap((i) => (i.dockerfile ? [[i.dockerfile, i.target] as const] : [])));
-  const fromCompose = guessServices(repo, compose, dockerfiles, notes, targets);
+  // The PHPUnit configuration a test command names says which settings the tests run with.
+  const phpunitConfigs = images.flatMap((i) => {
+    const m = typeof i.test.command === "string" ? /(?:^|\s)(?:-c|--configuration)[\s=]+(\S+\.xml(?:\.dist)?)\b/.exec(i.test.command) : null;
+    return m ? [inFolder(i.context, m[1]!.replace(/^\.\//, ""))] : [];
+  });
+  const fromCompose = guessServices(repo, compose, dockerfiles, notes, targets, phpunitConfigs);
   // Compose has no service to choose from: the services a CI job that runs the tests declares, when one does.
   const ci = fromCompose.considered ? undefined : ciServices(repo);
   if (ci) {

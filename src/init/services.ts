@@ -35,6 +35,8 @@ export interface ServiceContext {
   services: Record<string, ComposeService>;
   roles: Map<string, Role>;
   notes: Notes;
+  /** The PHPUnit configurations the test commands name (`-c tests/units.sqlite.xml`): the tests' settings. */
+  phpunitConfigs?: readonly string[];
 }
 
 /**
@@ -49,11 +51,12 @@ export function guessServices(
   dockerfiles: readonly string[],
   notes: Notes,
   testTargets: ReadonlyMap<string, string | undefined> = new Map(),
+  phpunitConfigs: readonly string[] = [],
 ): { services: ServiceGuess[]; environment: Record<string, string>; considered: boolean } {
   const services = Object.fromEntries(Object.entries(compose.services).map(([k, v]) => [k, v ?? {}]));
   const project: Project = { repo, compose, dockerfiles, testTargets, builtImages: builtImages(repo, compose, services), awaited: awaitedToEnd(services) };
   const roles = new Map(Object.entries(services).map(([name, svc]) => [name, roleOf(project, name, svc)]));
-  const ctx: ServiceContext = { repo, compose, services, roles, notes };
+  const ctx: ServiceContext = { repo, compose, services, roles, notes, phpunitConfigs };
   // A compose test service (sut, test, tests) says what the tests need; else the app's needs are the guess.
   const testers = [...roles].filter(([, r]) => r.kind === "test").map(([n]) => n);
   // The app a test service waits for (a Docker Hub autotest `sut` that calls it) brings its needs too.
@@ -118,9 +121,9 @@ function appSettings(ctx: ServiceContext, roots: readonly string[], names: Reado
  */
 function dropEmbedded(ctx: ServiceContext, taken: Map<string, Reference[]>): Set<string> {
   const dropped = new Set<string>();
-  const configured = embeddedTestDatabase(ctx.repo);
+  const configured = embeddedTestDatabase(ctx.repo, ctx.phpunitConfigs ?? []);
   const sql = configured ?? inMemoryJvmDatabase(ctx.repo, new Set([...taken.keys()])) ?? inMemoryDotnetDatabase(ctx.repo) ?? sqliteBootstrap(ctx.repo);
-  const cache = inProcessStores(ctx.repo);
+  const cache = inProcessStores(ctx.repo, ctx.phpunitConfigs ?? []);
   for (const name of [...taken.keys()]) {
     const role = ctx.roles.get(name)!;
     const image = role.kind === "image" ? role.image : role.kind === "service-build" ? role.base.image : undefined;
@@ -137,13 +140,16 @@ function dropEmbedded(ctx: ServiceContext, taken: Map<string, Reference[]>): Set
   return dropped;
 }
 
-/** PHPUnit's `<env|server name="X" value="Y">` settings, by file (phpunit.xml, else phpunit.xml.dist). */
-function phpunitSettings(repo: RepoView): { file: string; settings: Map<string, string> } | undefined {
-  for (const file of ["phpunit.xml", "phpunit.xml.dist"]) {
+/**
+ * PHPUnit's `<env|server|const name="X" value="Y">` settings, from the configuration the test
+ * command names (`-c tests/units.sqlite.xml`), else phpunit.xml, else phpunit.xml.dist.
+ */
+function phpunitSettings(repo: RepoView, preferred: readonly string[] = []): { file: string; settings: Map<string, string> } | undefined {
+  for (const file of [...preferred, "phpunit.xml", "phpunit.xml.dist"]) {
     const xml = repo.read(file);
     if (xml === undefined) continue;
     const settings = new Map<string, string>();
-    for (const m of xml.replace(/<!--[\s\S]*?-->/g, "").matchAll(/<(?:env|server)\s+name="([^"]+)"\s+value="([^"]*)"/g)) settings.set(m[1]!, m[2]!);
+    for (const m of xml.replace(/<!--[\s\S]*?-->/g, "").matchAll(/<(?:env|server|const)\s+name="([^"]+)"\s+value="([^"]*)"/g)) settings.set(m[1]!, m[2]!);
     return { file, settings };
   }
   return undefined;
@@ -153,8 +159,8 @@ function phpunitSettings(repo: RepoView): { file: string; settings: Map<string, 
  * The tests' cache, queue and session set to in-process drivers (Laravel's `CACHE_DRIVER=array`,
  * `QUEUE_CONNECTION=sync`, `SESSION_DRIVER=array` in phpunit.xml): a Redis or Memcached is not theirs.
  */
-function inProcessStores(repo: RepoView): string | undefined {
-  const found = phpunitSettings(repo);
+function inProcessStores(repo: RepoView, preferred: readonly string[]): string | undefined {
+  const found = phpunitSettings(repo, preferred);
   if (!found) return undefined;
   const get = (...names: string[]) => names.map((n) => found.settings.get(n)).find((v) => v !== undefined);
   const cache = get("CACHE_STORE", "CACHE_DRIVER");
@@ -170,9 +176,11 @@ function inProcessStores(repo: RepoView): string | undefined {
   return local ? `${found.file} sets the tests' cache, queue and session to in-process drivers (${cache}, ${queue}, ${session})` : undefined;
 }
 
-function embeddedTestDatabase(repo: RepoView): string | undefined {
-  const php = phpunitSettings(repo);
-  if (php?.settings.get("DB_CONNECTION") === "sqlite") return `${php.file} sets the tests' database to SQLite`;
+function embeddedTestDatabase(repo: RepoView, preferred: readonly string[]): string | undefined {
+  const php = phpunitSettings(repo, preferred);
+  // Laravel's DB_CONNECTION, or another database setting (`DB_DRIVER`) that names SQLite.
+  if (php && [...php.settings].some(([k, v]) => /(^|_)(DB|DATABASE)(_|$)/i.test(k) && /^sqlite/i.test(v)))
+    return `${php.file} sets the tests' database to SQLite`;
   const yml = repo.read("config/database.yml");
   if (yml) {
     const blocks = new Map<string, string>();

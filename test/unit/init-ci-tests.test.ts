@@ -156,6 +156,16 @@ describe("init: the test command from CI where the repository names none", () =>
     expect(
       command({ ...both, ".github/workflows/unit.yml": lines("jobs:", "  t:", "    steps:", "      - run: ./vendor/bin/phpunit -c tests/sqlite.xml") }).command,
     ).toBe("./vendor/bin/phpunit -c tests/sqlite.xml");
+    // The configuration it names sets the tests' database to SQLite (`DB_DRIVER`): compose's MySQL is not theirs.
+    const sqlite = detect(
+      repoView({
+        ...php,
+        "tests/units.sqlite.xml": '<phpunit><php><const name="DB_DRIVER" value="sqlite"/></php></phpunit>',
+        "compose.yaml": lines("services:", "  app:", "    build: .", "    depends_on: [db]", "  db:", "    image: mysql:8"),
+      }),
+    );
+    expect((parse(sqlite.spec) as { services?: object }).services).toBeUndefined();
+    expect(sqlite.guessed).toContain("compose service db left out: tests/units.sqlite.xml sets the tests' database to SQLite");
     // With its configuration at the top, the project's own phpunit stands.
     expect(command({ ...php, "phpunit.xml": "<phpunit/>" }).command).toBe("vendor/bin/phpunit");
   });
