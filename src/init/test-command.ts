@@ -100,7 +100,7 @@ function makeInCompose(t: TestContext, notes: Notes): TestGuess | undefined {
     .join(" && ");
   notes.found.push(`${t.label}test command: ${command} (the Makefile's test target runs it in compose's ${service})`);
   // It runs with that service's settings (`MIX_ENV: test` of a test overlay).
-  return { command, environment: t.compose.reader.environment(steps[0]!.svc.environment) };
+  return { command, environment: resolvedEnvironment(t, steps[0]!.svc, notes) };
 }
 
 /** Whether a compose service's image is one the repository's scripts build (`docker build -t acme_web`). */
@@ -305,9 +305,25 @@ function composeTest(t: TestContext, notes: Notes): TestGuess | undefined {
         ? `test command from ${run.file}, run in compose's ${name}: ${run.command}`
         : `test command from the compose test service: ${typeof command === "string" ? command : command.join(" ")}`,
     );
-    return { command, environment: t.compose.reader.environment(svc.environment) };
+    return { command, environment: resolvedEnvironment(t, svc, notes) };
   }
   return undefined;
+}
+
+/**
+ * The environment of the compose service the tests run in, less the settings whose variable
+ * compose could not fill in (no value in the environment file, no default): written as text they
+ * would be wrong values. A TODO names them.
+ */
+function resolvedEnvironment(t: TestContext, svc: ComposeService, notes: Notes): Record<string, string> {
+  const all = t.compose.reader.environment(svc.environment);
+  const unset = Object.keys(all).filter((k) => /\$\{?[A-Za-z_]/.test(all[k]!));
+  if (unset.length)
+    notes.todo.push({
+      at: t.commandAt,
+      text: `the service's ${unset.join(", ")} ${unset.length > 1 ? "have" : "has"} no value here (a variable with no value in the compose variables): set ${unset.length > 1 ? "them" : "it"} in test.environment if the tests need ${unset.length > 1 ? "them" : "it"}`,
+    });
+  return Object.fromEntries(Object.entries(all).filter(([k]) => !unset.includes(k)));
 }
 
 /** A compose service's command; an empty one (null, "", []) runs the image's own and says nothing. */

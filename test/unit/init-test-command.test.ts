@@ -297,13 +297,14 @@ describe("init: test commands by ecosystem", () => {
       "\tdocker compose -f compose.yaml -f compose.test.yaml run web vendor/bin/phpunit $(only)",
     ];
     expect(run({ ...files, Makefile: steps.join("\n") + "\n" }).command).toBe("php artisan migrate && vendor/bin/phpunit");
-    // With that service's settings.
+    // With that service's settings; one whose variable has no value is left out, with a TODO.
     const withEnv = run({
       ...files,
-      "compose.yaml": "services:\n  web:\n    build: .\n    environment: { APP_ENV: testing }\n",
+      "compose.yaml": "services:\n  web:\n    build: .\n    environment: [APP_ENV=testing, DB_PASSWORD]\n",
       Makefile: steps.join("\n") + "\n",
     });
     expect((parse(withEnv.spec) as { test: { environment: unknown } }).test.environment).toEqual({ APP_ENV: "testing" });
+    expect(withEnv.todo).toContainEqual(expect.stringMatching(/^test\.command: the service's DB_PASSWORD has no value here/));
   });
 
   it("Python: a TODO when the image installs without the development groups (uv --no-dev, poetry --only main, pipenv without --dev)", () => {
