@@ -191,15 +191,28 @@ function fromMakefile(t: TestContext, guess: Proposal): Proposal | undefined {
   const makefile = t.repo.read(inFolder(t.context, "Makefile"));
   if (!runner || makefile === undefined) return undefined;
   const vars = new Map([...makefile.matchAll(/^([A-Za-z_]\w*)\s*[:?+]?=[ \t]*(.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
+  // Files the recipe prepares before the run (`mkdir -p sandbox`): the tests may write there.
+  const setup: string[] = [];
   for (const raw of makeRecipe(makefile, "test") ?? []) {
     const line = raw.replace(/^[@-]+/, "").replace(/\$[({]([A-Za-z_]\w*)[)}]/g, (_, v: string) => vars.get(v) ?? "");
     if (line.startsWith("#")) continue;
-    const found = shellCommands(line).find((c) => runnerOf(c) === runner);
-    if (!found) continue;
+    const commands = shellCommands(line);
+    const found = commands.find((c) => runnerOf(c) === runner);
+    if (!found) {
+      setup.push(...commands.filter((c) => /^(mkdir|touch|cp|ln)\s/.test(c)));
+      continue;
+    }
     const { command, environment } = withoutAssignments(asTestCommand(found));
     if (!addsTo(command, guess.command)) return undefined;
     const { unsure: _, todo: __, ...rest } = guess;
-    return { ...rest, command, environment: { ...guess.environment, ...environment }, why: "the Makefile's test target runs it", dir: "", inWorkdir: false };
+    return {
+      ...rest,
+      command: [...setup, command].join(" && "),
+      environment: { ...guess.environment, ...environment },
+      why: "the Makefile's test target runs it",
+      dir: "",
+      inWorkdir: false,
+    };
   }
   return undefined;
 }

@@ -313,11 +313,12 @@ describe("init: the Makefile's test target running the same tool", () => {
         "poetry.lock": "",
         "tests/unit_tests/test_x.py": "",
         Makefile:
-          "TEST_FILE ?= tests/unit_tests/\n\ntest:\n\t# placeholders for the settings the app reads\n\tAPI_KEY=placeholder poetry run pytest $(TEST_FILE)\n",
+          "TEST_FILE ?= tests/unit_tests/\n\ntest:\n\t# placeholders for the settings the app reads\n\t@echo tests\n\t@mkdir -p sandbox\n\tAPI_KEY=placeholder poetry run pytest $(TEST_FILE)\n",
       }),
     );
     const spec = parse(d.spec) as { test: { command: string; environment: Record<string, unknown> } };
-    expect(spec.test.command).toBe("poetry run pytest tests/unit_tests/");
+    // With the files it prepares first; not what it prints.
+    expect(spec.test.command).toBe("mkdir -p sandbox && poetry run pytest tests/unit_tests/");
     expect(spec.test.environment).toEqual({ API_KEY: "placeholder" });
   });
 });
