@@ -17,7 +17,8 @@ export interface CiCommand {
   file: string;
 }
 
-const CI_FILES =
+/** The CI files whose YAML init reads: GitHub Actions, GitLab CI, Woodpecker, CircleCI, Travis. */
+export const CI_FILES =
   /^(\.github\/workflows\/[^/]+\.ya?ml|\.gitlab-ci\.ya?ml|\.woodpecker\.ya?ml|\.woodpecker\/[^/]+\.ya?ml|\.circleci\/config\.ya?ml|\.travis\.ya?ml)$/;
 
 export function ciCommands(repo: RepoView): CiCommand[] {
@@ -216,14 +217,24 @@ function composeCommand(c: CiCommand): { files: string[]; verb: string; args: st
 }
 
 /** `[options] SERVICE CMD...` of `run`/`exec` (or `docker exec`): a run of the tests when CMD runs a test tool, or a test script of the repository. */
-function testRun(repo: RepoView, c: CiCommand, files: string[], args: string[], container = false): CiComposeRun | undefined {
+/**
+ * The arguments of `run`/`exec` (compose's or `docker exec`'s): its options skipped (`--rm`, `-e
+ * X=1`, `--workdir /x`), the service or container, and the command run there (`sh -c "..."` unwrapped).
+ */
+export function runTarget(args: readonly string[]): { target: string; command: string } | undefined {
   let i = 0;
   while (i < args.length && args[i]!.startsWith("-")) i += RUN_VALUED.test(args[i]!) ? 2 : 1;
   const target = args[i];
   const rest = args.slice(i + 1).map(unquote);
   if (!target || !rest.length) return undefined;
-  const inner = /^(ba)?sh$/.test(rest[0]!) && rest[1] === "-c" && rest.length === 3 ? rest[2]! : rest.join(" ");
-  const command = asTestCommand(unwrapCoverage(inner));
+  return { target, command: /^(ba)?sh$/.test(rest[0]!) && rest[1] === "-c" && rest.length === 3 ? rest[2]! : rest.join(" ") };
+}
+
+function testRun(repo: RepoView, c: CiCommand, files: string[], args: string[], container = false): CiComposeRun | undefined {
+  const run = runTarget(args);
+  if (!run) return undefined;
+  const { target } = run;
+  const command = asTestCommand(unwrapCoverage(run.command));
   const first = shellWords(command)[0] ?? "";
   // A script of the repository named for the tests (`./run_pytest.sh`, `bin/test`).
   const script = !first.startsWith("/") && /test/i.test(first.split("/").pop()!) && repo.files.includes(posix.normalize(first));

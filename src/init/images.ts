@@ -6,6 +6,7 @@ import { cleanSource, copySources, dockerInstructions, type Instruction } from "
 import { chainOf, dependenciesOf, dockerStages, type Stage } from "../dockerfile/stages.js";
 import { parseReference, repositoryOf } from "../spec/docker-ref.js";
 import { readBuild, repoBuildOf, scriptBuildOf } from "./build-graph.js";
+import { CI_FILES } from "./ci-tests.js";
 import { folderOf } from "./compose-files.js";
 import { buildOf, type Compose, type ComposeService, testServices } from "./compose.js";
 import { imageEcosystem } from "./ecosystems.js";
@@ -286,7 +287,7 @@ export function imagesWithTests(repo: RepoView, dockerfiles: readonly string[], 
 }
 
 /** CI files that may name a Dockerfile they build. */
-const CI_FILE = /^(\.github\/workflows\/[^/]+\.ya?ml|\.gitlab-ci\.yml|\.circleci\/config\.yml|\.woodpecker(\.ya?ml|\/[^/]+\.ya?ml)|(.*\/)?Jenkinsfile)$/;
+const isCiFile = (f: string) => CI_FILES.test(f) || /(^|\/)Jenkinsfile$/.test(f);
 
 /**
  * Dockerfiles that build the same context and would run the same test command there (a package's
@@ -297,7 +298,7 @@ function oneImagePerRun(repo: RepoView, dockerfiles: readonly string[], compose:
   if (dockerfiles.length < 2) return [...dockerfiles];
   const scratch: Notes = { found: [], guessed: [], todo: [] };
   const guesses = guessImages(repo, dockerfiles, compose, scratch);
-  const ci = repo.files.filter((f) => CI_FILE.test(f)).map((f) => repo.read(f) ?? "");
+  const ci = repo.files.filter(isCiFile).map((f) => repo.read(f) ?? "");
   const built = Object.values(compose.services).flatMap((svc) => {
     const b = svc && buildOf(svc);
     return b ? [compose.reader.quiet.interpolate(b.path)] : [];

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { asTestCommand, ciCommands, runnerOf } from "./ci-tests.js";
+import { asTestCommand, ciCommands, runnerOf, runTarget } from "./ci-tests.js";
 import { shellCommands, shellWords } from "./shell.js";
 import { codeSourceIn } from "../dockerfile/code.js";
 import { cdToRoot, codeRoot, type ContextKinds } from "../dockerfile/code-root.js";
@@ -80,16 +80,10 @@ function makeInCompose(t: TestContext, notes: Notes): TestGuess | undefined {
     const line = raw.replace(/\$[({]([A-Za-z_]\w*)[)}]/g, (all, v: string) => (defined.has(v) ? all : "")).trim();
     const m = /\bdocker(?:-compose|\s+compose)\s+(?:\S+\s+)*?(exec|run)\s+(.*)$/.exec(line.replace(/^[@-]+/, ""));
     if (!m) continue;
-    const words = m[2]!.match(/"[^"]*"|'[^']*'|\S+/g) ?? [];
-    // Options of exec/run (`--rm`, `-T`, `-e X=1`, `--workdir /x`), then the service, then its command.
-    let i = 0;
-    while (i < words.length && words[i]!.startsWith("-"))
-      i += /^(-e|--env|-w|--workdir|-u|--user|--name|--entrypoint|-p|--publish|-v|--volume)$/.test(words[i]!) ? 2 : 1;
-    const svc = t.compose.services[words[i] ?? ""];
-    const rest = words.slice(i + 1).map((w) => w.replace(/^(["'])([\s\S]*)\1$/, "$2"));
-    if (!svc || !rest.length || !(svc.build !== undefined || buildsImage(t, svc.image))) continue;
-    const command = /^(ba)?sh$/.test(rest[0]!) && rest[1] === "-c" && rest.length === 3 ? rest[2]! : rest.join(" ");
-    steps.push({ service: words[i]!, command, svc });
+    const run = runTarget(shellWords(m[2]!));
+    const svc = run && t.compose.services[run.target];
+    if (!run || !svc || !(svc.build !== undefined || buildsImage(t, svc.image))) continue;
+    steps.push({ service: run.target, command: run.command, svc });
   }
   // The runs in the first service, one after the other (`mix prepare_test`, then `mix test`).
   const service = steps[0]?.service;
