@@ -8,9 +8,11 @@
 // Dockerfile and compose file, and is recorded in scripts/init-samples.json with the repository's
 // licence. For each sample the script exports the commit's tree (the sample's folder only) with
 // `git ls-tree` and `git cat-file` (a blob the clone lacks is left out), runs `gen-circle init` and `generate` (the built CLI: `npm run build` first), and
-// compares the spec with the record: build inputs (dockerfile, context, target, build args less
+// compares the spec with the record: build inputs (dockerfile, context, target or one of its
+// target_alternatives, build args less
 // those equal to their ARG's default, hash), services
-// (names, no unresolved compose variable) and the test command (null when the project has no tests).
+// (names, or one of the services_alternatives the judgement also accepts; no unresolved compose
+// variable) and the test command (null when the project has no tests).
 // A sample whose repository is not in DIR is listed as "not here" and not counted.
 // Prints a table and the count of specs correct with no edits. Exit 1 when a sample misses that
 // the record does not mark as a known miss (a regression), or on a crash; exit 2 without DIR.
@@ -196,7 +198,7 @@ for (const s of samples) {
         hash
       );
     });
-  const services = same([...o.services].sort(), [...e.services].sort()) && !o.unresolved.length;
+  const services = [e.services, ...(e.services_alternatives ?? [])].some((want) => same([...o.services].sort(), [...want].sort())) && !o.unresolved.length;
   // Images whose project has no tests are not counted on their test command.
   const tests = e.images.filter((i) => i.test !== null);
   const test = tests.length > 0 && e.images.every((i, n) => i.test === null || oneOf(i.test, o.images[n]?.test));

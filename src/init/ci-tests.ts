@@ -22,7 +22,12 @@ export const CI_FILES =
   /^(\.github\/workflows\/[^/]+\.ya?ml|\.gitlab-ci\.ya?ml|\.woodpecker\.ya?ml|\.woodpecker\/[^/]+\.ya?ml|\.circleci\/config\.ya?ml|\.travis\.ya?ml)$/;
 
 export function ciCommands(repo: RepoView): CiCommand[] {
-  const out: CiCommand[] = [];
+  return ciScripts(repo).flatMap(({ script, dir, file }) => commandsIn(script, dir).map((c) => ({ ...c, file })));
+}
+
+/** Each shell script of the CI files, with its file, its job (a step, for Woodpecker) and its folder. */
+export function ciScripts(repo: RepoView): (Script & { file: string })[] {
+  const out: (Script & { file: string })[] = [];
   for (const file of repo.files.filter((f) => CI_FILES.test(f)).sort()) {
     let doc: unknown;
     try {
@@ -30,23 +35,28 @@ export function ciCommands(repo: RepoView): CiCommand[] {
     } catch {
       continue; // a CI file that is not YAML says nothing here
     }
-    for (const { script, dir } of scriptsOf(file, doc)) {
-      let at = dir;
-      for (const command of shellCommands(script)) {
-        // `cd backend && pytest`: what follows runs in that folder.
-        const cd = /^cd\s+(\S+)$/.exec(command);
-        if (cd) {
-          at = posix.normalize(posix.join(at, cd[1]!.replace(/^["']|["']$/g, ""))).replace(/^\.$/, "");
-          continue;
-        }
-        out.push({ command, dir: at, file });
-      }
-    }
+    out.push(...scriptsOf(file, doc).map((s) => ({ ...s, file })));
   }
   return out;
 }
 
-type Script = { script: string; dir: string };
+/** A script's simple commands, each with the folder it runs in (`cd backend && pytest`: what follows runs there). */
+export function commandsIn(script: string, dir: string): { command: string; dir: string }[] {
+  const out: { command: string; dir: string }[] = [];
+  let at = dir;
+  for (const command of shellCommands(script)) {
+    const cd = /^cd\s+(\S+)$/.exec(command);
+    if (cd) {
+      at = posix.normalize(posix.join(at, cd[1]!.replace(/^["']|["']$/g, ""))).replace(/^\.$/, "");
+      continue;
+    }
+    out.push({ command, dir: at });
+  }
+  return out;
+}
+
+/** A script and the folder it starts in; `job` names its job (GitHub, GitLab, CircleCI) or step (Woodpecker). */
+export type Script = { script: string; dir: string; job: string };
 const record = (v: unknown): Record<string, unknown> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
 const text = (v: unknown): string[] => list(v).filter((x): x is string => typeof x === "string");
@@ -58,35 +68,35 @@ const folder = (v: unknown): string | undefined =>
         .replace(/^\.$/, "")
     : undefined;
 
-/** The shell scripts of one CI file, with the folder each runs in. */
+/** The shell scripts of one CI file, with the job and the folder each runs in. */
 function scriptsOf(file: string, doc: unknown): Script[] {
   const top = record(doc);
   if (file.startsWith(".github/")) {
     const base = folder(record(record(top.defaults).run)["working-directory"]) ?? "";
-    return Object.values(record(top.jobs)).flatMap((job) => {
-      const dir = folder(record(record(record(job).defaults).run)["working-directory"]) ?? base;
-      return list(record(job).steps).flatMap((step) =>
-        text(record(step).run).map((script) => ({ script, dir: folder(record(step)["working-directory"]) ?? dir })),
+    return Object.entries(record(top.jobs)).flatMap(([job, value]) => {
+      const dir = folder(record(record(record(value).defaults).run)["working-directory"]) ?? base;
+      return list(record(value).steps).flatMap((step) =>
+        text(record(step).run).map((script) => ({ script, dir: folder(record(step)["working-directory"]) ?? dir, job })),
       );
     });
   }
   if (file.startsWith(".circleci/"))
-    return Object.values(record(top.jobs)).flatMap((job) =>
-      list(record(job).steps).flatMap((step) => {
+    return Object.entries(record(top.jobs)).flatMap(([job, value]) =>
+      list(record(value).steps).flatMap((step) => {
         const run = record(step).run;
         return typeof run === "string"
-          ? [{ script: run, dir: "" }]
-          : text(record(run).command).map((script) => ({ script, dir: folder(record(run).working_directory) ?? "" }));
+          ? [{ script: run, dir: "", job }]
+          : text(record(run).command).map((script) => ({ script, dir: folder(record(run).working_directory) ?? "", job }));
       }),
     );
   if (file.startsWith(".woodpecker")) {
     const steps = top.steps ?? top.pipeline;
-    const all = Array.isArray(steps) ? steps : Object.values(record(steps));
-    return all.flatMap((step) => text(record(step).commands).map((script) => ({ script, dir: folder(record(step).directory) ?? "" })));
+    const all = Array.isArray(steps) ? steps.map((s, i) => [String(record(s).name ?? i), s] as const) : Object.entries(record(steps));
+    return all.flatMap(([job, step]) => text(record(step).commands).map((script) => ({ script, dir: folder(record(step).directory) ?? "", job })));
   }
-  if (file.startsWith(".travis")) return text(top.script).map((script) => ({ script, dir: "" }));
+  if (file.startsWith(".travis")) return text(top.script).map((script) => ({ script, dir: "", job: "script" }));
   // GitLab CI: every job's script.
-  return Object.values(top).flatMap((job) => text(record(job).script).map((script) => ({ script, dir: "" })));
+  return Object.entries(top).flatMap(([job, value]) => text(record(value).script).map((script) => ({ script, dir: "", job })));
 }
 
 /**

@@ -2,6 +2,7 @@ import { noteVariables, readCompose } from "./compose.js";
 import { findDockerfiles, guessImages, imagesWithTests, noteOtherDockerfiles, withTestTools } from "./images.js";
 import { renderSpec, specOf } from "./render.js";
 import { inFolder, type Notes, type RepoView } from "./repo.js";
+import { ciJobServices } from "./ci-jobs.js";
 import { ciServices } from "./ci-services.js";
 import { guessServices } from "./services.js";
 
@@ -28,7 +29,12 @@ export function detect(repo: RepoView): Detection {
     const m = typeof i.test.command === "string" ? /(?:^|\s)(?:-c|--configuration)[\s=]+(\S+\.xml(?:\.dist)?)\b/.exec(i.test.command) : null;
     return m ? [inFolder(i.context, m[1]!.replace(/^\.\//, ""))] : [];
   });
-  const fromCompose = guessServices(repo, compose, dockerfiles, notes, targets, phpunitConfigs);
+  // The CI job that runs the same tests says which services it starts for them.
+  const ciJob = ciJobServices(
+    repo,
+    images.map((i) => ({ command: typeof i.test.command === "string" ? i.test.command : (i.test.command ?? []).join(" "), context: i.context })),
+  );
+  const fromCompose = guessServices(repo, compose, dockerfiles, notes, targets, phpunitConfigs, ciJob);
   // Compose has no service to choose from: the services a CI job that runs the tests declares, when one does.
   const ci = fromCompose.considered ? undefined : ciServices(repo);
   if (ci) {

@@ -1,6 +1,7 @@
 import { dockerInstructions } from "../dockerfile/inputs.js";
 import { simpleCommands } from "../dockerfile/toolchain.js";
 import { canonicalRepository, knownByProbe, type KnownService, knownService, knownTool } from "../spec/known-services.js";
+import { type CiJobServices, sameService } from "./ci-jobs.js";
 import { folderOf, mountOf } from "./compose-files.js";
 import { buildOf, type Compose, type ComposeService, testServices } from "./compose.js";
 import type { Notes, RepoView } from "./repo.js";
@@ -52,6 +53,7 @@ export function guessServices(
   notes: Notes,
   testTargets: ReadonlyMap<string, string | undefined> = new Map(),
   phpunitConfigs: readonly string[] = [],
+  ci?: CiJobServices,
 ): { services: ServiceGuess[]; environment: Record<string, string>; considered: boolean } {
   const services = Object.fromEntries(Object.entries(compose.services).map(([k, v]) => [k, v ?? {}]));
   const project: Project = { repo, compose, dockerfiles, testTargets, builtImages: builtImages(repo, compose, services), awaited: awaitedToEnd(services) };
@@ -65,7 +67,8 @@ export function guessServices(
   const chosen = reach(ctx, roots);
   const taken = chosen.size ? chosen : fallback(ctx, roots);
   const embedded = dropEmbedded(ctx, taken);
-  noteLeftOut(ctx, taken, chosen.size === 0 && taken.size > 0, embedded);
+  const notInCi = ci ? dropNotInCi(ctx, taken, ci) : new Set<string>();
+  noteLeftOut(ctx, taken, chosen.size === 0 && taken.size > 0, new Set([...embedded, ...notInCi]));
   // Compose runs the app from another Dockerfile or stage than the tests': what it needs is a guess for the tests.
   const apps = roots.map((r) => roles.get(r)!);
   const others = apps.flatMap((r) => (r.kind === "app" && r.other ? [r.other] : []));
@@ -112,6 +115,33 @@ function appSettings(ctx: ServiceContext, roots: readonly string[], names: Reado
     }
   }
   return out;
+}
+
+/**
+ * The CI job that runs the tests starts its services itself (or none): a compose service it has
+ * no counterpart of is one the running app needs (an image host, a search engine it can do
+ * without), not the tests. Kept when some CI service is not matched: the two lists then differ
+ * in more than that.
+ */
+function dropNotInCi(ctx: ServiceContext, taken: Map<string, Reference[]>, ci: CiJobServices): Set<string> {
+  const dropped = new Set<string>();
+  const imageOf = (name: string) => {
+    const role = ctx.roles.get(name)!;
+    return role.kind === "image" ? role.image : role.kind === "service-build" ? role.base.image : undefined;
+  };
+  const composeImages = [...taken.keys()].flatMap((n) => imageOf(n) ?? []);
+  if (!ci.images.every((i) => composeImages.some((c) => sameService(i, c)))) return dropped;
+  const runs = ci.images.length ? `only ${ci.images.join(", ")}` : "no service";
+  for (const name of [...taken.keys()]) {
+    const image = imageOf(name);
+    if (image === undefined || ci.images.some((i) => sameService(i, image))) continue;
+    taken.delete(name);
+    dropped.add(name);
+    const why = `${ci.from} runs the tests with ${runs}`;
+    ctx.notes.guessed.push(`compose service ${name} left out: ${why}`);
+    ctx.notes.todo.push({ at: ["services"], text: `compose service ${name} left out: ${why}; add it back if the tests need it` });
+  }
+  return dropped;
 }
 
 /**
