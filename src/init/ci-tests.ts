@@ -126,7 +126,12 @@ export function runnerOf(command: string): string | undefined {
     const script = verb === "run" ? words.slice(2).find((w) => !w.startsWith("-")) : verb;
     return script === "test" ? "npm test" : undefined;
   }
-  if (/^(mvn|gradle)$/.test(tool)) return words.slice(1).some((w) => /^(test|verify|check)$/.test(w)) ? `${tool} test` : undefined;
+  if (/^(mvn|gradle)$/.test(tool)) {
+    // `-x test` excludes the task; `-DskipTests` skips the tests of the phases it runs.
+    const tasks = words.slice(1).filter((_w, i, all) => !/^(-x|--exclude-task)$/.test(all[i - 1] ?? ""));
+    if (tasks.some((w) => /^-D(skipTests|maven\.test\.skip)(=true)?$/.test(w))) return undefined;
+    return tasks.some((w) => /^(test|verify|check)$/.test(w)) ? `${tool} test` : undefined;
+  }
   if (tool === "artisan") return verb === "test" ? "artisan test" : undefined;
   return /^(pytest|py\.test|rspec|phpunit|pest|jest|vitest)$/.test(tool) ? tool.replace("py.test", "pytest") : undefined;
 }

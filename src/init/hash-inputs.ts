@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import { codeSourceIn, isManifest } from "../dockerfile/code.js";
 import { contextCopies, copySources, stageInputs } from "../dockerfile/inputs.js";
 import { dockerignoreMatcher } from "../dockerfile/dockerignore.js";
-import { dependenciesOf, targetStage } from "../dockerfile/stages.js";
+import { chainOf, dependenciesOf, targetStage } from "../dockerfile/stages.js";
 import { workspaceManifests } from "./workspaces.js";
 import { ecosystemOf, runTools, type Ecosystem } from "../dockerfile/toolchain.js";
 import { inputMatcher } from "../hash/glob.js";
@@ -64,7 +64,13 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
   const inBuild = copiedBy(repo, context, contextCopies(graph.stages, index));
   if (named) manifests.push(...named);
   else if (scripts) manifests.push(...scripts.files, ...contextManifests(repo, context, build.ecosystem ?? scripts.ecosystem).filter(inBuild));
-  else if (deps.wholeContextFirst || (!manifests.length && holdsCode)) manifests.push(...contextManifests(repo, context, build.ecosystem).filter(inBuild));
+  // None of the test stage's own ecosystem (only a frontend builder's, copied from): its chain holds the code, and its tools read its manifests.
+  else if (
+    deps.wholeContextFirst ||
+    (!manifests.length && holdsCode) ||
+    (chainHoldsCode(graph, index, isCode) && !manifests.some(ofEcosystem(repo, build.ecosystem)))
+  )
+    manifests.push(...contextManifests(repo, context, build.ecosystem).filter(inBuild));
   if (deps.wholeContextFirst) {
     const what = deps.codeCopied === "." || deps.codeCopied === undefined ? "the whole context" : `the code ('${deps.codeCopied}')`;
     notes.guessed.push(
@@ -90,6 +96,19 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
   noteUnpinned(graph, index, build, notes);
   return hash;
 }
+
+/** Whether the stages the test stage is built on copy code of the context themselves (not from another stage). */
+const chainHoldsCode = (graph: BuildGraph, index: number, isCode: (src: string) => boolean): boolean =>
+  chainOf(graph.stages, index).some((st) =>
+    st.body.some((i) => (i.op === "COPY" || i.op === "ADD") && !/--from[= ]/.test(i.args) && (copySources(i.args) ?? []).some(isCode)),
+  );
+
+/** An input that is or holds a manifest of the ecosystem (any, when it is not known): a file, a glob (`package*.json`), a folder (`requirements/`). */
+const ofEcosystem = (repo: RepoView, ecosystem: Ecosystem | undefined) => (path: string) => {
+  if (ecosystem === undefined) return true;
+  const files = /[*?[]/.test(path) ? repo.files.filter(inputMatcher(path)) : [path, ...repo.files.filter((f) => f.startsWith(`${path}/`))];
+  return files.some((f) => ecosystemManifest(f) === ecosystem);
+};
 
 /**
  * Base images the test stage pulls by tag: the cache key does not see a tag move. The cache

@@ -1,12 +1,13 @@
 import { codeSourceIn } from "../dockerfile/code.js";
 import { declare, expand } from "../dockerfile/code-root.js";
 import { dockerignoreMatcher, isTestFile } from "../dockerfile/dockerignore.js";
-import { chainInstructions } from "../dockerfile/facts.js";
+import { chainInstructions, type StageFacts } from "../dockerfile/facts.js";
 import { cleanSource, copySources, dockerInstructions, type Instruction } from "../dockerfile/parse.js";
 import { chainOf, dependenciesOf, dockerStages, type Stage } from "../dockerfile/stages.js";
 import { parseReference, repositoryOf } from "../spec/docker-ref.js";
-import { readBuild, repoBuildOf, scriptBuildOf } from "./build-graph.js";
-import { CI_FILES } from "./ci-tests.js";
+import { type BuildGraph, readBuild, repoBuildOf, scriptBuildOf } from "./build-graph.js";
+import { CI_FILES, ciCommands } from "./ci-tests.js";
+import { buildTestRun, runsTests } from "./test-rules.js";
 import { folderOf } from "./compose-files.js";
 import { buildOf, type Compose, type ComposeService, testServices } from "./compose.js";
 import { imageEcosystem } from "./ecosystems.js";
@@ -182,9 +183,16 @@ export function withTestTools(repo: RepoView, dockerfiles: readonly string[], co
 
 /** One image per Dockerfile; with none, one image still (its Dockerfile to be added). */
 export function guessImages(repo: RepoView, dockerfiles: readonly string[], compose: Compose, notes: Notes): [ImageGuess, ...ImageGuess[]] {
-  const ctx: ImageContext = { repo, compose, notes, monorepo: dockerfiles.length > 1 };
-  const [first, ...rest]: readonly (string | undefined)[] = dockerfiles; // first: undefined when there is none
-  const images: [ImageGuess, ...ImageGuess[]] = [guessImage(ctx, first, 0), ...rest.map((dockerfile, i) => guessImage(ctx, dockerfile, i + 1))];
+  // A Dockerfile with stages of two toolchains that each copy tests (an API and its frontend builder): an image for each, in stage order.
+  const entries = dockerfiles.flatMap((dockerfile) => {
+    const stages = stagesToTest(repo, compose, dockerfile);
+    return stages.length > 1 ? stages.map((s) => ({ dockerfile, forced: s.forced })) : [{ dockerfile, forced: undefined }];
+  });
+  const ctx: ImageContext = { repo, compose, notes, monorepo: entries.length > 1 };
+  const images = (entries.length ? entries : [{ dockerfile: undefined, forced: undefined }]).map((e, i) => guessImage(ctx, e.dockerfile, i, e.forced)) as [
+    ImageGuess,
+    ...ImageGuess[],
+  ];
   // Two images of one name would be one image to the spec: the later ones get a number.
   const seen = new Map<string, number>();
   for (const image of images) {
@@ -311,8 +319,14 @@ function oneImagePerRun(repo: RepoView, dockerfiles: readonly string[], compose:
   };
   // The command less a `cd <workdir> &&` before it: the same tests from another WORKDIR.
   const run = (g: ImageGuess) => `${g.context}\0${JSON.stringify(g.test.command).replace(/^(\[?")cd \S+ && /, "$1")}`;
+  // A Dockerfile split into several images (stages of two toolchains) runs all of theirs.
+  const runs = (d: string) =>
+    guesses
+      .filter((g) => g.dockerfile === d)
+      .map(run)
+      .join("\n");
   const groups = new Map<string, string[]>();
-  guesses.forEach((g, i) => groups.set(run(g), [...(groups.get(run(g)) ?? []), dockerfiles[i]!]));
+  for (const d of dockerfiles) groups.set(runs(d), [...(groups.get(runs(d)) ?? []), d]);
   const keep = new Set([...groups.values()].map((group) => [...group].sort(before)[0]!));
   for (const group of groups.values()) {
     if (group.length < 2) continue;
@@ -323,14 +337,54 @@ function oneImagePerRun(repo: RepoView, dockerfiles: readonly string[], compose:
 }
 
 /**
+ * The stages of a Dockerfile whose tests run as images of their own: the chosen one (forced
+ * undefined), and the named stages of another toolchain that copy tests of their own, in the
+ * Dockerfile's order. One entry when there is no such stage.
+ */
+function stagesToTest(repo: RepoView, compose: Compose, dockerfile: string): { forced: string | undefined; index: number }[] {
+  const { build, context } = buildContext(repo, compose, dockerfile);
+  const graph = readBuild(repo, compose, { dockerfile, context, target: build?.target, buildArgs: compose.reader.quiet.environment(build?.args) });
+  if (graph.stages.length < 2) return [{ forced: undefined, index: 0 }];
+  const scratch: Notes = { found: [], guessed: [], todo: [] };
+  const chosen = chooseTestStage(graph, build?.target, { notes: scratch, label: "", targetAt: [], hasOwnTests: runsOwnTests(repo, graph, context) });
+  const others = (chosen.alsoTests ?? []).flatMap((name) => {
+    const stage = graph.stages.find((s) => s.name === name);
+    return stage ? [{ forced: name, index: stage.index }] : [];
+  });
+  return [{ forced: undefined, index: chosen.facts?.stage.index ?? 0 }, ...others].sort((a, b) => a.index - b.index);
+}
+
+/**
+ * Whether the project runs a stage's tests: its chain copies test files of the context, and runs
+ * them in the build (`RUN npm run test:coverage`), or CI runs a suite in a folder the chain copies
+ * (`pnpm test:unit` in frontend/ for `COPY frontend/ ./`).
+ */
+const runsOwnTests =
+  (repo: RepoView, graph: BuildGraph, context: string) =>
+  (f: StageFacts): boolean => {
+    const top = inFolder(context, "");
+    const tests = testFilesIn(repo, context).map((t) => t.slice(top.length));
+    const chain = chainInstructions(graph.stages, f.stage.index);
+    const sources = chain.flatMap((i) => ((i.op === "COPY" || i.op === "ADD") && !/--from[= ]/.test(i.args) ? (copySources(i.args) ?? []) : []));
+    const matchers = sources.map((s) => inputMatcher(cleanSource(s)));
+    const whole = sources.some((s) => s === "." || s === "*" || s === "./");
+    if (!tests.some((t) => whole || matchers.some((m) => m(t)))) return false;
+    if (buildTestRun(chain)) return true;
+    const folders = sources
+      .map((s) => inFolder(context, cleanSource(s).replace(/^\.\/|\/$/g, "")))
+      .filter((d) => repo.files.some((f) => f.startsWith(`${d}/`)));
+    return ciCommands(repo).some((c) => runsTests(c.command) && folders.some((d) => c.dir === d || c.dir.startsWith(`${d}/`)));
+  };
+
+/**
  * One image: its build (from compose, else the Dockerfile), the stage its tests run in, the hash
  * inputs of that stage's chain, and the test command for that stage's toolchain.
  */
-function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: number): ImageGuess {
+function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: number, forced?: string): ImageGuess {
   const { repo, compose, notes, monorepo } = ctx;
   const { instructions, builder, build, scripted, context } = buildContext(repo, compose, dockerfile);
-  if (scripted) notes.found.push(`${dockerfile}: built with the context ${scripted.context} by ${scripted.file}`);
-  const label = monorepo ? `${context}: ` : "";
+  if (scripted && !forced) notes.found.push(`${dockerfile}: built with the context ${scripted.context} by ${scripted.file}`);
+  const label = monorepo ? `${context}${forced ? ` (${forced})` : ""}: ` : "";
   const at = (...keys: string[]): SpecPath => (monorepo ? ["images", index, ...keys] : keys[0] === "test" ? keys : ["image", ...keys]);
   const buildArgs = compose.reader.environment(build?.args);
   for (const [arg, value] of Object.entries(buildArgs)) {
@@ -341,7 +395,10 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
   const graph = dockerfile ? readBuild(repo, compose, { dockerfile, context, target: build?.target, buildArgs }) : undefined;
   const composeTarget = (monorepo ? undefined : testServiceTarget(compose, dockerfile)) ?? build?.target;
   const chosen = graph
-    ? chooseTestStage(graph, composeTarget, { notes, label, targetAt: at("target"), commandAt: at("test", "command"), composeFile: compose.file })
+    ? chooseTestStage(graph, composeTarget, {
+        ...{ notes, label, targetAt: at("target"), commandAt: at("test", "command"), composeFile: compose.file },
+        ...{ hasOwnTests: runsOwnTests(repo, graph, context), forced },
+      })
     : {};
   const stage = chosen.facts?.stage;
   if (graph)
@@ -353,7 +410,8 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
   const built = graph && stage ? dependenciesOf(graph.stages, stage.index).flatMap((s) => s.body) : instructions;
   const copied = chain.flatMap((i) => (i.op === "COPY" || i.op === "ADD" ? (copySources(i.args) ?? []) : []));
   const ecosystem = imageEcosystem(chosen.facts, repo.files, context, copied);
-  const name = imageName(ctx, builder, context === "." && dockerfile?.includes("/") ? dockerfile.slice(0, dockerfile.lastIndexOf("/")) : context, label);
+  const base = imageName(ctx, builder, context === "." && dockerfile?.includes("/") ? dockerfile.slice(0, dockerfile.lastIndexOf("/")) : context, label);
+  const name = forced ? `${base}-${forced.toLowerCase().replace(/[^a-z0-9._-]+/g, "-")}` : base;
   const hash = hashInputs(repo, { graph, context, stage: stage?.index, ecosystem, label, hashAt: at("hash") }, notes);
   const checked = notes.todo.length;
   if (dockerfile) noteIgnoredTests(repo, dockerfile, context, notes, at("target"));

@@ -9,7 +9,7 @@ import { type Compose, type ComposeService, testServices } from "./compose.js";
 import { canonicalRepository } from "../spec/known-services.js";
 import { scriptBuiltImages } from "./build-graph.js";
 import { inFolder, lastInstruction, type Notes, type SpecPath } from "./repo.js";
-import { buildRunsTests, GUESS, isConvention, makeRecipe, makeTest, type Proposal, type RuleContext, RULES } from "./test-rules.js";
+import { buildRunsTests, buildTestRun, GUESS, isConvention, makeRecipe, makeTest, type Proposal, type RuleContext, RULES } from "./test-rules.js";
 
 /** A command run with `sh -c`, or an exec-form list (the spec's `test.command`). */
 export type TestCommand = string | [string, ...string[]];
@@ -114,6 +114,9 @@ function contextKinds(t: TestContext): ContextKinds {
 
 function fromFiles(t: TestContext, notes: Notes): TestGuess {
   noteBuildTests(t, notes);
+  // The build runs the tests in this stage already: the project's own command, known to work there.
+  const inBuild = buildTestRun(t.instructions);
+  if (inBuild) return take(t, { command: inBuild, why: "the Dockerfile's build runs it in this stage", needs: [], inWorkdir: true }, notes);
   const own = ecosystemsToTry(t).flatMap((e) => RULES[e](t));
   // The project's declared `make test` before a build tool's default, when the image can run it.
   const make = makeTest(t).filter((p) => p.needs.every((tool) => hasTool(t, tool)));

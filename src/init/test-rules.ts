@@ -4,7 +4,9 @@ import type { Instruction } from "../dockerfile/parse.js";
 import { runCommand } from "../dockerfile/parse.js";
 import { simpleCommands, type Ecosystem, type Tool } from "../dockerfile/toolchain.js";
 import { inputMatcher } from "../hash/glob.js";
+import { runnerOf } from "./ci-tests.js";
 import { inFolder, lastInstruction, type RepoView } from "./repo.js";
+import { shellCommands, shellWords } from "./shell.js";
 
 /** What the test command of one image is read from: the repository, and the chain of the stage the tests run in. */
 export interface RuleContext {
@@ -405,6 +407,46 @@ export function buildRunsTests(t: RuleContext): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * A run that checks the install (`phpunit --version`) or picks out some tests by name or file
+ * (`go test -run TestX ./util/x_test.go`, `pytest -k smoke`, a positive `--filter`): a check of
+ * the build, not the suite. Filters that leave some out (`--filter "Category!=Slow"`) run the rest.
+ */
+function checksOnly(words: readonly string[]): boolean {
+  return words.some(
+    (w, i) =>
+      /^(--version|-V|--help|-h|--list-tests|--collect-only)$/.test(w) ||
+      /^(-run|--run|-k|-t|--testNamePattern|--grep)$/.test(words[i - 1] ?? "") ||
+      (/^--filter$/.test(words[i - 1] ?? "") && !w.includes("!")) ||
+      /(_test\.go|\.(test|spec)\.[cm]?[jt]sx?|(^|\/)test_\w+\.py|Test\.php)$/.test(w),
+  );
+}
+
+/** A command that runs a suite: a test runner (`runnerOf`), or a package script named test (`pnpm test:unit`); not a check of the build. */
+export function runsTests(command: string): boolean {
+  const words = shellWords(command).filter((w) => !/^[A-Za-z_]\w*=/.test(w));
+  const script = /^(npm|yarn|pnpm|bun)$/.test(words[0] ?? "") ? (words[1] === "run" ? words[2] : words[1]) : undefined;
+  return (runnerOf(command) !== undefined || /^test([:_-]\w[\w:-]*)?$/.test(script ?? "")) && !checksOnly(words);
+}
+
+/**
+ * The tests the build itself runs in the test stage's chain (`RUN dotnet test --filter ...`, `RUN
+ * npm run lint && npm run test:coverage`), from the folder the image ends in: the project's own
+ * command, shown to work in that image. A run of a test runner (by `runnerOf`) or of a package
+ * script named test (`test:unit`, `test-ci`); its leading assignments kept.
+ */
+export function buildTestRun(instructions: readonly Instruction[]): string | undefined {
+  let workdir = "/";
+  const found: { command: string; workdir: string }[] = [];
+  for (const i of instructions) {
+    if (i.op === "FROM") workdir = "/";
+    if (i.op === "WORKDIR") workdir = posix.resolve(workdir, i.args.trim());
+    if (i.op !== "RUN") continue;
+    for (const command of shellCommands(runCommand(i.args))) if (runsTests(command)) found.push({ command, workdir });
+  }
+  return found.find((f) => f.workdir === workdir)?.command;
 }
 
 function parseJson(text: string | undefined): Record<string, unknown> {

@@ -9,6 +9,8 @@ import type { Notes, SpecPath } from "./repo.js";
 export interface TestStage {
   facts?: StageFacts;
   target?: string;
+  /** Named stages of another toolchain with tests of their own (a frontend builder beside the API's): images of their own. */
+  alsoTests?: string[];
 }
 
 /** Where init reports: `<context>: ` before each note in a monorepo, and the spec path of the image's target. */
@@ -20,6 +22,10 @@ export interface StageReport {
   commandAt?: SpecPath;
   /** The compose file a target came from. */
   composeFile?: string;
+  /** Whether a stage's chain copies test files of the context: a rival of another toolchain that does is tested too. */
+  hasOwnTests?: (f: StageFacts) => boolean;
+  /** A stage chosen already (one of `alsoTests`): taken as it is. */
+  forced?: string;
 }
 
 /** The start of the TODO on a test command that no stage of the image can run yet. */
@@ -61,6 +67,11 @@ export function chooseTestStage(graph: BuildGraph, composeTarget: string | undef
   const last = stages[stages.length - 1];
   if (!last) return {};
   const { notes, label, targetAt } = report;
+  const forced = report.forced === undefined ? undefined : stageNamed(stages, report.forced, false);
+  if (forced) {
+    notes.found.push(`${label}test stage: ${describeStage(forced)}, another toolchain's tests in the same Dockerfile`);
+    return { facts: facts[forced.index], target: forced === last ? undefined : forced.name };
+  }
   const named = composeTarget === undefined ? undefined : stageNamed(stages, composeTarget, false);
   if (named && facts[named.index]!.code) {
     notes.found.push(`${label}build target from ${report.composeFile}: ${named.name}`);
@@ -102,21 +113,26 @@ export function chooseTestStage(graph: BuildGraph, composeTarget: string | undef
       });
     return { facts: facts[last.index] };
   }
-  noteChoice(
+  const alsoTests = noteChoice(
     graph,
     best,
     ranked.filter((r) => r.score === top && r.f !== best).map((r) => r.f),
     report,
   );
+  const also = alsoTests.length ? { alsoTests } : {};
   if (best.stage !== last && !best.stage.name) {
     notes.todo.push({ at: targetAt, text: `the tests can run in ${describeStage(best.stage)}, which has no name: name it (AS test) and set target: to it` });
-    return { facts: best };
+    return { facts: best, ...also };
   }
-  return { facts: best, target: best.stage === last ? undefined : best.stage.name };
+  return { facts: best, target: best.stage === last ? undefined : best.stage.name, ...also };
 }
 
-/** What init says of its choice; other stages as good as it (not ones it is built from) are a TODO. */
-function noteChoice(graph: BuildGraph, best: StageFacts, rivals: StageFacts[], { notes, label, targetAt }: StageReport): void {
+/**
+ * What init says of its choice; other stages as good as it (not ones it is built from) are a TODO,
+ * but for named ones of another toolchain whose chain copies tests of their own: returned, each
+ * is an image of its own.
+ */
+function noteChoice(graph: BuildGraph, best: StageFacts, rivals: StageFacts[], { notes, label, targetAt, hasOwnTests }: StageReport): string[] {
   if (graph.stages.length > 1) {
     const tools = [...best.tools].filter((t) => ecosystemOf(t)).join(", ") || `the tools of ${best.unknownBase}`;
     notes.found.push(`${label}test stage: ${describeStage(best.stage)}, with ${tools} and the code`);
@@ -126,11 +142,15 @@ function noteChoice(graph: BuildGraph, best: StageFacts, rivals: StageFacts[], {
   const chain = new Set(chainOf(graph.stages, best.stage.index).map((s) => s.index));
   const needed = new Set(dependenciesOf(graph.stages, best.stage.index).map((s) => s.index));
   const sameTools = (r: StageFacts) => r.ecosystems.every((e) => best.ecosystems.includes(e));
-  const others = rivals.filter((r) => !chain.has(r.stage.index) && !(needed.has(r.stage.index) && sameTools(r)));
+  const rest = rivals.filter((r) => !chain.has(r.stage.index) && !(needed.has(r.stage.index) && sameTools(r)));
+  const apart = (r: StageFacts) => r.ecosystems.length > 0 && r.ecosystems.every((e) => !best.ecosystems.includes(e));
+  const own = rest.filter((r) => r.stage.name !== undefined && apart(r) && hasOwnTests?.(r));
+  const others = rest.filter((r) => !own.includes(r));
   if (others.length) {
     notes.todo.push({
       at: targetAt,
       text: `${others.map((o) => describeStage(o.stage)).join(" and ")} could run the tests as well as ${describeStage(best.stage)}: ${best.stage.name ?? "the last stage"} chosen; set target: to the other if its tests are the ones to run, or add an image with that target to run both`,
     });
   }
+  return own.map((o) => o.stage.name!);
 }
