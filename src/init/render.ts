@@ -48,6 +48,7 @@ function testSettings(img: ImageGuess): TestSettings {
 
 function serviceSettings(svc: ServiceGuess): ServiceSettings {
   const out: ServiceSettings = { image: svc.image };
+  if (svc.aliases?.length) out.aliases = svc.aliases;
   if (svc.command?.length) out.command = svc.command;
   if (svc.ready) out.ready = svc.ready;
   if (Object.keys(svc.environment).length) out.environment = values(svc.environment);

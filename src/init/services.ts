@@ -15,6 +15,8 @@ export interface ServiceGuess {
   image: string;
   environment: Record<string, string>;
   command?: string[];
+  /** Other host names the tests reach it by. */
+  aliases?: string[];
   ready?: string | { command: string; timeout: number };
 }
 
@@ -86,8 +88,8 @@ export function guessServices(
     });
   const named = nameServices(ctx, taken);
   return {
-    services: named.map(([name, compose]) => serviceSettings(ctx, compose, name)),
-    environment: appSettings(ctx, roots, new Set(named.map(([name]) => name))),
+    services: named.map((n) => ({ ...serviceSettings(ctx, n.composeName, n.name), ...(n.aliases.length ? { aliases: n.aliases } : {}) })),
+    environment: appSettings(ctx, roots, new Set(named.flatMap((n) => [n.name, ...n.aliases]))),
     // Compose had images to choose from: its choice stands, even when none was taken.
     considered: [...roles.values()].some((r) => r.kind === "image" || r.kind === "service-build" || r.kind === "tool"),
   };
@@ -497,25 +499,29 @@ function noteLeftOut(ctx: ServiceContext, taken: ReadonlyMap<string, Reference[]
 }
 
 /**
- * Spec names for the taken services: the name the app reaches each by (an alias the tests' settings
- * use), else its compose name, made a valid name; the first of two that would be one is kept.
+ * Spec names for the taken services: the compose name, made a valid name, with the other names the
+ * app reaches each by (its container_name, a network alias the tests' settings use) as aliases;
+ * a compose name the spec cannot take gives way to such a name. The first of two that would be
+ * one is kept.
  */
-function nameServices(ctx: ServiceContext, taken: ReadonlyMap<string, Reference[]>): [string, string][] {
-  const out: [string, string][] = [];
+function nameServices(ctx: ServiceContext, taken: ReadonlyMap<string, Reference[]>): { name: string; composeName: string; aliases: string[] }[] {
+  const out: { name: string; composeName: string; aliases: string[] }[] = [];
+  const valid = (n: string) => /^[a-z][a-z0-9_-]{0,62}$/.test(n);
+  const free = (n: string) => !out.some((o) => o.name === n || o.aliases.includes(n));
   for (const [composeName, refs] of [...taken].sort(([a], [b]) => a.localeCompare(b))) {
     const role = ctx.roles.get(composeName)!;
     if (role.kind !== "image" && role.kind !== "service-build") continue;
-    const used = [...new Set(refs.flatMap((r) => (r.as === undefined ? [] : [r.as])))];
-    const alias = used.length === 1 && used[0] !== composeName.toLowerCase() ? used[0] : undefined;
-    const name = (alias ?? composeName).toLowerCase().replace(/[^a-z0-9_-]+/g, "-");
-    if (!/^[a-z][a-z0-9_-]{0,62}$/.test(name) || out.some(([n]) => n === name)) {
-      ctx.notes.guessed.push(`compose service ${composeName} left out: '${name}' is not a service name the spec takes, or is taken`);
+    const own = composeName.toLowerCase().replace(/[^a-z0-9_-]+/g, "-");
+    const used = [...new Set(refs.flatMap((r) => (r.as === undefined ? [] : [r.as.toLowerCase()])))].filter((u) => u !== own);
+    const name = [own, ...used].find((n) => valid(n) && free(n));
+    if (name === undefined) {
+      ctx.notes.guessed.push(`compose service ${composeName} left out: '${own}' is not a service name the spec takes, or is taken`);
       continue;
     }
-    if (alias) ctx.notes.found.push(`service ${composeName} is named ${name}, the name the tests reach it by`);
-    if (used.length > 1)
-      ctx.notes.todo.push({ at: ["services", name], text: `the tests reach ${composeName} as ${used.join(" and ")}; the service answers to ${name} only` });
-    out.push([name, composeName]);
+    const aliases = used.filter((u) => u !== name && /^[a-z0-9]([a-z0-9_.-]{0,61}[a-z0-9])?$/.test(u) && free(u));
+    if (name !== own) ctx.notes.found.push(`service ${composeName} is named ${name}, the name the tests reach it by`);
+    if (aliases.length) ctx.notes.found.push(`service ${name} answers to ${aliases.join(", ")} too: the tests' settings reach it so`);
+    out.push({ name, composeName, aliases });
   }
   return out;
 }

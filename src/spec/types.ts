@@ -38,6 +38,8 @@ export interface Service {
   image: string;
   environment: [string, string][];
   command: string[];
+  /** Other host names it answers to on the tests' network. */
+  aliases: string[];
   ready?: { command: string; timeout: number; interval: number };
   setup: string[];
   cache: boolean;

@@ -74,10 +74,22 @@ describe("test splitting: four nodes, disjoint shares, all of the files, one can
 });
 
 describe("8. services and tests in the container", () => {
-  const p = project({ name: "services" });
+  // db answers to an alias too (compose's container_name): the tests' DATABASE_URL uses it.
+  const p = project({
+    name: "services",
+    spec: (base) => {
+      const services = base.services as Record<string, Record<string, unknown>>;
+      const test = base.test as Record<string, unknown>;
+      return {
+        ...base,
+        services: { ...services, db: { ...services.db, aliases: ["database"] } },
+        test: { ...test, environment: { ...(test.environment as object), DATABASE_URL: "http://database:8080" } },
+      };
+    },
+  });
   const prefix = "gc-app-";
 
-  it("services on a private network, readiness, setup, environment, JUnit out with docker cp", () => {
+  it("services on a private network (by name and by alias), readiness, setup, environment, JUnit out with docker cp", () => {
     ok(p.script("image.sh", ["ready", "app"]));
     const t = p.script("test.sh", ["run", "app"]);
     ok(t);

@@ -107,9 +107,15 @@ describe("init: the services are what the app needs", () => {
         "    environment: [ELASTICVUE_CLUSTERS=http://search:9200]",
       ),
     });
-    // Each named the way the app reaches it: a service answers to its spec name only.
-    expect(Object.keys(d.services)).toEqual(["mongo-1", "mongo-2", "pg-main", "cache", "search"]);
-    expect(d.found).toContain("service postgres is named pg-main, the name the tests reach it by");
+    // Each keeps its compose name and answers to the other names the app reaches it by.
+    expect(Object.fromEntries(Object.entries(d.services).map(([n, s]) => [n, (s as { aliases?: string[] }).aliases]))).toEqual({
+      mongo1: ["mongo-1"],
+      mongo2: ["mongo-2"],
+      postgres: ["pg-main"],
+      redis: ["cache"],
+      search: undefined,
+    });
+    expect(d.found).toContain("service postgres answers to pg-main too: the tests' settings reach it so");
     expect(d.guessed).toContain("compose service elasticvue left out: neither the app nor its services wait for it or name it in their settings");
   });
 
@@ -119,7 +125,14 @@ describe("init: the services are what the app needs", () => {
       "docker-compose.yml":
         "services:\n  web:\n    build: .\n    links: ['mysql:database']\n  mysql:\n    image: mysql:8\n    environment: { MYSQL_ROOT_PASSWORD: root }\n",
     });
-    expect(Object.keys(d.services)).toEqual(["database"]);
+    expect(d.services).toEqual({ mysql: expect.objectContaining({ aliases: ["database"] }) });
+    // A compose name the spec cannot take gives way to the name the app reaches it by.
+    const digit = run({
+      Dockerfile: APP,
+      "docker-compose.yml":
+        "services:\n  web:\n    build: .\n    links: ['1sql:database']\n  1sql:\n    image: mysql:8\n    environment: { MYSQL_ROOT_PASSWORD: root }\n",
+    });
+    expect(Object.keys(digit.services)).toEqual(["database"]);
   });
 
   it("a compose test service says what the tests need, not the app; it is not a service", () => {

@@ -59,6 +59,7 @@ export interface ImageView {
     image: string;
     environment: { key: string; value: string }[];
     command: string[];
+    aliases: string[];
     ready: string;
     timeout: number;
     interval: number;
@@ -112,6 +113,7 @@ export function imageView(img: Image): ImageView {
       image: s.image,
       environment: kv(s.environment),
       command: s.command,
+      aliases: s.aliases,
       ready: s.ready?.command ?? "",
       timeout: s.ready?.timeout ?? 0,
       interval: s.ready?.interval ?? 1,

@@ -10,12 +10,17 @@ export interface Reporter {
 }
 
 export function reporter(src: SourceDoc, diagnostics: Diagnostic[]): Reporter {
+  // The top level's services are read once for each image: a problem there is said once.
+  const push = (d: Diagnostic) => {
+    if (!diagnostics.some((o) => o.code === d.code && o.path === d.path && o.message === d.message && o.line === d.line && o.column === d.column))
+      diagnostics.push(d);
+  };
   return {
     report: (code, path, message, at = "value", within) => {
-      diagnostics.push({ code, severity: "error", message, file: src.file, ...src.position(path, at, within), path: "/" + path.join("/") });
+      push({ code, severity: "error", message, file: src.file, ...src.position(path, at, within), path: "/" + path.join("/") });
     },
     warn: (code, path, message) => {
-      diagnostics.push({ code, severity: "warning", message, file: src.file, ...src.position(path, "value"), path: "/" + path.join("/") });
+      push({ code, severity: "warning", message, file: src.file, ...src.position(path, "value"), path: "/" + path.join("/") });
     },
   };
 }

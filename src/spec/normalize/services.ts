@@ -6,9 +6,23 @@ import { entries, type Reporter } from "./context.js";
 
 /** `services:` (of an entry of images:, or the top level's), sorted by name: the order is stable. */
 export function normalizeServices(map: Record<string, ProjectService>, path: (string | number)[], r: Reporter): Service[] {
-  return Object.keys(map)
+  const services = Object.keys(map)
     .sort()
     .map((name) => normalizeService(name, map[name]!, [...path, name], r));
+  // One network: a host name answers for one container.
+  const owner = new Map(services.map((s) => [s.name, s.name]));
+  for (const s of services)
+    s.aliases.forEach((alias, i) => {
+      const other = owner.get(alias);
+      if (other !== undefined && other !== s.name)
+        r.report(
+          Codes.duplicateName,
+          [...path, s.name, "aliases", i],
+          `${JSON.stringify(alias)} already names service '${other}': a host name reaches one service. Remove it here or there.`,
+        );
+      else owner.set(alias, s.name);
+    });
+  return services;
 }
 
 /** One service: its image (short form `name: image`), environment, command, ready probe and setup. */
@@ -27,6 +41,7 @@ function normalizeService(name: string, s: ProjectService, path: (string | numbe
     image: o.image,
     environment: entries(o.environment),
     command: o.command ?? [],
+    aliases: (o.aliases ?? []).filter((a) => a !== name),
     ready: ready && { command: ready.command, timeout: ready.timeout ?? 60, interval: ready.interval ?? 1 },
     setup: o.setup === undefined ? [] : Array.isArray(o.setup) ? o.setup : [o.setup],
     cache: o.cache ?? false,

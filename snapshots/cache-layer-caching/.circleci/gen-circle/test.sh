@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:520c23d28331b849174c2a6b8826fa53cedd5d6f805efb05f509357a9a822bd1
+# gen-circle-checksum: sha256:a6837b29f61db6285f1d7f6ff3af012dfea947519a2b1951b6d169f06481a731
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -87,12 +87,12 @@ ensure_image() { # image [cache folder]: present locally, from the cache archive
   fi
 }
 
-start_service() { # name image cache-dir, then: -e args..., --, command...
+start_service() { # name image cache-dir, then: docker run options (-e, --network-alias)..., --, command...
   local name=$1 image=$2 dir=$3
   shift 3
-  local -a env=()
+  local -a opts=()
   while [ $# -gt 0 ] && [ "$1" != -- ]; do
-    env+=("$1")
+    opts+=("$1")
     shift
   done
   shift
@@ -100,7 +100,7 @@ start_service() { # name image cache-dir, then: -e args..., --, command...
   local container="$run_id-$name"
   containers+=("$container")
   gc_log "starting service $name ($image)"
-  docker run -d --name "$container" --network "$network" --network-alias "$name" "${env[@]}" "$image" "$@" >/dev/null
+  docker run -d --name "$container" --network "$network" --network-alias "$name" "${opts[@]}" "$image" "$@" >/dev/null
 }
 
 wait_ready() { # name timeout interval probe

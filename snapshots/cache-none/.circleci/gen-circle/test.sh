@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:6ba0e7350b605b675907e71358770ea762b99b77262e463c7fe49fe91c6aec1f
+# gen-circle-checksum: sha256:d4b5782086adbda5669755f94fdbda81ef1979da7aa006595175051deb2be3b1
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -87,12 +87,12 @@ ensure_image() { # image [cache folder]: present locally, from the cache archive
   fi
 }
 
-start_service() { # name image cache-dir, then: -e args..., --, command...
+start_service() { # name image cache-dir, then: docker run options (-e, --network-alias)..., --, command...
   local name=$1 image=$2 dir=$3
   shift 3
-  local -a env=()
+  local -a opts=()
   while [ $# -gt 0 ] && [ "$1" != -- ]; do
-    env+=("$1")
+    opts+=("$1")
     shift
   done
   shift
@@ -100,7 +100,7 @@ start_service() { # name image cache-dir, then: -e args..., --, command...
   local container="$run_id-$name"
   containers+=("$container")
   gc_log "starting service $name ($image)"
-  docker run -d --name "$container" --network "$network" --network-alias "$name" "${env[@]}" "$image" "$@" >/dev/null
+  docker run -d --name "$container" --network "$network" --network-alias "$name" "${opts[@]}" "$image" "$@" >/dev/null
 }
 
 wait_ready() { # name timeout interval probe

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:e916b567cf339874669c66d81758b4ca32d1f2256d2deb166c5f8e9d211c7ef6
+# gen-circle-checksum: sha256:91e662887b4eca4e8df4c7abeefac3cf49ca53a2b4c102fed18838fe107997b4
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -101,12 +101,12 @@ ensure_image() { # image [cache folder]: present locally, from the cache archive
   fi
 }
 
-start_service() { # name image cache-dir, then: -e args..., --, command...
+start_service() { # name image cache-dir, then: docker run options (-e, --network-alias)..., --, command...
   local name=$1 image=$2 dir=$3
   shift 3
-  local -a env=()
+  local -a opts=()
   while [ $# -gt 0 ] && [ "$1" != -- ]; do
-    env+=("$1")
+    opts+=("$1")
     shift
   done
   shift
@@ -114,7 +114,7 @@ start_service() { # name image cache-dir, then: -e args..., --, command...
   local container="$run_id-$name"
   containers+=("$container")
   gc_log "starting service $name ($image)"
-  docker run -d --name "$container" --network "$network" --network-alias "$name" "${env[@]}" "$image" "$@" >/dev/null
+  docker run -d --name "$container" --network "$network" --network-alias "$name" "${opts[@]}" "$image" "$@" >/dev/null
 }
 
 wait_ready() { # name timeout interval probe

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:259abfab2eadb7930c83cea474f0aaf1fa94bc91e5478664299de31a0da56e16
+# gen-circle-checksum: sha256:930b5390f0f94d08c3b8b7954fc20a6a3a98bee89f32ee7a965b496e5f56f8e2
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -90,12 +90,12 @@ ensure_image() { # image [cache folder]: present locally, from the cache archive
   fi
 }
 
-start_service() { # name image cache-dir, then: -e args..., --, command...
+start_service() { # name image cache-dir, then: docker run options (-e, --network-alias)..., --, command...
   local name=$1 image=$2 dir=$3
   shift 3
-  local -a env=()
+  local -a opts=()
   while [ $# -gt 0 ] && [ "$1" != -- ]; do
-    env+=("$1")
+    opts+=("$1")
     shift
   done
   shift
@@ -103,7 +103,7 @@ start_service() { # name image cache-dir, then: -e args..., --, command...
   local container="$run_id-$name"
   containers+=("$container")
   gc_log "starting service $name ($image)"
-  docker run -d --name "$container" --network "$network" --network-alias "$name" "${env[@]}" "$image" "$@" >/dev/null
+  docker run -d --name "$container" --network "$network" --network-alias "$name" "${opts[@]}" "$image" "$@" >/dev/null
 }
 
 wait_ready() { # name timeout interval probe

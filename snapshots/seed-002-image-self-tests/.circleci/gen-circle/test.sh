@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:028ede33d7585d9cc8b5907170ce608b372d449d2c98abbfabe63b04bb8d890b
+# gen-circle-checksum: sha256:8fc9d2b522118c8b1069d2b7f3116248cc0fe808cfe0da4d36e86cb6d7545ae3
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -84,12 +84,12 @@ ensure_image() { # image [cache folder]: present locally, from the cache archive
   fi
 }
 
-start_service() { # name image cache-dir, then: -e args..., --, command...
+start_service() { # name image cache-dir, then: docker run options (-e, --network-alias)..., --, command...
   local name=$1 image=$2 dir=$3
   shift 3
-  local -a env=()
+  local -a opts=()
   while [ $# -gt 0 ] && [ "$1" != -- ]; do
-    env+=("$1")
+    opts+=("$1")
     shift
   done
   shift
@@ -97,7 +97,7 @@ start_service() { # name image cache-dir, then: -e args..., --, command...
   local container="$run_id-$name"
   containers+=("$container")
   gc_log "starting service $name ($image)"
-  docker run -d --name "$container" --network "$network" --network-alias "$name" "${env[@]}" "$image" "$@" >/dev/null
+  docker run -d --name "$container" --network "$network" --network-alias "$name" "${opts[@]}" "$image" "$@" >/dev/null
 }
 
 wait_ready() { # name timeout interval probe

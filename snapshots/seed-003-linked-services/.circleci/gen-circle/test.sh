@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:9eca3beda6acb6255f6df26ea5453d101de77370ffb4d26a85eb4ed952b4e1bf
+# gen-circle-checksum: sha256:ba3e6724e02d7b4737647442053b91ca746cbb4f5e47b31ebb3299191c078910
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -90,12 +90,12 @@ ensure_image() { # image [cache folder]: present locally, from the cache archive
   fi
 }
 
-start_service() { # name image cache-dir, then: -e args..., --, command...
+start_service() { # name image cache-dir, then: docker run options (-e, --network-alias)..., --, command...
   local name=$1 image=$2 dir=$3
   shift 3
-  local -a env=()
+  local -a opts=()
   while [ $# -gt 0 ] && [ "$1" != -- ]; do
-    env+=("$1")
+    opts+=("$1")
     shift
   done
   shift
@@ -103,7 +103,7 @@ start_service() { # name image cache-dir, then: -e args..., --, command...
   local container="$run_id-$name"
   containers+=("$container")
   gc_log "starting service $name ($image)"
-  docker run -d --name "$container" --network "$network" --network-alias "$name" "${env[@]}" "$image" "$@" >/dev/null
+  docker run -d --name "$container" --network "$network" --network-alias "$name" "${opts[@]}" "$image" "$@" >/dev/null
 }
 
 wait_ready() { # name timeout interval probe
@@ -133,7 +133,7 @@ setup_service() { # name command
 services() {
   case "$GC_ID" in
     'api')
-      start_service 'db' 'registry.example.com:5000/database-schema:stable' '' --
+      start_service 'db' 'registry.example.com:5000/database-schema:stable' '' --network-alias 'database' --
       start_service 'mq' 'rabbitmq:3-management' '' -e 'RABBITMQ_DEFAULT_PASS=guest' -e 'RABBITMQ_DEFAULT_USER=guest' --
       wait_ready 'db' 120 2 'pg_isready -h 127.0.0.1'
       wait_ready 'mq' 60 1 'rabbitmq-diagnostics -q ping'
