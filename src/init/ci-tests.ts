@@ -15,6 +15,8 @@ export interface CiCommand {
   /** The folder it runs in, from the repository's root ("" for the root). */
   dir: string;
   file: string;
+  /** Its job in the file (a step, for Woodpecker). */
+  job: string;
 }
 
 /** The CI files whose YAML init reads: GitHub Actions, GitLab CI, Woodpecker, CircleCI, Travis. */
@@ -22,7 +24,7 @@ export const CI_FILES =
   /^(\.github\/workflows\/[^/]+\.ya?ml|\.gitlab-ci\.ya?ml|\.woodpecker\.ya?ml|\.woodpecker\/[^/]+\.ya?ml|\.circleci\/config\.ya?ml|\.travis\.ya?ml)$/;
 
 export function ciCommands(repo: RepoView): CiCommand[] {
-  return ciScripts(repo).flatMap(({ script, dir, file }) => commandsIn(script, dir).map((c) => ({ ...c, file })));
+  return ciScripts(repo).flatMap(({ script, dir, file, job }) => commandsIn(script, dir).map((c) => ({ ...c, file, job })));
 }
 
 /** Each shell script of the CI files, with its file, its job (a step, for Woodpecker) and its folder. */
@@ -274,3 +276,61 @@ function unwrapCoverage(command: string): string {
   while (i < words.length && words[i]!.startsWith("-") && words[i] !== "-m") i++;
   return ["python", ...words.slice(i)].join(" ");
 }
+
+/** Wrappers that run a command in the project's environment: `uv run`, `poetry run`, `bundle exec`. */
+const ENV_RUNNER = /^(uv|poetry|pipenv|pdm|hatch)\s+run\s+|^bundler?\s+exec\s+/;
+
+/**
+ * The repository script a CI command runs (`bash scripts/test.sh`, `./ci/test`, `uv run bash
+ * x.sh`), as a path from the repository's root; undefined for any other command.
+ */
+export function scriptOf(repo: RepoView, command: string, dir: string): string | undefined {
+  const words = shellWords(command.replace(ENV_RUNNER, "")).filter((w) => !/^[A-Za-z_]\w*=/.test(w));
+  const shell = /^(ba|da|z)?sh$/.test(words[0] ?? "");
+  const file = shell ? words.slice(1).find((w) => !w.startsWith("-")) : (words[0] ?? "").includes("/") ? words[0] : undefined;
+  if (file === undefined || file.startsWith("/") || file.includes("$")) return undefined;
+  const path = posix.normalize(posix.join(dir, file));
+  return repo.files.includes(path) ? path : undefined;
+}
+
+/**
+ * The test runner a repository script runs, reading the scripts it runs in turn (`tests-start.sh`
+ * runs `bash scripts/test.sh`, which runs `coverage run -m pytest`), `depth` levels down.
+ */
+export function scriptRunner(repo: RepoView, command: string, dir: string, depth = 2): string | undefined {
+  const path = scriptOf(repo, command, dir);
+  if (path === undefined || depth === 0) return undefined;
+  const folder = posix.dirname(path) === "." ? "" : posix.dirname(path);
+  for (const c of commandsIn(repo.read(path) ?? "", dir)) {
+    const bare = shellWords(c.command)
+      .filter((_w, i, all) => !all.slice(0, i + 1).every((x) => /^[A-Za-z_]\w*=/.test(x)))
+      .join(" ");
+    const runner = runnerOf(unwrapCoverage(bare)) ?? scriptRunner(repo, c.command, c.dir, depth - 1) ?? scriptRunner(repo, c.command, folder, depth - 1);
+    if (runner) return runner;
+  }
+  return undefined;
+}
+
+/** Words that say a step prepares what the tests run against: a schema, its data, the app's first start. */
+const PREPARES = /\b(migrat\w*|db:\w+|ecto\.\w+|schema|seed\w*|createdb|upgrade head|fixtures?|prestart|pre_start)\b/i;
+
+/**
+ * The steps of CI's job that prepare the tests before `found` runs them (`php artisan migrate`,
+ * `rake db:schema:load`, a `scripts/prestart.sh` that runs `alembic upgrade head`), in order: those
+ * whose words, or whose script's, say so. Container and install steps are CI's own setup, not these.
+ */
+export function ciPreparation(repo: RepoView, found: CiCommand): CiCommand[] {
+  const job = ciCommands(repo).filter((c) => c.file === found.file && c.job === found.job);
+  const before = job.slice(
+    0,
+    job.findIndex((c) => c.command === found.command && c.dir === found.dir),
+  );
+  return before.filter((c) => {
+    if (c.command.includes("${{") || /^(sudo\s+)?(docker|docker-compose|podman|mysql|psql|systemctl|service)\b/.test(c.command)) return false;
+    const script = scriptOf(repo, c.command, c.dir);
+    return PREPARES.test(script ? `${c.command}\n${repo.read(script) ?? ""}` : c.command);
+  });
+}
+
+/** A command less the wrapper that puts a Python environment on PATH (`uv run pytest` → `pytest`), for an image whose PATH has it. */
+export const withoutEnvRunner = (command: string): string => command.replace(/^(uv|poetry|pipenv|pdm|hatch)\s+run\s+/, "");

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { asTestCommand, ciCommands, runnerOf, runTarget } from "./ci-tests.js";
+import { asTestCommand, type CiCommand, ciCommands, ciPreparation, runnerOf, runTarget, scriptOf, scriptRunner, withoutEnvRunner } from "./ci-tests.js";
 import { shellCommands, shellWords } from "./shell.js";
 import { codeSourceIn } from "../dockerfile/code.js";
 import { cdToRoot, codeRoot, type ContextKinds } from "../dockerfile/code-root.js";
@@ -155,7 +155,9 @@ function fromCi(t: TestContext, guess: Proposal): Proposal | undefined {
   // A folder of the repository, in the image's context (not `cd /usr/src/app` of a CI container).
   const inContext = (dir: string) =>
     (dir === "" || t.repo.files.some((f) => f.startsWith(`${dir}/`))) && (top === "" || dir === top || dir.startsWith(`${top}/`));
-  const matching = ciCommands(t.repo).filter((c) => runnerOf(c.command) === runner && !c.command.includes("${{") && inContext(c.dir));
+  // A run of the tool, or of a script of the repository that runs it (`bash scripts/test.sh`).
+  const runs = (c: CiCommand) => (runnerOf(c.command) ?? scriptRunner(t.repo, c.command, c.dir)) === runner;
+  const matching = ciCommands(t.repo).filter((c) => runs(c) && inContext(c.dir) && (!c.command.includes("${{") || scriptOf(t.repo, c.command, c.dir)));
   // Unit tests before integration, end-to-end or acceptance runs (which need the app, or more services), by the file's and the command's words.
   const kind = (c: { file: string; command: string }) => {
     const text = `${c.file} ${c.command}`.toLowerCase();
@@ -163,20 +165,34 @@ function fromCi(t: TestContext, guess: Proposal): Proposal | undefined {
   };
   const found = matching.map((c, i) => ({ c, i })).sort((a, b) => kind(a.c) - kind(b.c) || a.i - b.i)[0]?.c;
   if (!found) return undefined;
-  const { command, environment } = withoutAssignments(asTestCommand(found.command));
+  // The image has the Python environment on PATH: `uv run` is CI's way to reach it.
+  const asImage = (c: string) => (venvOnPath(t) ? withoutEnvRunner(c) : c);
+  // A script's arguments from CI's expressions (`"Coverage for ${{ github.sha }}"`) are CI's own.
+  const own = (c: string) =>
+    shellWords(c)
+      .filter((w) => !w.includes("${{"))
+      .join(" ");
+  const { command: run, environment } = withoutAssignments(asTestCommand(asImage(own(found.command))));
   // CI's verbosity and batch flags alone say nothing the default does not.
-  if (!addsTo(command, guess.command)) return undefined;
+  if (!addsTo(run, guess.command)) return undefined;
+  // What CI's job runs first to prepare the tests (migrations, a prestart script), in the same folder.
+  const prepared = ciPreparation(t.repo, found).filter((c) => c.dir === found.dir);
+  const command = [...prepared.map((c) => asImage(c.command)), run].join(" && ");
   const { unsure: _, ...rest } = guess;
   return {
     ...rest,
     command,
     environment: { ...guess.environment, ...environment },
-    why: `${found.file} runs it`,
+    why: `${found.file} runs it${prepared.length ? `, after ${prepared.map((c) => c.command).join(", ")}` : ""}`,
     dir: posix.relative(top, found.dir),
     inWorkdir: false,
     todo: `taken from ${found.file}: check that it runs in the image as it does there (CI's setup steps, its environment)`,
   };
 }
+
+/** The image's PATH has a Python virtual environment (`ENV PATH="/app/.venv/bin:$PATH"`, VIRTUAL_ENV). */
+const venvOnPath = (t: TestContext) =>
+  t.instructions.some((i) => i.op === "ENV" && (/\bPATH=\S*venv\S*\/bin/.test(i.args) || /\bVIRTUAL_ENV[=\s]/.test(i.args)));
 
 /**
  * The command of the context's Makefile `test` target that runs the same test tool as a guess,

@@ -371,3 +371,51 @@ describe("init: go test -race in an image without a C compiler", () => {
     expect(command(files("golang:1.22"))).toBe("go test -v -race ./internal/... ./pkg/...");
   });
 });
+
+describe("init: CI runs the tests through a script of the repository, after preparing them", () => {
+  const workflow = lines(
+    "jobs:",
+    "  test:",
+    "    defaults: { run: { working-directory: api } }",
+    "    steps:",
+    "      - run: docker compose up -d db",
+    "      - run: uv sync",
+    "      - run: uv run ruff check .",
+    "      - run: uv run bash scripts/prepare.sh",
+    '      - run: uv run bash scripts/ci-test.sh "run ${{ github.sha }}"',
+  );
+  const files = (path: string) => ({
+    "api/Dockerfile": lines(
+      "FROM python:3.12",
+      "COPY --from=ghcr.io/astral-sh/uv:0.5 /uv /bin/",
+      "WORKDIR /app",
+      `ENV PATH="${path}:$PATH"`,
+      "COPY pyproject.toml uv.lock ./",
+      "RUN uv sync --frozen",
+      "COPY . .",
+    ),
+    "api/pyproject.toml": "[project]\nname = 'api'\n",
+    "api/uv.lock": "",
+    "api/app/main.py": "",
+    "api/tests/test_main.py": "def test_x(): pass\n",
+    // The schema first; the tests through another script.
+    "api/scripts/prepare.sh": "#!/bin/sh\nset -e\npython app/wait_for_db.py\nalembic upgrade head\n",
+    "api/scripts/ci-test.sh": '#!/bin/sh\nset -e\nbash scripts/pytest.sh "$@"\n',
+    "api/scripts/pytest.sh": "#!/bin/sh\nAPP_ENV=test coverage run -m pytest tests/\ncoverage report\n",
+    ".github/workflows/ci.yml": workflow,
+  });
+  const command = (f: Record<string, string>) => (parse(detect(repoView(f)).spec) as { test: { command: string } }).test.command;
+
+  it("the script that runs the runner is the command, the preparing step before it, CI's arguments and `uv run` left out for an image with the environment on PATH", () => {
+    expect(command(files("/app/.venv/bin"))).toBe("bash scripts/prepare.sh && bash scripts/ci-test.sh");
+  });
+
+  it("`uv run` kept where the image's PATH has no environment", () => {
+    expect(command(files("/usr/local/bin"))).toBe("uv run bash scripts/prepare.sh && uv run bash scripts/ci-test.sh");
+  });
+
+  it("a script that runs no test runner is no test run", () => {
+    const f = { ...files("/app/.venv/bin"), "api/scripts/pytest.sh": "#!/bin/sh\necho nothing here\n" };
+    expect(command(f)).not.toContain("ci-test.sh");
+  });
+});
