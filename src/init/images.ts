@@ -430,7 +430,9 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
   // The image lacks what the tests need (their files, their tools): the command cannot be checked until it has them.
   const added = notes.todo.slice(checked);
   const same = (a: SpecPath, b: SpecPath) => a.length === b.length && a.every((k, i) => k === b[i]);
-  if (added.some((n) => same(n.at, at("target"))) && !added.some((n) => same(n.at, at("test", "command"))))
+  // Once: the stage choice may have said so already (no stage can run the tests yet).
+  const said = notes.todo.some((n) => same(n.at, at("test", "command")) && n.text.includes("(see target)"));
+  if (added.some((n) => same(n.at, at("target"))) && !added.some((n) => same(n.at, at("test", "command"))) && !said)
     notes.todo.push({
       at: at("test", "command"),
       text: "the image lacks what the tests need (see target): check this command, and the setup it needs (a database schema, a service), once it has it",

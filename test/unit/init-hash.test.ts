@@ -189,6 +189,20 @@ describe("init: a Dockerfile that copies nothing of the repository", () => {
       "test.command: no stage of the image can run the tests yet (see target): check this command, and the setup it needs (dependencies, a database schema), once one can",
     );
   });
+
+  it("the TODO at the command is said once, also when the context leaves the tests out too", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: lines("FROM php:8.3-apache", "WORKDIR /app", "RUN docker-php-ext-install pdo_mysql"),
+        ".dockerignore": "tests/\n",
+        "composer.json": JSON.stringify({ require: { "laravel/framework": "^11" } }),
+        artisan: "#!/usr/bin/env php\n",
+        "tests/ExampleTest.php": "<?php\n",
+      }),
+    );
+    expect(d.todo).toContainEqual(expect.stringMatching(/^image\.target: \.dockerignore leaves every test file out/));
+    expect(d.todo.filter((t) => t.startsWith("test.command:") && t.includes("(see target)"))).toHaveLength(1);
+  });
 });
 
 describe("init: hash inputs, files bind-mounted into a RUN", () => {
