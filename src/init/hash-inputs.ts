@@ -92,9 +92,25 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
       if (declares) add(workspaceManifests(repo, context, declares));
     }
   add(baseInputs(repo, graph, index, build, notes));
+  add(yarnReleases(repo, hash));
   notes.found.push(`${label}hash inputs: ${hash.join(", ") || "(none)"}`);
   noteUnpinned(graph, index, build, notes);
   return hash;
+}
+
+/**
+ * The Yarn release a `.yarnrc.yml` input runs (`yarnPath: .yarn/releases/yarn-4.1.1.cjs`): the
+ * install is that file's, so a new release is a new install.
+ */
+function yarnReleases(repo: RepoView, hash: readonly string[]): string[] {
+  return hash.flatMap((h) => {
+    if (!/(^|\/)\.yarnrc\.yml$/.test(h)) return [];
+    const path = /^yarnPath:\s*["']?([^"'\s#]+)/m.exec(repo.read(h) ?? "")?.[1];
+    const file = path && posix.normalize(posix.join(posix.dirname(h), path));
+    // Already an input when a folder or glob of the hash holds it (`.yarn`).
+    const covered = (f: string) => hash.some((h) => f === h || f.startsWith(`${h}/`) || (/[*?[]/.test(h) && inputMatcher(h)(f)));
+    return file && repo.files.includes(file) && !covered(file) ? [file] : [];
+  });
 }
 
 /** Whether the stages the test stage is built on copy code of the context themselves (not from another stage). */

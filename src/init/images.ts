@@ -4,6 +4,7 @@ import { dockerignoreMatcher, isTestFile } from "../dockerfile/dockerignore.js";
 import { chainInstructions, type StageFacts } from "../dockerfile/facts.js";
 import { cleanSource, copySources, dockerInstructions, type Instruction } from "../dockerfile/parse.js";
 import { chainOf, dependenciesOf, dockerStages, type Stage } from "../dockerfile/stages.js";
+import { ecosystemOf } from "../dockerfile/toolchain.js";
 import { parseReference, repositoryOf } from "../spec/docker-ref.js";
 import { type BuildGraph, readBuild, repoBuildOf, scriptBuildOf } from "./build-graph.js";
 import { CI_FILES, ciCommands } from "./ci-tests.js";
@@ -54,7 +55,7 @@ export function findDockerfiles(repo: RepoView, compose: Compose, notes: Notes):
         .filter((f) => /(^|\/)Dockerfile$/.test(f) && !NOT_IMAGES.test(f))
         .sort((a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b));
   if (!dockerfiles.length) {
-    const built = composeDockerfile(repo, compose, notes);
+    const built = composeDockerfile(repo, compose, notes) ?? namedVariant(repo, compose, notes);
     if (built) return [built];
     notes.guessed.push("no Dockerfile found: add one, then set image.dockerfile");
     notes.todo.push({
@@ -81,6 +82,29 @@ function testDockerfile(repo: RepoView, notes: Notes): string | undefined {
     );
   });
   if (chosen) notes.found.push(`${chosen}: named for the tests, it is their image (not Dockerfile)`);
+  return chosen;
+}
+
+/** A Dockerfile by another name: `Dockerfile.prod`, `Dockerfile-dev`, `release.Dockerfile`. */
+const DOCKERFILE_VARIANT = /(^|\/)(Dockerfile[.-][^/]+|[^/]+\.Dockerfile)$/;
+
+/**
+ * With no file named Dockerfile and none that compose builds: of the variants by name
+ * (`Dockerfile.prod`, `Dockerfile.compile`), shallowest first, the first with a stage that can run
+ * the tests (a toolchain and the code). A runtime image or one that gets the code from a mount is
+ * none. The others are named in a TODO (noteOtherDockerfiles).
+ */
+function namedVariant(repo: RepoView, compose: Compose, notes: Notes): string | undefined {
+  const variants = repo.files
+    .filter((f) => DOCKERFILE_VARIANT.test(f) && !NOT_IMAGES.test(f) && !f.endsWith(".dockerignore"))
+    .sort((a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b));
+  const canTest = (d: string) => {
+    const { build, context } = buildContext(repo, compose, d);
+    const graph = readBuild(repo, compose, { dockerfile: d, context, target: build?.target, buildArgs: {} });
+    return graph.facts.some((f) => f.code && [...f.tools].some((t) => ecosystemOf(t) !== undefined));
+  };
+  const chosen = variants.find(canTest);
+  if (chosen) notes.found.push(`Dockerfile: ${chosen} (no file is named Dockerfile; a stage of it has a toolchain and the code)`);
   return chosen;
 }
 

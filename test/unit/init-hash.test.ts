@@ -205,6 +205,26 @@ describe("init: a Dockerfile that copies nothing of the repository", () => {
   });
 });
 
+describe("init: hash inputs, the Yarn release a .yarnrc.yml runs", () => {
+  it("yarnPath's file is an input with the .yarnrc.yml that names it", () => {
+    const files = {
+      Dockerfile: lines("FROM node:22", "WORKDIR /app", "COPY .yarnrc.yml package.json yarn.lock ./", "RUN yarn install --immutable", "COPY . ."),
+      ".yarnrc.yml": "nodeLinker: node-modules\nyarnPath: .yarn/releases/yarn-4.1.1.cjs\n",
+      ".yarn/releases/yarn-4.1.1.cjs": "",
+      "package.json": "{}",
+      "yarn.lock": "",
+    };
+    expect(hashOf(files)).toEqual(expect.arrayContaining([".yarnrc.yml", ".yarn/releases/yarn-4.1.1.cjs"]));
+    // No such file in the repository: nothing added.
+    const { ".yarn/releases/yarn-4.1.1.cjs": _, ...without } = files;
+    expect(hashOf(without)).not.toContain(".yarn/releases/yarn-4.1.1.cjs");
+    // A folder of the hash that holds it is enough.
+    const folder = { ...files, Dockerfile: files.Dockerfile.replace("yarn.lock ./", "yarn.lock ./\nCOPY .yarn .yarn") };
+    expect(hashOf(folder)).toContain(".yarn");
+    expect(hashOf(folder)).not.toContain(".yarn/releases/yarn-4.1.1.cjs");
+  });
+});
+
 describe("init: hash inputs, files bind-mounted into a RUN", () => {
   it("uv.lock and pyproject.toml bound into the install", () => {
     const d = detect(

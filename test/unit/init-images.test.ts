@@ -487,4 +487,32 @@ describe("init: no file named Dockerfile", () => {
     expect(specOf(d).image).toMatchObject({ dockerfile: "deploy/debian.Dockerfile", target: "test-image" });
     expect(d.todo).toContainEqual(expect.stringMatching(/^image\.dockerfile: docker-compose\.yml builds 2 Dockerfiles .*deploy\/debian\.Dockerfile is taken/));
   });
+
+  it("without compose: the variant by name that can run the tests (a toolchain and the code), not a runtime image or one without the code", () => {
+    const d = detect(
+      repoView({
+        "Dockerfile.alpine": lines("FROM eclipse-temurin:21-jre-alpine", "COPY target/app.jar /app.jar"),
+        "Dockerfile.compile": lines("FROM gradle:8-jdk21", "WORKDIR /src"),
+        "Dockerfile.prod": lines(
+          "FROM gradle:8-jdk21 AS builder",
+          "WORKDIR /src",
+          "COPY . .",
+          "RUN gradle build -x test",
+          "FROM eclipse-temurin:21-jre",
+          "COPY --from=builder /src/build/libs/app.jar /app.jar",
+        ),
+        "build.gradle": "",
+        "settings.gradle": "",
+        "src/test/java/AppTest.java": "",
+      }),
+    );
+    expect(specOf(d).image).toMatchObject({ dockerfile: "Dockerfile.prod", target: "builder" });
+    // The others are named, as other Dockerfiles are.
+    expect(d.todo).toContainEqual(
+      expect.stringMatching(/^image\.dockerfile: Dockerfile\.prod is taken for the tests; the repository has other Dockerfiles too/),
+    );
+    // None can: no image, as before.
+    const none = detect(repoView({ "Dockerfile.alpine": lines("FROM eclipse-temurin:21-jre-alpine", "COPY target/app.jar /app.jar"), "build.gradle": "" }));
+    expect(none.todo).toContainEqual(expect.stringMatching(/^image: the repository has no Dockerfile/));
+  });
 });
