@@ -8,8 +8,8 @@
 // Dockerfile and compose file, and is recorded in scripts/init-samples.json with the repository's
 // licence. For each sample the script exports the commit's tree (the sample's folder only) with
 // `git ls-tree` and `git cat-file` (a blob the clone lacks is left out), runs `gen-circle init` and `generate` (the built CLI: `npm run build` first), and
-// compares the spec with the record: build inputs (dockerfile, context, target or one of its
-// target_alternatives, build args less
+// compares the spec with the record: build inputs (images paired by Dockerfile and target, in any
+// order; dockerfile, context, target or one of its target_alternatives, build args less
 // those equal to their ARG's default, hash), services
 // (names, or one of the services_alternatives the judgement also accepts; no unresolved compose
 // variable) and the test command (null when the project has no tests).
@@ -52,7 +52,7 @@ function observe(sample) {
     if (init.status !== 0) return { crash: `init exit ${init.status}: ${init.stderr}` };
     const gen = spawnSync(process.execPath, [cli, "generate", "--dir", dir], { encoding: "utf8" });
     const spec = parse(readFileSync(join(dir, "gen-circle.yml"), "utf8"));
-    const images = (spec.images ?? [spec.image]).map((img) => ({
+    const written = (spec.images ?? [spec.image]).map((img) => ({
       dockerfile: img.dockerfile ?? (img.context && img.context !== "." ? `${img.context}/Dockerfile` : "Dockerfile"),
       context: img.context ?? ".",
       target: img.target ?? null,
@@ -60,6 +60,7 @@ function observe(sample) {
       hash: img.hash ?? [],
       test: (img.test ?? spec.test)?.command ?? null,
     }));
+    const images = inRecordOrder(written, sample.expect.images);
     const services = Object.entries(spec.services ?? {}).map(([name, s]) => ({ name, unresolved: /\$\{?[A-Za-z_]/.test(JSON.stringify(s.environment ?? {})) }));
     // Hash inputs compared by the files they name in this tree (`Gemfile*` and `Gemfile,
     // Gemfile.lock` are the same inputs), as gen-circle hash --list reads them.
@@ -86,6 +87,25 @@ function observe(sample) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The spec's images in the record's order: a spec's images: list is a set (each is built and
+ * tested on its own), so each recorded image is paired with the written one of its Dockerfile and
+ * target, else of its Dockerfile; the others follow in their order.
+ */
+function inRecordOrder(written, wanted) {
+  const left = [...written];
+  const take = (test) => {
+    const i = left.findIndex(test);
+    return i === -1 ? undefined : left.splice(i, 1)[0];
+  };
+  const paired = wanted.map(
+    (w) =>
+      take((g) => g.dockerfile === w.dockerfile && [w.target, ...(w.target_alternatives ?? [])].includes(g.target)) ??
+      take((g) => g.dockerfile === w.dockerfile),
+  );
+  return [...paired.map((p) => p ?? left.shift()).filter(Boolean), ...left];
 }
 
 /**

@@ -92,7 +92,7 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
       if (declares) add(workspaceManifests(repo, context, declares));
     }
   add(baseInputs(repo, graph, index, build, notes));
-  add(yarnReleases(repo, hash));
+  add(yarnReleases(repo, hash).filter(inBuild));
   notes.found.push(`${label}hash inputs: ${hash.join(", ") || "(none)"}`);
   noteUnpinned(graph, index, build, notes);
   return hash;
@@ -100,7 +100,7 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
 
 /**
  * The Yarn release a `.yarnrc.yml` input runs (`yarnPath: .yarn/releases/yarn-4.1.1.cjs`): the
- * install is that file's, so a new release is a new install.
+ * install is that file's, so a new release is a new install (where the build copies it in).
  */
 function yarnReleases(repo: RepoView, hash: readonly string[]): string[] {
   return hash.flatMap((h) => {

@@ -11,7 +11,7 @@ import { CI_FILES, ciCommands } from "./ci-tests.js";
 import { buildTestRun, runsTests } from "./test-rules.js";
 import { folderOf } from "./compose-files.js";
 import { buildOf, type Compose, type ComposeService, testServices } from "./compose.js";
-import { imageEcosystem } from "./ecosystems.js";
+import { ecosystemManifest, imageEcosystem } from "./ecosystems.js";
 import { hashInputs } from "./hash-inputs.js";
 import { inputMatcher } from "../hash/glob.js";
 import { inFolder, lastInstruction, type Notes, type RepoView, type SpecPath } from "./repo.js";
@@ -370,13 +370,22 @@ function stagesToTest(repo: RepoView, compose: Compose, dockerfile: string): { f
   const graph = readBuild(repo, compose, { dockerfile, context, target: build?.target, buildArgs: compose.reader.quiet.environment(build?.args) });
   if (graph.stages.length < 2) return [{ forced: undefined, index: 0 }];
   const scratch: Notes = { found: [], guessed: [], todo: [] };
-  const chosen = chooseTestStage(graph, build?.target, { notes: scratch, label: "", targetAt: [], hasOwnTests: runsOwnTests(repo, graph, context) });
+  const chosen = chooseTestStage(graph, build?.target, {
+    ...{ notes: scratch, label: "", targetAt: [] },
+    ...{ hasOwnTests: runsOwnTests(repo, graph, context), mainEcosystems: topEcosystems(repo, context) },
+  });
   const others = (chosen.alsoTests ?? []).flatMap((name) => {
     const stage = graph.stages.find((s) => s.name === name);
     return stage ? [{ forced: name, index: stage.index }] : [];
   });
   return [{ forced: undefined, index: chosen.facts?.stage.index ?? 0 }, ...others].sort((a, b) => a.index - b.index);
 }
+
+/** The ecosystems of the manifests at the top of the context (`build.gradle` → java). */
+const topEcosystems = (repo: RepoView, context: string): string[] => {
+  const top = inFolder(context, "");
+  return [...new Set(repo.files.filter((f) => f.startsWith(top) && !f.slice(top.length).includes("/")).flatMap((f) => ecosystemManifest(f) ?? []))];
+};
 
 /**
  * Whether the project runs a stage's tests: its chain copies test files of the context, and runs
@@ -421,7 +430,7 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
   const chosen = graph
     ? chooseTestStage(graph, composeTarget, {
         ...{ notes, label, targetAt: at("target"), commandAt: at("test", "command"), composeFile: compose.file },
-        ...{ hasOwnTests: runsOwnTests(repo, graph, context), forced },
+        ...{ hasOwnTests: runsOwnTests(repo, graph, context), forced, mainEcosystems: topEcosystems(repo, context) },
       })
     : {};
   const stage = chosen.facts?.stage;

@@ -26,6 +26,8 @@ export interface StageReport {
   hasOwnTests?: (f: StageFacts) => boolean;
   /** A stage chosen already (one of `alsoTests`): taken as it is. */
   forced?: string;
+  /** The ecosystems of the manifests at the top of the context: of stages as good, one of these is the project's own. */
+  mainEcosystems?: readonly string[];
 }
 
 /** The start of the TODO on a test command that no stage of the image can run yet. */
@@ -79,7 +81,10 @@ export function chooseTestStage(graph: BuildGraph, composeTarget: string | undef
   }
   const ranked = facts.map((f) => ({ f, score: score(f, last) })).filter((r) => r.score > 0);
   const top = Math.max(0, ...ranked.map((r) => r.score));
-  const best = ranked.filter((r) => r.score === top).pop()?.f;
+  // Of stages as good, the last; one of the context's own ecosystem first (the Gradle build at the top, not its UI's builder).
+  const tied = ranked.filter((r) => r.score === top).map((r) => r.f);
+  const main = tied.filter((f) => f.ecosystems.some((e) => report.mainEcosystems?.includes(e)));
+  const best = (main.length ? main : tied).pop();
   if (composeTarget !== undefined) {
     const why = named ? "copies none of the code (only files from other stages, or none)" : `is not a stage of ${graph.settings.dockerfile}`;
     const instead = best

@@ -208,7 +208,14 @@ describe("init: a Dockerfile that copies nothing of the repository", () => {
 describe("init: hash inputs, the Yarn release a .yarnrc.yml runs", () => {
   it("yarnPath's file is an input with the .yarnrc.yml that names it", () => {
     const files = {
-      Dockerfile: lines("FROM node:22", "WORKDIR /app", "COPY .yarnrc.yml package.json yarn.lock ./", "RUN yarn install --immutable", "COPY . ."),
+      Dockerfile: lines(
+        "FROM node:22",
+        "WORKDIR /app",
+        "COPY .yarnrc.yml package.json yarn.lock ./",
+        "COPY .yarn/releases/yarn-4.1.1.cjs .yarn/releases/",
+        "RUN yarn install --immutable",
+        "COPY . .",
+      ),
       ".yarnrc.yml": "nodeLinker: node-modules\nyarnPath: .yarn/releases/yarn-4.1.1.cjs\n",
       ".yarn/releases/yarn-4.1.1.cjs": "",
       "package.json": "{}",
@@ -218,10 +225,15 @@ describe("init: hash inputs, the Yarn release a .yarnrc.yml runs", () => {
     // No such file in the repository: nothing added.
     const { ".yarn/releases/yarn-4.1.1.cjs": _, ...without } = files;
     expect(hashOf(without)).not.toContain(".yarn/releases/yarn-4.1.1.cjs");
-    // A folder of the hash that holds it is enough.
-    const folder = { ...files, Dockerfile: files.Dockerfile.replace("yarn.lock ./", "yarn.lock ./\nCOPY .yarn .yarn") };
+    // A folder of the hash that holds it is enough; a build that does not copy it in does not read it.
+    const folder = { ...files, Dockerfile: files.Dockerfile.replace("COPY .yarn/releases/yarn-4.1.1.cjs .yarn/releases/", "COPY .yarn .yarn") };
     expect(hashOf(folder)).toContain(".yarn");
     expect(hashOf(folder)).not.toContain(".yarn/releases/yarn-4.1.1.cjs");
+    const notCopied = {
+      ...files,
+      Dockerfile: files.Dockerfile.replace("COPY .yarn/releases/yarn-4.1.1.cjs .yarn/releases/\n", "").replace("COPY . .\n", "COPY src src\n"),
+    };
+    expect(hashOf(notCopied)).not.toContain(".yarn/releases/yarn-4.1.1.cjs");
   });
 });
 
