@@ -15,6 +15,7 @@ import { ecosystemManifest, imageEcosystem } from "./ecosystems.js";
 import { hashInputs } from "./hash-inputs.js";
 import { inputMatcher } from "../hash/glob.js";
 import { inFolder, lastInstruction, type Notes, type RepoView, type SpecPath } from "./repo.js";
+import { serviceBuildBase } from "./service-build.js";
 import { guessTest, type TestGuess } from "./test-command.js";
 import { chooseTestStage, describeStage, NO_STAGE_CAN_RUN } from "./test-stage.js";
 
@@ -49,11 +50,15 @@ export function findDockerfiles(repo: RepoView, compose: Compose, notes: Notes):
     notes.found.push(`Dockerfile: ${ciBuilt} (compose's ${compose.ciRun!.service}, where ${compose.ciRun!.file} runs the tests)`);
     return [ciBuilt];
   }
-  const dockerfiles = repo.files.includes("Dockerfile")
+  const found = repo.files.includes("Dockerfile")
     ? [testDockerfile(repo, notes) ?? "Dockerfile"]
     : repo.files
         .filter((f) => /(^|\/)Dockerfile$/.test(f) && !NOT_IMAGES.test(f))
         .sort((a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b));
+  // A folder's Dockerfile on a well-known store's image (`FROM postgres:16` with init scripts) is a service, not an image to test.
+  const services = found.filter((d) => d !== "Dockerfile" && serviceBuildBase(dockerInstructions(repo.read(d) ?? "")) !== undefined);
+  if (services.length) notes.found.push(`${services.join(", ")}: on a well-known service's image, a service, not an image to test`);
+  const dockerfiles = found.filter((d) => !services.includes(d));
   if (!dockerfiles.length) {
     const built = composeDockerfile(repo, compose, notes) ?? namedVariant(repo, compose, notes);
     if (built) return [built];

@@ -515,4 +515,32 @@ describe("init: no file named Dockerfile", () => {
     const none = detect(repoView({ "Dockerfile.alpine": lines("FROM eclipse-temurin:21-jre-alpine", "COPY target/app.jar /app.jar"), "build.gradle": "" }));
     expect(none.todo).toContainEqual(expect.stringMatching(/^image: the repository has no Dockerfile/));
   });
+
+  it("a folder's Dockerfile on a well-known store's image is a service: compose's Dockerfile of the app is the image", () => {
+    const d = detect(
+      repoView({
+        "docker/db/Dockerfile": lines("FROM postgres:16", "COPY init.sql /docker-entrypoint-initdb.d/"),
+        "docker/Dockerfile.api": lines(
+          "FROM python:3.12",
+          "WORKDIR /app",
+          "COPY api/requirements.txt .",
+          "RUN pip install -r requirements.txt",
+          "COPY api .",
+          "COPY tests ./tests",
+        ),
+        "api/requirements.txt": "pytest\n",
+        "tests/test_api.py": "",
+        "docker-compose.yml": lines(
+          "services:",
+          "  api:",
+          "    build: { context: ., dockerfile: docker/Dockerfile.api }",
+          "    depends_on: [db]",
+          "  db:",
+          "    build: docker/db",
+        ),
+      }),
+    );
+    expect(specOf(d).image).toMatchObject({ dockerfile: "docker/Dockerfile.api" });
+    expect(d.found).toContain("docker/db/Dockerfile: on a well-known service's image, a service, not an image to test");
+  });
 });
