@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { KNOWN_SERVICES, canonicalRepository, knownService } from "../spec/known-services.js";
 import { posix } from "node:path";
-import { ciScripts, commandsIn, runnerOf } from "./ci-tests.js";
+import { ciScripts, commandsIn, runnerOf, scriptRunner } from "./ci-tests.js";
 import { ecosystemManifest } from "./ecosystems.js";
 import type { RepoView } from "./repo.js";
 import { shellCommands, shellWords } from "./shell.js";
@@ -161,9 +161,11 @@ function scriptStarts(repo: RepoView, script: string, depth: number): boolean {
  * cannot see.
  */
 export function ciJobServices(repo: RepoView, tests: readonly { command: string; context: string }[]): CiJobServices | undefined {
+  // A runner, or a script of the repository that runs one (`bash scripts/test.sh`).
+  const runnerIn = (command: string, dir: string) => runnerOf(command) ?? scriptRunner(repo, command, dir);
   const wanted = tests.flatMap((t) =>
     shellCommands(t.command)
-      .flatMap((c) => runnerOf(c) ?? [])
+      .flatMap((c) => runnerIn(c, t.context === "." ? "" : t.context) ?? [])
       .map((runner) => ({ runner, top: t.context === "." ? "" : t.context })),
   );
   if (!wanted.length) return undefined;
@@ -174,7 +176,7 @@ export function ciJobServices(repo: RepoView, tests: readonly { command: string;
   const matching: { from: string; job: Job | undefined; scripts: string[] }[] = [];
   for (const [from, own] of byJob) {
     const runs = own.some((s) =>
-      commandsIn(s.script, s.dir).some((c) => wanted.some((w) => w.runner === runnerOf(c.command) && !anotherProject(repo, c.dir, w.top))),
+      commandsIn(s.script, s.dir).some((c) => wanted.some((w) => w.runner === runnerIn(c.command, c.dir) && !anotherProject(repo, c.dir, w.top))),
     );
     if (!runs) continue;
     const file = own[0]!.file;

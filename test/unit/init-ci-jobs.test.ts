@@ -57,6 +57,12 @@ describe("the services the CI job that runs the tests starts", () => {
     expect(ciJobServices(repoView(tests), [{ command: "pytest", context: "." }])?.images).toEqual([]);
   });
 
+  it("a test command that is a script of the repository matches the job that runs the same runner (or the same script)", () => {
+    const files = { ".github/workflows/ci.yml": github(["redis:7"], "bash scripts/test.sh"), "scripts/test.sh": "#!/bin/sh\npytest -q\n" };
+    expect(ciJobServices(repoView(files), [{ command: "bash scripts/test.sh", context: "." }])?.images).toEqual(["redis:7"]);
+    expect(ciJobServices(repoView(files), [{ command: "pytest", context: "." }])?.images).toEqual(["redis:7"]);
+  });
+
   it("reads a script of the repository the job runs: one that starts compose says nothing, one that only runs the tests counts", () => {
     const files = (script: string) => ({ ".github/workflows/ci.yml": github([], "./scripts/test.sh", "pytest"), "scripts/test.sh": script });
     expect(ciJobServices(repoView(files("#!/bin/sh\ndocker compose up -d db\npytest\n")), [{ command: "pytest", context: "." }])).toBeUndefined();
