@@ -1,5 +1,5 @@
 import { parse } from "yaml";
-import { KNOWN_SERVICES, canonicalRepository, knownService } from "../spec/known-services.js";
+import { canonicalRepository, knownService } from "../spec/known-services.js";
 import { posix } from "node:path";
 import { ciScripts, commandsIn, runnerOf, scriptRunner } from "./ci-tests.js";
 import { ecosystemManifest } from "./ecosystems.js";
@@ -103,18 +103,26 @@ function anotherProject(repo: RepoView, dir: string, top: string): boolean {
   return parts.some((_, i) => [...manifests(posix.join(top, ...parts.slice(0, i + 1)))].some((e) => own.has(e)));
 }
 
-/** Names a data store goes by in package and action names (`postgres`, `mysql`, `redis`), from the known images. */
+/** Names a data store goes by in package and action names (`postgres`, `mysql`, `redis`, `mssql`). */
 const STORE_WORDS = [
-  ...new Set(
-    KNOWN_SERVICES.flatMap((k) =>
-      k.repositories.map((r) =>
-        r
-          .split("/")
-          .pop()!
-          .replace(/(ql|db|-.*)$/, ""),
-      ),
-    ).filter((w) => w.length >= 4),
-  ),
+  "postgres",
+  "postgis",
+  "pgvector",
+  "timescale",
+  "mysql",
+  "mariadb",
+  "percona",
+  "mssql",
+  "sqlserver",
+  "redis",
+  "valkey",
+  "memcache",
+  "rabbitmq",
+  "mongo",
+  "elasticsearch",
+  "opensearch",
+  "minio",
+  "kafka",
 ];
 const namesStore = (text: string) => STORE_WORDS.some((w) => text.toLowerCase().includes(w));
 
@@ -127,8 +135,10 @@ const STARTS =
   /^(docker|docker-compose|podman|nerdctl|systemctl|service|brew|pg_ctl|pg_ctlcluster|initdb|mysqld|mysqld_safe|mongod|redis-server|make|source|\.)$/;
 
 /** Whether the job may start a service other than by declaring it. */
-function startsOtherwise(repo: RepoView, job: Job, scripts: readonly string[]): boolean {
-  return job.uses.some(namesStore) || [...job.before, ...scripts].some((script) => scriptStarts(repo, script, 2));
+function startsOtherwise(repo: RepoView, job: Job, scripts: readonly { script: string; dir: string }[]): boolean {
+  // An action named after a store or compose, or one of the repository's own (`./.github/actions/db`), may start one.
+  if (job.uses.some((u) => namesStore(u) || /compose/i.test(u) || u.startsWith("./"))) return true;
+  return [...job.before.map((script) => ({ script, dir: "" })), ...scripts].some((s) => scriptStarts(repo, s.script, 2, s.dir));
 }
 
 /**
@@ -137,21 +147,23 @@ function startsOtherwise(repo: RepoView, job: Job, scripts: readonly string[]): 
  * read `depth` levels down. A program that is not a file of the repository (`./vendor/bin/phpunit`,
  * an installed tool) starts nothing.
  */
-function scriptStarts(repo: RepoView, script: string, depth: number): boolean {
+export function scriptStarts(repo: RepoView, script: string, depth: number, dir = ""): boolean {
   return shellCommands(script).some((command) => {
     let words = shellWords(command).map((w) => w.replace(/^(["'])([\s\S]*)\1$/, "$2"));
-    while (words.length && (/^[A-Za-z_]\w*=/.test(words[0]!) || /^(sudo|env|time|exec|nohup)$/.test(words[0]!))) words = words.slice(1);
+    // Assignments, wrappers and sudo's own flags (`sudo -E docker ...`).
+    while (words.length && (/^[A-Za-z_]\w*=/.test(words[0]!) || /^(sudo|env|time|exec|nohup)$/.test(words[0]!) || /^-/.test(words[0]!))) words = words.slice(1);
     const tool = words[0] ?? "";
-    if (STARTS.test(tool)) return true;
+    // A program by absolute path (`/etc/init.d/mysql start`) is the machine's, not the repository's.
+    if (STARTS.test(tool) || tool.startsWith("/")) return true;
     if (/^(apt|apt-get|yum|dnf|apk)$/.test(tool)) return words.slice(1).some(serverPackage);
     // `sh -c '...'`, `bash x.sh`, `./x.sh`: what it runs.
     const shell = /^(ba|z|da)?sh$/.test(tool);
-    if (shell && words[1] === "-c") return depth > 0 ? scriptStarts(repo, words[2] ?? "", depth - 1) : true;
+    if (shell && words[1] === "-c") return depth > 0 ? scriptStarts(repo, words[2] ?? "", depth - 1, dir) : true;
     const file = shell ? words.slice(1).find((w) => !w.startsWith("-")) : tool.includes("/") ? tool : undefined;
     if (file === undefined) return false;
-    const text = repo.read(file.replace(/^\.\//, ""));
+    const text = repo.read(posix.normalize(posix.join(dir, file)));
     if (text === undefined) return shell; // a script the reader cannot see; a program installed elsewhere
-    return depth > 0 ? scriptStarts(repo, text, depth - 1) : true;
+    return depth > 0 ? scriptStarts(repo, text, depth - 1, dir) : true;
   });
 }
 
@@ -173,7 +185,7 @@ export function ciJobServices(repo: RepoView, tests: readonly { command: string;
   const byJob = new Map<string, typeof scripts>();
   for (const s of scripts) byJob.set(`${s.file} job ${s.job}`, [...(byJob.get(`${s.file} job ${s.job}`) ?? []), s]);
   const docs = new Map<string, Map<string, Job>>();
-  const matching: { from: string; job: Job | undefined; scripts: string[] }[] = [];
+  const matching: { from: string; job: Job | undefined; scripts: { script: string; dir: string }[] }[] = [];
   for (const [from, own] of byJob) {
     const runs = own.some((s) =>
       commandsIn(s.script, s.dir).some((c) => wanted.some((w) => w.runner === runnerIn(c.command, c.dir) && !anotherProject(repo, c.dir, w.top))),
@@ -181,8 +193,15 @@ export function ciJobServices(repo: RepoView, tests: readonly { command: string;
     if (!runs) continue;
     const file = own[0]!.file;
     if (!docs.has(file)) docs.set(file, jobsOf(file, parseQuietly(repo.read(file) ?? "")));
-    matching.push({ from, job: docs.get(file)!.get(own[0]!.job), scripts: own.map((s) => s.script) });
+    matching.push({ from, job: docs.get(file)!.get(own[0]!.job), scripts: own });
   }
+  // A job that runs the same runner in a container (`docker compose run web pytest tests/integration`) starts what it needs there.
+  const inContainer = scripts.some((s) =>
+    commandsIn(s.script, s.dir).some(
+      (c) => /\bdocker(-compose)?\b/.test(c.command) && /\b(run|exec)\b/.test(c.command) && wanted.some((w) => c.command.includes(w.runner.split(" ")[0]!)),
+    ),
+  );
+  if (inContainer) return undefined;
   if (!matching.length || matching.some((m) => m.job?.images === undefined || startsOtherwise(repo, m.job, m.scripts))) return undefined;
   return { from: matching[0]!.from, images: [...new Set(matching.flatMap((m) => m.job!.images!))] };
 }

@@ -49,7 +49,8 @@ export function commandsIn(script: string, dir: string): { command: string; dir:
   for (const command of shellCommands(script)) {
     const cd = /^cd\s+(\S+)$/.exec(command);
     if (cd) {
-      at = posix.normalize(posix.join(at, cd[1]!.replace(/^["']|["']$/g, ""))).replace(/^\.$/, "");
+      const to = cd[1]!.replace(/^["']|["']$/g, "");
+      at = (to.startsWith("/") ? posix.normalize(to) : posix.normalize(posix.join(at, to))).replace(/^\.$/, "");
       continue;
     }
     out.push({ command, dir: at });
@@ -326,11 +327,27 @@ export function ciPreparation(repo: RepoView, found: CiCommand): CiCommand[] {
     job.findIndex((c) => c.command === found.command && c.dir === found.dir),
   );
   return before.filter((c) => {
-    if (c.command.includes("${{") || /^(sudo\s+)?(docker|docker-compose|podman|mysql|psql|systemctl|service)\b/.test(c.command)) return false;
+    // CI's own setup: containers, database clients, installs, and anything aimed at the CI machine (localhost).
+    const bare = shellWords(c.command).filter((_w, i, all) => !all.slice(0, i + 1).every((x) => /^[A-Za-z_]\w*=/.test(x)));
+    const tool = (bare[0] === "sudo" ? bare[1] : bare[0]) ?? "";
+    if (c.command.includes("${{") || /\b(localhost|127\.0\.0\.1)\b/.test(c.command)) return false;
+    if (/^(docker|docker-compose|podman|mysql|psql|createdb|systemctl|service)$/.test(tool)) return false;
+    if (bare.slice(1).some((w) => /^(install|add|ci|sync|restore|get)$/.test(w))) return false;
     const script = scriptOf(repo, c.command, c.dir);
     return PREPARES.test(script ? `${c.command}\n${repo.read(script) ?? ""}` : c.command);
   });
 }
 
-/** A command less the wrapper that puts a Python environment on PATH (`uv run pytest` → `pytest`), for an image whose PATH has it. */
-export const withoutEnvRunner = (command: string): string => command.replace(/^(uv|poetry|pipenv|pdm|hatch)\s+run\s+/, "");
+/**
+ * A command less the wrapper that puts a Python environment on PATH (`uv run pytest` → `pytest`,
+ * `uv run --frozen alembic upgrade head` → `alembic upgrade head`), for an image whose PATH has it.
+ * Only uv's and Poetry's, and only with flags that take no value: pdm, hatch and pipenv also run
+ * scripts of their own by name, which are no programs on PATH.
+ */
+export function withoutEnvRunner(command: string): string {
+  const words = shellWords(command);
+  if (!/^(uv|poetry)$/.test(words[0] ?? "") || words[1] !== "run") return command;
+  let i = 2;
+  while (/^(--frozen|--locked|--no-sync|--offline|--all-extras|--no-dev|--isolated|-q|--quiet|-v|--verbose)$/.test(words[i] ?? "")) i++;
+  return words[i]?.startsWith("-") ? command : words.slice(i).join(" ");
+}

@@ -55,8 +55,14 @@ export function findDockerfiles(repo: RepoView, compose: Compose, notes: Notes):
     : repo.files
         .filter((f) => /(^|\/)Dockerfile$/.test(f) && !NOT_IMAGES.test(f))
         .sort((a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b));
-  // A folder's Dockerfile on a well-known store's image (`FROM postgres:16` with init scripts) is a service, not an image to test.
-  const services = found.filter((d) => d !== "Dockerfile" && serviceBuildBase(dockerInstructions(repo.read(d) ?? "")) !== undefined);
+  // A folder's Dockerfile on a well-known store's image (`FROM postgres:16` with init scripts) that compose runs is a service, not an image to test.
+  const composeBuilt = new Set(
+    Object.values(compose.services).flatMap((svc) => {
+      const b = svc && buildOf(svc);
+      return b ? [compose.reader.quiet.interpolate(b.path)] : [];
+    }),
+  );
+  const services = found.filter((d) => d !== "Dockerfile" && composeBuilt.has(d) && serviceBuildBase(dockerInstructions(repo.read(d) ?? "")) !== undefined);
   if (services.length) notes.found.push(`${services.join(", ")}: on a well-known service's image, a service, not an image to test`);
   const dockerfiles = found.filter((d) => !services.includes(d));
   if (!dockerfiles.length) {

@@ -507,19 +507,22 @@ function noteLeftOut(ctx: ServiceContext, taken: ReadonlyMap<string, Reference[]
 function nameServices(ctx: ServiceContext, taken: ReadonlyMap<string, Reference[]>): { name: string; composeName: string; aliases: string[] }[] {
   const out: { name: string; composeName: string; aliases: string[] }[] = [];
   const valid = (n: string) => /^[a-z][a-z0-9_-]{0,62}$/.test(n);
-  const free = (n: string) => !out.some((o) => o.name === n || o.aliases.includes(n));
+  // Each compose service's own name is kept for it: another's alias may not take it.
+  const own = (n: string) => n.toLowerCase().replace(/[^a-z0-9_-]+/g, "-");
+  const reserved = new Set([...taken.keys()].map(own));
+  const free = (n: string, self: string) => !out.some((o) => o.name === n || o.aliases.includes(n)) && (n === self || !reserved.has(n));
   for (const [composeName, refs] of [...taken].sort(([a], [b]) => a.localeCompare(b))) {
     const role = ctx.roles.get(composeName)!;
     if (role.kind !== "image" && role.kind !== "service-build") continue;
-    const own = composeName.toLowerCase().replace(/[^a-z0-9_-]+/g, "-");
-    const used = [...new Set(refs.flatMap((r) => (r.as === undefined ? [] : [r.as.toLowerCase()])))].filter((u) => u !== own);
-    const name = [own, ...used].find((n) => valid(n) && free(n));
+    const self = own(composeName);
+    const used = [...new Set(refs.flatMap((r) => (r.as === undefined ? [] : [r.as.toLowerCase()])))].filter((u) => u !== self);
+    const name = [self, ...used].find((n) => valid(n) && free(n, self));
     if (name === undefined) {
-      ctx.notes.guessed.push(`compose service ${composeName} left out: '${own}' is not a service name the spec takes, or is taken`);
+      ctx.notes.guessed.push(`compose service ${composeName} left out: '${self}' is not a service name the spec takes, or is taken`);
       continue;
     }
-    const aliases = used.filter((u) => u !== name && /^[a-z0-9]([a-z0-9_.-]{0,61}[a-z0-9])?$/.test(u) && free(u));
-    if (name !== own) ctx.notes.found.push(`service ${composeName} is named ${name}, the name the tests reach it by`);
+    const aliases = used.filter((u) => u !== name && /^[a-z0-9]([a-z0-9_.-]{0,61}[a-z0-9])?$/.test(u) && free(u, self));
+    if (name !== self) ctx.notes.found.push(`service ${composeName} is named ${name}, the name the tests reach it by`);
     if (aliases.length) ctx.notes.found.push(`service ${name} answers to ${aliases.join(", ")} too: the tests' settings reach it so`);
     out.push({ name, composeName, aliases });
   }

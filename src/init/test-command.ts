@@ -5,6 +5,7 @@ import { codeSourceIn } from "../dockerfile/code.js";
 import { cdToRoot, codeRoot, type ContextKinds } from "../dockerfile/code-root.js";
 import type { Instruction } from "../dockerfile/parse.js";
 import type { Ecosystem, Tool } from "../dockerfile/toolchain.js";
+import { scriptStarts } from "./ci-jobs.js";
 import { type Compose, type ComposeService, testServices } from "./compose.js";
 import { canonicalRepository } from "../spec/known-services.js";
 import { scriptBuiltImages } from "./build-graph.js";
@@ -156,7 +157,12 @@ function fromCi(t: TestContext, guess: Proposal): Proposal | undefined {
   const inContext = (dir: string) =>
     (dir === "" || t.repo.files.some((f) => f.startsWith(`${dir}/`))) && (top === "" || dir === top || dir.startsWith(`${top}/`));
   // A run of the tool, or of a script of the repository that runs it (`bash scripts/test.sh`).
-  const runs = (c: CiCommand) => (runnerOf(c.command) ?? scriptRunner(t.repo, c.command, c.dir)) === runner;
+  // A script that starts containers itself (`docker compose up -d db; pytest`) is meant for CI's machine, not the image.
+  const startsContainers = (c: CiCommand) => {
+    const path = scriptOf(t.repo, c.command, c.dir);
+    return path !== undefined && scriptStarts(t.repo, t.repo.read(path) ?? "", 2, c.dir);
+  };
+  const runs = (c: CiCommand) => (runnerOf(c.command) ?? (startsContainers(c) ? undefined : scriptRunner(t.repo, c.command, c.dir))) === runner;
   const matching = ciCommands(t.repo).filter((c) => runs(c) && inContext(c.dir) && (!c.command.includes("${{") || scriptOf(t.repo, c.command, c.dir)));
   // Unit tests before integration, end-to-end or acceptance runs (which need the app, or more services), by the file's and the command's words.
   const kind = (c: { file: string; command: string }) => {
@@ -169,8 +175,8 @@ function fromCi(t: TestContext, guess: Proposal): Proposal | undefined {
   const asImage = (c: string) => (venvOnPath(t) ? withoutEnvRunner(c) : c);
   // A script's arguments from CI's expressions (`"Coverage for ${{ github.sha }}"`) are CI's own.
   const own = (c: string) =>
-    shellWords(c)
-      .filter((w) => !w.includes("${{"))
+    shellWords(c.replace(/\$\{\{[\s\S]*?\}\}/g, "\u0000"))
+      .filter((w) => !w.includes("\u0000"))
       .join(" ");
   const { command: run, environment } = withoutAssignments(asTestCommand(asImage(own(found.command))));
   // CI's verbosity and batch flags alone say nothing the default does not.

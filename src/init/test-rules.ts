@@ -4,9 +4,9 @@ import type { Instruction } from "../dockerfile/parse.js";
 import { runCommand } from "../dockerfile/parse.js";
 import { simpleCommands, type Ecosystem, type Tool } from "../dockerfile/toolchain.js";
 import { inputMatcher } from "../hash/glob.js";
-import { runnerOf } from "./ci-tests.js";
+import { commandsIn, runnerOf } from "./ci-tests.js";
 import { inFolder, lastInstruction, type RepoView } from "./repo.js";
-import { shellCommands, shellWords } from "./shell.js";
+import { shellWords } from "./shell.js";
 
 /** What the test command of one image is read from: the repository, and the chain of the stage the tests run in. */
 export interface RuleContext {
@@ -417,8 +417,9 @@ export function buildRunsTests(t: RuleContext): string | undefined {
 function checksOnly(words: readonly string[]): boolean {
   return words.some(
     (w, i) =>
-      /^(--version|-V|--help|-h|--list-tests|--collect-only)$/.test(w) ||
-      /^(-run|--run|-k|-t|--testNamePattern|--grep)$/.test(words[i - 1] ?? "") ||
+      /^(--version|--help|-h|--list-tests|--collect-only)$/.test(w) ||
+      // A selection by name; pytest's `-k "not slow"` leaves some out and runs the rest.
+      (/^(-run|-k|-t|--testNamePattern|--grep)$/.test(words[i - 1] ?? "") && !/^["']?not\s/.test(w)) ||
       (/^--filter$/.test(words[i - 1] ?? "") && !w.includes("!")) ||
       /(_test\.go|\.(test|spec)\.[cm]?[jt]sx?|(^|\/)test_\w+\.py|Test\.php)$/.test(w),
   );
@@ -444,7 +445,8 @@ export function buildTestRun(instructions: readonly Instruction[]): string | und
     if (i.op === "FROM") workdir = "/";
     if (i.op === "WORKDIR") workdir = posix.resolve(workdir, i.args.trim());
     if (i.op !== "RUN") continue;
-    for (const command of shellCommands(runCommand(i.args))) if (runsTests(command)) found.push({ command, workdir });
+    // `RUN cd web && npm test` runs in web/.
+    for (const c of commandsIn(runCommand(i.args), workdir)) if (runsTests(c.command)) found.push({ command: c.command, workdir: c.dir });
   }
   return found.find((f) => f.workdir === workdir)?.command;
 }

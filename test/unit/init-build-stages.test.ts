@@ -36,6 +36,9 @@ describe("the tests the build runs", () => {
     expect(buildTestRun(chain)).toBe("CI=1 npm run test:coverage");
     // Run elsewhere than where the image ends: not the command of the image.
     expect(buildTestRun(dockerInstructions(lines("FROM golang:1.22", "WORKDIR /a", "RUN go test ./...", "WORKDIR /b")))).toBeUndefined();
+    // A `cd` in the RUN moves it too.
+    expect(buildTestRun(dockerInstructions(lines("FROM node:22", "WORKDIR /app", "RUN cd web && npm run test:unit")))).toBeUndefined();
+    expect(buildTestRun(dockerInstructions(lines("FROM node:22", "WORKDIR /app/web", "RUN cd /app/web && npm run test:unit")))).toBe("npm run test:unit");
   });
 
   it("checks of the build are not the suite: a version, one test by name or file, a positive filter", () => {
@@ -45,6 +48,11 @@ describe("the tests the build runs", () => {
     expect(runsTests('dotnet test --filter "Category!=Slow"')).toBe(true);
     expect(runsTests("pnpm test:unit")).toBe(true);
     expect(runsTests("pnpm run build")).toBe(false);
+    // Flags that print and go on, or leave some out, run the suite.
+    expect(runsTests("mvn -B -V verify")).toBe(true);
+    expect(runsTests("vitest --run --coverage")).toBe(true);
+    expect(runsTests('pytest -k "not integration"')).toBe(true);
+    expect(runsTests("pytest -k smoke")).toBe(false);
   });
 
   it("Gradle's `-x test` and Maven's -DskipTests run no tests", () => {

@@ -40,6 +40,24 @@ describe("the services the CI job that runs the tests starts", () => {
       from: ".github/workflows/ci.yml job test",
       images: [],
     });
+    // The machine's own init scripts, sudo's flags, an action of the repository or one that runs compose.
+    expect(unknown("sudo /etc/init.d/mysql start", "pytest")).toBeUndefined();
+    expect(unknown("sudo -E docker compose up -d", "pytest")).toBeUndefined();
+    for (const uses of ["./.github/actions/start-db", "isbang/compose-action@v2", "potatoqualitee/mssqlsuite@v1"]) {
+      const job = lines("jobs:", "  test:", "    steps:", `      - uses: ${uses}`, "      - run: pytest");
+      expect(ciJobServices(repoView({ ".github/workflows/ci.yml": job }), [{ command: "pytest", context: "." }]), uses).toBeUndefined();
+    }
+    // Another job runs the same runner in a container: the tests' services are there.
+    const two = lines(
+      "jobs:",
+      "  unit:",
+      "    steps:",
+      "      - run: pytest tests/unit",
+      "  integration:",
+      "    steps:",
+      "      - run: docker compose run web pytest tests/integration",
+    );
+    expect(ciJobServices(repoView({ ".github/workflows/ci.yml": two }), [{ command: "pytest", context: "." }])).toBeUndefined();
     const matrix = repoView({ ".github/workflows/ci.yml": github(["${{ matrix.db }}"], "pytest") });
     expect(ciJobServices(matrix, [{ command: "pytest", context: "." }])).toBeUndefined();
     const action = lines("jobs:", "  test:", "    steps:", "      - uses: supercharge/redis-github-action@1.8.0", "      - run: pytest");
@@ -61,6 +79,19 @@ describe("the services the CI job that runs the tests starts", () => {
     const files = { ".github/workflows/ci.yml": github(["redis:7"], "bash scripts/test.sh"), "scripts/test.sh": "#!/bin/sh\npytest -q\n" };
     expect(ciJobServices(repoView(files), [{ command: "bash scripts/test.sh", context: "." }])?.images).toEqual(["redis:7"]);
     expect(ciJobServices(repoView(files), [{ command: "pytest", context: "." }])?.images).toEqual(["redis:7"]);
+  });
+
+  it("a script is read from the step's folder", () => {
+    const workflow = lines(
+      "jobs:",
+      "  test:",
+      "    defaults: { run: { working-directory: api } }",
+      "    steps:",
+      "      - run: ./ci.sh",
+      "      - run: pytest",
+    );
+    const files = { ".github/workflows/ci.yml": workflow, "api/ci.sh": "#!/bin/sh\ndocker compose up -d db\n", "api/pyproject.toml": "" };
+    expect(ciJobServices(repoView(files), [{ command: "pytest", context: "api" }])).toBeUndefined();
   });
 
   it("reads a script of the repository the job runs: one that starts compose says nothing, one that only runs the tests counts", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { asTestCommand, ciCommands, runnerOf } from "../../src/init/ci-tests.js";
+import { asTestCommand, ciCommands, ciPreparation, runnerOf, withoutEnvRunner } from "../../src/init/ci-tests.js";
 import { detect } from "../../src/init/detect.js";
 import { shellCommands, shellWords } from "../../src/init/shell.js";
 
@@ -412,6 +412,31 @@ describe("init: CI runs the tests through a script of the repository, after prep
 
   it("`uv run` kept where the image's PATH has no environment", () => {
     expect(command(files("/usr/local/bin"))).toBe("uv run bash scripts/prepare.sh && uv run bash scripts/ci-test.sh");
+  });
+
+  it("uv's flags that take no value go with it; pdm's and hatch's runs (scripts of their own) are kept", () => {
+    expect(withoutEnvRunner("uv run --frozen alembic upgrade head")).toBe("alembic upgrade head");
+    expect(withoutEnvRunner("uv run --with pytest-xdist pytest")).toBe("uv run --with pytest-xdist pytest");
+    expect(withoutEnvRunner("pdm run test")).toBe("pdm run test");
+  });
+
+  it("CI's own setup is not preparation: installs, database clients, commands aimed at the CI machine", () => {
+    const steps = [
+      "pip install django-migration-linter",
+      "PGPASSWORD=x psql -h localhost -f db/schema.sql",
+      "createdb -h localhost test",
+      "python manage.py migrate",
+      "pytest",
+    ];
+    const wf = lines("jobs:", "  test:", "    steps:", ...steps.map((c) => `      - run: ${c}`));
+    const repo = repoView({ ".github/workflows/ci.yml": wf });
+    const found = { command: "pytest", dir: "", file: ".github/workflows/ci.yml", job: "test" };
+    expect(ciPreparation(repo, found).map((c) => c.command)).toEqual(["python manage.py migrate"]);
+  });
+
+  it("a CI script that starts containers itself is meant for CI's machine, not the image", () => {
+    const f = { ...files("/app/.venv/bin"), "api/scripts/ci-test.sh": '#!/bin/sh\ndocker compose up -d db\nbash scripts/pytest.sh "$@"\n' };
+    expect(command(f)).not.toContain("ci-test.sh");
   });
 
   it("a script that runs no test runner is no test run", () => {

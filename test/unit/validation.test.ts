@@ -261,3 +261,20 @@ describe("validation rules", () => {
     expect(diagnostics).toEqual([]);
   });
 });
+
+describe("service aliases", () => {
+  it("one host name reaches one service: an alias that names another service is an error at the alias as written", () => {
+    const { diagnostics } = compileSpec(
+      [
+        "version: 1",
+        "image: { name: acme/app }",
+        "services:",
+        "  db: { image: postgres:16, aliases: [db, postgres] }",
+        "  postgres: { image: postgres:16 }",
+        "test: make test",
+        "",
+      ].join("\n"),
+    );
+    expect(diagnostics.map((d) => [d.code, d.path, d.line])).toEqual([["GC1013", "/services/db/aliases/1", 4]]);
+  });
+});

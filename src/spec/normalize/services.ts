@@ -11,17 +11,21 @@ export function normalizeServices(map: Record<string, ProjectService>, path: (st
     .map((name) => normalizeService(name, map[name]!, [...path, name], r));
   // One network: a host name answers for one container.
   const owner = new Map(services.map((s) => [s.name, s.name]));
-  for (const s of services)
-    s.aliases.forEach((alias, i) => {
+  for (const s of services) {
+    const written = map[s.name];
+    const listed = typeof written === "object" ? (written.aliases ?? []) : [];
+    s.aliases.forEach((alias) => {
       const other = owner.get(alias);
       if (other !== undefined && other !== s.name)
         r.report(
           Codes.duplicateName,
-          [...path, s.name, "aliases", i],
+          // The position as written (the service's own name may precede it in the list).
+          [...path, s.name, "aliases", listed.indexOf(alias)],
           `${JSON.stringify(alias)} already names service '${other}': a host name reaches one service. Remove it here or there.`,
         );
       else owner.set(alias, s.name);
     });
+  }
   return services;
 }
 
