@@ -23,7 +23,8 @@ export function detect(repo: RepoView): Detection {
   const dockerfiles = withTestTools(repo, imagesWithTests(repo, findDockerfiles(repo, compose, notes), compose, notes), compose, notes);
   const images = guessImages(repo, dockerfiles, compose, notes);
   noteOtherDockerfiles(repo, images, compose, notes);
-  const targets = new Map(images.flatMap((i) => (i.dockerfile ? [[i.dockerfile, i.target] as const] : [])));
+  // Each Dockerfile's main image (not one split off for another toolchain's stage).
+  const targets = new Map(images.flatMap((i) => (i.dockerfile && !i.splitStage ? [[i.dockerfile, i.target] as const] : [])));
   // The PHPUnit configuration a test command names says which settings the tests run with.
   const phpunitConfigs = images.flatMap((i) => {
     const m = typeof i.test.command === "string" ? /(?:^|\s)(?:-c|--configuration)[\s=]+(\S+\.xml(?:\.dist)?)\b/.exec(i.test.command) : null;

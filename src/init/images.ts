@@ -27,6 +27,8 @@ export interface ImageGuess {
   buildArgs: Record<string, string>;
   hash: string[];
   test: TestGuess;
+  /** The stage of another toolchain this image was split off for (its Dockerfile's other image is the main one). */
+  splitStage?: string;
 }
 
 /** Folders whose Dockerfiles are not the project's images (dependencies, samples, fixtures). */
@@ -145,6 +147,8 @@ interface ImageContext {
   repo: RepoView;
   compose: Compose;
   monorepo: boolean;
+  /** Several Dockerfiles (not one split into an image per stage): the compose test service's target is not one of theirs. */
+  severalDockerfiles: boolean;
   notes: Notes;
 }
 
@@ -223,7 +227,7 @@ export function guessImages(repo: RepoView, dockerfiles: readonly string[], comp
     const stages = stagesToTest(repo, compose, dockerfile);
     return stages.length > 1 ? stages.map((s) => ({ dockerfile, forced: s.forced })) : [{ dockerfile, forced: undefined }];
   });
-  const ctx: ImageContext = { repo, compose, notes, monorepo: entries.length > 1 };
+  const ctx: ImageContext = { repo, compose, notes, monorepo: entries.length > 1, severalDockerfiles: dockerfiles.length > 1 };
   const images = (entries.length ? entries : [{ dockerfile: undefined, forced: undefined }]).map((e, i) => guessImage(ctx, e.dockerfile, i, e.forced)) as [
     ImageGuess,
     ...ImageGuess[],
@@ -381,7 +385,7 @@ function stagesToTest(repo: RepoView, compose: Compose, dockerfile: string): { f
   const graph = readBuild(repo, compose, { dockerfile, context, target: build?.target, buildArgs: compose.reader.quiet.environment(build?.args) });
   if (graph.stages.length < 2) return [{ forced: undefined, index: 0 }];
   const scratch: Notes = { found: [], guessed: [], todo: [] };
-  const chosen = chooseTestStage(graph, build?.target, {
+  const chosen = chooseTestStage(graph, testServiceTarget(compose, dockerfile) ?? build?.target, {
     ...{ notes: scratch, label: "", targetAt: [] },
     ...{ hasOwnTests: runsOwnTests(repo, graph, context), mainEcosystems: topEcosystems(repo, context) },
   });
@@ -437,7 +441,7 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
       notes.todo.push({ at: at("build_args", arg), text: `${value} has no value in the compose variables: write the build arg's value` });
   }
   const graph = dockerfile ? readBuild(repo, compose, { dockerfile, context, target: build?.target, buildArgs }) : undefined;
-  const composeTarget = (monorepo ? undefined : testServiceTarget(compose, dockerfile)) ?? build?.target;
+  const composeTarget = (ctx.severalDockerfiles ? undefined : testServiceTarget(compose, dockerfile)) ?? build?.target;
   const chosen = graph
     ? chooseTestStage(graph, composeTarget, {
         ...{ notes, label, targetAt: at("target"), commandAt: at("test", "command"), composeFile: compose.file },
@@ -481,7 +485,7 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
       at: at("test", "command"),
       text: "the image lacks what the tests need (see target): check this command, and the setup it needs (a database schema, a service), once it has it",
     });
-  return { name, dockerfile, context, target: chosen.target, buildArgs, hash, test };
+  return { name, dockerfile, context, target: chosen.target, buildArgs, hash, test, ...(forced ? { splitStage: forced } : {}) };
 }
 
 /** The build context's .dockerignore (the Dockerfile's own, else the context's), as paths from the context's root. */

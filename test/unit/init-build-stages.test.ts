@@ -133,4 +133,30 @@ describe("one Dockerfile, two toolchains with tests of their own", () => {
     expect(images.map((i) => i.target)).toEqual(["api"]);
     expect(d.todo.some((t) => t.includes("'web' (FROM node:22) could run the tests as well as 'api'"))).toBe(true);
   });
+
+  it("a compose test service's target says where the tests run: that stage is the image, no split", () => {
+    const dockerfile = lines(
+      "FROM node:22 AS web",
+      "WORKDIR /web",
+      "COPY web/package.json web/package-lock.json ./",
+      "RUN npm ci",
+      "COPY web/ ./",
+      "RUN npm run test:ci && npm run build",
+      "FROM golang:1.22 AS race",
+      "WORKDIR /src",
+      "COPY . .",
+      "FROM golang:1.22 AS api",
+      "WORKDIR /src",
+      "COPY . .",
+      "COPY --from=web /web/dist ./web/dist",
+      "FROM gcr.io/distroless/static",
+      "COPY --from=api /src/app /app",
+    );
+    const { images } = imagesOf({
+      ...files("npm run test:ci && npm run build"),
+      Dockerfile: dockerfile,
+      "docker-compose.yml": lines("services:", "  app:", "    build: .", "  sut:", "    build: { context: ., target: race }", "    command: go test ./..."),
+    });
+    expect(images.map((i) => i.target)).toEqual(["race"]);
+  });
 });
