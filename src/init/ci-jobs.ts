@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { canonicalRepository, knownService } from "../spec/known-services.js";
 import { posix } from "node:path";
-import { ciScripts, commandsIn, runnerOf, scriptRunner } from "./ci-tests.js";
+import { ciScripts, commandsIn, list, record, runnerOf, scriptRunner, text } from "./ci-tests.js";
 import { ecosystemManifest } from "./ecosystems.js";
 import type { RepoView } from "./repo.js";
 import { shellCommands, shellWords } from "./shell.js";
@@ -32,10 +32,6 @@ interface Job {
   uses: string[];
 }
 
-const record = (v: unknown): Record<string, unknown> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
-const strings = (v: unknown): string[] => list(v).filter((x): x is string => typeof x === "string");
-
 /** An image as declared: a string or `{ image | name }`; undefined when it is an expression. */
 function imageOf(v: unknown): string | undefined {
   const image = typeof v === "string" ? v : (record(v).image ?? record(v).name);
@@ -54,7 +50,7 @@ function jobsOf(file: string, doc: unknown): Map<string, Job> {
   if (file.startsWith(".github/"))
     for (const [id, job] of Object.entries(record(top.jobs))) {
       const j = record(job);
-      out.set(id, { images: declared(Object.values(record(j.services))), before: [], uses: list(j.steps).flatMap((s) => strings(record(s).uses)) });
+      out.set(id, { images: declared(Object.values(record(j.services))), before: [], uses: list(j.steps).flatMap((s) => text(record(s).uses)) });
     }
   if (file.startsWith(".woodpecker")) {
     // Each step is a container of its own; the file's services and detached steps run beside them all.
@@ -76,13 +72,13 @@ function jobsOf(file: string, doc: unknown): Map<string, Job> {
     }
   if (file.startsWith(".gitlab-ci")) {
     const fallback = top.services ?? record(top.default).services;
-    const before = strings(top.before_script ?? record(top.default).before_script);
+    const before = text(top.before_script ?? record(top.default).before_script);
     for (const [id, job] of Object.entries(top)) {
       const j = record(job);
       if (id.startsWith(".")) continue;
       // A job that extends a template may get its services from it.
       const images = j.extends !== undefined && j.services === undefined ? undefined : declared(list(j.services ?? fallback));
-      out.set(id, { images, before: j.before_script !== undefined ? strings(j.before_script) : before, uses: [] });
+      out.set(id, { images, before: j.before_script !== undefined ? text(j.before_script) : before, uses: [] });
     }
   }
   return out;

@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import { parse } from "yaml";
 import type { RepoView } from "./repo.js";
 import { fileRank } from "./compose-files.js";
-import { shellCommands, shellWords } from "./shell.js";
+import { afterAssignments, shellCommands, shellWords } from "./shell.js";
 
 /**
  * The commands the project's CI runs, as the test command's source where the repository names
@@ -60,9 +60,10 @@ export function commandsIn(script: string, dir: string): { command: string; dir:
 
 /** A script and the folder it starts in; `job` names its job (GitHub, GitLab, CircleCI) or step (Woodpecker). */
 export type Script = { script: string; dir: string; job: string };
-const record = (v: unknown): Record<string, unknown> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
-const text = (v: unknown): string[] => list(v).filter((x): x is string => typeof x === "string");
+/** The shapes a CI file's YAML is read through: a mapping, a list (one value is a list of one), its strings. */
+export const record = (v: unknown): Record<string, unknown> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+export const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
+export const text = (v: unknown): string[] => list(v).filter((x): x is string => typeof x === "string");
 const folder = (v: unknown): string | undefined =>
   typeof v === "string" && !v.includes("${{")
     ? posix
@@ -109,8 +110,7 @@ function scriptsOf(file: string, doc: unknown): Script[] {
  * `python -m`, `php <script>`. Undefined for anything else.
  */
 export function runnerOf(command: string): string | undefined {
-  let words = shellWords(command);
-  while (words.length && /^[A-Za-z_]\w*=/.test(words[0]!)) words = words.slice(1);
+  let words = afterAssignments(shellWords(command));
   for (;;) {
     const tool = (words[0] ?? "").split("/").pop()!;
     if (/^(uv|poetry|pipenv|pdm|hatch)$/.test(tool) && words[1] === "run") words = words.slice(2);
@@ -303,9 +303,7 @@ export function scriptRunner(repo: RepoView, command: string, dir: string, depth
   if (path === undefined || depth === 0) return undefined;
   const folder = posix.dirname(path) === "." ? "" : posix.dirname(path);
   for (const c of commandsIn(repo.read(path) ?? "", dir)) {
-    const bare = shellWords(c.command)
-      .filter((_w, i, all) => !all.slice(0, i + 1).every((x) => /^[A-Za-z_]\w*=/.test(x)))
-      .join(" ");
+    const bare = afterAssignments(shellWords(c.command)).join(" ");
     const runner = runnerOf(unwrapCoverage(bare)) ?? scriptRunner(repo, c.command, c.dir, depth - 1) ?? scriptRunner(repo, c.command, folder, depth - 1);
     if (runner) return runner;
   }
@@ -328,7 +326,7 @@ export function ciPreparation(repo: RepoView, found: CiCommand): CiCommand[] {
   );
   return before.filter((c) => {
     // CI's own setup: containers, database clients, installs, and anything aimed at the CI machine (localhost).
-    const bare = shellWords(c.command).filter((_w, i, all) => !all.slice(0, i + 1).every((x) => /^[A-Za-z_]\w*=/.test(x)));
+    const bare = afterAssignments(shellWords(c.command));
     const tool = (bare[0] === "sudo" ? bare[1] : bare[0]) ?? "";
     if (c.command.includes("${{") || /\b(localhost|127\.0\.0\.1)\b/.test(c.command)) return false;
     if (/^(docker|docker-compose|podman|mysql|psql|createdb|systemctl|service)$/.test(tool)) return false;

@@ -17,6 +17,12 @@ export function shellWords(line: string): string[] {
   return words;
 }
 
+/** A command's words after its leading assignments (`A=1 B=2 pytest -q` → `pytest -q`). */
+export function afterAssignments(words: readonly string[]): string[] {
+  const i = words.findIndex((w) => !/^[A-Za-z_]\w*=/.test(w));
+  return i === -1 ? [] : words.slice(i);
+}
+
 /** A script's simple commands as written (continued lines joined): `a && b || c; d | e` → a, b, c, d, e. */
 export function shellCommands(script: string): string[] {
   const out: string[] = [];
