@@ -26,6 +26,11 @@ export interface Compose {
   reader: ComposeReader;
   /** The service the project's CI runs its tests in (`docker compose run django python manage.py test`), and that command. */
   ciRun?: { service: string; command: string; file: string };
+  /**
+   * Services these files run by image that another compose file of the folder builds (the
+   * override builds `pwa` from ./pwa): the project's own code whichever files a run picks.
+   */
+  builtElsewhere?: Record<string, ComposeService>;
 }
 
 /** The compose services the tests run in: the one CI runs them in, then `sut`, `test`, `tests`. */
@@ -116,7 +121,38 @@ export function readCompose(repo: RepoView, notes: Notes): Compose {
       ? { service, command: run.command, file: run.file }
       : undefined;
   if (ciRun) notes.found.push(`${ciRun.file} runs the tests in compose's ${ciRun.service}: ${ciRun.command}`);
-  return { file: files[0], files: read, folder, services, reader: composeReader(repo.read, secrets, folder), ...(ciRun ? { ciRun } : {}) };
+  const elsewhere = builtElsewhere(repo, folder, read, services);
+  return {
+    file: files[0],
+    files: read,
+    folder,
+    services,
+    reader: composeReader(repo.read, secrets, folder),
+    ...(ciRun ? { ciRun } : {}),
+    ...(Object.keys(elsewhere).length ? { builtElsewhere: elsewhere } : {}),
+  };
+}
+
+/** The builds (repository paths) that the folder's other compose files give services these files run by image. */
+function builtElsewhere(
+  repo: RepoView,
+  folder: string,
+  read: readonly string[],
+  services: Record<string, ComposeService | null>,
+): Record<string, ComposeService> {
+  const out: Record<string, ComposeService> = {};
+  const others = composeCandidates(repo.files).filter((f) => folderOf(f) === folder && !read.includes(f));
+  for (const file of others) {
+    const doc = parseFile(repo, file, { found: [], guessed: [], todo: [] });
+    const named = doc?.services && typeof doc.services === "object" ? (doc.services as Record<string, unknown>) : {};
+    for (const [name, svc] of Object.entries(named)) {
+      const mine = Object.hasOwn(services, name) ? services[name] : undefined;
+      if (!mine || mine.build !== undefined || Object.hasOwn(out, name) || !svc || typeof svc !== "object") continue;
+      const theirs = withRepoPaths(svc as ComposeService, folder);
+      if (theirs.build !== undefined && theirs.build !== null) out[name] = { build: theirs.build };
+    }
+  }
+  return out;
 }
 
 /** One file's services (with repository paths) and secrets, with the files it includes. */

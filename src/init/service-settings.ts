@@ -1,5 +1,5 @@
 import { hubReference, knownByProbe, type KnownService, knownService, missingStartSettings } from "../spec/known-services.js";
-import { buildOf, type ComposeService } from "./compose.js";
+import type { ComposeService } from "./compose.js";
 import { mountOf } from "./compose-files.js";
 import { mountTargets, rawEnvironment } from "./service-refs.js";
 import type { ServiceContext, ServiceGuess } from "./services.js";
@@ -29,7 +29,7 @@ export function serviceSettings(ctx: ServiceContext, composeName: string, name: 
     d.known = role.base.known;
     d.todo(
       [],
-      `compose builds ${composeName} from ${buildOf(svc)!.path}, on ${image}: a service runs an image, so ${image} runs here without what that Dockerfile adds (init scripts, configuration); run those in setup: or from the tests`,
+      `compose builds ${composeName} from ${role.dockerfile}, on ${image}: a service runs an image, so ${image} runs here without what that Dockerfile adds (init scripts, configuration); run those in setup: or from the tests`,
     );
   } else {
     const raw = String(svc.image);

@@ -4,6 +4,7 @@ import { canonicalRepository, knownByProbe, type KnownService, knownService, kno
 import { type CiJobServices, sameService } from "./ci-jobs.js";
 import { folderOf, mountOf } from "./compose-files.js";
 import { buildOf, type Compose, type ComposeService, testServices } from "./compose.js";
+import { ownContainers } from "./test-containers.js";
 import type { Notes, RepoView } from "./repo.js";
 import { scriptBuiltImages } from "./build-graph.js";
 import { serviceBuildBase, type ServiceBase } from "./service-build.js";
@@ -24,7 +25,7 @@ export interface ServiceGuess {
 type Role =
   | { kind: "test" } // runs the tests (sut, test, tests)
   | { kind: "app"; why: string; other?: string } // the image under test (builds it, or runs the project's own image); other: another Dockerfile of its folder
-  | { kind: "service-build"; base: ServiceBase } // a known service built with additions (FROM postgres + init scripts)
+  | { kind: "service-build"; base: ServiceBase; dockerfile: string } // a known service built with additions (FROM postgres + init scripts)
   | { kind: "built"; dockerfile: string } // another image built here
   | { kind: "image"; image: string }
   | { kind: "job"; why: string } // runs to completion on the code (an install, an asset build): a tool, not a service
@@ -156,11 +157,21 @@ function dropEmbedded(ctx: ServiceContext, taken: Map<string, Reference[]>): Set
   const configured = embeddedTestDatabase(ctx.repo, ctx.phpunitConfigs ?? []);
   const sql = configured ?? inMemoryJvmDatabase(ctx.repo, new Set([...taken.keys()])) ?? inMemoryDotnetDatabase(ctx.repo) ?? sqliteBootstrap(ctx.repo);
   const cache = inProcessStores(ctx.repo, ctx.phpunitConfigs ?? []);
+  const own = ownContainers(ctx.repo);
+  const started: string[] = [];
+  const kinds = new Set<string>();
   for (const name of [...taken.keys()]) {
     const role = ctx.roles.get(name)!;
     const image = role.kind === "image" ? role.image : role.kind === "service-build" ? role.base.image : undefined;
     const known = image === undefined ? undefined : knownService(image);
     const says = known?.sql ? sql : known?.cache ? cache : undefined;
+    if (!says && known && own?.starts(known)) {
+      taken.delete(name);
+      dropped.add(name);
+      started.push(name);
+      kinds.add(known.kind);
+      continue;
+    }
     if (!says) continue;
     taken.delete(name);
     dropped.add(name);
@@ -168,6 +179,15 @@ function dropEmbedded(ctx: ServiceContext, taken: Map<string, Reference[]>): Set
     // Sources are read for a URL, not run: some tests may still reach the service.
     if (known?.sql && !configured)
       ctx.notes.todo.push({ at: ["services"], text: `compose service ${name} left out: ${says}; add it back if some tests reach it` });
+  }
+  if (own && started.length) {
+    const which = `compose service${started.length > 1 ? "s" : ""} ${started.join(", ")} left out`;
+    const why = `the tests start their own ${[...kinds].join(", ")} with Testcontainers (${own.files.join(", ")})`;
+    ctx.notes.guessed.push(`${which}: ${why}`);
+    ctx.notes.todo.push({
+      at: ["services"],
+      text: `${which}: ${why}; such tests need a Docker engine, which the test container does not have: leave them out of the command, or add the services back and point the tests at them`,
+    });
   }
   return dropped;
 }
@@ -354,11 +374,13 @@ const builtImages = (repo: RepoView, compose: Compose, services: Record<string, 
 /** A compose service's role. */
 function roleOf(p: Project, name: string, svc: ComposeService): Role {
   if (testServices(p.compose).includes(name)) return { kind: "test" };
-  const build = buildOf(svc);
+  // Run by image here and built by another compose file of the folder (the override): built all the same.
+  const elsewhere = p.compose.builtElsewhere?.[name];
+  const build = buildOf(svc) ?? (elsewhere && buildOf(elsewhere));
   if (build) {
     const instructions = dockerInstructions(p.repo.read(build.path) ?? "");
     const base = serviceBuildBase(instructions, p.compose.reader.quiet.environment(build.args));
-    if (base) return { kind: "service-build", base };
+    if (base) return { kind: "service-build", base, dockerfile: build.path };
     // Another Dockerfile of an image's folder (Dockerfile.dev) builds the app too.
     const contexts = p.dockerfiles.length ? p.dockerfiles.map(folderOf) : ["."];
     if (p.dockerfiles.includes(build.path)) {

@@ -83,6 +83,45 @@ describe("init finds the compose file where repositories keep it", () => {
     expect(d.found).toContain("compose files: compose.yml, compose.ci.yml");
   });
 
+  it("a service run by image that another compose file of the folder builds is the project's code, not a service", () => {
+    const files = {
+      Dockerfile: APP,
+      "requirements.txt": "pytest\n",
+      "web/Dockerfile": "FROM node:22\nCOPY . .\nRUN npm ci\n",
+      "web/package.json": '{"scripts":{"test":"jest"}}',
+      "auth/Dockerfile": "FROM quay.io/keycloak/keycloak:26\nCOPY realm.json /opt/\n",
+      "compose.yaml": [
+        "services:",
+        "  api:",
+        "    image: acme-api",
+        "    depends_on: [db]",
+        "    environment: { WEB_UPSTREAM: 'web:3000', OIDC_URL: 'http://auth:8080/realms/x', DATABASE_URL: 'postgres://u:p@db/app' }",
+        "  web:",
+        "    image: ${PREFIX:-}acme-web",
+        "  auth:",
+        "    image: acme_auth",
+        "    depends_on: [auth-db]",
+        "  auth-db:",
+        "    image: postgres:16",
+        "  db:",
+        "    image: postgres:16",
+        "",
+      ].join("\n"),
+      "compose.ci.yaml": "services:\n  api:\n    environment: { APP_ENV: test }\n",
+      "compose.override.yaml": "services:\n  api:\n    build: .\n  web:\n    build: { context: ./web }\n  auth:\n    build: ./auth\n",
+    };
+    const compose = readCompose(repoView(files), notes());
+    expect(compose.files).toEqual(["compose.yaml", "compose.ci.yaml"]);
+    expect(compose.builtElsewhere).toEqual({ api: { build: { context: "." } }, web: { build: { context: "web" } }, auth: { build: { context: "auth" } } });
+    const d = detect(repoView(files));
+    // web and auth are the project's; auth's own database goes with it.
+    expect(Object.keys(services(d))).toEqual(["db"]);
+    expect(d.todo.join("\n")).toMatch(/the tests may need auth .*which compose builds from auth\/Dockerfile/);
+    // Built on a store's image, it stays the store it is.
+    const store = { ...files, "auth/Dockerfile": "FROM postgres:16\nCOPY init.sql /docker-entrypoint-initdb.d/\n" };
+    expect(Object.keys(services(detect(repoView(store))))).toContain("auth");
+  });
+
   it("a variant whose service waits for one it does not define is read over its base", () => {
     const d = detect(
       repoView({

@@ -511,6 +511,54 @@ describe("init: the services are what the app needs", () => {
     expect(Object.keys(dotnet('<PackageReference Include="Testcontainers.MsSql" />').services)).toEqual(["sqlserver"]);
   });
 
+  it("tests that start a store of a kind with Testcontainers need no compose store of that kind (one TODO says they need a Docker engine)", () => {
+    const compose = yaml(
+      "services:",
+      "  api:",
+      "    build: .",
+      "    depends_on: [db, search, cache]",
+      "  db:",
+      "    image: postgres:16",
+      "  search:",
+      "    image: elasticsearch:8.18.0",
+      "  cache:",
+      "    image: redis:7",
+    );
+    const gradle = (tests: Record<string, string>) =>
+      run({ Dockerfile: "FROM gradle:8-jdk21\nCOPY . .\nRUN gradle assemble\n", "build.gradle": "", "compose.yaml": compose, ...tests });
+    const jvm = gradle({
+      "src/test/resources/application.yml": "spring:\n  datasource:\n    url: jdbc:tc:postgresql:16.2:///test\n",
+      "src/test/java/org/acme/SearchConfig.java":
+        'import org.testcontainers.elasticsearch.ElasticsearchContainer;\nclass C { Object c = new ElasticsearchContainer("docker.elastic.co/elasticsearch/elasticsearch:8.7.1"); }',
+    });
+    expect(Object.keys(jvm.services)).toEqual(["cache"]);
+    const todo = servicesTodo(jvm).filter((t) => t.includes("Testcontainers"));
+    expect(todo).toEqual([
+      "services: compose services db, search left out: the tests start their own PostgreSQL, Elasticsearch with Testcontainers (src/test/resources/application.yml, src/test/java/org/acme/SearchConfig.java); such tests need a Docker engine, which the test container does not have: leave them out of the command, or add the services back and point the tests at them",
+    ]);
+    // Another language's Testcontainers (a Go module of its own), and a test that names no store it starts.
+    const go = run({
+      Dockerfile: "FROM golang:1.23\nCOPY . .\n",
+      "go.mod": "module acme\n",
+      "compose.yaml": compose,
+      "store/redis_test.go": 'import "github.com/testcontainers/testcontainers-go/modules/redis"\n',
+    });
+    expect(Object.keys(go.services)).toEqual(["db", "search"]);
+    // A comment that mentions it, in a test that names a store's site, starts nothing.
+    const mention = run({
+      Dockerfile: "FROM golang:1.23\nCOPY . .\n",
+      "go.mod": "module acme\n",
+      "compose.yaml": compose,
+      "db_test.go": '// TODO: spawn databases using testcontainers\nvar u = "https://postgresql.org"\n',
+    });
+    expect(Object.keys(mention.services)).toEqual(["cache", "db", "search"]);
+    expect(Object.keys(gradle({ "src/test/java/org/acme/T.java": "import org.testcontainers.containers.Network;\n" }).services)).toEqual([
+      "cache",
+      "db",
+      "search",
+    ]);
+  });
+
   it("the app's services waiting for each other say nothing of what it needs: the data stores, with a TODO", () => {
     const d = run({
       Dockerfile: APP,
