@@ -68,7 +68,7 @@ export function findDockerfiles(repo: RepoView, compose: Compose, notes: Notes):
   if (services.length) notes.found.push(`${services.join(", ")}: on a well-known service's image, a service, not an image to test`);
   const dockerfiles = found.filter((d) => !services.includes(d));
   if (!dockerfiles.length) {
-    const built = composeDockerfile(repo, compose, notes) ?? namedVariant(repo, compose, notes);
+    const built = composeDockerfile(repo, compose, notes) ?? namedVariant(repo, compose, notes) ?? toolchainOnly(repo, compose, notes);
     if (built) return [built];
     notes.guessed.push("no Dockerfile found: add one, then set image.dockerfile");
     notes.todo.push({
@@ -118,6 +118,34 @@ function namedVariant(repo: RepoView, compose: Compose, notes: Notes): string | 
   };
   const chosen = variants.find(canTest);
   if (chosen) notes.found.push(`Dockerfile: ${chosen} (no file is named Dockerfile; a stage of it has a toolchain and the code)`);
+  return chosen;
+}
+
+/** Any Dockerfile, wherever it is kept: a variant, a dev container's, one named in lower case (which docker build also reads). */
+const ANY_DOCKERFILE = /(^|\/)(Dockerfile|dockerfile|Dockerfile[.-][^/]+|[^/]+\.Dockerfile)$/;
+const NOT_PROJECT = /(^|\/)(node_modules|vendor|third_party|\.git|examples?|samples?|test\/fixtures|testdata)\//;
+
+/**
+ * No Dockerfile copies the code in: the nearest image is one with the toolchain of the
+ * repository's own manifests (a dev container's, `Dockerfile.compile` that CI mounts the code
+ * into). Its path exists, so the spec builds; the test stage's TODO says to copy the code in.
+ */
+function toolchainOnly(repo: RepoView, compose: Compose, notes: Notes): string | undefined {
+  const mine = new Set(topEcosystems(repo, "."));
+  if (!mine.size) return undefined;
+  const chosen = repo.files
+    .filter((f) => ANY_DOCKERFILE.test(f) && !NOT_PROJECT.test(f) && !f.endsWith(".dockerignore"))
+    .sort((a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b))
+    .find((d) => {
+      const { build, context } = buildContext(repo, compose, d);
+      const graph = readBuild(repo, compose, { dockerfile: d, context, target: build?.target, buildArgs: {} });
+      // The image it builds has the toolchain (not a stage that only packages a runtime of it).
+      const last = graph.facts[graph.facts.length - 1];
+      return last !== undefined && !last.runtime && [...last.tools].some((t) => mine.has(ecosystemOf(t) ?? ""));
+    });
+  if (!chosen) return undefined;
+  // The test stage's own TODO says what it lacks (the code, the dependencies).
+  notes.found.push(`Dockerfile: ${chosen} (no Dockerfile copies the code in; this one has the toolchain)`);
   return chosen;
 }
 
@@ -570,14 +598,14 @@ function imageName({ repo, compose, notes }: ImageContext, builder: ComposeServi
       .toLowerCase()
       .replace(/[^a-z0-9._-]+/g, "-")
       .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "") || "app";
-  const folder =
-    context === "."
-      ? ""
-      : `-${context
-          .split("/")
-          .pop()!
-          .toLowerCase()
-          .replace(/[^a-z0-9._-]+/g, "-")}`;
+  // A component starts and ends with a letter or digit (`.devcontainer` gives `devcontainer`).
+  const part = context
+    .split("/")
+    .pop()!
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "-")
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
+  const folder = context === "." || !part ? "" : `-${part}`;
   const guess = `myorg/${repoSlug}${folder}`;
   notes.guessed.push(`${label}image name: ${guess} (set your registry's repository)`);
   return guess;

@@ -516,6 +516,32 @@ describe("init: no file named Dockerfile", () => {
     expect(none.todo).toContainEqual(expect.stringMatching(/^image: the repository has no Dockerfile/));
   });
 
+  it("no Dockerfile copies the code in: the one with the toolchain of the repository's manifests, with the TODO to copy it in", () => {
+    const files = {
+      "Dockerfile.slim": lines("FROM eclipse-temurin:21-jre-alpine", "COPY build/app.jar /app.jar"),
+      "docs/.devcontainer/dockerfile": lines("FROM ruby:3.3", "RUN gem install jekyll"),
+      ".devcontainer/Dockerfile": lines("FROM eclipse-temurin:21-jdk", "RUN mkdir /home/dev/.m2"),
+      "pom.xml": "<project/>",
+      "src/test/java/AppTest.java": "",
+    };
+    const d = detect(repoView(files));
+    // Its path exists (the spec builds), its image name is a valid one, and what it lacks is a TODO.
+    expect(specOf(d).image).toMatchObject({ context: ".devcontainer", name: "myorg/shop-devcontainer" });
+    expect(d.found).toContain("Dockerfile: .devcontainer/Dockerfile (no Dockerfile copies the code in; this one has the toolchain)");
+    expect(d.todo).toContainEqual(expect.stringMatching(/^image\.target: \.devcontainer\/Dockerfile copies none of the project's code/));
+    // A stage that only packages a runtime of the toolchain (jlink) is none.
+    const packaging = detect(
+      repoView({
+        ...files,
+        ".devcontainer/Dockerfile": lines("FROM eclipse-temurin:21-jdk AS jdk", "RUN jlink --output /jre", "FROM alpine", "COPY --from=jdk /jre /opt/jre"),
+      }),
+    );
+    expect(packaging.todo).toContainEqual(expect.stringMatching(/^image: the repository has no Dockerfile/));
+    // A toolchain of another ecosystem than the repository's (the docs' Jekyll) is none.
+    const other = detect(repoView({ ...files, ".devcontainer/Dockerfile": lines("FROM node:22") }));
+    expect(other.todo).toContainEqual(expect.stringMatching(/^image: the repository has no Dockerfile/));
+  });
+
   it("a folder's Dockerfile on a well-known store's image is a service: compose's Dockerfile of the app is the image", () => {
     const d = detect(
       repoView({
