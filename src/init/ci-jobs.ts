@@ -5,6 +5,7 @@ import { ciScripts, commandsIn, list, record, runnerOf, scriptRunner, text } fro
 import { ecosystemManifest } from "./ecosystems.js";
 import type { RepoView } from "./repo.js";
 import { shellCommands, shellWords } from "./shell.js";
+import { makeRecipe } from "./test-rules.js";
 
 /**
  * The services the CI job that runs the tests starts: the job is the project's own record of what
@@ -126,9 +127,46 @@ const namesStore = (text: string) => STORE_WORDS.some((w) => text.toLowerCase().
 const serverPackage = (name: string) =>
   STORE_WORDS.some((w) => name.toLowerCase().startsWith(w)) && !/(client|dev|devel|common|tools|libs?|doc)(-[\d.]+)?$/i.test(name);
 
-/** Commands that start containers or daemons, or run what the reader cannot see (a make target, a sourced file). */
-const STARTS =
-  /^(docker|docker-compose|podman|nerdctl|systemctl|service|brew|pg_ctl|pg_ctlcluster|initdb|mysqld|mysqld_safe|mongod|redis-server|make|source|\.)$/;
+/** Commands that start containers or daemons, or run what the reader cannot see (a sourced file). */
+const STARTS = /^(docker|docker-compose|podman|nerdctl|systemctl|service|brew|pg_ctl|pg_ctlcluster|initdb|mysqld|mysqld_safe|mongod|redis-server|source|\.)$/;
+
+/**
+ * Whether `make [-C dir] [-f file] targets` may start a service: its targets' recipes and their
+ * prerequisites', with the Makefile's variables filled in, read as scripts. A Makefile the reader
+ * cannot see, or no target named (the default one), may.
+ */
+function makeStarts(repo: RepoView, args: readonly string[], depth: number, dir: string): boolean {
+  let folder = dir;
+  let file: string | undefined;
+  const targets: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "-C") folder = posix.join(folder, args[++i] ?? "");
+    else if (a === "-f" || a === "--file") file = args[++i];
+    else if (!a.startsWith("-") && !a.includes("=")) targets.push(a);
+  }
+  // GNU make's own order of names.
+  const names = file ? [file] : ["GNUmakefile", "makefile", "Makefile"];
+  const text = names.map((f) => repo.read(posix.normalize(posix.join(folder, f)))).find((t) => t !== undefined);
+  if (text === undefined || !targets.length || depth < 0) return true;
+  const vars = new Map([...text.matchAll(/^([A-Za-z_]\w*)\s*[:?+]?=\s*(.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
+  const expand = (line: string) => line.replace(/\$[({]([A-Za-z_]\w*)[)}]/g, (all, v: string) => (v === "MAKE" ? "make" : (vars.get(v) ?? all)));
+  const seen = new Set<string>();
+  const recipeOf = (target: string, level: number): string[] | undefined => {
+    if (seen.has(target)) return [];
+    seen.add(target);
+    const recipe = makeRecipe(text, target);
+    if (!recipe) return undefined;
+    const deps = (new RegExp(`^${target.replace(/[.]/g, "\\.")}[ \\t]*:(?!=)([^;\\n]*)`, "m").exec(text)?.[1] ?? "")
+      .split(/\s+/)
+      .filter((d) => /^[\w.-]+$/.test(d));
+    const below = level < 2 ? deps.flatMap((d) => recipeOf(d, level + 1) ?? []) : [];
+    return [...below, ...recipe.map((l) => expand(l.replace(/^[@+-]+/, "")))];
+  };
+  const lines = targets.map((t) => recipeOf(t, 0));
+  if (lines.some((l) => l === undefined)) return true;
+  return scriptStarts(repo, lines.flat().join("\n"), depth - 1, folder);
+}
 
 /** Whether the job may start a service other than by declaring it. */
 function startsOtherwise(repo: RepoView, job: Job, scripts: readonly { script: string; dir: string }[]): boolean {
@@ -151,6 +189,7 @@ export function scriptStarts(repo: RepoView, script: string, depth: number, dir 
     const tool = words[0] ?? "";
     // A program by absolute path (`/etc/init.d/mysql start`) is the machine's, not the repository's.
     if (STARTS.test(tool) || tool.startsWith("/")) return true;
+    if (tool === "make") return makeStarts(repo, words.slice(1), depth, dir);
     if (/^(apt|apt-get|yum|dnf|apk)$/.test(tool)) return words.slice(1).some(serverPackage);
     // `sh -c '...'`, `bash x.sh`, `./x.sh`: what it runs.
     const shell = /^(ba|z|da)?sh$/.test(tool);

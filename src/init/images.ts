@@ -629,5 +629,7 @@ function contextOf(dockerfile: string | undefined, instructions: Instruction[], 
     .filter((p) => p && p !== "." && !/[*?[]|^[a-z]+:\/\//i.test(p));
   const exists = (path: string) => files.some((f) => f === path || f.startsWith(`${path}/`));
   const found = (base: string) => sources.filter((p) => exists(base === "." ? p : `${base}/${p}`)).length;
+  // A dev container's Dockerfile that copies nothing works on the repository it mounts: its root is the context.
+  if (!sources.length && /(^|\/)\.devcontainer$/.test(folder)) return ".";
   return found(".") > found(folder) ? "." : folder;
 }

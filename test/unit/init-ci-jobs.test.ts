@@ -27,6 +27,37 @@ describe("the services the CI job that runs the tests starts", () => {
     expect(ciJobServices(pg, [{ command: "go test ./...", context: "." }])).toBeUndefined();
   });
 
+  it("make: the targets' recipes and prerequisites are read; a target that starts a container, or one the reader cannot see, may start a service", () => {
+    const makefile = lines(
+      "DC := docker compose",
+      "GO ?= go",
+      "test: generate",
+      "\t@$(GO) test -race ./...",
+      "generate:",
+      "\t$(GO) generate ./...",
+      "services:",
+      "\t$(DC) up -d db",
+      "integration: services",
+      "\tgo test -tags integration ./...",
+      "nested:",
+      "\t$(MAKE) -C tools start",
+    );
+    const job = (...steps: string[]) =>
+      ciJobServices(
+        repoView({ Makefile: makefile, "tools/Makefile": "start:\n\tredis-server --daemonize yes\n", ".github/workflows/ci.yml": github([], ...steps) }),
+        [{ command: "make test", context: "." }],
+      );
+    expect(job("make test")).toEqual({ from: ".github/workflows/ci.yml job test", images: [] });
+    expect(job("make services", "make test")).toBeUndefined();
+    expect(job("make integration", "make test")).toBeUndefined();
+    expect(job("make nested", "make test")).toBeUndefined();
+    // No target (the default), or a Makefile the reader does not have.
+    expect(job("make", "make test")).toBeUndefined();
+    expect(job("make -C other lint", "make test")).toBeUndefined();
+    // Its own recipe read, make test in this job starts nothing: the job's steps decide.
+    expect(job("make generate", "make test")).toEqual({ from: ".github/workflows/ci.yml job test", images: [] });
+  });
+
   it("says nothing when the job may start a service another way, or declares one it cannot read", () => {
     const unknown = (...steps: string[]) =>
       ciJobServices(repoView({ ".github/workflows/ci.yml": github([], ...steps) }), [{ command: "pytest", context: "." }]);

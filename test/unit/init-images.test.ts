@@ -526,7 +526,8 @@ describe("init: no file named Dockerfile", () => {
     };
     const d = detect(repoView(files));
     // Its path exists (the spec builds), its image name is a valid one, and what it lacks is a TODO.
-    expect(specOf(d).image).toMatchObject({ context: ".devcontainer", name: "myorg/shop-devcontainer" });
+    expect(specOf(d).image).toMatchObject({ dockerfile: ".devcontainer/Dockerfile", name: "myorg/shop-devcontainer" });
+    expect(specOf(d).image.context).toBeUndefined();
     expect(d.found).toContain("Dockerfile: .devcontainer/Dockerfile (no Dockerfile copies the code in; this one has the toolchain)");
     expect(d.todo).toContainEqual(expect.stringMatching(/^image\.target: \.devcontainer\/Dockerfile copies none of the project's code/));
     // A stage that only packages a runtime of the toolchain (jlink) is none.
