@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import type { Toolchain } from "../dockerfile/facts.js";
 import type { Instruction } from "../dockerfile/parse.js";
-import { runCommand } from "../dockerfile/parse.js";
+import { copySources, runCommand } from "../dockerfile/parse.js";
 import { simpleCommands, type Ecosystem, type Tool } from "../dockerfile/toolchain.js";
 import { inputMatcher } from "../hash/glob.js";
 import { commandsIn, runnerOf } from "./ci-tests.js";
@@ -47,6 +47,9 @@ const read = (t: RuleContext, path: string) => t.repo.read(inFolder(t.context, p
 const has = (t: RuleContext, path: string) => t.repo.files.includes(inFolder(t.context, path));
 /** Whether the stage's chain copies a context path into the image. */
 const copies = (t: RuleContext, path: string) => !t.ignored?.(path) && t.copied.some((src) => src === "." || inputMatcher(src)(path));
+/** A wrapper the image copies, or would once the code is copied in (no stage it is built from copies any of the context yet: a TODO says so). */
+const wrapperIn = (t: RuleContext, path: string) =>
+  has(t, path) && (copies(t, path) || !t.built.some((i) => (i.op === "COPY" || i.op === "ADD") && (copySources(i.args)?.length ?? 0) > 0));
 /** The RUN commands of the test stage's chain, or of every stage it is built from. */
 const runs = (t: RuleContext, of: "chain" | "built" = "chain") =>
   (of === "chain" ? t.instructions : t.built).filter((i) => i.op === "RUN").map((i) => runCommand(i.args));
@@ -89,14 +92,14 @@ const java = (t: RuleContext): Proposal[] => {
   const built = runs(t).join("\n");
   const pom = projectFile(t, /^pom\.xml$/);
   if (pom) {
-    const wrapper = has(t, "mvnw") && copies(t, "mvnw") && !(/(^|[\s;&|(])mvn\s/m.test(built) && !/mvnw\b/.test(built));
+    const wrapper = wrapperIn(t, "mvnw") && !(/(^|[\s;&|(])mvn\s/m.test(built) && !/mvnw\b/.test(built));
     if (wrapper)
       out.push({ command: "./mvnw -B test", why: "pom.xml and the Maven wrapper", needs: ["java"], todo: convention("./mvnw -B test"), ...fromRoot(t, pom) });
     out.push({ command: "mvn -B test", why: "pom.xml found", needs: ["mvn"], todo: convention("mvn -B test"), ...fromRoot(t, pom) });
   }
   const gradle = projectFile(t, /^(build|settings)\.gradle(\.kts)?$/);
   if (gradle) {
-    const wrapper = has(t, "gradlew") && copies(t, "gradlew") && !(/(^|[\s;&|(])gradle\s/m.test(built) && !/gradlew\b/.test(built));
+    const wrapper = wrapperIn(t, "gradlew") && !(/(^|[\s;&|(])gradle\s/m.test(built) && !/gradlew\b/.test(built));
     if (wrapper)
       out.push({ command: "./gradlew test", why: "Gradle build and its wrapper", needs: ["java"], todo: convention("./gradlew test"), ...fromRoot(t, gradle) });
     out.push({ command: "gradle test", why: "Gradle build found", needs: ["gradle"], todo: convention("gradle test"), ...fromRoot(t, gradle) });

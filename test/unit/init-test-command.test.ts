@@ -42,6 +42,16 @@ describe("init: test commands by ecosystem", () => {
     // The tool the Dockerfile builds with: mvn, though the wrapper is there.
     expect(run({ ...files, Dockerfile: lines("FROM maven:3-eclipse-temurin-21", "COPY . .", "RUN mvn -B package -DskipTests") }).command).toBe("mvn -B test");
     expect(run({ ...files, Dockerfile: lines("FROM maven:3-eclipse-temurin-21", "COPY . .", "RUN ./mvnw -B package") }).command).toBe("./mvnw -B test");
+    // An image that copies no code yet (a TODO says to copy it in) gets the wrapper the code brings.
+    expect(run({ ...files, Dockerfile: lines("FROM maven:3-eclipse-temurin-21", "WORKDIR /src") }).command).toBe("./mvnw -B test");
+    // The code from another stage that copied it, without the wrapper's say: mvn.
+    const fromStage = lines(
+      "FROM maven:3-eclipse-temurin-21 AS compile",
+      "COPY pom.xml src ./",
+      "FROM maven:3-eclipse-temurin-21 AS dev",
+      "COPY --from=compile /src /src",
+    );
+    expect(run({ ...files, Dockerfile: fromStage }).command).toBe("mvn -B test");
   });
 
   it("Gradle: the wrapper, else gradle; a JDK image without Gradle gets the wrapper only", () => {
