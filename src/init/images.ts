@@ -215,12 +215,13 @@ export function noteOtherDockerfiles(repo: RepoView, images: readonly ImageGuess
 
 /**
  * A root Dockerfile that leaves the test tools out (`poetry install --only main`, `npm prune`), or
- * where no file says how the tests run, and that compose does not build, gives way to a Dockerfile
- * compose builds with tests in its context whose image has a way to run them (`backend/Dockerfile`,
- * the development image): the one the project works in.
+ * where no file says how the tests run, or whose image cannot run them (a runtime image with a
+ * prebuilt binary), and that compose does not build, gives way to another Dockerfile with tests in
+ * its context whose image has a way to run them: one compose builds (the development image), else
+ * one named for the tests (`contrib/Dockerfile.test`), else the shallowest. So do folder
+ * Dockerfiles none of which has a test in its context (CI tooling, fixtures' images).
  */
 export function withTestTools(repo: RepoView, dockerfiles: readonly string[], compose: Compose, notes: Notes): string[] {
-  if (dockerfiles.length !== 1 || dockerfiles[0] !== "Dockerfile") return [...dockerfiles];
   const built = [
     ...new Set(
       Object.values(compose.services).flatMap((svc) => {
@@ -229,7 +230,9 @@ export function withTestTools(repo: RepoView, dockerfiles: readonly string[], co
       }),
     ),
   ];
-  if (built.includes("Dockerfile")) return [...dockerfiles];
+  const root = dockerfiles.length === 1 && dockerfiles[0] === "Dockerfile";
+  const testless = dockerfiles.length > 0 && dockerfiles.every((d) => testFilesIn(repo, buildContext(repo, compose, d).context).length === 0);
+  if ((!root && !testless) || dockerfiles.some((d) => built.includes(d))) return [...dockerfiles];
   // Weak: its tests lack their tools, or no file of the project names how to run them there.
   // Weak too: no stage of it can run the tests (no code: a development image with a bind mount).
   const weak = (d: string) => {
@@ -237,16 +240,32 @@ export function withTestTools(repo: RepoView, dockerfiles: readonly string[], co
     const { test } = guessImages(repo, [d], compose, scratch)[0];
     return test.lacksTools === true || test.placeholder === true || scratch.todo.some((n) => n.text.startsWith(NO_STAGE_CAN_RUN));
   };
-  if (!weak("Dockerfile")) return [...dockerfiles];
-  const other = built.find((d) => repo.files.includes(d) && testFilesIn(repo, buildContext(repo, compose, d).context).length > 0 && !weak(d));
-  if (!other) return [...dockerfiles];
-  notes.found.push(`Dockerfile: ${other}, which compose builds: the root Dockerfile's image lacks the test tools, or a way to run the tests`);
+  if (!testless && !weak("Dockerfile")) return [...dockerfiles];
+  const depth = (f: string) => f.split("/").length;
+  const others = repo.files
+    .filter((f) => ANY_DOCKERFILE.test(f) && !NOT_IMAGES.test(f) && !f.endsWith(".dockerignore") && !dockerfiles.includes(f) && !built.includes(f))
+    .sort((a, b) => Number(!TEST_DOCKERFILE.test(baseName(a))) - Number(!TEST_DOCKERFILE.test(baseName(b))) || depth(a) - depth(b) || a.localeCompare(b))
+    .slice(0, 30);
+  // A root Dockerfile gives way only to what compose builds: a variant next to it is its own build (Dockerfile-apache).
+  const other = [...built, ...(testless ? others : [])].find(
+    (d) => repo.files.includes(d) && testFilesIn(repo, buildContext(repo, compose, d).context).length > 0 && !weak(d),
+  );
+  if (!other) {
+    if (testless && dockerfiles.length > 1) severalImages(notes, dockerfiles.length, false);
+    return [...dockerfiles];
+  }
+  const why = testless
+    ? `no test file is in the build context of ${dockerfiles.join(", ")}`
+    : "the root Dockerfile's image lacks the test tools, or a way to run the tests";
+  notes.found.push(`Dockerfile: ${other}${built.includes(other) ? ", which compose builds" : ""}: ${why}`);
   notes.todo.push({
     at: ["image", "dockerfile"],
-    text: `${other} is taken for the tests: the root Dockerfile's image lacks the test tools, or no file says how the tests run there; if they should run in it, set dockerfile: (and hash:) to it`,
+    text: `${other} is taken for the tests: ${testless ? why : "the root Dockerfile's image lacks the test tools, or no file says how the tests run there"}; if they should run in ${dockerfiles.length > 1 ? "one of those" : "it"}, set dockerfile: (and hash:) to it`,
   });
   return [other];
 }
+
+const baseName = (f: string) => f.slice(f.lastIndexOf("/") + 1);
 
 /** One image per Dockerfile; with none, one image still (its Dockerfile to be added). */
 export function guessImages(repo: RepoView, dockerfiles: readonly string[], compose: Compose, notes: Notes): [ImageGuess, ...ImageGuess[]] {
@@ -352,14 +371,16 @@ export function imagesWithTests(repo: RepoView, dockerfiles: readonly string[], 
       `no test file in the build context of ${left.map((d) => `${d} (${contexts.get(d)})`).join(", ")}, and compose does not build ${left.length > 1 ? "them" : "it"}: no image for ${left.length > 1 ? "them" : "it"}`,
     );
   const out = oneImagePerRun(repo, withTests, compose, notes);
-  // No file says which of several Dockerfiles are the project's images to test.
-  if (out.length > 1)
-    notes.todo.push({
-      at: ["images"],
-      text: `one image for each of the ${out.length} Dockerfiles found${left.length ? " with tests in their context" : ""}: remove those the pipeline should not build and test (tools, packaging, examples)`,
-    });
+  // No file says which of several Dockerfiles are the project's images to test (with none that has tests, withTestTools says).
+  if (out.length > 1 && kept.length) severalImages(notes, out.length, left.length > 0);
   return out;
 }
+
+const severalImages = (notes: Notes, n: number, withTests: boolean) =>
+  notes.todo.push({
+    at: ["images"],
+    text: `one image for each of the ${n} Dockerfiles found${withTests ? " with tests in their context" : ""}: remove those the pipeline should not build and test (tools, packaging, examples)`,
+  });
 
 /** CI files that may name a Dockerfile they build. */
 const isCiFile = (f: string) => CI_FILES.test(f) || /(^|\/)Jenkinsfile$/.test(f);

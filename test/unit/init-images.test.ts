@@ -516,6 +516,29 @@ describe("init: no file named Dockerfile", () => {
     expect(none.todo).toContainEqual(expect.stringMatching(/^image: the repository has no Dockerfile/));
   });
 
+  it("folder Dockerfiles none of which has a test in its context give way to one that can run the tests, named for them first", () => {
+    const files = {
+      ".github/release/Dockerfile": lines("FROM golang:1.23", "RUN go install example.com/tool@latest"),
+      "integration/images/copy-up/Dockerfile": lines("FROM busybox", "RUN mkdir /data"),
+      "contrib/Dockerfile.test": lines("FROM golang:1.23", "WORKDIR /go/src/acme", "COPY go.mod go.sum ./", "RUN go mod download", "COPY . ."),
+      "tools/Dockerfile.lint": lines("FROM golang:1.23", "WORKDIR /src", "COPY . ."),
+      "go.mod": "module acme\n",
+      "go.sum": "",
+      "store/store_test.go": "package store\n",
+    };
+    const d = detect(repoView(files));
+    expect(specOf(d).image).toMatchObject({ dockerfile: "contrib/Dockerfile.test" });
+    expect(d.todo).toContainEqual(
+      expect.stringMatching(
+        /^image\.dockerfile: contrib\/Dockerfile\.test is taken for the tests: no test file is in the build context of \.github\/release\/Dockerfile, integration/,
+      ),
+    );
+    expect(d.todo.join("\n")).not.toMatch(/one image for each/);
+    // None can run them: the Dockerfiles stay, one image each, with the TODO.
+    const none = detect(repoView({ ...files, "contrib/Dockerfile.test": lines("FROM alpine"), "tools/Dockerfile.lint": lines("FROM alpine") }));
+    expect(none.todo).toContainEqual(expect.stringMatching(/^images: one image for each of the 2 Dockerfiles found: remove those/));
+  });
+
   it("no Dockerfile copies the code in: the one with the toolchain of the repository's manifests, with the TODO to copy it in", () => {
     const files = {
       "Dockerfile.slim": lines("FROM eclipse-temurin:21-jre-alpine", "COPY build/app.jar /app.jar"),
