@@ -50,7 +50,8 @@ function observe(sample) {
     if (exported) return { missing: exported };
     const init = spawnSync(process.execPath, [cli, "init", "--dir", dir], { encoding: "utf8" });
     if (init.status !== 0) return { crash: `init exit ${init.status}: ${init.stderr}` };
-    const gen = spawnSync(process.execPath, [cli, "generate", "--dir", dir], { encoding: "utf8" });
+    // A repository's own CircleCI config is replaced, as an adopting team does with --force: the spec is what is measured.
+    const gen = spawnSync(process.execPath, [cli, "generate", "--force", "--dir", dir], { encoding: "utf8" });
     const spec = parse(readFileSync(join(dir, "gen-circle.yml"), "utf8"));
     const written = (spec.images ?? [spec.image]).map((img) => ({
       dockerfile: img.dockerfile ?? (img.context && img.context !== "." ? `${img.context}/Dockerfile` : "Dockerfile"),

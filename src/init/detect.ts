@@ -50,6 +50,11 @@ export function detect(repo: RepoView): Detection {
   // After every compose value is read: the images' and the services'.
   noteVariables(compose, notes);
   if (services.length) notes.found.push(`services: ${services.map((s) => `${s.name} (${s.image})`).join(", ")}`);
+  // generate writes .circleci/config.yml, and never over one it did not write without --force.
+  if (repo.files.includes(".circleci/config.yml"))
+    notes.guessed.push(
+      ".circleci/config.yml is the project's own: 'gen-circle generate --force' replaces it; carry over what it does that the spec does not (deploys, other jobs)",
+    );
   const todo = notes.todo.map((t) => `${t.at.join(".")}: ${t.text}`);
   return { spec: renderSpec(specOf(images, services), notes.todo), found: notes.found, guessed: notes.guessed, todo };
 }

@@ -289,6 +289,15 @@ export function guessImages(repo: RepoView, dockerfiles: readonly string[], comp
   return images;
 }
 
+/** The ARGs a Dockerfile declares with a default (`ARG PHP_BASE_TYPE="apache"`), by name, the first one's. */
+function argDefaults(instructions: readonly Instruction[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const i of instructions)
+    if (i.op === "ARG")
+      for (const m of i.args.matchAll(/([A-Za-z_]\w*)=("[^"]*"|'[^']*'|\S*)/g)) if (!out.has(m[1]!)) out.set(m[1]!, m[2]!.replace(/^(["'])(.*)\1$/, "$2"));
+  return out;
+}
+
 /** Build args Docker gives every build without a declaration (`docker build` reads the proxies). */
 const PREDEFINED_ARG = /^(https?_proxy|ftp_proxy|no_proxy|all_proxy)$|^BUILDKIT_(?!INLINE_CACHE$)/i;
 
@@ -484,10 +493,17 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
   const label = monorepo ? `${context}${forced ? ` (${forced})` : ""}: ` : "";
   const at = (...keys: string[]): SpecPath => (monorepo ? ["images", index, ...keys] : keys[0] === "test" ? keys : ["image", ...keys]);
   const buildArgs = compose.reader.environment(build?.args);
+  const defaults = argDefaults(instructions);
   for (const [arg, value] of Object.entries(buildArgs)) {
     // A variable compose left unset would reach the build as its text (gen-circle passes build args as written).
-    if (/\$\{?[A-Za-z_]/.test(value))
-      notes.todo.push({ at: at("build_args", arg), text: `${value} has no value in the compose variables: write the build arg's value` });
+    if (!/\$\{?[A-Za-z_]/.test(value)) continue;
+    // The Dockerfile's own default stands in for a value the compose variables do not give.
+    if (defaults.has(arg)) {
+      delete buildArgs[arg];
+      notes.guessed.push(
+        `${label}build arg ${arg} left out: compose gives it ${value}, which has no value in the compose variables; the Dockerfile's default (${defaults.get(arg)}) applies`,
+      );
+    } else notes.todo.push({ at: at("build_args", arg), text: `${value} has no value in the compose variables: write the build arg's value` });
   }
   const graph = dockerfile ? readBuild(repo, compose, { dockerfile, context, target: build?.target, buildArgs }) : undefined;
   const composeTarget = (ctx.severalDockerfiles ? undefined : testServiceTarget(compose, dockerfile)) ?? build?.target;

@@ -229,7 +229,16 @@ const python = (t: RuleContext): Proposal[] => {
   const django = djangoTest(t);
   const viaDjango = django && { command: `${runner.prefix}${django.command}`, why: "a Django project", needs: runner.needs, inWorkdir: django.inWorkdir };
   // pytest runs a Django project's tests only with pytest-django (which sets Django up): without it, Django's own runner.
-  if (viaDjango && !pytestDeclared(t, "-django")) out.push(viaDjango);
+  // A project that configures pytest may have written its tests for it: Django's runner would not find them.
+  if (viaDjango && !pytestDeclared(t, "-django"))
+    out.push(
+      pytestConfigured(t)
+        ? {
+            ...viaDjango,
+            todo: "the project configures pytest, which the image does not install with pytest-django: its tests may be written for pytest; install the test requirements in the image and run pytest if so",
+          }
+        : viaDjango,
+    );
   if (pytestDeclared(t)) out.push({ command: `${runner.prefix}pytest`, why: "pytest is a dependency", needs: runner.needs });
   if (viaDjango) out.push(viaDjango);
   if (pytestConfigured(t)) out.push({ command: `${runner.prefix}pytest`, why: "pytest configuration found", needs: runner.needs });
@@ -373,7 +382,15 @@ export function makeRecipe(makefile: string, name: string): string[] | undefined
     .split("\n")
     .slice(1);
   const end = recipe.findIndex((l) => !l.startsWith("\t") && l.trim() !== "");
-  return [...inline, ...(end === -1 ? recipe : recipe.slice(0, end))].map((l) => l.trim()).filter(Boolean);
+  // A backslash at a line's end continues it: make hands the shell one command.
+  const joined: string[] = [];
+  let open = false;
+  for (const line of [...inline, ...(end === -1 ? recipe : recipe.slice(0, end))].map((l) => l.trim())) {
+    if (open) joined[joined.length - 1] += ` ${line.replace(/\\$/, "").trim()}`;
+    else joined.push(line.replace(/\\$/, "").trim());
+    open = line.endsWith("\\");
+  }
+  return joined.filter(Boolean);
 }
 
 /** A build tool's default (`go test ./...`): what the project declares (a Makefile's test target) comes first. */

@@ -321,6 +321,19 @@ describe("init: the Makefile's test target running the same tool", () => {
     expect(spec.test.command).toBe("mkdir -p sandbox && poetry run pytest tests/unit_tests/");
     expect(spec.test.environment).toEqual({ API_KEY: "placeholder" });
   });
+
+  it("a recipe line continued with a backslash is one command (less its coverage flag)", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: POETRY_IMAGE,
+        "pyproject.toml": '[tool.poetry.group.test.dependencies]\npytest = "*"\n',
+        "poetry.lock": "",
+        "tests/test_x.py": "",
+        Makefile: "test:\n\tpoetry run pytest -rf --cov=app \\\n\t\t--ignore=node_modules/ \\\n\t\t-n auto\n",
+      }),
+    );
+    expect((parse(d.spec) as { test: { command: string } }).test.command).toBe("poetry run pytest -rf --ignore=node_modules/ -n auto");
+  });
 });
 
 describe("init: a root Dockerfile whose image lacks the test tools, or a way to run the tests", () => {

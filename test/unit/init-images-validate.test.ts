@@ -67,6 +67,14 @@ describe("validate: build args holding a variable (GC1041)", () => {
       '  build_args:\n    # TODO: ${NODE_ENV} has no value in the compose variables: write the build arg\'s value\n    NODE_ENV: "${NODE_ENV}"\n    UID: 1000\n',
     );
     expect(compileSpec(d.spec).diagnostics.map((x) => x.code)).toEqual(["GC1041"]);
+    // An ARG with a default: it stands in, and the build arg is left out.
+    const withDefault = { ...files, Dockerfile: 'FROM node:22\nARG NODE_ENV="development" UID\nCOPY . .\n' };
+    const e = detect({ name: "shop", files: Object.keys(withDefault), read: (p: string) => withDefault[p as keyof typeof withDefault] });
+    expect(e.todo).toEqual([]);
+    expect(e.spec).toContain("  build_args:\n    UID: 1000\n");
+    expect(e.guessed).toContain(
+      "build arg NODE_ENV left out: compose gives it ${NODE_ENV}, which has no value in the compose variables; the Dockerfile's default (development) applies",
+    );
   });
 
   it("a build arg no stage of the test image reads is left out (with BuildKit's inline cache); a declared, FROM-named or predefined one is kept", () => {

@@ -391,6 +391,17 @@ describe("init: test commands as the tools mean them", () => {
     expect(dj("flask\npytest\n", "from flask.cli import FlaskGroup\n")).toBe("pytest");
     // A comment that names pytest is no requirement of it.
     expect(dj("django  # not pytest-django, see docs\n")).toBe("python manage.py test");
+    // A project that configures pytest, and an image without pytest-django: Django's runner, with a TODO.
+    const configured = run({
+      Dockerfile: lines("FROM python:3.12", "WORKDIR /app", "COPY . ."),
+      "manage.py": "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n",
+      "requirements.txt": "django\n",
+      "pytest.ini": "[pytest]\nDJANGO_SETTINGS_MODULE = site.settings\n",
+    });
+    expect(configured.command).toBe("python manage.py test");
+    expect(commandTodos(configured)).toContainEqual(
+      expect.stringMatching(/^test\.command: the project configures pytest, which the image does not install with pytest-django/),
+    );
   });
 
   it("cargo test --workspace where the root manifest is a package and a workspace; a bare cargo test in a virtual workspace", () => {

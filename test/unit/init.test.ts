@@ -26,6 +26,13 @@ describe("init detection", () => {
     expect(d.spec).toContain("name: myorg/shop");
   });
 
+  it("says that the project's own CircleCI config is replaced only with --force", () => {
+    const files = { Dockerfile: "FROM node:20\nCOPY . .\n", "package.json": '{"scripts": {"test": "vitest run"}}' };
+    const note = /^\.circleci\/config\.yml is the project's own: 'gen-circle generate --force' replaces it/;
+    expect(detect(repoView({ ...files, ".circleci/config.yml": "version: 2.1\n" })).guessed).toContainEqual(expect.stringMatching(note));
+    expect(detect(repoView(files)).guessed).not.toContainEqual(expect.stringMatching(note));
+  });
+
   it("follows the Dockerfile, not file names: a folder copied before the install is a hash input", () => {
     const d = detect(
       repoView({
