@@ -539,6 +539,22 @@ describe("init: no file named Dockerfile", () => {
     expect(none.todo).toContainEqual(expect.stringMatching(/^images: one image for each of the 2 Dockerfiles found: remove those/));
   });
 
+  it("a Dockerfile that copies the whole context from a folder of Dockerfiles builds the root's project", () => {
+    const files = {
+      "docker/Dockerfile.server": lines("FROM golang:1.23 AS build", "WORKDIR /src", "COPY . .", "RUN go build ./cmd/server", "FROM scratch"),
+      "docker/Dockerfile.agent": lines("FROM golang:1.23 AS build", "WORKDIR /src", "COPY . .", "RUN go build ./cmd/agent", "FROM scratch"),
+      "go.mod": "module acme\n",
+      "go.sum": "",
+      "server/server_test.go": "package server\n",
+    };
+    const image = specOf(detect(repoView(files))).image;
+    expect(image).toMatchObject({ dockerfile: "docker/Dockerfile.agent", target: "build" });
+    expect(image.context).toBeUndefined();
+    // A folder that is a project of its own keeps its context.
+    const own = detect(repoView({ ...files, "docker/go.mod": "module tools\n", "docker/x_test.go": "package x\n" }));
+    expect(specOf(own).image).toMatchObject({ context: "docker" });
+  });
+
   it("no Dockerfile copies the code in: the one with the toolchain of the repository's manifests, with the TODO to copy it in", () => {
     const files = {
       "Dockerfile.slim": lines("FROM eclipse-temurin:21-jre-alpine", "COPY build/app.jar /app.jar"),

@@ -447,8 +447,11 @@ describe("init on the shapes of real repositories", () => {
         "packaging/alpine/Dockerfile": "FROM golang:1.22\nCOPY . .\n",
         // Another toolchain: not the same tests as alpine's (those would be one image).
         "packaging/debian/Dockerfile": "FROM python:3.12\nCOPY . .\n",
+        // Projects of their own: each folder is its Dockerfile's context.
         "tools/a/Dockerfile": "FROM golang:1.22\nCOPY . .\n",
+        "tools/a/go.mod": "",
         "tools/b/a/Dockerfile": "FROM golang:1.22\nCOPY . .\n",
+        "tools/b/a/go.mod": "",
         Makefile: ["alpine:", "\tdocker build -f packaging/alpine/Dockerfile .", "debian:", "\tdocker build -f packaging/debian/Dockerfile .", ""].join("\n"),
         "go.mod": "",
         "main.go": "",
