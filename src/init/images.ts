@@ -668,10 +668,10 @@ function contextOf(dockerfile: string | undefined, instructions: Instruction[], 
   const found = (base: string) => sources.filter((p) => exists(base === "." ? p : `${base}/${p}`)).length;
   // A dev container's Dockerfile that copies nothing works on the repository it mounts: its root is the context.
   if (!sources.length && /(^|\/)\.devcontainer$/.test(folder)) return ".";
-  // One that copies the whole context from a folder with no project of its own (`docker/` of Dockerfiles) builds the root's.
+  // One that copies the whole context from a folder of nothing but Dockerfiles (`docker/`) builds the root's project.
   const copiesAll = instructions.some((i) => (i.op === "COPY" || i.op === "ADD") && (copySources(i.args) ?? []).some((p) => /^(\.\/?|\*)$/.test(p)));
-  const project = (dir: string) =>
-    files.some((f) => f.startsWith(dir === "." ? "" : `${dir}/`) && !f.slice(dir === "." ? 0 : dir.length + 1).includes("/") && ecosystemManifest(f));
-  if (!sources.length && copiesAll && !project(folder) && project(".")) return ".";
+  const onlyDockerfiles = files.filter((f) => f.startsWith(`${folder}/`)).every((f) => ANY_DOCKERFILE.test(f) || f.endsWith(".dockerignore"));
+  const project = files.some((f) => !f.includes("/") && ecosystemManifest(f));
+  if (!sources.length && copiesAll && onlyDockerfiles && project) return ".";
   return found(".") > found(folder) ? "." : folder;
 }

@@ -550,9 +550,19 @@ describe("init: no file named Dockerfile", () => {
     const image = specOf(detect(repoView(files))).image;
     expect(image).toMatchObject({ dockerfile: "docker/Dockerfile.agent", target: "build" });
     expect(image.context).toBeUndefined();
-    // A folder that is a project of its own keeps its context.
+    // A folder that holds more than Dockerfiles (its own project, an e2e runner's files) keeps its context.
     const own = detect(repoView({ ...files, "docker/go.mod": "module tools\n", "docker/x_test.go": "package x\n" }));
     expect(specOf(own).image).toMatchObject({ context: "docker" });
+    const e2e = detect(
+      repoView({
+        ...files,
+        "e2e/Dockerfile": lines("FROM cypress/included:13", "WORKDIR /e2e", "COPY . ."),
+        "e2e/cypress.config.js": "",
+        "e2e/cypress/login.cy.js": "",
+      }),
+    );
+    // The e2e runner's context stays its folder: no unit test there, so the project's Dockerfile is taken.
+    expect(e2e.found).toContain("Dockerfile: docker/Dockerfile.agent: no test file is in the build context of e2e/Dockerfile");
   });
 
   it("no Dockerfile copies the code in: the one with the toolchain of the repository's manifests, with the TODO to copy it in", () => {
