@@ -5,7 +5,7 @@ import { ciScripts, commandsIn, list, record, runnerOf, scriptRunner, text } fro
 import { ecosystemManifest } from "./ecosystems.js";
 import type { RepoView } from "./repo.js";
 import { shellCommands, shellWords } from "./shell.js";
-import { makeRecipe } from "./test-rules.js";
+import { makeExpander, makePrerequisites, makeRecipe } from "./test-rules.js";
 
 /**
  * The services the CI job that runs the tests starts: the job is the project's own record of what
@@ -149,17 +149,14 @@ function makeStarts(repo: RepoView, args: readonly string[], depth: number, dir:
   const names = file ? [file] : ["GNUmakefile", "makefile", "Makefile"];
   const text = names.map((f) => repo.read(posix.normalize(posix.join(folder, f)))).find((t) => t !== undefined);
   if (text === undefined || !targets.length || depth < 0) return true;
-  const vars = new Map([...text.matchAll(/^([A-Za-z_]\w*)\s*[:?+]?=\s*(.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
-  const expand = (line: string) => line.replace(/\$[({]([A-Za-z_]\w*)[)}]/g, (all, v: string) => (v === "MAKE" ? "make" : (vars.get(v) ?? all)));
+  const expand = makeExpander(text);
   const seen = new Set<string>();
   const recipeOf = (target: string, level: number): string[] | undefined => {
     if (seen.has(target)) return [];
     seen.add(target);
     const recipe = makeRecipe(text, target);
     if (!recipe) return undefined;
-    const deps = (new RegExp(`^${target.replace(/[.]/g, "\\.")}[ \\t]*:(?!=)([^;\\n]*)`, "m").exec(text)?.[1] ?? "")
-      .split(/\s+/)
-      .filter((d) => /^[\w.-]+$/.test(d));
+    const deps = makePrerequisites(text, target);
     const below = level < 2 ? deps.flatMap((d) => recipeOf(d, level + 1) ?? []) : [];
     return [...below, ...recipe.map((l) => expand(l.replace(/^[@+-]+/, "")))];
   };

@@ -365,12 +365,20 @@ export const makeTest = (t: RuleContext): Proposal[] => {
 
 /** Whether a target, or a target it depends on, runs docker (`$(DC) run` with `DC := docker compose` too). */
 function runsContainers(makefile: string, name: string, depth = 0): boolean {
-  const vars = new Map([...makefile.matchAll(/^([A-Za-z_][\w]*)\s*[:?+]?=\s*(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
-  const expand = (line: string) => line.replace(/\$[({]([A-Za-z_]\w*)[)}]/g, (all, v: string) => vars.get(v) ?? all);
+  const expand = makeExpander(makefile);
   if ((makeRecipe(makefile, name) ?? []).some((l) => /\bdocker(-compose)?\b|\bpodman\b/.test(expand(l)))) return true;
-  const line = new RegExp(`^${name}[ \\t]*:(?!=)([^;\\n]*)`, "m").exec(makefile)?.[1] ?? "";
-  return depth < 2 && line.split(/\s+/).some((dep) => /^[\w.-]+$/.test(dep) && runsContainers(makefile, dep, depth + 1));
+  return depth < 2 && makePrerequisites(makefile, name).some((dep) => runsContainers(makefile, dep, depth + 1));
 }
+
+/** A Makefile's lines with its variables filled in (`$(DC)` with `DC := docker compose`); `$(MAKE)` is make. */
+export function makeExpander(makefile: string): (line: string) => string {
+  const vars = new Map([...makefile.matchAll(/^([A-Za-z_]\w*)\s*[:?+]?=\s*(.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
+  return (line) => line.replace(/\$[({]([A-Za-z_]\w*)[)}]/g, (all, v: string) => (v === "MAKE" ? "make" : (vars.get(v) ?? all)));
+}
+
+/** The targets a Makefile's target depends on (`test: build lint`). */
+export const makePrerequisites = (makefile: string, name: string): string[] =>
+  (new RegExp(`^${name.replace(/[.]/g, "\\.")}[ \\t]*:(?!=)([^;\\n]*)`, "m").exec(makefile)?.[1] ?? "").split(/\s+/).filter((d) => /^[\w.-]+$/.test(d));
 
 /** The recipe of a Makefile's target: what follows `;` on its line, and the tab-indented lines after it; undefined without the target. */
 export function makeRecipe(makefile: string, name: string): string[] | undefined {
