@@ -52,15 +52,23 @@ export function isCodeSource(src: string, files?: readonly string[]): boolean {
   const path = cleanSource(src);
   const known = codeByName(path);
   if (known !== undefined) return known;
-  if (files) return files.some((f) => CODE_FILE.test(f) && !isManifest(f));
+  if (files) return files.some((f) => isSourceFile(f) && !isManifest(f));
   return CODE_FOLDER.test(path.split("/").pop()!);
 }
+
+/**
+ * Mix's configuration (`config/*.exs`): read when the dependencies compile, so a Dockerfile copies
+ * it before `mix deps.compile` for a change to rebuild them. It is what the install reads, not code.
+ */
+const MIX_CONFIG = /(^|\/)config\/[^/]*\.exs$/;
+
+const isSourceFile = (path: string): boolean => CODE_FILE.test(path) && !MIX_CONFIG.test(path);
 
 /** What a path's name alone tells: the whole context, a manifest, a dot-folder, a source file; else undefined. */
 function codeByName(path: string): boolean | undefined {
   if (path === "." || path === "*") return true;
   const name = path.split("/").pop()!;
-  if (isManifest(name) || name.startsWith(".")) return false;
+  if (isManifest(name) || name.startsWith(".") || MIX_CONFIG.test(path)) return false;
   return CODE_FILE.test(path) ? true : undefined;
 }
 

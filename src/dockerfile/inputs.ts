@@ -169,13 +169,12 @@ function readSequence(
   const codeAt = all.findIndex((s) => s.code);
   let end: number; // the install step: inputs are what comes before it, and what it bind-mounts
   if (codeAt !== -1) {
-    // A RUN that bind-mounts the code is the install and the build at once; else the last RUN before the code copy.
-    end = all[codeAt]!.run
-      ? codeAt
-      : all
-          .slice(0, codeAt)
-          .map((s) => s.run)
-          .lastIndexOf(true);
+    // A RUN that bind-mounts the code is the install and the build at once; else the last install
+    // before the code copy (a later RUN that only prepares, `mix dialyzer --plt`, reads no manifest),
+    // else the last RUN before it.
+    const before = all.slice(0, codeAt);
+    const install = before.map((s) => s.run && (s.installs || s.opaque === true)).lastIndexOf(true);
+    end = all[codeAt]!.run ? codeAt : install !== -1 ? install : before.map((s) => s.run).lastIndexOf(true);
   } else {
     const from = all.map((s) => s.manifest && !s.run).lastIndexOf(true);
     const start = from === -1 ? all.findIndex((s) => !s.run) : from;

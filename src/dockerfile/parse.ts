@@ -69,9 +69,17 @@ export function copySources(args: string): string[] | undefined {
     .map(cleanSource);
 }
 
-/** A COPY's or ADD's words after its flags: the JSON form, else split at spaces; undefined for JSON that does not parse. */
+/**
+ * A COPY's or ADD's words after its flags: the JSON form, else split at spaces with a word's
+ * quotes removed (BuildKit reads them as the shell does: `"config/${MIX_ENV}.exs"`); undefined
+ * for JSON that does not parse.
+ */
 export function copyWords(rest: string): string[] | undefined {
-  if (!rest.startsWith("[")) return rest.split(/\s+/).filter(Boolean);
+  if (!rest.startsWith("["))
+    return rest
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((w) => w.replace(/^(["'])(.*)\1$/, "$2"));
   try {
     return (JSON.parse(rest) as unknown[]).map(String);
   } catch {

@@ -724,3 +724,48 @@ describe("init: the guessed manifests are those the build copies in", () => {
     for (const left of [".dockerignore", "Directory.Build.props", "Tools.sln", "tools/Pack/Pack.csproj"]) expect(hash).not.toContain(left);
   });
 });
+
+describe("init: Mix's configuration, read when the dependencies compile", () => {
+  it("config/*.exs copied before `mix deps.compile` are inputs, the quoted `${MIX_ENV}` name filled in from ENV", () => {
+    expect(
+      inputs(
+        "FROM hexpm/elixir:1.17.2-erlang-27.0-debian-bookworm-20240722 AS builder",
+        'ENV MIX_ENV="prod"',
+        "COPY mix.exs mix.lock ./",
+        "RUN mix deps.get --only $MIX_ENV",
+        "RUN mkdir config",
+        'COPY config/config.exs "config/${MIX_ENV}.exs" config/',
+        "RUN mix deps.compile",
+        "COPY lib lib",
+        "RUN mix compile",
+      ).sources,
+    ).toEqual(["mix.exs", "mix.lock", "config/config.exs", "config/prod.exs"]);
+  });
+
+  it("a whole config folder of .exs files is configuration; a folder with other sources stays code", () => {
+    const files = { Dockerfile: "", "mix.exs": "", "mix.lock": "", "config/config.exs": "", "config/test.exs": "", "lib/app.ex": "" };
+    const df = lines("FROM elixir:1.17 AS build", "COPY mix.exs mix.lock ./", "COPY config config", "RUN mix deps.get", "COPY lib lib", "RUN mix compile");
+    expect(hashOf({ ...files, Dockerfile: df })).toEqual(["Dockerfile", "mix.exs", "mix.lock", "config"]);
+    // Rails' config/ holds Ruby code (initializers): copied before bundle install it ends the inputs.
+    const rails = lines("FROM ruby:3.3", "COPY Gemfile Gemfile.lock ./", "RUN bundle install", "COPY config config", "RUN bundle exec rake assets:precompile");
+    expect(hashOf({ Dockerfile: rails, Gemfile: "", "Gemfile.lock": "", "config/application.rb": "" })).toEqual(["Dockerfile", "Gemfile", "Gemfile.lock"]);
+  });
+
+  it("the install is the last RUN that installs before the code: a later RUN that prepares (a PLT) does not pull its copies in", () => {
+    expect(
+      inputs(
+        "FROM elixir:1.17",
+        "COPY mix.exs mix.lock ./",
+        "RUN mix deps.get",
+        "COPY config/config.exs config/test.exs ./config/",
+        "RUN mix deps.compile",
+        "COPY .formatter.exs .credo.exs ./",
+        'RUN if [ "$DIALYZER" = "true" ]; then mix dialyzer --plt; fi',
+        "COPY lib lib",
+        "RUN mix compile",
+      ).sources,
+    ).toEqual(["mix.exs", "mix.lock", "config/config.exs", "config/test.exs"]);
+    // With no install before the code, the last RUN before it still ends the inputs.
+    expect(inputs("FROM alpine:3", "COPY deps.txt .", "RUN cat deps.txt", "COPY src src", "RUN make").sources).toEqual(["deps.txt"]);
+  });
+});
