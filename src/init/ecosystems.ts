@@ -21,6 +21,8 @@ const MANIFEST_OF: [Ecosystem, RegExp][] = [
 /** The ecosystem a manifest file belongs to (`go.mod` → go). */
 export const ecosystemManifest = (path: string): Ecosystem | undefined => {
   const name = path.split("/").pop() ?? path;
+  // pip's requirement files kept in a folder of their own are named for their role (`requirements/base.txt`).
+  if (/(^|\/)requirements[^/]*\/[^/]+\.(txt|in)$/.test(path)) return "python";
   return MANIFEST_OF.find(([, re]) => re.test(name))?.[0];
 };
 

@@ -769,3 +769,27 @@ describe("init: Mix's configuration, read when the dependencies compile", () => 
     expect(inputs("FROM alpine:3", "COPY deps.txt .", "RUN cat deps.txt", "COPY src src", "RUN make").sources).toEqual(["deps.txt"]);
   });
 });
+
+describe("init: pip's requirement files in a folder of their own", () => {
+  it("the folder copied before the install is the Python manifests: the root requirements.txt is no guess to add", () => {
+    const files = {
+      Dockerfile: lines(
+        "FROM python:3.12-slim",
+        "ADD requirements/ /requirements/",
+        "RUN pip install -r /requirements/production.txt",
+        "WORKDIR /code",
+        "ADD . /code/",
+        "RUN python manage.py collectstatic --noinput",
+      ),
+      "requirements/base.txt": "",
+      "requirements/production.txt": "-r base.txt\n",
+      "requirements.txt": "-r requirements/production.txt\n",
+      "manage.py": "",
+      "shop/views.py": "",
+    };
+    expect(hashOf(files)).toEqual(["Dockerfile", "requirements"]);
+    // A folder of other files (no requirement file in it) is still no Python manifest: the guess stays.
+    const other = { ...files, Dockerfile: files.Dockerfile.replaceAll("requirements/", "deps/"), "deps/base.txt": "" };
+    expect(hashOf(other)).toContain("requirements.txt");
+  });
+});
