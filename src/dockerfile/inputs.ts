@@ -2,7 +2,7 @@ import { isCodeSource, isManifest } from "./code.js";
 import { boundSources, cleanSource, copySources, runCommand, splitFlags, type Instruction } from "./parse.js";
 import { copiesRepositoryFrom, declare, expand, keptByFind, recipeOf } from "./code-root.js";
 import { chainOf, dependenciesOf, dockerStages, stageNamed, targetStage, type Stage } from "./stages.js";
-import { simpleCommands } from "./toolchain.js";
+import { ecosystemOf, runTools, simpleCommands, type Ecosystem } from "./toolchain.js";
 
 /**
  * Reading a Dockerfile for what decides its dependency layers. Pure: the text comes from the
@@ -35,6 +35,8 @@ export interface DependencyInputs {
   namedManifests?: string[];
   /** The context's scripts that stage runs to install (`RUN ./scripts/setup`): inputs, and what they run says which manifests count. */
   installScripts?: string[];
+  /** The ecosystems of that stage's installs after the copy (`RUN npm ci` in a Ruby image): theirs are manifests it reads too. */
+  installEcosystems?: Ecosystem[];
 }
 
 /**
@@ -102,6 +104,7 @@ export function stageInputs(stages: readonly Stage[], index: number, isCode: (sr
       out.codeCopied = read.codeCopied;
       if (read.named) out.namedManifests = read.named;
       if (read.scripts.length) out.installScripts = read.scripts;
+      if (read.ecosystems.length) out.installEcosystems = read.ecosystems;
     }
   }
   return out;
@@ -123,6 +126,8 @@ interface Step {
   named?: string[];
   /** The script of the copied context it runs (`./scripts/setup`, `bash bin/install.sh`). */
   script?: string;
+  /** The ecosystems of the tools its installs run. */
+  ecosystems?: Ecosystem[];
 }
 
 /** What a `COPY --from=<stage>` brings: the code, installed dependencies, or the repository's files of some names (every pom.xml). */
@@ -154,6 +159,7 @@ function steps(sequence: readonly Instruction[], isCode: (src: string) => boolea
         opaque: run && runsScript(command),
         named: run ? namedRequirements(command) : undefined,
         script: run ? contextScript(command) : undefined,
+        ecosystems: run ? [...new Set(runTools(command).flatMap((tool) => ecosystemOf(tool) ?? []))] : undefined,
       },
     ];
   });
@@ -164,7 +170,7 @@ function readSequence(
   sequence: readonly Instruction[],
   isCode: (src: string) => boolean,
   fromStage: StageFiles,
-): { inputs: string[]; codeBeforeInstall: boolean; codeCopied?: string; installs: boolean; named?: string[]; scripts: string[] } {
+): { inputs: string[]; codeBeforeInstall: boolean; codeCopied?: string; installs: boolean; named?: string[]; scripts: string[]; ecosystems: Ecosystem[] } {
   const all = steps(sequence, isCode, fromStage);
   const codeAt = all.findIndex((s) => s.code);
   let end: number; // the install step: inputs are what comes before it, and what it bind-mounts
@@ -199,6 +205,7 @@ function readSequence(
     installs: installs.includes(true),
     ...(codeBeforeInstall && named.every((n) => n !== undefined) ? { named: [...new Set(named.flat())] } : {}),
     scripts: codeBeforeInstall ? [...new Set(after.flatMap((s) => (s.script ? [s.script] : [])))] : [],
+    ecosystems: codeBeforeInstall ? [...new Set(after.filter((s) => s.installs).flatMap((s) => s.ecosystems ?? []))] : [],
   };
 }
 

@@ -190,6 +190,8 @@ export interface CiComposeRun {
   container?: string;
   /** The command run in the service, as a test command (`coverage run` unwrapped, report flags left out). */
   command: string;
+  /** What the job runs in the same service first (`rails db:setup`, `rails assets:precompile`): the tests' preparation. */
+  prepare: string[];
   file: string;
 }
 
@@ -205,11 +207,18 @@ export function ciComposeRun(repo: RepoView): CiComposeRun | undefined {
   const runs: CiComposeRun[] = [];
   // The compose files of the last `docker compose -f ... up` of each CI file: where a `docker exec <container>` runs.
   const upFiles = new Map<string, string[]>();
+  // Each job's earlier commands in a service (or container), by `file job target`.
+  const earlier = new Map<string, string[]>();
   for (const c of ciCommands(repo)) {
     const compose = composeCommand(c);
     if (compose?.verb === "up") upFiles.set(c.file, compose.files);
+    const exec = compose ? undefined : shellWords(c.command);
+    const args = compose && /^(run|exec)$/.test(compose.verb) ? compose.args : exec?.[0] === "docker" && exec[1] === "exec" ? exec.slice(2) : undefined;
     const run = compose && /^(run|exec)$/.test(compose.verb) ? testRun(repo, c, compose.files, compose.args) : dockerExec(repo, c, upFiles.get(c.file) ?? []);
-    if (run) runs.push(run);
+    const target = args && runTarget(args);
+    const key = target && `${c.file}\u0000${c.job}\u0000${target.target}`;
+    if (run) runs.push({ ...run, prepare: (key && earlier.get(key)) || [] });
+    else if (key && preparesIn(target.command)) earlier.set(key, [...(earlier.get(key) ?? []), target.command]);
   }
   // Several: the one with compose files named for tests or CI (`ci.yml`) over one for development (`local.yml`).
   const rankOf = (r: CiComposeRun) => Math.min(...r.files.map((f) => fileRank(f)), r.files.length ? 9 : 1);
@@ -257,8 +266,15 @@ function testRun(repo: RepoView, c: CiCommand, files: string[], args: string[], 
   // A script of the repository named for the tests (`./run_pytest.sh`, `bin/test`).
   const script = !first.startsWith("/") && /test/i.test(first.split("/").pop()!) && repo.files.includes(posix.normalize(first));
   if (!runnerOf(command) && !script && !/(^|\s|\/)manage\.py test\b|\brails test\b|^make test\b/.test(command)) return undefined;
-  return { files, ...(container ? { container: target, service: "" } : { service: target }), command, file: c.file };
+  return { files, ...(container ? { container: target, service: "" } : { service: target }), command, prepare: [], file: c.file };
 }
+
+/** A command CI runs in the tests' service before them that the image needs too: not an install (the image has its dependencies), not CI's expression. */
+const preparesIn = (command: string): boolean =>
+  !command.includes("${{") &&
+  !afterAssignments(shellWords(command))
+    .slice(1)
+    .some((w) => /^(install|add|ci|sync|restore|get)$/.test(w));
 
 /** `docker exec [options] CONTAINER CMD` after a `docker compose up`: the service is the one of that container_name. */
 function dockerExec(repo: RepoView, c: CiCommand, files: string[]): CiComposeRun | undefined {

@@ -25,7 +25,7 @@ export interface Compose {
   services: Record<string, ComposeService | null>;
   reader: ComposeReader;
   /** The service the project's CI runs its tests in (`docker compose run django python manage.py test`), and that command. */
-  ciRun?: { service: string; command: string; file: string };
+  ciRun?: { service: string; command: string; file: string; prepare: string[] };
   /**
    * Services these files run by image that another compose file of the folder builds (the
    * override builds `pwa` from ./pwa): the project's own code whichever files a run picks.
@@ -118,7 +118,7 @@ export function readCompose(repo: RepoView, notes: Notes): Compose {
   const service = run?.container !== undefined ? Object.keys(services).find((n) => services[n]?.container_name === run.container) : run?.service;
   const ciRun =
     run && service && services[service] && (run.files.length ? run.files.every((f) => read.includes(f)) : true)
-      ? { service, command: run.command, file: run.file }
+      ? { service, command: run.command, file: run.file, prepare: run.prepare }
       : undefined;
   if (ciRun) notes.found.push(`${ciRun.file} runs the tests in compose's ${ciRun.service}: ${ciRun.command}`);
   const elsewhere = builtElsewhere(repo, folder, read, services);

@@ -70,7 +70,9 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
     (!manifests.length && holdsCode) ||
     (chainHoldsCode(graph, index, isCode) && !manifests.some(ofEcosystem(repo, build.ecosystem)))
   )
-    manifests.push(...contextManifests(repo, context, build.ecosystem).filter(inBuild));
+    // With those of the other tools the stage installs with after the copy (`npm ci` in a Ruby image).
+    for (const ecosystem of new Set([build.ecosystem, ...(deps.installEcosystems ?? [])]))
+      manifests.push(...contextManifests(repo, context, ecosystem).filter(inBuild));
   if (deps.wholeContextFirst) {
     const what = deps.codeCopied === "." || deps.codeCopied === undefined ? "the whole context" : `the code ('${deps.codeCopied}')`;
     notes.guessed.push(

@@ -337,6 +337,12 @@ function composeTest(t: TestContext, notes: Notes): TestGuess | undefined {
         ? `test command from ${run.file}, run in compose's ${name}: ${run.command}`
         : `test command from the compose test service: ${typeof command === "string" ? command : command.join(" ")}`,
     );
+    // CI's own steps in that service before the tests may be what they need (a schema, built assets), or only its habit.
+    if (run?.service === name && run.prepare.length)
+      notes.todo.push({
+        at: t.commandAt,
+        text: `${run.file} first runs ${run.prepare.map((c) => `'${c}'`).join(", ")} in compose's ${name}: prefix the command with those the tests need`,
+      });
     return { command, environment: resolvedEnvironment(t, svc, notes) };
   }
   return undefined;

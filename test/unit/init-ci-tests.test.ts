@@ -282,6 +282,36 @@ describe("init: CI that runs the tests in a compose service", () => {
     expect(Object.keys((parse(d.spec) as { services: object }).services)).toEqual(["dev-db"]);
   });
 
+  it("what the job runs in the same service before the tests is named in a TODO (a schema, built assets): not installs, not another service", () => {
+    const job = (...steps: string[]) =>
+      lines("jobs:", "  docker:", "    steps:", "      - run: docker compose up -d", ...steps.map((s) => `      - run: ${s}`));
+    const repo = (workflow: string) =>
+      repoView({
+        Dockerfile: lines("FROM ruby:3.3", "WORKDIR /app", "COPY Gemfile Gemfile.lock ./", "RUN bundle install", "COPY . ."),
+        Gemfile: "",
+        "Gemfile.lock": "",
+        "spec/models/user_spec.rb": "",
+        "docker-compose.yml": lines("services:", "  web:", "    build: .", "    depends_on: [database]", "  database:", "    image: postgres:16"),
+        ".github/workflows/docker.yml": workflow,
+      });
+    const d = detect(
+      repo(
+        job(
+          "docker compose exec -T web bundle install",
+          "docker compose exec -T database psql -c 'select 1'",
+          "docker compose exec -T web rails db:setup",
+          "docker compose exec -T web bundle exec rails assets:precompile",
+          "docker compose exec -T web bundle exec rspec spec",
+        ),
+      ),
+    );
+    expect((parse(d.spec) as { test: { command: string } }).test.command).toBe("bundle exec rspec spec");
+    expect(d.todo).toContain(
+      "test.command: .github/workflows/docker.yml first runs 'rails db:setup', 'bundle exec rails assets:precompile' in compose's web: prefix the command with those the tests need",
+    );
+    expect(detect(repo(job("docker compose exec -T web bundle exec rspec spec"))).todo.join("\n")).not.toContain("first runs");
+  });
+
   it("a CI compose command that runs no test tool (up, logs, coverage xml) says nothing", () => {
     const d = detect(
       repoView({

@@ -793,3 +793,28 @@ describe("init: pip's requirement files in a folder of their own", () => {
     expect(hashOf(other)).toContain("requirements.txt");
   });
 });
+
+describe("init: an install of another tool after the whole context is copied", () => {
+  it("its manifests are inputs too (`npm ci` in a Ruby image), beside the image's own", () => {
+    const files = {
+      Dockerfile: lines(
+        "FROM ruby:3.3-alpine AS build",
+        "COPY Gemfile* ./",
+        "RUN bundle install",
+        "FROM ruby:3.3-alpine",
+        "WORKDIR /app",
+        "COPY . .",
+        "RUN npm ci",
+        "COPY --from=build /usr/local/bundle/ /usr/local/bundle/",
+      ),
+      Gemfile: "",
+      "Gemfile.lock": "",
+      "package.json": "{}",
+      "package-lock.json": "{}",
+      "app/models/user.rb": "",
+    };
+    expect(hashOf(files)).toEqual(["Dockerfile", "Gemfile*", "Gemfile", "Gemfile.lock", "package.json", "package-lock.json"]);
+    // An image that installs nothing of node's leaves its manifests out.
+    expect(hashOf({ ...files, Dockerfile: files.Dockerfile.replace("RUN npm ci", "RUN bin/rails assets:precompile") })).not.toContain("package.json");
+  });
+});
