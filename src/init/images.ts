@@ -55,7 +55,8 @@ export function findDockerfiles(repo: RepoView, compose: Compose, notes: Notes):
   const found = repo.files.includes("Dockerfile")
     ? [testDockerfile(repo, notes) ?? "Dockerfile"]
     : repo.files
-        .filter((f) => /(^|\/)Dockerfile$/.test(f) && !NOT_IMAGES.test(f))
+        // `dockerfile` too: docker build reads it when there is no `Dockerfile`.
+        .filter((f) => /(^|\/)[Dd]ockerfile$/.test(f) && !NOT_IMAGES.test(f))
         .sort((a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b));
   // A folder's Dockerfile on a well-known store's image (`FROM postgres:16` with init scripts) that compose runs is a service, not an image to test.
   const composeBuilt = new Set(
@@ -99,7 +100,7 @@ function testDockerfile(repo: RepoView, notes: Notes): string | undefined {
 }
 
 /** A Dockerfile by another name: `Dockerfile.prod`, `Dockerfile-dev`, `release.Dockerfile`. */
-const DOCKERFILE_VARIANT = /(^|\/)(Dockerfile[.-][^/]+|[^/]+\.Dockerfile)$/;
+const DOCKERFILE_VARIANT = /(^|\/)(Dockerfile[.-][^/]+|[^/]+\.[Dd]ockerfile)$/;
 
 /**
  * With no file named Dockerfile and none that compose builds: of the variants by name
@@ -122,7 +123,7 @@ function namedVariant(repo: RepoView, compose: Compose, notes: Notes): string | 
 }
 
 /** Any Dockerfile, wherever it is kept: a variant, a dev container's, one named in lower case (which docker build also reads). */
-const ANY_DOCKERFILE = /(^|\/)(Dockerfile|dockerfile|Dockerfile[.-][^/]+|[^/]+\.Dockerfile)$/;
+const ANY_DOCKERFILE = /(^|\/)(Dockerfile|dockerfile|Dockerfile[.-][^/]+|[^/]+\.[Dd]ockerfile)$/;
 const NOT_PROJECT = /(^|\/)(node_modules|vendor|third_party|\.git|examples?|samples?|test\/fixtures|testdata)\//;
 
 /**

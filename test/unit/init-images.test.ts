@@ -516,6 +516,24 @@ describe("init: no file named Dockerfile", () => {
     expect(none.todo).toContainEqual(expect.stringMatching(/^image: the repository has no Dockerfile/));
   });
 
+  it("names in lower case are Dockerfiles too: a folder's `dockerfile`, a `builder.dockerfile` variant", () => {
+    const node = { "package.json": '{"scripts":{"test":"node --test"}}', "package-lock.json": "{}", "test/app.test.js": "", "server/app.js": "" };
+    const folder = detect(
+      repoView({
+        ...node,
+        "docker/dockerfile": lines("FROM node:22 AS build", "WORKDIR /app", "COPY package.json package-lock.json ./", "RUN npm ci", "COPY . ."),
+      }),
+    );
+    expect(specOf(folder).image).toMatchObject({ dockerfile: "docker/dockerfile" });
+    const variant = detect(
+      repoView({
+        ...node,
+        "container/builder.dockerfile": lines("FROM node:22", "WORKDIR /app", "COPY package.json package-lock.json ./", "RUN npm ci", "COPY . ."),
+      }),
+    );
+    expect(specOf(variant).image).toMatchObject({ dockerfile: "container/builder.dockerfile" });
+  });
+
   it("folder Dockerfiles none of which has a test in its context give way to one that can run the tests, named for them first", () => {
     const files = {
       ".github/release/Dockerfile": lines("FROM golang:1.23", "RUN go install example.com/tool@latest"),
