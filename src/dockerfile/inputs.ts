@@ -37,6 +37,16 @@ export interface DependencyInputs {
   installScripts?: string[];
   /** The ecosystems of that stage's installs after the copy (`RUN npm ci` in a Ruby image): theirs are manifests it reads too. */
   installEcosystems?: Ecosystem[];
+  /**
+   * Copied folders an install runs in after the code is copied (`COPY assets assets` then `RUN npm
+   * ci --prefix assets`), with the install's ecosystems: the manifests at that folder's top are what it reads.
+   */
+  folderInstalls?: FolderInstall[];
+}
+
+export interface FolderInstall {
+  folder: string;
+  ecosystems: Ecosystem[];
 }
 
 /**
@@ -97,6 +107,7 @@ export function stageInputs(stages: readonly Stage[], index: number, isCode: (sr
       return { code: whole && !kept, installs: withInstall.has(earlier(ref)), ...(kept ? { kept } : {}) };
     });
     if (read.installs) withInstall.add(stage.index);
+    for (const f of read.folders) if (!out.folderInstalls?.some((o) => o.folder === f.folder)) (out.folderInstalls ??= []).push(f);
     for (const src of read.inputs) if (!out.sources.includes(src)) out.sources.push(src);
     if (read.codeBeforeInstall && chain.has(stage.index) && !out.wholeContextFirst) {
       out.wholeContextFirst = true;
@@ -128,6 +139,8 @@ interface Step {
   script?: string;
   /** The ecosystems of the tools its installs run. */
   ecosystems?: Ecosystem[];
+  /** The relative folders its installs run in (`cd assets && npm ci`, `npm ci --prefix assets`). */
+  folders?: string[];
 }
 
 /** What a `COPY --from=<stage>` brings: the code, installed dependencies, or the repository's files of some names (every pom.xml). */
@@ -160,6 +173,7 @@ function steps(sequence: readonly Instruction[], isCode: (src: string) => boolea
         named: run ? namedRequirements(command) : undefined,
         script: run ? contextScript(command) : undefined,
         ecosystems: run ? [...new Set(runTools(command).flatMap((tool) => ecosystemOf(tool) ?? []))] : undefined,
+        folders: run ? installFolders(command) : undefined,
       },
     ];
   });
@@ -170,7 +184,16 @@ function readSequence(
   sequence: readonly Instruction[],
   isCode: (src: string) => boolean,
   fromStage: StageFiles,
-): { inputs: string[]; codeBeforeInstall: boolean; codeCopied?: string; installs: boolean; named?: string[]; scripts: string[]; ecosystems: Ecosystem[] } {
+): {
+  inputs: string[];
+  codeBeforeInstall: boolean;
+  codeCopied?: string;
+  installs: boolean;
+  named?: string[];
+  scripts: string[];
+  ecosystems: Ecosystem[];
+  folders: FolderInstall[];
+} {
   const all = steps(sequence, isCode, fromStage);
   const codeAt = all.findIndex((s) => s.code);
   let end: number; // the install step: inputs are what comes before it, and what it bind-mounts
@@ -206,7 +229,38 @@ function readSequence(
     ...(codeBeforeInstall && named.every((n) => n !== undefined) ? { named: [...new Set(named.flat())] } : {}),
     scripts: codeBeforeInstall ? [...new Set(after.flatMap((s) => (s.script ? [s.script] : [])))] : [],
     ecosystems: codeBeforeInstall ? [...new Set(after.filter((s) => s.installs).flatMap((s) => s.ecosystems ?? []))] : [],
+    folders: codeAt === -1 ? [] : copiedFolderInstalls(all, codeAt),
   };
+}
+
+/** Installs after the code copy that run in a folder an earlier step copied whole (`COPY assets assets`, then `cd assets && npm ci`). */
+function copiedFolderInstalls(all: readonly Step[], codeAt: number): FolderInstall[] {
+  const out: FolderInstall[] = [];
+  all.forEach((s, n) => {
+    if (n <= codeAt || !s.installs) return;
+    for (const folder of s.folders ?? [])
+      if (all.slice(0, n).some((c) => !c.run && c.sources.includes(folder)) && !out.some((o) => o.folder === folder))
+        out.push({ folder, ecosystems: s.ecosystems ?? [] });
+  });
+  return out;
+}
+
+/** The relative folders a RUN's installs run in: after `cd X`, or named by the tool (`--prefix X`, `--cwd X`, `-C X`, `--dir X`). */
+function installFolders(run: string): string[] {
+  const out: string[] = [];
+  let dir = ".";
+  for (const words of simpleCommands(run)) {
+    if (words[0] === "cd") {
+      dir = words[1] === undefined || words[1].startsWith("/") ? "." : cleanSource(`${dir === "." ? "" : `${dir}/`}${words[1]}`);
+      continue;
+    }
+    if (!installsDependencies(words.join(" "))) continue;
+    const flag = words.findIndex((w) => /^(--prefix|--cwd|--dir|-C)(=|$)/.test(w));
+    const named = flag === -1 ? undefined : words[flag]!.includes("=") ? words[flag]!.split("=")[1] : words[flag + 1];
+    const folder = named !== undefined && !named.startsWith("/") ? cleanSource(named) : dir;
+    if (folder !== "." && !folder.includes("$") && !out.includes(folder)) out.push(folder);
+  }
+  return out;
 }
 
 /**

@@ -86,6 +86,10 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
         : `the Dockerfile copies ${what} before installing, so no line of it says which files the install reads: these are the manifests init found; add any other file the install reads (a .gemspec, a version file)`,
     });
   }
+  // An install after the code in a copied folder (`COPY assets assets`, `RUN npm ci --prefix assets`) reads the manifests at its top.
+  for (const f of deps.folderInstalls ?? [])
+    for (const ecosystem of f.ecosystems.length ? f.ecosystems : [undefined])
+      manifests.push(...contextManifests(repo, inFolder(context, f.folder).replace(/\/$/, ""), ecosystem).filter(inBuild));
   add(manifests);
   // A workspace's declaration copied before the install: its members' manifests are read by it too.
   if (!deps.wholeContextFirst)

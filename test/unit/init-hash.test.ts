@@ -818,3 +818,42 @@ describe("init: an install of another tool after the whole context is copied", (
     expect(hashOf({ ...files, Dockerfile: files.Dockerfile.replace("RUN npm ci", "RUN bin/rails assets:precompile") })).not.toContain("package.json");
   });
 });
+
+describe("init: an install in a copied folder after the code", () => {
+  it("reads the manifests at that folder's top (`cd assets && npm ci`, `npm ci --prefix assets`), in the chain or a stage copied from", () => {
+    const files = {
+      "mix.exs": "",
+      "mix.lock": "",
+      "lib/app.ex": "",
+      "assets/package.json": "{}",
+      "assets/package-lock.json": "{}",
+      "assets/js/app.js": "",
+      "package.json": "{}",
+    };
+    const chain = lines(
+      "FROM elixir:1.17 AS builder",
+      "COPY mix.exs mix.lock ./",
+      "RUN mix deps.get",
+      "COPY lib lib",
+      "COPY assets assets",
+      "RUN cd assets && npm ci",
+    );
+    expect(hashOf({ ...files, Dockerfile: chain })).toEqual(["Dockerfile", "mix.exs", "mix.lock", "assets/package.json", "assets/package-lock.json"]);
+    const stage = lines(
+      "FROM node:20 AS npm-builder",
+      "WORKDIR /app",
+      "COPY assets assets",
+      "RUN npm ci --prefix assets",
+      "FROM elixir:1.17 AS builder",
+      "COPY mix.exs mix.lock ./",
+      "RUN mix deps.get",
+      "COPY --from=npm-builder /app/assets assets",
+      "COPY lib lib",
+      "RUN mix compile",
+    );
+    expect(hashOf({ ...files, Dockerfile: stage })).toEqual(["Dockerfile", "mix.exs", "mix.lock", "assets/package.json", "assets/package-lock.json"]);
+    // A folder the build never copied (made by the image, an absolute path) names nothing of the repository.
+    const made = chain.replace("COPY assets assets\n", "").replace("cd assets", "mkdir -p /srv/assets && cd /srv/assets");
+    expect(hashOf({ ...files, Dockerfile: made })).toEqual(["Dockerfile", "mix.exs", "mix.lock"]);
+  });
+});
