@@ -6,6 +6,7 @@ import { cdToRoot, codeRoot, type ContextKinds } from "../dockerfile/code-root.j
 import type { Instruction } from "../dockerfile/parse.js";
 import type { Ecosystem, Tool } from "../dockerfile/toolchain.js";
 import { scriptStarts } from "./ci-jobs.js";
+import { entrypointProblem } from "./entrypoint.js";
 import { type Compose, type ComposeService, testServices } from "./compose.js";
 import { canonicalRepository } from "../spec/known-services.js";
 import { scriptBuiltImages } from "./build-graph.js";
@@ -54,6 +55,9 @@ export interface TestContext extends RuleContext {
  * with a TODO.
  */
 export function guessTest(t: TestContext, notes: Notes): TestGuess {
+  const blocked = entrypointProblem(t.repo, t.context, t.instructions);
+  if (blocked)
+    notes.todo.push({ at: t.commandAt, text: `the tests run as 'IMAGE sh -c COMMAND', but ${blocked}: set one that runs "$@", or test a stage without it` });
   const service = composeTest(t, notes) ?? makeInCompose(t, notes);
   if (service) return service;
   const { inWorkdir, dir, ...guess } = fromFiles(t, notes);

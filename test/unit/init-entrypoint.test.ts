@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { dockerInstructions } from "../../src/dockerfile/parse.js";
+import { entrypointProblem } from "../../src/init/entrypoint.js";
+import { detect } from "../../src/init/detect.js";
+
+// The test stage's ENTRYPOINT gets `sh -c COMMAND` as its arguments: our own small Dockerfiles and scripts.
+const repoView = (files: Record<string, string>, name = "shop") => ({ name, files: Object.keys(files), read: (p: string) => files[p] });
+const lines = (...l: string[]) => l.join("\n") + "\n";
+const problem = (files: Record<string, string>, ...dockerfile: string[]) =>
+  entrypointProblem(repoView(files), ".", dockerInstructions(lines("FROM python:3.12", "COPY . /app", ...dockerfile)));
+
+describe("init: an ENTRYPOINT that would not run the tests", () => {
+  it("a script that runs its arguments, a wrapper before it, no entrypoint or a cleared one: none", () => {
+    const passes = { "docker/entrypoint.sh": lines("#!/bin/sh", "set -e", "python manage.py migrate", 'exec "$@"') };
+    expect(problem(passes, 'ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]')).toBeUndefined();
+    expect(problem(passes, 'ENTRYPOINT ["tini", "--", "/usr/local/bin/entrypoint.sh"]')).toBeUndefined();
+    expect(problem({ "bin/docker-entrypoint": lines("#!/bin/bash", 'exec "${@}"') }, 'ENTRYPOINT ["./bin/docker-entrypoint"]')).toBeUndefined();
+    expect(problem(passes)).toBeUndefined();
+    expect(problem(passes, 'ENTRYPOINT ["/entrypoint.sh"]', "ENTRYPOINT []")).toBeUndefined();
+  });
+
+  it("a script that starts the app and never runs them, the shell form, a program: each said", () => {
+    expect(problem({ "boot.sh": lines("#!/bin/sh", "python manage.py migrate", "exec gunicorn app.wsgi") }, 'ENTRYPOINT ["/opt/app/boot.sh"]')).toBe(
+      'its ENTRYPOINT (/opt/app/boot.sh) runs boot.sh, which never runs the command it is given ("$@")',
+    );
+    expect(problem({}, "ENTRYPOINT python -m app")).toMatch(/shell form, which ignores the command/);
+    expect(problem({}, 'ENTRYPOINT ["java", "-jar", "/app.jar"]')).toMatch(/ENTRYPOINT \(java -jar \/app\.jar\) is not a script of the repository/);
+  });
+
+  it("init writes it as a TODO on the test command; an ENTRYPOINT of a later stage is not the test stage's", () => {
+    const files = {
+      "requirements.txt": "pytest\n",
+      "tests/test_app.py": "",
+      "boot.sh": lines("#!/bin/sh", "exec gunicorn app.wsgi"),
+      Dockerfile: lines(
+        "FROM python:3.12",
+        "WORKDIR /app",
+        "COPY requirements.txt .",
+        "RUN pip install -r requirements.txt",
+        "COPY . .",
+        'ENTRYPOINT ["/app/boot.sh"]',
+      ),
+    };
+    expect(detect(repoView(files)).todo).toContainEqual(expect.stringMatching(/^test\.command: the tests run as 'IMAGE sh -c COMMAND', but its ENTRYPOINT/));
+    const later = {
+      ...files,
+      Dockerfile: files.Dockerfile.replace('ENTRYPOINT ["/app/boot.sh"]', 'FROM nginx:1.27 AS web\nCOPY --from=0 /app/static /usr/share/nginx/html\nENTRYPOINT ["/app/boot.sh"]'),
+    };
+    expect(detect(repoView(later)).todo.join("\n")).not.toContain("ENTRYPOINT");
+  });
+});
