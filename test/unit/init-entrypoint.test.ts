@@ -44,7 +44,10 @@ describe("init: an ENTRYPOINT that would not run the tests", () => {
     expect(detect(repoView(files)).todo).toContainEqual(expect.stringMatching(/^test\.command: the tests run as 'IMAGE sh -c COMMAND', but its ENTRYPOINT/));
     const later = {
       ...files,
-      Dockerfile: files.Dockerfile.replace('ENTRYPOINT ["/app/boot.sh"]', 'FROM nginx:1.27 AS web\nCOPY --from=0 /app/static /usr/share/nginx/html\nENTRYPOINT ["/app/boot.sh"]'),
+      Dockerfile: files.Dockerfile.replace(
+        'ENTRYPOINT ["/app/boot.sh"]',
+        'FROM nginx:1.27 AS web\nCOPY --from=0 /app/static /usr/share/nginx/html\nENTRYPOINT ["/app/boot.sh"]',
+      ),
     };
     expect(detect(repoView(later)).todo.join("\n")).not.toContain("ENTRYPOINT");
   });
