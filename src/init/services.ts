@@ -344,6 +344,9 @@ const CODE_TOOL = /^(npm|npx|pnpm|yarn|bun|composer|pip[\d.]*|pipenv|poetry|uv|b
  * on `.:/app`, an asset watcher). Undefined for a service.
  */
 function jobOf(p: Project, name: string, svc: ComposeService, image: string): string | undefined {
+  // `command: /bin/true` on a store's image: a data-volume container (others take its volumes_from), which serves nothing.
+  const exits = exitsAtOnce(svc.command);
+  if (exits) return `its command (${exits}) exits at once, a container that only holds data volumes`;
   if (knownService(image)) return undefined;
   if (p.awaited.has(name)) return "another service waits for it to complete (service_completed_successfully)";
   const mountsCode = (Array.isArray(svc.volumes) ? svc.volumes : []).some((v) => {
@@ -360,6 +363,14 @@ function jobOf(p: Project, name: string, svc: ComposeService, image: string): st
     .map((w) => w?.replace(/^["']/, "").split("/").pop())
     .find((w) => w !== undefined && CODE_TOOL.test(w));
   return tool ? `it runs ${tool} on the repository it mounts` : undefined;
+}
+
+/** A command that does nothing and exits (`/bin/true`, `true`, `:`, `exit 0`, `echo data-only`), as written; else undefined. */
+function exitsAtOnce(command: unknown): string | undefined {
+  const text = Array.isArray(command) ? command.map(String).join(" ") : typeof command === "string" ? command : undefined;
+  if (text === undefined) return undefined;
+  const inner = /^(?:\/bin\/)?(?:ba)?sh\s+-c\s+["']?(.*?)["']?$/.exec(text.trim())?.[1] ?? text.trim();
+  return /^((\/usr)?\/bin\/)?(true|:|exit(\s+0)?|echo(\s.*)?)$/.test(inner) ? text.trim() : undefined;
 }
 
 /** The images the project builds: compose's (`build:` with `image:`), and those its scripts tag (`docker build -t acme_web`). */

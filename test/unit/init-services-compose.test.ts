@@ -247,3 +247,30 @@ describe("init finds the compose file where repositories keep it", () => {
     expect(d.guessed).toContain("compose.yml is not valid YAML: services not taken from it");
   });
 });
+
+describe("init: a data-volume container is no service", () => {
+  it("a store's image whose command exits at once (`/bin/true`), taken by volumes_from, is left out; the store itself stays", () => {
+    const compose = (command: string) =>
+      [
+        "services:",
+        "  mysqldata:",
+        "    image: mysql:8.0",
+        `    command: ${command}`,
+        "  mysql:",
+        "    image: mysql:8.0",
+        "    environment: { MYSQL_ROOT_PASSWORD: secret }",
+        "    volumes_from: [mysqldata]",
+        "  web:",
+        "    build: .",
+        "    depends_on: [mysql, mysqldata]",
+      ].join("\n") + "\n";
+    const repo = (command: string) => repoView({ Dockerfile: APP, "requirements.txt": "", "docker-compose.yml": compose(command) });
+    for (const command of ["/bin/true", '"true"', '["sh", "-c", "exit 0"]', "echo data-only container"]) {
+      const d = detect(repo(command));
+      expect(Object.keys(services(d)), command).toEqual(["mysql"]);
+      expect(d.guessed.join("\n")).toContain("compose service mysqldata left out: its command");
+    }
+    // A store that runs its server with a command of its own is a service.
+    expect(Object.keys(services(detect(repo("--default-authentication-plugin=mysql_native_password"))))).toEqual(["mysql", "mysqldata"]);
+  });
+});
