@@ -251,7 +251,8 @@ function withoutDevGroups(t: RuleContext): string | undefined {
   // Every stage the test stage is built from: a builder's `uv sync --no-dev` copied in counts.
   const installs = runs(t, "built")
     .flatMap((r) => simpleCommands(r))
-    .map((w) => w.join(" "))
+    // A tool by its path (`/root/.local/bin/uv sync`, where uv's installer puts it) by its name.
+    .map(([tool, ...rest]) => [tool!.split("/").pop()!, ...rest].join(" "))
     .filter(
       (c) => /^uv (sync|pip sync)\b/.test(c) || /^poetry install\b/.test(c) || (/^pipenv install\b/.test(c) && !/^pipenv install(\s+-\S+)*\s+[^-\s]/.test(c)),
     );

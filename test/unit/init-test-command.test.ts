@@ -320,7 +320,12 @@ describe("init: test commands by ecosystem", () => {
   it("Python: a TODO when the image installs without the development groups (uv --no-dev, poetry --only main, pipenv without --dev)", () => {
     const files = { "pyproject.toml": '[dependency-groups]\ndev = ["pytest"]\n', "uv.lock": "", "app.py": "" };
     const image = (install: string) => lines("FROM python:3.12", "WORKDIR /app", "COPY pyproject.toml uv.lock ./", `RUN ${install}`, "COPY . .");
-    for (const install of ["pip install uv && uv sync --frozen --no-dev", "poetry install --only main", "pipenv install --deploy --system"])
+    for (const install of [
+      "pip install uv && uv sync --frozen --no-dev",
+      "/root/.local/bin/uv sync --no-dev --group postgres",
+      "poetry install --only main",
+      "pipenv install --deploy --system",
+    ])
       expect(commandTodos(run({ ...files, Dockerfile: image(install) }))).toEqual([
         expect.stringMatching(/^image\.target: the image installs its packages without the development groups \(/),
       ]);
