@@ -370,7 +370,8 @@ function exitsAtOnce(command: unknown): string | undefined {
   const text = Array.isArray(command) ? command.map(String).join(" ") : typeof command === "string" ? command : undefined;
   if (text === undefined) return undefined;
   const inner = /^(?:\/bin\/)?(?:ba)?sh\s+-c\s+["']?(.*?)["']?$/.exec(text.trim())?.[1] ?? text.trim();
-  return /^((\/usr)?\/bin\/)?(true|:|exit(\s+0)?|echo(\s.*)?)$/.test(inner) ? text.trim() : undefined;
+  // One command only: `echo starting && exec mysqld` runs a server after its echo.
+  return /^((\/usr)?\/bin\/)?(true|:|exit(\s+0)?|echo(\s[^;&|`$]*)?)$/.test(inner) ? text.trim() : undefined;
 }
 
 /** The images the project builds: compose's (`build:` with `image:`), and those its scripts tag (`docker build -t acme_web`). */

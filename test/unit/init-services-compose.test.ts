@@ -270,7 +270,8 @@ describe("init: a data-volume container is no service", () => {
       expect(Object.keys(services(d)), command).toEqual(["mysql"]);
       expect(d.guessed.join("\n")).toContain("compose service mysqldata left out: its command");
     }
-    // A store that runs its server with a command of its own is a service.
+    // A store that runs its server with a command of its own is a service, after an echo too.
+    expect(Object.keys(services(detect(repo('["sh", "-c", "echo starting && exec mysqld"]'))))).toEqual(["mysql", "mysqldata"]);
     expect(Object.keys(services(detect(repo("--default-authentication-plugin=mysql_native_password"))))).toEqual(["mysql", "mysqldata"]);
   });
 });
