@@ -239,9 +239,14 @@ const python = (t: RuleContext): Proposal[] => {
           }
         : viaDjango,
     );
-  if (pytestDeclared(t)) out.push({ command: `${runner.prefix}pytest`, why: "pytest is a dependency", needs: runner.needs });
+  // pytest reads its configuration from where it runs and the folders above: one kept only in a folder is read from there.
+  const folder = pytestConfigured(t) ? undefined : pytestIniFolder(t);
+  const where = folder === undefined ? {} : { dir: folder };
+  const from = folder === undefined ? "" : ` (its pytest.ini is in ${folder}/, read when pytest runs there)`;
+  if (pytestDeclared(t)) out.push({ command: `${runner.prefix}pytest`, why: `pytest is a dependency${from}`, needs: runner.needs, ...where });
   if (viaDjango) out.push(viaDjango);
-  if (pytestConfigured(t)) out.push({ command: `${runner.prefix}pytest`, why: "pytest configuration found", needs: runner.needs });
+  if (pytestConfigured(t) || folder !== undefined)
+    out.push({ command: `${runner.prefix}pytest`, why: `pytest configuration found${from}`, needs: runner.needs, ...where });
   const imageTodo = withoutDevGroups(t);
   return imageTodo ? out.map((p) => ({ ...p, imageTodo })) : out;
 };
@@ -497,6 +502,17 @@ function hasTestScript(pkg: string | undefined): boolean {
 function dependencies(pkg: string | undefined): string[] {
   const p = parseJson(pkg) as { dependencies?: object; devDependencies?: object };
   return [...Object.keys(p.devDependencies ?? {}), ...Object.keys(p.dependencies ?? {})];
+}
+
+/** The folder (from the context) of the one shallowest pytest.ini, when the context's root has no pytest configuration; undefined when there are several. */
+function pytestIniFolder(t: RuleContext): string | undefined {
+  const top = inFolder(t.context, "");
+  const found = t.repo.files
+    .filter((f) => f.startsWith(top) && /(^|\/)pytest\.ini$/.test(f) && !/(^|\/)(node_modules|vendor|\.venv|site-packages)\//.test(f))
+    .map((f) => f.slice(top.length, -"/pytest.ini".length));
+  const depth = Math.min(...found.map((d) => d.split("/").length));
+  const shallowest = found.filter((d) => d.split("/").length === depth);
+  return shallowest.length === 1 ? shallowest[0] : undefined;
 }
 
 function pytestConfigured(t: RuleContext): boolean {

@@ -440,3 +440,20 @@ describe("init: test commands as the tools mean them", () => {
     expect(pest({ "vendor-dir": "app/lib/vendor" })).toBe("app/lib/vendor/bin/pest --test-directory ../../tests");
   });
 });
+
+describe("init: pytest's configuration kept in a folder", () => {
+  it("pytest runs from the folder of the one pytest.ini when the root configures nothing: it reads its configuration only from there up", () => {
+    const files = {
+      Dockerfile: lines("FROM python:3.12", "WORKDIR /app", "COPY requirements.txt .", "RUN pip install -r requirements.txt", "COPY . ."),
+      "requirements.txt": "flask\npytest\n",
+      "watcher/pytest.ini": "[pytest]\naddopts = --no-start-live-server\n",
+      "watcher/tests/unit/test_diff.py": "",
+      "watcher/app.py": "",
+    };
+    expect(run(files).command).toBe("cd /app/watcher && pytest");
+    // A configuration at the root wins: pytest reads it from there.
+    expect(run({ ...files, "pyproject.toml": "[tool.pytest.ini_options]\ntestpaths = ['watcher/tests']\n" }).command).toBe("pytest");
+    // Two at the same depth: which one is not known, pytest runs from the root.
+    expect(run({ ...files, "other/pytest.ini": "[pytest]\n" }).command).toBe("pytest");
+  });
+});
