@@ -117,3 +117,14 @@ export const boundSources = (args: string): string[] => runMounts(args).flatMap(
 
 /** A RUN's command text, without its flags. */
 export const runCommand = (args: string): string => splitFlags(args).rest;
+
+/** An instruction's exec form (`["java", "-jar", "app.jar"]`) as its words; undefined for the shell form or JSON that does not parse. */
+export function execForm(args: string): string[] | undefined {
+  if (!args.startsWith("[")) return undefined;
+  try {
+    const list = JSON.parse(args) as unknown;
+    return Array.isArray(list) ? list.map(String) : undefined;
+  } catch {
+    return undefined;
+  }
+}

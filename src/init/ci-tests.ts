@@ -212,9 +212,12 @@ export function ciComposeRun(repo: RepoView): CiComposeRun | undefined {
   for (const c of ciCommands(repo)) {
     const compose = composeCommand(c);
     if (compose?.verb === "up") upFiles.set(c.file, compose.files);
-    const exec = compose ? undefined : shellWords(c.command);
-    const args = compose && /^(run|exec)$/.test(compose.verb) ? compose.args : exec?.[0] === "docker" && exec[1] === "exec" ? exec.slice(2) : undefined;
-    const run = compose && /^(run|exec)$/.test(compose.verb) ? testRun(repo, c, compose.files, compose.args) : dockerExec(repo, c, upFiles.get(c.file) ?? []);
+    // `docker compose run|exec` in a service, or `docker exec` in a container compose started: its arguments.
+    const inService = compose && /^(run|exec)$/.test(compose.verb) ? compose.args : undefined;
+    const words = compose ? [] : shellWords(c.command);
+    const inContainer = words[0] === "docker" && words[1] === "exec" ? words.slice(2) : undefined;
+    const run = inService ? testRun(repo, c, compose!.files, inService) : inContainer && testRun(repo, c, upFiles.get(c.file) ?? [], inContainer, true);
+    const args = inService ?? inContainer;
     const target = args && runTarget(args);
     const key = target && `${c.file}\u0000${c.job}\u0000${target.target}`;
     if (run) runs.push({ ...run, prepare: (key && earlier.get(key)) || [] });
@@ -270,18 +273,10 @@ function testRun(repo: RepoView, c: CiCommand, files: string[], args: string[], 
 }
 
 /** A command CI runs in the tests' service before them that the image needs too: not an install (the image has its dependencies), not CI's expression. */
-const preparesIn = (command: string): boolean =>
-  !command.includes("${{") &&
-  !afterAssignments(shellWords(command))
-    .slice(1)
-    .some((w) => /^(install|add|ci|sync|restore|get)$/.test(w));
+const preparesIn = (command: string): boolean => !command.includes("${{") && !installs(afterAssignments(shellWords(command)));
 
-/** `docker exec [options] CONTAINER CMD` after a `docker compose up`: the service is the one of that container_name. */
-function dockerExec(repo: RepoView, c: CiCommand, files: string[]): CiComposeRun | undefined {
-  const words = shellWords(c.command);
-  if (words[0] !== "docker" || words[1] !== "exec") return undefined;
-  return testRun(repo, c, files, words.slice(2), true);
-}
+/** A package manager's install (`bundle install`, `npm ci`): CI's setup, which the image has done. */
+const installs = (words: readonly string[]): boolean => words.slice(1).some((w) => /^(install|add|ci|sync|restore|get)$/.test(w));
 
 const unquote = (w: string) => w.replace(/^(["'])([\s\S]*)\1$/, "$2");
 
@@ -346,7 +341,7 @@ export function ciPreparation(repo: RepoView, found: CiCommand): CiCommand[] {
     const tool = (bare[0] === "sudo" ? bare[1] : bare[0]) ?? "";
     if (c.command.includes("${{") || /\b(localhost|127\.0\.0\.1)\b/.test(c.command)) return false;
     if (/^(docker|docker-compose|podman|mysql|psql|createdb|systemctl|service)$/.test(tool)) return false;
-    if (bare.slice(1).some((w) => /^(install|add|ci|sync|restore|get)$/.test(w))) return false;
+    if (installs(bare)) return false;
     const script = scriptOf(repo, c.command, c.dir);
     return PREPARES.test(script ? `${c.command}\n${repo.read(script) ?? ""}` : c.command);
   });

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import type { Instruction } from "../dockerfile/parse.js";
+import { execForm, type Instruction } from "../dockerfile/parse.js";
 import { lastInstruction, type RepoView } from "./repo.js";
 
 /**
@@ -30,17 +30,6 @@ export function entrypointProblem(repo: RepoView, context: string, instructions:
   // A script that runs its arguments names them: "$@", $*, ${@}.
   if (/\$\{?[@*]\}?/.test(repo.read(script) ?? "")) return undefined;
   return `its ENTRYPOINT (${shown}) runs ${script}, which never runs the command it is given ("$@")`;
-}
-
-/** The exec form's words; undefined for the shell form. */
-function execForm(args: string): string[] | undefined {
-  if (!args.startsWith("[")) return undefined;
-  try {
-    const list = JSON.parse(args) as unknown;
-    return Array.isArray(list) ? list.map(String) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The repository file an entrypoint runs, by its name in the build context (`/usr/local/bin/docker-entrypoint.sh` ← `docker/docker-entrypoint.sh`), when one file has it. */

@@ -3,7 +3,7 @@ import { asTestCommand, type CiCommand, ciCommands, ciPreparation, runnerOf, run
 import { shellCommands, shellWords } from "./shell.js";
 import { codeSourceIn } from "../dockerfile/code.js";
 import { cdToRoot, codeRoot, type ContextKinds } from "../dockerfile/code-root.js";
-import type { Instruction } from "../dockerfile/parse.js";
+import { execForm, type Instruction } from "../dockerfile/parse.js";
 import type { Ecosystem, Tool } from "../dockerfile/toolchain.js";
 import { scriptStarts } from "./ci-jobs.js";
 import { entrypointProblem } from "./entrypoint.js";
@@ -396,10 +396,8 @@ const cmdText = (instructions: readonly Instruction[]) => {
 function cmdOf(instructions: readonly Instruction[]): TestCommand | undefined {
   const args = lastInstruction(instructions, "CMD")?.args;
   if (!args?.startsWith("[")) return args || undefined;
-  try {
-    const list = JSON.parse(args) as unknown;
-    return Array.isArray(list) && list.length ? [String(list[0]), ...list.slice(1).map(String)] : undefined;
-  } catch {
-    return args;
-  }
+  const words = execForm(args);
+  // JSON that does not parse is the shell form to Docker.
+  if (words === undefined) return args;
+  return words.length ? [words[0]!, ...words.slice(1)] : undefined;
 }
