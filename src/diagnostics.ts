@@ -54,6 +54,7 @@ export const Diagnostics = {
   hashOutsideContext: ["GC1040", "A hash input outside the image's build context (the build cannot read it)"],
   buildArgVariable: ["GC1041", "A build arg whose value holds a $VAR or ${VAR}, which gen-circle does not fill in"],
   imageUnused: ["GC1042", "An image that nothing tests or deploys: no job builds it"],
+  entrypointWords: ["GC1043", "A test entrypoint of several words: docker runs it as one program of that name"],
   // migrate (circle.yml 1.0)
   notV1Config: ["GC2001", "Not a CircleCI 1.0 circle.yml"],
   misnestedSection: ["GC2002", "A section nested under another, or a phase key outside any section"],

@@ -71,9 +71,10 @@ export function fixtureCases(): { name: string; dir: string; spec: string }[] {
 
 /** A `docker` for PATH that records each call (DOCKER_LOG) and answers like one that has everything. */
 export const fakeDocker = `#!/usr/bin/env bash
-# Records each call, one line of base64 arguments; answers like a docker that has everything.
+# Records each call, one line of base64 arguments (each after a dot, so that an empty one is seen);
+# answers like a docker that has everything.
 line=
-for a in "$@"; do line+="$(printf '%s' "$a" | base64 -w0) "; done
+for a in "$@"; do line+="$(printf '.%s' "$a" | base64 -w0) "; done
 printf '%s\\n' "$line" >>"$DOCKER_LOG"
 case "$1" in
   inspect) echo true ;;
@@ -94,6 +95,6 @@ export function calls(log: string): string[][] {
         .trim()
         .split(" ")
         .filter(Boolean)
-        .map((b) => Buffer.from(b, "base64").toString("utf8")),
+        .map((b) => Buffer.from(b, "base64").toString("utf8").slice(1)),
     );
 }

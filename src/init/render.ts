@@ -43,6 +43,7 @@ const withTest = (img: ImageGuess): ImageWithTest => ({ ...imageSettings(img), t
 function testSettings(img: ImageGuess): TestSettings {
   const out: TestSettings = { command: img.test.command };
   if (Object.keys(img.test.environment).length) out.environment = values(img.test.environment);
+  if (img.test.entrypoint !== undefined) out.entrypoint = img.test.entrypoint;
   return out;
 }
 

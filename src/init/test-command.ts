@@ -27,6 +27,8 @@ export interface TestGuess {
   lacksTools?: boolean;
   /** No file named a command: the ecosystem's usual one was written. */
   placeholder?: boolean;
+  /** In place of the image's ENTRYPOINT ("" for none): set when the image's own would not run the command. */
+  entrypoint?: string;
 }
 
 /** What one image's test command is guessed from. */
@@ -56,8 +58,16 @@ export interface TestContext extends RuleContext {
  */
 export function guessTest(t: TestContext, notes: Notes): TestGuess {
   const blocked = entrypointProblem(t.repo, t.context, t.instructions);
-  if (blocked)
-    notes.todo.push({ at: t.commandAt, text: `the tests run as 'IMAGE sh -c COMMAND', but ${blocked}: set one that runs "$@", or test a stage without it` });
+  if (!blocked) return testCommand(t, notes);
+  // Cleared, the command runs as given; what the entrypoint set up (a wait, a migration) is not run.
+  notes.todo.push({
+    at: [...t.commandAt.slice(0, -1), "entrypoint"],
+    text: `the tests run as 'IMAGE sh -c COMMAND', but ${blocked}: entrypoint "" runs the command without it; check the tests need nothing it sets up`,
+  });
+  return { ...testCommand(t, notes), entrypoint: "" };
+}
+
+function testCommand(t: TestContext, notes: Notes): TestGuess {
   const service = composeTest(t, notes) ?? makeInCompose(t, notes);
   if (service) return service;
   const { inWorkdir, dir, ...guess } = fromFiles(t, notes);

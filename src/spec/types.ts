@@ -57,6 +57,8 @@ export interface Test {
   split?: { globs: string[]; by: SplitBy };
   workdir?: string;
   user?: string;
+  /** In place of the image's ENTRYPOINT; "" runs the command with none. */
+  entrypoint?: string;
 }
 
 /** A branch or tag matcher in CircleCI's filter syntax: exact string, or `/regex/` (whole match). */

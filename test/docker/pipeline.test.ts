@@ -155,6 +155,45 @@ describe("8. services and tests in the container", () => {
   });
 });
 
+describe("an image whose ENTRYPOINT starts the app: test.entrypoint", () => {
+  // Like an image whose entrypoint boots the server: it never runs the command it is given.
+  const p = project({ name: "entrypoint", requirements: "tiny 1\n", spec: (base) => ({ ...base, services: {} }) });
+  const withEntrypoint = (entrypoint?: string) => {
+    const spec = parse(readFileSync(join(p.dir, "gen-circle.yml"), "utf8"));
+    spec.test = { command: 'test -s /deps/tiny && echo "tests ran as $0"' };
+    if (entrypoint !== undefined) spec.test.entrypoint = entrypoint;
+    p.writeSpec(spec);
+  };
+
+  it('none: the image\'s entrypoint ignores the tests; "" runs them with none; a program runs them as its arguments', () => {
+    const dockerfile = readFileSync(join(p.dir, "Dockerfile"), "utf8");
+    p.write(
+      "Dockerfile",
+      dockerfile +
+        "RUN printf '#!/bin/sh\\necho wrapped-by-$0\\nexec \"$@\"\\n' >/wrap && chmod +x /wrap\n" +
+        'ENTRYPOINT ["sh", "-c", "echo the-app-starts; exit 3"]\n',
+    );
+    withEntrypoint();
+    ok(p.script("image.sh", ["ready", "app"]));
+    const kept = p.script("test.sh", ["run", "app"]);
+    expect(kept.status).toBe(3);
+    expect(kept.stdout).toContain("the-app-starts");
+    expect(kept.stdout).not.toContain("tests ran");
+
+    withEntrypoint("");
+    const cleared = p.script("test.sh", ["run", "app"]);
+    ok(cleared);
+    expect(cleared.stdout).toContain("tests ran as sh");
+    expect(cleared.stdout).not.toContain("the-app-starts");
+
+    withEntrypoint("/wrap");
+    const wrapped = p.script("test.sh", ["run", "app"]);
+    ok(wrapped);
+    expect(wrapped.stdout).toMatch(/wrapped-by-\/wrap\n(.*\n)*tests ran as sh/);
+    expect(leftovers("gc-app-")).toEqual({ containers: [], networks: [] });
+  });
+});
+
 describe("9. remote docker (executor: docker)", () => {
   it("the whole pipeline runs with no bind mount and no published port", () => {
     const p = project({ name: "remote", spec: (s) => ({ ...s, executor: "docker" }) });

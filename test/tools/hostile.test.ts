@@ -34,7 +34,15 @@ function specWith(h: string, text: string) {
     services: {
       db: { image: "postgres:15", environment: { PASS: h, MULTI: text }, command: [h, text], ready: { command: h, timeout: 1 }, setup: [h, text] },
     },
-    test: { command: text, environment: { VALUE: h, MULTI: text }, results: `/r/${h}`, artifacts: `/a/${h}`, workdir: `/w/${h}`, user: h },
+    test: {
+      command: text,
+      environment: { VALUE: h, MULTI: text },
+      results: `/r/${h}`,
+      artifacts: `/a/${h}`,
+      workdir: `/w/${h}`,
+      user: h,
+      entrypoint: `/e/${h}`,
+    },
     deploy: { registry: "localhost:5000", rules: [{ branch: h, tags: ["{branch}", "{sha}"] }] },
   };
 }
@@ -88,6 +96,7 @@ describe("hostile values", () => {
     expect(create.slice(-3)).toEqual(["sh", "-c", text]);
     expect(create[create.indexOf("--workdir") + 1]).toBe(`/w/${h}`);
     expect(create[create.indexOf("--user") + 1]).toBe(h);
+    expect(create[create.indexOf("--entrypoint") + 1]).toBe(`/e/${h}`);
     expect(
       args.some((a) => a.endsWith(`-test:/r/${h}/.`)),
       "docker cp of the results",
@@ -136,6 +145,26 @@ describe("hostile values", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain(`self-test: ${command}`);
     expect(readFileSync(join(dir, "self.out"), "utf8")).toBe(`myorg/app:ci-abc|it's|a "quoted" $(word)|`);
+  });
+
+  it.each([
+    ["no entrypoint: the image's own, no flag", undefined, null],
+    ['entrypoint "": one empty argument, which clears the image\'s', "", ""],
+  ])("%s", async (_, entrypoint, expected) => {
+    const spec = { image: "myorg/app", test: { command: "run tests", ...(entrypoint === undefined ? {} : { entrypoint }) } };
+    const result = await generate(stringify(spec));
+    expect(result.diagnostics).toEqual([]);
+    const dir = mkdtempSync(join(work, "repo-"));
+    writeTree(dir, Object.fromEntries(result.files.map((f) => [f.path + (f.executable ? "*" : ""), f.content])));
+    writeTree(dir, { "bin/docker*": fakeDocker });
+    const log = join(dir, "docker.log");
+    const env = { ...process.env, PATH: `${join(dir, "bin")}:${process.env.PATH}`, DOCKER_LOG: log, GEN_CIRCLE_STATE: join(dir, ".state"), CIRCLE_SHA1: "abc" };
+    const r = run("bash", [join(dir, ".circleci/gen-circle/test.sh"), "run", "app"], { env });
+    expect(r.status, r.stderr).toBe(0);
+    const create = calls(log).find((c) => c[0] === "create")!;
+    const at = create.indexOf("--entrypoint");
+    expect(at === -1 ? null : create[at + 1]).toBe(expected);
+    expect(create.slice(-3)).toEqual(["sh", "-c", "run tests"]);
   });
 
   it("a branch regex with shell syntax is only ever a regex", async () => {

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { dockerInstructions } from "../../src/dockerfile/parse.js";
 import { entrypointProblem } from "../../src/init/entrypoint.js";
 import { detect } from "../../src/init/detect.js";
+import { generate } from "../../src/index.js";
+import { parse } from "yaml";
 
 // The test stage's ENTRYPOINT gets `sh -c COMMAND` as its arguments: our own small Dockerfiles and scripts.
 const repoView = (files: Record<string, string>, name = "shop") => ({ name, files: Object.keys(files), read: (p: string) => files[p] });
@@ -27,7 +29,7 @@ describe("init: an ENTRYPOINT that would not run the tests", () => {
     expect(problem({}, 'ENTRYPOINT ["java", "-jar", "/app.jar"]')).toMatch(/ENTRYPOINT \(java -jar \/app\.jar\) is not a script of the repository/);
   });
 
-  it("init writes it as a TODO on the test command; an ENTRYPOINT of a later stage is not the test stage's", () => {
+  it('init clears it in the spec (entrypoint: "") with a TODO; an ENTRYPOINT of a later stage is not the test stage\'s', async () => {
     const files = {
       "requirements.txt": "pytest\n",
       "tests/test_app.py": "",
@@ -41,7 +43,16 @@ describe("init: an ENTRYPOINT that would not run the tests", () => {
         'ENTRYPOINT ["/app/boot.sh"]',
       ),
     };
-    expect(detect(repoView(files)).todo).toContainEqual(expect.stringMatching(/^test\.command: the tests run as 'IMAGE sh -c COMMAND', but its ENTRYPOINT/));
+    const found = detect(repoView(files));
+    expect(found.todo).toContainEqual(
+      expect.stringMatching(/^test\.entrypoint: the tests run as 'IMAGE sh -c COMMAND', but its ENTRYPOINT .*entrypoint "" runs the command without it/),
+    );
+    const spec = parse(found.spec);
+    expect(spec.test).toEqual({ command: "pytest", entrypoint: "" });
+    // The spec init writes is one the schema takes, and the pipeline passes the empty entrypoint on.
+    const generated = await generate(found.spec);
+    expect(generated.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    expect(generated.files.find((f) => f.path.endsWith("/test.sh"))!.content).toContain("entrypoint=(--entrypoint '')");
     const later = {
       ...files,
       Dockerfile: files.Dockerfile.replace(
@@ -49,6 +60,8 @@ describe("init: an ENTRYPOINT that would not run the tests", () => {
         'FROM nginx:1.27 AS web\nCOPY --from=0 /app/static /usr/share/nginx/html\nENTRYPOINT ["/app/boot.sh"]',
       ),
     };
-    expect(detect(repoView(later)).todo.join("\n")).not.toContain("ENTRYPOINT");
+    const other = detect(repoView(later));
+    expect(other.todo.join("\n")).not.toContain("ENTRYPOINT");
+    expect(parse(other.spec).test).toEqual({ command: "pytest" });
   });
 });

@@ -117,6 +117,13 @@ const cases: { name: string; spec: string; code: string; at: string; says?: RegE
     at: "4:5",
     says: /Nothing tests or deploys tool, so no job builds it/,
   },
+  {
+    name: "test entrypoint of several words",
+    spec: "image: a/b\ntest:\n  command: tests\n  entrypoint: python -m pytest\n",
+    code: "GC1043",
+    at: "4:15",
+    says: /entrypoint "python -m pytest" is several words, but docker runs the entrypoint as one program of that name/,
+  },
   { name: "split glob outside the repository", spec: "image: a/b\ntest:\n  command: x\n  split: ../tests/*.py\n", code: "GC1025", at: "4:10" },
   {
     name: "split glob with a space",

@@ -50,6 +50,8 @@ export interface ImageView {
     artifacts: string;
     workdir: string;
     user: string;
+    /** --entrypoint for the test container: its value, or none when the image's own is kept */
+    entrypoint: { value: string } | null;
     /** test.split: globs (relative to the context) and the --split-by mode, or no globs */
     splitGlobs: string[];
     splitBy: string;
@@ -105,6 +107,7 @@ export function imageView(img: Image): ImageView {
       artifacts: t?.artifacts ?? "",
       workdir: t?.workdir ?? "",
       user: t?.user ?? "",
+      entrypoint: t?.entrypoint === undefined ? null : { value: t.entrypoint },
       splitGlobs: t?.split?.globs ?? [],
       splitBy: t?.split?.by ?? "",
     },

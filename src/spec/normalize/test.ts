@@ -26,7 +26,15 @@ export function normalizeTest(t: ProjectTest, path: (string | number)[], r: Repo
     split: normalizeSplit(t.split, [...path, "split"], r),
     workdir: t.workdir,
     user: t.user,
+    entrypoint: t.entrypoint,
   };
+  // `docker run --entrypoint` takes one program: `python -m pytest` would be a file of that name.
+  if (t.entrypoint !== undefined && /\s/.test(t.entrypoint.trim()))
+    r.warn(
+      Codes.entrypointWords,
+      [...path, "entrypoint"],
+      `entrypoint ${JSON.stringify(t.entrypoint)} is several words, but docker runs the entrypoint as one program of that name. Give the program alone (or "" for none), and put its arguments at the start of the command.`,
+    );
   checkParallelism(test, text, path, r);
   if (test.split?.by === "timings") junitFileNames(test, text, [...path, "split"], r);
   return test;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:d4b5782086adbda5669755f94fdbda81ef1979da7aa006595175051deb2be3b1
+# gen-circle-checksum: sha256:65a230902f401634475ad0aed32f5af11553f5dffbc76365b171a3e82cc2c10a
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -28,6 +28,7 @@ configure() {
   artifacts=
   workdir=
   user=
+  entrypoint=()
   split_globs=()
   split_by=
   case "$GC_ID" in
@@ -224,6 +225,7 @@ run_tests() {
   args+=(-e "CI=${CI:-}" -e "CIRCLE_NODE_INDEX=${CIRCLE_NODE_INDEX:-0}" -e "CIRCLE_NODE_TOTAL=${CIRCLE_NODE_TOTAL:-1}")
   [ -z "$workdir" ] || args+=(--workdir "$workdir")
   [ -z "$user" ] || args+=(--user "$user")
+  args+=("${entrypoint[@]}")
   if [ -n "$test_shell" ]; then
     args+=("$GC_COMMIT_REF" sh -c "$test_shell")
   else

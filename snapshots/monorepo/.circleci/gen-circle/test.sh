@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:91e662887b4eca4e8df4c7abeefac3cf49ca53a2b4c102fed18838fe107997b4
+# gen-circle-checksum: sha256:2627c5a3357d20e7c6ba8cffc14c6d76caaeea29fd2e6fe01225f66ea1920b72
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -28,6 +28,7 @@ configure() {
   artifacts=
   workdir=
   user=
+  entrypoint=()
   split_globs=()
   split_by=
   case "$GC_ID" in
@@ -248,6 +249,7 @@ run_tests() {
   args+=(-e "CI=${CI:-}" -e "CIRCLE_NODE_INDEX=${CIRCLE_NODE_INDEX:-0}" -e "CIRCLE_NODE_TOTAL=${CIRCLE_NODE_TOTAL:-1}")
   [ -z "$workdir" ] || args+=(--workdir "$workdir")
   [ -z "$user" ] || args+=(--user "$user")
+  args+=("${entrypoint[@]}")
   if [ -n "$test_shell" ]; then
     args+=("$GC_COMMIT_REF" sh -c "$test_shell")
   else

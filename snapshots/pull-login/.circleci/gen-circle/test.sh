@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:e4165014cc02ab0fca6c47860f3e64c212adda65957ece75a334fc51fbd3206b
+# gen-circle-checksum: sha256:ad788458d80a54de6b374820be6ef5deb9dc6ace8a678613423df2f50b582d45
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -28,6 +28,7 @@ configure() {
   artifacts=
   workdir=
   user=
+  entrypoint=()
   split_globs=()
   split_by=
   case "$GC_ID" in
@@ -227,6 +228,7 @@ run_tests() {
   args+=(-e "CI=${CI:-}" -e "CIRCLE_NODE_INDEX=${CIRCLE_NODE_INDEX:-0}" -e "CIRCLE_NODE_TOTAL=${CIRCLE_NODE_TOTAL:-1}")
   [ -z "$workdir" ] || args+=(--workdir "$workdir")
   [ -z "$user" ] || args+=(--user "$user")
+  args+=("${entrypoint[@]}")
   if [ -n "$test_shell" ]; then
     args+=("$GC_COMMIT_REF" sh -c "$test_shell")
   else

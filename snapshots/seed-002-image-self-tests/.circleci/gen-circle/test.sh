@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:8fc9d2b522118c8b1069d2b7f3116248cc0fe808cfe0da4d36e86cb6d7545ae3
+# gen-circle-checksum: sha256:54e5f16453cc50a3cf0e1d91f6eb6891aa488234df6213b955928388eec778ab
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -28,6 +28,7 @@ configure() {
   artifacts=
   workdir=
   user=
+  entrypoint=()
   split_globs=()
   split_by=
   case "$GC_ID" in
@@ -221,6 +222,7 @@ run_tests() {
   args+=(-e "CI=${CI:-}" -e "CIRCLE_NODE_INDEX=${CIRCLE_NODE_INDEX:-0}" -e "CIRCLE_NODE_TOTAL=${CIRCLE_NODE_TOTAL:-1}")
   [ -z "$workdir" ] || args+=(--workdir "$workdir")
   [ -z "$user" ] || args+=(--user "$user")
+  args+=("${entrypoint[@]}")
   if [ -n "$test_shell" ]; then
     args+=("$GC_COMMIT_REF" sh -c "$test_shell")
   else

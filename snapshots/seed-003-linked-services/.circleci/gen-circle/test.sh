@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:ba3e6724e02d7b4737647442053b91ca746cbb4f5e47b31ebb3299191c078910
+# gen-circle-checksum: sha256:071bc8de0708d14f3eeac214cebc07b8f98049266525fa4a5342587f08511b1b
 # shellcheck disable=SC2016 # values from the spec are literal: single-quoted on purpose
 set -euo pipefail
 # Runs the tests inside this commit's image, with the services on a private docker network.
@@ -28,6 +28,7 @@ configure() {
   artifacts=
   workdir=
   user=
+  entrypoint=()
   split_globs=()
   split_by=
   case "$GC_ID" in
@@ -231,6 +232,7 @@ run_tests() {
   args+=(-e "CI=${CI:-}" -e "CIRCLE_NODE_INDEX=${CIRCLE_NODE_INDEX:-0}" -e "CIRCLE_NODE_TOTAL=${CIRCLE_NODE_TOTAL:-1}")
   [ -z "$workdir" ] || args+=(--workdir "$workdir")
   [ -z "$user" ] || args+=(--user "$user")
+  args+=("${entrypoint[@]}")
   if [ -n "$test_shell" ]; then
     args+=("$GC_COMMIT_REF" sh -c "$test_shell")
   else
