@@ -155,7 +155,7 @@ start() {
   # Docker 28 removes a docker0 bridge it finds when it starts, even with --bridge set: the host's
   # engine then fails to start any container. Note its address, and put it back below.
   local host_bridge
-  host_bridge=$(ip -o -4 addr show dev docker0 2>/dev/null | awk '{ print $4; exit }')
+  host_bridge=$({ ip -o -4 addr show dev docker0 2>/dev/null || true; } | awk '{ print $4; exit }')
   log "starting Docker 28 ($1 store; log: $base/$tag/dockerd.log)"
   # In a mount namespace of its own with the forky root pivoted in (not merely a chroot: runc
   # cannot pivot_root a container's root in a chroot, and `docker exec` then lands in the host's
