@@ -16,7 +16,9 @@
 // A sample whose repository is not in DIR is listed as "not here" and not counted.
 // Prints a table and the count of specs correct with no edits. Exit 1 when a sample misses that
 // the record does not mark as a known miss (a regression), or on a crash; exit 2 without DIR.
-// Usage: npm run conformance:init -- DIR [--record]   (--record prints what init wrote, as JSON)
+// Usage: npm run conformance:init -- DIR [--samples FILE] [--record] [--diff]   (--samples: another
+// record of the same format, e.g. a set of repositories kept outside the project; --record prints
+// what init wrote, as JSON)
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,17 +29,24 @@ const root = new URL("..", import.meta.url).pathname;
 const args = process.argv.slice(2);
 const record = args.includes("--record");
 const diff = args.includes("--diff");
-const mirror = args.find((a) => !a.startsWith("--"));
-const usage = "usage: npm run conformance:init -- DIR [--record] [--diff]   (DIR: one folder per repository, DIR/<owner>+<name>/repo, a git clone)";
+const samplesAt = args.indexOf("--samples");
+const samplesFile = samplesAt === -1 ? join(root, "scripts/init-samples.json") : args[samplesAt + 1];
+const mirror = args.find((a, i) => !a.startsWith("--") && (samplesAt === -1 || i !== samplesAt + 1));
+const usage =
+  "usage: npm run conformance:init -- DIR [--samples FILE] [--record] [--diff]   (DIR: one folder per repository, DIR/<owner>+<name>/repo, a git clone)";
 if (!mirror) {
   console.error(usage);
+  process.exit(2);
+}
+if (!samplesFile || !existsSync(samplesFile)) {
+  console.error(`conformance:init: no samples file ${samplesFile ?? "after --samples"}\n${usage}`);
   process.exit(2);
 }
 if (!existsSync(mirror)) {
   console.error(`conformance:init: no folder ${mirror}\n${usage}`);
   process.exit(2);
 }
-const samples = JSON.parse(readFileSync(join(root, "scripts/init-samples.json"), "utf8")).samples;
+const samples = JSON.parse(readFileSync(samplesFile, "utf8")).samples;
 const cli = join(root, "bin/gen-circle.js");
 
 function observe(sample) {
