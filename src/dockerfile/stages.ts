@@ -103,3 +103,36 @@ export function dependenciesOf(stages: readonly Stage[], index: number): Stage[]
 export function targetStage(stages: readonly Stage[], target?: string): Stage | undefined {
   return target === undefined ? stages[stages.length - 1] : stageNamed(stages, target, false);
 }
+
+// BuildKit's automatic platform ARGs: set in the global scope without a declaration.
+const PLATFORM_ARGS = /^(BUILD|TARGET)(PLATFORM|OS|ARCH|VARIANT)$/;
+
+/**
+ * The ARGs a FROM of the stages building `target` reads that nothing sets: declared before the
+ * first FROM without a default (or not declared), given no build arg, and read without a
+ * `${X:-default}`. Docker fills such a name in as empty, so the base image is `` or `name:-alpine`
+ * and the build fails. Returns each with the stage whose FROM reads it.
+ */
+export function unsetBaseArgs(
+  instructions: readonly Instruction[],
+  buildArgs: Readonly<Record<string, string>>,
+  target?: string,
+): { name: string; stage: Stage }[] {
+  const stages = dockerStages(instructions, buildArgs);
+  const built = targetStage(stages, target);
+  if (!built) return [];
+  const set = new Set(Object.keys(buildArgs));
+  const froms: string[] = [];
+  for (const ins of instructions) {
+    if (ins.op === "FROM") froms.push(splitFlags(ins.args).rest.split(/\s+/)[0] ?? "");
+    else if (ins.op === "ARG" && !froms.length) for (const m of ins.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("[^"]+"|'[^']+'|[^\s"']\S*)/g)) set.add(m[1]!);
+  }
+  const out: { name: string; stage: Stage }[] = [];
+  for (const stage of dependenciesOf(stages, built.index))
+    for (const m of (froms[stage.index] ?? "").matchAll(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(:?[-+?][^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))/g)) {
+      const name = (m[1] ?? m[3])!;
+      if (/^:?-/.test(m[2] ?? "") || set.has(name) || PLATFORM_ARGS.test(name)) continue;
+      if (!out.some((o) => o.name === name)) out.push({ name, stage });
+    }
+  return out;
+}

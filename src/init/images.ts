@@ -3,7 +3,7 @@ import { declare, expand } from "../dockerfile/code-root.js";
 import { dockerignoreMatcher, isTestFile } from "../dockerfile/dockerignore.js";
 import { chainInstructions, type StageFacts } from "../dockerfile/facts.js";
 import { cleanSource, copySources, dockerInstructions, type Instruction } from "../dockerfile/parse.js";
-import { chainOf, dependenciesOf, dockerStages, type Stage } from "../dockerfile/stages.js";
+import { chainOf, dependenciesOf, dockerStages, type Stage, unsetBaseArgs } from "../dockerfile/stages.js";
 import { ecosystemOf } from "../dockerfile/toolchain.js";
 import { parseReference, repositoryOf } from "../spec/docker-ref.js";
 import { type BuildGraph, readBuild, repoBuildOf, scriptBuildOf } from "./build-graph.js";
@@ -200,7 +200,7 @@ export function noteOtherDockerfiles(repo: RepoView, images: readonly ImageGuess
   const sibling = (f: string) => folderOf(f) === folderOf(image!.dockerfile!);
   const others = repo.files.filter(
     (f) =>
-      /(^|\/)(Dockerfile([.-][^/]*)?|[^/]+\.[Dd]ockerfile)$/.test(f) &&
+      ANY_DOCKERFILE.test(f) &&
       !/\.dockerignore$/.test(f) &&
       !NOT_IMAGES.test(f) &&
       f !== image!.dockerfile &&
@@ -520,6 +520,12 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
       delete buildArgs[arg.name];
       notes.found.push(`${label}build arg ${arg.name} left out: ${arg.why}`);
     }
+  // A base image named by an ARG nothing sets: the build fails until the spec gives it.
+  for (const { name, stage: s } of graph ? unsetBaseArgs(instructions, buildArgs, chosen.target) : [])
+    notes.todo.push({
+      at: at("build_args"),
+      text: `the FROM of ${s.name === undefined ? `stage ${s.index}` : `stage '${s.name}'`} reads ARG ${name}, which has no default and no value in the files init read: write the value CI builds with (build_args: {${name}: ...})`,
+    });
   const chain = graph && stage ? chainInstructions(graph.stages, stage.index) : instructions;
   const built = graph && stage ? dependenciesOf(graph.stages, stage.index).flatMap((s) => s.body) : instructions;
   const copied = chain.flatMap((i) => (i.op === "COPY" || i.op === "ADD" ? (copySources(i.args) ?? []) : []));

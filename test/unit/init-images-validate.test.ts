@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { inputMatcher } from "../../src/hash/glob.js";
 import { compileSpec } from "../../src/index.js";
 import { detect } from "../../src/init/detect.js";
+import { dockerInstructions } from "../../src/dockerfile/parse.js";
+import { unsetBaseArgs } from "../../src/dockerfile/stages.js";
 
 // validate's checks of an image's build inputs, with the repository's files where they matter.
 const withFiles = (files: Record<string, string>) => ({
@@ -144,5 +146,61 @@ describe("validate: the Dockerfile's copies before its install step (GC1031), re
       Dockerfile: "FROM python:3.12\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY src/ src/\nRUN python -m compileall src\n",
     };
     expect(codesAt("image:\n  name: a/b\n  hash: [Dockerfile, requirements.txt]\n", code)).toEqual([]);
+  });
+});
+
+describe("a FROM that reads an ARG nothing sets (GC1044, and init's TODO)", () => {
+  const dockerfile = (...lines: string[]) => [...lines, ""].join("\n");
+  const unset = (text: string, args: Record<string, string> = {}, target?: string) =>
+    unsetBaseArgs(dockerInstructions(text), args, target).map((u) => `${u.name}@${u.stage.name ?? u.stage.index}`);
+
+  it("an ARG without a default (or an empty one) in a built stage's FROM; not one with a default, a build arg, ${X:-default} or a platform ARG", () => {
+    const based = dockerfile(
+      "ARG BASE_IMAGE",
+      "ARG TAG=1.17",
+      "FROM ${BASE_IMAGE} AS build",
+      "RUN mix test",
+      "FROM debian:${TAG}",
+      "COPY --from=build /app /app",
+    );
+    expect(unset(based)).toEqual(["BASE_IMAGE@build"]);
+    expect(unset(based, { BASE_IMAGE: "hexpm/elixir:1.17" })).toEqual([]);
+    expect(unset(dockerfile('ARG V=""', "FROM node:$V"))).toEqual(["V@0"]);
+    expect(unset(dockerfile("ARG V", "FROM node:${V:-22}", "FROM --platform=$BUILDPLATFORM golang:1.22 AS go", "FROM alpine-${TARGETARCH}"))).toEqual([]);
+    // Only the stages the target builds: a later stage's base does not stop the build of an earlier one.
+    expect(unset(dockerfile("ARG RUNNER", "FROM golang:1.22 AS builder", "FROM ${RUNNER}", "COPY --from=builder /x /x"), {}, "builder")).toEqual([]);
+    expect(unset(dockerfile("ARG RUNNER", "FROM golang:1.22 AS builder", "FROM ${RUNNER}", "COPY --from=builder /x /x"))).toEqual(["RUNNER@1"]);
+  });
+
+  const files = {
+    Dockerfile: dockerfile(
+      "ARG BASE_IMAGE",
+      "FROM ${BASE_IMAGE}",
+      "WORKDIR /app",
+      "COPY requirements.txt .",
+      "RUN pip install -r requirements.txt",
+      "COPY . .",
+    ),
+    "requirements.txt": "pytest\n",
+    "tests/test_app.py": "",
+  };
+
+  it("validate warns at build_args (or the image), and not once the build arg is given", () => {
+    expect(codesAt("image:\n  name: a/b\n  hash: [Dockerfile, requirements.txt]\n", files)).toEqual(["2:9 warning GC1044"]);
+    const spec = "image:\n  name: a/b\n  build_args: { BASE_IMAGE: 'python:3.12' }\n  hash: [Dockerfile, requirements.txt]\n";
+    expect(codesAt(spec, files)).toEqual([]);
+    const message = compileSpec("image:\n  name: a/b\n  build_args: { OTHER: 1 }\n", withFiles(files)).diagnostics.find((d) => d.code === "GC1044")!.message;
+    expect(message).toMatch(/^Dockerfile: the FROM of stage 0 reads ARG BASE_IMAGE, which has no default and no build arg here/);
+  });
+
+  it("init writes a TODO at build_args; a compose build arg gives the value", () => {
+    const repo = (f: Record<string, string>) => ({ name: "shop", files: Object.keys(f), read: (p: string) => f[p] });
+    expect(detect(repo(files)).todo).toContainEqual(
+      expect.stringMatching(/^image\.build_args: the FROM of stage 0 reads ARG BASE_IMAGE, which has no default/),
+    );
+    const compose = { ...files, "docker-compose.yml": "services:\n  web:\n    build:\n      context: .\n      args:\n        BASE_IMAGE: python:3.12\n" };
+    const found = detect(repo(compose));
+    expect(found.todo.join("\n")).not.toContain("BASE_IMAGE");
+    expect(found.spec).toContain("BASE_IMAGE: python:3.12");
   });
 });

@@ -36,9 +36,10 @@ describe("init: other Dockerfiles than the one taken for the tests", () => {
   const app = "FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n";
 
   it("names them in a TODO: which Dockerfile runs the tests is not something a file declares", () => {
-    expect(todos({ Dockerfile: app, "Dockerfile.dev": app, "docker/ci.Dockerfile": app, "requirements.txt": "" })).toEqual([
+    // A folder's lower-case `dockerfile` too: docker build reads it when the folder has no Dockerfile.
+    expect(todos({ Dockerfile: app, "Dockerfile.dev": app, "docker/ci.Dockerfile": app, "worker/dockerfile": app, "requirements.txt": "" })).toEqual([
       expect.stringMatching(
-        /^image\.dockerfile: Dockerfile is taken for the tests; the repository has other Dockerfiles too \(Dockerfile\.dev, docker\/ci\.Dockerfile\)/,
+        /^image\.dockerfile: Dockerfile is taken for the tests; the repository has other Dockerfiles too \(Dockerfile\.dev, docker\/ci\.Dockerfile, worker\/dockerfile\)/,
       ),
     ]);
   });

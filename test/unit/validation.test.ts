@@ -153,6 +153,15 @@ const cases: { name: string; spec: string; code: string; at: string; says?: RegE
     dockerfile: "FROM python:3.12\nCOPY requirements/ /r/\nRUN pip install -r /r/test.txt\nCOPY . /app\n",
     says: /copies "requirements" before its install step, but the hash does not cover requirements\/test.txt.*Add "requirements" to hash/,
   },
+  {
+    name: "a FROM reads an ARG nothing sets (a warning)",
+    spec: "image:\n  name: a/b\n  build_args: { OTHER: 1 }\n",
+    code: "GC1044",
+    at: "3:15",
+    files: ["Dockerfile"],
+    dockerfile: "ARG BASE\nFROM ${BASE} AS build\nRUN make\n",
+    says: /the FROM of stage 'build' reads ARG BASE, which has no default and no build arg here: Docker fills it in as empty, and the build fails/,
+  },
   { name: "environment name", spec: "image: a/b\ntest:\n  command: x\n  environment:\n    1X: y\n", code: "GC1006", at: "5:5" },
   {
     name: "deploy context that is not a context's name",

@@ -2,6 +2,7 @@ import { Codes } from "../../diagnostics.js";
 import { isCodeSource } from "../../dockerfile/code.js";
 import { dependencyInputs, dockerInstructions } from "../../dockerfile/inputs.js";
 import { cleanSource } from "../../dockerfile/parse.js";
+import { unsetBaseArgs } from "../../dockerfile/stages.js";
 import { inputMatcher } from "../../hash/glob.js";
 import { parseReference } from "../docker-ref.js";
 import type { Image, ImageWithTest, ProjectImage, ProjectSpec } from "../types.js";
@@ -64,7 +65,7 @@ function normalizeImage(raw: ProjectSpec, entry: ImageEntry, r: Reporter, option
     dockerfile,
     context,
     target: ri.target,
-    buildArgs: buildArgs(entry, r),
+    buildArgs: buildArgs(entry, dockerfile, r, options),
     hash: hash.map((h) => h.replace(/^\.\//, "")),
     provenance: ri.provenance ?? false,
     test: testRaw === undefined ? undefined : normalizeTest(testRaw, testPath, r),
@@ -178,8 +179,15 @@ function outsideContext(context: string, dockerfile: string, hash: readonly stri
  * Build args are passed as written: a `${VAR}` or `$VAR` in one reaches the build as that text
  * (a compose file would have filled it in), and the hash holds it as that text too.
  */
-function buildArgs({ raw: ri, path }: ImageEntry, r: Reporter): [string, string][] {
+function buildArgs({ raw: ri, path, namePath }: ImageEntry, dockerfile: string, r: Reporter, options: NormalizeOptions): [string, string][] {
   const args = entries(ri.build_args);
+  const text = options.readFile?.(dockerfile);
+  for (const { name, stage } of text === undefined ? [] : unsetBaseArgs(dockerInstructions(text), Object.fromEntries(args), ri.target))
+    r.warn(
+      Codes.baseArgUnset,
+      ri.build_args ? [...path, "build_args"] : namePath,
+      `${dockerfile}: the FROM of ${stage.name === undefined ? `stage ${stage.index}` : `stage '${stage.name}'`} reads ARG ${name}, which has no default and no build arg here: Docker fills it in as empty, and the build fails. Give it in 'build_args:' (e.g. ${name}: <the value CI passes with --build-arg>).`,
+    );
   for (const [name, value] of args) {
     const variable = /\$(\{[A-Za-z_][A-Za-z0-9_]*(:?[-+?=][^}]*)?\}|[A-Za-z_][A-Za-z0-9_]*)/.exec(value)?.[0];
     if (variable === undefined) continue;
