@@ -47,6 +47,18 @@ function specWith(h: string, text: string) {
   };
 }
 
+/** A spec's generated files in a new folder, with a recording docker first on PATH. */
+async function generatedWithFakeDocker(spec: object) {
+  const result = await generate(stringify(spec));
+  expect(result.diagnostics).toEqual([]);
+  const dir = mkdtempSync(join(work, "repo-"));
+  writeTree(dir, Object.fromEntries(result.files.map((f) => [f.path + (f.executable ? "*" : ""), f.content])));
+  writeTree(dir, { "bin/docker*": fakeDocker });
+  const log = join(dir, "docker.log");
+  const env = { ...process.env, PATH: `${join(dir, "bin")}:${process.env.PATH}`, DOCKER_LOG: log, GEN_CIRCLE_STATE: join(dir, ".state"), CIRCLE_SHA1: "abc" };
+  return { dir, log, env };
+}
+
 describe("hostile values", () => {
   it.each(payloads)("%s reaches docker literally and runs nothing", async (h) => {
     const text = `${h}\n${multiline}`;
@@ -152,13 +164,7 @@ describe("hostile values", () => {
     ['entrypoint "": one empty argument, which clears the image\'s', "", ""],
   ])("%s", async (_, entrypoint, expected) => {
     const spec = { image: "myorg/app", test: { command: "run tests", ...(entrypoint === undefined ? {} : { entrypoint }) } };
-    const result = await generate(stringify(spec));
-    expect(result.diagnostics).toEqual([]);
-    const dir = mkdtempSync(join(work, "repo-"));
-    writeTree(dir, Object.fromEntries(result.files.map((f) => [f.path + (f.executable ? "*" : ""), f.content])));
-    writeTree(dir, { "bin/docker*": fakeDocker });
-    const log = join(dir, "docker.log");
-    const env = { ...process.env, PATH: `${join(dir, "bin")}:${process.env.PATH}`, DOCKER_LOG: log, GEN_CIRCLE_STATE: join(dir, ".state"), CIRCLE_SHA1: "abc" };
+    const { dir, log, env } = await generatedWithFakeDocker(spec);
     const r = run("bash", [join(dir, ".circleci/gen-circle/test.sh"), "run", "app"], { env });
     expect(r.status, r.stderr).toBe(0);
     const create = calls(log).find((c) => c[0] === "create")!;
@@ -170,19 +176,7 @@ describe("hostile values", () => {
   it("a branch regex with shell syntax is only ever a regex", async () => {
     const h = `$(touch ${MARK})`;
     const spec = { image: "myorg/app", test: "true", deploy: { registry: "localhost:5000", rules: [{ branch: `/${h}|main/`, tags: ["latest"] }] } };
-    const result = await generate(stringify(spec));
-    expect(result.diagnostics).toEqual([]);
-    const dir = mkdtempSync(join(work, "repo-"));
-    writeTree(dir, Object.fromEntries(result.files.map((f) => [f.path + (f.executable ? "*" : ""), f.content])));
-    writeTree(dir, { "bin/docker*": fakeDocker });
-    const log = join(dir, "docker.log");
-    const base = {
-      ...process.env,
-      PATH: `${join(dir, "bin")}:${process.env.PATH}`,
-      DOCKER_LOG: log,
-      GEN_CIRCLE_STATE: join(dir, ".state"),
-      CIRCLE_SHA1: "abc",
-    };
+    const { dir, log, env: base } = await generatedWithFakeDocker(spec);
     const other = run("bash", [join(dir, ".circleci/gen-circle/deploy.sh"), "app", "1"], { env: { ...base, CIRCLE_BRANCH: "feature" } });
     expect(other.status).toBe(1);
     expect(other.stderr).toContain("nothing pushed");
