@@ -37,6 +37,8 @@ export interface DependencyInputs {
   installScripts?: string[];
   /** The ecosystems of that stage's installs after the copy (`RUN npm ci` in a Ruby image): theirs are manifests it reads too. */
   installEcosystems?: Ecosystem[];
+  /** The make targets that stage runs after the copy (`RUN make install`; "" for the default goal): their recipes say what they install. */
+  installMakeTargets?: string[];
   /**
    * Copied folders an install runs in after the code is copied (`COPY assets assets` then `RUN npm
    * ci --prefix assets`), with the install's ecosystems: the manifests at that folder's top are what it reads.
@@ -116,6 +118,7 @@ export function stageInputs(stages: readonly Stage[], index: number, isCode: (sr
       if (read.named) out.namedManifests = read.named;
       if (read.scripts.length) out.installScripts = read.scripts;
       if (read.ecosystems.length) out.installEcosystems = read.ecosystems;
+      if (read.makeTargets.length) out.installMakeTargets = read.makeTargets;
     }
   }
   return out;
@@ -135,8 +138,12 @@ interface Step {
   opaque?: boolean;
   /** The files its installs name, when they name all they read (`pip install -r requirements.txt`). */
   named?: string[];
+  /** The same, a script it runs taken for no install (another RUN installs visibly). */
+  namedBesideScripts?: string[];
   /** The script of the copied context it runs (`./scripts/setup`, `bash bin/install.sh`). */
   script?: string;
+  /** The make targets it runs (`make install`; "" for the default goal). */
+  makeTargets?: string[];
   /** The ecosystems of the tools its installs run. */
   ecosystems?: Ecosystem[];
   /** The relative folders its installs run in (`cd assets && npm ci`, `npm ci --prefix assets`). */
@@ -171,7 +178,9 @@ function steps(sequence: readonly Instruction[], isCode: (src: string) => boolea
         installs: run && installsDependencies(command),
         opaque: run && runsScript(command),
         named: run ? namedRequirements(command) : undefined,
+        namedBesideScripts: run ? namedRequirements(command, false) : undefined,
         script: run ? contextScript(command) : undefined,
+        makeTargets: run ? makeTargetsOf(command) : undefined,
         ecosystems: run ? [...new Set(runTools(command).flatMap((tool) => ecosystemOf(tool) ?? []))] : undefined,
         folders: run ? installFolders(command) : undefined,
       },
@@ -192,6 +201,7 @@ function readSequence(
   named?: string[];
   scripts: string[];
   ecosystems: Ecosystem[];
+  makeTargets: string[];
   folders: FolderInstall[];
 } {
   const all = steps(sequence, isCode, fromStage);
@@ -214,21 +224,34 @@ function readSequence(
   // Manifests copied after the last RUN but before the code (pom.xml of each module, then `COPY . .`)
   // were copied first for the install to read them: they are inputs even when the install comes later.
   if (codeAt !== -1) inputs.push(...all.slice(end + 1, codeAt).flatMap((s) => (s.run ? [] : s.sources.filter((src) => isManifest(src) && !isCode(src)))));
+  // A later install after some code (the assets', then `COPY mix.exs mix.lock ./`, `COPY config
+  // config`, `RUN mix deps.get`) reads what was copied for it just before: those are inputs too.
+  // (When nothing installed before the code, the install after it is read as a whole-context install, below.)
+  const laterInstall = all.map((s, n) => n > codeAt && s.run && s.installs).lastIndexOf(true);
+  if (codeAt !== -1 && laterInstall !== -1 && all.slice(0, codeAt).some((s) => s.installs))
+    inputs.push(...all.slice(codeAt + 1, laterInstall).flatMap((s) => (s.run ? [] : s.sources.filter((src) => !isCode(src)))));
   const installs = all.map((s) => s.installs);
   // After the code, a script or a make target counts as an install when nothing before installed:
   // it is where a build that fetches its dependencies hides (`RUN ./build.sh`).
   const later = all.slice(codeAt + 1).some((s) => s.run && (s.installs || s.opaque === true));
   const codeBeforeInstall = codeAt !== -1 && !installs.slice(0, codeAt).includes(true) && later && !all[codeAt]!.run;
-  const after = all.slice(codeAt + 1).filter((s) => s.run && (s.installs || s.opaque === true));
-  const named = after.map((s) => s.named);
+  // The install comes after the code: all that was copied before it is its input, not only manifests (`COPY mariadb.pc`).
+  if (codeBeforeInstall) inputs.push(...all.slice(end + 1, codeAt).flatMap((s) => (s.run ? [] : s.sources.filter((src) => !isCode(src)))));
+  // A script or make target is where an install hides only when no RUN after the code visibly installs.
+  const visible = all.slice(codeAt + 1).some((s) => s.run && s.installs);
+  const after = all.slice(codeAt + 1).filter((s) => s.run && (s.installs || (!visible && s.opaque === true)));
+  // An install in a folder (`cd tcms && npm install`) reads that folder's manifests: `folders` says so.
+  const named = after.filter((s) => !s.folders?.length).map((s) => (visible ? s.namedBesideScripts : s.named));
+  const namesSome = named.some((n) => n?.length);
   return {
     inputs: [...new Set(inputs)],
     codeBeforeInstall,
     codeCopied: all[codeAt]?.sources.find(isCode),
     installs: installs.includes(true),
-    ...(codeBeforeInstall && named.every((n) => n !== undefined) ? { named: [...new Set(named.flat())] } : {}),
+    ...(codeBeforeInstall && namesSome && named.every((n) => n !== undefined) ? { named: [...new Set(named.flat() as string[])] } : {}),
     scripts: codeBeforeInstall ? [...new Set(after.flatMap((s) => (s.script ? [s.script] : [])))] : [],
     ecosystems: codeBeforeInstall ? [...new Set(after.filter((s) => s.installs).flatMap((s) => s.ecosystems ?? []))] : [],
+    makeTargets: codeBeforeInstall ? [...new Set(after.flatMap((s) => s.makeTargets ?? []))] : [],
     folders: codeAt === -1 ? [] : copiedFolderInstalls(all, codeAt),
   };
 }
@@ -239,7 +262,7 @@ function copiedFolderInstalls(all: readonly Step[], codeAt: number): FolderInsta
   all.forEach((s, n) => {
     if (n <= codeAt || !s.installs) return;
     for (const folder of s.folders ?? [])
-      if (all.slice(0, n).some((c) => !c.run && c.sources.includes(folder)) && !out.some((o) => o.folder === folder))
+      if (all.slice(0, n).some((c) => !c.run && c.sources.some((src) => src === folder || src === "." || src === "*")) && !out.some((o) => o.folder === folder))
         out.push({ folder, ecosystems: s.ecosystems ?? [] });
   });
   return out;
@@ -250,10 +273,11 @@ function installFolders(run: string): string[] {
   const out: string[] = [];
   let dir = ".";
   for (const words of simpleCommands(run)) {
-    if (words[0] === "cd") {
+    if (words[0] === "cd" || words[0] === "pushd") {
       dir = words[1] === undefined || words[1].startsWith("/") ? "." : cleanSource(`${dir === "." ? "" : `${dir}/`}${words[1]}`);
       continue;
     }
+    if (words[0] === "popd") dir = ".";
     if (!installsDependencies(words.join(" "))) continue;
     const flag = words.findIndex((w) => /^(--prefix|--cwd|--dir|-C)(=|$)/.test(w));
     const named = flag === -1 ? undefined : words[flag]!.includes("=") ? words[flag]!.split("=")[1] : words[flag + 1];
@@ -268,7 +292,7 @@ function installFolders(run: string): string[] {
  * by its name reads none). An install of the project or a path (`pip install .`, `-e .`), any other
  * package manager's install (it reads its manifests by their names), or a script gives undefined.
  */
-function namedRequirements(run: string): string[] | undefined {
+function namedRequirements(run: string, scriptsInstall = true): string[] | undefined {
   const files: string[] = [];
   for (const words of simpleCommands(run)) {
     const tool = words[0]!.split("/").pop()!;
@@ -280,7 +304,7 @@ function namedRequirements(run: string): string[] | undefined {
           ? 2
           : -1;
     if (at === -1) {
-      if (installsDependencies(words.join(" ")) || runsScript(words.join(" "))) return undefined;
+      if (installsDependencies(words.join(" ")) || (scriptsInstall && runsScript(words.join(" ")))) return undefined;
       continue;
     }
     if (words[at] !== "install") continue;
@@ -292,10 +316,12 @@ function namedRequirements(run: string): string[] | undefined {
         const file = flag[2] ?? args[++i];
         if (file === undefined) return undefined;
         files.push(file);
-      } else if (/^(-e|--editable)$/.test(w) || (!w.startsWith("-") && !w.includes("://") && /^\.|\/|\.(whl|tar\.gz|zip)$/.test(w))) return undefined; // the project itself, a path
+      } else if (!w.startsWith("-") && /\.(whl|tar\.gz|zip)$/.test(w))
+        continue; // a built package: it reads no manifest of the context
+      else if (/^(-e|--editable)$/.test(w) || (!w.startsWith("-") && !w.includes("://") && /^\.|\//.test(w))) return undefined; // the project itself, a path
     }
   }
-  return files.length ? files.map(cleanSource) : undefined;
+  return files.map(cleanSource);
 }
 
 /** The relative path of the script a RUN runs first (`./scripts/setup`, `sh bin/build.sh`): one of the copied context. */
@@ -303,6 +329,23 @@ function contextScript(run: string): string | undefined {
   const words = simpleCommands(run)[0] ?? [];
   const path = /^(ba|z|da)?sh$/.test(words[0] ?? "") ? words.slice(1).find((w) => !w.startsWith("-")) : words[0];
   return path !== undefined && !path.startsWith("/") && !path.includes("$") && (path.includes("/") || /\.sh$/.test(path)) ? cleanSource(path) : undefined;
+}
+
+/** The targets of the `make` runs of a RUN (`make install` → install; `make` → "", the default goal); variables and flags left out. */
+function makeTargetsOf(run: string): string[] {
+  return simpleCommands(run).flatMap((words) => {
+    if (!/^g?make$/.test(words[0]!.split("/").pop()!)) return [];
+    // Another folder's or file's Makefile (`make -C ui`, `-f build.mk`): not the one at the context's top.
+    if (words.some((w) => /^(-[Cf]|--directory|--file|--makefile)/.test(w))) return [];
+    const targets: string[] = [];
+    for (let i = 1; i < words.length; i++) {
+      const w = words[i]!;
+      if (/^-[Ijlo]$/.test(w))
+        i++; // a flag with its value after it
+      else if (!w.startsWith("-") && !w.includes("=")) targets.push(w);
+    }
+    return targets.length ? targets : [""];
+  });
 }
 
 /** Whether a RUN runs a script of the image or the context (`./build.sh`, `bash x.sh`, `/opt/bin/build`) or make. */
@@ -328,12 +371,14 @@ const INSTALLS: [RegExp, RegExp][] = [
 ];
 
 /** Whether a RUN command installs the project's dependencies. */
-function installsDependencies(run: string): boolean {
+export function installsDependencies(run: string): boolean {
   return simpleCommands(run).some((words) => {
     const tool = words[0]!.split("/").pop()!;
     const verb = words.slice(1).find((w) => !w.startsWith("-")) ?? "";
     const python = /^python[\d.]*$/.test(tool) && words[1] === "-m" ? words[2] : undefined;
     if (python === "pip") return words.includes("install");
+    // A global install (`npm install -g pnpm`, `yarn global add x`) installs a tool, not the project's dependencies.
+    if (/^(npm|pnpm|yarn|bun)$/.test(tool) && (words.includes("-g") || words.includes("--global") || verb === "global")) return false;
     return INSTALLS.some(([t, v]) => t.test(tool) && v.test(verb));
   });
 }

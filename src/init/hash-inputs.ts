@@ -1,6 +1,7 @@
 import { posix } from "node:path";
 import { codeSourceIn, isManifest } from "../dockerfile/code.js";
-import { contextCopies, copySources, stageInputs } from "../dockerfile/inputs.js";
+import { contextCopies, copySources, installsDependencies, stageInputs } from "../dockerfile/inputs.js";
+import { makeCommands } from "./test-rules.js";
 import { dockerignoreMatcher } from "../dockerfile/dockerignore.js";
 import { chainOf, dependenciesOf, targetStage } from "../dockerfile/stages.js";
 import { workspaceManifests } from "./workspaces.js";
@@ -60,9 +61,11 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
   );
   const named = deps.wholeContextFirst ? namedManifests(repo, context, deps.namedManifests) : undefined;
   const scripts = deps.wholeContextFirst ? installScripts(repo, context, deps.installScripts) : undefined;
+  const made = deps.wholeContextFirst && !scripts ? makeInstalls(repo, context, deps.installMakeTargets) : undefined;
   // The context's manifests, as a guess: only those the build copies in (a file it leaves out cannot change the image).
   const inBuild = copiedBy(repo, context, contextCopies(graph.stages, index));
   if (named) manifests.push(...named);
+  else if (made) for (const ecosystem of made) manifests.push(...contextManifests(repo, context, ecosystem).filter(inBuild));
   else if (scripts) manifests.push(...scripts.files, ...contextManifests(repo, context, build.ecosystem ?? scripts.ecosystem).filter(inBuild));
   // None of the test stage's own ecosystem (only a frontend builder's, copied from): its chain holds the code, and its tools read its manifests.
   else if (
@@ -220,6 +223,20 @@ function installScripts(repo: RepoView, context: string, scripts: readonly strin
   if (!files.length) return undefined;
   const ecosystems = new Set(files.flatMap((f) => runTools(repo.read(f) ?? "").flatMap((tool) => ecosystemOf(tool) ?? [])));
   return { files, ...(ecosystems.size === 1 ? { ecosystem: [...ecosystems][0]! } : {}) };
+}
+
+/**
+ * The ecosystems a stage's make targets install with, when it runs them after copying the whole
+ * context (`RUN make install`, whose recipe runs `npm ci` and `go mod download`): whose manifests
+ * the install reads. The Makefile is no input: it holds every other target too, and after a whole
+ * copy the install re-runs on each build anyway.
+ */
+function makeInstalls(repo: RepoView, context: string, targets: readonly string[] | undefined): Ecosystem[] | undefined {
+  const makefile = repo.read(inFolder(context, "Makefile"));
+  if (!targets?.length || makefile === undefined) return undefined;
+  const commands = targets.flatMap((t) => makeCommands(makefile, t));
+  const ecosystems = [...new Set(commands.filter(installsDependencies).flatMap((c) => runTools(c).flatMap((tool) => ecosystemOf(tool) ?? [])))];
+  return ecosystems.length ? ecosystems : undefined;
 }
 
 /**

@@ -1,9 +1,9 @@
 import { codeSourceIn } from "../dockerfile/code.js";
-import { declare, expand } from "../dockerfile/code-root.js";
+import { copiesRepositoryFrom, declare, expand } from "../dockerfile/code-root.js";
 import { dockerignoreMatcher, isTestFile } from "../dockerfile/dockerignore.js";
 import { chainInstructions, type StageFacts } from "../dockerfile/facts.js";
 import { cleanSource, copySources, dockerInstructions, type Instruction } from "../dockerfile/parse.js";
-import { chainOf, dependenciesOf, dockerStages, type Stage, unsetBaseArgs } from "../dockerfile/stages.js";
+import { chainOf, dependenciesOf, dockerStages, type Stage, stageNamed, unsetBaseArgs } from "../dockerfile/stages.js";
 import { ecosystemOf } from "../dockerfile/toolchain.js";
 import { parseReference, repositoryOf } from "../spec/docker-ref.js";
 import { type BuildGraph, readBuild, repoBuildOf, scriptBuildOf } from "./build-graph.js";
@@ -447,6 +447,7 @@ function stagesToTest(repo: RepoView, compose: Compose, dockerfile: string): { f
   const chosen = chooseTestStage(graph, testServiceTarget(compose, dockerfile) ?? build?.target, {
     ...{ notes: scratch, label: "", targetAt: [] },
     ...{ hasOwnTests: runsOwnTests(repo, graph, context), mainEcosystems: topEcosystems(repo, context) },
+    holdsTests: holdsTests(repo, graph, context),
   });
   const others = (chosen.alsoTests ?? []).flatMap((name) => {
     const stage = graph.stages.find((s) => s.name === name);
@@ -459,6 +460,29 @@ function stagesToTest(repo: RepoView, compose: Compose, dockerfile: string): { f
 const topEcosystems = (repo: RepoView, context: string): string[] => {
   const top = inFolder(context, "");
   return [...new Set(repo.files.filter((f) => f.startsWith(top) && !f.slice(top.length).includes("/")).flatMap((f) => ecosystemManifest(f) ?? []))];
+};
+
+/**
+ * Whether a stage's image holds the context's test files: a stage of its chain copies the whole
+ * context or a test file in, or copies a stage's whole copy of the repository (`COPY --from=build
+ * /app /app`), which holds them in turn.
+ */
+const holdsTests = (repo: RepoView, graph: BuildGraph, context: string) => {
+  const top = inFolder(context, "");
+  const tests = testFilesIn(repo, context).map((t) => t.slice(top.length));
+  const isCode = codeSourceIn(repo.files, context);
+  const holds = (index: number, depth: number): boolean =>
+    depth < 8 &&
+    chainOf(graph.stages, index).some((s) =>
+      s.body.some((i) => {
+        if (i.op !== "COPY" && i.op !== "ADD") return false;
+        const from = /--from[= ](\S+)/.exec(i.args)?.[1];
+        if (from === undefined) return (copySources(i.args) ?? []).some((src) => src === "." || src === "*" || tests.some(inputMatcher(cleanSource(src))));
+        const source = copiesRepositoryFrom(graph.stages, s, i, isCode) ? stageNamed(graph.stages.slice(0, s.index), from) : undefined;
+        return source !== undefined && holds(source.index, depth + 1);
+      }),
+    );
+  return (f: StageFacts): boolean => tests.length > 0 && holds(f.stage.index, 0);
 };
 
 /**
@@ -512,6 +536,7 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
     ? chooseTestStage(graph, composeTarget, {
         ...{ notes, label, targetAt: at("target"), commandAt: at("test", "command"), composeFile: compose.file },
         ...{ hasOwnTests: runsOwnTests(repo, graph, context), forced, mainEcosystems: topEcosystems(repo, context) },
+        holdsTests: holdsTests(repo, graph, context),
       })
     : {};
   const stage = chosen.facts?.stage;

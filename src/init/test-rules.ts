@@ -407,6 +407,30 @@ export function makeRecipe(makefile: string, name: string): string[] | undefined
   return joined.filter(Boolean);
 }
 
+/**
+ * The commands `make TARGET` runs: the recipes of the target and of its prerequisites (theirs
+ * first, as make runs them), with make's line prefixes (`@`, `-`, `+`) removed. "" is the default
+ * goal, the first target that is not special (`.PHONY`) or a pattern (`%.o`).
+ */
+export function makeCommands(makefile: string, target: string): string[] {
+  const goal = target || /^([A-Za-z0-9_][\w./-]*)[ \t]*:(?!=)/m.exec(makefile)?.[1];
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (name: string, depth: number) => {
+    if (seen.has(name) || depth > 8) return;
+    seen.add(name);
+    const line = new RegExp(`^${name.replace(/[.]/g, "\\.")}[ \\t]*:(?!=)([^;\\n]*)`, "m").exec(makefile);
+    for (const prerequisite of line?.[1]
+      ?.trim()
+      .split(/\s+/)
+      .filter((p) => p && !p.includes("$") && !p.includes("%")) ?? [])
+      visit(prerequisite, depth + 1);
+    out.push(...(makeRecipe(makefile, name) ?? []).map((l) => l.replace(/^[@+-]+\s*/, "")));
+  };
+  if (goal) visit(goal, 0);
+  return out;
+}
+
 /** A build tool's default (`go test ./...`): what the project declares (a Makefile's test target) comes first. */
 export const isConvention = (p: Proposal): boolean => p.todo?.endsWith(convention(p.command).slice(p.command.length)) === true;
 

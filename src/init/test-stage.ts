@@ -24,6 +24,8 @@ export interface StageReport {
   composeFile?: string;
   /** Whether a stage's chain copies test files of the context: a rival of another toolchain that does is tested too. */
   hasOwnTests?: (f: StageFacts) => boolean;
+  /** Whether a stage's image holds the context's test files (copied in, or with a stage's whole copy of the repository). */
+  holdsTests?: (f: StageFacts) => boolean;
   /** A stage chosen already (one of `alsoTests`): taken as it is. */
   forced?: string;
   /** The ecosystems of the manifests at the top of the context: of stages as good, one of these is the project's own. */
@@ -56,6 +58,14 @@ function score(f: StageFacts, last: Stage): number {
   return tier * 2 + (knownToolchain(f) ? 1 : 0);
 }
 
+/** Of the best-scored stages, the last; one of the context's own ecosystem first (the Gradle build at the top, not its UI's builder). */
+function bestOf(ranked: readonly { f: StageFacts; score: number }[], report: StageReport): StageFacts | undefined {
+  const top = Math.max(0, ...ranked.map((r) => r.score));
+  const tied = ranked.filter((r) => r.score === top).map((r) => r.f);
+  const main = tied.filter((f) => f.ecosystems.some((e) => report.mainEcosystems?.includes(e)));
+  return (main.length ? main : tied).pop();
+}
+
 /** `'builder' (FROM maven:3)`, or `stage 2 (FROM golang:1.22)` for one without a name. */
 export const describeStage = (s: Stage): string => `${s.name ? `'${s.name}'` : `stage ${s.index}`} (FROM ${s.from || "?"})`;
 
@@ -79,12 +89,17 @@ export function chooseTestStage(graph: BuildGraph, composeTarget: string | undef
     notes.found.push(`${label}build target from ${report.composeFile}: ${named.name}`);
     return { facts: facts[named.index], target: named === last ? undefined : named.name };
   }
-  const ranked = facts.map((f) => ({ f, score: score(f, last) })).filter((r) => r.score > 0);
+  const able = facts.map((f) => ({ f, score: score(f, last) })).filter((r) => r.score > 0);
+  // The tests run where they are: of the same toolchain, a stage that holds them before one that
+  // copies only some of the code (`manage.py` next to a venv built in the stage that has them all).
+  const first = bestOf(able, report);
+  const holding =
+    first && report.holdsTests && !report.holdsTests(first)
+      ? able.filter((r) => report.holdsTests!(r.f) && r.f.ecosystems.some((e) => first.ecosystems.includes(e)))
+      : [];
+  const ranked = holding.length ? holding : able;
   const top = Math.max(0, ...ranked.map((r) => r.score));
-  // Of stages as good, the last; one of the context's own ecosystem first (the Gradle build at the top, not its UI's builder).
-  const tied = ranked.filter((r) => r.score === top).map((r) => r.f);
-  const main = tied.filter((f) => f.ecosystems.some((e) => report.mainEcosystems?.includes(e)));
-  const best = (main.length ? main : tied).pop();
+  const best = bestOf(ranked, report);
   if (composeTarget !== undefined) {
     const why = named ? "copies none of the code (only files from other stages, or none)" : `is not a stage of ${graph.settings.dockerfile}`;
     const instead = best

@@ -160,3 +160,49 @@ describe("one Dockerfile, two toolchains with tests of their own", () => {
     expect(images.map((i) => i.target)).toEqual(["race"]);
   });
 });
+
+describe("the stage that holds the tests", () => {
+  const files = (dockerfile: string) => ({
+    "requirements.txt": "django\n",
+    "manage.py": "",
+    "app/models.py": "",
+    "app/tests/test_models.py": "",
+    "frontend/package.json": "{}",
+    "frontend/src/app.test.ts": "",
+    Dockerfile: dockerfile,
+  });
+
+  it("of the same toolchain, the builder with the whole context before a last stage that copies only manage.py beside its venv", () => {
+    const kiwi = lines(
+      "FROM python:3.12 AS buildroot",
+      "WORKDIR /src",
+      "COPY . /src/",
+      "RUN python -m venv /venv && /venv/bin/pip install -r requirements.txt",
+      "FROM python:3.12-slim",
+      "COPY --from=buildroot /venv/ /venv",
+      "COPY ./manage.py /src/",
+    );
+    expect(imagesOf(files(kiwi)).images[0]!.target).toBe("buildroot");
+    // With the whole repository copied from the builder, the last stage holds the tests too: it stays.
+    const whole = kiwi.replace("COPY ./manage.py /src/", "COPY --from=buildroot /src /src");
+    expect(imagesOf(files(whole)).images[0]!.target).toBeUndefined();
+  });
+
+  it("not across toolchains: a frontend builder holding its own tests does not take over the Python image", () => {
+    const split = lines(
+      "FROM node:22 AS frontend",
+      "WORKDIR /app",
+      "COPY frontend/package.json ./",
+      "RUN npm install",
+      "COPY frontend ./",
+      "RUN npm run build",
+      "FROM python:3.12",
+      "WORKDIR /src",
+      "COPY requirements.txt ./",
+      "RUN pip install -r requirements.txt",
+      "COPY manage.py ./",
+      "COPY app/models.py app/",
+    );
+    expect(imagesOf(files(split)).images.map((i) => i.target ?? null)).toContain(null);
+  });
+});

@@ -47,7 +47,7 @@ describe("init: hash inputs, manifests copied just before the install", () => {
     ]);
   });
 
-  it("manifests copied after the last RUN and before the code are inputs, even when the install comes after the code", () => {
+  it("what is copied after the last RUN and before the code is input of an install that comes after the code", () => {
     const read = inputs(
       "FROM maven:3",
       "COPY settings.xml .",
@@ -58,8 +58,8 @@ describe("init: hash inputs, manifests copied just before the install", () => {
       "COPY . .",
       "RUN mvn install",
     );
-    // The banner copied between them is no manifest: copies after the last RUN stay out unless they are.
-    expect(read.sources).toEqual(["settings.xml", "pom.xml", "api/pom.xml"]);
+    // The install runs after all of them: each is in the layers it builds on (a pkg-config file pip's build reads, as a banner).
+    expect(read.sources).toEqual(["settings.xml", "pom.xml", "api/pom.xml", "scripts/banner.txt"]);
     expect(read.wholeContextFirst).toBe(true);
   });
 
@@ -855,5 +855,104 @@ describe("init: an install in a copied folder after the code", () => {
     // A folder the build never copied (made by the image, an absolute path) names nothing of the repository.
     const made = chain.replace("COPY assets assets\n", "").replace("cd assets", "mkdir -p /srv/assets && cd /srv/assets");
     expect(hashOf({ ...files, Dockerfile: made })).toEqual(["Dockerfile", "mix.exs", "mix.lock"]);
+  });
+});
+
+describe("init: installs a make target runs after the whole context is copied", () => {
+  it("the recipes of the target and its prerequisites say which tools install: their manifests are inputs, not the Makefile", () => {
+    const makefile = lines(
+      "VERSION := 1.0",
+      ".PHONY: all install build",
+      "all: clean install build",
+      "clean:",
+      "\trm -rf dist",
+      "install:",
+      '\t@npm ci || (echo "npm failed" && exit 1)',
+      "\t@go mod download",
+      "build:",
+      "\tgo build -o app .",
+    );
+    const files = {
+      "go.mod": "",
+      "go.sum": "",
+      "package.json": "{}",
+      "package-lock.json": "{}",
+      "main.go": "",
+      "main_test.go": "",
+      Makefile: makefile,
+    };
+    const dockerfile = (run: string) => lines("FROM golang:1.22", "RUN apk add nodejs npm make", "WORKDIR /src", "COPY . .", run);
+    // `make install`, and `make` (the default goal, `all`, whose prerequisites include install).
+    for (const run of ["RUN make install", "RUN make"])
+      expect(hashOf({ ...files, Dockerfile: dockerfile(run) }).sort()).toEqual(["Dockerfile", "go.mod", "go.sum", "package-lock.json", "package.json"]);
+    // A target whose recipe installs nothing says nothing: the image's own ecosystem's manifests, as before.
+    expect(hashOf({ ...files, Dockerfile: dockerfile("RUN make build") }).sort()).toEqual(["Dockerfile", "go.mod", "go.sum"]);
+  });
+});
+
+describe("init: a second install after some of the code (assets, then Mix)", () => {
+  it("reads what was copied for it after that code; not when nothing installed before the code", () => {
+    const files = {
+      "assets/package.json": "{}",
+      "assets/package-lock.json": "{}",
+      "assets/js/app.js": "",
+      "priv/repo/seeds.exs": "",
+      "mix.exs": "",
+      "mix.lock": "",
+      "config/config.exs": "",
+      "config/test.exs": "",
+      "lib/app.ex": "",
+      "test/app_test.exs": "",
+      Dockerfile: lines(
+        "FROM elixir:1.16 AS builder",
+        "COPY assets/package.json assets/package-lock.json ./assets/",
+        "RUN npm install --prefix=assets",
+        "COPY priv priv",
+        "COPY assets assets",
+        "RUN npm run build --prefix=assets",
+        "COPY mix.exs mix.lock ./",
+        "COPY config config",
+        "RUN mix deps.get --only prod",
+        "COPY lib lib",
+        "RUN mix deps.compile",
+      ),
+    };
+    expect(hashOf(files)).toEqual(["Dockerfile", "assets/package.json", "assets/package-lock.json", "mix.exs", "mix.lock", "config"]);
+    // A global install of a tool (pnpm) is no install of the project: the install after the code is read as a whole-context one.
+    const whole = inputs("FROM node:22", "RUN npm install --global pnpm", "COPY package.json ./", "COPY lib lib", "COPY notes.txt ./", "RUN pnpm install");
+    expect(whole.sources).toEqual(["package.json"]);
+    expect(whole.wholeContextFirst).toBe(true);
+  });
+});
+
+describe("init: installs after the whole context that name their files, beside one in a folder", () => {
+  it("pip's named files, the folder's manifests (pushd), a built package naming none; a script then is no install", () => {
+    const files = {
+      "requirements/base.txt": "django\n",
+      "requirements/postgres.txt": "-r base.txt\npsycopg\n",
+      "requirements/pkg.pc": "",
+      "setup.py": "",
+      "web/package.json": "{}",
+      "web/package-lock.json": "{}",
+      "app/tests/test_models.py": "",
+      "tests/check-build": "#!/bin/sh\n",
+      Dockerfile: lines(
+        "FROM python:3.12",
+        "WORKDIR /src",
+        "COPY ./requirements/pkg.pc /usr/lib/pkgconfig/pkg.pc",
+        "COPY . /src/",
+        "RUN pip install --upgrade pip wheel && pip install -r requirements/postgres.txt",
+        "RUN pushd web/ && npm install && popd",
+        "RUN ./tests/check-build && pip install dist/app-*.tar.gz",
+      ),
+    };
+    expect(hashOf(files).sort()).toEqual([
+      "Dockerfile",
+      "requirements/base.txt",
+      "requirements/pkg.pc",
+      "requirements/postgres.txt",
+      "web/package-lock.json",
+      "web/package.json",
+    ]);
   });
 });
