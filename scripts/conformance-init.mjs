@@ -9,7 +9,8 @@
 // licence. For each sample the script exports the commit's tree (the sample's folder only) with
 // `git ls-tree` and `git cat-file` (a blob the clone lacks is left out), runs `gen-circle init` and `generate` (the built CLI: `npm run build` first), and
 // compares the spec with the record: build inputs (images paired by Dockerfile and target, in any
-// order; dockerfile, context, target or one of its target_alternatives, build args less
+// order; dockerfile, context, target or one of its target_alternatives (none and the last stage's
+// name are the same build), build args less
 // those equal to their ARG's default, hash), services
 // (names, or one of the services_alternatives the judgement also accepts; no unresolved compose
 // variable) and the test command (null when the project has no tests).
@@ -70,6 +71,20 @@ function observe(sample) {
       hash: img.hash ?? [],
       test: (img.test ?? spec.test)?.command ?? null,
     }));
+    // No target builds the last stage: null and that stage's name are the same build.
+    const last = (dockerfile) => lastStageName(dir, dockerfile);
+    for (const img of written) img.target ??= last(img.dockerfile);
+    sample = {
+      ...sample,
+      expect: {
+        ...sample.expect,
+        images: sample.expect.images.map((e) => ({
+          ...e,
+          target: e.target ?? last(e.dockerfile),
+          ...(e.target_alternatives ? { target_alternatives: e.target_alternatives.map((t) => t ?? last(e.dockerfile)) } : {}),
+        })),
+      },
+    };
     const images = inRecordOrder(written, sample.expect.images);
     const services = Object.entries(spec.services ?? {}).map(([name, s]) => ({ name, unresolved: /\$\{?[A-Za-z_]/.test(JSON.stringify(s.environment ?? {})) }));
     // Hash inputs compared by the files they name in this tree (`Gemfile*` and `Gemfile,
@@ -165,6 +180,13 @@ function hashFiles(dir, img) {
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
+/** The name of a Dockerfile's last stage (`FROM x AS name`), or null when it has none. */
+function lastStageName(dir, dockerfile) {
+  const text = existsSync(join(dir, dockerfile)) ? readFileSync(join(dir, dockerfile), "utf8") : "";
+  const froms = [...text.matchAll(/^\s*FROM\s+(.*)$/gim)].map((m) => m[1].trim());
+  return /\sAS\s+(\S+)$/i.exec(froms[froms.length - 1] ?? "")?.[1] ?? null;
+}
+
 /** Build args less those equal to the one default every `ARG NAME=value` of the Dockerfile gives. */
 function effectiveArgs(dir, dockerfile, args) {
   const text = existsSync(join(dir, dockerfile)) ? readFileSync(join(dir, dockerfile), "utf8") : "";
@@ -223,7 +245,7 @@ for (const s of samples) {
       return (
         want.dockerfile === got.dockerfile &&
         want.context === got.context &&
-        [want.target, ...(want.target_alternatives ?? [])].includes(got.target) &&
+        [o.expected[n].target, ...(o.expected[n].target_alternatives ?? [])].includes(got.target) &&
         same(o.expected[n].args, o.expected[n].observedArgs) &&
         hash
       );
@@ -243,7 +265,8 @@ for (const s of samples) {
     why.push(o.generated ? `build inputs ${JSON.stringify(o.images.map(({ test, ...b }) => b))}` : `generate failed: ${o.generateError.trim().split("\n")[0]}`);
   // --diff: what a wrong image differs in, against the record (hash files missing and extra).
   if (!build && diff && o.generated)
-    e.images.forEach((want, n) => {
+    e.images.forEach((_, n) => {
+      const want = o.expected[n];
       const got = o.images[n];
       if (!got) return why.push(`DIFF image ${n}: missing`);
       const parts = ["dockerfile", "context", "target"].filter(
