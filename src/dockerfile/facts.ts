@@ -37,7 +37,7 @@ export function stageFacts(stages: readonly Stage[], options: FactsOptions = {})
   const out: StageFacts[] = [];
   for (const stage of stages) {
     const inherited = stage.parent === undefined ? fromImage(stage.from, options) : out[stage.parent]!;
-    const own = ownTools(stage);
+    const own = [...new Set([...ownTools(stage), ...prefixTools(stages, stage, out)])];
     const copiesCode =
       stage.body.some((i) => (i.op === "COPY" || i.op === "ADD") && (copySources(i.args) ?? []).some(isCode)) || copiesCodeFrom(stages, stage, isCode);
     const tools = new Set([...inherited.tools, ...own]);
@@ -101,6 +101,23 @@ function ownTools(stage: Stage): Tool[] {
     }
   }
   return [...tools];
+}
+
+/**
+ * The tools a `COPY --from=<stage>` of an install prefix brings (`COPY --from=build-ruby /usr/local
+ * /usr/local`): what that stage built or unpacked there (a Ruby compiled from source, Node from its
+ * tarball, an official image's /usr/local/go). Packages of the system's package manager live
+ * elsewhere, but the source stage's toolchain is what such a copy is for.
+ */
+function prefixTools(stages: readonly Stage[], stage: Stage, earlier: readonly StageFacts[]): Tool[] {
+  return stage.body.flatMap((ins) => {
+    if (ins.op !== "COPY") return [];
+    const { flags, rest } = splitFlags(ins.args);
+    const from = flags.find(([n]) => n === "from")?.[1];
+    const source = from === undefined ? undefined : stageNamed(stages.slice(0, stage.index), from);
+    const paths = rest.split(/\s+/).slice(0, -1);
+    return source && paths.some((p) => /^\/(usr\/local|opt)(\/|$)/.test(p)) ? [...(earlier[source.index]?.tools ?? [])] : [];
+  });
 }
 
 /** The instructions of a stage and the stages it is built on, first base first: what made its image. */

@@ -224,16 +224,20 @@ function readSequence(
   // Manifests copied after the last RUN but before the code (pom.xml of each module, then `COPY . .`)
   // were copied first for the install to read them: they are inputs even when the install comes later.
   if (codeAt !== -1) inputs.push(...all.slice(end + 1, codeAt).flatMap((s) => (s.run ? [] : s.sources.filter((src) => isManifest(src) && !isCode(src)))));
-  // A later install after some code (the assets', then `COPY mix.exs mix.lock ./`, `COPY config
-  // config`, `RUN mix deps.get`) reads what was copied for it just before (since the RUN before
-  // it): those are inputs too. (When nothing installed before the code, the install after it is
-  // read as a whole-context install, below.)
-  if (codeAt !== -1 && all.slice(0, codeAt).some((s) => s.installs))
-    all.forEach((s, n) => {
-      if (n <= codeAt || !s.run || !s.installs) return;
-      const from = Math.max(codeAt, all.slice(0, n).map((p) => p.run).lastIndexOf(true));
-      inputs.push(...all.slice(from + 1, n).flatMap((p) => p.sources.filter((src) => !isCode(src))));
-    });
+  // What is copied for an install, in the copies since the RUN before it, is its input, also after
+  // some code (the assets', then `COPY mix.exs mix.lock ./`, `COPY config config`, `RUN mix
+  // deps.get`; a path gem's folder and its install, then `COPY Gemfile Gemfile.lock`, `RUN bundle install`).
+  all.forEach((s, n) => {
+    if (n <= codeAt || !s.run || !s.installs) return;
+    const from = Math.max(
+      codeAt,
+      all
+        .slice(0, n)
+        .map((p) => p.run)
+        .lastIndexOf(true),
+    );
+    inputs.push(...all.slice(from + 1, n).flatMap((p) => p.sources.filter((src) => !isCode(src))));
+  });
   const installs = all.map((s) => s.installs);
   // After the code, a script or a make target counts as an install when nothing before installed:
   // it is where a build that fetches its dependencies hides (`RUN ./build.sh`).

@@ -11,11 +11,18 @@ export interface Instruction {
 export function dockerInstructions(text: string): Instruction[] {
   const out: Instruction[] = [];
   let cur = "";
-  let heredoc: string | undefined; // the delimiter of a `RUN <<EOF` body being skipped
+  let heredoc: string | undefined; // the delimiter of a `RUN <<EOF` body being read
+  let script: string[] | undefined; // the body of `RUN <<EOF`: the shell runs it as the command
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (heredoc !== undefined) {
-      if (line === heredoc) heredoc = undefined;
+      if (line !== heredoc) {
+        script?.push(line);
+        continue;
+      }
+      heredoc = undefined;
+      if (script) out[out.length - 1]!.args = out[out.length - 1]!.args.replace(/<<-?\s*["']?\w+["']?\s*$/, heredocCommand(script));
+      script = undefined;
       continue;
     }
     if (!cur && (line.startsWith("#") || !line)) continue;
@@ -27,11 +34,20 @@ export function dockerInstructions(text: string): Instruction[] {
     cur += line;
     const m = /^(\w+)\s+([\s\S]*)$/.exec(cur);
     if (m) out.push({ op: m[1]!.toUpperCase(), args: m[2]!.trim() });
-    // A heredoc body (BuildKit syntax) is the instruction's, not instructions of its own.
+    // A heredoc body (BuildKit syntax) is the instruction's, not instructions of its own: for a
+    // RUN whose command is the heredoc alone (`RUN <<EOF`, after its flags), the script it runs.
     heredoc = /<<-?\s*["']?(\w+)["']?/.exec(cur)?.[1];
+    script = heredoc !== undefined && m?.[1]!.toUpperCase() === "RUN" && /^<<-?\s*["']?\w+["']?\s*$/.test(splitFlags(m[2]!.trim()).rest) ? [] : undefined;
     cur = "";
   }
   return out;
+}
+
+/** A heredoc script as one command line: its lines run one after the other (a `\\` at a line's end continues it). */
+function heredocCommand(lines: readonly string[]): string {
+  let out = "";
+  for (const line of lines.filter((l) => l && !l.startsWith("#"))) out += line.endsWith("\\") ? `${line.slice(0, -1).trimEnd()} ` : `${line}\n`;
+  return out.trim();
 }
 
 /** The leading `--name=value` flags of an instruction (`--from=build`, `--mount=type=bind,...`), and the rest. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { stageFacts } from "../../src/dockerfile/facts.js";
-import { copySources, dockerInstructions, runMounts } from "../../src/dockerfile/parse.js";
+import { copySources, dockerInstructions, runCommand, runMounts } from "../../src/dockerfile/parse.js";
 import { chainOf, dependenciesOf, dockerStages } from "../../src/dockerfile/stages.js";
 import { baseImage, runTools } from "../../src/dockerfile/toolchain.js";
 
@@ -97,5 +97,54 @@ describe("toolchains", () => {
       [["go"], ["go"], true, true],
       [["go"], ["go"], true, false],
     ]);
+  });
+});
+
+describe("BuildKit heredocs and install prefixes copied from a stage", () => {
+  it("a `RUN <<EOS` body is the command the RUN runs (after its flags); `RUN cmd <<EOF` and `COPY <<EOF` bodies are not", () => {
+    const ins = dockerInstructions(
+      [
+        "FROM ubuntu AS build",
+        "RUN --mount=type=cache,target=/root/.cache <<EOS",
+        "  apt-get update",
+        "  ./configure && \\",
+        "    make install",
+        "  ruby --version",
+        "EOS",
+        "RUN python3 <<EOF",
+        "import os",
+        "EOF",
+        "COPY <<EOF /etc/app.conf",
+        "RUN not-a-command",
+        "EOF",
+      ].join("\n"),
+    );
+    expect(ins.map((i) => i.op)).toEqual(["FROM", "RUN", "RUN", "COPY"]);
+    expect(ins[1]!.args).toBe("--mount=type=cache,target=/root/.cache apt-get update\n./configure && make install\nruby --version");
+    expect(runTools(runCommand(ins[1]!.args))).toEqual(expect.arrayContaining(["make", "ruby"]));
+    expect(ins[2]!.args).toBe("python3 <<EOF");
+  });
+
+  it("`COPY --from=<stage> /usr/local /usr/local` brings that stage's toolchain (a Ruby built from source, Node unpacked)", () => {
+    const st = stagesOf(
+      [
+        "FROM ubuntu:24.04 AS base",
+        "FROM base AS build-ruby",
+        "RUN <<EOS",
+        "  ./configure && make install",
+        "  ruby --version",
+        "EOS",
+        "FROM base AS build-node",
+        "RUN curl -L https://nodejs.org/dist/node.tar.xz | tar -xJf - && node --version",
+        "FROM base AS app",
+        "COPY --link --from=build-ruby /usr/local /usr/local",
+        "COPY --from=build-node /usr/local/bin /usr/local/bin",
+        "COPY --from=build-node /etc/hosts /etc/hosts2",
+        "COPY . /app",
+      ].join("\n"),
+    );
+    const app = stageFacts(st)[3]!;
+    expect([...app.tools].sort()).toEqual(["make", "node", "ruby"]);
+    expect(app.ecosystems.sort()).toEqual(["node", "ruby"]);
   });
 });
