@@ -11,7 +11,7 @@ import { type Compose, type ComposeService, testServices } from "./compose.js";
 import { canonicalRepository } from "../spec/known-services.js";
 import { scriptBuiltImages } from "./build-graph.js";
 import { inFolder, lastInstruction, type Notes, type SpecPath } from "./repo.js";
-import { buildRunsTests, buildTestRun, GUESS, isConvention, makeRecipe, makeTest, type Proposal, type RuleContext, RULES } from "./test-rules.js";
+import { buildRunsTests, buildTestRun, GUESS, isConvention, makeRecipe, makeTest, type Proposal, type RuleContext, RULES, runsTests } from "./test-rules.js";
 
 /** A command run with `sh -c`, or an exec-form list (the spec's `test.command`). */
 export type TestCommand = string | [string, ...string[]];
@@ -59,6 +59,12 @@ export interface TestContext extends RuleContext {
 export function guessTest(t: TestContext, notes: Notes): TestGuess {
   const blocked = entrypointProblem(t.repo, t.context, t.instructions);
   if (!blocked) return testCommand(t, notes);
+  // A test runner's image (`ENTRYPOINT ["dotnet", "test", ...]`): what it runs is the project's own command.
+  const runner = entrypointTests(t.instructions);
+  if (runner) {
+    notes.found.push(`${t.label}test command: the test stage's ENTRYPOINT (${runner}), run with no entrypoint of its own`);
+    return { command: runner, environment: {}, inWorkdir: true, entrypoint: "" };
+  }
   // Cleared, the command runs as given; what the entrypoint set up (a wait, a migration) is not run.
   notes.todo.push({
     at: [...t.commandAt.slice(0, -1), "entrypoint"],
@@ -395,6 +401,18 @@ function imageCmdTest(t: TestContext, notes: Notes): TestGuess | undefined {
   if (!cmd || !/test|spec|check/i.test(text ?? "")) return undefined;
   notes.guessed.push(`${t.label}test command: the image's own CMD (${text}); check that it runs your tests`);
   return { command: cmd, environment: {} };
+}
+
+/** The test stage's ENTRYPOINT (with its CMD) as a command line, when it runs the tests. */
+function entrypointTests(instructions: readonly Instruction[]): string | undefined {
+  const at = instructions.map((i) => i.op).lastIndexOf("ENTRYPOINT");
+  const words = at === -1 ? undefined : execForm(instructions[at]!.args.trim());
+  if (!words?.length) return undefined;
+  // Its arguments: a CMD after it (setting ENTRYPOINT resets one set before).
+  const cmd = instructions.map((i) => i.op).lastIndexOf("CMD") > at ? cmdOf(instructions) : undefined;
+  const all = [...words, ...(Array.isArray(cmd) ? cmd : [])];
+  const text = all.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(" ");
+  return runsTests(text) ? text : undefined;
 }
 
 const cmdText = (instructions: readonly Instruction[]) => {

@@ -3,6 +3,8 @@ import { readsContext } from "../dockerfile/inputs.js";
 import { chainOf, dependenciesOf, stageNamed, type Stage } from "../dockerfile/stages.js";
 import { ecosystemOf } from "../dockerfile/toolchain.js";
 import type { BuildGraph } from "./build-graph.js";
+import { execForm } from "../dockerfile/parse.js";
+import { runsTests } from "./test-rules.js";
 import type { Notes, SpecPath } from "./repo.js";
 
 /** The stage the tests run in, and the build target that builds it (none for the last stage: the whole Dockerfile). */
@@ -54,7 +56,7 @@ const canTest = (f: StageFacts) => f.code && (knownToolchain(f) || f.unknownBase
 function score(f: StageFacts, last: Stage): number {
   if (!canTest(f)) return 0;
   const name = f.stage.name ?? "";
-  const tier = TEST_NAME.test(name) ? 4 : DEV_NAME.test(name) ? 3 : f.stage === last ? 2 : f.adds ? 1 : 0;
+  const tier = TEST_NAME.test(name) || startsTests(f.stage) ? 4 : DEV_NAME.test(name) ? 3 : f.stage === last ? 2 : f.adds ? 1 : 0;
   return tier * 2 + (knownToolchain(f) ? 1 : 0);
 }
 
@@ -64,6 +66,15 @@ function bestOf(ranked: readonly { f: StageFacts; score: number }[], report: Sta
   const tied = ranked.filter((r) => r.score === top).map((r) => r.f);
   const main = tied.filter((f) => f.ecosystems.some((e) => report.mainEcosystems?.includes(e)));
   return (main.length ? main : tied).pop();
+}
+
+/** Whether the stage's own ENTRYPOINT or CMD runs the tests (`ENTRYPOINT ["dotnet", "test"]`): a test runner's image. */
+function startsTests(stage: Stage): boolean {
+  return stage.body.some((i) => {
+    if (i.op !== "ENTRYPOINT" && i.op !== "CMD") return false;
+    const words = execForm(i.args.trim());
+    return runsTests(words === undefined ? i.args : words.join(" "));
+  });
 }
 
 /** `'builder' (FROM maven:3)`, or `stage 2 (FROM golang:1.22)` for one without a name. */

@@ -65,3 +65,36 @@ describe("init: an ENTRYPOINT that would not run the tests", () => {
     expect(parse(other.spec).test).toEqual({ command: "pytest" });
   });
 });
+
+describe("init: a test runner's image (its ENTRYPOINT runs the tests)", () => {
+  it("is the stage the tests run in, and its ENTRYPOINT (with a CMD after it) is the command, run with no entrypoint", () => {
+    const files = {
+      "App.sln": "",
+      "src/App/App.csproj": "",
+      "tests/App.Tests/App.Tests.csproj": "",
+      "tests/App.Tests/UnitTest1.cs": "",
+      Dockerfile: lines(
+        "FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build",
+        "WORKDIR /app",
+        "COPY src/App/App.csproj src/App/",
+        "RUN dotnet restore src/App/App.csproj",
+        "COPY . .",
+        "RUN dotnet build -c Release",
+        "FROM build AS runner",
+        "WORKDIR /app/tests/App.Tests",
+        'ENTRYPOINT ["dotnet", "test"]',
+        'CMD ["--logger", "trx;LogFileName=out.trx"]',
+        "FROM build AS publish",
+        "RUN dotnet publish src/App -o /out",
+        "FROM mcr.microsoft.com/dotnet/aspnet:8.0",
+        "COPY --from=publish /out /app",
+        'ENTRYPOINT ["dotnet", "App.dll"]',
+      ),
+    };
+    const found = detect(repoView(files));
+    const spec = parse(found.spec);
+    expect(spec.image.target).toBe("runner");
+    expect(spec.test).toEqual({ command: "dotnet test --logger 'trx;LogFileName=out.trx'", entrypoint: "" });
+    expect(found.todo.join("\n")).not.toContain("ENTRYPOINT");
+  });
+});
