@@ -2,7 +2,7 @@ import { isCodeSource, isManifest } from "./code.js";
 import { boundSources, cleanSource, copySources, runCommand, splitFlags, type Instruction } from "./parse.js";
 import { copiesRepositoryFrom, declare, expand, keptByFind, recipeOf } from "./code-root.js";
 import { chainOf, dependenciesOf, dockerStages, stageNamed, targetStage, type Stage } from "./stages.js";
-import { ecosystemOf, runTools, simpleCommands, type Ecosystem } from "./toolchain.js";
+import { ecosystemOf, runTools, simpleCommands, type Ecosystem, type Tool } from "./toolchain.js";
 
 /**
  * Reading a Dockerfile for what decides its dependency layers. Pure: the text comes from the
@@ -37,6 +37,8 @@ export interface DependencyInputs {
   installScripts?: string[];
   /** The ecosystems of that stage's installs after the copy (`RUN npm ci` in a Ruby image): theirs are manifests it reads too. */
   installEcosystems?: Ecosystem[];
+  /** The tools of that stage's installs after the copy (`uv`, `poetry`): which of an ecosystem's manifests they read. */
+  installTools?: Tool[];
   /** The make targets that stage runs after the copy (`RUN make install`; "" for the default goal): their recipes say what they install. */
   installMakeTargets?: string[];
   /**
@@ -118,6 +120,7 @@ export function stageInputs(stages: readonly Stage[], index: number, isCode: (sr
       if (read.named) out.namedManifests = read.named;
       if (read.scripts.length) out.installScripts = read.scripts;
       if (read.ecosystems.length) out.installEcosystems = read.ecosystems;
+      if (read.tools.length) out.installTools = read.tools;
       if (read.makeTargets.length) out.installMakeTargets = read.makeTargets;
     }
   }
@@ -146,6 +149,8 @@ interface Step {
   makeTargets?: string[];
   /** The ecosystems of the tools its installs run. */
   ecosystems?: Ecosystem[];
+  /** The tools it runs. */
+  tools?: Tool[];
   /** The relative folders its installs run in (`cd assets && npm ci`, `npm ci --prefix assets`). */
   folders?: string[];
 }
@@ -182,6 +187,7 @@ function steps(sequence: readonly Instruction[], isCode: (src: string) => boolea
         script: run ? contextScript(command) : undefined,
         makeTargets: run ? makeTargetsOf(command) : undefined,
         ecosystems: run ? [...new Set(runTools(command).flatMap((tool) => ecosystemOf(tool) ?? []))] : undefined,
+        tools: run ? runTools(command) : undefined,
         folders: run ? installFolders(command) : undefined,
       },
     ];
@@ -201,6 +207,7 @@ function readSequence(
   named?: string[];
   scripts: string[];
   ecosystems: Ecosystem[];
+  tools: Tool[];
   makeTargets: string[];
   folders: FolderInstall[];
 } {
@@ -260,6 +267,7 @@ function readSequence(
     scripts: codeBeforeInstall ? [...new Set(after.flatMap((s) => (s.script ? [s.script] : [])))] : [],
     ecosystems: codeBeforeInstall ? [...new Set(after.filter((s) => s.installs).flatMap((s) => s.ecosystems ?? []))] : [],
     makeTargets: codeBeforeInstall ? [...new Set(after.flatMap((s) => s.makeTargets ?? []))] : [],
+    tools: codeBeforeInstall ? [...new Set(after.filter((s) => s.installs).flatMap((s) => s.tools ?? []))] : [],
     folders: codeAt === -1 ? [] : copiedFolderInstalls(all, codeAt),
   };
 }
@@ -378,15 +386,24 @@ const INSTALLS: [RegExp, RegExp][] = [
   [/^dotnet$/, /^(restore|build|publish)$/],
 ];
 
+/** Whether install arguments name packages only (`--upgrade pip uv==0.4`): no requirement file, path or the project itself. */
+function namesPackagesOnly(args: readonly string[]): boolean {
+  const named = args.filter((a) => !a.startsWith("-"));
+  return named.length > 0 && !args.some((a) => /^(-r|--requirement|-c|--constraint|-e|--editable)/.test(a)) && named.every((a) => /^[A-Za-z0-9][\w.-]*(\[[\w,.-]+\])?([<>=!~]=?[\w.*+-]+)?$/.test(a) && !/\.(txt|whl|gz|zip|gem)$/.test(a));
+}
+
 /** Whether a RUN command installs the project's dependencies. */
 export function installsDependencies(run: string): boolean {
   return simpleCommands(run).some((words) => {
     const tool = words[0]!.split("/").pop()!;
     const verb = words.slice(1).find((w) => !w.startsWith("-")) ?? "";
     const python = /^python[\d.]*$/.test(tool) && words[1] === "-m" ? words[2] : undefined;
-    if (python === "pip") return words.includes("install");
     // A global install (`npm install -g pnpm`, `yarn global add x`) installs a tool, not the project's dependencies.
     if (/^(npm|pnpm|yarn|bun)$/.test(tool) && (words.includes("-g") || words.includes("--global") || verb === "global")) return false;
+    // So does pip or gem given package names only (`pip install --upgrade pip uv`, `gem install bundler`): it reads no file of the context.
+    const pipArgs = python === "pip" ? words.slice(3) : /^pip[\d.]*$/.test(tool) ? words.slice(1) : tool === "gem" ? words.slice(1) : undefined;
+    if (pipArgs && pipArgs[0] === "install") return !namesPackagesOnly(pipArgs.slice(1));
+    if (python === "pip") return words.includes("install");
     return INSTALLS.some(([t, v]) => t.test(tool) && v.test(verb));
   });
 }

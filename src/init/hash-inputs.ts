@@ -5,7 +5,7 @@ import { makeCommands } from "./test-rules.js";
 import { dockerignoreMatcher } from "../dockerfile/dockerignore.js";
 import { chainOf, dependenciesOf, targetStage } from "../dockerfile/stages.js";
 import { workspaceManifests } from "./workspaces.js";
-import { ecosystemOf, runTools, type Ecosystem } from "../dockerfile/toolchain.js";
+import { ecosystemOf, runTools, type Ecosystem, type Tool } from "../dockerfile/toolchain.js";
 import { inputMatcher } from "../hash/glob.js";
 import type { BuildGraph, RepoBase } from "./build-graph.js";
 import { ecosystemManifest, installAdvice } from "./ecosystems.js";
@@ -75,7 +75,7 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
   )
     // With those of the other tools the stage installs with after the copy (`npm ci` in a Ruby image).
     for (const ecosystem of new Set([build.ecosystem, ...(deps.installEcosystems ?? [])]))
-      manifests.push(...contextManifests(repo, context, ecosystem).filter(inBuild));
+      manifests.push(...contextManifests(repo, context, ecosystem).filter(inBuild).filter(readByTools(deps.installTools)));
   if (deps.wholeContextFirst) {
     const what = deps.codeCopied === "." || deps.codeCopied === undefined ? "the whole context" : `the code ('${deps.codeCopied}')`;
     notes.guessed.push(
@@ -238,6 +238,21 @@ function makeInstalls(repo: RepoView, context: string, targets: readonly string[
   const ecosystems = [...new Set(commands.filter(installsDependencies).flatMap((c) => runTools(c).flatMap((tool) => ecosystemOf(tool) ?? [])))];
   return ecosystems.length ? ecosystems : undefined;
 }
+
+// What Python's project tools read: a uv install reads no poetry.lock left from an earlier tool.
+const PYTHON_TOOL_FILES: [Tool, RegExp][] = [
+  ["uv", /(^|\/)(pyproject\.toml|uv\.lock|\.python-version)$/],
+  ["poetry", /(^|\/)(pyproject\.toml|poetry\.lock|poetry\.toml)$/],
+];
+
+/** Whether a Python manifest is read by the install tools, when each is one whose files are known (uv, poetry); any other manifest is. */
+const readByTools = (tools: readonly Tool[] | undefined) => (file: string) => {
+  if (ecosystemManifest(file) !== "python") return true;
+  const python = (tools ?? []).filter((t) => ecosystemOf(t) === "python" && t !== "python");
+  const known = python.map((t) => PYTHON_TOOL_FILES.find(([tool]) => tool === t)?.[1]);
+  if (!known.length || known.some((re) => re === undefined)) return true;
+  return known.some((re) => re!.test(file));
+};
 
 /**
  * The requirement files an install names after copying the whole context (`pip install -r

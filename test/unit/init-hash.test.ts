@@ -956,3 +956,33 @@ describe("init: installs after the whole context that name their files, beside o
     ]);
   });
 });
+
+describe("init: the Python manifests an install tool reads, after the whole context", () => {
+  it("uv reads pyproject.toml and uv.lock, not a poetry.lock left from before; poetry reads its own lock", () => {
+    const files = { "pyproject.toml": "", "uv.lock": "", "poetry.lock": "", "requirements.txt": "", "app/main.py": "", "tests/test_main.py": "" };
+    const dockerfile = (install: string) => lines("FROM python:3.12", "RUN pip install uv poetry", "WORKDIR /app", "COPY . .", `RUN ${install}`);
+    expect(hashOf({ ...files, Dockerfile: dockerfile("uv sync --all-extras") }).sort()).toEqual(["Dockerfile", "pyproject.toml", "uv.lock"]);
+    expect(hashOf({ ...files, Dockerfile: dockerfile("poetry install") }).sort()).toEqual(["Dockerfile", "poetry.lock", "pyproject.toml"]);
+    // A tool whose files are not known here (pipenv, pip on the project): every Python manifest stays.
+    expect(hashOf({ ...files, Dockerfile: dockerfile("pip install .") }).sort()).toEqual([
+      "Dockerfile",
+      "poetry.lock",
+      "pyproject.toml",
+      "requirements.txt",
+      "uv.lock",
+    ]);
+  });
+});
+
+describe("init: an install of named packages is a tool's, not the project's", () => {
+  it("`pip install --upgrade pip`, `gem install bundler` before `COPY . .` leave the install after it a whole-context one", () => {
+    for (const tool of ["RUN pip install --upgrade pip setuptools==69.0", "RUN python -m pip install uv", "RUN gem install bundler"]) {
+      const read = inputs("FROM python:3.12", tool, "WORKDIR /app", "COPY . .", "RUN pip install -r requirements.txt");
+      expect(read.wholeContextFirst).toBe(true);
+    }
+    // A requirement file or the project itself is the project's install.
+    expect(
+      inputs("FROM python:3.12", "COPY requirements.txt .", "RUN pip install -r requirements.txt", "COPY . .", "RUN pip install .").wholeContextFirst,
+    ).toBe(false);
+  });
+});
