@@ -389,7 +389,11 @@ const INSTALLS: [RegExp, RegExp][] = [
 /** Whether install arguments name packages only (`--upgrade pip uv==0.4`): no requirement file, path or the project itself. */
 function namesPackagesOnly(args: readonly string[]): boolean {
   const named = args.filter((a) => !a.startsWith("-"));
-  return named.length > 0 && !args.some((a) => /^(-r|--requirement|-c|--constraint|-e|--editable)/.test(a)) && named.every((a) => /^[A-Za-z0-9][\w.-]*(\[[\w,.-]+\])?([<>=!~]=?[\w.*+-]+)?$/.test(a) && !/\.(txt|whl|gz|zip|gem)$/.test(a));
+  return (
+    named.length > 0 &&
+    !args.some((a) => /^(-r|--requirement|-c|--constraint|-e|--editable)/.test(a)) &&
+    named.every((a) => /^[A-Za-z0-9][\w.-]*(\[[\w,.-]+\])?([<>=!~]=?[\w.*+-]+)?$/.test(a) && !/\.(txt|whl|gz|zip|gem)$/.test(a))
+  );
 }
 
 /** Whether a RUN command installs the project's dependencies. */
