@@ -250,8 +250,6 @@ function readSequence(
   // it is where a build that fetches its dependencies hides (`RUN ./build.sh`).
   const later = all.slice(codeAt + 1).some((s) => s.run && (s.installs || s.opaque === true));
   const codeBeforeInstall = codeAt !== -1 && !installs.slice(0, codeAt).includes(true) && later && !all[codeAt]!.run;
-  // The install comes after the code: all that was copied before it is its input, not only manifests (`COPY mariadb.pc`).
-  if (codeBeforeInstall) inputs.push(...all.slice(end + 1, codeAt).flatMap((s) => (s.run ? [] : s.sources.filter((src) => !isCode(src)))));
   // A script or make target is where an install hides only when no RUN after the code visibly installs.
   const visible = all.slice(codeAt + 1).some((s) => s.run && s.installs);
   const after = all.slice(codeAt + 1).filter((s) => s.run && (s.installs || (!visible && s.opaque === true)));
