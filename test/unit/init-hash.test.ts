@@ -947,13 +947,7 @@ describe("init: installs after the whole context that name their files, beside o
         "RUN ./tests/check-build && pip install dist/app-*.tar.gz",
       ),
     };
-    expect(hashOf(files).sort()).toEqual([
-      "Dockerfile",
-      "requirements/base.txt",
-      "requirements/postgres.txt",
-      "web/package-lock.json",
-      "web/package.json",
-    ]);
+    expect(hashOf(files).sort()).toEqual(["Dockerfile", "requirements/base.txt", "requirements/postgres.txt", "web/package-lock.json", "web/package.json"]);
   });
 });
 
