@@ -234,8 +234,11 @@ function readSequence(
   // What is copied for an install, in the copies since the RUN before it, is its input, also after
   // some code (the assets', then `COPY mix.exs mix.lock ./`, `COPY config config`, `RUN mix
   // deps.get`; a path gem's folder and its install, then `COPY Gemfile Gemfile.lock`, `RUN bundle install`).
+  // With no install before the code, the installs after it re-run on every change anyway: only the
+  // manifests copied for them count (a Gemfile, not a configuration folder copied on the way).
+  const installedFirst = all.slice(0, Math.max(codeAt, 0)).some((s) => s.installs);
   all.forEach((s, n) => {
-    if (n <= codeAt || !s.run || !s.installs) return;
+    if (codeAt === -1 || n <= codeAt || !s.run || !s.installs) return;
     const from = Math.max(
       codeAt,
       all
@@ -243,7 +246,7 @@ function readSequence(
         .map((p) => p.run)
         .lastIndexOf(true),
     );
-    inputs.push(...all.slice(from + 1, n).flatMap((p) => p.sources.filter((src) => !isCode(src))));
+    inputs.push(...all.slice(from + 1, n).flatMap((p) => p.sources.filter((src) => !isCode(src) && (installedFirst || isManifest(src)))));
   });
   const installs = all.map((s) => s.installs);
   // After the code, a script or a make target counts as an install when nothing before installed:
