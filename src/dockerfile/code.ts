@@ -23,6 +23,7 @@ const MANIFESTS = [
   /^Cargo\.(toml|lock)$/,
   /^rust-toolchain(\.toml)?$/,
   /^composer\.(json|lock)$/,
+  /^symfony\.lock$/, // Symfony Flex's recipes, read by its Composer plugin during the install
   /\.(cs|fs|vb)proj$/,
   /\.slnx?$/,
   /^(Directory\.(Build|Packages)\.props|Directory\.Build\.targets|NuGet\.config|global\.json)$/i,

@@ -12,7 +12,7 @@ const MANIFEST_OF: [Ecosystem, RegExp][] = [
     "dotnet",
     /\.(slnx?|csproj|fsproj|vbproj)$|^(packages\.lock\.json|Directory\.(Build|Packages)\.props|Directory\.Build\.targets|NuGet\.config|global\.json)$/i,
   ],
-  ["php", /^composer\.(json|lock)$/],
+  ["php", /^(composer\.(json|lock)|symfony\.lock)$/],
   ["ruby", /^Gemfile(\.lock)?$/],
   ["python", /^(requirements.*\.(txt|in)|constraints.*\.txt|Pipfile(\.lock)?|poetry\.lock|pyproject\.toml|setup\.(py|cfg)|uv\.lock|manage\.py)$/],
   ["node", /^(package(-lock)?\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-(lock|workspace)\.yaml|\.npmrc|\.yarnrc(\.yml)?|bun\.lockb?)$/],

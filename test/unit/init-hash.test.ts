@@ -981,3 +981,17 @@ describe("init: an install of named packages is a tool's, not the project's", ()
     ).toBe(false);
   });
 });
+
+describe("init: Symfony Flex's lock", () => {
+  it("is read by the Composer install with composer.json and composer.lock", () => {
+    const files = { "composer.json": "{}", "composer.lock": "{}", "symfony.lock": "{}", "src/Kernel.php": "", "tests/KernelTest.php": "" };
+    const dockerfile = lines(
+      "FROM php:8.3-cli",
+      "COPY --from=composer:2 /usr/bin/composer /usr/bin/composer",
+      "WORKDIR /app",
+      "COPY . .",
+      "RUN composer install",
+    );
+    expect(hashOf({ ...files, Dockerfile: dockerfile }).sort()).toEqual(["Dockerfile", "composer.json", "composer.lock", "symfony.lock"]);
+  });
+});
