@@ -104,10 +104,10 @@ function ownTools(stage: Stage): Tool[] {
 }
 
 /**
- * The tools a `COPY --from=<stage>` of an install prefix brings (`COPY --from=build-ruby /usr/local
- * /usr/local`): what that stage built or unpacked there (a Ruby compiled from source, Node from its
- * tarball, an official image's /usr/local/go). Packages of the system's package manager live
- * elsewhere, but the source stage's toolchain is what such a copy is for.
+ * The tools a `COPY --from=<stage>` of the install prefix brings (`COPY --from=build-ruby /usr/local
+ * /usr/local`, or its bin or lib folder): what that stage built or unpacked there (a Ruby compiled
+ * from source, Node from its tarball). Packages of the system's package manager live elsewhere,
+ * but the source stage's toolchain is what such a copy is for.
  */
 function prefixTools(stages: readonly Stage[], stage: Stage, earlier: readonly StageFacts[]): Tool[] {
   return stage.body.flatMap((ins) => {
@@ -116,7 +116,8 @@ function prefixTools(stages: readonly Stage[], stage: Stage, earlier: readonly S
     const from = flags.find(([n]) => n === "from")?.[1];
     const source = from === undefined ? undefined : stageNamed(stages.slice(0, stage.index), from);
     const paths = rest.split(/\s+/).slice(0, -1);
-    return source && paths.some((p) => /^\/(usr\/local|opt)(\/|$)/.test(p)) ? [...(earlier[source.index]?.tools ?? [])] : [];
+    // The prefix itself or its bin/lib folders: not an app or a virtualenv copied from under it.
+    return source && paths.some((p) => /^\/usr\/local(\/(bin|lib|sbin))?\/?$/.test(p)) ? [...(earlier[source.index]?.tools ?? [])] : [];
   });
 }
 

@@ -2,7 +2,7 @@ import { isCodeSource, isManifest } from "./code.js";
 import { boundSources, cleanSource, copySources, runCommand, splitFlags, type Instruction } from "./parse.js";
 import { copiesRepositoryFrom, declare, expand, keptByFind, recipeOf } from "./code-root.js";
 import { chainOf, dependenciesOf, dockerStages, stageNamed, targetStage, type Stage } from "./stages.js";
-import { ecosystemOf, runTools, simpleCommands, type Ecosystem, type Tool } from "./toolchain.js";
+import { ecosystemOf, runTools, simpleCommands, type Ecosystem } from "./toolchain.js";
 
 /**
  * Reading a Dockerfile for what decides its dependency layers. Pure: the text comes from the
@@ -37,8 +37,8 @@ export interface DependencyInputs {
   installScripts?: string[];
   /** The ecosystems of that stage's installs after the copy (`RUN npm ci` in a Ruby image): theirs are manifests it reads too. */
   installEcosystems?: Ecosystem[];
-  /** The tools of that stage's installs after the copy (`uv`, `poetry`): which of an ecosystem's manifests they read. */
-  installTools?: Tool[];
+  /** How that stage's Python installs after the copy run (`uv sync`, `poetry install`, pip): which Python manifests they read. */
+  installTools?: PythonInstaller[];
   /** The make targets that stage runs after the copy (`RUN make install`; "" for the default goal): their recipes say what they install. */
   installMakeTargets?: string[];
   /**
@@ -149,8 +149,8 @@ interface Step {
   makeTargets?: string[];
   /** The ecosystems of the tools its installs run. */
   ecosystems?: Ecosystem[];
-  /** The tools it runs. */
-  tools?: Tool[];
+  /** How its Python installs run: `uv` (sync), `poetry` (install), or `pip` (pip, `uv pip`, pipenv: files of their own). */
+  tools?: PythonInstaller[];
   /** The relative folders its installs run in (`cd assets && npm ci`, `npm ci --prefix assets`). */
   folders?: string[];
 }
@@ -187,7 +187,7 @@ function steps(sequence: readonly Instruction[], isCode: (src: string) => boolea
         script: run ? contextScript(command) : undefined,
         makeTargets: run ? makeTargetsOf(command) : undefined,
         ecosystems: run ? [...new Set(runTools(command).flatMap((tool) => ecosystemOf(tool) ?? []))] : undefined,
-        tools: run ? runTools(command) : undefined,
+        tools: run ? pythonInstallers(command) : undefined,
         folders: run ? installFolders(command) : undefined,
       },
     ];
@@ -207,7 +207,7 @@ function readSequence(
   named?: string[];
   scripts: string[];
   ecosystems: Ecosystem[];
-  tools: Tool[];
+  tools: PythonInstaller[];
   makeTargets: string[];
   folders: FolderInstall[];
 } {
@@ -267,7 +267,7 @@ function readSequence(
     ...(codeBeforeInstall && namesSome && named.every((n) => n !== undefined) ? { named: [...new Set(named.flat() as string[])] } : {}),
     scripts: codeBeforeInstall ? [...new Set(after.flatMap((s) => (s.script ? [s.script] : [])))] : [],
     ecosystems: codeBeforeInstall ? [...new Set(after.filter((s) => s.installs).flatMap((s) => s.ecosystems ?? []))] : [],
-    makeTargets: codeBeforeInstall ? [...new Set(after.flatMap((s) => s.makeTargets ?? []))] : [],
+    makeTargets: codeBeforeInstall && !visible ? [...new Set(after.flatMap((s) => s.makeTargets ?? []))] : [],
     tools: codeBeforeInstall ? [...new Set(after.filter((s) => s.installs).flatMap((s) => s.tools ?? []))] : [],
     folders: codeAt === -1 ? [] : copiedFolderInstalls(all, codeAt),
   };
@@ -386,6 +386,19 @@ const INSTALLS: [RegExp, RegExp][] = [
   [/^mix$/, /^(deps\.get|deps\.compile|compile)$/],
   [/^dotnet$/, /^(restore|build|publish)$/],
 ];
+
+export type PythonInstaller = "uv" | "poetry" | "pip";
+
+/** The Python installs of a RUN: `uv sync` reads uv's files, `poetry install` poetry's; pip, `uv pip` and pipenv read files they are given. */
+function pythonInstallers(run: string): PythonInstaller[] {
+  return simpleCommands(run).flatMap((words): PythonInstaller[] => {
+    const tool = words[0]!.split("/").pop()!;
+    if (tool === "uv") return words[1] === "pip" ? ["pip"] : /^(sync|install)$/.test(words[1] ?? "") ? ["uv"] : [];
+    if (tool === "poetry") return words[1] === "install" || words[1] === "sync" ? ["poetry"] : [];
+    if (/^(pip[\d.]*|pipenv)$/.test(tool) || (/^python[\d.]*$/.test(tool) && words[2] === "pip")) return installsDependencies(words.join(" ")) ? ["pip"] : [];
+    return [];
+  });
+}
 
 /** Whether install arguments name packages only (`--upgrade pip uv==0.4`): no requirement file, path or the project itself. */
 function namesPackagesOnly(args: readonly string[]): boolean {

@@ -21,7 +21,9 @@ export function dockerInstructions(text: string): Instruction[] {
         continue;
       }
       heredoc = undefined;
-      if (script) out[out.length - 1]!.args = out[out.length - 1]!.args.replace(/<<-?\s*["']?\w+["']?\s*$/, heredocCommand(script));
+      // A script for another interpreter (`#!/usr/bin/env python3`) is no shell command.
+      const shell = !script?.[0]?.startsWith("#!") || /sh$/.test(script[0]!);
+      if (script && shell) out[out.length - 1]!.args = out[out.length - 1]!.args.replace(/<<-?\s*["']?[\w.-]+["']?\s*$/, () => heredocCommand(script!));
       script = undefined;
       continue;
     }
@@ -36,8 +38,8 @@ export function dockerInstructions(text: string): Instruction[] {
     if (m) out.push({ op: m[1]!.toUpperCase(), args: m[2]!.trim() });
     // A heredoc body (BuildKit syntax) is the instruction's, not instructions of its own: for a
     // RUN whose command is the heredoc alone (`RUN <<EOF`, after its flags), the script it runs.
-    heredoc = /<<-?\s*["']?(\w+)["']?/.exec(cur)?.[1];
-    script = heredoc !== undefined && m?.[1]!.toUpperCase() === "RUN" && /^<<-?\s*["']?\w+["']?\s*$/.test(splitFlags(m[2]!.trim()).rest) ? [] : undefined;
+    heredoc = /(?:^|[^<])<<-?\s*["']?([\w.-]+)["']?/.exec(cur)?.[1];
+    script = heredoc !== undefined && m?.[1]!.toUpperCase() === "RUN" && /^<<-?\s*["']?[\w.-]+["']?\s*$/.test(splitFlags(m[2]!.trim()).rest) ? [] : undefined;
     cur = "";
   }
   return out;

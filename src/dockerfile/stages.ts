@@ -131,7 +131,7 @@ export function unsetBaseArgs(
   for (const stage of dependenciesOf(stages, built.index))
     for (const m of (froms[stage.index] ?? "").matchAll(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(:?[-+?][^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))/g)) {
       const name = (m[1] ?? m[3])!;
-      if (/^:?-/.test(m[2] ?? "") || set.has(name) || PLATFORM_ARGS.test(name)) continue;
+      if (/^:?[-+]/.test(m[2] ?? "") || set.has(name) || PLATFORM_ARGS.test(name)) continue;
       if (!out.some((o) => o.name === name)) out.push({ name, stage });
     }
   return out;

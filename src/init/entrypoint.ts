@@ -16,13 +16,22 @@ export function entrypointProblem(repo: RepoView, context: string, instructions:
   const words = execForm(args);
   if (words === undefined) return `its ENTRYPOINT (${args}) is in shell form, which ignores the command it is given`;
   if (!words.length || (words.length === 1 && words[0] === "")) return undefined; // `ENTRYPOINT []` clears it
-  // Init wrappers (tini, dumb-init) run what follows them, `--` and their flags skipped.
+  // Init wrappers (tini, dumb-init) run what follows them, `--` and their flags skipped; gosu and
+  // su-exec run it as the user named first, env with the settings before it.
   let i = 0;
-  while (i < words.length && /^(tini|tini-static|dumb-init)$/.test(posix.basename(words[i]!))) {
-    i++;
-    while (i < words.length && words[i]!.startsWith("-")) i++;
+  for (let name = posix.basename(words[0] ?? ""); i < words.length; name = posix.basename(words[i] ?? "")) {
+    if (/^(tini|tini-static|dumb-init)$/.test(name)) {
+      i++;
+      while (i < words.length && words[i]!.startsWith("-")) i++;
+    } else if (/^(gosu|su-exec)$/.test(name)) i += 2;
+    else if (name === "env") {
+      i++;
+      while (i < words.length && (words[i]!.startsWith("-") || words[i]!.includes("="))) i++;
+    } else break;
   }
-  if (i === words.length) return undefined;
+  if (i >= words.length) return undefined;
+  // A command runner ending in its verb or `--` runs its arguments (`bundle exec`, `poetry run`, `uv run`, `wait-for db:5432 --`).
+  if (/^(exec|run|--)$/.test(words[words.length - 1]!)) return undefined;
   const program = words[i]!;
   const script = scriptFile(repo, context, program);
   const shown = words.join(" ");

@@ -1,11 +1,11 @@
 import { posix } from "node:path";
 import { codeSourceIn, isManifest } from "../dockerfile/code.js";
-import { contextCopies, copySources, installsDependencies, stageInputs } from "../dockerfile/inputs.js";
+import { contextCopies, copySources, installsDependencies, type PythonInstaller, stageInputs } from "../dockerfile/inputs.js";
 import { makeCommands } from "./test-rules.js";
 import { dockerignoreMatcher } from "../dockerfile/dockerignore.js";
 import { chainOf, dependenciesOf, targetStage } from "../dockerfile/stages.js";
 import { workspaceManifests } from "./workspaces.js";
-import { ecosystemOf, runTools, type Ecosystem, type Tool } from "../dockerfile/toolchain.js";
+import { ecosystemOf, runTools, type Ecosystem } from "../dockerfile/toolchain.js";
 import { inputMatcher } from "../hash/glob.js";
 import type { BuildGraph, RepoBase } from "./build-graph.js";
 import { ecosystemManifest, installAdvice } from "./ecosystems.js";
@@ -239,19 +239,16 @@ function makeInstalls(repo: RepoView, context: string, targets: readonly string[
   return ecosystems.length ? ecosystems : undefined;
 }
 
-// What Python's project tools read: a uv install reads no poetry.lock left from an earlier tool.
-const PYTHON_TOOL_FILES: [Tool, RegExp][] = [
-  ["uv", /(^|\/)(pyproject\.toml|uv\.lock|\.python-version)$/],
-  ["poetry", /(^|\/)(pyproject\.toml|poetry\.lock|poetry\.toml)$/],
-];
+// What Python's project tools read: `uv sync` reads no poetry.lock left from an earlier tool.
+const PYTHON_TOOL_FILES: Record<"uv" | "poetry", RegExp> = {
+  uv: /(^|\/)(pyproject\.toml|uv\.lock|\.python-version)$/,
+  poetry: /(^|\/)(pyproject\.toml|poetry\.lock|poetry\.toml)$/,
+};
 
-/** Whether a Python manifest is read by the install tools, when each is one whose files are known (uv, poetry); any other manifest is. */
-const readByTools = (tools: readonly Tool[] | undefined) => (file: string) => {
-  if (ecosystemManifest(file) !== "python") return true;
-  const python = (tools ?? []).filter((t) => ecosystemOf(t) === "python" && t !== "python");
-  const known = python.map((t) => PYTHON_TOOL_FILES.find(([tool]) => tool === t)?.[1]);
-  if (!known.length || known.some((re) => re === undefined)) return true;
-  return known.some((re) => re!.test(file));
+/** Whether a Python manifest is read by the installs, when each is `uv sync` or `poetry install`; with pip among them (files it is given), every one is. */
+const readByTools = (installers: readonly PythonInstaller[] | undefined) => (file: string) => {
+  if (ecosystemManifest(file) !== "python" || !installers?.length || installers.includes("pip")) return true;
+  return installers.some((i) => PYTHON_TOOL_FILES[i as "uv" | "poetry"].test(file));
 };
 
 /**

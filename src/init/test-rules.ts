@@ -386,9 +386,11 @@ export function makeExpander(makefile: string): (line: string) => string {
 export const makePrerequisites = (makefile: string, name: string): string[] =>
   (new RegExp(`^${name.replace(/[.]/g, "\\.")}[ \\t]*:(?!=)([^;\\n]*)`, "m").exec(makefile)?.[1] ?? "").split(/\s+/).filter((d) => /^[\w.-]+$/.test(d));
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 /** The recipe of a Makefile's target: what follows `;` on its line, and the tab-indented lines after it; undefined without the target. */
 export function makeRecipe(makefile: string, name: string): string[] | undefined {
-  const target = new RegExp(`^${name.replace(/[.]/g, "\\.")}[ \\t]*:(?!=)[^\\n]*$`, "m").exec(makefile);
+  const target = new RegExp(`^${escapeRegExp(name)}[ \\t]*:(?!=)[^\\n]*$`, "m").exec(makefile);
   if (!target) return undefined;
   const inline = target[0].includes(";") ? [target[0].slice(target[0].indexOf(";") + 1)] : [];
   const recipe = makefile
@@ -419,12 +421,14 @@ export function makeCommands(makefile: string, target: string): string[] {
   const visit = (name: string, depth: number) => {
     if (seen.has(name) || depth > 8) return;
     seen.add(name);
-    const line = new RegExp(`^${name.replace(/[.]/g, "\\.")}[ \\t]*:(?!=)([^;\\n]*)`, "m").exec(makefile);
-    for (const prerequisite of line?.[1]
-      ?.trim()
-      .split(/\s+/)
-      .filter((p) => p && !p.includes("$") && !p.includes("%")) ?? [])
-      visit(prerequisite, depth + 1);
+    const line = new RegExp(`^${escapeRegExp(name)}[ \\t]*:(?!=)([^;\\n]*)`, "m").exec(makefile);
+    // A plain target name; not a variable, a function call or a pattern (`$(wildcard src/*.py)`, `%.o`).
+    const prerequisites =
+      line?.[1]
+        ?.trim()
+        .split(/\s+/)
+        .filter((p) => /^[\w./-]+$/.test(p)) ?? [];
+    for (const prerequisite of prerequisites) visit(prerequisite, depth + 1);
     out.push(...(makeRecipe(makefile, name) ?? []).map((l) => l.replace(/^[@+-]+\s*/, "")));
   };
   if (goal) visit(goal, 0);

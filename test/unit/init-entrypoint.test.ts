@@ -98,3 +98,14 @@ describe("init: a test runner's image (its ENTRYPOINT runs the tests)", () => {
     expect(found.todo.join("\n")).not.toContain("ENTRYPOINT");
   });
 });
+
+describe("init: entrypoints that run their arguments", () => {
+  it("a command runner's verb or `--` at the end, gosu/su-exec with the user, env with settings: no problem", () => {
+    expect(problem({}, 'ENTRYPOINT ["bundle", "exec"]')).toBeUndefined();
+    expect(problem({}, 'ENTRYPOINT ["poetry", "run"]')).toBeUndefined();
+    expect(problem({}, 'ENTRYPOINT ["/usr/local/bin/wait-for", "db:5432", "--"]')).toBeUndefined();
+    expect(problem({}, 'ENTRYPOINT ["gosu", "app", "tini", "--", "/usr/local/bin/entrypoint.sh"]', "")).toMatch(/entrypoint\.sh/);
+    expect(problem({ "entrypoint.sh": lines("#!/bin/sh", 'exec "$@"') }, 'ENTRYPOINT ["su-exec", "app", "/entrypoint.sh"]')).toBeUndefined();
+    expect(problem({}, 'ENTRYPOINT ["env", "-i", "A=1", "python", "-m", "app"]')).toMatch(/python -m app/);
+  });
+});

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { dependencyInputs, dockerInstructions } from "../../src/dockerfile/inputs.js";
 import { detect } from "../../src/init/detect.js";
+import { makeCommands } from "../../src/init/test-rules.js";
 
 // Hash inputs read on the stages the tests run in: our own small Dockerfiles, one or more per rule.
 const repoView = (files: Record<string, string>, name = "shop") => ({ name, files: Object.keys(files), read: (p: string) => files[p] });
@@ -993,5 +994,31 @@ describe("init: Symfony Flex's lock", () => {
       "RUN composer install",
     );
     expect(hashOf({ ...files, Dockerfile: dockerfile }).sort()).toEqual(["Dockerfile", "composer.json", "composer.lock", "symfony.lock"]);
+  });
+});
+
+describe("init: installs after the whole context, read with care", () => {
+  it("a Makefile prerequisite that is a function call or pattern is no target (and breaks nothing)", () => {
+    const makefile = lines("build: $(wildcard src/*.py) %.o deps", "\tpython -m build", "deps:", "\tnpm ci");
+    expect(makeCommands(makefile, "build")).toEqual(["npm ci", "python -m build"]);
+  });
+
+  it("a make target beside a visible install is no install: `bundle install && make assets` keeps the Gemfile", () => {
+    const files = {
+      Gemfile: "",
+      "Gemfile.lock": "",
+      "package.json": "{}",
+      "app/models/user.rb": "",
+      "test/user_test.rb": "",
+      Makefile: lines("assets:", "\tyarn install"),
+    };
+    const dockerfile = lines("FROM ruby:3.3", "WORKDIR /app", "COPY . .", "RUN bundle install && make assets");
+    expect(hashOf({ ...files, Dockerfile: dockerfile }).sort()).toEqual(["Dockerfile", "Gemfile", "Gemfile.lock"]);
+  });
+
+  it("pip (or `uv pip`) among the installs reads files it is given: every Python manifest stays", () => {
+    const files = { "pyproject.toml": "", "uv.lock": "", "requirements.txt": "", "app/main.py": "", "tests/test_main.py": "" };
+    const dockerfile = lines("FROM python:3.12", "RUN pip install uv", "WORKDIR /app", "COPY . .", "RUN uv pip install --system -r requirements.txt -e .");
+    expect(hashOf({ ...files, Dockerfile: dockerfile }).sort()).toEqual(["Dockerfile", "pyproject.toml", "requirements.txt", "uv.lock"]);
   });
 });

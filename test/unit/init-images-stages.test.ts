@@ -148,3 +148,26 @@ describe("BuildKit heredocs and install prefixes copied from a stage", () => {
     expect(app.ecosystems.sort()).toEqual(["node", "ruby"]);
   });
 });
+
+describe("heredocs and prefixes, read with care", () => {
+  it("a heredoc script keeps its `$` as written; one for another interpreter is not the RUN's command", () => {
+    const ins = dockerInstructions(
+      ["FROM alpine", "RUN <<EOF", 'echo "$$ $& $HOME"', "EOF", "RUN <<EOF", "#!/usr/bin/env python3", "import os", "EOF"].join("\n"),
+    );
+    expect(ins[1]!.args).toBe('echo "$$ $& $HOME"');
+    expect(ins[2]!.args).toBe("<<EOF");
+  });
+
+  it("a virtualenv or one program copied from under a prefix brings no toolchain", () => {
+    const st = stagesOf(
+      [
+        "FROM python:3.12 AS builder",
+        "RUN pip install poetry && poetry install",
+        "FROM debian:12",
+        "COPY --from=builder /opt/venv /opt/venv",
+        "COPY --from=builder /usr/local/bin/app /usr/local/bin/app",
+      ].join("\n"),
+    );
+    expect([...stageFacts(st)[1]!.tools]).toEqual([]);
+  });
+});

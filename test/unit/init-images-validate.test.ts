@@ -166,6 +166,7 @@ describe("a FROM that reads an ARG nothing sets (GC1044, and init's TODO)", () =
     expect(unset(based)).toEqual(["BASE_IMAGE@build"]);
     expect(unset(based, { BASE_IMAGE: "hexpm/elixir:1.17" })).toEqual([]);
     expect(unset(dockerfile('ARG V=""', "FROM node:$V"))).toEqual(["V@0"]);
+    expect(unset(dockerfile("ARG VARIANT", "FROM node:22${VARIANT:+-$VARIANT}"))).toEqual([]);
     expect(unset(dockerfile("ARG V", "FROM node:${V:-22}", "FROM --platform=$BUILDPLATFORM golang:1.22 AS go", "FROM alpine-${TARGETARCH}"))).toEqual([]);
     // Only the stages the target builds: a later stage's base does not stop the build of an earlier one.
     expect(unset(dockerfile("ARG RUNNER", "FROM golang:1.22 AS builder", "FROM ${RUNNER}", "COPY --from=builder /x /x"), {}, "builder")).toEqual([]);

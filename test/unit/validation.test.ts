@@ -122,7 +122,7 @@ const cases: { name: string; spec: string; code: string; at: string; says?: RegE
     spec: "image: a/b\ntest:\n  command: tests\n  entrypoint: python -m pytest\n",
     code: "GC1043",
     at: "4:15",
-    says: /entrypoint "python -m pytest" is several words, but docker runs the entrypoint as one program of that name/,
+    says: /entrypoint "python -m pytest" is several words, but docker runs the entrypoint as one program of that name\. The command is given to it as `sh -c COMMAND`: use ""/,
   },
   { name: "split glob outside the repository", spec: "image: a/b\ntest:\n  command: x\n  split: ../tests/*.py\n", code: "GC1025", at: "4:10" },
   {

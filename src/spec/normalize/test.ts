@@ -33,7 +33,10 @@ export function normalizeTest(t: ProjectTest, path: (string | number)[], r: Repo
     r.warn(
       Codes.entrypointWords,
       [...path, "entrypoint"],
-      `entrypoint ${JSON.stringify(t.entrypoint)} is several words, but docker runs the entrypoint as one program of that name. Give the program alone (or "" for none), and put its arguments at the start of the command.`,
+      `entrypoint ${JSON.stringify(t.entrypoint)} is several words, but docker runs the entrypoint as one program of that name. ` +
+        (Array.isArray(t.command)
+          ? 'Give the program alone (or "" for none), and put its arguments at the start of the command list.'
+          : 'The command is given to it as `sh -c COMMAND`: use "" and write the whole command, or name one program that runs its arguments (`tini`, a script that ends in exec "$@").'),
     );
   checkParallelism(test, text, path, r);
   if (test.split?.by === "timings") junitFileNames(test, text, [...path, "split"], r);
