@@ -56,6 +56,7 @@ export const Diagnostics = {
   imageUnused: ["GC1042", "An image that nothing tests or deploys: no job builds it"],
   entrypointWords: ["GC1043", "A test entrypoint of several words: docker runs it as one program of that name"],
   baseArgUnset: ["GC1044", "A FROM that reads an ARG with no default and no build arg: the build fails"],
+  testCannotFail: ["GC1045", "A test command that passes when the tests fail (a trailing or-true, Maven's --fail-never)"],
   // migrate (circle.yml 1.0)
   notV1Config: ["GC2001", "Not a CircleCI 1.0 circle.yml"],
   misnestedSection: ["GC2002", "A section nested under another, or a phase key outside any section"],

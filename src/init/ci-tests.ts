@@ -145,7 +145,12 @@ const DROPPED: [RegExp, boolean][] = [
   [/^--(coverage(-text|-xml|-html|-clover|-cobertura|-php|-crap4j)?|cov-report|cov|junitxml|junit-xml|log-junit|logger|collect|results-directory)$/, true],
   [/^--(coverage[\w-]*|cov[\w-]*|junitxml|junit-xml|log-junit|logger|collect|results-directory)=/, false],
   [/^-(coverprofile|covermode|coverpkg)(=|$)/, true],
+  // What makes a failing run pass (Maven's `--fail-never`, its ignored test failures): the pipeline must fail when the tests do.
+  [/^(--fail-never|-fn|-Dmaven\.test\.failure\.ignore(=true)?)$/, false],
 ];
+
+// `|| true` (or `|| :`, `|| exit 0`) after the command: the same, in the shell.
+const IGNORES_FAILURE = /^(true|:|exit 0)$/;
 
 /** `cargo nextest run`/`cargo insta test` as cargo's own runner (neither is in an image by default), less nextest's profile. */
 function asCargoTest(words: string[]): string[] {
@@ -156,7 +161,13 @@ function asCargoTest(words: string[]): string[] {
 
 /** A CI command as a test command of the image: report, coverage and CI-step flags left out. */
 export function asTestCommand(command: string): string {
-  const words = asCargoTest(shellWords(command));
+  return asTestWords(shellWords(command)).join(" ");
+}
+
+/** `asTestCommand` on the words of a command. */
+export function asTestWords(command: readonly string[]): string[] {
+  const or = command.indexOf("||");
+  const words = asCargoTest(or !== -1 && IGNORES_FAILURE.test(command.slice(or + 1).join(" ")) ? command.slice(0, or) : [...command]);
   const out: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
@@ -178,7 +189,7 @@ export function asTestCommand(command: string): string {
   const kept = out.filter((w, i) => !(i > 0 && /^php[\d.]*$/.test(out[0]!) && /^-d\s*xdebug\.mode=coverage$/.test(w)));
   // `npm test -- --coverage` less its flag: no `--` left with nothing after it.
   if (kept[kept.length - 1] === "--") kept.pop();
-  return kept.join(" ");
+  return kept;
 }
 
 /** Where CI runs the tests in a compose service: `docker compose -f ci.yml run --rm django python manage.py test`. */

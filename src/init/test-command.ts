@@ -1,5 +1,16 @@
 import { posix } from "node:path";
-import { asTestCommand, type CiCommand, ciCommands, ciPreparation, runnerOf, runTarget, scriptOf, scriptRunner, withoutEnvRunner } from "./ci-tests.js";
+import {
+  asTestCommand,
+  asTestWords,
+  type CiCommand,
+  ciCommands,
+  ciPreparation,
+  runnerOf,
+  runTarget,
+  scriptOf,
+  scriptRunner,
+  withoutEnvRunner,
+} from "./ci-tests.js";
 import { shellCommands, shellWords } from "./shell.js";
 import { codeSourceIn } from "../dockerfile/code.js";
 import { cdToRoot, codeRoot, type ContextKinds } from "../dockerfile/code-root.js";
@@ -410,7 +421,8 @@ function entrypointTests(instructions: readonly Instruction[]): string | undefin
   if (!words?.length) return undefined;
   // Its arguments: a CMD after it (setting ENTRYPOINT resets one set before).
   const cmd = instructions.map((i) => i.op).lastIndexOf("CMD") > at ? cmdOf(instructions) : undefined;
-  const all = [...words, ...(Array.isArray(cmd) ? cmd : [])];
+  // Report flags left out, as of a CI command (`--logger trx`, `--results-directory`).
+  const all = asTestWords([...words, ...(Array.isArray(cmd) ? cmd : [])]);
   const text = all.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(" ");
   return runsTests(text) ? text : undefined;
 }

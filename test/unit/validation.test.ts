@@ -124,6 +124,20 @@ const cases: { name: string; spec: string; code: string; at: string; says?: RegE
     at: "4:15",
     says: /entrypoint "python -m pytest" is several words, but docker runs the entrypoint as one program of that name\. The command is given to it as `sh -c COMMAND`: use ""/,
   },
+  {
+    name: "a test command that passes when the tests fail (a warning)",
+    spec: "image: a/b\ntest:\n  command: pytest -x || true\n",
+    code: "GC1045",
+    at: "3:12",
+    says: /The test command passes when the tests fail \('\|\| true'\)/,
+  },
+  {
+    name: "Maven told never to fail (a warning)",
+    spec: "image: a/b\ntest: mvn -B verify --fail-never\n",
+    code: "GC1045",
+    at: "2:7",
+    says: /passes when the tests fail \('--fail-never'\)/,
+  },
   { name: "split glob outside the repository", spec: "image: a/b\ntest:\n  command: x\n  split: ../tests/*.py\n", code: "GC1025", at: "4:10" },
   {
     name: "split glob with a space",

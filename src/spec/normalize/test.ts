@@ -4,7 +4,10 @@ import { cleanPath, entries, type Reporter } from "./context.js";
 
 /** `test:` (of an entry of images:, or the top level's for the single image): command, folders, split. */
 export function normalizeTest(t: ProjectTest, path: (string | number)[], r: Reporter): Test {
-  if (typeof t === "string") return { command: { shell: t }, environment: [], passEnv: [], parallelism: 1, results: junitFolder(t) };
+  if (typeof t === "string") {
+    checkFailure(t, path, r);
+    return { command: { shell: t }, environment: [], passEnv: [], parallelism: 1, results: junitFolder(t) };
+  }
   for (const key of ["results", "artifacts", "workdir"] as const) {
     const v = t[key];
     if (v !== undefined && !v.startsWith("/")) {
@@ -38,9 +41,21 @@ export function normalizeTest(t: ProjectTest, path: (string | number)[], r: Repo
           ? 'Give the program alone (or "" for none), and put its arguments at the start of the command list.'
           : 'The command is given to it as `sh -c COMMAND`: use "" and write the whole command, or name one program that runs its arguments (`tini`, a script that ends in exec "$@").'),
     );
+  checkFailure(text, [...path, "command"], r);
   checkParallelism(test, text, path, r);
   if (test.split?.by === "timings") junitFileNames(test, text, [...path, "split"], r);
   return test;
+}
+
+/** A command whose exit status hides failing tests: the job would be green with tests failing. */
+function checkFailure(text: string, path: (string | number)[], r: Reporter): void {
+  const hides = /\|\|\s*(true|:|exit\s+0)\s*$/.exec(text)?.[0] ?? /(^|\s)(--fail-never|-fn|-Dmaven\.test\.failure\.ignore(=true)?)(?=\s|$)/.exec(text)?.[2];
+  if (hides === undefined) return;
+  r.warn(
+    Codes.testCannotFail,
+    path,
+    `The test command passes when the tests fail ('${hides.trim()}'): the job would be green with failing tests, and their results unseen. Remove it; to keep going after a failing suite, run the rest and exit with the first failure's status.`,
+  );
 }
 
 /**
