@@ -144,6 +144,7 @@ const DROPPED: [RegExp, boolean][] = [
   [/^--(no-build|no-restore)$/, false],
   [/^--(coverage(-text|-xml|-html|-clover|-cobertura|-php|-crap4j)?|cov-report|cov|junitxml|junit-xml|log-junit|logger|collect|results-directory)$/, true],
   [/^--(coverage[\w-]*|cov[\w-]*|junitxml|junit-xml|log-junit|logger|collect|results-directory)=/, false],
+  [/^--logger:/, false], // dotnet's own form, `--logger:trx`
   [/^-(coverprofile|covermode|coverpkg)(=|$)/, true],
   // What makes a failing run pass (Maven's `--fail-never`, its ignored test failures): the pipeline must fail when the tests do.
   [/^(--fail-never|-fn|-Dmaven\.test\.failure\.ignore(=true)?)$/, false],

@@ -104,6 +104,7 @@ describe("the commands a project's CI runs", () => {
       "php vendor/bin/phpunit",
     );
     expect(asTestCommand("pytest --cov=app --junitxml=out.xml -x")).toBe("pytest -x");
+    expect(asTestCommand("dotnet test --logger:trx")).toBe("dotnet test");
     expect(asTestCommand("go test -race -coverprofile c.out -covermode=atomic ./...")).toBe("go test -race ./...");
     // cargo-nextest and cargo-insta are not in an image by default: cargo's own runner, with the same selection.
     expect(runnerOf("cargo nextest run --lib")).toBe("cargo test");
