@@ -69,19 +69,21 @@ export interface TestContext extends RuleContext {
  */
 export function guessTest(t: TestContext, notes: Notes): TestGuess {
   const blocked = entrypointProblem(t.repo, t.context, t.instructions);
-  if (!blocked) return testCommand(t, notes);
   // A test runner's image (`ENTRYPOINT ["dotnet", "test", ...]`): what it runs is the project's own command.
-  const runner = entrypointTests(t.instructions);
+  const runner = blocked ? entrypointTests(t.instructions) : undefined;
   if (runner) {
     notes.found.push(`${t.label}test command: the test stage's ENTRYPOINT (${runner}), run with no entrypoint of its own`);
     return { command: runner, environment: {}, inWorkdir: true, entrypoint: "" };
   }
+  const guess = testCommand(t, notes);
+  // Compose's own entrypoint for the tests replaces the image's: it is the one that runs.
+  if (!blocked || guess.entrypoint !== undefined) return guess;
   // Cleared, the command runs as given; what the entrypoint set up (a wait, a migration) is not run.
   notes.todo.push({
     at: [...t.commandAt.slice(0, -1), "entrypoint"],
     text: `the tests run as 'IMAGE sh -c COMMAND', but ${blocked}: entrypoint "" runs the command without it; check the tests need nothing it sets up`,
   });
-  return { ...testCommand(t, notes), entrypoint: "" };
+  return { ...guess, entrypoint: "" };
 }
 
 function testCommand(t: TestContext, notes: Notes): TestGuess {
@@ -374,9 +376,26 @@ function composeTest(t: TestContext, notes: Notes): TestGuess | undefined {
         at: t.commandAt,
         text: `${run.file} first runs ${run.prepare.map((c) => `'${c}'`).join(", ")} in compose's ${name}: prefix the command with those the tests need`,
       });
-    return { command, environment: resolvedEnvironment(t, svc, notes) };
+    return { ...withComposeEntrypoint(command, svc.entrypoint), environment: resolvedEnvironment(t, svc, notes) };
   }
   return undefined;
+}
+
+/**
+ * The test command with the compose service's `entrypoint:`, which replaces the image's: none
+ * (`""`, `[]`) or one program as `test.entrypoint`; the words after its program go before the
+ * command (`[wait-for, db:5432, --]` with `pytest`: `wait-for` given `db:5432 -- sh -c pytest`).
+ */
+function withComposeEntrypoint(command: TestCommand, entrypoint: unknown): { command: TestCommand; entrypoint?: string } {
+  if (entrypoint === undefined || entrypoint === null) return { command };
+  const words = Array.isArray(entrypoint) ? entrypoint.map(String) : shellWords(String(entrypoint));
+  if (!words.length || (words.length === 1 && words[0] === "")) return { command, entrypoint: "" };
+  const [program, ...rest] = words as [string, ...string[]];
+  // `sh -c` is how the pipeline runs the command already.
+  if (/^(ba)?sh$/.test(posix.basename(program)) && rest.length === 1 && rest[0] === "-c") return { command, entrypoint: "" };
+  if (!rest.length) return { command, entrypoint: program };
+  const args = typeof command === "string" ? ["sh", "-c", command] : command;
+  return { command: [rest[0]!, ...rest.slice(1), ...args], entrypoint: program };
 }
 
 /**

@@ -110,3 +110,33 @@ describe("init: entrypoints that run their arguments", () => {
     expect(problem({}, 'ENTRYPOINT ["env", "-i", "A=1", "python", "-m", "app"]')).toMatch(/python -m app/);
   });
 });
+
+describe("init: the compose test service's own entrypoint", () => {
+  const files = (entrypoint: string) => ({
+    "requirements.txt": "pytest\n",
+    "tests/test_app.py": "",
+    "boot.sh": lines("#!/bin/sh", "exec gunicorn app.wsgi"),
+    Dockerfile: lines(
+      "FROM python:3.12",
+      "WORKDIR /app",
+      "COPY requirements.txt .",
+      "RUN pip install -r requirements.txt",
+      "COPY . .",
+      'ENTRYPOINT ["/app/boot.sh"]',
+    ),
+    "docker-compose.yml": lines("services:", "  test:", "    build: .", `    entrypoint: ${entrypoint}`, "    command: pytest -x"),
+  });
+  const testOf = (entrypoint: string) => {
+    const found = detect(repoView(files(entrypoint)));
+    return { test: parse(found.spec).test, todo: found.todo.join("\n") };
+  };
+
+  it("replaces the image's: none, one program, or a program whose other words go before the command", () => {
+    expect(testOf('""')).toEqual({ test: { command: "pytest -x", entrypoint: "" }, todo: expect.not.stringContaining("ENTRYPOINT") });
+    expect(testOf("[]").test).toEqual({ command: "pytest -x", entrypoint: "" });
+    expect(testOf("/usr/bin/tini").test).toEqual({ command: "pytest -x", entrypoint: "/usr/bin/tini" });
+    expect(testOf('["/wait-for", "db:5432", "--"]').test).toEqual({ command: ["db:5432", "--", "sh", "-c", "pytest -x"], entrypoint: "/wait-for" });
+    // `sh -c` is how the pipeline runs a command already.
+    expect(testOf('["/bin/sh", "-c"]').test).toEqual({ command: "pytest -x", entrypoint: "" });
+  });
+});
