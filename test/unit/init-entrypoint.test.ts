@@ -11,6 +11,21 @@ const lines = (...l: string[]) => l.join("\n") + "\n";
 const problem = (files: Record<string, string>, ...dockerfile: string[]) =>
   entrypointProblem(repoView(files), ".", dockerInstructions(lines("FROM python:3.12", "COPY . /app", ...dockerfile)));
 
+// A Python image whose ENTRYPOINT starts the app: it never runs the command it is given.
+const bootImage = {
+  "requirements.txt": "pytest\n",
+  "tests/test_app.py": "",
+  "boot.sh": lines("#!/bin/sh", "exec gunicorn app.wsgi"),
+  Dockerfile: lines(
+    "FROM python:3.12",
+    "WORKDIR /app",
+    "COPY requirements.txt .",
+    "RUN pip install -r requirements.txt",
+    "COPY . .",
+    'ENTRYPOINT ["/app/boot.sh"]',
+  ),
+};
+
 describe("init: an ENTRYPOINT that would not run the tests", () => {
   it("a script that runs its arguments, a wrapper before it, no entrypoint or a cleared one: none", () => {
     const passes = { "docker/entrypoint.sh": lines("#!/bin/sh", "set -e", "python manage.py migrate", 'exec "$@"') };
@@ -31,17 +46,7 @@ describe("init: an ENTRYPOINT that would not run the tests", () => {
 
   it('init clears it in the spec (entrypoint: "") with a TODO; an ENTRYPOINT of a later stage is not the test stage\'s', async () => {
     const files = {
-      "requirements.txt": "pytest\n",
-      "tests/test_app.py": "",
-      "boot.sh": lines("#!/bin/sh", "exec gunicorn app.wsgi"),
-      Dockerfile: lines(
-        "FROM python:3.12",
-        "WORKDIR /app",
-        "COPY requirements.txt .",
-        "RUN pip install -r requirements.txt",
-        "COPY . .",
-        'ENTRYPOINT ["/app/boot.sh"]',
-      ),
+      ...bootImage,
     };
     const found = detect(repoView(files));
     expect(found.todo).toContainEqual(
@@ -113,17 +118,7 @@ describe("init: entrypoints that run their arguments", () => {
 
 describe("init: the compose test service's own entrypoint", () => {
   const files = (entrypoint: string) => ({
-    "requirements.txt": "pytest\n",
-    "tests/test_app.py": "",
-    "boot.sh": lines("#!/bin/sh", "exec gunicorn app.wsgi"),
-    Dockerfile: lines(
-      "FROM python:3.12",
-      "WORKDIR /app",
-      "COPY requirements.txt .",
-      "RUN pip install -r requirements.txt",
-      "COPY . .",
-      'ENTRYPOINT ["/app/boot.sh"]',
-    ),
+    ...bootImage,
     "docker-compose.yml": lines("services:", "  test:", "    build: .", `    entrypoint: ${entrypoint}`, "    command: pytest -x"),
   });
   const testOf = (entrypoint: string) => {
