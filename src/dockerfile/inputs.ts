@@ -350,15 +350,16 @@ function contextScript(run: string): string | undefined {
 
 /** The targets of the `make` runs of a RUN (`make install` → install; `make` → "", the default goal); variables and flags left out. */
 function makeTargetsOf(run: string): string[] {
-  return simpleCommands(run).flatMap((words) => {
+  // A command substitution is one word (`-j$(nproc)`), not commands of its own.
+  return simpleCommands(run.replace(/\$\([^()]*\)/g, "N")).flatMap((words) => {
     if (!/^g?make$/.test(words[0]!.split("/").pop()!)) return [];
     // Another folder's or file's Makefile (`make -C ui`, `-f build.mk`): not the one at the context's top.
     if (words.some((w) => /^(-[Cf]|--directory|--file|--makefile)/.test(w))) return [];
     const targets: string[] = [];
     for (let i = 1; i < words.length; i++) {
       const w = words[i]!;
-      if (/^-[Ijlo]$/.test(w))
-        i++; // a flag with its value after it
+      // A flag with its value after it (`-j`'s is optional: a number).
+      if (/^-[Ilo]$/.test(w) || (w === "-j" && /^\d+$/.test(words[i + 1] ?? ""))) i++;
       else if (!w.startsWith("-") && !w.includes("=")) targets.push(w);
     }
     return targets.length ? targets : [""];

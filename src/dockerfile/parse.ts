@@ -11,16 +11,17 @@ export interface Instruction {
 export function dockerInstructions(text: string): Instruction[] {
   const out: Instruction[] = [];
   let cur = "";
-  let heredoc: string | undefined; // the delimiter of a `RUN <<EOF` body being read
+  let heredocs: string[] = []; // the delimiters of the heredoc bodies still to read, in order
   let script: string[] | undefined; // the body of `RUN <<EOF`: the shell runs it as the command
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
-    if (heredoc !== undefined) {
-      if (line !== heredoc) {
+    if (heredocs.length) {
+      if (line !== heredocs[0]) {
         script?.push(line);
         continue;
       }
-      heredoc = undefined;
+      heredocs = heredocs.slice(1);
+      if (heredocs.length) continue;
       // A script for another interpreter (`#!/usr/bin/env python3`) is no shell command.
       const shell = !script?.[0]?.startsWith("#!") || /sh$/.test(script[0]!);
       if (script && shell) out[out.length - 1]!.args = out[out.length - 1]!.args.replace(/<<-?\s*["']?[\w.-]+["']?\s*$/, () => heredocCommand(script!));
@@ -38,8 +39,9 @@ export function dockerInstructions(text: string): Instruction[] {
     if (m) out.push({ op: m[1]!.toUpperCase(), args: m[2]!.trim() });
     // A heredoc body (BuildKit syntax) is the instruction's, not instructions of its own: for a
     // RUN whose command is the heredoc alone (`RUN <<EOF`, after its flags), the script it runs.
-    heredoc = /(?:^|[^<])<<-?\s*["']?([\w.-]+)["']?/.exec(cur)?.[1];
-    script = heredoc !== undefined && m?.[1]!.toUpperCase() === "RUN" && /^<<-?\s*["']?[\w.-]+["']?\s*$/.test(splitFlags(m[2]!.trim()).rest) ? [] : undefined;
+    // Several on one line (`COPY <<a.txt <<b.txt /etc/`) are read one after the other.
+    heredocs = [...cur.matchAll(/(?:^|[^<])<<-?\s*["']?([\w.-]+)["']?/g)].map((h) => h[1]!);
+    script = heredocs.length === 1 && m?.[1]!.toUpperCase() === "RUN" && /^<<-?\s*["']?[\w.-]+["']?\s*$/.test(splitFlags(m[2]!.trim()).rest) ? [] : undefined;
     cur = "";
   }
   return out;

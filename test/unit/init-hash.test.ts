@@ -884,9 +884,13 @@ describe("init: installs a make target runs after the whole context is copied", 
       Makefile: makefile,
     };
     const dockerfile = (run: string) => lines("FROM golang:1.22", "RUN apk add nodejs npm make", "WORKDIR /src", "COPY . .", run);
-    // `make install`, and `make` (the default goal, `all`, whose prerequisites include install).
+    // `make install`, and `make` (the default goal, `all`, whose prerequisites include install), with jobs.
     for (const run of ["RUN make install", "RUN make"])
       expect(hashOf({ ...files, Dockerfile: dockerfile(run) }).sort()).toEqual(["Dockerfile", "go.mod", "go.sum", "package-lock.json", "package.json"]);
+    // The target named after the jobs flag, whose value is optional (`-j`, `-j 4`, `-j$(nproc)`), not the default goal.
+    const helpFirst = { ...files, Makefile: lines("help:", "\t@echo targets", makefile) };
+    for (const run of ["RUN make -j$(nproc) install", "RUN make -j 4 install", "RUN make -j install"])
+      expect(hashOf({ ...helpFirst, Dockerfile: dockerfile(run) }).sort()).toEqual(["Dockerfile", "go.mod", "go.sum", "package-lock.json", "package.json"]);
     // A target whose recipe installs nothing says nothing: the image's own ecosystem's manifests, as before.
     expect(hashOf({ ...files, Dockerfile: dockerfile("RUN make build") }).sort()).toEqual(["Dockerfile", "go.mod", "go.sum"]);
   });

@@ -156,6 +156,10 @@ describe("heredocs and prefixes, read with care", () => {
     );
     expect(ins[1]!.args).toBe('echo "$$ $& $HOME"');
     expect(ins[2]!.args).toBe("<<EOF");
+    // Two heredocs on one line: both bodies are the instruction's, read one after the other.
+    const two = dockerInstructions(["FROM alpine", "COPY <<a.txt <<b.txt /etc/", "RUN one", "a.txt", "RUN two", "b.txt", "RUN echo done"].join("\n"));
+    expect(two.map((i) => i.op)).toEqual(["FROM", "COPY", "RUN"]);
+    expect(two[2]!.args).toBe("echo done");
   });
 
   it("a virtualenv or one program copied from under a prefix brings no toolchain", () => {
