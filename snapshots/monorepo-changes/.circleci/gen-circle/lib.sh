@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:70fd3ae8ae7477e543bb6f0e543476a86fb25db25bbf11024396afd53067d2b9
+# gen-circle-checksum: sha256:aeef925ed9fe65a26ce9fc7639e613a0b63289078a398af711c14d99f3a00566
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -270,7 +270,8 @@ gc_transient() {
     *"502 "* | *"Bad Gateway"*) printf '502\n' ;;
     *"503 "* | *"Service Unavailable"*) printf '503\n' ;;
     *"504 "* | *"Gateway Timeout"*) printf '504\n' ;;
-    *"connection reset"* | *"broken pipe"* | *EOF* | *"connection refused"*) printf 'connection lost\n' ;;
+    # The containerd store's client says a reset mid-upload as a write on a closed connection.
+    *"connection reset"* | *"broken pipe"* | *EOF* | *"connection refused"* | *"closed network connection"*) printf 'connection lost\n' ;;
     # The containerd store's client says only this of a registry's error answer (no status).
     *"error from registry"*) printf 'registry error\n' ;;
     *"timeout"* | *"Timeout"* | *"timed out"*) printf 'timed out\n' ;;

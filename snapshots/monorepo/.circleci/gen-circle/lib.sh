@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:555fc1e0e524ef86d4bb7c3fc4a66f922647375c8268c8fcddacec7ba1113d99
+# gen-circle-checksum: sha256:f054c4ed03f2bd9dd5a7a5097e05b9c33b39e1f155704228b188121a48f35210
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -276,7 +276,8 @@ gc_transient() {
     *"502 "* | *"Bad Gateway"*) printf '502\n' ;;
     *"503 "* | *"Service Unavailable"*) printf '503\n' ;;
     *"504 "* | *"Gateway Timeout"*) printf '504\n' ;;
-    *"connection reset"* | *"broken pipe"* | *EOF* | *"connection refused"*) printf 'connection lost\n' ;;
+    # The containerd store's client says a reset mid-upload as a write on a closed connection.
+    *"connection reset"* | *"broken pipe"* | *EOF* | *"connection refused"* | *"closed network connection"*) printf 'connection lost\n' ;;
     # The containerd store's client says only this of a registry's error answer (no status).
     *"error from registry"*) printf 'registry error\n' ;;
     *"timeout"* | *"Timeout"* | *"timed out"*) printf 'timed out\n' ;;

@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:37726342214a414681dc3488cf2463f9a83f797c88d5fbbd7cee450095e00ad5
+# gen-circle-checksum: sha256:f3c7a66ce534639c8e209e2f11593b09a38f0866ba4614ae4c452d920b60aba7
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -264,7 +264,8 @@ gc_transient() {
     *"502 "* | *"Bad Gateway"*) printf '502\n' ;;
     *"503 "* | *"Service Unavailable"*) printf '503\n' ;;
     *"504 "* | *"Gateway Timeout"*) printf '504\n' ;;
-    *"connection reset"* | *"broken pipe"* | *EOF* | *"connection refused"*) printf 'connection lost\n' ;;
+    # The containerd store's client says a reset mid-upload as a write on a closed connection.
+    *"connection reset"* | *"broken pipe"* | *EOF* | *"connection refused"* | *"closed network connection"*) printf 'connection lost\n' ;;
     # The containerd store's client says only this of a registry's error answer (no status).
     *"error from registry"*) printf 'registry error\n' ;;
     *"timeout"* | *"Timeout"* | *"timed out"*) printf 'timed out\n' ;;

@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:bb3b22e9018e401301ef03b0ff4bd582334849d001d1b415d3bf9497e792f672
+# gen-circle-checksum: sha256:1401a2f9ac04c2fcc418ca076a2ac7ce74e5871672a14ae85e1c68c07325c655
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -264,7 +264,8 @@ gc_transient() {
     *"502 "* | *"Bad Gateway"*) printf '502\n' ;;
     *"503 "* | *"Service Unavailable"*) printf '503\n' ;;
     *"504 "* | *"Gateway Timeout"*) printf '504\n' ;;
-    *"connection reset"* | *"broken pipe"* | *EOF* | *"connection refused"*) printf 'connection lost\n' ;;
+    # The containerd store's client says a reset mid-upload as a write on a closed connection.
+    *"connection reset"* | *"broken pipe"* | *EOF* | *"connection refused"* | *"closed network connection"*) printf 'connection lost\n' ;;
     # The containerd store's client says only this of a registry's error answer (no status).
     *"error from registry"*) printf 'registry error\n' ;;
     *"timeout"* | *"Timeout"* | *"timed out"*) printf 'timed out\n' ;;

@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:02047807740b4b83480583ed95cbb9f4f786509e3380fe6f6c64e1d0eb956cb5
+# gen-circle-checksum: sha256:b1a4f35f219139e2c9a2a7e2b1b3275feb45fa1ac71f3ac5d9bd7de2291720c6
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -265,7 +265,8 @@ gc_transient() {
     *"502 "* | *"Bad Gateway"*) printf '502\n' ;;
     *"503 "* | *"Service Unavailable"*) printf '503\n' ;;
     *"504 "* | *"Gateway Timeout"*) printf '504\n' ;;
-    *"connection reset"* | *"broken pipe"* | *EOF* | *"connection refused"*) printf 'connection lost\n' ;;
+    # The containerd store's client says a reset mid-upload as a write on a closed connection.
+    *"connection reset"* | *"broken pipe"* | *EOF* | *"connection refused"* | *"closed network connection"*) printf 'connection lost\n' ;;
     # The containerd store's client says only this of a registry's error answer (no status).
     *"error from registry"*) printf 'registry error\n' ;;
     *"timeout"* | *"Timeout"* | *"timed out"*) printf 'timed out\n' ;;
