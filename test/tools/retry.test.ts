@@ -37,7 +37,7 @@ describe("gc_retry: transient failures are tried again, refusals fail at once", 
     ["an EOF in a blob upload", 'Patch "http://127.0.0.1:5000/v2/x/blobs/uploads/abc": EOF', "connection lost"],
     [
       "a reset the containerd store reports as a closed connection",
-      "failed to copy: failed to do request: Put \"http://127.0.0.1:5000/v2/x/blobs/uploads/abc\": readfrom tcp 127.0.0.1:55792->127.0.0.1:5000: write tcp 127.0.0.1:55792->127.0.0.1:5000: use of closed network connection",
+      'failed to copy: failed to do request: Put "http://127.0.0.1:5000/v2/x/blobs/uploads/abc": readfrom tcp 127.0.0.1:55792->127.0.0.1:5000: write tcp 127.0.0.1:55792->127.0.0.1:5000: use of closed network connection',
       "connection lost",
     ],
     ["a timeout", "net/http: TLS handshake timeout", "timed out"],
