@@ -52,6 +52,10 @@ describe("gc_retry: transient failures are tried again, refusals fail at once", 
   });
 
   it.each([
+    [
+      "a 401 that came with a closed connection (the containerd store's client)",
+      "unexpected status from PUT request to http://127.0.0.1:5000/v2/x/manifests/latest: 401\nwrite tcp 127.0.0.1:1->127.0.0.1:5000: use of closed network connection",
+    ],
     ["a refused login", "unauthorized: incorrect username or password"],
     ["a denied push", "denied: requested access to the resource is denied"],
     ["a missing tag", "manifest unknown: manifest unknown"],

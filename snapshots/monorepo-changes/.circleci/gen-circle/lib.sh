@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:aeef925ed9fe65a26ce9fc7639e613a0b63289078a398af711c14d99f3a00566
+# gen-circle-checksum: sha256:87a37842172862a669906307fe3c8ffaebee1fbb4c8ba0052562413a025262bb
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -263,6 +263,9 @@ gc_engine() {
 gc_transient() {
   local text
   text=$(<"$1")
+  # A 401 or 403 status as a word of its own (`unexpected status from PUT request ...: 401`),
+  # even where the closed connection that came with it is reported too.
+  [[ $text =~ (^|[^0-9A-Za-z])40[13]([^0-9A-Za-z]|$) ]] && return 1
   case "$text" in
     *nauthorized* | *denied* | *"not found"* | *"manifest unknown"* | *"name unknown"* | *"401 "* | *"403 "*) return 1 ;;
     *toomanyrequests* | *"429 "* | *"Too Many Requests"*) printf '429\n' ;;

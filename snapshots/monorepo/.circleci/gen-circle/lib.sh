@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:f054c4ed03f2bd9dd5a7a5097e05b9c33b39e1f155704228b188121a48f35210
+# gen-circle-checksum: sha256:89d814f1f466ad247b6994706d4b7fc2cdea8f1943c580f34565b2baaeb7f592
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -269,6 +269,9 @@ gc_engine() {
 gc_transient() {
   local text
   text=$(<"$1")
+  # A 401 or 403 status as a word of its own (`unexpected status from PUT request ...: 401`),
+  # even where the closed connection that came with it is reported too.
+  [[ $text =~ (^|[^0-9A-Za-z])40[13]([^0-9A-Za-z]|$) ]] && return 1
   case "$text" in
     *nauthorized* | *denied* | *"not found"* | *"manifest unknown"* | *"name unknown"* | *"401 "* | *"403 "*) return 1 ;;
     *toomanyrequests* | *"429 "* | *"Too Many Requests"*) printf '429\n' ;;

@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:6c35f3df74af34a3de86f404589c1057ce92085f793c3ecf8a4d3d8be4970285
+# gen-circle-checksum: sha256:200b903eab5f3f30ef1b9372ee0a0e933d298817ad027c2aaff6f017e0106659
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -257,6 +257,9 @@ gc_engine() {
 gc_transient() {
   local text
   text=$(<"$1")
+  # A 401 or 403 status as a word of its own (`unexpected status from PUT request ...: 401`),
+  # even where the closed connection that came with it is reported too.
+  [[ $text =~ (^|[^0-9A-Za-z])40[13]([^0-9A-Za-z]|$) ]] && return 1
   case "$text" in
     *nauthorized* | *denied* | *"not found"* | *"manifest unknown"* | *"name unknown"* | *"401 "* | *"403 "*) return 1 ;;
     *toomanyrequests* | *"429 "* | *"Too Many Requests"*) printf '429\n' ;;

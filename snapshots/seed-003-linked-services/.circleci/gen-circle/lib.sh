@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:b1a4f35f219139e2c9a2a7e2b1b3275feb45fa1ac71f3ac5d9bd7de2291720c6
+# gen-circle-checksum: sha256:91733a2a87bf11ece1c7abcea14d74f115cffa1c90dc7db67376af71c9722703
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -258,6 +258,9 @@ gc_engine() {
 gc_transient() {
   local text
   text=$(<"$1")
+  # A 401 or 403 status as a word of its own (`unexpected status from PUT request ...: 401`),
+  # even where the closed connection that came with it is reported too.
+  [[ $text =~ (^|[^0-9A-Za-z])40[13]([^0-9A-Za-z]|$) ]] && return 1
   case "$text" in
     *nauthorized* | *denied* | *"not found"* | *"manifest unknown"* | *"name unknown"* | *"401 "* | *"403 "*) return 1 ;;
     *toomanyrequests* | *"429 "* | *"Too Many Requests"*) printf '429\n' ;;

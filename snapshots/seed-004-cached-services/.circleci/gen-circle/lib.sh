@@ -1,6 +1,6 @@
 # gen-circle: generated from gen-circle.yml; do not edit by hand.
 # Regenerate with: npx gen-circle generate
-# gen-circle-checksum: sha256:9e8881fe139dd852675294dd8acd52103664488722c020da9eb323fb49cb7793
+# gen-circle-checksum: sha256:6830a7411ced1b6138a6eed0daca4f24f23e7686558563b97cc8b3889089e7f5
 # shellcheck shell=bash disable=SC2016 # values from the spec are literal: single-quoted on purpose
 # Shared by the gen-circle scripts (sourced): settings of each image, logging, git facts.
 # Runs on CircleCI and by hand: CircleCI's variables are read with local fallbacks.
@@ -257,6 +257,9 @@ gc_engine() {
 gc_transient() {
   local text
   text=$(<"$1")
+  # A 401 or 403 status as a word of its own (`unexpected status from PUT request ...: 401`),
+  # even where the closed connection that came with it is reported too.
+  [[ $text =~ (^|[^0-9A-Za-z])40[13]([^0-9A-Za-z]|$) ]] && return 1
   case "$text" in
     *nauthorized* | *denied* | *"not found"* | *"manifest unknown"* | *"name unknown"* | *"401 "* | *"403 "*) return 1 ;;
     *toomanyrequests* | *"429 "* | *"Too Many Requests"*) printf '429\n' ;;
