@@ -1,3 +1,4 @@
+import { shellWord } from "../emit/shq.js";
 import { posix } from "node:path";
 import { cleanSource, copyWords, runCommand, splitFlags, type Instruction } from "./parse.js";
 import { chainOf, stageNamed, type Stage } from "./stages.js";
@@ -88,7 +89,7 @@ export function cdToRoot({ root, workdir }: CodeRoot, dir?: string): string {
   if (dir === undefined && (workdir === root || workdir.startsWith(`${root === "/" ? "" : root}/`))) return "";
   const target = dir ? posix.join(root, dir) : root;
   if (target === workdir) return "";
-  return `cd ${/^[\w@%+=:,./-]+$/.test(target) ? target : `'${target.replace(/'/g, `'\\''`)}'`} && `;
+  return `cd ${shellWord(target)} && `;
 }
 
 function resolve(dir: string, path: string): string {

@@ -1,3 +1,4 @@
+import { shellWord } from "../emit/shq.js";
 import { ciComposeRun, type CiComposeRun } from "./ci-tests.js";
 import { parse } from "yaml";
 import { baseOf, composeCandidates, folderOf, joinPath, mergeService, overrideOf, withRepoPaths } from "./compose-files.js";
@@ -367,7 +368,7 @@ function readiness(healthcheck: unknown, interpolate: (value: string) => string,
   else if (Array.isArray(t) && t.length) {
     const [kind, ...rest] = t.map(String);
     if (kind === "CMD-SHELL") probe = rest.join(" ");
-    else if (kind === "CMD") probe = rest.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
+    else if (kind === "CMD") probe = rest.map(shellWord).join(" ");
   }
   if (probe === undefined || probe.trim() === "" || probe === "NONE") return undefined;
   probe = interpolate(probe);

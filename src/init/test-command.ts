@@ -1,3 +1,4 @@
+import { shellWord } from "../emit/shq.js";
 import { posix } from "node:path";
 import {
   asTestCommand,
@@ -442,7 +443,7 @@ function entrypointTests(instructions: readonly Instruction[]): string | undefin
   const cmd = instructions.map((i) => i.op).lastIndexOf("CMD") > at ? cmdOf(instructions) : undefined;
   // Report flags left out, as of a CI command (`--logger trx`, `--results-directory`).
   const all = asTestWords([...words, ...(Array.isArray(cmd) ? cmd : [])]);
-  const text = all.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(" ");
+  const text = all.map(shellWord).join(" ");
   return runsTests(text) ? text : undefined;
 }
 

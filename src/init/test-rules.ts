@@ -1,3 +1,4 @@
+import { escapeRegExp } from "../spec/regex.js";
 import { posix } from "node:path";
 import type { Toolchain } from "../dockerfile/facts.js";
 import type { Instruction } from "../dockerfile/parse.js";
@@ -385,8 +386,6 @@ export function makeExpander(makefile: string): (line: string) => string {
 /** The targets a Makefile's target depends on (`test: build lint`). */
 export const makePrerequisites = (makefile: string, name: string): string[] =>
   (new RegExp(`^${name.replace(/[.]/g, "\\.")}[ \\t]*:(?!=)([^;\\n]*)`, "m").exec(makefile)?.[1] ?? "").split(/\s+/).filter((d) => /^[\w.-]+$/.test(d));
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** The recipe of a Makefile's target: what follows `;` on its line, and the tab-indented lines after it; undefined without the target. */
 export function makeRecipe(makefile: string, name: string): string[] | undefined {

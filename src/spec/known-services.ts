@@ -1,3 +1,4 @@
+import { escapeRegExp } from "./regex.js";
 import { parseReference, repositoryOf } from "./docker-ref.js";
 
 /**
@@ -284,7 +285,7 @@ export function knownByProbe(probe: string): KnownService | undefined {
     const client = k.ready.split(/\s+/)[0]!;
     // Generic tools, and a script any image may ship under a common name, say nothing.
     if (/^(curl|wget|grep|sh|test|nc|echo|mc|healthcheck\.sh)$/.test(client)) return false;
-    return new RegExp(`(^|[^\\w.-])${client.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}([^\\w.-]|$)`).test(probe);
+    return new RegExp(`(^|[^\\w.-])${escapeRegExp(client)}([^\\w.-]|$)`).test(probe);
   });
 }
 

@@ -6,6 +6,9 @@
  * greedy quantifiers `* + ? {n} {n,} {n,m}`; a backslash only before a character that is special
  * (or `/` and `-`, literal in both). Everything else is refused with the rewrite to use.
  */
+/** Text as a regular expression that matches it literally. */
+export const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 export interface RegexProblem {
   /** offset in the regex body */
   at: number;
