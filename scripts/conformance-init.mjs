@@ -62,7 +62,8 @@ function observe(sample) {
     if (init.status !== 0) return { crash: `init exit ${init.status}: ${init.stderr}` };
     // A repository's own CircleCI config is replaced, as an adopting team does with --force: the spec is what is measured.
     const gen = spawnSync(process.execPath, [cli, "generate", "--force", "--dir", dir], { encoding: "utf8" });
-    const spec = parse(readFileSync(join(dir, "gen-circle.yml"), "utf8"));
+    const specText = readFileSync(join(dir, "gen-circle.yml"), "utf8");
+    const spec = parse(specText);
     const written = (spec.images ?? [spec.image]).map((img) => ({
       dockerfile: img.dockerfile ?? (img.context && img.context !== "." ? `${img.context}/Dockerfile` : "Dockerfile"),
       context: img.context ?? ".",
@@ -102,7 +103,11 @@ function observe(sample) {
       expected,
       todo: (init.stderr.split("TODO (marked in the spec; check each):\n")[1] ?? "").split("\nnext:")[0].trim(),
       // A warning or an error of generate: either tells the user before CircleCI does.
-      warnings: gen.stderr.split("\n").filter((l) => / (warning|error) /.test(l)),
+      // Each warning or error of generate with the part of the spec its position is in.
+      warnings: gen.stderr
+        .split("\n")
+        .filter((l) => / (warning|error) /.test(l))
+        .map((l) => ({ line: l, part: partAt(specText, Number(/gen-circle\.yml:(\d+):/.exec(l)?.[1] ?? 0)) })),
       images,
       services: services.map((s) => s.name),
       unresolved: services.filter((s) => s.unresolved).map((s) => s.name),
@@ -207,6 +212,24 @@ function effectiveArgs(dir, dockerfile, args) {
 // path); `./mvnw` and `mvnw` do not (the latter is looked up in PATH). An argument `./manage.py` is
 // the file `manage.py`.
 const command = (c) => (typeof c === "string" ? c.replace(/^\.\/(?=[^\s/]+\/)/, "").replace(/(\s)\.\/(?=\S)/g, "$1") : c);
+/**
+ * The part of the spec (build, services or test) that line `n` (1-based) of its text is in: the
+ * keys above it at smaller indentation, as YAML nests them. A position outside the spec (a
+ * Dockerfile's line) is about the build.
+ */
+function partAt(text, n) {
+  const lines = text.split("\n");
+  if (n < 1 || n > lines.length) return "build";
+  const keys = [];
+  let indent = Infinity;
+  for (let i = n - 1; i >= 0 && indent > 0; i--) {
+    const m = /^( *)(?:- )?([A-Za-z_][\w-]*):/.exec(lines[i]);
+    if (!m || lines[i].trimStart().startsWith("#") || m[1].length >= indent) continue;
+    indent = m[1].length;
+    keys.push(m[2]);
+  }
+  return keys.includes("test") ? "test" : keys.at(-1) === "services" ? "services" : "build";
+}
 const oneOf = (want, got) => (Array.isArray(want) ? want : [want]).map(command).includes(command(got));
 const rows = [];
 const counts = {
@@ -285,9 +308,10 @@ for (const s of samples) {
   // Never silently wrong: each wrong point must be flagged, by a TODO init wrote on that part of
   // the spec or by a warning of generate.
   const todos = o.todo.split("\n").map((l) => l.trim().replace(/^- /, ""));
-  const flaggedBuild = build || o.warnings.length > 0 || todos.some((t) => /^images?\b/.test(t) && !/\btest\b/.test(t.split(":")[0]));
-  const flaggedServices = services || todos.some((t) => t.startsWith("services"));
-  const flaggedTest = test || !tests.length || todos.some((t) => /\btest\b/.test(t.split(":")[0]));
+  const warned = (part) => o.warnings.some((w) => w.part === part);
+  const flaggedBuild = build || warned("build") || todos.some((t) => /^images?\b/.test(t) && !/\btest\b/.test(t.split(":")[0]));
+  const flaggedServices = services || warned("services") || todos.some((t) => t.startsWith("services"));
+  const flaggedTest = test || !tests.length || warned("test") || todos.some((t) => /\btest\b/.test(t.split(":")[0]));
   if (!correct && tests.length) {
     counts.wrong += 1;
     if (flaggedBuild && flaggedServices && flaggedTest) counts.flagged += 1;

@@ -4,6 +4,7 @@ import { renderSpec, specOf } from "./render.js";
 import { inFolder, type Notes, type RepoView } from "./repo.js";
 import { ciJobServices } from "./ci-jobs.js";
 import { ciServices } from "./ci-services.js";
+import { noteTestReach } from "./service-reach.js";
 import { guessServices } from "./services.js";
 
 export type { RepoView } from "./repo.js";
@@ -47,6 +48,8 @@ export function detect(repo: RepoView): Detection {
   const added = images.length === 1 ? Object.keys(environment).filter((k) => !Object.hasOwn(images[0].test.environment, k)) : [];
   for (const key of added) images[0].test.environment[key] = environment[key]!;
   if (added.length) notes.found.push(`test environment from ${ci ? ci.from : "compose's app"}, pointing at the services: ${added.join(", ")}`);
+  // What the spec does not tell the tests about their services.
+  noteTestReach(repo, images, services, compose.files, notes);
   // After every compose value is read: the images' and the services'.
   noteVariables(compose, notes);
   if (services.length) notes.found.push(`services: ${services.map((s) => `${s.name} (${s.image})`).join(", ")}`);

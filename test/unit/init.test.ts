@@ -77,6 +77,9 @@ describe("init detection", () => {
   });
 
   it("a monorepo (a Dockerfile per folder, none at the root): one image each, named by compose", () => {
+    // No setting of either image names db: each test gets a TODO to point it there.
+    const unpointed =
+      "nothing here points the tests at db (no test setting or settings file names its host), and on the tests' network a service answers to its name only: set what the tests read (test.environment, e.g. a database URL with the host db), and create or migrate the database in the command if the tests need that";
     const d = detect(
       repoView({
         "services/api/Dockerfile": "FROM golang:1.22\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\n",
@@ -96,12 +99,14 @@ describe("init detection", () => {
         "  - name: acme/api",
         "    context: services/api",
         "    hash: [services/api/Dockerfile, services/api/go.mod, services/api/go.sum]",
+        `    # TODO: ${unpointed}`,
         "    test:",
         "      # TODO: go test ./... is the build tool's default, not a command the project names: check it against how the project's CI runs the tests (a filter, the packages, a profile)",
         '      command: "go test ./..."',
         "  - name: acme/web",
         "    context: services/web",
         '    hash: [services/web/Dockerfile, "services/web/package*.json"]',
+        `    # TODO: ${unpointed}`,
         "    test:",
         '      command: "npm test"',
       ].join("\n"),
