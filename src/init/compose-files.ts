@@ -1,4 +1,5 @@
 import { posix } from "node:path";
+import { Pair, parseDocument, Scalar, visit, YAMLMap } from "yaml";
 
 /**
  * Which compose file(s) init reads, and how several become one, as `docker compose` does: an
@@ -145,6 +146,38 @@ export function mountOf(v: unknown): Mount | undefined {
 
 type Service = Record<string, unknown>;
 
+/** Compose's `!reset` (the key is removed, as if never written) and `!override` (replaces, not merged), as read. */
+const RESET = "\u0000!reset";
+const OVERRIDE = "\u0000!override";
+
+/**
+ * A compose file's YAML, with compose's own tags kept for the merge: `!reset` as a value that
+ * removes its key, `!override` as one that replaces the value below it. Throws on invalid YAML.
+ */
+export function parseCompose(text: string): unknown {
+  const doc = parseDocument(text, { merge: true });
+  if (doc.errors.length) throw doc.errors[0];
+  visit(doc, {
+    Node(_key, node) {
+      if (node.tag === "!reset") return new Scalar(RESET);
+      if (node.tag !== "!override") return undefined;
+      node.tag = undefined;
+      const wrapper = new YAMLMap();
+      wrapper.items.push(new Pair(new Scalar(OVERRIDE), node));
+      return wrapper;
+    },
+  });
+  return doc.toJS();
+}
+
+/** A merged service with compose's tags applied: keys reset are gone, overrides are their values. */
+export function settle(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((v) => v !== RESET).map(settle);
+  if (!isMapping(value)) return value;
+  if (OVERRIDE in value) return settle(value[OVERRIDE]);
+  return Object.fromEntries(Object.entries(value).flatMap(([k, v]) => (v === RESET ? [] : [[k, settle(v)]])));
+}
+
 /** Keys whose list form (`KEY=value`) compose reads as a mapping before merging. */
 const KEYED = new Set(["environment", "labels", "annotations", "args"]);
 /** Keys an override replaces rather than extends. */
@@ -174,7 +207,9 @@ function mergeMapping(base: Record<string, unknown>, over: Record<string, unknow
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const old = out[key];
-    if (old === undefined || old === null || value === null || REPLACED.has(key)) out[key] = value;
+    if (value === RESET) delete out[key];
+    else if (isMapping(value) && OVERRIDE in value) out[key] = value[OVERRIDE];
+    else if (old === undefined || old === null || value === null || REPLACED.has(key)) out[key] = value;
     else if (KEYED.has(key) || key === "depends_on") out[key] = { ...asDependencies(key, old), ...asDependencies(key, value) };
     else if (key === "volumes" && parent === "" && Array.isArray(old) && Array.isArray(value)) out[key] = mergeMounts(old, value);
     else if (Array.isArray(old) && Array.isArray(value)) out[key] = [...old, ...value.filter((x) => !old.some((o) => JSON.stringify(o) === JSON.stringify(x)))];

@@ -1,7 +1,6 @@
 import { shellWord } from "../emit/shq.js";
 import { ciComposeRun, type CiComposeRun } from "./ci-tests.js";
-import { parse } from "yaml";
-import { baseOf, composeCandidates, folderOf, joinPath, mergeService, overrideOf, withRepoPaths } from "./compose-files.js";
+import { baseOf, composeCandidates, folderOf, joinPath, mergeService, overrideOf, parseCompose, settle, withRepoPaths } from "./compose-files.js";
 import type { Notes, RepoView } from "./repo.js";
 
 /**
@@ -46,7 +45,7 @@ interface ComposeDocument {
 /** A parsed compose file; undefined (and a note) when it is not valid YAML. */
 function parseFile(repo: RepoView, path: string, notes: Notes): ComposeDocument | undefined {
   try {
-    const doc = parse(repo.read(path) ?? "", { merge: true }) as unknown;
+    const doc = parseCompose(repo.read(path) ?? "");
     return doc && typeof doc === "object" ? (doc as ComposeDocument) : {};
   } catch {
     notes.guessed.push(`${path} is not valid YAML: services not taken from it`);
@@ -113,6 +112,8 @@ export function readCompose(repo: RepoView, notes: Notes): Compose {
     Object.assign(secrets, model.secrets);
   }
   services = resolveExtends(repo, services, notes, read);
+  // Compose's `!reset` and `!override` tags, once every file and `extends:` is merged.
+  services = Object.fromEntries(Object.entries(services).map(([name, svc]) => [name, settle(svc) as ComposeService | null]));
   if (read.length) notes.found.push(`compose file${read.length > 1 ? "s" : ""}: ${read.join(", ")}`);
   // CI's run names a service of these files: where the tests run, and how.
   // `docker exec <container>`: the service of that container_name.

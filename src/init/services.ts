@@ -74,9 +74,11 @@ export function guessServices(
   noteLeftOut(ctx, taken, chosen.size === 0 && taken.size > 0, new Set([...embedded, ...notInCi]));
   // Compose runs the app from another Dockerfile or stage than the tests': what it needs is a guess for the tests.
   const apps = roots.map((r) => roles.get(r)!);
-  const others = apps.flatMap((r) => (r.kind === "app" && r.other ? [r.other] : []));
+  // Each Dockerfile once (compose's app and its migrations build the same one).
+  const others = [...new Set(apps.flatMap((r) => (r.kind === "app" && r.other ? [r.other] : [])))];
+  const elsewhere = apps.filter((r) => r.kind === "app" && r.other).length;
   const said = notes.todo.some((t) => t.at.length === 1 && t.at[0] === "services");
-  if (chosen.size && taken.size && others.length === apps.length)
+  if (chosen.size && taken.size && others.length && elsewhere === apps.length)
     notes.todo.push({
       at: ["services"],
       text: `compose's app builds ${others.join("; ")}: these are the services the app needs to run; remove those the tests do not use`,
@@ -398,8 +400,8 @@ function roleOf(p: Project, name: string, svc: ComposeService): Role {
     if (p.dockerfiles.includes(build.path)) {
       // Compose runs another stage than the tests' (the runtime image; the tests run in the builder).
       const tested = p.testTargets.get(build.path);
-      const stage = (t: string | undefined) => t?.toLowerCase() ?? "(the final stage)";
-      const other = stage(build.target) !== stage(tested) ? `${build.path} to ${stage(build.target)}, the tests run in ${stage(tested)}` : undefined;
+      const stage = (t: string | undefined) => (t ? `stage ${t.toLowerCase()}` : "final stage");
+      const other = stage(build.target) !== stage(tested) ? `${build.path}'s ${stage(build.target)} (the tests run in its ${stage(tested)})` : undefined;
       return { kind: "app", why: `builds ${build.path}`, ...(other ? { other } : {}) };
     }
     if (contexts.includes(build.context))

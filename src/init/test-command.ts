@@ -23,7 +23,19 @@ import { type Compose, type ComposeService, testServices } from "./compose.js";
 import { canonicalRepository } from "../spec/known-services.js";
 import { scriptBuiltImages } from "./build-graph.js";
 import { inFolder, lastInstruction, type Notes, type SpecPath } from "./repo.js";
-import { buildRunsTests, buildTestRun, GUESS, isConvention, makeRecipe, makeTest, type Proposal, type RuleContext, RULES, runsTests } from "./test-rules.js";
+import {
+  buildRunsTests,
+  buildTestRun,
+  GUESS,
+  isConvention,
+  makeRecipe,
+  makeTest,
+  makeToShell,
+  type Proposal,
+  type RuleContext,
+  RULES,
+  runsTests,
+} from "./test-rules.js";
 
 /** A command run with `sh -c`, or an exec-form list (the spec's `test.command`). */
 export type TestCommand = string | [string, ...string[]];
@@ -247,8 +259,8 @@ function fromMakefile(t: TestContext, guess: Proposal): Proposal | undefined {
   // Files the recipe prepares before the run (`mkdir -p sandbox`): the tests may write there.
   const setup: string[] = [];
   for (const raw of makeRecipe(makefile, "test") ?? []) {
-    const line = raw.replace(/^[@-]+/, "").replace(/\$[({]([A-Za-z_]\w*)[)}]/g, (_, v: string) => vars.get(v) ?? "");
-    if (line.startsWith("#")) continue;
+    const line = makeToShell(raw.replace(/^[@-]+/, ""), vars);
+    if (line === undefined || line.startsWith("#")) continue;
     const commands = shellCommands(line);
     const found = commands.find((c) => runnerOf(c) === runner);
     if (!found) {

@@ -383,6 +383,51 @@ export function makeExpander(makefile: string): (line: string) => string {
   return (line) => line.replace(/\$[({]([A-Za-z_]\w*)[)}]/g, (all, v: string) => (v === "MAKE" ? "make" : (vars.get(v) ?? all)));
 }
 
+/**
+ * A recipe line as the shell gets it from make: variables filled in (those the Makefile does not
+ * set are empty, as on a command line that sets none), `$$` as `$`, and `$(shell X)` as the
+ * shell's `$(X)`. Undefined where make would do what the shell cannot (`$(wildcard ...)`,
+ * `$(call ...)`, `$@`).
+ */
+export function makeToShell(line: string, vars: ReadonlyMap<string, string>, depth = 0): string | undefined {
+  if (depth > 8) return undefined;
+  let out = "";
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c !== "$") {
+      out += c;
+      continue;
+    }
+    const next = line[i + 1];
+    if (next === "$") {
+      out += "$";
+      i++;
+      continue;
+    }
+    if (next !== "(" && next !== "{") return undefined;
+    // The reference's end: its bracket, counting the brackets inside (`$(shell go list | grep -E "(a|b)")`).
+    const close = next === "(" ? ")" : "}";
+    let level = 0;
+    let end = i + 1;
+    for (; end < line.length; end++) {
+      if (line[end] === next) level++;
+      else if (line[end] === close && --level === 0) break;
+    }
+    if (end >= line.length) return undefined;
+    const inner = line.slice(i + 2, end);
+    const variable = /^[A-Za-z_]\w*$/.test(inner);
+    const text = variable
+      ? makeToShell(vars.get(inner) ?? "", vars, depth + 1)
+      : /^shell\s/.test(inner)
+        ? makeToShell(inner.slice(6), vars, depth + 1)
+        : undefined;
+    if (text === undefined) return undefined;
+    out += variable ? text : `$(${text.trim()})`;
+    i = end;
+  }
+  return out;
+}
+
 /** The targets a Makefile's target depends on (`test: build lint`). */
 export const makePrerequisites = (makefile: string, name: string): string[] =>
   (new RegExp(`^${name.replace(/[.]/g, "\\.")}[ \\t]*:(?!=)([^;\\n]*)`, "m").exec(makefile)?.[1] ?? "").split(/\s+/).filter((d) => /^[\w.-]+$/.test(d));

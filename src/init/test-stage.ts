@@ -125,25 +125,7 @@ export function chooseTestStage(graph: BuildGraph, composeTarget: string | undef
     }
     notes.todo.push({ at: targetAt, text: `${report.composeFile} builds target '${composeTarget}', which ${why}: ${instead}` });
   }
-  if (!best) {
-    if (stages.length > 1)
-      notes.todo.push({
-        at: targetAt,
-        text: `no stage has both a toolchain and the project's code: the whole Dockerfile is built; set target: to the stage that can run the tests`,
-      });
-    // One stage that copies nothing in (development images get the code from a bind mount): the tests run in the image.
-    else if (!facts[last.index]!.code)
-      notes.todo.push({
-        at: targetAt,
-        text: `${graph.settings.dockerfile} copies none of the project's code (a bind mount gives it in development): the tests run in the image, so copy the code in (COPY . .)${readsContext(stages, last.index) ? "" : " and install its dependencies there"}`,
-      });
-    if (report.commandAt && (stages.length > 1 || !facts[last.index]!.code))
-      notes.todo.push({
-        at: report.commandAt,
-        text: `${NO_STAGE_CAN_RUN} (see target): check this command, and the setup it needs (dependencies, a database schema), once one can`,
-      });
-    return { facts: facts[last.index] };
-  }
+  if (!best) return withoutTestStage(graph, report);
   const alsoTests = noteChoice(
     graph,
     best,
@@ -156,6 +138,42 @@ export function chooseTestStage(graph: BuildGraph, composeTarget: string | undef
     return { facts: best, ...also };
   }
   return { facts: best, target: best.stage === last ? undefined : best.stage.name, ...also };
+}
+
+/**
+ * No stage has both a toolchain and the code: the nearest one that could run the tests, with a
+ * TODO at the target and at the command.
+ */
+function withoutTestStage(graph: BuildGraph, report: StageReport): TestStage {
+  const { stages, facts } = graph;
+  const last = stages[stages.length - 1]!;
+  const { notes, targetAt } = report;
+  // The code reaches no stage (a bind mount gives it to the build's RUN only): the tests can run
+  // only where a toolchain is, once the code is copied there; the last stage with one is nearest.
+  const tooled = stages.length > 1 ? facts.filter((f) => f.ecosystems.length > 0 && (f.stage === last || f.stage.name)).pop() : undefined;
+  if (tooled)
+    notes.todo.push({
+      at: targetAt,
+      text: `no stage has both a toolchain and the project's code: ${describeStage(tooled.stage)} has the toolchain, so the tests would run there once it copies the code (COPY . .); check where they can run`,
+    });
+  else if (stages.length > 1)
+    notes.todo.push({
+      at: targetAt,
+      text: `no stage has both a toolchain and the project's code: the whole Dockerfile is built; set target: to the stage that can run the tests`,
+    });
+  // One stage that copies nothing in (development images get the code from a bind mount): the tests run in the image.
+  else if (!facts[last.index]!.code)
+    notes.todo.push({
+      at: targetAt,
+      text: `${graph.settings.dockerfile} copies none of the project's code (a bind mount gives it in development): the tests run in the image, so copy the code in (COPY . .)${readsContext(stages, last.index) ? "" : " and install its dependencies there"}`,
+    });
+  if (report.commandAt && (stages.length > 1 || !facts[last.index]!.code))
+    notes.todo.push({
+      at: report.commandAt,
+      text: `${NO_STAGE_CAN_RUN} (see target): check this command, and the setup it needs (dependencies, a database schema), once one can`,
+    });
+  if (tooled) return { facts: tooled, target: tooled.stage === last ? undefined : tooled.stage.name };
+  return { facts: facts[last.index] };
 }
 
 /**

@@ -451,6 +451,26 @@ describe("init: the test stage of a multi-stage build", () => {
     expect(imageTodos(d)[0]).toMatch(/^image.target: no stage has both a toolchain and the project's code/);
   });
 
+  it("no stage copies the code (a bind mount gives it to the build only): the last stage with a toolchain, with a TODO", () => {
+    const d = detect(
+      repoView({
+        ...GO,
+        Dockerfile: lines(
+          "FROM golang:1.22 AS builder",
+          "RUN --mount=type=bind,source=go.mod,target=go.mod go mod download",
+          "RUN --mount=type=bind,target=. go build -o /bin/app .",
+          "FROM gcr.io/distroless/static",
+          "COPY --from=builder /bin/app /app",
+        ),
+      }),
+    );
+    expect(specOf(d).image.target).toBe("builder");
+    expect(imageTodos(d)[0]).toMatch(/^image.target: no stage has both a toolchain and the project's code: 'builder' \(FROM golang:1.22\) has the toolchain/);
+    // Its toolchain's test command, flagged: the stage cannot run it yet.
+    expect(specOf(d).test.command).toBe("go test ./...");
+    expect(d.todo).toContainEqual(expect.stringMatching(/^test.command: no stage of the image can run the tests yet/));
+  });
+
   it("several images: the TODO of each goes above its own target", () => {
     const stages = lines("FROM golang:1.22", "COPY . .", "FROM scratch", "COPY --from=0 /app /app");
     const d = detect(repoView({ "a/Dockerfile": stages, "a/go.mod": "", "a/main.go": "", "b/Dockerfile": stages, "b/go.mod": "", "b/main.go": "" }));

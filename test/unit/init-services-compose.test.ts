@@ -135,6 +135,33 @@ describe("init finds the compose file where repositories keep it", () => {
     expect(Object.keys(services(d))).toEqual(["db"]);
   });
 
+  it("compose's !reset removes what the base file set, and !override replaces instead of merging", () => {
+    const repo = repoView({
+      "docker-compose.yml": [
+        "services:",
+        "  app:",
+        "    image: acme/app:latest",
+        "    build: .",
+        "    environment: { A: '1', B: '2' }",
+        "    ports: ['8080:8080']",
+        "",
+      ].join("\n"),
+      "docker-compose.override.yml": [
+        "services:",
+        "  app:",
+        "    image: !reset null",
+        "    environment: !override { C: '3' }",
+        "    ports: !reset []",
+        "",
+      ].join("\n"),
+    });
+    const compose = readCompose(repo, notes());
+    expect(compose.services.app).toEqual({ build: { context: "." }, environment: { C: "3" } });
+    // In a single file, a reset key is as if never written.
+    const single = readCompose(repoView({ "compose.yaml": "services:\n  app:\n    build: .\n    image: !reset null\n" }), notes());
+    expect(single.services.app).toEqual({ build: { context: "." } });
+  });
+
   it("the override file next to the base is merged over it: environment by name, mounts by target, lists appended, command replaced", () => {
     const repo = repoView({
       "docker-compose.yml": [

@@ -398,9 +398,25 @@ describe("init: the services are what the app needs", () => {
     const runtime = run(files("dockerfile: Dockerfile"));
     expect(Object.keys(runtime.services)).toEqual(["cache"]);
     expect(servicesTodo(runtime)).toEqual([
-      "services: compose's app builds Dockerfile to (the final stage), the tests run in build: these are the services the app needs to run; remove those the tests do not use",
+      "services: compose's app builds Dockerfile's final stage (the tests run in its stage build): these are the services the app needs to run; remove those the tests do not use",
     ]);
     expect(servicesTodo(run(files("target: build")))).toEqual([]);
+    // Two apps of the same build (the server and its migrations): the Dockerfile is named once.
+    const twice = files("dockerfile: Dockerfile");
+    twice["compose.yaml"] = yaml(
+      "services:",
+      "  web:",
+      "    build: .",
+      "    depends_on: [cache]",
+      "  migrate:",
+      "    build: .",
+      "    depends_on: [cache]",
+      "  cache:",
+      "    image: redis:7",
+    );
+    expect(servicesTodo(run(twice))).toEqual([
+      "services: compose's app builds Dockerfile's final stage (the tests run in its stage build): these are the services the app needs to run; remove those the tests do not use",
+    ]);
   });
 
   it("a service that runs an image the repository's scripts build (docker build -t) is the app", () => {

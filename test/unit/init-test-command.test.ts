@@ -6,6 +6,7 @@ import { parse } from "yaml";
 const SEE_TARGET = "test.command: the image lacks what the tests need (see target)";
 const commandTodos = (d: { todo: string[] }) => d.todo.filter((t) => /(test\.command|image\.target):/.test(t) && !t.startsWith(SEE_TARGET));
 import { detect } from "../../src/init/detect.js";
+import { makeToShell } from "../../src/init/test-rules.js";
 
 // The test command for the test stage's ecosystem, with only the tools that stage has: our own
 // small repositories, one or more per rule.
@@ -455,5 +456,37 @@ describe("init: pytest's configuration kept in a folder", () => {
     expect(run({ ...files, "pyproject.toml": "[tool.pytest.ini_options]\ntestpaths = ['watcher/tests']\n" }).command).toBe("pytest");
     // Two at the same depth: which one is not known, pytest runs from the root.
     expect(run({ ...files, "other/pytest.ini": "[pytest]\n" }).command).toBe("pytest");
+  });
+});
+
+describe("a Makefile's recipe as the shell gets it", () => {
+  const vars = new Map([
+    ["PKGS", '$(shell go list ./... | grep -vE "(vendor|mocks)")'],
+    ["GO", "go"],
+    ["TEST", "$(GO) test"],
+  ]);
+
+  it("fills variables in (those the Makefile does not set are empty), $$ as $, and $(shell X) as $(X)", () => {
+    expect(makeToShell("$(TEST) -run '$(FILTER)' $(PKGS)", vars)).toBe(`go test -run '' $(go list ./... | grep -vE "(vendor|mocks)")`);
+    expect(makeToShell("go test $$(go list ./...)", vars)).toBe("go test $(go list ./...)");
+    expect(makeToShell("${GO} vet", vars)).toBe("go vet");
+  });
+
+  it("gives nothing where make does what the shell cannot: its other functions and automatic variables", () => {
+    expect(makeToShell("go test $(wildcard ./pkg/*)", vars)).toBeUndefined();
+    expect(makeToShell("cp $< $@", vars)).toBeUndefined();
+  });
+
+  it("init runs a Go Makefile's test target without make, its packages listed by the shell", () => {
+    const d = detect(
+      repoView({
+        Dockerfile: "FROM golang:1.22-alpine\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\n",
+        "go.mod": "module x\n",
+        "go.sum": "",
+        "x_test.go": "",
+        Makefile: 'PACKAGES := $(shell go list ./... | grep -v "/e2e")\n\ntest:\n\t@go test -count=1 $(PACKAGES)\n',
+      }),
+    );
+    expect((parse(d.spec) as { test: { command: string } }).test.command).toBe('go test -count=1 $(go list ./... | grep -v "/e2e")');
   });
 });
