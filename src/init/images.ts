@@ -161,7 +161,15 @@ function composeDockerfile(repo: RepoView, compose: Compose, notes: Notes): stri
     return path && repo.files.includes(path) ? [{ name, path }] : [];
   });
   const paths = [...new Set(byService.map((b) => b.path))];
-  const chosen = byService.find((b) => testServices(compose).includes(b.name))?.path ?? paths[0];
+  // Else the first whose image runs code (a toolchain's), not one that serves built files (nginx).
+  const runsCode = (d: string) => {
+    const { build, context } = buildContext(repo, compose, d);
+    const graph = readBuild(repo, compose, { dockerfile: d, context, target: build?.target, buildArgs: {} });
+    const built = (build?.target !== undefined && graph.stages.find((st) => st.name === build.target?.toLowerCase())) || graph.stages.at(-1);
+    const facts = built && graph.facts[built.index];
+    return facts !== undefined && !facts.runtime && [...facts.tools].some((t) => ecosystemOf(t) !== undefined);
+  };
+  const chosen = byService.find((b) => testServices(compose).includes(b.name))?.path ?? paths.find(runsCode) ?? paths[0];
   if (!chosen) return undefined;
   notes.found.push(`Dockerfile built by ${compose.file}: ${chosen}`);
   if (paths.length > 1)

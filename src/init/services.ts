@@ -392,21 +392,22 @@ function roleOf(p: Project, name: string, svc: ComposeService): Role {
   const elsewhere = p.compose.builtElsewhere?.[name];
   const build = buildOf(svc) ?? (elsewhere && buildOf(elsewhere));
   if (build) {
-    const instructions = dockerInstructions(p.repo.read(build.path) ?? "");
+    const path = p.compose.reader.quiet.interpolate(build.path);
+    const instructions = dockerInstructions(p.repo.read(path) ?? "");
     const base = serviceBuildBase(instructions, p.compose.reader.quiet.environment(build.args));
-    if (base) return { kind: "service-build", base, dockerfile: build.path };
+    if (base) return { kind: "service-build", base, dockerfile: path };
     // Another Dockerfile of an image's folder (Dockerfile.dev) builds the app too.
     const contexts = p.dockerfiles.length ? p.dockerfiles.map(folderOf) : ["."];
-    if (p.dockerfiles.includes(build.path)) {
+    if (p.dockerfiles.includes(path)) {
       // Compose runs another stage than the tests' (the runtime image; the tests run in the builder).
-      const tested = p.testTargets.get(build.path);
+      const tested = p.testTargets.get(path);
       const stage = (t: string | undefined) => (t ? `stage ${t.toLowerCase()}` : "final stage");
-      const other = stage(build.target) !== stage(tested) ? `${build.path}'s ${stage(build.target)} (the tests run in its ${stage(tested)})` : undefined;
-      return { kind: "app", why: `builds ${build.path}`, ...(other ? { other } : {}) };
+      const other = stage(build.target) !== stage(tested) ? `${path}'s ${stage(build.target)} (the tests run in its ${stage(tested)})` : undefined;
+      return { kind: "app", why: `builds ${path}`, ...(other ? { other } : {}) };
     }
     if (contexts.includes(build.context))
-      return { kind: "app", why: `builds ${build.path}`, other: `${build.path}, not the image the tests run in (${p.dockerfiles.join(", ")})` };
-    return { kind: "built", dockerfile: build.path };
+      return { kind: "app", why: `builds ${path}`, other: `${path}, not the image the tests run in (${p.dockerfiles.join(", ")})` };
+    return { kind: "built", dockerfile: path };
   }
   if (typeof svc.image !== "string") return { kind: "none" };
   const image = p.compose.reader.quiet.interpolate(svc.image);

@@ -96,7 +96,17 @@ export function chooseTestStage(graph: BuildGraph, composeTarget: string | undef
     return { facts: facts[forced.index], target: forced === last ? undefined : forced.name };
   }
   const named = composeTarget === undefined ? undefined : stageNamed(stages, composeTarget, false);
-  if (named && facts[named.index]!.code) {
+  const onTarget = named && testsOnTarget(graph, named, report);
+  if (onTarget) return onTarget;
+  // Compose runs the app's stage; when it holds no test file, one of its toolchain that does is the tests'.
+  const own = named && facts[named.index]!;
+  const holders =
+    own && report.holdsTests && !report.holdsTests(own)
+      ? facts.filter((f) => f.code && report.holdsTests!(f) && f.ecosystems.some((e) => own.ecosystems.includes(e)))
+      : [];
+  if (holders.length)
+    notes.found.push(`${label}${report.composeFile} builds target '${composeTarget}', which holds no test file: the tests run in a stage that does`);
+  else if (named && facts[named.index]!.code) {
     notes.found.push(`${label}build target from ${report.composeFile}: ${named.name}`);
     return { facts: facts[named.index], target: named === last ? undefined : named.name };
   }
@@ -111,7 +121,7 @@ export function chooseTestStage(graph: BuildGraph, composeTarget: string | undef
   const ranked = holding.length ? holding : able;
   const top = Math.max(0, ...ranked.map((r) => r.score));
   const best = bestOf(ranked, report);
-  if (composeTarget !== undefined) {
+  if (composeTarget !== undefined && !holders.length) {
     const why = named ? "copies none of the code (only files from other stages, or none)" : `is not a stage of ${graph.settings.dockerfile}`;
     const instead = best
       ? `the tests run in ${describeStage(best.stage)}, which has the toolchain and the code`
@@ -139,6 +149,24 @@ export function chooseTestStage(graph: BuildGraph, composeTarget: string | undef
   }
   return { facts: best, target: best.stage === last ? undefined : best.stage.name, ...also };
 }
+
+/**
+ * A stage built on the one compose builds (`FROM release AS unittests`) and named for the tests:
+ * the app's image with its tests, the tests' stage.
+ */
+function testsOnTarget(graph: BuildGraph, target: Stage, { notes, label, composeFile }: StageReport): TestStage | undefined {
+  const { stages, facts } = graph;
+  const found = facts.filter(
+    (f) => f.stage !== target && TEST_STAGE.test(f.stage.name ?? "") && chainOf(stages, f.stage.index).some((s) => s.index === target.index),
+  );
+  const pick = found.at(-1);
+  if (!pick) return undefined;
+  notes.found.push(`${label}test stage: ${describeStage(pick.stage)}, built on the target ${composeFile} builds (${target.name}) and named for the tests`);
+  return { facts: pick, target: pick.stage === stages.at(-1) ? undefined : pick.stage.name };
+}
+
+/** A stage name that says it is the tests' (`test`, `unittests`, `django-unit-tests`, `ci`). */
+const TEST_STAGE = /(^|[-_.])(unit-?)?(tests?|testing|ci)($|[-_.])/i;
 
 /**
  * No stage has both a toolchain and the code: the nearest one that could run the tests, with a

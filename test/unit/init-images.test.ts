@@ -11,7 +11,7 @@ const repoView = (files: Record<string, string>, name = "shop") => ({ name, file
 const lines = (...l: string[]) => l.join("\n") + "\n";
 
 interface Spec {
-  image: { name: string; target?: string; hash?: string[]; context?: string };
+  image: { name: string; dockerfile?: string; target?: string; hash?: string[]; context?: string };
   images?: { target?: string; test: { command: unknown } }[];
   test: { command: unknown; environment?: Record<string, unknown> };
 }
@@ -469,6 +469,61 @@ describe("init: the test stage of a multi-stage build", () => {
     // Its toolchain's test command, flagged: the stage cannot run it yet.
     expect(specOf(d).test.command).toBe("go test ./...");
     expect(d.todo).toContainEqual(expect.stringMatching(/^test.command: no stage of the image can run the tests yet/));
+  });
+
+  it("of the Dockerfiles compose builds (none named Dockerfile), the first whose image runs code, not one that serves files", () => {
+    const d = detect(
+      repoView({
+        "Dockerfile.nginx": lines(
+          "FROM node:20 AS assets",
+          "COPY . .",
+          "RUN npm ci && npm run build",
+          "FROM nginx:1.27",
+          "COPY --from=assets /dist /usr/share/nginx/html",
+        ),
+        "Dockerfile.debian": lines("FROM python:3.12 AS release", "COPY requirements.txt .", "RUN pip install -r requirements.txt", "COPY . ."),
+        "requirements.txt": "django\n",
+        "manage.py": "",
+        "tests/test_app.py": "",
+        "package.json": "{}",
+        "compose.yaml": lines(
+          "services:",
+          "  nginx:",
+          "    build: { context: ., dockerfile: Dockerfile.nginx }",
+          "  web:",
+          "    build: { context: ., dockerfile: 'Dockerfile.${OS:-debian}' }",
+        ),
+      }),
+    );
+    expect(specOf(d).image.dockerfile).toBe("Dockerfile.debian");
+    expect(d.todo).toContainEqual(
+      expect.stringMatching(/^image.dockerfile: compose.yaml builds 2 Dockerfiles \(Dockerfile.nginx, Dockerfile.debian\): Dockerfile.debian is taken/),
+    );
+    // The app's Dockerfile, named through a variable, is the tests' own: no note that compose runs another.
+    expect(d.todo.filter((t) => t.includes("Dockerfile.${OS"))).toEqual([]);
+  });
+
+  it("compose builds the app's stage; a stage built on it and named for the tests is theirs", () => {
+    const dockerfile = lines(
+      "FROM python:3.12 AS release",
+      "COPY requirements.txt .",
+      "RUN pip install -r requirements.txt",
+      "COPY app/ ./app/",
+      "FROM release AS unittests",
+      "COPY tests/ ./tests/",
+      "FROM release AS docs",
+    );
+    const files = { Dockerfile: dockerfile, "requirements.txt": "", "app/main.py": "", "tests/test_main.py": "" };
+    const d = detect(repoView({ ...files, "compose.yaml": lines("services:", "  web:", "    build: { context: ., target: release }") }));
+    expect(specOf(d).image.target).toBe("unittests");
+    expect(d.found).toContainEqual(expect.stringMatching(/test stage: 'unittests' \(FROM release\), built on the target compose.yaml builds \(release\)/));
+    // Another stage on it that copies the tests in holds them: the tests run there too.
+    const compose = { "compose.yaml": lines("services:", "  web:", "    build: { context: ., target: release }") };
+    const holding = detect(repoView({ ...files, ...compose, Dockerfile: dockerfile.replace("unittests", "extra") }));
+    expect(specOf(holding).image.target).toBe("extra");
+    // Without either, compose's target stands.
+    const plain = detect(repoView({ ...files, ...compose, Dockerfile: lines("FROM python:3.12 AS release", "COPY . .", "FROM release AS docs") }));
+    expect(specOf(plain).image.target).toBe("release");
   });
 
   it("several images: the TODO of each goes above its own target", () => {
