@@ -7,6 +7,7 @@ import { dockerStages, targetStage, type Stage } from "../dockerfile/stages.js";
 import { baseImage } from "../dockerfile/toolchain.js";
 import { parseReference, repositoryOf } from "../spec/docker-ref.js";
 import { buildOf, type Compose } from "./compose.js";
+import { folderOf, isComposeFile, joinPath, parseCompose } from "./compose-files.js";
 import { inFolder, type RepoView } from "./repo.js";
 
 /** One build of a Dockerfile of the repository: what `docker build -f DOCKERFILE --target T CONTEXT` reads. */
@@ -142,9 +143,36 @@ function scriptBuilds(repo: RepoView): { file: string; build: DockerBuild }[] {
           }),
         ...(/^\.github\/workflows\//.test(file) ? buildPushActions(repo.read(file) ?? "").map((build) => ({ file, build })) : []),
       ]);
+    // Every compose file's builds too, not only the file init reads (`docker-compose.build.yml`).
+    builds.push(...repo.files.filter((f) => isComposeFile(f)).flatMap((file) => composeBuilds(repo.read(file) ?? "", file).map((build) => ({ file, build }))));
     scriptBuildsOf.set(repo, builds);
   }
   return builds;
+}
+
+/**
+ * A compose file's builds: each service's context and Dockerfile, as compose resolves them (from
+ * the file's folder; the Dockerfile from the context). One that names a variable says nothing.
+ */
+function composeBuilds(text: string, file: string): DockerBuild[] {
+  let doc: unknown;
+  try {
+    doc = parseCompose(text);
+  } catch {
+    return [];
+  }
+  const services = doc && typeof doc === "object" ? (doc as { services?: unknown }).services : undefined;
+  if (!services || typeof services !== "object") return [];
+  return Object.values(services as Record<string, unknown>).flatMap((svc) => {
+    const b = svc && typeof svc === "object" ? (svc as { build?: unknown }).build : undefined;
+    const spec =
+      typeof b === "string" ? { context: b } : b && typeof b === "object" ? (b as { context?: unknown; dockerfile?: unknown; target?: unknown }) : undefined;
+    if (!spec) return [];
+    const context = joinPath(folderOf(file), typeof spec.context === "string" ? spec.context : ".");
+    const dockerfile = typeof spec.dockerfile === "string" ? spec.dockerfile : "Dockerfile";
+    if (/\$/.test(context + dockerfile)) return [];
+    return [{ context, file: joinPath(context, dockerfile), ...(typeof spec.target === "string" ? { target: spec.target } : {}) }];
+  });
 }
 
 /** The builds of a workflow's `docker/build-push-action` steps (`with: file, context, tags, target`), one for each tag. */

@@ -82,6 +82,9 @@ export function overrideOf(base: string, files: readonly string[]): string | und
   return [".yaml", ".yml"].map((ext) => joinPath(folderOf(base), `${prefix}.override${ext}`)).find((f) => files.includes(f));
 }
 
+/** A compose file by its name, in any folder (`compose.yaml`, `deploy/docker-compose.build.yml`). */
+export const isComposeFile = (path: string): boolean => COMPOSE_NAME.test(path.slice(path.lastIndexOf("/") + 1));
+
 /** A path relative to a folder of the repository, as a repository path (`docker` + `../app` → `app`). */
 export function joinPath(folder: string, path: string): string {
   if (path.startsWith("/")) return path;

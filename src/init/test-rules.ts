@@ -7,6 +7,7 @@ import { simpleCommands, type Ecosystem, type Tool } from "../dockerfile/toolcha
 import { inputMatcher } from "../hash/glob.js";
 import { commandsIn, runnerOf } from "./ci-tests.js";
 import { inFolder, lastInstruction, type RepoView } from "./repo.js";
+import { workspaceManifests } from "./workspaces.js";
 import { shellWords } from "./shell.js";
 
 /** What the test command of one image is read from: the repository, and the chain of the stage the tests run in. */
@@ -316,6 +317,8 @@ const node = (t: RuleContext): Proposal[] => {
   const withScript = pkg.find((p) => hasTestScript(t.repo.read(p)));
   // The package's folder, from the context: the command runs there.
   const dirOf = (p: string) => ({ dir: p.slice(inFolder(t.context, "").length, Math.max(0, p.lastIndexOf("/"))).replace(/\/$/, "") });
+  const all = workspaceTests(t);
+  if (all) out.push(all);
   if (withScript) {
     const folder = withScript.includes("/") ? withScript.slice(0, withScript.lastIndexOf("/") + 1) : "";
     const manager = (["pnpm", "yarn"] as const).find((m) => t.repo.files.includes(`${folder}${m === "pnpm" ? "pnpm-lock.yaml" : "yarn.lock"}`));
@@ -336,6 +339,25 @@ const node = (t: RuleContext): Proposal[] => {
   const imageTodo = withoutDevDependencies(t);
   return imageTodo ? out.map((p) => ({ ...p, imageTodo })) : out;
 };
+
+/**
+ * A workspace whose root has no test script and whose members do: each member's, as the package
+ * manager runs a script in every member that has it (`pnpm -r test`, `npm test --workspaces
+ * --if-present`), rather than one member's. Yarn's differs by version: none.
+ */
+function workspaceTests(t: RuleContext): Proposal | undefined {
+  const root = inFolder(t.context, "package.json");
+  if (!t.repo.files.includes(root) || hasTestScript(t.repo.read(root))) return undefined;
+  const members = workspaceManifests(t.repo, t.context, "node")
+    .flatMap((glob) => t.repo.files.filter(inputMatcher(glob)))
+    .filter((p, i, all) => p !== root && all.indexOf(p) === i && hasTestScript(t.repo.read(p)));
+  if (members.length < 2) return undefined;
+  const has = (f: string) => t.repo.files.includes(inFolder(t.context, f));
+  const why = `the workspace's members have test scripts (${members.slice(0, 3).join(", ")}${members.length > 3 ? ", ..." : ""}), its root none`;
+  if (has("pnpm-workspace.yaml") || has("pnpm-lock.yaml")) return { command: "pnpm -r test", why, needs: ["pnpm"], dir: "" };
+  if (!has("yarn.lock")) return { command: "npm test --workspaces --if-present", why, needs: ["node"], dir: "" };
+  return undefined;
+}
 
 /** Whether the image installs its node packages without the devDependencies (where test runners are). */
 function withoutDevDependencies(t: RuleContext): string | undefined {

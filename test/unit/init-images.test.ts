@@ -526,6 +526,23 @@ describe("init: the test stage of a multi-stage build", () => {
     expect(specOf(plain).image.target).toBe("release");
   });
 
+  it("a Dockerfile's context from a compose file init does not read for services (docker-compose.build.yml)", () => {
+    const files = {
+      "api/Dockerfile": lines("FROM node:20", "WORKDIR /app", "COPY . .", "RUN npm install"),
+      "package.json": '{"workspaces": ["api"], "scripts": {"test": "vitest run"}}',
+      "api/package.json": "{}",
+      "api/app.test.ts": "",
+      "docker-compose.yml": lines("services:", "  db:", "    image: postgres:16"),
+      "docker-compose.build.yml": lines("services:", "  api:", "    build:", "      context: .", "      dockerfile: ./api/Dockerfile"),
+    };
+    const d = detect(repoView(files));
+    expect(specOf(d).image.context ?? ".").toBe(".");
+    expect(d.found).toContainEqual("api/Dockerfile: built with the context . by docker-compose.build.yml");
+    // Without it, the Dockerfile's folder.
+    const { "docker-compose.build.yml": _, ...alone } = files;
+    expect(specOf(detect(repoView(alone))).image.context).toBe("api");
+  });
+
   it("several images: the TODO of each goes above its own target", () => {
     const stages = lines("FROM golang:1.22", "COPY . .", "FROM scratch", "COPY --from=0 /app /app");
     const d = detect(repoView({ "a/Dockerfile": stages, "a/go.mod": "", "a/main.go": "", "b/Dockerfile": stages, "b/go.mod": "", "b/main.go": "" }));

@@ -490,3 +490,33 @@ describe("a Makefile's recipe as the shell gets it", () => {
     expect((parse(d.spec) as { test: { command: string } }).test.command).toBe('go test -count=1 $(go list ./... | grep -v "/e2e")');
   });
 });
+
+describe("a workspace whose members have the tests", () => {
+  const files = (lock: Record<string, string>) => ({
+    Dockerfile: "FROM node:20\nRUN npm install -g pnpm\nWORKDIR /app\nCOPY . .\nRUN pnpm install\n",
+    "package.json": '{"private": true, "workspaces": ["apps/*"], "scripts": {"build": "tsc -b"}}',
+    "pnpm-workspace.yaml": "packages:\n  - apps/*\n",
+    "apps/api/package.json": '{"scripts": {"test": "jest"}}',
+    "apps/web/package.json": '{"scripts": {"test": "vitest run"}}',
+    "apps/docs/package.json": '{"scripts": {"build": "vitepress build"}}',
+    "apps/api/src/a.test.ts": "",
+    ...lock,
+  });
+  const command = (f: Record<string, string>) => (parse(detect(repoView(f)).spec) as { test: { command: string } }).test.command;
+
+  it("pnpm runs each member's test script: pnpm -r test", () => {
+    expect(command(files({ "pnpm-lock.yaml": "" }))).toBe("pnpm -r test");
+  });
+
+  it("npm's workspaces: npm test --workspaces --if-present", () => {
+    const { "pnpm-workspace.yaml": _, ...npm } = files({ "package-lock.json": "{}" });
+    npm.Dockerfile = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n";
+    expect(command(npm)).toBe("npm test --workspaces --if-present");
+  });
+
+  it("a root with its own test script runs that", () => {
+    const f = files({ "pnpm-lock.yaml": "" });
+    f["package.json"] = '{"private": true, "scripts": {"test": "turbo test"}}';
+    expect(command(f)).toBe("pnpm test");
+  });
+});
