@@ -389,7 +389,47 @@ export const makeTest = (t: RuleContext): Proposal[] => {
   const makefile = read(t, "Makefile");
   // The image must have the Makefile, and make must not start containers (meant for the host).
   if (!makeRecipe(makefile, "test") || !copies(t, inFolder(t.context, "Makefile")) || runsContainers(makefile, "test")) return [];
-  return [{ command: "make test", why: "Makefile has a test target", needs: ["make"], dir: "" }];
+  // What it runs needs its tools in the image too (a frontend's `yarn test` in a Rust image).
+  const vars = new Map([...makefile.matchAll(/^([A-Za-z_]\w*)\s*[:?+]?=[ \t]*(.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
+  const lines = makeCommands(makefile, "test").map((l) => makeToShell(l, vars));
+  const needs = new Set<Tool>(["make"]);
+  for (const line of lines) for (const words of simpleCommands(line ?? "")) for (const tool of TOOLS_RUN[words[0]!.split("/").pop()!] ?? []) needs.add(tool);
+  const unread = lines.some((l) => l === undefined);
+  return [
+    {
+      command: "make test",
+      why: "Makefile has a test target",
+      needs: [...needs],
+      dir: "",
+      ...(unread ? { todo: "make test runs what init cannot read (a make function such as $(call ...)): check that everything it runs is in the image" } : {}),
+    },
+  ];
+};
+
+/** The tools a command needs, by the program it runs. */
+const TOOLS_RUN: Record<string, Tool[]> = {
+  npm: ["node"],
+  npx: ["node"],
+  node: ["node"],
+  yarn: ["yarn"],
+  pnpm: ["pnpm"],
+  cargo: ["cargo"],
+  go: ["go"],
+  mix: ["mix"],
+  dotnet: ["dotnet"],
+  php: ["php"],
+  composer: ["composer"],
+  bundle: ["ruby"],
+  rake: ["ruby"],
+  ruby: ["ruby"],
+  python: ["python"],
+  python3: ["python"],
+  pytest: ["python"],
+  pip: ["python"],
+  uv: ["uv"],
+  poetry: ["poetry"],
+  mvn: ["mvn"],
+  gradle: ["gradle"],
 };
 
 /** Whether a target, or a target it depends on, runs docker (`$(DC) run` with `DC := docker compose` too). */

@@ -520,3 +520,28 @@ describe("a workspace whose members have the tests", () => {
     expect(command(f)).toBe("pnpm test");
   });
 });
+
+describe("make test, by what its recipe runs", () => {
+  const rust = {
+    Dockerfile: "FROM rust:1.80\nWORKDIR /src\nCOPY . .\nRUN cargo build\n",
+    "Cargo.toml": '[package]\nname = "x"\n',
+    "Cargo.lock": "",
+    "src/lib.rs": "",
+  };
+  const run = (makefile: string) => detect(repoView({ ...rust, Makefile: makefile }));
+  const command = (d: { spec: string }) => (parse(d.spec) as { test: { command: string } }).test.command;
+
+  it("is taken when the image has every tool it runs", () => {
+    expect(command(run("test:\n\tcargo test --all\n"))).toBe("make test");
+  });
+
+  it("gives way when it runs a tool the image lacks (a frontend's yarn test in a Rust image)", () => {
+    expect(command(run("test: frontend\n\tcargo test\nfrontend:\n\tcd web && yarn test\n"))).not.toBe("make test");
+  });
+
+  it("is flagged when a make function hides what it runs", () => {
+    const d = run("define core\ncargo test\nendef\ntest:\n\t$(call core)\n");
+    expect(command(d)).toBe("make test");
+    expect(d.todo).toContainEqual(expect.stringMatching(/^test\.command: make test runs what init cannot read/));
+  });
+});
