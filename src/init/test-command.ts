@@ -30,6 +30,7 @@ import {
   isConvention,
   makeRecipe,
   makeTest,
+  makeVariables,
   makeToShell,
   type Proposal,
   type RuleContext,
@@ -121,7 +122,7 @@ function testCommand(t: TestContext, notes: Notes): TestGuess {
 function makeInCompose(t: TestContext, notes: Notes): TestGuess | undefined {
   const makefile = t.repo.read(inFolder(t.context, "Makefile")) ?? "";
   // A make variable the Makefile does not set (`$(only)`, given on the command line) is empty.
-  const defined = new Set([...makefile.matchAll(/^([A-Za-z_][\w]*)\s*[:?+]?=/gm)].map((m) => m[1]!));
+  const defined = new Set(makeVariables(makefile).keys());
   const steps: { service: string; command: string; svc: ComposeService }[] = [];
   for (const raw of makeRecipe(makefile, "test") ?? []) {
     const line = raw.replace(/\$[({]([A-Za-z_]\w*)[)}]/g, (all, v: string) => (defined.has(v) ? all : "")).trim();
@@ -255,7 +256,7 @@ function fromMakefile(t: TestContext, guess: Proposal): Proposal | undefined {
   const runner = runnerOf(guess.command);
   const makefile = t.repo.read(inFolder(t.context, "Makefile"));
   if (!runner || makefile === undefined) return undefined;
-  const vars = new Map([...makefile.matchAll(/^([A-Za-z_]\w*)\s*[:?+]?=[ \t]*(.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
+  const vars = makeVariables(makefile);
   // Files the recipe prepares before the run (`mkdir -p sandbox`): the tests may write there.
   const setup: string[] = [];
   for (const raw of makeRecipe(makefile, "test") ?? []) {

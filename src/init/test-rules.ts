@@ -390,7 +390,7 @@ export const makeTest = (t: RuleContext): Proposal[] => {
   // The image must have the Makefile, and make must not start containers (meant for the host).
   if (!makeRecipe(makefile, "test") || !copies(t, inFolder(t.context, "Makefile")) || runsContainers(makefile, "test")) return [];
   // What it runs needs its tools in the image too (a frontend's `yarn test` in a Rust image).
-  const vars = new Map([...makefile.matchAll(/^([A-Za-z_]\w*)\s*[:?+]?=[ \t]*(.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
+  const vars = makeVariables(makefile);
   const lines = makeCommands(makefile, "test").map((l) => makeToShell(l, vars));
   const needs = new Set<Tool>(["make"]);
   for (const line of lines) for (const words of simpleCommands(line ?? "")) for (const tool of TOOLS_RUN[words[0]!.split("/").pop()!] ?? []) needs.add(tool);
@@ -441,9 +441,13 @@ function runsContainers(makefile: string, name: string, depth = 0): boolean {
 
 /** A Makefile's lines with its variables filled in (`$(DC)` with `DC := docker compose`); `$(MAKE)` is make. */
 export function makeExpander(makefile: string): (line: string) => string {
-  const vars = new Map([...makefile.matchAll(/^([A-Za-z_]\w*)\s*[:?+]?=\s*(.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
+  const vars = makeVariables(makefile);
   return (line) => line.replace(/\$[({]([A-Za-z_]\w*)[)}]/g, (all, v: string) => (v === "MAKE" ? "make" : (vars.get(v) ?? all)));
 }
+
+/** A Makefile's variables (`NAME = value`, `:=`, `?=`, `+=`), each with its last value as written. */
+export const makeVariables = (makefile: string): Map<string, string> =>
+  new Map([...makefile.matchAll(/^([A-Za-z_]\w*)[ \t]*[:?+]?=[ \t]*(.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
 
 /**
  * A recipe line as the shell gets it from make: variables filled in (those the Makefile does not
