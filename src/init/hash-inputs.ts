@@ -63,7 +63,7 @@ export function hashInputs(repo: RepoView, build: ImageBuild, notes: Notes): str
   const scripts = deps.wholeContextFirst ? installScripts(repo, context, deps.installScripts) : undefined;
   const made = deps.wholeContextFirst && !scripts ? makeInstalls(repo, context, deps.installMakeTargets) : undefined;
   // The context's manifests, as a guess: only those the build copies in (a file it leaves out cannot change the image).
-  const inBuild = copiedBy(repo, context, contextCopies(graph.stages, index));
+  const inBuild = copiedBy(repo, context, contextCopies(graph.stages, index), graph.settings.dockerfile);
   if (named) manifests.push(...named);
   else if (made) for (const ecosystem of made) manifests.push(...contextManifests(repo, context, ecosystem).filter(inBuild));
   else if (scripts) manifests.push(...scripts.files, ...contextManifests(repo, context, build.ecosystem ?? scripts.ecosystem).filter(inBuild));
@@ -203,14 +203,17 @@ function baseOwnInputs(repo: RepoView, base: RepoBase): string[] {
 }
 
 /** Whether a repository path (a file, or a glob's files) is among what the build copies of the context. */
-function copiedBy(repo: RepoView, context: string, sources: readonly string[]): (path: string) => boolean {
+function copiedBy(repo: RepoView, context: string, sources: readonly string[], dockerfile: string): (path: string) => boolean {
   // A source still holding a variable could be anything.
   if (sources.some((src) => src.includes("$"))) return () => true;
   const top = inFolder(context, "");
   const matchers = sources.map((src) => (src === "." ? () => true : inputMatcher(src)));
+  // A file the .dockerignore leaves out of the context is copied by nothing.
+  const file = ignoreFiles(repo, context, dockerfile).pop();
+  const ignored = file ? dockerignoreMatcher(repo.read(file) ?? "") : () => false;
   return (path) => {
     const files = /[*?[]/.test(path) ? repo.files.filter(inputMatcher(path)) : [path];
-    return files.some((f) => f.startsWith(top) && matchers.some((m) => m(f.slice(top.length))));
+    return files.some((f) => f.startsWith(top) && !ignored(f.slice(top.length)) && matchers.some((m) => m(f.slice(top.length))));
   };
 }
 

@@ -1026,3 +1026,17 @@ describe("init: installs after the whole context, read with care", () => {
     expect(hashOf({ ...files, Dockerfile: dockerfile }).sort()).toEqual(["Dockerfile", "pyproject.toml", "requirements.txt", "uv.lock"]);
   });
 });
+
+describe("init: a manifest the .dockerignore leaves out", () => {
+  it("is no input of an image that copies the whole context: the build never sees it", () => {
+    const files = {
+      Dockerfile: lines("FROM php:8.3-apache", "ADD . /var/www/app"),
+      "composer.json": "{}",
+      "composer.lock": "{}",
+      "app/index.php": "",
+      "tests/units/AppTest.php": "",
+    };
+    expect(hashOf(files)).toEqual(["Dockerfile", "composer.json", "composer.lock"]);
+    expect(hashOf({ ...files, ".dockerignore": "tests\n*.lock\ncomposer.json\n" })).toEqual(["Dockerfile", ".dockerignore"]);
+  });
+});
