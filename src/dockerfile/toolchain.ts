@@ -77,6 +77,12 @@ const BASE_RULES: [(name: string, repo: string, tag: string) => boolean, BaseIma
   [(name) => OS_IMAGE.test(name), { kind: "os", tools: [] }],
 ];
 
+/** Whether a base image is a web server or proxy (nginx, httpd, caddy): it serves built files, it runs no code of the project's. */
+export function servesFiles(from: string): boolean {
+  const ref = parseReference(from.toLowerCase());
+  return ref !== undefined && SERVER_IMAGE.test(ref.path.split("/").pop()!);
+}
+
 /** What a base image (`FROM` argument: `maven:3-eclipse-temurin-21`, `gcr.io/distroless/java21`) is for. */
 export function baseImage(from: string): BaseImage {
   const ref = parseReference(from.toLowerCase());
@@ -127,6 +133,12 @@ const COMMAND_TOOLS: [RegExp, Tool[]][] = [
   [/^corepack$/, ["node", "yarn", "pnpm"]],
   [/^make$/, ["make"]],
 ];
+
+/** The tools running a program needs (`yarn`: yarn and node; `./mvnw`: a JDK); corepack needs node only. */
+export function toolsToRun(program: string): Tool[] {
+  const name = program.split("/").pop()!;
+  return name === "corepack" ? ["node"] : (COMMAND_TOOLS.find(([re]) => re.test(name))?.[1] ?? []);
+}
 
 /** Packages of apt, apk, dnf/yum, zypper that bring a tool. */
 const PACKAGE_TOOLS: [RegExp, Tool[]][] = [

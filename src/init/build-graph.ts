@@ -6,8 +6,8 @@ import { cleanSource, dockerInstructions } from "../dockerfile/parse.js";
 import { dockerStages, targetStage, type Stage } from "../dockerfile/stages.js";
 import { baseImage } from "../dockerfile/toolchain.js";
 import { parseReference, repositoryOf } from "../spec/docker-ref.js";
-import { buildOf, type Compose } from "./compose.js";
-import { folderOf, isComposeFile, joinPath, parseCompose } from "./compose-files.js";
+import { buildOf, type Compose, type ComposeService } from "./compose.js";
+import { folderOf, isComposeFile, parseCompose, settle, withRepoPaths } from "./compose-files.js";
 import { inFolder, type RepoView } from "./repo.js";
 
 /** One build of a Dockerfile of the repository: what `docker build -f DOCKERFILE --target T CONTEXT` reads. */
@@ -164,14 +164,11 @@ function composeBuilds(text: string, file: string): DockerBuild[] {
   const services = doc && typeof doc === "object" ? (doc as { services?: unknown }).services : undefined;
   if (!services || typeof services !== "object") return [];
   return Object.values(services as Record<string, unknown>).flatMap((svc) => {
-    const b = svc && typeof svc === "object" ? (svc as { build?: unknown }).build : undefined;
-    const spec =
-      typeof b === "string" ? { context: b } : b && typeof b === "object" ? (b as { context?: unknown; dockerfile?: unknown; target?: unknown }) : undefined;
-    if (!spec) return [];
-    const context = joinPath(folderOf(file), typeof spec.context === "string" ? spec.context : ".");
-    const dockerfile = typeof spec.dockerfile === "string" ? spec.dockerfile : "Dockerfile";
-    if (/\$/.test(context + dockerfile)) return [];
-    return [{ context, file: joinPath(context, dockerfile), ...(typeof spec.target === "string" ? { target: spec.target } : {}) }];
+    if (!svc || typeof svc !== "object") return [];
+    const build = buildOf(settle(withRepoPaths(svc as Record<string, unknown>, folderOf(file))) as ComposeService);
+    // A remote context (a git URL) or one naming a variable says nothing of the repository's files.
+    if (!build || /\$|:\/\/|^git@/.test(build.context + build.path)) return [];
+    return [{ context: build.context, file: build.path, ...(build.target !== undefined ? { target: build.target } : {}) }];
   });
 }
 

@@ -98,6 +98,19 @@ const isRemote = (context: string) => /^[a-z][a-z0-9+.-]*:\/\/|^git@|^github\.co
 /** One service with its paths made repository paths (from the folder of its compose file). */
 export function withRepoPaths(svc: Record<string, unknown>, folder: string): Record<string, unknown> {
   const out: Record<string, unknown> = { ...svc };
+  // Compose's tags stay for the merge: a reset as it is, an override around its paths made the repository's.
+  for (const key of ["build", "env_file", "volumes", "extends"]) {
+    const value = svc[key];
+    if (value === undefined || value === RESET) continue;
+    const override = isMapping(value) && OVERRIDE in value;
+    const paths = pathsFromFolder({ [key]: override ? value[OVERRIDE] : value }, folder)[key];
+    out[key] = override ? { [OVERRIDE]: paths } : paths;
+  }
+  return out;
+}
+
+function pathsFromFolder(svc: Record<string, unknown>, folder: string): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...svc };
   if (typeof svc.build === "string" || (svc.build && typeof svc.build === "object")) {
     const b = typeof svc.build === "string" ? { context: svc.build } : (svc.build as Record<string, unknown>);
     const context = typeof b.context === "string" ? b.context : ".";

@@ -401,6 +401,9 @@ export function dependsOn(svc: ComposeService): string[] {
   return d && typeof d === "object" ? Object.keys(d) : [];
 }
 
+/** A build's Dockerfile as a repository path, with compose's variables filled in (`${DF:-./Dockerfile.dev}`). */
+export const dockerfileOf = (compose: Pick<Compose, "reader">, build: { path: string }): string => joinPath(".", compose.reader.quiet.interpolate(build.path));
+
 /**
  * A service's `build:` as context (a repository path: compose files in a folder are read from
  * there), dockerfile (relative to the context, as compose writes it), `path` (the Dockerfile's

@@ -3,14 +3,14 @@ import { copiesRepositoryFrom, declare, expand } from "../dockerfile/code-root.j
 import { dockerignoreMatcher, isTestFile } from "../dockerfile/dockerignore.js";
 import { chainInstructions, type StageFacts } from "../dockerfile/facts.js";
 import { cleanSource, copySources, dockerInstructions, type Instruction } from "../dockerfile/parse.js";
-import { chainOf, dependenciesOf, dockerStages, type Stage, stageNamed, unsetBaseArgs } from "../dockerfile/stages.js";
-import { ecosystemOf } from "../dockerfile/toolchain.js";
+import { chainOf, dependenciesOf, dockerStages, type Stage, stageNamed, targetStage, unsetBaseArgs } from "../dockerfile/stages.js";
+import { ecosystemOf, servesFiles } from "../dockerfile/toolchain.js";
 import { parseReference, repositoryOf } from "../spec/docker-ref.js";
 import { type BuildGraph, readBuild, repoBuildOf, scriptBuildOf } from "./build-graph.js";
 import { CI_FILES, ciCommands } from "./ci-tests.js";
 import { buildTestRun, runsTests } from "./test-rules.js";
 import { folderOf } from "./compose-files.js";
-import { buildOf, type Compose, type ComposeService, testServices } from "./compose.js";
+import { buildOf, type Compose, type ComposeService, dockerfileOf, testServices } from "./compose.js";
 import { ecosystemManifest, imageEcosystem } from "./ecosystems.js";
 import { hashInputs } from "./hash-inputs.js";
 import { inputMatcher } from "../hash/glob.js";
@@ -62,7 +62,7 @@ export function findDockerfiles(repo: RepoView, compose: Compose, notes: Notes):
   const composeBuilt = new Set(
     Object.values(compose.services).flatMap((svc) => {
       const b = svc && buildOf(svc);
-      return b ? [compose.reader.quiet.interpolate(b.path)] : [];
+      return b ? [dockerfileOf(compose, b)] : [];
     }),
   );
   const services = found.filter((d) => d !== "Dockerfile" && composeBuilt.has(d) && serviceBuildBase(dockerInstructions(repo.read(d) ?? "")) !== undefined);
@@ -157,17 +157,16 @@ function toolchainOnly(repo: RepoView, compose: Compose, notes: Notes): string |
 function composeDockerfile(repo: RepoView, compose: Compose, notes: Notes): string | undefined {
   const byService = Object.entries(compose.services).flatMap(([name, svc]) => {
     const b = svc && buildOf(svc);
-    const path = b && compose.reader.quiet.interpolate(b.path);
+    const path = b && dockerfileOf(compose, b);
     return path && repo.files.includes(path) ? [{ name, path }] : [];
   });
   const paths = [...new Set(byService.map((b) => b.path))];
-  // Else the first whose image runs code (a toolchain's), not one that serves built files (nginx).
+  // Else the first whose image runs code, not one a web server serves built files from (nginx).
   const runsCode = (d: string) => {
     const { build, context } = buildContext(repo, compose, d);
-    const graph = readBuild(repo, compose, { dockerfile: d, context, target: build?.target, buildArgs: {} });
-    const built = (build?.target !== undefined && graph.stages.find((st) => st.name === build.target?.toLowerCase())) || graph.stages.at(-1);
-    const facts = built && graph.facts[built.index];
-    return facts !== undefined && !facts.runtime && [...facts.tools].some((t) => ecosystemOf(t) !== undefined);
+    const stages = readBuild(repo, compose, { dockerfile: d, context, target: build?.target, buildArgs: {} }).stages;
+    const built = targetStage(stages, build?.target);
+    return built !== undefined && !servesFiles(built.from);
   };
   const chosen = byService.find((b) => testServices(compose).includes(b.name))?.path ?? paths.find(runsCode) ?? paths[0];
   if (!chosen) return undefined;
@@ -200,7 +199,7 @@ export function noteOtherDockerfiles(repo: RepoView, images: readonly ImageGuess
   const built = new Set(
     Object.values(compose.services).flatMap((svc) => {
       const b = svc && buildOf(svc);
-      return b ? [compose.reader.quiet.interpolate(b.path)] : [];
+      return b ? [dockerfileOf(compose, b)] : [];
     }),
   );
   const [image] = images;
@@ -235,7 +234,7 @@ export function withTestTools(repo: RepoView, dockerfiles: readonly string[], co
     ...new Set(
       Object.values(compose.services).flatMap((svc) => {
         const b = svc && buildOf(svc);
-        return b ? [compose.reader.quiet.interpolate(b.path)] : [];
+        return b ? [dockerfileOf(compose, b)] : [];
       }),
     ),
   ];
@@ -415,7 +414,7 @@ function oneImagePerRun(repo: RepoView, dockerfiles: readonly string[], compose:
   const ci = repo.files.filter(isCiFile).map((f) => repo.read(f) ?? "");
   const built = Object.values(compose.services).flatMap((svc) => {
     const b = svc && buildOf(svc);
-    return b ? [compose.reader.quiet.interpolate(b.path)] : [];
+    return b ? [dockerfileOf(compose, b)] : [];
   });
   const rank = (d: string) => [ci.some((text) => text.includes(d)) ? 0 : 1, built.includes(d) ? built.indexOf(d) : built.length, dockerfiles.indexOf(d)];
   const before = (a: string, b: string) => {
@@ -456,6 +455,7 @@ function stagesToTest(repo: RepoView, compose: Compose, dockerfile: string): { f
     ...{ notes: scratch, label: "", targetAt: [] },
     ...{ hasOwnTests: runsOwnTests(repo, graph, context), mainEcosystems: topEcosystems(repo, context) },
     holdsTests: holdsTests(repo, graph, context),
+    fromTestService: testServiceTarget(compose, dockerfile) !== undefined,
   });
   const others = (chosen.alsoTests ?? []).flatMap((name) => {
     const stage = graph.stages.find((s) => s.name === name);
@@ -545,6 +545,7 @@ function guessImage(ctx: ImageContext, dockerfile: string | undefined, index: nu
         ...{ notes, label, targetAt: at("target"), commandAt: at("test", "command"), composeFile: compose.file },
         ...{ hasOwnTests: runsOwnTests(repo, graph, context), forced, mainEcosystems: topEcosystems(repo, context) },
         holdsTests: holdsTests(repo, graph, context),
+        fromTestService: !ctx.severalDockerfiles && testServiceTarget(compose, dockerfile) !== undefined,
       })
     : {};
   const stage = chosen.facts?.stage;
@@ -647,7 +648,7 @@ function builderOf(compose: Compose, dockerfile: string | undefined, stage: stri
   if (!dockerfile) return undefined;
   const builders = Object.values(compose.services).filter((svc): svc is ComposeService => {
     const b = svc && buildOf(svc);
-    return !!b && compose.reader.quiet.interpolate(b.path) === dockerfile;
+    return !!b && dockerfileOf(compose, b) === dockerfile;
   });
   return builders.find((svc) => [undefined, stage].includes(buildOf(svc)!.target)) ?? builders[0];
 }
@@ -657,7 +658,7 @@ function testServiceTarget(compose: Compose, dockerfile: string | undefined): st
   for (const name of testServices(compose)) {
     const svc = compose.services[name];
     const b = svc ? buildOf(svc) : undefined;
-    if (b?.target !== undefined && compose.reader.quiet.interpolate(b.path) === dockerfile) return b.target;
+    if (b?.target !== undefined && dockerfileOf(compose, b) === dockerfile) return b.target;
   }
   return undefined;
 }

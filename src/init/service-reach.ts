@@ -29,7 +29,7 @@ export function noteTestReach(
     if (step)
       notes.todo.push({
         at: [...at, "command"],
-        text: `Rails neither creates the test database on ${sql.join(", ")} nor loads its schema: run \`${step} &&\` before the tests (with RAILS_ENV=test where the image sets another)`,
+        text: `no test helper of this Rails app maintains the test schema (rails/test_help, maintain_test_schema!), so nothing creates the test database on ${sql.join(", ")} or loads its schema: run \`${step} &&\` before the tests (with RAILS_ENV=test where the image sets another)`,
       });
   });
 }
@@ -48,10 +48,13 @@ export interface Reachable {
 
 /**
  * Files that are not the tests' settings: CI's (it starts its own services, on localhost),
- * documentation, dependencies and data.
+ * documentation, dependencies, virtual environments and build output.
  */
-const NOT_SETTINGS =
-  /(^|\/)(\.github|\.circleci|\.gitlab|node_modules|vendor|docs?)\/|\.(md|rst|adoc|txt|html?|svg|png|jpe?g|gif|ico|woff2?|lock|sum|map|min\.js|csv|po|mo|pdf|zip|gz)$/i;
+const NOT_SETTINGS = /(^|\/)(\.github|\.circleci|\.gitlab|node_modules|vendor|docs?|\.?venv|\.tox|__pycache__|target|build|dist|out|coverage)\//i;
+/** Settings and source files by their names: configuration formats, env files, Dockerfiles, the languages' sources. */
+const SETTINGS_FILE =
+  /(^|\/)(\.env[^/]*|[^/]*Dockerfile[^/]*|[^/]+\.(ya?ml|json|toml|ini|cfg|conf|properties|xml|dist|env|py|rb|ex|exs|php|js|cjs|mjs|ts|go|rs|kt|kts|java|cs|sh))$/;
+/(^|\/)(\.github|\.circleci|\.gitlab|node_modules|vendor|docs?)\/|\.(md|rst|adoc|txt|html?|svg|png|jpe?g|gif|ico|woff2?|lock|sum|map|min\.js|csv|po|mo|pdf|zip|gz)$/i;
 
 /**
  * The services nothing points the tests at. On the tests' network a service answers only to its
@@ -70,13 +73,20 @@ export function unpointedServices(repo: RepoView, test: TestSettings, services: 
   const composeLike = /(^|\/)[^/]*compose[^/]*$/i;
   for (const file of repo.files) {
     if (!left.length) break;
-    if (skip.has(file) || composeLike.test(file) || NOT_SETTINGS.test(file)) continue;
+    if (skip.has(file) || composeLike.test(file) || NOT_SETTINGS.test(file) || !SETTINGS_FILE.test(file)) continue;
     const text = repo.read(file);
     if (!text || text.length > 200_000) continue;
     left = left.filter((s) => ![s.name, ...(s.aliases ?? [])].some((h) => namesHost(text, h)));
   }
   return left.map((s) => s.name);
 }
+
+/**
+ * A host setting's name and what stands between it and its value, as settings files write them:
+ * `host: db`, `DB_HOST=db`, `'HOST': 'db'`, `getenv("DB_HOST", "db")`, `ENV.fetch("DB_HOST") { "db" }`,
+ * a script's `env.DB_HOST || 'db'`, `<env name="DB_HOST" value="db"/>`, `Server=db;` (a connection string).
+ */
+const HOST_SETTING = `(?:host(?:name)?|servers?|addr(?:ess)?|dsn|brokers?)(?![\\w.-])["']?\\s*\\)?\\s*(?:=>|[:=,{]|\\|\\||\\?\\?|\\bor\\b|\\s+value=)\\s*["']?`;
 
 /**
  * Whether `text` names `host` as a host: a URL's (`postgres://u:p@db:5432/x`, after any user and
@@ -93,16 +103,14 @@ export function namesHost(text: string, host: string): boolean {
     if (authority.split(",").some((a) => a.replace(/:\d*$/, "").toLowerCase() === host.toLowerCase())) return true;
   }
   const withoutUrls = settings.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s"']*/gi, " ");
-  return (
-    new RegExp(`(?<![\\w.-])${h}:\\d{3,5}(?![\\w.])`).test(withoutUrls) ||
-    new RegExp(`host\\w*["']?\\s*(?:=>|[:=,])\\s*["']?${h}["']?(?![\\w.-])`, "i").test(withoutUrls)
-  );
+  return new RegExp(`(?<![\\w.-])${h}:\\d{3,5}(?![\\w.])`).test(withoutUrls) || new RegExp(`${HOST_SETTING}${h}["';]?(?![\\w.-])`, "i").test(withoutUrls);
 }
 
 /**
- * A Rails app tested against a SQL database server: neither `rails test` nor rspec creates the
- * test database or loads its schema (they only check it is current), so a command that runs
- * them with no `db:` task first fails on a fresh service. The task the command needs, or none.
+ * A Rails app tested against a SQL database server whose test helpers do not maintain the schema
+ * (`rails/test_help` and rspec-rails' `maintain_test_schema!` run `db:test:prepare` when it is not
+ * current): nothing creates the test database or loads its schema, so a command with no `db:`
+ * task first fails on a fresh service. The task the command needs, or none.
  */
 export function railsDatabaseStep(repo: RepoView, context: string, command: TestSettings["command"], sqlServices: readonly string[]): string | undefined {
   if (!sqlServices.length || typeof command !== "string") return undefined;
@@ -117,5 +125,8 @@ export function railsDatabaseStep(repo: RepoView, context: string, command: Test
   const database = inContext.some((f) => /^(config\/database[^/]*\.yml|db\/(schema\.rb|structure\.sql))$/.test(f));
   if (!rails || !database) return undefined;
   if (!/\b(rspec|rails\s+test|rake(\s+(test|spec)\b|\s*$))/.test(command) || /\bdb:/.test(command)) return undefined;
+  // A test helper that maintains the schema (`rails/test_help`, rspec-rails' `maintain_test_schema!`) runs db:test:prepare itself.
+  const helpers = ["test/test_helper.rb", "spec/rails_helper.rb", "spec/spec_helper.rb"].map((f) => repo.read(prefix + f) ?? "");
+  if (helpers.some((h) => /rails\/test_help|maintain_test_schema!/.test(h.replace(/^\s*#.*$/gm, "")))) return undefined;
   return `${repo.files.includes(inFolder(context, "bin/rails")) ? "bin/rails" : "bundle exec rails"} db:test:prepare`;
 }

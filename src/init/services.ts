@@ -3,7 +3,7 @@ import { simpleCommands } from "../dockerfile/toolchain.js";
 import { canonicalRepository, knownByProbe, type KnownService, knownService, knownTool } from "../spec/known-services.js";
 import { type CiJobServices, sameService } from "./ci-jobs.js";
 import { folderOf, mountOf } from "./compose-files.js";
-import { buildOf, type Compose, type ComposeService, testServices } from "./compose.js";
+import { buildOf, type Compose, type ComposeService, dockerfileOf, testServices } from "./compose.js";
 import { ownContainers } from "./test-containers.js";
 import type { Notes, RepoView } from "./repo.js";
 import { scriptBuiltImages } from "./build-graph.js";
@@ -392,7 +392,7 @@ function roleOf(p: Project, name: string, svc: ComposeService): Role {
   const elsewhere = p.compose.builtElsewhere?.[name];
   const build = buildOf(svc) ?? (elsewhere && buildOf(elsewhere));
   if (build) {
-    const path = p.compose.reader.quiet.interpolate(build.path);
+    const path = dockerfileOf(p.compose, build);
     const instructions = dockerInstructions(p.repo.read(path) ?? "");
     const base = serviceBuildBase(instructions, p.compose.reader.quiet.environment(build.args));
     if (base) return { kind: "service-build", base, dockerfile: path };

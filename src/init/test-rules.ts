@@ -3,7 +3,7 @@ import { posix } from "node:path";
 import type { Toolchain } from "../dockerfile/facts.js";
 import type { Instruction } from "../dockerfile/parse.js";
 import { copySources, runCommand } from "../dockerfile/parse.js";
-import { simpleCommands, type Ecosystem, type Tool } from "../dockerfile/toolchain.js";
+import { simpleCommands, toolsToRun, type Ecosystem, type Tool } from "../dockerfile/toolchain.js";
 import { inputMatcher } from "../hash/glob.js";
 import { commandsIn, runnerOf } from "./ci-tests.js";
 import { inFolder, lastInstruction, type RepoView } from "./repo.js";
@@ -354,8 +354,11 @@ function workspaceTests(t: RuleContext): Proposal | undefined {
   if (members.length < 2) return undefined;
   const has = (f: string) => t.repo.files.includes(inFolder(t.context, f));
   const why = `the workspace's members have test scripts (${members.slice(0, 3).join(", ")}${members.length > 3 ? ", ..." : ""}), its root none`;
-  if (has("pnpm-workspace.yaml") || has("pnpm-lock.yaml")) return { command: "pnpm -r test", why, needs: ["pnpm"], dir: "" };
-  if (!has("yarn.lock")) return { command: "npm test --workspaces --if-present", why, needs: ["node"], dir: "" };
+  // The image must hold the workspace as declared (not one member pruned out of it).
+  const declared = (f: string) => has(f) && copies(t, inFolder(t.context, f));
+  if (declared("pnpm-workspace.yaml")) return { command: "pnpm -r test", why, needs: ["pnpm"], dir: "" };
+  if (!has("yarn.lock") && !has("pnpm-lock.yaml") && declared("package.json"))
+    return { command: "npm test --workspaces --if-present", why, needs: ["node"], dir: "" };
   return undefined;
 }
 
@@ -391,10 +394,16 @@ export const makeTest = (t: RuleContext): Proposal[] => {
   if (!makeRecipe(makefile, "test") || !copies(t, inFolder(t.context, "Makefile")) || runsContainers(makefile, "test")) return [];
   // What it runs needs its tools in the image too (a frontend's `yarn test` in a Rust image).
   const vars = makeVariables(makefile);
-  const lines = makeCommands(makefile, "test").map((l) => makeToShell(l, vars));
   const needs = new Set<Tool>(["make"]);
-  for (const line of lines) for (const words of simpleCommands(line ?? "")) for (const tool of TOOLS_RUN[words[0]!.split("/").pop()!] ?? []) needs.add(tool);
-  const unread = lines.some((l) => l === undefined);
+  let unread = false;
+  for (const raw of makeCommands(makefile, "test")) {
+    // A reference the shell cannot read (`$@`, `$(call ...)`) hides a tool only where it is the program run.
+    const line = makeToShell(raw, vars, true) ?? raw;
+    for (const words of simpleCommands(line)) {
+      if (words[0]!.startsWith("$")) unread = true;
+      for (const tool of toolsToRun(words[0]!)) needs.add(tool);
+    }
+  }
   return [
     {
       command: "make test",
@@ -404,32 +413,6 @@ export const makeTest = (t: RuleContext): Proposal[] => {
       ...(unread ? { todo: "make test runs what init cannot read (a make function such as $(call ...)): check that everything it runs is in the image" } : {}),
     },
   ];
-};
-
-/** The tools a command needs, by the program it runs. */
-const TOOLS_RUN: Record<string, Tool[]> = {
-  npm: ["node"],
-  npx: ["node"],
-  node: ["node"],
-  yarn: ["yarn"],
-  pnpm: ["pnpm"],
-  cargo: ["cargo"],
-  go: ["go"],
-  mix: ["mix"],
-  dotnet: ["dotnet"],
-  php: ["php"],
-  composer: ["composer"],
-  bundle: ["ruby"],
-  rake: ["ruby"],
-  ruby: ["ruby"],
-  python: ["python"],
-  python3: ["python"],
-  pytest: ["python"],
-  pip: ["python"],
-  uv: ["uv"],
-  poetry: ["poetry"],
-  mvn: ["mvn"],
-  gradle: ["gradle"],
 };
 
 /** Whether a target, or a target it depends on, runs docker (`$(DC) run` with `DC := docker compose` too). */
@@ -446,8 +429,18 @@ export function makeExpander(makefile: string): (line: string) => string {
 }
 
 /** A Makefile's variables (`NAME = value`, `:=`, `?=`, `+=`), each with its last value as written. */
-export const makeVariables = (makefile: string): Map<string, string> =>
-  new Map([...makefile.matchAll(/^([A-Za-z_]\w*)[ \t]*[:?+]?=[ \t]*(.*)$/gm)].map((m) => [m[1]!, m[2]!.trim()]));
+export function makeVariables(makefile: string): Map<string, string> {
+  const vars = new Map<string, string>();
+  for (const m of makefile.matchAll(/^([A-Za-z_]\w*)[ \t]*([:?+]?)=[ \t]*(.*)$/gm)) {
+    const [, name, op, raw] = m as unknown as [string, string, string, string];
+    const before = vars.get(name);
+    if (op === "?" && before !== undefined) continue;
+    // `X += y` appends; `X := $(X) y` reads the value X had (make would loop on a recursive one).
+    const value = raw.trim().replace(new RegExp(`\\$[({]${name}[)}]`, "g"), () => before ?? "");
+    vars.set(name, op === "+" && before !== undefined ? `${before} ${value}` : value);
+  }
+  return vars;
+}
 
 /**
  * A recipe line as the shell gets it from make: variables filled in (those the Makefile does not
@@ -455,8 +448,8 @@ export const makeVariables = (makefile: string): Map<string, string> =>
  * shell's `$(X)`. Undefined where make would do what the shell cannot (`$(wildcard ...)`,
  * `$(call ...)`, `$@`).
  */
-export function makeToShell(line: string, vars: ReadonlyMap<string, string>, depth = 0): string | undefined {
-  if (depth > 8) return undefined;
+export function makeToShell(line: string, vars: ReadonlyMap<string, string>, keep = false, depth = 0): string | undefined {
+  if (depth > 8) return keep ? line : undefined;
   let out = "";
   for (let i = 0; i < line.length; i++) {
     const c = line[i]!;
@@ -470,7 +463,13 @@ export function makeToShell(line: string, vars: ReadonlyMap<string, string>, dep
       i++;
       continue;
     }
-    if (next !== "(" && next !== "{") return undefined;
+    if (next !== "(" && next !== "{") {
+      // An automatic variable (`$@`): kept as written when asked, else the line is not the shell's.
+      if (!keep) return undefined;
+      out += c + (next ?? "");
+      i++;
+      continue;
+    }
     // The reference's end: its bracket, counting the brackets inside (`$(shell go list | grep -E "(a|b)")`).
     const close = next === "(" ? ")" : "}";
     let level = 0;
@@ -479,15 +478,20 @@ export function makeToShell(line: string, vars: ReadonlyMap<string, string>, dep
       if (line[end] === next) level++;
       else if (line[end] === close && --level === 0) break;
     }
-    if (end >= line.length) return undefined;
+    if (end >= line.length) return keep ? out + line.slice(i) : undefined;
     const inner = line.slice(i + 2, end);
     const variable = /^[A-Za-z_]\w*$/.test(inner);
     const text = variable
-      ? makeToShell(vars.get(inner) ?? "", vars, depth + 1)
+      ? makeToShell(vars.get(inner) ?? "", vars, keep, depth + 1)
       : /^shell\s/.test(inner)
-        ? makeToShell(inner.slice(6), vars, depth + 1)
+        ? makeToShell(inner.slice(6), vars, keep, depth + 1)
         : undefined;
-    if (text === undefined) return undefined;
+    if (text === undefined) {
+      if (!keep) return undefined;
+      out += line.slice(i, end + 1);
+      i = end;
+      continue;
+    }
     out += variable ? text : `$(${text.trim()})`;
     i = end;
   }

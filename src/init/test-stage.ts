@@ -32,6 +32,8 @@ export interface StageReport {
   forced?: string;
   /** The ecosystems of the manifests at the top of the context: of stages as good, one of these is the project's own. */
   mainEcosystems?: readonly string[];
+  /** The target is the compose test service's (it runs the tests there): taken as it is. */
+  fromTestService?: boolean;
 }
 
 /** The start of the TODO on a test command that no stage of the image can run yet. */
@@ -96,17 +98,25 @@ export function chooseTestStage(graph: BuildGraph, composeTarget: string | undef
     return { facts: facts[forced.index], target: forced === last ? undefined : forced.name };
   }
   const named = composeTarget === undefined ? undefined : stageNamed(stages, composeTarget, false);
-  const onTarget = named && testsOnTarget(graph, named, report);
+  const onTarget = named && !report.fromTestService ? testsOnTarget(graph, named, report) : undefined;
   if (onTarget) return onTarget;
-  // Compose runs the app's stage; when it holds no test file, one of its toolchain that does is the tests'.
-  const own = named && facts[named.index]!;
+  // Compose runs the app's stage; when it holds the code but no test file, a stage of its toolchain that holds them is the tests'.
+  const own = named && !report.fromTestService ? facts[named.index]! : undefined;
   const holders =
-    own && report.holdsTests && !report.holdsTests(own)
-      ? facts.filter((f) => f.code && report.holdsTests!(f) && f.ecosystems.some((e) => own.ecosystems.includes(e)))
+    own?.code && report.holdsTests && !report.holdsTests(own)
+      ? facts.filter((f) => f.code && (f.stage === last || f.stage.name) && report.holdsTests!(f) && f.ecosystems.some((e) => own.ecosystems.includes(e)))
       : [];
-  if (holders.length)
-    notes.found.push(`${label}${report.composeFile} builds target '${composeTarget}', which holds no test file: the tests run in a stage that does`);
-  else if (named && facts[named.index]!.code) {
+  const holder = bestOf(
+    holders.map((f) => ({ f, score: score(f, last) })),
+    report,
+  );
+  if (holder) {
+    notes.found.push(
+      `${label}${report.composeFile} builds target '${composeTarget}', which holds no test file: the tests run in ${describeStage(holder.stage)}, which does`,
+    );
+    return { facts: holder, target: holder.stage === last ? undefined : holder.stage.name };
+  }
+  if (named && facts[named.index]!.code) {
     notes.found.push(`${label}build target from ${report.composeFile}: ${named.name}`);
     return { facts: facts[named.index], target: named === last ? undefined : named.name };
   }
@@ -121,7 +131,7 @@ export function chooseTestStage(graph: BuildGraph, composeTarget: string | undef
   const ranked = holding.length ? holding : able;
   const top = Math.max(0, ...ranked.map((r) => r.score));
   const best = bestOf(ranked, report);
-  if (composeTarget !== undefined && !holders.length) {
+  if (composeTarget !== undefined) {
     const why = named ? "copies none of the code (only files from other stages, or none)" : `is not a stage of ${graph.settings.dockerfile}`;
     const instead = best
       ? `the tests run in ${describeStage(best.stage)}, which has the toolchain and the code`
@@ -154,19 +164,30 @@ export function chooseTestStage(graph: BuildGraph, composeTarget: string | undef
  * A stage built on the one compose builds (`FROM release AS unittests`) and named for the tests:
  * the app's image with its tests, the tests' stage.
  */
-function testsOnTarget(graph: BuildGraph, target: Stage, { notes, label, composeFile }: StageReport): TestStage | undefined {
+function testsOnTarget(graph: BuildGraph, target: Stage, { notes, label, composeFile, targetAt }: StageReport): TestStage | undefined {
   const { stages, facts } = graph;
   const found = facts.filter(
-    (f) => f.stage !== target && TEST_STAGE.test(f.stage.name ?? "") && chainOf(stages, f.stage.index).some((s) => s.index === target.index),
+    (f) =>
+      f.stage !== target &&
+      TEST_STAGE.test(f.stage.name ?? "") &&
+      !OTHER_TESTS.test(f.stage.name ?? "") &&
+      chainOf(stages, f.stage.index).some((s) => s.index === target.index),
   );
-  const pick = found.at(-1);
+  // The nearest to the target: a later one is built on it (or another kind of test).
+  const pick = found[0];
   if (!pick) return undefined;
   notes.found.push(`${label}test stage: ${describeStage(pick.stage)}, built on the target ${composeFile} builds (${target.name}) and named for the tests`);
+  if (found.length > 1)
+    notes.todo.push({
+      at: targetAt,
+      text: `stages ${found.map((f) => f.stage.name).join(", ")} are built on ${target.name} and named for the tests: ${pick.stage.name} is taken; check which runs the unit tests`,
+    });
   return { facts: pick, target: pick.stage === stages.at(-1) ? undefined : pick.stage.name };
 }
 
-/** A stage name that says it is the tests' (`test`, `unittests`, `django-unit-tests`, `ci`). */
-const TEST_STAGE = /(^|[-_.])(unit-?)?(tests?|testing|ci)($|[-_.])/i;
+/** A stage name that says it is the tests' (`test`, `unittests`, `django-unit-tests`), not another kind of tests'. */
+const TEST_STAGE = /(^|[-_.])(unit-?)?(tests?|testing)$/i;
+const OTHER_TESTS = /e2e|integration|acceptance|smoke|load|perf|system|browser|ui-?tests?$/i;
 
 /**
  * No stage has both a toolchain and the code: the nearest one that could run the tests, with a

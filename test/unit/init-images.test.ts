@@ -491,7 +491,7 @@ describe("init: the test stage of a multi-stage build", () => {
           "  nginx:",
           "    build: { context: ., dockerfile: Dockerfile.nginx }",
           "  web:",
-          "    build: { context: ., dockerfile: 'Dockerfile.${OS:-debian}' }",
+          "    build: { context: ., dockerfile: '${DOCKERFILE:-./Dockerfile.debian}' }",
         ),
       }),
     );
@@ -500,7 +500,7 @@ describe("init: the test stage of a multi-stage build", () => {
       expect.stringMatching(/^image.dockerfile: compose.yaml builds 2 Dockerfiles \(Dockerfile.nginx, Dockerfile.debian\): Dockerfile.debian is taken/),
     );
     // The app's Dockerfile, named through a variable, is the tests' own: no note that compose runs another.
-    expect(d.todo.filter((t) => t.includes("Dockerfile.${OS"))).toEqual([]);
+    expect(d.todo.filter((t) => /\$\{DOCKERFILE|\.\/Dockerfile/.test(t))).toEqual([]);
   });
 
   it("compose builds the app's stage; a stage built on it and named for the tests is theirs", () => {
@@ -524,6 +524,35 @@ describe("init: the test stage of a multi-stage build", () => {
     // Without either, compose's target stands.
     const plain = detect(repoView({ ...files, ...compose, Dockerfile: lines("FROM python:3.12 AS release", "COPY . .", "FROM release AS docs") }));
     expect(specOf(plain).image.target).toBe("release");
+  });
+
+  it("a stage named for another kind of tests (e2e) is not the unit tests'; a compose target without the code keeps its TODO", () => {
+    const dockerfile = lines(
+      "FROM python:3.12 AS dev",
+      "COPY requirements.txt .",
+      "RUN pip install -r requirements.txt",
+      "COPY . .",
+      "FROM dev AS e2e-test",
+      "RUN pip install playwright",
+      "FROM dev AS test",
+      "FROM python:3.12-slim AS prod",
+    );
+    const files = { Dockerfile: dockerfile, "requirements.txt": "", "app/main.py": "", "tests/test_main.py": "" };
+    const compose = (target: string, extra = "") => ({ "compose.yaml": lines("services:", "  app:", `    build: { context: ., target: ${target} }`, extra) });
+    expect(specOf(detect(repoView({ ...files, ...compose("dev") }))).image.target).toBe("test");
+    // dev gets the code from a bind mount only: compose's target has none, and init says so.
+    const mounted = {
+      ...files,
+      Dockerfile: lines(
+        "FROM python:3.12 AS dev",
+        "COPY requirements.txt .",
+        "RUN pip install -r requirements.txt",
+        "FROM python:3.12-slim AS prod",
+        "COPY . .",
+      ),
+      ...compose("dev", "    volumes: ['.:/app']"),
+    };
+    expect(imageTodos(detect(repoView(mounted)))).toContainEqual(expect.stringMatching(/builds target 'dev', which copies none of the code/));
   });
 
   it("a Dockerfile's context from a compose file init does not read for services (docker-compose.build.yml)", () => {

@@ -25,6 +25,18 @@ describe("a setting that names a service's host", () => {
     expect(namesHost("host: dbx\n", "db")).toBe(false);
   });
 
+  it("reads the ways settings files give a host: phpunit's env, a fallback, a block default, a connection string", () => {
+    expect(namesHost('<env name="DB_HOST" value="mysql"/>', "mysql")).toBe(true);
+    expect(namesHost("const host = process.env.DB_HOST || 'db';", "db")).toBe(true);
+    expect(namesHost('host: ENV.fetch("DB_HOST") { "db" }', "db")).toBe(true);
+    expect(namesHost("REDIS_HOST = os.environ.get('REDIS_HOST') or 'redis'", "redis")).toBe(true);
+    expect(namesHost('"Default": "Server=mssql;Database=app;"', "mssql")).toBe(true);
+    expect(namesHost("REDIS_ADDR=redis", "redis")).toBe(true);
+    expect(namesHost("hostname: webapp", "db")).toBe(false);
+    // The setting's name must end in a host word: a backend's name is no host.
+    expect(namesHost("TOKENSERVER_DATABASE_BACKEND=postgres", "postgres")).toBe(false);
+  });
+
   it("skips comments: an example there is no setting", () => {
     expect(namesHost("# DATABASE_URL=postgres://u@db/app\n", "db")).toBe(false);
   });
@@ -83,6 +95,17 @@ describe("a Rails app's test database", () => {
     expect(railsDatabaseStep(repoView(rails), ".", "bundle exec rspec", ["db"])).toBe("bin/rails db:test:prepare");
   });
 
+  it("none when a test helper maintains the schema: rails/test_help and maintain_test_schema! run db:test:prepare", () => {
+    expect(railsDatabaseStep(repoView({ ...rails, "test/test_helper.rb": 'require "rails/test_help"\n' }), ".", "bin/rails test", ["db"])).toBeUndefined();
+    expect(
+      railsDatabaseStep(repoView({ ...rails, "spec/rails_helper.rb": "ActiveRecord::Migration.maintain_test_schema!\n" }), ".", "bundle exec rspec", ["db"]),
+    ).toBeUndefined();
+    // A commented-out line maintains nothing.
+    expect(
+      railsDatabaseStep(repoView({ ...rails, "spec/rails_helper.rb": "# ActiveRecord::Migration.maintain_test_schema!\n" }), ".", "bundle exec rspec", ["db"]),
+    ).toBe("bin/rails db:test:prepare");
+  });
+
   it("none when the command prepares it, the services hold no SQL database, or the project is no Rails app", () => {
     expect(railsDatabaseStep(repoView(rails), ".", "bin/rails db:create db:schema:load && bin/rails test", ["db"])).toBeUndefined();
     expect(railsDatabaseStep(repoView(rails), ".", "bin/rails test", [])).toBeUndefined();
@@ -109,6 +132,8 @@ describe("a Rails app's test database", () => {
         "docker-compose.yml": "services:\n  web:\n    build: .\n    environment:\n      DB_HOST: db\n  db:\n    image: postgres:16\n",
       }),
     );
-    expect(d.todo).toContainEqual(expect.stringMatching(/^test\.command: Rails neither creates the test database on db .*`bin\/rails db:test:prepare &&`/));
+    expect(d.todo).toContainEqual(
+      expect.stringMatching(/^test\.command: no test helper of this Rails app maintains the test schema .* on db .*`bin\/rails db:test:prepare &&`/),
+    );
   });
 });

@@ -157,6 +157,24 @@ describe("init finds the compose file where repositories keep it", () => {
     });
     const compose = readCompose(repo, notes());
     expect(compose.services.app).toEqual({ build: { context: "." }, environment: { C: "3" } });
+    // Paths too: a reset build is no build; an override's paths are from its own file's folder; an env_file override replaces.
+    const paths = readCompose(
+      repoView({
+        "docker/compose.yaml": ["services:", "  app:", "    build: ..", "    env_file: .env", "  worker:", "    build: ../worker", ""].join("\n"),
+        "docker/compose.override.yaml": [
+          "services:",
+          "  app:",
+          "    build: !override { context: ../app }",
+          "    env_file: !override .env.test",
+          "  worker:",
+          "    build: !reset null",
+          "",
+        ].join("\n"),
+      }),
+      notes(),
+    );
+    expect(paths.services.app).toEqual({ build: { context: "app" }, env_file: [{ path: "docker/.env.test" }] });
+    expect(paths.services.worker).toEqual({});
     // In a single file, a reset key is as if never written.
     const single = readCompose(repoView({ "compose.yaml": "services:\n  app:\n    build: .\n    image: !reset null\n" }), notes());
     expect(single.services.app).toEqual({ build: { context: "." } });

@@ -6,7 +6,7 @@ import { parse } from "yaml";
 const SEE_TARGET = "test.command: the image lacks what the tests need (see target)";
 const commandTodos = (d: { todo: string[] }) => d.todo.filter((t) => /(test\.command|image\.target):/.test(t) && !t.startsWith(SEE_TARGET));
 import { detect } from "../../src/init/detect.js";
-import { makeToShell } from "../../src/init/test-rules.js";
+import { makeToShell, makeVariables } from "../../src/init/test-rules.js";
 
 // The test command for the test stage's ecosystem, with only the tools that stage has: our own
 // small repositories, one or more per rule.
@@ -472,6 +472,11 @@ describe("a Makefile's recipe as the shell gets it", () => {
     expect(makeToShell("${GO} vet", vars)).toBe("go vet");
   });
 
+  it("reads a variable that adds to itself (X := $(X) more, X += more), and ?= only where it is unset", () => {
+    const v = makeVariables("ARGS := -q\nARGS := $(ARGS) --cov\nARGS += -x\nMODE ?= fast\nMODE ?= slow\n");
+    expect(makeToShell("pytest $(ARGS) -m $(MODE)", v)).toBe("pytest -q --cov -x -m fast");
+  });
+
   it("gives nothing where make does what the shell cannot: its other functions and automatic variables", () => {
     expect(makeToShell("go test $(wildcard ./pkg/*)", vars)).toBeUndefined();
     expect(makeToShell("cp $< $@", vars)).toBeUndefined();
@@ -537,6 +542,12 @@ describe("make test, by what its recipe runs", () => {
 
   it("gives way when it runs a tool the image lacks (a frontend's yarn test in a Rust image)", () => {
     expect(command(run("test: frontend\n\tcargo test\nfrontend:\n\tcd web && yarn test\n"))).not.toBe("make test");
+  });
+
+  it("is not flagged for an automatic variable in an argument (-coverprofile=$@)", () => {
+    const d = run("test: cover.out\ncover.out:\n\tcargo test -- --out=$@\n");
+    expect(command(d)).toBe("make test");
+    expect(d.todo.filter((t) => t.includes("cannot read"))).toEqual([]);
   });
 
   it("is flagged when a make function hides what it runs", () => {
