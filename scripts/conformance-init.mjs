@@ -246,6 +246,7 @@ const counts = {
   flagged: 0,
 };
 const recorded = [];
+const perSet = {};
 for (const s of samples) {
   const o = observe(s);
   if (o.missing || o.crash) {
@@ -283,6 +284,15 @@ for (const s of samples) {
   counts.withTests += tests.length ? 1 : 0;
   counts.test += test ? 1 : 0;
   counts.correct += correct ? 1 : 0;
+  // Samples of outside sets (`set`) are counted per set too: each was measured on its own.
+  const bySet = s.set === undefined ? undefined : (perSet[s.set] ??= { n: 0, build: 0, services: 0, test: 0, correct: 0, wrong: 0, flagged: 0 });
+  if (bySet) {
+    bySet.n += 1;
+    bySet.build += build ? 1 : 0;
+    bySet.services += services ? 1 : 0;
+    bySet.test += test ? 1 : 0;
+    bySet.correct += correct ? 1 : 0;
+  }
   const why = [];
   if (!build)
     why.push(o.generated ? `build inputs ${JSON.stringify(o.images.map(({ test, ...b }) => b))}` : `generate failed: ${o.generateError.trim().split("\n")[0]}`);
@@ -314,8 +324,13 @@ for (const s of samples) {
   const flaggedTest = test || !tests.length || warned("test") || todos.some((t) => /\btest\b/.test(t.split(":")[0]));
   if (!correct && tests.length) {
     counts.wrong += 1;
-    if (flaggedBuild && flaggedServices && flaggedTest) counts.flagged += 1;
-    else why.push(`UNFLAGGED: ${[!flaggedBuild && "build inputs", !flaggedServices && "services", !flaggedTest && "test"].filter(Boolean).join(", ")}`);
+    if (bySet) bySet.wrong += 1;
+    if (flaggedBuild && flaggedServices && flaggedTest) {
+      counts.flagged += 1;
+      if (bySet) bySet.flagged += 1;
+    }
+    if (!(flaggedBuild && flaggedServices && flaggedTest))
+      why.push(`UNFLAGGED: ${[!flaggedBuild && "build inputs", !flaggedServices && "services", !flaggedTest && "test"].filter(Boolean).join(", ")}`);
   }
   // A miss the record does not name as known was right when the record was made: a regression.
   if (!(build && services && (test || !tests.length)) && !s.known) {
@@ -339,6 +354,10 @@ console.log(
   `\n${counts.available} of ${counts.samples} samples here: build inputs right in ${counts.build}, services in ${counts.services}, the test command in ${counts.test} of the ${counts.withTests} that have tests; ${counts.correct} of those ${counts.withTests} get a correct spec with no edits (a project with no tests needs its test command written).`,
 );
 console.log(`${counts.wrong} not correct: ${counts.flagged} of them with each wrong point flagged by a TODO of init or a warning of generate.`);
+for (const [set, c] of Object.entries(perSet))
+  console.log(
+    `set ${set}: ${c.correct} of ${c.n} complete, build inputs ${c.build}, services ${c.services}, test command ${c.test}; ${c.flagged} of ${c.wrong} misses fully flagged`,
+  );
 if (counts.regressions || counts.crashes) {
   console.log(`${counts.regressions} regression(s), ${counts.crashes} crash(es)`);
   process.exit(1);
