@@ -200,6 +200,9 @@ const php = (t: RuleContext): Proposal[] => {
       ? "the image installs no composer dependencies (vendor/): add 'RUN composer install' to the test stage"
       : undefined;
   const out: Proposal[] = [];
+  // A `test:unit` script is the unit tests alone (`test` may run every suite): the pipeline's.
+  if ((composer.scripts as Record<string, unknown> | undefined)?.["test:unit"] !== undefined)
+    out.push({ command: "composer test:unit", why: "composer.json has a test:unit script", needs: ["composer"], imageTodo });
   if (composer.scripts?.test !== undefined) out.push({ command: "composer test", why: "composer.json has a test script", needs: ["composer"], imageTodo });
   if (has(t, "artisan") && deps.includes("laravel/framework"))
     out.push({ command: "php artisan test", why: "a Laravel application", needs: ["php"], imageTodo });
@@ -317,6 +320,8 @@ const node = (t: RuleContext): Proposal[] => {
   const withScript = pkg.find((p) => hasTestScript(t.repo.read(p)));
   // The package's folder, from the context: the command runs there.
   const dirOf = (p: string) => ({ dir: p.slice(inFolder(t.context, "").length, Math.max(0, p.lastIndexOf("/"))).replace(/\/$/, "") });
+  const unit = unitScript(t);
+  if (unit) out.push(unit);
   const all = workspaceTests(t);
   if (all) out.push(all);
   if (withScript) {
@@ -339,6 +344,16 @@ const node = (t: RuleContext): Proposal[] => {
   const imageTodo = withoutDevDependencies(t);
   return imageTodo ? out.map((p) => ({ ...p, imageTodo })) : out;
 };
+
+/** The root package.json's `test:unit` script: the unit tests alone (`test` may run every suite), by its package manager. */
+function unitScript(t: RuleContext): Proposal | undefined {
+  const root = inFolder(t.context, "package.json");
+  const scripts = (parseJson(t.repo.read(root)) as { scripts?: Record<string, unknown> }).scripts;
+  if (typeof scripts?.["test:unit"] !== "string") return undefined;
+  const manager = (["pnpm", "yarn"] as const).find((m) => has(t, m === "pnpm" ? "pnpm-lock.yaml" : "yarn.lock"));
+  const why = "package.json has a test:unit script";
+  return manager ? { command: `${manager} test:unit`, why, needs: [manager], dir: "" } : { command: "npm run test:unit", why, needs: ["node"], dir: "" };
+}
 
 /**
  * A workspace whose root has no test script and whose members do: each member's, as the package

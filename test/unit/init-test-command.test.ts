@@ -556,3 +556,24 @@ describe("make test, by what its recipe runs", () => {
     expect(d.todo).toContainEqual(expect.stringMatching(/^test\.command: make test runs what init cannot read/));
   });
 });
+
+describe("a test:unit script: the unit tests alone", () => {
+  it("npm, pnpm and composer run it before the test script that may run every suite", () => {
+    const node = (lock: Record<string, string>) => ({
+      Dockerfile: "FROM node:20\nRUN corepack enable\nWORKDIR /app\nCOPY . .\nRUN npm ci\n",
+      "package.json": '{"scripts": {"test": "vitest run && playwright test", "test:unit": "vitest run"}, "devDependencies": {"vitest": "1"}}',
+      "src/a.test.ts": "",
+      ...lock,
+    });
+    const command = (f: Record<string, string>) => (parse(detect(repoView(f)).spec) as { test: { command: string } }).test.command;
+    expect(command(node({ "package-lock.json": "{}" }))).toBe("npm run test:unit");
+    expect(command(node({ "pnpm-lock.yaml": "" }))).toBe("pnpm test:unit");
+    const php = {
+      Dockerfile: "FROM composer:2\nWORKDIR /app\nCOPY . .\nRUN composer install\n",
+      "composer.json": '{"scripts": {"test": ["@test:unit", "@test:db"], "test:unit": "phpunit"}, "require-dev": {"phpunit/phpunit": "11"}}',
+      "phpunit.xml.dist": "<phpunit/>",
+      "tests/UnitTest.php": "",
+    };
+    expect(command(php)).toBe("composer test:unit");
+  });
+});
