@@ -44,7 +44,7 @@ export function findDockerfiles(repo: RepoView, compose: Compose, notes: Notes):
   const run = compose.ciRun && compose.services[compose.ciRun.service];
   const ciBuilt =
     run && buildOf(run)
-      ? compose.reader.quiet.interpolate(buildOf(run)!.path)
+      ? dockerfileOf(compose, buildOf(run)!)
       : run && typeof run.image === "string"
         ? repoBuildOf(repo, compose, compose.reader.quiet.interpolate(run.image), "")?.dockerfile
         : undefined;

@@ -42,6 +42,12 @@ export const NO_STAGE_CAN_RUN = "no stage of the image can run the tests yet";
 /** Stage names that say the stage is for the tests, then for development. */
 const TEST_NAME = /^(test|tests|testing|ci|unit-?tests?)$/i;
 const DEV_NAME = /^(dev|devel|develop|development)$/i;
+/**
+ * A stage built on compose's target whose name ends as the tests' do (`django-unittests`):
+ * TEST_NAME as a suffix, not another kind of tests' (`e2e-test`, `integration-tests`).
+ */
+const TEST_STAGE = /(^|[-_.])(unit-?)?(tests?|testing)$/i;
+const OTHER_TESTS = /e2e|integration|acceptance|smoke|load|perf|system|browser|ui-?tests?$/i;
 
 /** Whether the stage has a toolchain init knows (a JDK, cargo, node...). */
 const knownToolchain = (f: StageFacts) => [...f.tools].some((t) => ecosystemOf(t) !== undefined);
@@ -184,10 +190,6 @@ function testsOnTarget(graph: BuildGraph, target: Stage, { notes, label, compose
     });
   return { facts: pick, target: pick.stage === stages.at(-1) ? undefined : pick.stage.name };
 }
-
-/** A stage name that says it is the tests' (`test`, `unittests`, `django-unit-tests`), not another kind of tests'. */
-const TEST_STAGE = /(^|[-_.])(unit-?)?(tests?|testing)$/i;
-const OTHER_TESTS = /e2e|integration|acceptance|smoke|load|perf|system|browser|ui-?tests?$/i;
 
 /**
  * No stage has both a toolchain and the code: the nearest one that could run the tests, with a
